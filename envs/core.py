@@ -1,0 +1,295 @@
+"""The WarpEnv base: batched envs whose whole step is one Warp kernel launch, seen from torch without copies.
+
+A subclass declares its sizes, its physical parameters and four `@wp.func` task functions (see
+`kernels.episode.make_step_kernel`); this base owns the device buffers, the step API of DESIGN.md,
+autoreset with `info["final_obs"]`, episode statistics on the device, `get_state`/`set_state`,
+counter-based per-env random numbers, and the perturbation knobs every env has:
+
+  obs_noise_std      Gaussian noise (std, observation units) added to every returned observation
+  action_noise_std   Gaussian noise (std, normalized action units) added before clipping to [-1, 1]
+  action_delay       k: the action passed at step t is applied at step t + k (zero action before);
+                     (lo, hi): k drawn per env per episode, uniform in {lo, ..., hi}
+  <param>_scale      s: that physical parameter is s times nominal in every env;
+                     (lo, hi): drawn per env per episode, uniform in [lo, hi] (domain randomization)
+  max_episode_steps  time limit (truncation)
+
+The current scales are the privileged observation (`info["privileged_obs"]`, [N, P]) a teacher can use.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import warp as wp
+
+from kernels.episode import make_step_kernel
+
+wp.config.quiet = True
+
+
+def resolve_device(device: str | None) -> str:
+    """Map "auto" to "cuda:0" when Warp sees a CUDA device, else "cpu"; validate any other name."""
+    if device is None or device == "auto":
+        return "cuda:0" if wp.is_cuda_available() else "cpu"
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string such as 'cpu', 'cuda:0' or 'auto', got {device!r}")
+    try:
+        return str(wp.get_device(device))
+    except Exception as e:  # Warp raises RuntimeError/ValueError depending on the name
+        raise ValueError(f"unknown or unavailable device {device!r}: {e}") from None
+
+
+def _parse_range(name: str, value, integer: bool = False, positive: bool = False) -> tuple:
+    """Parse a knob given as one value or a (lo, hi) pair; values must be >= 0 (> 0 when `positive`)."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    kind = Integral if integer else Real
+    ok = len(pair) == 2 and all(
+        isinstance(v, kind) and not isinstance(v, bool) and math.isfinite(v) and (v > 0 if positive else v >= 0)
+        for v in pair
+    )
+    if not ok:
+        what = "an integer" if integer else "a finite number"
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be {what} {bound} or a (lo, hi) pair of them, got {value!r}")
+    if pair[0] > pair[1]:
+        raise ValueError(f"{name} range must have lo <= hi, got {value!r}")
+    return pair
+
+
+class WarpEnv:
+    """Base class of every env: N independent copies stepped by one kernel, with the DESIGN.md step API."""
+
+    # Declared by each subclass.
+    name: str = ""
+    num_obs: int = 0
+    num_actions: int = 0
+    state_dim: int = 0
+    dt: float = 0.0
+    default_max_episode_steps: int = 0
+    param_names: tuple[str, ...] = ()
+    reward_term_names: tuple[str, ...] = ()
+    task_funcs: tuple = ()  # (task_step, task_terminated, task_reset, task_observe), all @wp.func
+    state_type: type = None  # Warp vector type of one env's state, length state_dim (e.g. wp.vec4)
+    obs_type: type = None  # Warp vector type of one observation, length num_obs
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        device: str = "auto",
+        seed: int = 0,
+        *,
+        cfg: list[float],
+        obs_noise_std: float = 0.0,
+        action_noise_std: float = 0.0,
+        action_delay: int | tuple[int, int] = 0,
+        max_episode_steps: int | None = None,
+        validate: bool = True,
+        **overrides,
+    ):
+        if isinstance(num_envs, bool) or not isinstance(num_envs, Integral) or num_envs < 1:
+            raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+        if isinstance(seed, bool) or not isinstance(seed, Integral):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        valid_scales = {f"{p}_scale" for p in self.param_names}
+        unknown = sorted(set(overrides) - valid_scales)
+        if unknown:
+            knobs = ["obs_noise_std", "action_noise_std", "action_delay", "max_episode_steps", "validate"]
+            raise TypeError(
+                f"unknown override {unknown[0]!r} for env {self.name!r}; valid overrides: "
+                f"{sorted(valid_scales) + knobs} and the constructor arguments of {type(self).__name__}"
+            )
+        for knob, value in (("obs_noise_std", obs_noise_std), ("action_noise_std", action_noise_std)):
+            if isinstance(value, (tuple, list)):
+                raise ValueError(f"{knob} takes one value, not a range, got {value!r}")
+        self.obs_noise_std = float(_parse_range("obs_noise_std", obs_noise_std)[0])
+        self.action_noise_std = float(_parse_range("action_noise_std", action_noise_std)[0])
+        delay_lo, delay_hi = _parse_range("action_delay", action_delay, integer=True)
+        if max_episode_steps is None:
+            max_episode_steps = self.default_max_episode_steps
+        if isinstance(max_episode_steps, bool) or not isinstance(max_episode_steps, Integral) or max_episode_steps < 1:
+            raise ValueError(f"max_episode_steps must be an integer >= 1, got {max_episode_steps!r}")
+        scale_lo, scale_hi = [], []
+        for p in self.param_names:
+            lo, hi = _parse_range(f"{p}_scale", overrides.get(f"{p}_scale", 1.0), positive=True)
+            scale_lo.append(lo)
+            scale_hi.append(hi)
+        cfg = np.asarray(cfg, dtype=np.float32)
+        if not np.all(np.isfinite(cfg)):
+            raise ValueError(f"{self.name}: constructor arguments must be finite, got {cfg.tolist()}")
+
+        self.num_envs = int(num_envs)
+        self.device = resolve_device(device)
+        self.seed = int(seed)
+        self.max_episode_steps = int(max_episode_steps)
+        self.action_delay = (int(delay_lo), int(delay_hi))
+        self.validate = bool(validate)
+        self.num_privileged_obs = len(self.param_names)
+
+        n, d = self.num_envs, self.device
+        num_params = max(len(self.param_names), 1)  # keep arrays non-empty for envs without parameters
+        with wp.ScopedDevice(d):
+            self._cfg = wp.array(cfg, dtype=float)
+            self._scale_lo = wp.array(np.array(scale_lo or [1.0], dtype=np.float32), dtype=float)
+            self._scale_hi = wp.array(np.array(scale_hi or [1.0], dtype=np.float32), dtype=float)
+            self._actions = wp.zeros((n, self.num_actions), dtype=float)
+            self._state = wp.zeros(n, dtype=self.state_type)
+            self._scale = wp.ones((n, num_params), dtype=float)
+            self._delay = wp.zeros(n, dtype=int)
+            self._action_buf = wp.zeros((n, delay_hi + 1, self.num_actions), dtype=float)
+            self._buf_head = wp.zeros(n, dtype=int)
+            self._rng_counter = wp.zeros(n, dtype=int)
+            self._ep_return = wp.zeros(n, dtype=float)
+            self._ep_length = wp.zeros(n, dtype=int)
+            self._applied = wp.zeros((n, self.num_actions), dtype=float)
+            self._obs = wp.zeros(n, dtype=self.obs_type)
+            self._reward = wp.zeros(n, dtype=float)
+            self._reward_terms = wp.zeros((n, max(len(self.reward_term_names), 1)), dtype=float)
+            self._terminated = wp.zeros(n, dtype=wp.bool)
+            self._truncated = wp.zeros(n, dtype=wp.bool)
+            self._final_obs = wp.zeros(n, dtype=self.obs_type)
+            self._final_return = wp.zeros(n, dtype=float)
+            self._final_length = wp.zeros(n, dtype=int)
+            self._bad_action = wp.array(np.array([0, n], dtype=np.int32), dtype=int)
+
+        # Zero-copy torch views: the API hands these out, and the next step overwrites them.
+        self.actions = wp.to_torch(self._actions)
+        self._state_t = wp.to_torch(self._state)
+        self._obs_t = wp.to_torch(self._obs)
+        self._reward_t = wp.to_torch(self._reward)
+        self._terminated_t = wp.to_torch(self._terminated)
+        self._truncated_t = wp.to_torch(self._truncated)
+        self._bad_action_t = wp.to_torch(self._bad_action)
+        self._rng_counter_t = wp.to_torch(self._rng_counter)
+        self.param_scales = wp.to_torch(self._scale)[:, : len(self.param_names)]
+        self.applied_actions = wp.to_torch(self._applied)
+        self.info = {
+            "final_obs": wp.to_torch(self._final_obs),
+            "episode_return": wp.to_torch(self._final_return),
+            "episode_length": wp.to_torch(self._final_length),
+            "reward_terms": wp.to_torch(self._reward_terms)[:, : len(self.reward_term_names)],
+        }
+        if self.num_privileged_obs:
+            self.info["privileged_obs"] = self.param_scales
+        self._actions_ptr = self.actions.data_ptr()
+
+        kernel = make_step_kernel(*self.task_funcs, self.state_type, self.obs_type)
+        inputs = [
+            self._cfg,
+            self.seed,
+            self.max_episode_steps,
+            0,
+            self.action_noise_std,
+            self.obs_noise_std,
+            self._scale_lo,
+            self._scale_hi,
+            delay_lo,
+            delay_hi,
+            self._actions,
+            self._state,
+            self._scale,
+            self._delay,
+            self._action_buf,
+            self._buf_head,
+            self._rng_counter,
+            self._ep_return,
+            self._ep_length,
+        ]
+        outputs = [
+            self._applied,
+            self._obs,
+            self._reward,
+            self._reward_terms,
+            self._terminated,
+            self._truncated,
+            self._final_obs,
+            self._final_return,
+            self._final_length,
+            self._bad_action,
+        ]
+        # Recorded launches skip Warp's per-call argument packing: a few microseconds instead of ~15 per step.
+        self._step_cmd = wp.launch(kernel, n, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
+        self._reset_cmd = wp.launch(kernel, n, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
+        self._reset_cmd.set_param_by_name("reset_all", 1)
+        self.step_kernel = kernel
+        self.reset()
+
+    # --- the step API ----------------------------------------------------------------------------------
+
+    def reset(self, seed: int | None = None) -> torch.Tensor:
+        """Start a new episode in every env; with a seed, restart every env's random stream from it."""
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, Integral):
+                raise ValueError(f"seed must be an integer or None, got {seed!r}")
+            self.seed = int(seed)
+            self._step_cmd.set_param_by_name("seed", self.seed)
+            self._reset_cmd.set_param_by_name("seed", self.seed)
+            self._rng_counter.zero_()
+        self._reset_cmd.launch()
+        return self._obs_t
+
+    def step(self, actions: torch.Tensor):
+        """Advance every env one control step; finished envs are reset in the same call (DESIGN.md contract)."""
+        if self.validate:
+            self._check_actions(actions)
+        if actions.data_ptr() != self._actions_ptr:
+            self.actions.copy_(actions)
+        self._step_cmd.launch()
+        # One scalar read per step; on CUDA it is a host sync, so throughput runs pass validate=False.
+        if self.validate and self._bad_action_t[0].item() != 0:
+            count, first = (int(v) for v in self._bad_action_t.tolist())
+            self._bad_action_t.copy_(torch.tensor([0, self.num_envs], dtype=torch.int32))
+            raise ValueError(
+                f"{self.name}: actions contain non-finite values in {count} env(s), first at env {first} "
+                f"(actions[{first}] = {actions[first].tolist()}); those envs were not stepped"
+            )
+        return self._obs_t, self._reward_t, self._terminated_t, self._truncated_t, self.info
+
+    def get_state(self) -> torch.Tensor:
+        """Return the physical state [num_envs, state_dim] (layout in the env's docstring) as a live view."""
+        return self._state_t
+
+    def set_state(self, state: torch.Tensor) -> None:
+        """Overwrite every env's physical state (episode counters and RNG streams are left as they are)."""
+        self._check_tensor("state", state, (self.num_envs, self.state_dim))
+        if not bool(torch.isfinite(state).all()):
+            bad = torch.nonzero(~torch.isfinite(state))[0].tolist()
+            raise ValueError(f"{self.name}: state contains a non-finite value at [env, index] = {bad}")
+        self._state_t.copy_(state)
+
+    @property
+    def observations(self) -> torch.Tensor:
+        """The current observations [num_envs, num_obs] (a live view)."""
+        return self._obs_t
+
+    @property
+    def episode_step(self) -> torch.Tensor:
+        """Steps taken in each env's current episode [num_envs] (int32, a live view)."""
+        return wp.to_torch(self._ep_length)
+
+    def close(self) -> None:
+        """Nothing to release: device memory goes with the object."""
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(num_envs={self.num_envs}, device={self.device!r}, seed={self.seed}, "
+            f"num_obs={self.num_obs}, num_actions={self.num_actions}, dt={self.dt}, "
+            f"max_episode_steps={self.max_episode_steps})"
+        )
+
+    # --- input checks ----------------------------------------------------------------------------------
+
+    def _check_tensor(self, what: str, x, shape: tuple[int, ...]) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{self.name}: {what} must be a torch.Tensor, got {type(x).__name__}")
+        if tuple(x.shape) != shape:
+            raise ValueError(f"{self.name}: {what} must have shape {shape}, got {tuple(x.shape)}")
+        if x.dtype != torch.float32:
+            raise ValueError(f"{self.name}: {what} must be torch.float32, got {x.dtype}")
+        if x.device != self.actions.device:
+            raise ValueError(f"{self.name}: {what} is on {x.device}, the env is on {self.actions.device}")
+
+    def _check_actions(self, actions) -> None:
+        self._check_tensor("actions", actions, (self.num_envs, self.num_actions))
