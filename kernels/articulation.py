@@ -281,12 +281,19 @@ def _rne_crba(
 
 
 @wp.func
-def _cholesky_solve(worldid: int, a: wp.array3d[float], x: wp.array2d[float]):
-    """Solve A x = b in place for a symmetric positive definite A (N, n, n); A's lower triangle becomes L, x holds b.
+def _cholesky_solve(
+    worldid: int,
+    # Data out:
+    qH_out: wp.array3d[float],
+    qacc_out: wp.array2d[float],
+):
+    """Solve H qacc = qfrc in place for one env: H (nv, nv) SPD, lower triangle becomes L; qacc holds qfrc on entry.
 
-    Dense Cholesky-Banachiewicz A = L L^T, then forward and backward substitution (RBDA 6.3 solves the
-    same system; the sparse LTDL variant is a later optimization).
+    Dense Cholesky-Banachiewicz H = L L^T, then forward and backward substitution (RBDA 6.3 solves the
+    same system; the tree-sparse LTDL factorization of RBDA 6.5 is a later optimization).
     """
+    a = qH_out
+    x = qacc_out
     n = x.shape[1]
     for j in range(n):
         s = a[worldid, j, j]
@@ -376,6 +383,7 @@ def _step_kernel(
     qpos_out: wp.array2d[float],
     qvel_out: wp.array2d[float],
 ):
+    """One MuJoCo Euler step of every env: qvel += dt qacc, then qpos from the new qvel (qpos/qvel may alias in/out)."""
     worldid = wp.tid()
     _kinematics(
         worldid,
@@ -535,6 +543,7 @@ def _forward_kernel(
     qfrc_bias_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
+    """Kinematics, mass matrix and bias forces of every env at its current state, without stepping."""
     worldid = wp.tid()
     _kinematics(
         worldid,
@@ -630,6 +639,8 @@ class Simulator:
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         self.num_envs = int(num_envs)
+        if device == "auto":
+            device = "cuda:0" if wp.is_cuda_available() else "cpu"
         self.device = wp.get_device(device)
         self._torch_device = torch.device(wp.device_to_torch(self.device))
         self._check_model(model)
@@ -922,8 +933,12 @@ class Simulator:
                 raise ValueError(f"{name} must have shape (1 or {self.num_envs}, {cols}), got {tuple(value.shape)}")
             if value.device != self._torch_device:
                 raise ValueError(f"{name} must be on device {self._torch_device}, got {value.device}")
-            if not bool(torch.isfinite(value).all()) or bool((value < 0).any()):
-                raise ValueError(f"{name} must be finite and >= 0")
+            if not bool(torch.isfinite(value).all()):
+                raise ValueError(f"{name} must be finite")
+            if name == "body_mass_scale" and not bool((value > 0).all()):
+                raise ValueError("body_mass_scale must be > 0 (a massless moving body makes M singular)")
+            if bool((value < 0).any()):
+                raise ValueError(f"{name} must be >= 0")
             current = getattr(self, name)
             if current.shape[0] != value.shape[0]:
                 setattr(self, name, wp.zeros((value.shape[0], cols), dtype=float, device=self.device))
