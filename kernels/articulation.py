@@ -6,7 +6,7 @@ Cholesky solve of (M + dt diag(damping)) qacc = qfrc, and MuJoCo's semi-implicit
 
 References: MuJoCo documentation, Computation chapter (smooth dynamics, "Numerical integration":
 the Euler integrator treats joint damping implicitly); Featherstone, "Rigid Body Dynamics Algorithms"
-(RBDA) ch. 2 (spatial algebra), 5.3 (RNEA), 6.2 (CRBA), 6.3 (Cholesky of the joint-space inertia).
+(RBDA) ch. 2 (spatial algebra), ch. 5 (RNEA), ch. 6 (CRBA and factorization of the joint-space inertia).
 
 Generalized coordinates follow MuJoCo exactly: free qpos = position (3) + quaternion w, x, y, z (4),
 free qvel = linear velocity of the joint anchor in the world frame (3) + angular velocity in the body
@@ -214,7 +214,7 @@ def _rne_crba(
     nbody = body_parentid.shape[0]
     nv = dof_bodyid.shape[0]
 
-    # RNEA forward pass with qacc = 0; gravity enters as a fictitious base acceleration -g (RBDA 5.3),
+    # RNEA forward pass with qacc = 0; gravity enters as a fictitious base acceleration -g (RBDA ch. 5),
     # a pure translation, hence the same at every tree's reference point
     cvel_out[worldid, 0] = wp.spatial_vector()
     cacc_out[worldid, 0] = wp.spatial_vector(wp.vec3(0.0), -gravity)
@@ -224,7 +224,7 @@ def _rne_crba(
         acc = cacc_out[worldid, parent]
         jadr = body_jntadr[b]
         for j in range(jadr, jadr + body_jntnum[b]):
-            # d/dt of a dof axis is (velocity of the frame carrying it) x cdof (RBDA 5.3, eq. 2.48): a joint's
+            # d/dt of a dof axis is (velocity of the frame carrying it) x cdof (RBDA ch. 2): a joint's
             # axis is carried by the parent and the joints before it in the same body
             dadr = jnt_dofadr[j]
             if jnt_type[j] == JNT_FREE:
@@ -263,7 +263,7 @@ def _rne_crba(
             cmc_out[worldid, parent] = cmc_out[worldid, parent] + cmc_out[worldid, b]
             crot_out[worldid, parent] = crot_out[worldid, parent] + crot_out[worldid, b]
 
-    # CRBA: M[i, j] = cdof_j . (Ic_body(i) cdof_i) for j = i and the dof ancestors of i (RBDA 6.2);
+    # CRBA: M[i, j] = cdof_j . (Ic_body(i) cdof_i) for j = i and the dof ancestors of i (RBDA ch. 6);
     # every other entry is structurally zero
     for i in range(nv):
         for j in range(nv):
@@ -289,8 +289,8 @@ def _cholesky_solve(
 ):
     """Solve H qacc = qfrc in place for one env: H (nv, nv) SPD, lower triangle becomes L; qacc holds qfrc on entry.
 
-    Dense Cholesky-Banachiewicz H = L L^T, then forward and backward substitution (RBDA 6.3 solves the
-    same system; the tree-sparse LTDL factorization of RBDA 6.5 is a later optimization).
+    Dense Cholesky-Banachiewicz H = L L^T, then forward and backward substitution (RBDA ch. 6 solves the
+    same system; the tree-sparse LTDL factorization (RBDA ch. 6, what MuJoCo uses) is a later optimization).
     """
     a = qH_out
     x = qacc_out

@@ -7,7 +7,8 @@ Conventions (shared with ``kernels/articulation.py``):
 - Spatial vectors are ``wp.spatial_vector`` with the angular part first, as in MuJoCo: a motion is
   ``(omega, v)`` [rad/s, m/s], a force is ``(torque, force)`` [N m, N]. They are expressed in world
   orientation about a reference point that is instantaneously fixed in space (one per kinematic tree),
-  which is the "com-based" formulation of MuJoCo's Computation chapter and Featherstone's RBDA ch. 2.
+  like the "com-based" quantities of MuJoCo's Computation chapter (there the point is the subtree center of
+  mass) and the fixed-frame formulation of Featherstone's RBDA ch. 2.
 - A spatial inertia about that point is kept as three parts (mass [kg], first moment m*c [kg m],
   rotational inertia about the point [kg m^2]) rather than a 6x6 matrix: 13 floats instead of 36.
 """
@@ -43,7 +44,7 @@ def quat_integrate_local(q: wp.quat, omega: wp.vec3, dt: float) -> wp.quat:
 
 @wp.func
 def motion_cross_motion(v: wp.spatial_vector, m: wp.spatial_vector) -> wp.spatial_vector:
-    """Spatial cross product v x m of two motion vectors (RBDA eq. 2.31), same frame and point as the inputs."""
+    """Spatial cross product v x m of two motion vectors (RBDA ch. 2), same frame and point as the inputs."""
     w = wp.spatial_top(v)
     u = wp.spatial_bottom(v)
     a = wp.spatial_top(m)
@@ -53,7 +54,7 @@ def motion_cross_motion(v: wp.spatial_vector, m: wp.spatial_vector) -> wp.spatia
 
 @wp.func
 def motion_cross_force(v: wp.spatial_vector, f: wp.spatial_vector) -> wp.spatial_vector:
-    """Spatial cross product v x* f of a motion and a force vector (RBDA eq. 2.32), same frame and point."""
+    """Spatial cross product v x* f of a motion and a force vector (RBDA ch. 2), same frame and point."""
     w = wp.spatial_top(v)
     u = wp.spatial_bottom(v)
     n = wp.spatial_top(f)
@@ -77,7 +78,7 @@ def inertia_about_point(mass: float, principal: wp.vec3, rot: wp.quat, offset: w
 def inertia_mul_motion(mass: float, mc: wp.vec3, rot_inertia: wp.mat33, v: wp.spatial_vector) -> wp.spatial_vector:
     """Spatial momentum (or force) I v of a spatial inertia (mass, first moment mc, rotational inertia about the point).
 
-    Angular part: I_o w + mc x v; linear part: m v - mc x w (RBDA eq. 2.63 with c = mc / m).
+    Angular part: I_o w + mc x v; linear part: m v - mc x w (RBDA ch. 2, with c = mc / m).
     """
     w = wp.spatial_top(v)
     u = wp.spatial_bottom(v)

@@ -1,7 +1,7 @@
 """Unit tests of kernels/spatial.py: each @wp.func runs in a one-thread kernel and is compared with NumPy.
 
 References are written independently of the Warp code: spatial cross products and inertias as the 6x6
-matrices of Featherstone's RBDA (eqs. 2.31, 2.32, 2.63), quaternion integration by MuJoCo's
+matrices of Featherstone's RBDA (ch. 2), quaternion integration by MuJoCo's
 mju_quatIntegrate. Output arrays are pre-filled with NaN so a missed write fails. Tolerance: float32
 round-off, rtol 1e-5 / atol 1e-5 on O(1) inputs.
 """
@@ -94,7 +94,7 @@ def _skew(v):
 
 
 def _crm(v):
-    """RBDA eq. 2.31 in (angular, linear) order."""
+    """Motion cross-product matrix (RBDA ch. 2), (angular, linear) order."""
     out = np.zeros((6, 6))
     out[:3, :3] = _skew(v[:3])
     out[3:, :3] = _skew(v[3:])
@@ -151,7 +151,7 @@ def test_spatial_cross_products(seed):
     wp.launch(_cross_kernel, 1, inputs=[_in(a, wp.spatial_vector), _in(b, wp.spatial_vector)],
               outputs=[crm_out, crf_out], device="cpu")  # fmt: skip
     np.testing.assert_allclose(crm_out.numpy()[0], _crm(a) @ b, **TOL)
-    # RBDA eq. 2.32: v x* = -(v x)^T
+    # force cross product: v x* = -(v x)^T
     np.testing.assert_allclose(crf_out.numpy()[0], -_crm(a).T @ b, **TOL)
 
 
@@ -175,7 +175,7 @@ def test_spatial_inertia(seed):
     r = _mat_wxyz(rot_wxyz)
     i_com = r @ np.diag(principal) @ r.T
     cx = _skew(offset)
-    # RBDA eq. 2.63, (angular, linear) order, about a point the center of mass is offset from
+    # rigid-body spatial inertia (RBDA ch. 2), (angular, linear) order, about a point the center of mass is offset from
     i6 = np.block([[i_com + mass * cx @ cx.T, mass * cx], [mass * cx.T, mass * np.eye(3)]])
     np.testing.assert_allclose(inertia_out.numpy()[0], i6[:3, :3], **TOL)
     np.testing.assert_allclose(f_out.numpy()[0], i6 @ v, **TOL)
