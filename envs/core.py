@@ -104,8 +104,10 @@ class WarpEnv:
         for knob, value in (("obs_noise_std", obs_noise_std), ("action_noise_std", action_noise_std)):
             if isinstance(value, (tuple, list)):
                 raise ValueError(f"{knob} takes one value, not a range, got {value!r}")
-        self.obs_noise_std = float(_parse_range("obs_noise_std", obs_noise_std)[0])
-        self.action_noise_std = float(_parse_range("action_noise_std", action_noise_std)[0])
+            if isinstance(value, bool) or not isinstance(value, Real) or not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{knob} must be a finite number >= 0, got {value!r}")
+        self.obs_noise_std = float(obs_noise_std)
+        self.action_noise_std = float(action_noise_std)
         delay_lo, delay_hi = _parse_range("action_delay", action_delay, integer=True)
         if max_episode_steps is None:
             max_episode_steps = self.default_max_episode_steps
@@ -116,6 +118,8 @@ class WarpEnv:
             lo, hi = _parse_range(f"{p}_scale", overrides.get(f"{p}_scale", 1.0), positive=True)
             scale_lo.append(lo)
             scale_hi.append(hi)
+        if not (isinstance(self.dt, Real) and math.isfinite(self.dt) and self.dt > 0):
+            raise ValueError(f"{self.name}: the control time step must be > 0 s, got {self.dt!r}")
         cfg = np.asarray(cfg, dtype=np.float32)
         if not np.all(np.isfinite(cfg)):
             raise ValueError(f"{self.name}: constructor arguments must be finite, got {cfg.tolist()}")
@@ -165,6 +169,7 @@ class WarpEnv:
         self._rng_counter_t = wp.to_torch(self._rng_counter)
         self.param_scales = wp.to_torch(self._scale)[:, : len(self.param_names)]
         self.applied_actions = wp.to_torch(self._applied)
+        self.action_delays = wp.to_torch(self._delay)
         self.info = {
             "final_obs": wp.to_torch(self._final_obs),
             "episode_return": wp.to_torch(self._final_return),
