@@ -431,6 +431,8 @@ _GEOM_SPECS = {
     "group": (_I, 1),
     "shellinertia": (_B, 1),
     "fluidshape": ("enum:none|ellipsoid", 1),
+    "mesh": (_S, 1),
+    "hfield": (_S, 1),
     **_ORIENT_SPECS,
 }
 # visual-only attributes; fluidcoef only acts with fluidshape="ellipsoid", which is rejected
@@ -760,10 +762,14 @@ def principal_axes(full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Principal moments (3,), decreasing, and the wxyz quaternion of the principal frame of a 3x3 inertia.
 
     Jacobi iteration on a quaternion-parametrized rotation followed by a bubble sort that swaps axes by
-    quarter turns, as mjuu_eig3 does, so that the resulting body_iquat matches MuJoCo's choice of axes.
+    quarter turns, as MuJoCo's mju_eig3/mjuu_eig3 do, so that body_iquat picks MuJoCo's axis order and
+    signs. The half-angle of each rotation is computed as sin(theta)/(2 cos(theta/2)) rather than
+    sqrt((1 - cos(theta))/2), which cancels catastrophically for small angles; iterating to an
+    off-diagonal of mjMINVAL then reproduces MuJoCo 4.0's converged frames to ~1e-12.
     """
     q = np.array([1.0, 0.0, 0.0, 0.0])
     eigval = np.diag(full).copy()
+    tol = MJ_MINVAL * float(np.abs(full).max())
     for _ in range(500):
         rot = quat_to_mat(q)
         d = rot.T @ full @ rot
@@ -775,19 +781,20 @@ def principal_axes(full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             rk, ck, rotk = 0, 2, 1
         else:
             rk, ck, rotk = 1, 2, 0
-        if abs(d[rk, ck]) < _EIG_EPS:
+        if abs(d[rk, ck]) <= tol:
             break
+        # 2x2 symmetric Schur decomposition: t = tan(theta), the smaller of the two roots
         tau = (d[ck, ck] - d[rk, rk]) / (2 * d[rk, ck])
         t = 1.0 / (tau + math.sqrt(1 + tau * tau)) if tau >= 0 else -1.0 / (-tau + math.sqrt(1 + tau * tau))
         c = 1.0 / math.sqrt(1 + t * t)
-        if c > 1.0 - _EIG_EPS:
+        s = abs(t) * c / math.sqrt(2.0 * (1.0 + c))  # sin(theta / 2)
+        if s == 0.0:
             break
         step = np.zeros(4)
-        s = math.sqrt(0.5 - 0.5 * c)
         step[rotk + 1] = -s if tau >= 0 else s
         if rotk == 1:  # the (0, 2) plane rotates about -y in a right-handed frame
             step[rotk + 1] = -step[rotk + 1]
-        step[0] = math.sqrt(1.0 - step[rotk + 1] ** 2)
+        step[0] = math.sqrt(1.0 - s * s)
         q = quat_mul(q, _normalize(step)[0])
     # sort decreasing with pairs (0,1), (1,2), (0,1); each swap is a quarter turn about the third axis
     for j in range(3):
@@ -1037,7 +1044,7 @@ class _Loader:
         if tname not in _GEOM_TYPES:
             raise node.error(f"geom type '{tname}' is not supported", "type")
         for key in ("mesh", "hfield"):
-            if key in node.attrib:
+            if key in a:
                 raise node.error("mesh and height-field geoms are not supported", key)
         if a["shellinertia"]:
             raise node.error("shell inertia is not supported", "shellinertia")
@@ -1209,6 +1216,13 @@ class _Loader:
                 raise body.joints[0][0].error("a free joint must be the only joint of its body")
             if nfree and parent != 0:
                 raise body.joints[0][0].error("free joints are only allowed in top-level bodies")
+            ndof_body = sum({"free": 6, "ball": 3}.get(ja["type"], 1) for _, ja in body.joints)
+            if ndof_body > 6:
+                raise body.node.error(f"more than 6 dofs in one body ({ndof_body})")
+            # a rotation after a ball joint would make the rotational dofs redundant (as MuJoCo checks)
+            types = [ja["type"] for _, ja in body.joints]
+            if "ball" in types and any(t in ("ball", "hinge") for t in types[types.index("ball") + 1 :]):
+                raise body.joints[types.index("ball")][0].error("a ball joint followed by a rotation in one body")
             if body.joints:
                 body_jntadr[bid] = len(jnt_rows)
                 body_jntnum[bid] = len(body.joints)
