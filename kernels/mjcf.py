@@ -1480,8 +1480,8 @@ class _Loader:
                     raise node.error(f"unknown joint '{a['joint']}'", "joint")
                 forcelimited = self._limited(node, a["forcelimited"], a["forcerange"], "force")
                 ctrllimited = self._limited(node, a["ctrllimited"], a["ctrlrange"], "ctrl")
-                if forcelimited and a["forcerange"][0] > a["forcerange"][1]:
-                    raise node.error("invalid force range", "forcerange")
+                if forcelimited and a["forcerange"][0] >= a["forcerange"][1]:
+                    raise node.error("forcerange[0] must be smaller than forcerange[1]", "forcerange")
                 if ctrllimited and a["ctrlrange"][0] >= a["ctrlrange"][1]:
                     raise node.error("ctrlrange[0] must be smaller than ctrlrange[1]", "ctrlrange")
                 out.append(

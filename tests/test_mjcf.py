@@ -219,7 +219,7 @@ def random_mjcf(seed: int) -> str:
         for _ in range(int(rng.integers(1, 4)) if moving else int(rng.integers(0, 3))):
             lines.append(geom(moving))
         if rng.random() < 0.2:
-            lines.append('<site name="s%d" pos="0 0 0.1"/><camera pos="0 -1 0"/>' % i)
+            lines.append(f'<site name="s{i}" pos="0 0 0.1"/><camera pos="0 -1 0"/><light pos="0 0 1"/>')
         for c in children[i]:
             lines.append(body(c, depth + 1))
         lines.append("</body>")
@@ -287,7 +287,7 @@ INERTIAL_XML = """<mujoco>
 </mujoco>"""
 
 
-@pytest.mark.parametrize("inertiafromgeom", ["auto", "true"])
+@pytest.mark.parametrize("inertiafromgeom", ["auto", "true", "false"])
 def test_inertial_element_matches_mujoco(inertiafromgeom):
     xml = INERTIAL_XML.replace('angle="radian"', f'angle="radian" inertiafromgeom="{inertiafromgeom}"')
     assert_same_as_mujoco(load_mjcf(xml), mujoco.MjModel.from_xml_string(xml))
@@ -306,6 +306,11 @@ def test_compiler_options_match_mujoco():
         <geom type="capsule" fromto="0 0 0 0 0 0.5" size="0.05" class="c"/>
         <geom type="cylinder" fromto="0 0 0 0.3 0 0" size="0.04"/>
         <geom type="box" fromto="0 0 0 0 0.3 0" size="0.03"/>
+        <geom type="sphere" size="0.5" group="7" name="outside_inertiagrouprange"/>
+      </body>
+      <body pos="0 1 0">
+        <joint type="ball"/>
+        <inertial pos="0 0 0" mass="1" diaginertia="1 1 5"/>
       </body>
     </body>
   </worldbody>
@@ -483,6 +488,12 @@ MUJOCO_ALSO_REJECTS = [
 def test_mujoco_also_rejects(case):
     with pytest.raises(ValueError):
         mujoco.MjModel.from_xml_string(BAD_CASES[case][0])
+
+
+def test_model_docstring_documents_every_field():
+    doc = Model.__doc__
+    for field in Model.__dataclass_fields__:
+        assert re.search(rf"\b{field}\b", doc), field
 
 
 def test_missing_file_is_an_mjcf_error(tmp_path):
