@@ -490,6 +490,17 @@ def test_mujoco_also_rejects(case):
         mujoco.MjModel.from_xml_string(BAD_CASES[case][0])
 
 
+@pytest.mark.parametrize(
+    "xml",
+    [
+        "<mujoco/>",
+        '<mujoco><worldbody><geom type="plane" size="0 0 1"/><body><geom size="0.1"/></body></worldbody></mujoco>',
+    ],
+)
+def test_models_without_dofs_match_mujoco(xml):
+    assert_same_as_mujoco(load_mjcf(xml), mujoco.MjModel.from_xml_string(xml))
+
+
 def test_model_docstring_documents_every_field():
     doc = Model.__doc__
     for field in Model.__dataclass_fields__:
