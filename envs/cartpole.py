@@ -27,42 +27,46 @@ Physical parameters, each with a `<name>_scale` knob (fixed or (lo, hi) per epis
 State (`get_state`): (x, x_dot, theta, theta_dot), Gymnasium's `env.unwrapped.state` order.
 """
 
+import math
+
 import warp as wp
 
 from envs.core import WarpEnv
-from kernels.episode import scaled_param
 
 wp.set_module_options({"enable_backward": False})
 
-# cfg layout: the physical parameters first (their index is their scale's index), then the constants.
-POLE_LENGTH, POLE_MASS, CART_MASS, GRAVITY = 0, 1, 2, 3
-FORCE_MAG, TAU, X_THRESHOLD, THETA_THRESHOLD, RESET_NOISE, ALIVE_REWARD = 4, 5, 6, 7, 8, 9
+vec1 = wp.types.vector(length=1, dtype=wp.float32)  # one normalized action
+
+
+@wp.struct
+class CartPoleConfig:
+    """Nominal physical parameters (the first four, in `CartPole.param_names` order) and task constants."""
+
+    pole_length: float  # half the pole's length, m
+    pole_mass: float  # kg
+    cart_mass: float  # kg
+    gravity: float  # m/s^2
+    force_mag: float  # N at |action| = 1
+    tau: float  # s per step
+    x_threshold: float  # m
+    theta_threshold: float  # rad
+    reset_noise: float  # half-width of the uniform reset distribution (SI units)
+    alive_reward: float  # reward per step
 
 
 @wp.func
-def cartpole_step(
-    cfg: wp.array[float],
-    scale: wp.array2d[float],
-    worldid: int,
-    state: wp.array[wp.vec4],
-    action: wp.array2d[float],
-    reward_terms: wp.array2d[float],
-) -> float:
-    """Advance one cart-pole by tau seconds of explicit Euler under force_mag * action (N); return the reward."""
-    length = scaled_param(cfg, scale, worldid, POLE_LENGTH)
-    masspole = scaled_param(cfg, scale, worldid, POLE_MASS)
-    masscart = scaled_param(cfg, scale, worldid, CART_MASS)
-    gravity = scaled_param(cfg, scale, worldid, GRAVITY)
-    tau = cfg[TAU]
-    total_mass = masspole + masscart
+def cartpole_step(cfg: CartPoleConfig, sc: wp.vec4, s: wp.vec4, a: vec1):
+    """Return the state tau seconds later under force force_mag * a (N), explicit Euler, and the reward terms."""
+    length = cfg.pole_length * sc[0]
+    masspole = cfg.pole_mass * sc[1]
+    total_mass = masspole + cfg.cart_mass * sc[2]
+    gravity = cfg.gravity * sc[3]
     polemass_length = masspole * length
-
-    q = state[worldid]
-    x = q[0]
-    x_dot = q[1]
-    theta = q[2]
-    theta_dot = q[3]
-    force = cfg[FORCE_MAG] * action[worldid, 0]
+    x = s[0]
+    x_dot = s[1]
+    theta = s[2]
+    theta_dot = s[3]
+    force = cfg.force_mag * a[0]
     costheta = wp.cos(theta)
     sintheta = wp.sin(theta)
 
@@ -74,23 +78,21 @@ def cartpole_step(
     xacc = temp - polemass_length * thetaacc * costheta / total_mass
 
     # Explicit Euler: positions advance with the old velocities (Gymnasium's "euler" integrator).
-    state[worldid] = wp.vec4(x + tau * x_dot, x_dot + tau * xacc, theta + tau * theta_dot, theta_dot + tau * thetaacc)
-
-    reward = cfg[ALIVE_REWARD]
-    reward_terms[worldid, 0] = reward
-    return reward
+    tau = cfg.tau
+    s_next = wp.vec4(x + tau * x_dot, x_dot + tau * xacc, theta + tau * theta_dot, theta_dot + tau * thetaacc)
+    return s_next, vec1(cfg.alive_reward)
 
 
 @wp.func
-def cartpole_terminated(cfg: wp.array[float], scale: wp.array2d[float], worldid: int, q: wp.vec4) -> bool:
+def cartpole_terminated(cfg: CartPoleConfig, sc: wp.vec4, s: wp.vec4) -> bool:
     """Return whether the cart left [-x_threshold, x_threshold] m or the pole fell past theta_threshold rad."""
-    return wp.abs(q[0]) > cfg[X_THRESHOLD] or wp.abs(q[2]) > cfg[THETA_THRESHOLD]
+    return wp.abs(s[0]) > cfg.x_threshold or wp.abs(s[2]) > cfg.theta_threshold
 
 
 @wp.func
-def cartpole_reset(cfg: wp.array[float], scale: wp.array2d[float], worldid: int, rng: wp.uint32):
-    """Return an initial state with every variable uniform in [-reset_noise, reset_noise] (SI units), and the RNG."""
-    noise = cfg[RESET_NOISE]
+def cartpole_reset(cfg: CartPoleConfig, sc: wp.vec4, rng: wp.uint32):
+    """Return an initial state, each variable uniform in [-reset_noise, reset_noise] (SI units), and the RNG."""
+    noise = cfg.reset_noise
     x = wp.randf(rng, -noise, noise)
     x_dot = wp.randf(rng, -noise, noise)
     theta = wp.randf(rng, -noise, noise)
@@ -99,9 +101,9 @@ def cartpole_reset(cfg: wp.array[float], scale: wp.array2d[float], worldid: int,
 
 
 @wp.func
-def cartpole_observe(cfg: wp.array[float], scale: wp.array2d[float], worldid: int, q: wp.vec4) -> wp.vec4:
-    """Return the observation (x, x_dot, theta, theta_dot), which is the state itself."""
-    return q
+def cartpole_observe(cfg: CartPoleConfig, sc: wp.vec4, s: wp.vec4) -> wp.vec4:
+    """Return the observation (x m, x_dot m/s, theta rad, theta_dot rad/s): the state itself."""
+    return s
 
 
 class CartPole(WarpEnv):
@@ -111,12 +113,11 @@ class CartPole(WarpEnv):
     num_obs = 4
     num_actions = 1
     state_dim = 4
-    state_type = wp.vec4
-    obs_type = wp.vec4
     default_max_episode_steps = 500
     param_names = ("pole_length", "pole_mass", "cart_mass", "gravity")
     reward_term_names = ("alive",)
     task_funcs = (cartpole_step, cartpole_terminated, cartpole_reset, cartpole_observe)
+    cfg_type = CartPoleConfig
 
     def __init__(
         self,
@@ -131,22 +132,22 @@ class CartPole(WarpEnv):
         force_mag: float = 10.0,
         tau: float = 0.02,
         x_threshold: float = 2.4,
-        theta_threshold: float = 12 * 2 * 3.141592653589793 / 360,
+        theta_threshold: float = 12 * 2 * math.pi / 360,
         reset_noise: float = 0.05,
         alive_reward: float = 1.0,
         **knobs,
     ):
         self.dt = tau
-        cfg = [
-            pole_length,
-            pole_mass,
-            cart_mass,
-            gravity,
-            force_mag,
-            tau,
-            x_threshold,
-            theta_threshold,
-            reset_noise,
-            alive_reward,
-        ]
+        cfg = dict(
+            pole_length=pole_length,
+            pole_mass=pole_mass,
+            cart_mass=cart_mass,
+            gravity=gravity,
+            force_mag=force_mag,
+            tau=tau,
+            x_threshold=x_threshold,
+            theta_threshold=theta_threshold,
+            reset_noise=reset_noise,
+            alive_reward=alive_reward,
+        )
         super().__init__(num_envs, device, seed, cfg=cfg, **knobs)

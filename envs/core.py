@@ -21,11 +21,10 @@ from __future__ import annotations
 import math
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 import warp as wp
 
-from kernels.episode import make_step_kernel
+from kernels.episode import EpisodeState, make_step_kernel
 
 wp.config.quiet = True
 
@@ -72,8 +71,7 @@ class WarpEnv:
     param_names: tuple[str, ...] = ()
     reward_term_names: tuple[str, ...] = ()
     task_funcs: tuple = ()  # (task_step, task_terminated, task_reset, task_observe), all @wp.func
-    state_type: type = None  # Warp vector type of one env's state, length state_dim (e.g. wp.vec4)
-    obs_type: type = None  # Warp vector type of one observation, length num_obs
+    cfg_type: type = None  # the task's @wp.struct of constants; its first fields are the physical parameters
 
     def __init__(
         self,
@@ -81,7 +79,7 @@ class WarpEnv:
         device: str = "auto",
         seed: int = 0,
         *,
-        cfg: list[float],
+        cfg: dict[str, float],
         obs_noise_std: float = 0.0,
         action_noise_std: float = 0.0,
         action_delay: int | tuple[int, int] = 0,
@@ -120,9 +118,9 @@ class WarpEnv:
             scale_hi.append(hi)
         if not (isinstance(self.dt, Real) and math.isfinite(self.dt) and self.dt > 0):
             raise ValueError(f"{self.name}: the control time step must be > 0 s, got {self.dt!r}")
-        cfg = np.asarray(cfg, dtype=np.float32)
-        if not np.all(np.isfinite(cfg)):
-            raise ValueError(f"{self.name}: constructor arguments must be finite, got {cfg.tolist()}")
+        for key, value in cfg.items():
+            if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+                raise ValueError(f"{self.name}: {key} must be a finite number, got {value!r}")
 
         self.num_envs = int(num_envs)
         self.device = resolve_device(device)
@@ -131,32 +129,33 @@ class WarpEnv:
         self.action_delay = (int(delay_lo), int(delay_hi))
         self.validate = bool(validate)
         self.num_privileged_obs = len(self.param_names)
+        self.config = dict(cfg)
+
+        num_params = max(len(self.param_names), 1)  # vectors need a length >= 1
+        num_terms = max(len(self.reward_term_names), 1)
+        sizes = (self.state_dim, self.num_obs, self.num_actions, num_params, num_terms)
+        vec = [wp.types.vector(k, wp.float32) for k in sizes]
+        state_type, obs_type, action_type, scale_type, terms_type = vec
+        cfg_struct = self.cfg_type()
+        for key, value in cfg.items():
+            setattr(cfg_struct, key, float(value))
 
         n, d = self.num_envs, self.device
-        num_params = max(len(self.param_names), 1)  # keep arrays non-empty for envs without parameters
         with wp.ScopedDevice(d):
-            self._cfg = wp.array(cfg, dtype=float)
-            self._scale_lo = wp.array(np.array(scale_lo or [1.0], dtype=np.float32), dtype=float)
-            self._scale_hi = wp.array(np.array(scale_hi or [1.0], dtype=np.float32), dtype=float)
-            self._actions = wp.zeros((n, self.num_actions), dtype=float)
-            self._state = wp.zeros(n, dtype=self.state_type)
-            self._scale = wp.ones((n, num_params), dtype=float)
-            self._delay = wp.zeros(n, dtype=int)
-            self._action_buf = wp.zeros((n, delay_hi + 1, self.num_actions), dtype=float)
-            self._buf_head = wp.zeros(n, dtype=int)
-            self._rng_counter = wp.zeros(n, dtype=int)
-            self._ep_return = wp.zeros(n, dtype=float)
-            self._ep_length = wp.zeros(n, dtype=int)
-            self._applied = wp.zeros((n, self.num_actions), dtype=float)
-            self._obs = wp.zeros(n, dtype=self.obs_type)
+            self._actions = wp.zeros(n, dtype=action_type)
+            self._state = wp.zeros(n, dtype=state_type)
+            self._scale = wp.ones(n, dtype=scale_type)
+            self._episode = wp.zeros(n, dtype=EpisodeState)
+            self._action_buf = wp.zeros((n, delay_hi + 1), dtype=action_type)
+            self._applied = wp.zeros(n, dtype=action_type)
+            self._obs = wp.zeros(n, dtype=obs_type)
             self._reward = wp.zeros(n, dtype=float)
-            self._reward_terms = wp.zeros((n, max(len(self.reward_term_names), 1)), dtype=float)
+            self._reward_terms = wp.zeros(n, dtype=terms_type)
             self._terminated = wp.zeros(n, dtype=wp.bool)
             self._truncated = wp.zeros(n, dtype=wp.bool)
-            self._final_obs = wp.zeros(n, dtype=self.obs_type)
+            self._final_obs = wp.zeros(n, dtype=obs_type)
             self._final_return = wp.zeros(n, dtype=float)
             self._final_length = wp.zeros(n, dtype=int)
-            self._bad_action = wp.array(np.array([0, n], dtype=np.int32), dtype=int)
 
         # Zero-copy torch views: the API hands these out, and the next step overwrites them.
         self.actions = wp.to_torch(self._actions)
@@ -165,11 +164,8 @@ class WarpEnv:
         self._reward_t = wp.to_torch(self._reward)
         self._terminated_t = wp.to_torch(self._terminated)
         self._truncated_t = wp.to_torch(self._truncated)
-        self._bad_action_t = wp.to_torch(self._bad_action)
-        self._rng_counter_t = wp.to_torch(self._rng_counter)
         self.param_scales = wp.to_torch(self._scale)[:, : len(self.param_names)]
         self.applied_actions = wp.to_torch(self._applied)
-        self.action_delays = wp.to_torch(self._delay)
         self.info = {
             "final_obs": wp.to_torch(self._final_obs),
             "episode_return": wp.to_torch(self._final_return),
@@ -180,27 +176,29 @@ class WarpEnv:
             self.info["privileged_obs"] = self.param_scales
         self._actions_ptr = self.actions.data_ptr()
 
-        kernel = make_step_kernel(*self.task_funcs, self.state_type, self.obs_type)
+        kernel = make_step_kernel(*self.task_funcs, self.cfg_type, sizes)
+        # Envs per CPU thread: large enough to amortize the per-thread argument loads, small enough that the
+        # block of state stays in cache. A GPU runs one env per thread.
+        self.envs_per_thread = 1 if wp.get_device(d).is_cuda else 256
+        num_threads = (n + self.envs_per_thread - 1) // self.envs_per_thread
         inputs = [
-            self._cfg,
+            cfg_struct,
+            n,
+            self.envs_per_thread,
             self.seed,
             self.max_episode_steps,
             0,
             self.action_noise_std,
             self.obs_noise_std,
-            self._scale_lo,
-            self._scale_hi,
+            scale_type(*(scale_lo or [1.0])),
+            scale_type(*(scale_hi or [1.0])),
             delay_lo,
             delay_hi,
             self._actions,
             self._state,
             self._scale,
-            self._delay,
+            self._episode,
             self._action_buf,
-            self._buf_head,
-            self._rng_counter,
-            self._ep_return,
-            self._ep_length,
         ]
         outputs = [
             self._applied,
@@ -212,11 +210,11 @@ class WarpEnv:
             self._final_obs,
             self._final_return,
             self._final_length,
-            self._bad_action,
         ]
         # Recorded launches skip Warp's per-call argument packing: a few microseconds instead of ~15 per step.
-        self._step_cmd = wp.launch(kernel, n, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
-        self._reset_cmd = wp.launch(kernel, n, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
+        self._launch_inputs, self._launch_outputs = inputs, outputs
+        self._step_cmd = wp.launch(kernel, num_threads, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
+        self._reset_cmd = wp.launch(kernel, num_threads, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
         self._reset_cmd.set_param_by_name("reset_all", 1)
         self.step_kernel = kernel
         self.reset()
@@ -231,7 +229,7 @@ class WarpEnv:
             self.seed = int(seed)
             self._step_cmd.set_param_by_name("seed", self.seed)
             self._reset_cmd.set_param_by_name("seed", self.seed)
-            self._rng_counter.zero_()
+            self._episode.zero_()
         self._reset_cmd.launch()
         return self._obs_t
 
@@ -242,14 +240,6 @@ class WarpEnv:
         if actions.data_ptr() != self._actions_ptr:
             self.actions.copy_(actions)
         self._step_cmd.launch()
-        # One scalar read per step; on CUDA it is a host sync, so throughput runs pass validate=False.
-        if self.validate and self._bad_action_t[0].item() != 0:
-            count, first = (int(v) for v in self._bad_action_t.tolist())
-            self._bad_action_t.copy_(torch.tensor([0, self.num_envs], dtype=torch.int32))
-            raise ValueError(
-                f"{self.name}: actions contain non-finite values in {count} env(s), first at env {first} "
-                f"(actions[{first}] = {actions[first].tolist()}); those envs were not stepped"
-            )
         return self._obs_t, self._reward_t, self._terminated_t, self._truncated_t, self.info
 
     def get_state(self) -> torch.Tensor:
@@ -271,8 +261,13 @@ class WarpEnv:
 
     @property
     def episode_step(self) -> torch.Tensor:
-        """Steps taken in each env's current episode [num_envs] (int32, a live view)."""
-        return wp.to_torch(self._ep_length)
+        """Steps taken in each env's current episode [num_envs] (int32, a copy: for inspection, not the loop)."""
+        return torch.from_numpy(self._episode.numpy()["ep_length"].copy())
+
+    @property
+    def action_delays(self) -> torch.Tensor:
+        """Each env's action delay in the current episode, in steps [num_envs] (int32, a copy)."""
+        return torch.from_numpy(self._episode.numpy()["delay"].copy())
 
     def close(self) -> None:
         """Nothing to release: device memory goes with the object."""
@@ -298,3 +293,11 @@ class WarpEnv:
 
     def _check_actions(self, actions) -> None:
         self._check_tensor("actions", actions, (self.num_envs, self.num_actions))
+        # One reduction and one scalar read per step (a host sync on CUDA: throughput runs pass validate=False).
+        if not bool(torch.isfinite(actions).all()):
+            bad = torch.nonzero(~torch.isfinite(actions).all(1)).flatten()
+            first = int(bad[0])
+            raise ValueError(
+                f"{self.name}: actions contain non-finite values in {len(bad)} env(s), first at env {first} "
+                f"(actions[{first}] = {actions[first].tolist()}); no env was stepped"
+            )

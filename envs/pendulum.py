@@ -29,15 +29,32 @@ Physical parameters, each with a `<name>_scale` knob (fixed or (lo, hi) per epis
 State (`get_state`): (theta, theta_dot), Gymnasium's `env.unwrapped.state` order.
 """
 
+import math
+
 import warp as wp
 
 from envs.core import WarpEnv
-from kernels.episode import scaled_param
 
 wp.set_module_options({"enable_backward": False})
 
-MASS, LENGTH, GRAVITY = 0, 1, 2
-MAX_TORQUE, MAX_SPEED, DT, ANGLE_COST, VELOCITY_COST, ACTION_COST, RESET_THETA, RESET_THDOT = 3, 4, 5, 6, 7, 8, 9, 10
+vec1 = wp.types.vector(length=1, dtype=wp.float32)  # one normalized action
+
+
+@wp.struct
+class PendulumConfig:
+    """Nominal physical parameters (the first three, in `Pendulum.param_names` order) and task constants."""
+
+    mass: float  # kg
+    length: float  # m
+    gravity: float  # m/s^2
+    max_torque: float  # N m at |action| = 1
+    max_speed: float  # rad/s
+    dt: float  # s per step
+    angle_cost: float  # per rad^2
+    velocity_cost: float  # per (rad/s)^2
+    action_cost: float  # per (N m)^2
+    reset_theta: float  # rad, half-width of the uniform reset angle
+    reset_theta_dot: float  # rad/s, half-width of the uniform reset velocity
 
 
 @wp.func
@@ -49,61 +66,43 @@ def angle_normalize(x: float) -> float:
 
 
 @wp.func
-def pendulum_step(
-    cfg: wp.array[float],
-    scale: wp.array2d[float],
-    worldid: int,
-    state: wp.array[wp.vec2],
-    action: wp.array2d[float],
-    reward_terms: wp.array2d[float],
-) -> float:
-    """Advance one pendulum by dt seconds under torque max_torque * action (N m); return the reward."""
-    m = scaled_param(cfg, scale, worldid, MASS)
-    l = scaled_param(cfg, scale, worldid, LENGTH)
-    g = scaled_param(cfg, scale, worldid, GRAVITY)
-    dt = cfg[DT]
-    max_torque = cfg[MAX_TORQUE]
-    max_speed = cfg[MAX_SPEED]
-
-    q = state[worldid]
-    th = q[0]
-    thdot = q[1]
-    u = wp.clamp(max_torque * action[worldid, 0], -max_torque, max_torque)
+def pendulum_step(cfg: PendulumConfig, sc: wp.vec3, s: wp.vec2, a: vec1):
+    """Return the state dt seconds later under torque max_torque * a (N m), and the reward terms."""
+    m = cfg.mass * sc[0]
+    l = cfg.length * sc[1]
+    g = cfg.gravity * sc[2]
+    th = s[0]
+    thdot = s[1]
+    u = wp.clamp(cfg.max_torque * a[0], -cfg.max_torque, cfg.max_torque)
 
     # The cost is of the state before the step, as in Gymnasium.
     angle = angle_normalize(th)
-    angle_term = -cfg[ANGLE_COST] * angle * angle
-    velocity_term = -cfg[VELOCITY_COST] * thdot * thdot
-    action_term = -cfg[ACTION_COST] * u * u
-    reward_terms[worldid, 0] = angle_term
-    reward_terms[worldid, 1] = velocity_term
-    reward_terms[worldid, 2] = action_term
+    terms = wp.vec3(-cfg.angle_cost * angle * angle, -cfg.velocity_cost * thdot * thdot, -cfg.action_cost * u * u)
 
     # Semi-implicit Euler: the angle advances with the new, clipped velocity.
-    newthdot = thdot + (3.0 * g / (2.0 * l) * wp.sin(th) + 3.0 / (m * l * l) * u) * dt
-    newthdot = wp.clamp(newthdot, -max_speed, max_speed)
-    state[worldid] = wp.vec2(th + newthdot * dt, newthdot)
-    return angle_term + velocity_term + action_term
+    newthdot = thdot + (3.0 * g / (2.0 * l) * wp.sin(th) + 3.0 / (m * l * l) * u) * cfg.dt
+    newthdot = wp.clamp(newthdot, -cfg.max_speed, cfg.max_speed)
+    return wp.vec2(th + newthdot * cfg.dt, newthdot), terms
 
 
 @wp.func
-def pendulum_terminated(cfg: wp.array[float], scale: wp.array2d[float], worldid: int, q: wp.vec2) -> bool:
+def pendulum_terminated(cfg: PendulumConfig, sc: wp.vec3, s: wp.vec2) -> bool:
     """Return False: the swing-up task has no terminal state, only the time limit."""
     return False
 
 
 @wp.func
-def pendulum_reset(cfg: wp.array[float], scale: wp.array2d[float], worldid: int, rng: wp.uint32):
+def pendulum_reset(cfg: PendulumConfig, sc: wp.vec3, rng: wp.uint32):
     """Return theta uniform in [-pi, pi] rad and theta_dot uniform in [-1, 1] rad/s, and the RNG state."""
-    th = wp.randf(rng, -cfg[RESET_THETA], cfg[RESET_THETA])
-    thdot = wp.randf(rng, -cfg[RESET_THDOT], cfg[RESET_THDOT])
+    th = wp.randf(rng, -cfg.reset_theta, cfg.reset_theta)
+    thdot = wp.randf(rng, -cfg.reset_theta_dot, cfg.reset_theta_dot)
     return wp.vec2(th, thdot), rng
 
 
 @wp.func
-def pendulum_observe(cfg: wp.array[float], scale: wp.array2d[float], worldid: int, q: wp.vec2) -> wp.vec3:
+def pendulum_observe(cfg: PendulumConfig, sc: wp.vec3, s: wp.vec2) -> wp.vec3:
     """Return the observation (cos theta, sin theta, theta_dot in rad/s)."""
-    return wp.vec3(wp.cos(q[0]), wp.sin(q[0]), q[1])
+    return wp.vec3(wp.cos(s[0]), wp.sin(s[0]), s[1])
 
 
 class Pendulum(WarpEnv):
@@ -113,12 +112,11 @@ class Pendulum(WarpEnv):
     num_obs = 3
     num_actions = 1
     state_dim = 2
-    state_type = wp.vec2
-    obs_type = wp.vec3
     default_max_episode_steps = 200
     param_names = ("mass", "length", "gravity")
     reward_term_names = ("angle", "velocity", "action")
     task_funcs = (pendulum_step, pendulum_terminated, pendulum_reset, pendulum_observe)
+    cfg_type = PendulumConfig
 
     def __init__(
         self,
@@ -135,22 +133,22 @@ class Pendulum(WarpEnv):
         angle_cost: float = 1.0,
         velocity_cost: float = 0.1,
         action_cost: float = 0.001,
-        reset_theta: float = 3.141592653589793,
+        reset_theta: float = math.pi,
         reset_theta_dot: float = 1.0,
         **knobs,
     ):
         self.dt = dt
-        cfg = [
-            mass,
-            length,
-            gravity,
-            max_torque,
-            max_speed,
-            dt,
-            angle_cost,
-            velocity_cost,
-            action_cost,
-            reset_theta,
-            reset_theta_dot,
-        ]
+        cfg = dict(
+            mass=mass,
+            length=length,
+            gravity=gravity,
+            max_torque=max_torque,
+            max_speed=max_speed,
+            dt=dt,
+            angle_cost=angle_cost,
+            velocity_cost=velocity_cost,
+            action_cost=action_cost,
+            reset_theta=reset_theta,
+            reset_theta_dot=reset_theta_dot,
+        )
         super().__init__(num_envs, device, seed, cfg=cfg, **knobs)

@@ -1,13 +1,17 @@
-"""Episode mechanics shared by every WarpEnv: action delay and noise, observation noise, per-episode
-domain randomization, episode statistics and autoreset, fused with a task's own functions into one
-step kernel.
+"""Episode mechanics shared by every WarpEnv, fused with a task's own functions into one step kernel:
+action checks, noise and delay; observation noise; per-episode domain randomization; episode statistics
+and autoreset.
 
-A task supplies four `@wp.func` (signatures in `make_step_kernel`); this module owns everything else,
-so the perturbation knobs behave the same in every env. One launch does a whole env step for all envs:
-on a CPU the launch overhead, not the arithmetic, is what a small task like CartPole pays for.
+A task supplies four pure `@wp.func` on Warp vectors (signatures in `make_step_kernel`); this module owns
+everything else, so the perturbation knobs behave the same in every env. One launch steps all envs.
 
-Array shapes (N = num_envs, A = num_actions, O = num_obs, P = number of physical parameters):
-  state (N, S); scale (N, P); action_buf (N, max_delay + 1, A); obs (N, O).
+Why vectors and one struct per env: on a CPU a small task's step is dominated by array accesses (each one
+an index computation and a bounds branch in Warp's generated code), not by its arithmetic. With every
+per-env row a vector (state, action, observation, parameter scales, reward terms) and the bookkeeping a
+struct, a CartPole step touches each array once.
+
+Array shapes (N = num_envs; vectors have the task's lengths): state (N,) of state_type; scale (N,) of
+scale_type; episode (N,) of EpisodeState; action_buf (N, max_delay + 1) of action_type; obs (N,) of obs_type.
 """
 
 import functools
@@ -19,193 +23,179 @@ from kernels.rng import env_rng
 wp.set_module_options({"enable_backward": False})
 
 
-@wp.func
-def scaled_param(cfg: wp.array[float], scale: wp.array2d[float], worldid: int, k: int) -> float:
-    """Return physical parameter k of env `worldid`: nominal value cfg[k] times its per-env scale (SI units)."""
-    return cfg[k] * scale[worldid, k]
+@wp.struct
+class EpisodeState:
+    """Per-env bookkeeping carried from step to step."""
 
-
-@wp.func
-def delayed_action(action_buf: wp.array3d[float], worldid: int, head: int, delay: int, j: int, a: float) -> float:
-    """Store normalized action `a` at ring slot `head` and return component j as it was `delay` steps earlier."""
-    length = action_buf.shape[1]
-    action_buf[worldid, head, j] = a
-    return action_buf[worldid, (head - delay + length) % length, j]
-
-
-@wp.func
-def draw_episode_params(
-    scale_lo: wp.array[float],
-    scale_hi: wp.array[float],
-    delay_lo: int,
-    delay_hi: int,
-    worldid: int,
-    rng: wp.uint32,
-    scale: wp.array2d[float],
-    delay: wp.array[int],
-    action_buf: wp.array3d[float],
-    buf_head: wp.array[int],
-) -> wp.uint32:
-    """Draw env `worldid`'s parameter scales (uniform in [lo, hi]) and action delay (steps) for a new episode.
-
-    Also empties its action ring buffer, so a delayed env applies zero action until its first action arrives.
-    Fixed values (lo == hi) consume no random numbers.
-    """
-    for k in range(scale.shape[1]):
-        lo = scale_lo[k]
-        hi = scale_hi[k]
-        if hi > lo:
-            scale[worldid, k] = wp.randf(rng, lo, hi)
-        else:
-            scale[worldid, k] = lo
-    d = delay_lo
-    if delay_hi > delay_lo:
-        d = wp.randi(rng, delay_lo, delay_hi + 1)
-    delay[worldid] = d
-    for i in range(action_buf.shape[1]):
-        for j in range(action_buf.shape[2]):
-            action_buf[worldid, i, j] = 0.0
-    buf_head[worldid] = 0
-    return rng
+    ep_return: float  # return of the current episode so far (reward units)
+    ep_length: wp.int32  # steps taken in the current episode
+    rng_counter: wp.int32  # RNG draw batches consumed by this env (counter-based stream position)
+    buf_head: wp.int32  # action ring-buffer slot written this step
+    delay: wp.int32  # action delay of the current episode (steps)
 
 
 @functools.cache
-def make_step_kernel(task_step, task_terminated, task_reset, task_observe, state_type, obs_type):
-    """Build the fused env-step kernel (one thread per env) from a task's four functions and vector types.
+def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_type, sizes):
+    """Build the fused env-step kernel (one thread per env) from a task's four functions.
 
-    State and observation rows are Warp vectors (`state_type`, `obs_type`, e.g. wp.vec4): one load or store
-    per env instead of one per component, which on a CPU is most of the cost of a small task's step.
-    The task functions, all `@wp.func`; `cfg` holds the task's constants, `scale[worldid, k]` the per-env
-    scale of physical parameter k, whose nominal value is cfg[k]:
-      task_step(cfg, scale, worldid, state, action, reward_terms) -> float
-          advance state[worldid] by one control step under action[worldid] (normalized, in [-1, 1]);
-          write each weighted reward term to reward_terms[worldid, k] and return the reward.
-      task_terminated(cfg, scale, worldid, s) -> bool           state vector s is terminal
-      task_reset(cfg, scale, worldid, rng) -> (state_type, wp.uint32)  an initial state and the advanced RNG
-      task_observe(cfg, scale, worldid, s) -> obs_type          the observation of state vector s
+    `sizes` = (state, obs, action, params, reward_terms) vector lengths. The task functions, all `@wp.func`;
+    `cfg` is the task's `@wp.struct` of constants and `sc` the env's vector of parameter scales:
+      task_step(cfg, sc, s, a) -> (s_next, terms)    one control step of state s under action a
+          (normalized, in [-1, 1]); terms are the weighted reward terms, whose sum is the reward.
+      task_terminated(cfg, sc, s) -> bool            state s is terminal
+      task_reset(cfg, sc, rng) -> (s, rng)           an initial state and the advanced RNG state
+      task_observe(cfg, sc, s) -> obs                the observation of state s
     """
-    obs_len = wp.constant(obs_type._length_)
+    num_state, num_obs, num_actions, num_params, num_terms = sizes
+    state_type = wp.types.vector(num_state, wp.float32)
+    obs_type = wp.types.vector(num_obs, wp.float32)
+    action_type = wp.types.vector(num_actions, wp.float32)
+    scale_type = wp.types.vector(num_params, wp.float32)
+    terms_type = wp.types.vector(num_terms, wp.float32)
+    obs_len = wp.constant(num_obs)
+    act_len = wp.constant(num_actions)
+    param_len = wp.constant(num_params)
+    term_len = wp.constant(num_terms)
 
     @wp.func
     def noisy(o: obs_type, std: float, rng: wp.uint32):
+        # Gaussian observation noise, std in observation units.
         if std > 0.0:
             for j in range(obs_len):
                 o[j] = o[j] + std * wp.randn(rng)
         return o, rng
 
+    @wp.func
+    def new_episode(
+        cfg: cfg_type,
+        scale_lo: scale_type,
+        scale_hi: scale_type,
+        delay_lo: int,
+        delay_hi: int,
+        rng: wp.uint32,
+        ep: EpisodeState,
+    ):
+        # Domain randomization: parameter scales uniform in [lo, hi], delay uniform in {lo..hi}; fixed
+        # values consume no random numbers. Then the task's initial state under those parameters.
+        sc = scale_type()
+        for k in range(param_len):
+            sc[k] = scale_lo[k]
+            if scale_hi[k] > scale_lo[k]:
+                sc[k] = wp.randf(rng, scale_lo[k], scale_hi[k])
+        ep.delay = delay_lo
+        if delay_hi > delay_lo:
+            ep.delay = wp.randi(rng, delay_lo, delay_hi + 1)
+        ep.ep_return = 0.0
+        ep.ep_length = 0
+        ep.buf_head = 0
+        s, rng = task_reset(cfg, sc, rng)
+        return s, sc, ep, rng
+
     @wp.kernel(module="unique", enable_backward=False)
     def env_step(
         # Model:
-        cfg: wp.array[float],
+        cfg: cfg_type,
+        num_envs: int,
+        envs_per_thread: int,
         seed: int,
         max_episode_steps: int,
         reset_all: int,
         action_noise_std: float,
         obs_noise_std: float,
-        scale_lo: wp.array[float],
-        scale_hi: wp.array[float],
+        scale_lo: scale_type,
+        scale_hi: scale_type,
         delay_lo: int,
         delay_hi: int,
         # Data in:
-        actions_in: wp.array2d[float],
+        actions_in: wp.array[action_type],
         # Data in and out (carried from step to step):
         state: wp.array[state_type],
-        scale: wp.array2d[float],
-        delay: wp.array[int],
-        action_buf: wp.array3d[float],
-        buf_head: wp.array[int],
-        rng_counter: wp.array[int],
-        ep_return: wp.array[float],
-        ep_length: wp.array[int],
+        scale: wp.array[scale_type],
+        episode: wp.array[EpisodeState],
+        action_buf: wp.array2d[action_type],
         # Data out:
-        applied_action_out: wp.array2d[float],
+        applied_action_out: wp.array[action_type],
         obs_out: wp.array[obs_type],
         reward_out: wp.array[float],
-        reward_terms_out: wp.array2d[float],
+        reward_terms_out: wp.array[terms_type],
         terminated_out: wp.array[wp.bool],
         truncated_out: wp.array[wp.bool],
         final_obs_out: wp.array[obs_type],
         final_return_out: wp.array[float],
         final_length_out: wp.array[int],
-        bad_action_out: wp.array[int],
     ):
-        worldid = wp.tid()
-
-        if reset_all == 0:
-            # A non-finite action never reaches the state: the env is left as it was and the host is told.
-            for j in range(actions_in.shape[1]):
-                if not wp.isfinite(actions_in[worldid, j]):
-                    wp.atomic_add(bad_action_out, 0, 1)
-                    wp.atomic_min(bad_action_out, 1, worldid)
-                    return
-
-        # Counter-based draws: the counter advances every step whether or not a draw is needed, and the
-        # (comparatively costly) hash runs only when one is.
-        counter = rng_counter[worldid]
-        rng_counter[worldid] = counter + 1
-        rng = wp.uint32(0)
-        if action_noise_std > 0.0 or obs_noise_std > 0.0 or reset_all != 0:
-            rng = env_rng(seed, worldid, counter)
-
-        done = reset_all != 0
-        s = state_type()
-        ret = float(0.0)
-        length = int(0)
-        if reset_all == 0:
-            if delay_hi > 0:
-                head = buf_head[worldid]
-                d = delay[worldid]
-                for j in range(actions_in.shape[1]):
-                    a = actions_in[worldid, j]
-                    if action_noise_std > 0.0:
-                        a = a + action_noise_std * wp.randn(rng)
-                    a = wp.clamp(a, -1.0, 1.0)
-                    applied_action_out[worldid, j] = delayed_action(action_buf, worldid, head, d, j, a)
-                buf_head[worldid] = (head + 1) % action_buf.shape[1]
-            else:
-                for j in range(actions_in.shape[1]):
-                    a = actions_in[worldid, j]
-                    if action_noise_std > 0.0:
-                        a = a + action_noise_std * wp.randn(rng)
-                    applied_action_out[worldid, j] = wp.clamp(a, -1.0, 1.0)
-
-            r = task_step(cfg, scale, worldid, state, applied_action_out, reward_terms_out)
+        # A CPU thread steps a block of envs: Warp's per-thread prologue (loading every kernel argument) is
+        # then paid once per block instead of once per env. On a GPU the block is one env.
+        first = wp.tid() * envs_per_thread
+        for worldid in range(first, wp.min(first + envs_per_thread, num_envs)):
+            # Loads first, stores last: on a CPU, a store before a read of a kernel argument makes the compiler
+            # copy that argument eagerly for every env (it may alias), rare path or not.
+            ep = episode[worldid]
             s = state[worldid]
-            ret = ep_return[worldid] + r
-            length = ep_length[worldid] + 1
-            terminated = task_terminated(cfg, scale, worldid, s)
-            truncated = length >= max_episode_steps
+            sc = scale[worldid]
+            rng = wp.uint32(0)
+            a = action_type()
+            a_in = action_type()
+            r = float(0.0)
+            terms = terms_type()
+            terminated = False
+            truncated = False
+            reset = reset_all != 0
+
+            if not reset:
+                a = actions_in[worldid]
+                # Counter-based stream: advanced only when drawn from, so a knob left at zero costs nothing.
+                if action_noise_std > 0.0 or obs_noise_std > 0.0:
+                    rng = env_rng(seed, worldid, ep.rng_counter)
+                    ep.rng_counter = ep.rng_counter + 1
+                if action_noise_std > 0.0:
+                    for j in range(act_len):
+                        a[j] = a[j] + action_noise_std * wp.randn(rng)
+                for j in range(act_len):
+                    a[j] = wp.clamp(a[j], -1.0, 1.0)
+                a_in = a
+                if delay_hi > 0 and ep.delay > 0:
+                    # Ring buffer: apply the action written `delay` steps ago (zero early in an episode).
+                    length = action_buf.shape[1]
+                    a = action_buf[worldid, (ep.buf_head - ep.delay + length) % length]
+
+                s, terms = task_step(cfg, sc, s, a)
+                for k in range(term_len):
+                    r = r + terms[k]
+                ep.ep_return = ep.ep_return + r
+                ep.ep_length = ep.ep_length + 1
+                terminated = task_terminated(cfg, sc, s)
+                truncated = ep.ep_length >= max_episode_steps
+                reset = terminated or truncated
+                if reset:
+                    final_obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
+                    final_obs_out[worldid] = final_obs
+                    final_return_out[worldid] = ep.ep_return
+                    final_length_out[worldid] = ep.ep_length
+
+            if reset:
+                # Autoreset (or reset()): the observation returned below is the first of the next episode.
+                rng = env_rng(seed, worldid, ep.rng_counter)
+                ep.rng_counter = ep.rng_counter + 1
+                s, sc, ep, rng = new_episode(cfg, scale_lo, scale_hi, delay_lo, delay_hi, rng, ep)
+                scale[worldid] = sc
+                if delay_hi > 0:
+                    for i in range(action_buf.shape[1]):
+                        action_buf[worldid, i] = action_type()
+            elif delay_hi > 0:
+                action_buf[worldid, ep.buf_head] = a_in
+                ep.buf_head = (ep.buf_head + 1) % action_buf.shape[1]
+
+            obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
+            if action_noise_std > 0.0 or delay_hi > 0:
+                # Without noise or delay the applied action is clip(action, -1, 1): a store saved per env.
+                applied_action_out[worldid] = a
             reward_out[worldid] = r
+            reward_terms_out[worldid] = terms
+            state[worldid] = s
+            episode[worldid] = ep
+            obs_out[worldid] = obs
             terminated_out[worldid] = terminated
             truncated_out[worldid] = truncated
-            if terminated or truncated:
-                done = True
-                if action_noise_std == 0.0 and obs_noise_std == 0.0:
-                    rng = env_rng(seed, worldid, counter)
-                final_obs, rng = noisy(task_observe(cfg, scale, worldid, s), obs_noise_std, rng)
-                final_obs_out[worldid] = final_obs
-                final_return_out[worldid] = ret
-                final_length_out[worldid] = length
-        else:
-            reward_out[worldid] = 0.0
-            terminated_out[worldid] = False
-            truncated_out[worldid] = False
-            for k in range(reward_terms_out.shape[1]):
-                reward_terms_out[worldid, k] = 0.0
-
-        if done:
-            # Autoreset: the returned observation is the first of the next episode.
-            rng = draw_episode_params(
-                scale_lo, scale_hi, delay_lo, delay_hi, worldid, rng, scale, delay, action_buf, buf_head
-            )
-            s, rng = task_reset(cfg, scale, worldid, rng)
-            state[worldid] = s
-            ret = 0.0
-            length = 0
-        ep_return[worldid] = ret
-        ep_length[worldid] = length
-
-        obs, rng = noisy(task_observe(cfg, scale, worldid, s), obs_noise_std, rng)
-        obs_out[worldid] = obs
 
     return env_step

@@ -339,7 +339,7 @@ def test_set_state_round_trip_and_gymnasium_registration_unchanged():
         (dict(gravity_scale=(1.0, math.inf)), "gravity_scale"),
         (dict(gravity_scale=(1, 2, 3)), "gravity_scale"),
         (dict(max_episode_steps=0), "max_episode_steps must be an integer >= 1, got 0"),
-        (dict(pole_length=math.nan), "must be finite"),
+        (dict(pole_length=math.nan), "pole_length must be a finite number, got nan"),
         (dict(tau=0.0), "control time step must be > 0 s, got 0.0"),
     ],
 )
@@ -375,10 +375,10 @@ def test_nan_action_raises_naming_the_env_and_leaves_it_unstepped():
     before = env.get_state().clone()
     actions = torch.zeros(4, 1)
     actions[2, 0] = math.nan
-    with pytest.raises(ValueError, match=r"non-finite values in 1 env\(s\), first at env 2"):
+    with pytest.raises(ValueError, match=r"non-finite values in 1 env\(s\), first at env 2.*no env was stepped"):
         env.step(actions)
     torch.testing.assert_close(env.get_state()[2], before[2])
-    assert not torch.equal(env.get_state()[0], before[0])
+    torch.testing.assert_close(env.get_state(), before)  # no env was stepped
     env.step(torch.zeros(4, 1))  # the env keeps working afterwards
 
 
