@@ -186,7 +186,9 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                 action_buf[worldid, ep.buf_head] = a_in
                 ep.buf_head = (ep.buf_head + 1) % action_buf.shape[1]
 
-            obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
+            obs = task_observe(cfg, sc, s)
+            if obs_noise_std > 0.0:
+                obs, rng = noisy(obs, obs_noise_std, rng)
             if action_noise_std > 0.0 or delay_hi > 0:
                 # Without noise or delay the applied action is clip(action, -1, 1): a store saved per env.
                 applied_action_out[worldid] = a
