@@ -16,7 +16,6 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,28 +30,8 @@ from mujoco import rollout
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets")
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _git_commit() -> str:
-    try:
-        sha = subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True).strip()
-        dirty = subprocess.run(
-            ["git", "diff", "--quiet", "HEAD", "--", "kernels/articulation.py", "kernels/spatial.py"], cwd=ROOT
-        ).returncode
-        return sha + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import cpu_model, git_commit  # noqa: E402
 
 
 def _reference_model(name: str) -> mujoco.MjModel:
@@ -170,9 +149,9 @@ def main():
     record = {
         "command": " ".join([".venv/bin/python", os.path.relpath(os.path.abspath(sys.argv[0]), ROOT), *sys.argv[1:]]),
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "machine": {
-            "cpu": _cpu_model(),
+            "cpu": cpu_model(),
             "logical_cores": os.cpu_count(),
             "platform": platform.platform(),
             "loadavg_1_5_15_start": loadavg_start,
