@@ -138,7 +138,7 @@ def _rollout(env_id, num_envs, seed, steps=120, **kw):
     env = envs.make(env_id, num_envs=num_envs, device=DEVICE, seed=seed, **kw)
     gen = torch.Generator().manual_seed(123)
     # Actions depend only on (step, env index), so env i sees the same actions whatever num_envs is.
-    table = torch.rand(steps, 64, env.num_actions, generator=gen) * 2 - 1
+    table = torch.rand(steps, 700, env.num_actions, generator=gen) * 2 - 1
     out = [torch.cat([env.reset(), torch.zeros(num_envs, 3)], 1)]
     for t in range(steps):
         obs, reward, term, trunc, info = env.step(table[t, :num_envs].contiguous())
@@ -154,8 +154,9 @@ def test_same_seed_same_rollout_and_env_i_independent_of_num_envs(env_id, scales
     a = _rollout(env_id, 8, seed=7, **KNOBS, **scales)
     b = _rollout(env_id, 8, seed=7, **KNOBS, **scales)
     assert torch.equal(a, b)
-    big = _rollout(env_id, 64, seed=7, **KNOBS, **scales)
+    big = _rollout(env_id, 700, seed=7, **KNOBS, **scales)  # several CPU thread blocks of envs
     assert torch.equal(a, big[:, :8])
+    assert torch.equal(_rollout(env_id, 300, seed=7, **KNOBS, **scales), big[:, :300])
     other_seed = _rollout(env_id, 8, seed=8, **KNOBS, **scales)
     assert not torch.equal(a, other_seed)
 
