@@ -3,6 +3,9 @@
 One thread per env runs a whole step: forward kinematics, com-based motion subspaces, recursive
 Newton-Euler bias forces, composite-rigid-body mass matrix, passive and actuator forces, a dense
 Cholesky solve of (M + dt diag(damping)) qacc = qfrc, and MuJoCo's semi-implicit Euler update.
+With ``contacts`` / ``joint_limits``, soft geom-plane contacts (``kernels.contact``) and one-sided limit
+springs add forces to qfrc and their implicit (backward-Euler) damping and stiffness terms to the matrix
+before the solve; ``substeps`` Euler steps of timestep / substeps run per ``step()`` in the same launch.
 
 References: MuJoCo documentation, Computation chapter (smooth dynamics, "Numerical integration":
 the Euler integrator treats joint damping implicitly); Featherstone, "Rigid Body Dynamics Algorithms"
@@ -28,6 +31,15 @@ import numpy as np
 import torch
 import warp as wp
 
+from kernels.contact import (
+    GEOM_BOX,
+    GEOM_CAPSULE,
+    GEOM_SPHERE,
+    contact_coefficients,
+    plane_box,
+    plane_capsule,
+    plane_sphere,
+)
 from kernels.spatial import (
     hinge_motion,
     inertia_about_point,
@@ -319,6 +331,192 @@ def _cholesky_solve(
         x[worldid, i] = t / a[worldid, i, i]
 
 
+@wp.func
+def _apply_point_force(
+    worldid: int,
+    body: int,
+    point: wp.vec3,
+    direction: wp.vec3,
+    force: float,
+    coef: float,
+    # Model:
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    # Data out:
+    jac_out: wp.array2d[float],
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """Add J^T force [N m or N] to qfrc and coef J J^T [kg m^2 ...] to the lower triangle of qM.
+
+    J (1 x nv) maps qvel to the velocity [m/s] of a world point on body along a unit world direction; it is
+    cdof_d . (unit wrench at the point), nonzero only on the body's ancestor dofs (force-motion duality).
+    """
+    ref = xpos_in[worldid, body_rootid[body]]
+    wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
+    i = body_lastdof[body]
+    while i >= 0:
+        jac_out[worldid, i] = wp.dot(cdof_in[worldid, i], wrench)
+        i = dof_parentid[i]
+    i = body_lastdof[body]
+    while i >= 0:
+        ji = jac_out[worldid, i]
+        qfrc_out[worldid, i] = qfrc_out[worldid, i] + ji * force
+        if coef > 0.0:
+            j = i
+            while j >= 0:
+                qM_out[worldid, i, j] = qM_out[worldid, i, j] + coef * ji * jac_out[worldid, j]
+                j = dof_parentid[j]
+        i = dof_parentid[i]
+
+
+@wp.func
+def _contacts(
+    worldid: int,
+    h: float,
+    # Model:
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_geomid: wp.array[int],
+    cgeom_pos: wp.array[wp.vec3],
+    cgeom_quat: wp.array[wp.quat],
+    cgeom_size: wp.array[wp.vec3],
+    cgeom_margin: wp.array[float],
+    cgeom_friction: wp.array[float],
+    plane_normal: wp.vec3,
+    plane_offset: float,
+    contact_stiffness: float,
+    contact_damping: float,
+    friction_eps: float,
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    geom_friction_scale: wp.array2d[float],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cvel_in: wp.array2d[wp.spatial_vector],
+    cmass_in: wp.array2d[float],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    # Data out:
+    jac_out: wp.array2d[float],
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """Soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact)."""
+    for g in range(cgeom_type.shape[0]):
+        body = cgeom_bodyid[g]
+        rot = xquat_in[worldid, body]
+        center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
+        grot = rot * cgeom_quat[g]
+        gtype = cgeom_type[g]
+        size = cgeom_size[g]
+        npoints = 1
+        if gtype == GEOM_CAPSULE:
+            npoints = 2
+        elif gtype == GEOM_BOX:
+            npoints = 8
+        for k in range(npoints):
+            dist = float(0.0)
+            point = wp.vec3(0.0)
+            if gtype == GEOM_SPHERE:
+                dist, point = plane_sphere(plane_normal, plane_offset, center, size[0])
+            elif gtype == GEOM_CAPSULE:
+                # capsule axis is the geom's local z; point k is end cap k
+                axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
+                d0, p0, d1, p1 = plane_capsule(plane_normal, plane_offset, center, axis, size[1], size[0])
+                dist = d0
+                point = p0
+                if k == 1:
+                    dist = d1
+                    point = p1
+            else:
+                dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
+            depth = cgeom_margin[g] - dist
+            if depth > 0.0:
+                root = body_rootid[body]
+                vel_ref = cvel_in[worldid, body]
+                vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, root])
+                mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
+                fn, cn, ct, tangent = contact_coefficients(
+                    depth,
+                    vel,
+                    plane_normal,
+                    cmass_in[worldid, root],
+                    mu,
+                    contact_stiffness,
+                    contact_damping,
+                    friction_eps,
+                    h,
+                )
+                if fn > 0.0:
+                    # normal, slip direction and the second tangent: (M + h sum c J^T J) qacc = qfrc
+                    t2 = wp.cross(plane_normal, tangent)
+                    vt = wp.dot(vel, tangent)
+                    _apply_point_force(
+                        worldid, body, point, plane_normal, fn, h * cn, body_rootid, body_lastdof, dof_parentid,
+                        xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                    )  # fmt: skip
+                    _apply_point_force(
+                        worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
+                        xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                    )  # fmt: skip
+                    _apply_point_force(
+                        worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
+                        dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                    )  # fmt: skip
+
+
+@wp.func
+def _joint_limits(
+    worldid: int,
+    h: float,
+    # Model:
+    jnt_type: wp.array[int],
+    jnt_qposadr: wp.array[int],
+    jnt_dofadr: wp.array[int],
+    jnt_limited: wp.array[int],
+    jnt_range: wp.array[wp.vec2],
+    limit_stiffness: float,
+    limit_damping: float,
+    # Data in:
+    qpos_in: wp.array2d[float],
+    qvel_in: wp.array2d[float],
+    # Data out:
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """One-sided spring-damper [N m or N] past each hinge/slide limit, implicit like the contacts.
+
+    Stiffness and damping are per unit of the dof's diagonal inertia M_dd (incl. armature), so the limit's
+    time constant is 1 / sqrt(limit_stiffness) whatever the link: F = M_dd (k pen - c v) pushing inward.
+    """
+    for j in range(jnt_type.shape[0]):
+        if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
+            q = qpos_in[worldid, jnt_qposadr[j]]
+            d = jnt_dofadr[j]
+            pen = float(0.0)
+            sign = float(0.0)
+            if q < jnt_range[j][0]:
+                pen = jnt_range[j][0] - q
+                sign = 1.0
+            elif q > jnt_range[j][1]:
+                pen = q - jnt_range[j][1]
+                sign = -1.0
+            if pen > 0.0:
+                m = qM_out[worldid, d, d]
+                k = m * limit_stiffness
+                cn = m * limit_damping + h * k
+                f = k * pen - cn * sign * qvel_in[worldid, d]
+                if f > 0.0:
+                    qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * f
+                    qM_out[worldid, d, d] = qM_out[worldid, d, d] + h * cn
+
+
 # ---------------------------------------------------------------------------------------------------
 # Kernels
 # ---------------------------------------------------------------------------------------------------
@@ -361,6 +559,26 @@ def _step_kernel(
     dof_damping_scale: wp.array2d[float],
     gravity: wp.vec3,
     timestep: float,
+    substeps: int,
+    jnt_limited: wp.array[int],
+    jnt_range: wp.array[wp.vec2],
+    limit_stiffness: float,
+    limit_damping: float,
+    body_lastdof: wp.array[int],
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_geomid: wp.array[int],
+    cgeom_pos: wp.array[wp.vec3],
+    cgeom_quat: wp.array[wp.quat],
+    cgeom_size: wp.array[wp.vec3],
+    cgeom_margin: wp.array[float],
+    cgeom_friction: wp.array[float],
+    plane_normal: wp.vec3,
+    plane_offset: float,
+    contact_stiffness: float,
+    contact_damping: float,
+    friction_eps: float,
+    geom_friction_scale: wp.array2d[float],
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
@@ -379,123 +597,152 @@ def _step_kernel(
     cfrc_out: wp.array2d[wp.spatial_vector],
     qfrc_bias_out: wp.array2d[float],
     qM_out: wp.array3d[float],
+    jac_out: wp.array2d[float],
     qacc_out: wp.array2d[float],
     qpos_out: wp.array2d[float],
     qvel_out: wp.array2d[float],
 ):
-    """One MuJoCo Euler step of every env: qvel += dt qacc, then qpos from the new qvel (qpos/qvel may alias in/out)."""
+    """`substeps` MuJoCo Euler steps of timestep / substeps [s] per env: qvel += h qacc, then qpos from the new qvel.
+
+    qpos/qvel may alias in/out. Contacts (no collision geoms: none) and joint limits (jnt_limited) are implicit.
+    """
     worldid = wp.tid()
-    _kinematics(
-        worldid,
-        body_parentid,
-        body_jntnum,
-        body_jntadr,
-        body_pos,
-        body_quat,
-        jnt_type,
-        jnt_qposadr,
-        jnt_pos,
-        jnt_axis,
-        qpos0,
-        qpos_in,
-        xpos_out,
-        xquat_out,
-        xanchor_out,
-        xaxis_out,
-    )
-    _com_inertia(
-        worldid,
-        body_rootid,
-        body_ipos,
-        body_iquat,
-        body_mass,
-        body_inertia,
-        body_mass_scale,
-        xpos_out,
-        xquat_out,
-        cmass_out,
-        cmc_out,
-        crot_out,
-    )
-    _motion_subspace(
-        worldid, body_rootid, jnt_type, jnt_bodyid, jnt_dofadr, xpos_out, xquat_out, xanchor_out, xaxis_out, cdof_out
-    )
-    _rne_crba(
-        worldid,
-        body_parentid,
-        body_jntnum,
-        body_jntadr,
-        body_dofnum,
-        body_dofadr,
-        jnt_type,
-        jnt_dofadr,
-        dof_bodyid,
-        dof_parentid,
-        dof_armature,
-        gravity,
-        qvel_in,
-        cdof_out,
-        cmass_out,
-        cmc_out,
-        crot_out,
-        cvel_out,
-        cacc_out,
-        cfrc_out,
-        qfrc_bias_out,
-        qM_out,
-    )
+    h = timestep / float(substeps)
+    for _substep in range(substeps):
+        _kinematics(
+            worldid,
+            body_parentid,
+            body_jntnum,
+            body_jntadr,
+            body_pos,
+            body_quat,
+            jnt_type,
+            jnt_qposadr,
+            jnt_pos,
+            jnt_axis,
+            qpos0,
+            qpos_in,
+            xpos_out,
+            xquat_out,
+            xanchor_out,
+            xaxis_out,
+        )
+        _com_inertia(
+            worldid,
+            body_rootid,
+            body_ipos,
+            body_iquat,
+            body_mass,
+            body_inertia,
+            body_mass_scale,
+            xpos_out,
+            xquat_out,
+            cmass_out,
+            cmc_out,
+            crot_out,
+        )
+        _motion_subspace(
+            worldid,
+            body_rootid,
+            jnt_type,
+            jnt_bodyid,
+            jnt_dofadr,
+            xpos_out,
+            xquat_out,
+            xanchor_out,
+            xaxis_out,
+            cdof_out,
+        )
+        _rne_crba(
+            worldid,
+            body_parentid,
+            body_jntnum,
+            body_jntadr,
+            body_dofnum,
+            body_dofadr,
+            jnt_type,
+            jnt_dofadr,
+            dof_bodyid,
+            dof_parentid,
+            dof_armature,
+            gravity,
+            qvel_in,
+            cdof_out,
+            cmass_out,
+            cmc_out,
+            crot_out,
+            cvel_out,
+            cacc_out,
+            cfrc_out,
+            qfrc_bias_out,
+            qM_out,
+        )
 
-    # smooth force: -bias - damping qvel, plus damping on the left: MuJoCo's Euler integrator solves
-    # (M + dt D) qacc = qfrc_smooth, which makes joint damping implicit (stable for any damping)
-    nv = dof_bodyid.shape[0]
-    for d in range(nv):
-        damping = dof_damping[d] * dof_damping_scale[worldid % dof_damping_scale.shape[0], d]
-        qacc_out[worldid, d] = -qfrc_bias_out[worldid, d] - damping * qvel_in[worldid, d]
-        qM_out[worldid, d, d] = qM_out[worldid, d, d] + timestep * damping
+        # constraint-like forces first: the limit law reads M_dd before the damping term is added to it
+        nv = dof_bodyid.shape[0]
+        for d in range(nv):
+            qacc_out[worldid, d] = 0.0
+        _joint_limits(
+            worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, limit_stiffness, limit_damping,
+            qpos_in, qvel_in, qacc_out, qM_out,
+        )  # fmt: skip
+        _contacts(
+            worldid, h, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
+            cgeom_friction, plane_normal, plane_offset, contact_stiffness, contact_damping, friction_eps, body_rootid,
+            body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out, cvel_out, cmass_out, cdof_out,
+            jac_out, qacc_out, qM_out,
+        )  # fmt: skip
 
-    # joint springs toward qpos_spring (free-joint springs are rejected on the host)
-    for j in range(jnt_type.shape[0]):
-        if jnt_type[j] != JNT_FREE:
+        # smooth force: -bias - damping qvel, plus damping on the left: MuJoCo's Euler integrator solves
+        # (M + dt D) qacc = qfrc_smooth, which makes joint damping implicit (stable for any damping)
+        for d in range(nv):
+            damping = dof_damping[d] * dof_damping_scale[worldid % dof_damping_scale.shape[0], d]
+            qacc_out[worldid, d] = qacc_out[worldid, d] - qfrc_bias_out[worldid, d] - damping * qvel_in[worldid, d]
+            qM_out[worldid, d, d] = qM_out[worldid, d, d] + h * damping
+
+        # joint springs toward qpos_spring (free-joint springs are rejected on the host)
+        for j in range(jnt_type.shape[0]):
+            if jnt_type[j] != JNT_FREE:
+                qadr = jnt_qposadr[j]
+                dadr = jnt_dofadr[j]
+                qacc_out[worldid, dadr] = qacc_out[worldid, dadr] - jnt_stiffness[j] * (
+                    qpos_in[worldid, qadr] - qpos_spring[qadr]
+                )
+
+        # motors: force = gear * ctrl, ctrl clamped to ctrlrange when ctrllimited
+        for a in range(actuator_dofadr.shape[0]):
+            c = ctrl_in[worldid, a]
+            if actuator_ctrllimited[a] != 0:
+                c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
+            gear = actuator_gear[a] * actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
+            dadr = actuator_dofadr[a]
+            qacc_out[worldid, dadr] = qacc_out[worldid, dadr] + gear * c
+
+        _cholesky_solve(worldid, qM_out, qacc_out)
+
+        # semi-implicit Euler: velocity first, then positions with the new velocity (mj_integratePos)
+        for d in range(nv):
+            qvel_out[worldid, d] = qvel_in[worldid, d] + h * qacc_out[worldid, d]
+        for j in range(jnt_type.shape[0]):
             qadr = jnt_qposadr[j]
             dadr = jnt_dofadr[j]
-            qacc_out[worldid, dadr] = qacc_out[worldid, dadr] - jnt_stiffness[j] * (
-                qpos_in[worldid, qadr] - qpos_spring[qadr]
-            )
-
-    # motors: force = gear * ctrl, ctrl clamped to ctrlrange when ctrllimited
-    for a in range(actuator_dofadr.shape[0]):
-        c = ctrl_in[worldid, a]
-        if actuator_ctrllimited[a] != 0:
-            c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
-        gear = actuator_gear[a] * actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
-        dadr = actuator_dofadr[a]
-        qacc_out[worldid, dadr] = qacc_out[worldid, dadr] + gear * c
-
-    _cholesky_solve(worldid, qM_out, qacc_out)
-
-    # semi-implicit Euler: velocity first, then positions with the new velocity (mj_integratePos)
-    for d in range(nv):
-        qvel_out[worldid, d] = qvel_in[worldid, d] + timestep * qacc_out[worldid, d]
-    for j in range(jnt_type.shape[0]):
-        qadr = jnt_qposadr[j]
-        dadr = jnt_dofadr[j]
-        if jnt_type[j] == JNT_FREE:
-            for k in range(3):
-                qpos_out[worldid, qadr + k] = qpos_in[worldid, qadr + k] + timestep * qvel_out[worldid, dadr + k]
-            q = quat_from_wxyz(
-                qpos_in[worldid, qadr + 3],
-                qpos_in[worldid, qadr + 4],
-                qpos_in[worldid, qadr + 5],
-                qpos_in[worldid, qadr + 6],
-            )
-            omega = wp.vec3(qvel_out[worldid, dadr + 3], qvel_out[worldid, dadr + 4], qvel_out[worldid, dadr + 5])
-            q = quat_integrate_local(q, omega, timestep)
-            qpos_out[worldid, qadr + 3] = q[3]
-            qpos_out[worldid, qadr + 4] = q[0]
-            qpos_out[worldid, qadr + 5] = q[1]
-            qpos_out[worldid, qadr + 6] = q[2]
-        else:
-            qpos_out[worldid, qadr] = qpos_in[worldid, qadr] + timestep * qvel_out[worldid, dadr]
+            if jnt_type[j] == JNT_FREE:
+                for k in range(3):
+                    qpos_out[worldid, qadr + k] = qpos_in[worldid, qadr + k] + h * qvel_out[worldid, dadr + k]
+                q = quat_from_wxyz(
+                    qpos_in[worldid, qadr + 3],
+                    qpos_in[worldid, qadr + 4],
+                    qpos_in[worldid, qadr + 5],
+                    qpos_in[worldid, qadr + 6],
+                )
+                omega = wp.vec3(qvel_out[worldid, dadr + 3], qvel_out[worldid, dadr + 4], qvel_out[worldid, dadr + 5])
+                q = quat_integrate_local(q, omega, h)
+                qpos_out[worldid, qadr + 3] = q[3]
+                qpos_out[worldid, qadr + 4] = q[0]
+                qpos_out[worldid, qadr + 5] = q[1]
+                qpos_out[worldid, qadr + 6] = q[2]
+            else:
+                qpos_out[worldid, qadr] = qpos_in[worldid, qadr] + h * qvel_out[worldid, dadr]
 
 
 @wp.kernel
@@ -629,13 +876,41 @@ class Simulator:
     output or a ``mujoco.MjModel``). Contacts and joint limits are not implemented yet.
     """
 
-    def __init__(self, model, num_envs: int, device: str = "cpu", contacts: bool = False, joint_limits: bool = False):
-        if contacts:
-            raise NotImplementedError("Simulator(contacts=True): contact dynamics lands with the contacts issue")
-        if joint_limits:
-            raise NotImplementedError(
-                "Simulator(joint_limits=True): joint-limit constraints land with the contacts issue"
-            )
+    def __init__(
+        self,
+        model,
+        num_envs: int,
+        device: str = "cpu",
+        contacts: bool = False,
+        joint_limits: bool = False,
+        substeps: int = 1,
+        contact_stiffness: float = 1.0e4,
+        contact_damping: float = 200.0,
+        friction_eps: float = 1.0e-3,
+        limit_stiffness: float = 2770.0,
+        limit_damping: float = 105.0,
+    ):
+        for name, value in (
+            ("contact_stiffness", contact_stiffness),
+            ("contact_damping", contact_damping),
+            ("friction_eps", friction_eps),
+            ("limit_stiffness", limit_stiffness),
+            ("limit_damping", limit_damping),
+        ):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if friction_eps <= 0:
+            raise ValueError(f"friction_eps must be > 0, got {friction_eps!r}")
+        if isinstance(substeps, bool) or not isinstance(substeps, (int, np.integer)) or substeps < 1:
+            raise ValueError(f"substeps must be an int >= 1, got {substeps!r}")
+        self.substeps = int(substeps)
+        self.contacts = bool(contacts)
+        self.joint_limits = bool(joint_limits)
+        self.contact_stiffness = float(contact_stiffness)
+        self.contact_damping = float(contact_damping)
+        self.friction_eps = float(friction_eps)
+        self.limit_stiffness = float(limit_stiffness)
+        self.limit_damping = float(limit_damping)
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         self.num_envs = int(num_envs)
@@ -692,10 +967,25 @@ class Simulator:
         self.actuator_ctrlrange = arr(np.asarray(model.actuator_ctrlrange).reshape(nu, 2), wp.vec2)
         self.actuator_ctrllimited = arr(np.asarray(model.actuator_ctrllimited).reshape(nu) != 0, int)
 
+        # joint limits (hinge and slide; MuJoCo's limited flag and range)
+        limited = np.asarray(model.jnt_limited).reshape(nj) != 0
+        self.jnt_limited = arr(limited & self.joint_limits, int)
+        self.jnt_range = arr(np.asarray(model.jnt_range, dtype=np.float64).reshape(nj, 2), wp.vec2)
+        # last dof of each body or of its nearest ancestor with dofs (-1: none): start of the Jacobian chain
+        lastdof = np.full(nb, -1, dtype=np.int64)
+        dofadr, dofnum, parent = (
+            np.asarray(getattr(model, k)) for k in ("body_dofadr", "body_dofnum", "body_parentid")
+        )
+        for b in range(1, nb):
+            lastdof[b] = dofadr[b] + dofnum[b] - 1 if dofnum[b] > 0 else lastdof[parent[b]]
+        self.body_lastdof = arr(lastdof, int)
+        self._setup_contacts(model)
+
         # per-env randomizable parameters (E, ...), E = 1 (shared) until set_params gives one row per env
         self.body_mass_scale = wp.ones((1, nb), dtype=float, device=self.device)
         self.actuator_gear_scale = wp.ones((1, nu), dtype=float, device=self.device)
         self.dof_damping_scale = wp.ones((1, nv), dtype=float, device=self.device)
+        self.geom_friction_scale = wp.ones((1, self.ngeom), dtype=float, device=self.device)
 
         # state, initialized to the reference configuration qpos0 at rest
         n = self.num_envs
@@ -720,12 +1010,63 @@ class Simulator:
         self.qfrc_bias = wp.zeros((n, nv), dtype=float, device=self.device)
         self.qM = wp.zeros((n, nv, nv), dtype=float, device=self.device)
         self.qacc = wp.zeros((n, nv), dtype=float, device=self.device)
+        self.jac = wp.zeros((n, max(nv, 1)), dtype=float, device=self.device)
 
         # zero-copy torch views, created once
         self._qpos_t = wp.to_torch(self.qpos)
         self._qvel_t = wp.to_torch(self.qvel)
         self._ctrl_t = wp.to_torch(self.ctrl)
         self._build_launches()
+
+    def _setup_contacts(self, model) -> None:
+        """Collect the geoms that collide with the world plane into flat device arrays (empty: no contacts)."""
+        self.ngeom = int(model.ngeom)
+        gtype = np.asarray(model.geom_type).reshape(-1)
+        gbody = np.asarray(model.geom_bodyid).reshape(-1)
+        contype = np.asarray(model.geom_contype).reshape(-1)
+        conaff = np.asarray(model.geom_conaffinity).reshape(-1)
+        planes = np.flatnonzero((gtype == 0) & (gbody == 0))
+        rows = []
+        normal, offset = np.array([0.0, 0.0, 1.0]), 0.0
+        if self.contacts and len(planes):
+            if len(planes) > 1:
+                raise NotImplementedError(f"contacts support one world plane geom, the model has {len(planes)}")
+            pl = int(planes[0])
+            q = np.asarray(model.geom_quat, dtype=np.float64).reshape(-1, 4)[pl]
+            w, x, y, z = q / np.linalg.norm(q)
+            # plane normal = the plane geom's local z axis in the world (the world body is the identity frame)
+            normal = np.array([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)])
+            offset = float(normal @ np.asarray(model.geom_pos, dtype=np.float64).reshape(-1, 3)[pl])
+            margin = np.asarray(model.geom_margin).reshape(-1)
+            friction = np.asarray(model.geom_friction).reshape(-1, 3)[:, 0]
+            for g in range(self.ngeom):
+                if gbody[g] == 0 or not ((contype[g] & conaff[pl]) or (contype[pl] & conaff[g])):
+                    continue
+                if gtype[g] not in (2, 3, 6):
+                    raise NotImplementedError(
+                        f"contacts support sphere, capsule and box geoms; geom {g} has mjtGeom type {gtype[g]}"
+                    )
+                # MuJoCo's pair mixing at equal priority: max margin, max friction
+                rows.append((g, max(margin[g], margin[pl]), max(friction[g], friction[pl])))
+        self.plane_normal = wp.vec3(*normal.tolist())
+        self.plane_offset = float(offset)
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        size = np.asarray(model.geom_size, dtype=np.float64).reshape(-1, 3)
+        pos = np.asarray(model.geom_pos, dtype=np.float64).reshape(-1, 3)
+        quat = np.asarray(model.geom_quat, dtype=np.float64).reshape(-1, 4)
+
+        def arr(x, dtype):
+            a = np.ascontiguousarray(np.asarray(x))
+            return wp.array(a.astype(np.int32 if dtype is int else np.float32), dtype=dtype, device=self.device)
+
+        self.cgeom_geomid = arr(ids, int)
+        self.cgeom_type = arr(gtype[ids], int)
+        self.cgeom_bodyid = arr(gbody[ids], int)
+        self.cgeom_pos = arr(pos[ids].reshape(-1, 3), wp.vec3)
+        self.cgeom_quat = arr(_wxyz_to_xyzw(quat[ids]).reshape(-1, 4), wp.quat)
+        self.cgeom_size = arr(size[ids].reshape(-1, 3), wp.vec3)
+        self.cgeom_margin = arr(np.array([r[1] for r in rows]), float)
+        self.cgeom_friction = arr(np.array([r[2] for r in rows]), float)
 
     # -- validation ------------------------------------------------------------------------------
 
@@ -842,11 +1183,31 @@ class Simulator:
                 self.dof_damping_scale,
                 self.gravity,
                 self.timestep,
+                self.substeps,
+                self.jnt_limited,
+                self.jnt_range,
+                self.limit_stiffness,
+                self.limit_damping,
+                self.body_lastdof,
+                self.cgeom_type,
+                self.cgeom_bodyid,
+                self.cgeom_geomid,
+                self.cgeom_pos,
+                self.cgeom_quat,
+                self.cgeom_size,
+                self.cgeom_margin,
+                self.cgeom_friction,
+                self.plane_normal,
+                self.plane_offset,
+                self.contact_stiffness,
+                self.contact_damping,
+                self.friction_eps,
+                self.geom_friction_scale,
                 self.qpos,
                 self.qvel,
                 self.ctrl,
             ],
-            outputs=[*self._scratch(), self.qacc, self.qpos, self.qvel],
+            outputs=[*self._scratch(), self.jac, self.qacc, self.qpos, self.qvel],
             device=self.device,
             record_cmd=True,
         )
@@ -913,8 +1274,10 @@ class Simulator:
         body_mass_scale: torch.Tensor | None = None,
         actuator_gear_scale: torch.Tensor | None = None,
         dof_damping_scale: torch.Tensor | None = None,
+        geom_friction_scale: torch.Tensor | None = None,
     ) -> None:
-        """Set per-env multipliers of body mass and inertia [E, nbody], motor gear [E, nu], dof damping [E, nv].
+        """Set per-env multipliers of body mass and inertia [E, nbody], motor gear [E, nu], dof damping [E, nv],
+        geom sliding friction [E, ngeom].
 
         E = 1 shares one row across envs, E = num_envs gives each env its own; env i reads row i % E.
         """
@@ -922,6 +1285,7 @@ class Simulator:
             ("body_mass_scale", body_mass_scale, self.nbody),
             ("actuator_gear_scale", actuator_gear_scale, self.nu),
             ("dof_damping_scale", dof_damping_scale, self.nv),
+            ("geom_friction_scale", geom_friction_scale, self.ngeom),
         ):
             if value is None:
                 continue

@@ -254,10 +254,15 @@ def test_get_state_is_zero_copy_view_of_device_state():
 
 def test_unsupported_features_raise():
     m = _gym_model("hopper.xml")
-    with pytest.raises(NotImplementedError, match="contacts issue"):
-        Simulator(m, 1, contacts=True)
-    with pytest.raises(NotImplementedError, match="contacts issue"):
-        Simulator(m, 1, joint_limits=True)
+    cylinder = mujoco.MjModel.from_xml_string(
+        '<mujoco><worldbody><geom type="plane" size="1 1 1"/><body><freejoint/><geom type="cylinder" size="0.1 0.1"/>'
+        "</body></worldbody></mujoco>"
+    )
+    with pytest.raises(NotImplementedError, match="sphere, capsule and box"):
+        Simulator(cylinder, 1, contacts=True)
+    Simulator(cylinder, 1, contacts=False)
+    with pytest.raises(ValueError, match="substeps"):
+        Simulator(m, 1, substeps=0)
     ball = mujoco.MjModel.from_xml_string(
         '<mujoco><worldbody><body><joint type="ball"/><geom size="0.1"/></body></worldbody></mujoco>'
     )

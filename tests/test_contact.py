@@ -1,0 +1,212 @@
+"""Contacts and joint limits (kernels/contact.py, Simulator(contacts=True, joint_limits=True)).
+
+Invariants and MuJoCo references: resting heights of dropped geoms and of Gymnasium's Ant, stick/slide on a
+slope at the friction-cone angle, no energy gained at rest, joint limits, geometry of the pairwise functions.
+"""
+
+import math
+import os
+
+import gymnasium
+import mujoco
+import numpy as np
+import pytest
+import torch
+import warp as wp
+
+from kernels.articulation import Simulator
+from kernels.contact import plane_box, plane_capsule, plane_sphere
+from kernels.mjcf import load_mjcf
+
+ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets")
+SUBSTEPS = 2  # the substeps the locomotion envs use at MuJoCo's 10 ms Ant timestep
+
+GEOMS = {
+    "sphere": '<geom type="sphere" size="0.1"/>',
+    "box": '<geom type="box" size="0.1 0.2 0.05"/>',
+    "capsule": '<geom type="capsule" size="0.05" fromto="-0.2 0 0 0.2 0 0"/>',
+}
+
+
+@pytest.fixture(autouse=True)
+def _mujoco_log_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # MuJoCo writes MUJOCO_LOG.TXT into the working directory on warnings
+
+
+def _drop_xml(geom: str, timestep: float, euler: str = "10 20 5", friction: str = "1 0.005 0.0001") -> str:
+    return (
+        f'<mujoco><option timestep="{timestep}"/><worldbody><geom type="plane" size="5 5 .1" friction="{friction}"/>'
+        f'<body pos="0 0 0.3" euler="{euler}"><freejoint/>{geom}</body></worldbody></mujoco>'
+    )
+
+
+def _run(sim: Simulator, steps: int, ctrl=None):
+    for _ in range(steps):
+        sim.step(ctrl)
+    q, v = sim.get_state()
+    return q.numpy().copy(), v.numpy().copy()
+
+
+@pytest.mark.parametrize("name", sorted(GEOMS))
+def test_dropped_geom_rests_at_mujocos_height(name):
+    ref = mujoco.MjModel.from_xml_string(_drop_xml(GEOMS[name], 0.002))
+    data = mujoco.MjData(ref)
+    for _ in range(1500):
+        mujoco.mj_step(ref, data)
+    sim = Simulator(load_mjcf(_drop_xml(GEOMS[name], 0.01)), 2, contacts=True, substeps=SUBSTEPS)
+    q, v = _run(sim, 300)
+    # penalty contact sinks ~g / (n k) = 1 mm (sphere), MuJoCo's soft constraint 0.1 to 0.4 mm
+    np.testing.assert_allclose(q[:, 2], data.qpos[2], atol=2e-3)
+    assert np.abs(v).max() < 1e-3, v
+    # resting orientation: the same face down as MuJoCo (sign of the quaternion aside)
+    np.testing.assert_allclose(np.abs(q[0, 3:7] @ data.qpos[3:7]), 1.0, atol=2e-3)
+
+
+def _ant_mujoco_euler(steps: int) -> np.ndarray:
+    ref = mujoco.MjModel.from_xml_path(os.path.join(ASSETS, "ant.xml"))
+    ref.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER
+    data = mujoco.MjData(ref)
+    for _ in range(steps):
+        mujoco.mj_step(ref, data)
+    return data.qpos.copy()
+
+
+def test_gymnasium_ant_settles_near_mujocos_torso_height_and_stays_at_rest():
+    m = load_mjcf(os.path.join(ASSETS, "ant.xml"))
+    sim = Simulator(m, 2, contacts=True, joint_limits=True, substeps=SUBSTEPS)
+    zero = torch.zeros(2, m.nu)
+    q, _ = _run(sim, 300, zero)
+    ref = _ant_mujoco_euler(300)
+    # qpos0 starts the ankles 30 degrees outside their range: the limit kicks the legs down, as in MuJoCo
+    assert abs(q[0, 2] - ref[2]) < 0.02, (q[0, 2], ref[2])
+    np.testing.assert_allclose(np.abs(q[0, 7:]), np.abs(ref[7:]), atol=0.05)
+    q2, v2 = _run(sim, 200, zero)
+    assert abs(q2[0, 2] - q[0, 2]) < 1e-3
+    assert np.abs(v2).max() < 1e-2, np.abs(v2).max()
+
+
+def _slope_xml(theta: float, mu: float) -> str:
+    deg = math.degrees(theta)
+    # the plane is tilted about y; the box starts resting on it in the tilted frame
+    n = np.array([math.sin(theta), 0.0, math.cos(theta)])
+    pos = 0.05 * n
+    return (
+        f'<mujoco><option timestep="0.01"/><worldbody><geom type="plane" size="5 5 .1" euler="0 {deg} 0" '
+        f'friction="{mu} 0 0"/><body pos="{pos[0]} {pos[1]} {pos[2]}" euler="0 {deg} 0"><freejoint/>'
+        f'<geom type="box" size="0.1 0.1 0.05" friction="{mu} 0 0"/></body></worldbody></mujoco>'
+    )
+
+
+@pytest.mark.parametrize("ratio, sticks", [(0.8, True), (1.2, False)])
+def test_block_on_slope_sticks_below_friction_angle_and_slides_above(ratio, sticks):
+    mu = 0.5
+    theta = ratio * math.atan(mu)
+    sim = Simulator(load_mjcf(_slope_xml(theta, mu)), 1, contacts=True, substeps=SUBSTEPS)
+    q, _ = _run(sim, 200)  # 2 s
+    travel = float(np.linalg.norm(q[0, :3] - q[0, :3] * 0 - _start(theta)))
+    if sticks:
+        assert travel < 5e-3, travel  # creep at ~friction_eps: a few mm at most
+    else:
+        # Coulomb sliding: a = g (sin - mu cos), d = a t^2 / 2 after 2 s
+        expected = 0.5 * 9.81 * (math.sin(theta) - mu * math.cos(theta)) * 4.0
+        assert 0.8 * expected < travel < 1.1 * expected, (travel, expected)
+
+
+def _start(theta: float) -> np.ndarray:
+    return 0.05 * np.array([math.sin(theta), 0.0, math.cos(theta)])
+
+
+def _energy(m, q: np.ndarray, v: np.ndarray) -> float:
+    """Kinetic + potential energy [J] of a single free body with principal inertia aligned to its frame."""
+    mass = float(m.body_mass[1])
+    inertia = np.asarray(m.body_inertia).reshape(-1, 3)[1]
+    return 0.5 * mass * v[:3] @ v[:3] + 0.5 * v[3:] @ (inertia * v[3:]) + mass * 9.81 * q[2]
+
+
+@pytest.mark.parametrize("name", ["box", "capsule"])
+def test_body_at_rest_gains_no_energy_over_10_s(name):
+    m = load_mjcf(_drop_xml(GEOMS[name], 0.01, euler="0 0 0"))
+    sim = Simulator(m, 1, contacts=True, substeps=SUBSTEPS)
+    q, v = _run(sim, 200)  # settle
+    e0 = _energy(m, q[0], v[0])
+    energies = []
+    for _ in range(1000):  # 10 s
+        q, v = _run(sim, 1)
+        energies.append(_energy(m, q[0], v[0]))
+    assert max(energies) <= e0 + 1e-6, max(energies) - e0
+
+
+def test_joint_limit_holds_a_pendulum_at_its_range():
+    xml = (
+        '<mujoco><option timestep="0.01"/><worldbody><body><joint type="hinge" axis="0 1 0" limited="true" '
+        'range="-30 30"/><geom type="capsule" fromto="0 0 0 0.5 0 0" size="0.05"/></body></worldbody></mujoco>'
+    )
+    m = load_mjcf(xml)
+    sim = Simulator(m, 1, joint_limits=True, substeps=SUBSTEPS)
+    q, v = _run(sim, 300)
+    # gravity pulls the horizontal arm down (positive rotation about y): it rests just past the upper limit
+    assert math.radians(30.0) <= q[0, 0] < math.radians(31.0), math.degrees(q[0, 0])
+    assert abs(v[0, 0]) < 1e-3
+    free = Simulator(m, 1, joint_limits=False)
+    qf, _ = _run(free, 100)
+    assert qf[0, 0] > math.radians(60.0)  # without the limit it swings through
+
+
+@wp.kernel
+def _pairwise_kernel(
+    normal: wp.vec3,
+    offset: float,
+    center: wp.vec3,
+    rot: wp.mat33,
+    size: wp.vec3,
+    dist_out: wp.array[float],
+    point_out: wp.array[wp.vec3],
+):
+    d, p = plane_sphere(normal, offset, center, size[0])
+    dist_out[0] = d
+    point_out[0] = p
+    d0, p0, d1, p1 = plane_capsule(normal, offset, center, rot * wp.vec3(0.0, 0.0, 1.0), size[1], size[0])
+    dist_out[1] = d0
+    point_out[1] = p0
+    dist_out[2] = d1
+    point_out[2] = p1
+    for k in range(8):
+        d, p = plane_box(normal, offset, center, rot, size, k)
+        dist_out[3 + k] = d
+        point_out[3 + k] = p
+
+
+def test_pairwise_functions_match_numpy():
+    rng = np.random.default_rng(0)
+    normal = rng.normal(size=3)
+    normal /= np.linalg.norm(normal)
+    offset, center, size = 0.3, rng.normal(size=3), np.array([0.2, 0.3, 0.1])
+    rot, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    dist = wp.full(11, np.inf, dtype=float, device="cpu")
+    point = wp.full(11, wp.vec3(np.inf, np.inf, np.inf), dtype=wp.vec3, device="cpu")
+    wp.launch(
+        _pairwise_kernel, 1, inputs=[wp.vec3(*normal), offset, wp.vec3(*center), wp.mat33(*rot.ravel()),
+                                     wp.vec3(*size), dist, point], device="cpu",
+    )  # fmt: skip
+    ends = [center + size[1] * rot[:, 2], center - size[1] * rot[:, 2]]
+    corners = [center + rot @ (size * [(-1) ** ((k >> i) & 1) for i in range(3)]) for k in range(8)]
+    exp_points = [center - size[0] * normal] + [e - size[0] * normal for e in ends] + corners
+    exp_dist = [normal @ center - offset - size[0]] + [normal @ e - offset - size[0] for e in ends]
+    exp_dist += [normal @ c - offset for c in corners]
+    np.testing.assert_allclose(dist.numpy(), exp_dist, atol=1e-5)
+    np.testing.assert_allclose(point.numpy(), np.array(exp_points), atol=1e-5)
+
+
+def test_many_ants_under_random_actions_stay_finite():
+    """CI-sized version of benchmarks/ant_throughput.py's 16,384-Ant, 1,000-step NaN check (results/)."""
+    m = load_mjcf(os.path.join(ASSETS, "ant.xml"))
+    n = 256
+    sim = Simulator(m, n, contacts=True, joint_limits=True, substeps=SUBSTEPS)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(100):  # 100 control steps of 5 timesteps, a new random action per control step
+        ctrl = torch.rand(n, m.nu, generator=gen) * 2 - 1
+        for _ in range(5):
+            sim.step(ctrl)
+    q, v = sim.get_state()
+    assert torch.isfinite(q).all() and torch.isfinite(v).all()
+    assert (q[:, 2] > 0.0).all() and (q[:, 2] < 3.0).all(), q[:, 2]
