@@ -1,8 +1,8 @@
-# Throughput profiler: env sweeps, PPO phase breakdown, peers, cost, static GPU report. Results: results/throughput/
+# Throughput profiler: env sweeps, PPO phase breakdown, peers, GPU report, cost. Results: results/throughput/README.md
 """Where the time goes, how cost grows with num_envs, and how it compares with what a user would run instead.
 
     python cleanppo/throughput.py env   --env-ids cartpole pendulum   # env-only sweep: steps/s, us/step, bytes/env
-    python cleanppo/throughput.py train --env-id cartpole               # ppo_warp's loop, time per phase, SPS
+    python cleanppo/throughput.py train --env-ids cartpole              # ppo_warp's loop, time per phase, SPS
     python cleanppo/throughput.py peers --env-ids cartpole pendulum ant # side by side with Gymnasium, MuJoCo, EnvPool
     python cleanppo/throughput.py gpu                                   # PTX for sm_80/sm_90, ptxas -v, occupancy
     python cleanppo/throughput.py cost  --usd-per-hour 0.10             # $ per billion env steps, hours to N steps
@@ -70,8 +70,8 @@ class EnvArgs:
 class TrainArgs:
     """ppo_warp's loop with a per-phase breakdown"""
 
-    env_id: str = "cartpole"
-    """the id of the environment (envs.list_envs())"""
+    env_ids: tuple[str, ...] = ("cartpole",)
+    """the ids of the environments to profile (envs.list_envs())"""
     num_envs: tuple[int, ...] = (1024, 4096, 16384)
     """numbers of parallel envs to profile (the other hyperparameters: ppo_warp.py's ENV_DEFAULTS for env_id)"""
     iterations: int = 5
@@ -134,6 +134,8 @@ class TrainArgs:
     """the mini-batch size (computed in runtime)"""
     num_iterations: int = 0
     """warmup_iterations + iterations (computed in runtime)"""
+    env_id: str = ""
+    """the env of one profiled run (set in runtime from env_ids)"""
 
 
 @dataclass
@@ -880,12 +882,10 @@ def profile_train(args: TrainArgs) -> dict:
 
 
 def train_sweep(targs: TrainArgs) -> None:
-    """Fill in ppo_warp.py's per-env defaults and profile each num_envs (ppo_warp.py's validate, reduced)."""
-    if targs.env_id not in envs.list_envs():
-        fail(f"unknown env_id {targs.env_id!r}; available: {', '.join(envs.list_envs())}")
-    for name, value in ENV_DEFAULTS.get(targs.env_id, ENV_DEFAULTS["default"]).items():
-        if getattr(targs, name, 0) is None:
-            setattr(targs, name, value)
+    """Profile each (env, num_envs) with ppo_warp.py's per-env defaults (ppo_warp.py's validate, reduced)."""
+    for env_id in targs.env_ids:
+        if env_id not in envs.list_envs():
+            fail(f"unknown env_id {env_id!r}; available: {', '.join(envs.list_envs())}")
     if targs.iterations < 1 or targs.warmup_iterations < 0:
         fail("--iterations must be >= 1 and --warmup-iterations >= 0")
     record = record_header(
@@ -896,8 +896,11 @@ def train_sweep(targs: TrainArgs) -> None:
     )
     record["args"] = asdict(targs)
     rows = []
-    for n in progress(targs.num_envs, f"train {targs.env_id}"):
-        args = dataclasses.replace(targs, num_envs=n)
+    for env_id, n in progress([(e, n) for e in targs.env_ids for n in targs.num_envs], "train"):
+        args = dataclasses.replace(targs, env_id=env_id, num_envs=n)
+        for name, value in ENV_DEFAULTS.get(env_id, ENV_DEFAULTS["default"]).items():
+            if getattr(args, name, 0) is None:
+                setattr(args, name, value)
         args.batch_size = n * args.num_steps
         args.minibatch_size = args.batch_size // args.num_minibatches
         args.num_iterations = args.warmup_iterations + args.iterations
@@ -1330,54 +1333,40 @@ def plots(out: str, env_rows: list[dict], train_rows: list[dict], peer_rows: lis
     import matplotlib.pyplot as plt
 
     written = []
-    if env_rows or peer_rows:
-        fig, ax = plt.subplots(figsize=(7.5, 5))
-        for env_id in sorted({r["env"] for r in env_rows}):
+    env_ids = sorted({r["env"] for r in env_rows + peer_rows})
+    if env_ids:  # one panel per env: the Warp env's sweep (median, min-max bars) and its peers on the same axes
+        fig, axes = plt.subplots(1, len(env_ids), figsize=(4.2 * len(env_ids), 4.6), squeeze=False)
+        for ax, env_id in zip(axes[0], env_ids, strict=True):
             rs = [r for r in env_rows if r["env"] == env_id]
-            x = [r["num_envs"] for r in rs]
-            y = [r["steps_per_s"] for r in rs]
-            err = [
-                [yi - r["steps_per_s_min"] for yi, r in zip(y, rs, strict=True)],
-                [r["steps_per_s_max"] - yi for yi, r in zip(y, rs, strict=True)],
-            ]
-            ax.errorbar(x, y, yerr=err, marker="o", lw=2, label=f"{env_id}: warp env (env sweep)")
-        for env_id, impl in sorted({(r["env"], r["impl"]) for r in peer_rows if not r["impl"].startswith("warp (")}):
-            rs = [r for r in peer_rows if r["env"] == env_id and r["impl"] == impl]
-            ax.plot(
-                [r["num_envs"] for r in rs],
-                [r["steps_per_s"] for r in rs],
-                marker="s",
-                ls="--",
-                lw=1,
-                label=f"{env_id}: {impl}",
-            )
-        ax.set(
-            xscale="log",
-            yscale="log",
-            xlabel="num_envs",
-            ylabel="env steps / s",
-            title="Env-only throughput, one CPU core",
-        )
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6.5, loc="best")
+            if rs:
+                y = np.array([r["steps_per_s"] for r in rs])
+                err = [y - [r["steps_per_s_min"] for r in rs], [r["steps_per_s_max"] for r in rs] - y]
+                ax.errorbar([r["num_envs"] for r in rs], y, yerr=err, marker="o", lw=2.5, color="k", label="warp env")
+            impls = sorted({r["impl"] for r in peer_rows if r["env"] == env_id and not r["impl"].startswith("warp (")})
+            for impl in impls:
+                ps = [r for r in peer_rows if r["env"] == env_id and r["impl"] == impl]
+                x, y = [r["num_envs"] for r in ps], [r["steps_per_s"] for r in ps]
+                ax.plot(x, y, marker="s", ls="--", lw=1.2, label=impl)
+            ax.set(xscale="log", yscale="log", xlabel="num_envs", title=env_id)
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend(fontsize=7, loc="best")
+        axes[0][0].set_ylabel("env steps / s (one CPU core each)")
         fig.tight_layout()
         written.append(os.path.join(out, "steps_per_s_vs_num_envs.png"))
-        fig.savefig(written[-1], dpi=120)
+        fig.savefig(written[-1], dpi=110)
         plt.close(fig)
-    if train_rows:
-        fig, ax = plt.subplots(figsize=(7.5, 4.5))
-        labels = [f"{r['env']}\n{int(r['num_envs'])}" for r in train_rows]
+    if train_rows:  # absolute time per million env steps, stacked by phase: the bars shrink as num_envs grows
+        fig, ax = plt.subplots(figsize=(8.5, 4.5))
+        labels = [f"{r['env']}\n{int(r['num_envs'])} envs" for r in train_rows]
         bottom = np.zeros(len(train_rows))
         for k in PHASES:
-            v = np.array([r[f"{k}_frac"] for r in train_rows])
+            v = np.array([r[f"{k}_s"] / (r["num_envs"] * r["num_steps"]) * 1e6 for r in train_rows])
             ax.bar(labels, v, bottom=bottom, label=k)
             bottom += v
         for i, r in enumerate(train_rows):
-            ax.text(i, 1.01, f"{r['sps']:.3g} SPS", ha="center", fontsize=7)
-        ax.set(
-            ylabel="fraction of iteration time", ylim=(0, 1.1), title="PPO iteration, time per phase (ppo_warp.py loop)"
-        )
-        ax.legend(fontsize=7, ncol=3, loc="lower right")
+            ax.text(i, bottom[i] * 1.01, f"{r['sps']:,.0f} SPS", ha="center", va="bottom", fontsize=7)
+        ax.set(ylabel="seconds per million env steps", title="PPO iteration by phase (ppo_warp.py's loop, one core)")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         fig.tight_layout()
         written.append(os.path.join(out, "train_phases.png"))
         fig.savefig(written[-1], dpi=120)

@@ -22,7 +22,7 @@ RUNS = {
         + ["max_s", "compile_s", "make_s", "first_step_s", "warp_bytes_per_env", "rss_bytes_per_env"],
     ),
     "train": (
-        ["--env-id", "cartpole", "--num-envs", "16", "--num-steps", "8", "--iterations", "1"],
+        ["--env-ids", "cartpole", "--num-envs", "16", "--num-steps", "8", "--iterations", "1"],
         ["env", "num_envs", "num_steps", "sps", "sps_min", "sps_max", "env_step_s", "policy_s", "storage_s", "gae_s"]
         + ["update_s", "logging_s", "total_s", "env_step_frac", "update_frac", "storage_bytes_per_env"],
     ),
@@ -110,7 +110,7 @@ def test_report_writes_figures_and_readme_section(out):
 
 def test_bad_arguments_fail_clearly(tmp_path):
     res = subprocess.run(
-        [sys.executable, SCRIPT, "train", "--env-id", "nope", "--out", str(tmp_path)],
+        [sys.executable, SCRIPT, "train", "--env-ids", "nope", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
