@@ -8,6 +8,7 @@ from envs.core import WarpEnv, resolve_device
 
 # env id -> "module:Class", imported on first use so `import envs` compiles nothing.
 _REGISTRY = {
+    "ant": "envs.ant:Ant",
     "cartpole": "envs.cartpole:CartPole",
     "pendulum": "envs.pendulum:Pendulum",
 }

@@ -19,14 +19,19 @@ The current scales are the privileged observation (`info["privileged_obs"]`, [N,
 from __future__ import annotations
 
 import math
+import os
 from numbers import Integral, Real
 
 import torch
 import warp as wp
 
+from kernels.articulation import Simulator
 from kernels.episode import EpisodeState, make_step_kernel
+from kernels.mjcf import load_mjcf
 
 wp.config.quiet = True
+
+ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
 
 
 def resolve_device(device: str | None) -> str:
@@ -176,7 +181,27 @@ class WarpEnv:
             self.info["privileged_obs"] = self.param_scales
         self._actions_ptr = self.actions.data_ptr()
 
-        kernel = make_step_kernel(*self.task_funcs, self.cfg_type, sizes)
+        # Articulated envs (a subclass sets `self.sim`, a kernels.articulation.Simulator, before this
+        # constructor runs) split the step: action kernel, the simulator's launch, then the task kernel.
+        sim = getattr(self, "sim", None)
+        if sim is None:
+            kernel = make_step_kernel(*self.task_funcs, self.cfg_type, sizes)
+            with wp.ScopedDevice(d):
+                placeholder = wp.zeros((1, 1), dtype=float)
+                sim_arrays = [placeholder] * 5
+                ctrl_range = wp.zeros(1, dtype=wp.vec2)
+        else:
+            kernel = make_step_kernel(*self.task_funcs, self.cfg_type, sizes, "finish")
+            # the per-env mass and friction rows the task kernel writes at each reset
+            sim.set_params(
+                body_mass_scale=torch.ones(n, sim.nbody, device=self.actions.device),
+                geom_friction_scale=torch.ones(n, sim.ngeom, device=self.actions.device),
+            )
+            sim_arrays = [sim.qpos, sim.qvel, sim.ctrl, sim.body_mass_scale, sim.geom_friction_scale]
+            ctrl_range = sim.actuator_ctrlrange
+        names = list(self.param_names)
+        mass_param = names.index("mass") if "mass" in names else -1
+        friction_param = names.index("friction") if "friction" in names else -1
         # Envs per CPU thread: large enough to amortize the per-thread argument loads, small enough that the
         # block of state stays in cache. A GPU runs one env per thread.
         self.envs_per_thread = 1 if wp.get_device(d).is_cuda else 256
@@ -194,13 +219,18 @@ class WarpEnv:
             scale_type(*(scale_hi or [1.0])),
             delay_lo,
             delay_hi,
+            ctrl_range,
+            mass_param,
+            friction_param,
             self._actions,
             self._state,
             self._scale,
             self._episode,
             self._action_buf,
+            *sim_arrays[:2],
         ]
         outputs = [
+            *sim_arrays[2:],
             self._applied,
             self._obs,
             self._reward,
@@ -217,6 +247,13 @@ class WarpEnv:
         self._reset_cmd = wp.launch(kernel, num_threads, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
         self._reset_cmd.set_param_by_name("reset_all", 1)
         self.step_kernel = kernel
+        self.act_kernel = None
+        self._act_cmd = None
+        if sim is not None:
+            self.act_kernel = make_step_kernel(*self.task_funcs, self.cfg_type, sizes, "act")
+            self._act_cmd = wp.launch(
+                self.act_kernel, num_threads, inputs=inputs, outputs=outputs, device=d, record_cmd=True
+            )
         self.reset()
 
     # --- the step API ----------------------------------------------------------------------------------
@@ -229,6 +266,8 @@ class WarpEnv:
             self.seed = int(seed)
             self._step_cmd.set_param_by_name("seed", self.seed)
             self._reset_cmd.set_param_by_name("seed", self.seed)
+            if self._act_cmd is not None:
+                self._act_cmd.set_param_by_name("seed", self.seed)
             self._episode.zero_()
         self._reset_cmd.launch()
         return self._obs_t
@@ -239,6 +278,9 @@ class WarpEnv:
             self._check_actions(actions)
         if actions.data_ptr() != self._actions_ptr:
             self.actions.copy_(actions)
+        if self._act_cmd is not None:
+            self._act_cmd.launch()
+            self.sim.step()
         self._step_cmd.launch()
         return self._obs_t, self._reward_t, self._terminated_t, self._truncated_t, self.info
 
@@ -253,6 +295,8 @@ class WarpEnv:
             bad = torch.nonzero(~torch.isfinite(state))[0].tolist()
             raise ValueError(f"{self.name}: state contains a non-finite value at [env, index] = {bad}")
         self._state_t.copy_(state)
+        if getattr(self, "sim", None) is not None:
+            self.sim.set_state(state[:, : self.sim.nq], state[:, self.sim.nq :])
 
     @property
     def observations(self) -> torch.Tensor:
@@ -303,3 +347,46 @@ class WarpEnv:
                     f"{self.name}: actions contain non-finite values in {len(bad)} env(s), first at env {first} "
                     f"(actions[{first}] = {actions[first].tolist()}); no env was stepped"
                 )
+
+
+class MjcfEnv(WarpEnv):
+    """Base of the MJCF-based envs: a kernels.articulation.Simulator (contacts and joint limits on) advances
+    the physics between the action kernel and the task kernel; state = concat(qpos, qvel) in MuJoCo order.
+
+    One control step = frame_skip MJCF timesteps, each split into `substeps` implicit Euler substeps, all in
+    one simulator launch. `mass_scale` multiplies every body's mass and inertia, `friction_scale` every
+    geom's sliding friction (both per env, fixed or drawn per episode like any `<param>_scale` knob).
+    """
+
+    asset: str = ""  # MJCF file name in envs/assets
+
+    def __init__(
+        self,
+        num_envs: int,
+        device: str,
+        seed: int,
+        *,
+        cfg: dict[str, float],
+        frame_skip: int,
+        substeps: int,
+        **knobs,
+    ):
+        for name, value in (("num_envs", num_envs), ("frame_skip", frame_skip), ("substeps", substeps)):
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        self.model = load_mjcf(os.path.join(ASSETS, self.asset))
+        self.frame_skip, self.substeps = int(frame_skip), int(substeps)
+        self.dt = float(self.model.opt.timestep) * self.frame_skip
+        if self.state_dim != self.model.nq + self.model.nv or self.num_actions != self.model.nu:
+            raise ValueError(f"{self.name}: state_dim / num_actions disagree with {self.asset}")
+        self.sim = Simulator(
+            self.model,
+            int(num_envs),
+            resolve_device(device),
+            contacts=True,
+            joint_limits=True,
+            substeps=self.frame_skip * self.substeps,
+            timestep=self.dt,
+        )
+        # the task's struct receives the control step (e.g. for velocities from displacements)
+        super().__init__(num_envs, device, seed, cfg={**cfg, "dt": self.dt}, **knobs)

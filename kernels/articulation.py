@@ -884,6 +884,7 @@ class Simulator:
         contacts: bool = False,
         joint_limits: bool = False,
         substeps: int = 1,
+        timestep: float | None = None,
         contact_stiffness: float = 1.0e4,
         contact_damping: float = 200.0,
         friction_eps: float = 1.0e-3,
@@ -922,7 +923,9 @@ class Simulator:
 
         self.nbody, self.njnt = int(model.nbody), int(model.njnt)
         self.nq, self.nv, self.nu = int(model.nq), int(model.nv), int(model.nu)
-        self.timestep = float(model.opt.timestep)
+        self.timestep = float(model.opt.timestep if timestep is None else timestep)
+        if not np.isfinite(self.timestep) or self.timestep <= 0:
+            raise ValueError(f"timestep must be > 0 s, got {timestep!r}")
         self.gravity = wp.vec3(*np.asarray(model.opt.gravity, dtype=np.float64).tolist())
 
         def arr(x, dtype, shape=None):
@@ -1244,7 +1247,7 @@ class Simulator:
         return self._qpos_t, self._qvel_t
 
     def step(self, ctrl: torch.Tensor | None = None) -> None:
-        """Advance every env by model.opt.timestep [s] under controls ctrl [N, nu] (None: keep the last ctrl).
+        """Advance every env by timestep [s] under controls ctrl [N, nu] (None: keep the last ctrl).
 
         Checks shape, dtype and device only (NaN checks would need a host sync); no allocation.
         """

@@ -12,6 +12,8 @@ struct, a CartPole step touches each array once.
 
 Array shapes (N = num_envs; vectors have the task's lengths): state (N,) of state_type; scale (N,) of
 scale_type; episode (N,) of EpisodeState; action_buf (N, max_delay + 1) of action_type; obs (N,) of obs_type.
+Articulated envs also pass the simulator's qpos (N, nq), qvel (N, nv), ctrl (N, nu) and per-env mass and
+friction scale rows (N, nbody), (N, ngeom); other envs pass 1 x 1 placeholders.
 """
 
 import functools
@@ -35,16 +37,24 @@ class EpisodeState:
 
 
 @functools.cache
-def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_type, sizes):
-    """Build the fused env-step kernel (one thread per env) from a task's four functions.
+def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_type, sizes, phase="fused"):
+    """Build an env-step kernel (one thread per block of envs) from a task's four functions.
 
     `sizes` = (state, obs, action, params, reward_terms) vector lengths. The task functions, all `@wp.func`;
     `cfg` is the task's `@wp.struct` of constants and `sc` the env's vector of parameter scales:
       task_step(cfg, sc, s, a) -> (s_next, terms)    one control step of state s under action a
           (normalized, in [-1, 1]); terms are the weighted reward terms, whose sum is the reward.
+          Articulated envs (phase "finish"): task_step(cfg, sc, s, s_phys, a) -> (s_next, terms), where
+          s_phys = concat(qpos, qvel) after the physics and s the state before it.
       task_terminated(cfg, sc, s) -> bool            state s is terminal
       task_reset(cfg, sc, rng) -> (s, rng)           an initial state and the advanced RNG state
       task_observe(cfg, sc, s) -> obs                the observation of state s
+
+    `phase`: "fused" runs a whole step in one launch (the task integrates its own dynamics). Articulated envs
+    split the step around the simulator's launch: "act" (action noise, clipping, delay; writes the applied
+    action and the actuator controls, mapped linearly from [-1, 1] to ctrl_range), then the physics, then
+    "finish" (reward, termination, statistics, autoreset: writes the new episode's qpos, qvel and its mass
+    and friction scales into the simulator's per-env rows). One kernel body serves the three phases.
     """
     num_state, num_obs, num_actions, num_params, num_terms = sizes
     state_type = wp.types.vector(num_state, wp.float32)
@@ -56,6 +66,11 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
     act_len = wp.constant(num_actions)
     param_len = wp.constant(num_params)
     term_len = wp.constant(num_terms)
+    if phase not in ("fused", "act", "finish"):
+        raise ValueError(f"phase must be 'fused', 'act' or 'finish', got {phase!r}")
+    physics = phase != "fused"
+    do_act = phase != "finish"
+    do_finish = phase != "act"
 
     @wp.func
     def noisy(o: obs_type, std: float, rng: wp.uint32):
@@ -106,6 +121,9 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         scale_hi: scale_type,
         delay_lo: int,
         delay_hi: int,
+        ctrl_range: wp.array[wp.vec2],
+        mass_param: int,
+        friction_param: int,
         # Data in:
         actions_in: wp.array[action_type],
         # Data in and out (carried from step to step):
@@ -113,7 +131,12 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         scale: wp.array[scale_type],
         episode: wp.array[EpisodeState],
         action_buf: wp.array2d[action_type],
+        qpos: wp.array2d[float],
+        qvel: wp.array2d[float],
         # Data out:
+        ctrl_out: wp.array2d[float],
+        body_mass_scale_out: wp.array2d[float],
+        geom_friction_scale_out: wp.array2d[float],
         applied_action_out: wp.array[action_type],
         obs_out: wp.array[obs_type],
         reward_out: wp.array[float],
@@ -143,61 +166,102 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
             reset = reset_all != 0
 
             if not reset:
-                a = actions_in[worldid]
-                # Counter-based stream: advanced only when drawn from, so a knob left at zero costs nothing.
-                if action_noise_std > 0.0 or obs_noise_std > 0.0:
+                if wp.static(do_act):
+                    a = actions_in[worldid]
+                    # Counter-based stream: advanced only when drawn from, so a knob left at zero costs nothing.
+                    if action_noise_std > 0.0 or (obs_noise_std > 0.0 and wp.static(not physics)):
+                        rng = env_rng(seed, worldid, ep.rng_counter)
+                        ep.rng_counter = ep.rng_counter + 1
+                    if action_noise_std > 0.0:
+                        for j in range(act_len):
+                            a[j] = a[j] + action_noise_std * wp.randn(rng)
+                    for j in range(act_len):
+                        a[j] = wp.clamp(a[j], -1.0, 1.0)
+                    a_in = a
+                    if delay_hi > 0 and ep.delay > 0:
+                        # Ring buffer: apply the action written `delay` steps ago (zero early in an episode).
+                        length = action_buf.shape[1]
+                        a = action_buf[worldid, (ep.buf_head - ep.delay + length) % length]
+                if wp.static(phase == "finish"):
+                    a = applied_action_out[worldid]
+                    if obs_noise_std > 0.0:
+                        # the act phase's stream is gone: observation noise draws from a batch of its own
+                        rng = env_rng(seed, worldid, ep.rng_counter)
+                        ep.rng_counter = ep.rng_counter + 1
+                if wp.static(do_finish):
+                    if wp.static(physics):
+                        s_phys = state_type()
+                        nq = qpos.shape[1]
+                        for i in range(nq):
+                            s_phys[i] = qpos[worldid, i]
+                        for i in range(qvel.shape[1]):
+                            s_phys[nq + i] = qvel[worldid, i]
+                        s, terms = task_step(cfg, sc, s, s_phys, a)
+                    else:
+                        s, terms = task_step(cfg, sc, s, a)
+                    for k in range(term_len):
+                        r = r + terms[k]
+                    ep.ep_return = ep.ep_return + r
+                    ep.ep_length = ep.ep_length + 1
+                    terminated = task_terminated(cfg, sc, s)
+                    truncated = ep.ep_length >= max_episode_steps
+                    reset = terminated or truncated
+                    if reset:
+                        final_obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
+                        final_obs_out[worldid] = final_obs
+                        final_return_out[worldid] = ep.ep_return
+                        final_length_out[worldid] = ep.ep_length
+
+            if wp.static(phase == "act"):
+                if not reset:
+                    if delay_hi > 0:
+                        action_buf[worldid, ep.buf_head] = a_in
+                        ep.buf_head = (ep.buf_head + 1) % action_buf.shape[1]
+                    applied_action_out[worldid] = a
+                    for j in range(act_len):
+                        lo = ctrl_range[j][0]
+                        ctrl_out[worldid, j] = lo + 0.5 * (a[j] + 1.0) * (ctrl_range[j][1] - lo)
+                    episode[worldid] = ep
+
+            if wp.static(do_finish):
+                if reset:
+                    # Autoreset (or reset()): the observation returned below is the first of the next episode.
                     rng = env_rng(seed, worldid, ep.rng_counter)
                     ep.rng_counter = ep.rng_counter + 1
-                if action_noise_std > 0.0:
-                    for j in range(act_len):
-                        a[j] = a[j] + action_noise_std * wp.randn(rng)
-                for j in range(act_len):
-                    a[j] = wp.clamp(a[j], -1.0, 1.0)
-                a_in = a
-                if delay_hi > 0 and ep.delay > 0:
-                    # Ring buffer: apply the action written `delay` steps ago (zero early in an episode).
-                    length = action_buf.shape[1]
-                    a = action_buf[worldid, (ep.buf_head - ep.delay + length) % length]
+                    s, sc, ep, rng = new_episode(cfg, scale_lo, scale_hi, delay_lo, delay_hi, rng, ep)
+                    scale[worldid] = sc
+                    if delay_hi > 0:
+                        for i in range(action_buf.shape[1]):
+                            action_buf[worldid, i] = action_type()
+                    if wp.static(physics):
+                        # the new episode's state and parameters, into the simulator's per-env rows
+                        nq = qpos.shape[1]
+                        for i in range(nq):
+                            qpos[worldid, i] = s[i]
+                        for i in range(qvel.shape[1]):
+                            qvel[worldid, i] = s[nq + i]
+                        if mass_param >= 0:
+                            for b in range(body_mass_scale_out.shape[1]):
+                                body_mass_scale_out[worldid, b] = sc[mass_param]
+                        if friction_param >= 0:
+                            for g in range(geom_friction_scale_out.shape[1]):
+                                geom_friction_scale_out[worldid, g] = sc[friction_param]
+                elif wp.static(not physics):
+                    if delay_hi > 0:
+                        action_buf[worldid, ep.buf_head] = a_in
+                        ep.buf_head = (ep.buf_head + 1) % action_buf.shape[1]
 
-                s, terms = task_step(cfg, sc, s, a)
-                for k in range(term_len):
-                    r = r + terms[k]
-                ep.ep_return = ep.ep_return + r
-                ep.ep_length = ep.ep_length + 1
-                terminated = task_terminated(cfg, sc, s)
-                truncated = ep.ep_length >= max_episode_steps
-                reset = terminated or truncated
-                if reset:
-                    final_obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
-                    final_obs_out[worldid] = final_obs
-                    final_return_out[worldid] = ep.ep_return
-                    final_length_out[worldid] = ep.ep_length
-
-            if reset:
-                # Autoreset (or reset()): the observation returned below is the first of the next episode.
-                rng = env_rng(seed, worldid, ep.rng_counter)
-                ep.rng_counter = ep.rng_counter + 1
-                s, sc, ep, rng = new_episode(cfg, scale_lo, scale_hi, delay_lo, delay_hi, rng, ep)
-                scale[worldid] = sc
-                if delay_hi > 0:
-                    for i in range(action_buf.shape[1]):
-                        action_buf[worldid, i] = action_type()
-            elif delay_hi > 0:
-                action_buf[worldid, ep.buf_head] = a_in
-                ep.buf_head = (ep.buf_head + 1) % action_buf.shape[1]
-
-            obs = task_observe(cfg, sc, s)
-            if obs_noise_std > 0.0:
-                obs, rng = noisy(obs, obs_noise_std, rng)
-            if action_noise_std > 0.0 or delay_hi > 0:
-                # Without noise or delay the applied action is clip(action, -1, 1): a store saved per env.
-                applied_action_out[worldid] = a
-            reward_out[worldid] = r
-            reward_terms_out[worldid] = terms
-            state[worldid] = s
-            episode[worldid] = ep
-            obs_out[worldid] = obs
-            terminated_out[worldid] = terminated
-            truncated_out[worldid] = truncated
+                obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
+                if wp.static(not physics):
+                    if action_noise_std > 0.0 or delay_hi > 0:
+                        # Without noise or delay the applied action is clip(action, -1, 1): a store saved per env.
+                        applied_action_out[worldid] = a
+                reward_out[worldid] = r
+                reward_terms_out[worldid] = terms
+                state[worldid] = s
+                episode[worldid] = ep
+                obs_out[worldid] = obs
+                terminated_out[worldid] = terminated
+                truncated_out[worldid] = truncated
 
     return env_step

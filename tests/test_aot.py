@@ -25,6 +25,8 @@ def _warp_modules_with_kernels():
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
         found[f"{env_id} step kernel"] = env.step_kernel.module
+        if env.act_kernel is not None:  # articulated envs: action kernel, simulator, task kernel
+            found[f"{env_id} act kernel"] = env.act_kernel.module
     return found
 
 
@@ -32,7 +34,8 @@ MODULES = _warp_modules_with_kernels()
 
 
 def test_every_env_and_kernels_module_is_covered():
-    assert {"cartpole step kernel", "pendulum step kernel", "kernels.rng"} <= set(MODULES)
+    assert {"cartpole step kernel", "pendulum step kernel", "kernels.rng", "kernels.articulation"} <= set(MODULES)
+    assert {"ant step kernel", "ant act kernel"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("arch", ARCHS)

@@ -1,0 +1,157 @@
+"""Ant: Gymnasium's `Ant-v5` (quadruped, 8 hip/ankle motors) on cleanppo's articulated dynamics and contacts.
+
+Model: envs/assets/ant.xml, written from Gymnasium's v5 ant.xml (same kinematics, masses, gears 150, joint
+ranges, timestep 0.01 s); frame_skip 5, so one step is dt = 0.05 s, each timestep split into `substeps`
+(2) implicit Euler substeps with soft contacts (kernels/contact.py).
+
+Action (8, normalized, clipped to [-1, 1]; ctrl = a, torque = 150 a N m):
+  | idx | actuator  | joint   | idx | actuator | joint   |
+  | 0   | hip_4     | hinge   | 4   | hip_2    | hinge   |
+  | 1   | ankle_4   | hinge   | 5   | ankle_2  | hinge   |
+  | 2   | hip_1     | hinge   | 6   | hip_3    | hinge   |
+  | 3   | ankle_1   | hinge   | 7   | ankle_3  | hinge   |
+
+Observation (27), Gymnasium Ant-v5 with `exclude_current_positions_from_observation=True` and
+`include_cfrc_ext_in_observation=False` (external contact forces are not observed):
+  | idx     | quantity                                                        | unit  |
+  | 0       | torso z                                                         | m     |
+  | 1-4     | torso orientation quaternion w, x, y, z                         | -     |
+  | 5-12    | hip_1, ankle_1, hip_2, ankle_2, hip_3, ankle_3, hip_4, ankle_4  | rad   |
+  | 13-15   | torso linear velocity x, y, z (world frame)                     | m/s   |
+  | 16-18   | torso angular velocity (body frame)                             | rad/s |
+  | 19-26   | joint velocities, same order as 5-12                            | rad/s |
+
+Reward = forward + healthy + ctrl_cost, each term logged (info["reward_terms"], this order):
+  forward    forward_reward_weight (1.0) * dx/dt, dx the torso's x displacement over the step [m/s]
+  healthy    healthy_reward (1.0) while healthy (Ant-v5 pays it only when healthy)
+  ctrl_cost  -ctrl_cost_weight (0.5) * sum(a^2)
+Gymnasium's contact_cost (5e-4 * sum of clipped squared external contact forces) is not computed.
+
+Reset: qpos = qpos0 + U(-reset_noise_scale, reset_noise_scale) per coordinate (the quaternion included, as
+Gymnasium), qvel = reset_noise_scale * N(0, 1); qpos0 = torso at (0, 0, 0.75), identity orientation, joints 0
+(the ankles start 30 degrees outside their range; the limits push them in, as in MuJoCo).
+
+Termination: unhealthy, i.e. torso z outside healthy_z_range [0.2, 1.0] m or a non-finite state.
+Truncation: 1,000 steps (`max_episode_steps`).
+
+Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every
+geom's sliding friction); privileged observation = (mass_scale, friction_scale).
+
+State (`get_state`): concat(qpos (15), qvel (14)) in MuJoCo order.
+"""
+
+import warp as wp
+
+from envs.core import MjcfEnv
+
+wp.set_module_options({"enable_backward": False})
+
+NQ = 15
+NV = 14
+vec8 = wp.types.vector(length=8, dtype=wp.float32)
+vec27 = wp.types.vector(length=27, dtype=wp.float32)
+vec29 = wp.types.vector(length=29, dtype=wp.float32)
+
+
+@wp.struct
+class AntConfig:
+    """Reward weights, health bounds and reset noise of Ant-v5 (SI units)."""
+
+    forward_reward_weight: float  # per m/s of forward velocity
+    ctrl_cost_weight: float  # per unit of sum(a^2)
+    healthy_reward: float  # per step while healthy
+    healthy_z_min: float  # m
+    healthy_z_max: float  # m
+    reset_noise_scale: float  # half-width of the qpos noise (m, rad), std of the qvel noise (m/s, rad/s)
+    init_z: float  # torso height of qpos0, m
+    dt: float  # control step, s
+
+
+@wp.func
+def ant_healthy(cfg: AntConfig, s: vec29) -> bool:
+    """Return whether the state is finite and the torso height [m] is inside the healthy range."""
+    finite = int(1)
+    for i in range(29):
+        if not wp.isfinite(s[i]):
+            finite = 0
+    return finite == 1 and s[2] >= cfg.healthy_z_min and s[2] <= cfg.healthy_z_max
+
+
+@wp.func
+def ant_step(cfg: AntConfig, sc: wp.vec2, s: vec29, s_phys: vec29, a: vec8):
+    """Return the state after the physics and the reward terms (forward [m/s], healthy, ctrl cost) of the step."""
+    x_velocity = (s_phys[0] - s[0]) / cfg.dt
+    healthy = float(0.0)
+    if ant_healthy(cfg, s_phys):
+        healthy = cfg.healthy_reward
+    return s_phys, wp.vec3(cfg.forward_reward_weight * x_velocity, healthy, -cfg.ctrl_cost_weight * wp.dot(a, a))
+
+
+@wp.func
+def ant_terminated(cfg: AntConfig, sc: wp.vec2, s: vec29) -> bool:
+    """Return whether the Ant is unhealthy (torso z [m] out of range or non-finite state)."""
+    return not ant_healthy(cfg, s)
+
+
+@wp.func
+def ant_reset(cfg: AntConfig, sc: wp.vec2, rng: wp.uint32):
+    """Return qpos0 + uniform noise and Gaussian qvel noise (Gymnasium's Ant reset), and the RNG."""
+    s = vec29()
+    s[2] = cfg.init_z
+    s[3] = 1.0
+    noise = cfg.reset_noise_scale
+    for i in range(NQ):
+        s[i] = s[i] + wp.randf(rng, -noise, noise)
+    for i in range(NV):
+        s[NQ + i] = noise * wp.randn(rng)
+    return s, rng
+
+
+@wp.func
+def ant_observe(cfg: AntConfig, sc: wp.vec2, s: vec29) -> vec27:
+    """Return qpos[2:] (m, quaternion, rad) then qvel (m/s, rad/s): the state without the torso's x, y."""
+    o = vec27()
+    for i in range(27):
+        o[i] = s[i + 2]
+    return o
+
+
+class Ant(MjcfEnv):
+    """Gymnasium Ant-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
+
+    name = "ant"
+    asset = "ant.xml"
+    num_obs = 27
+    num_actions = 8
+    state_dim = NQ + NV
+    default_max_episode_steps = 1000
+    param_names = ("mass", "friction")
+    reward_term_names = ("forward", "healthy", "ctrl_cost")
+    task_funcs = (ant_step, ant_terminated, ant_reset, ant_observe)
+    cfg_type = AntConfig
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        device: str = "auto",
+        seed: int = 0,
+        *,
+        forward_reward_weight: float = 1.0,
+        ctrl_cost_weight: float = 0.5,
+        healthy_reward: float = 1.0,
+        healthy_z_range: tuple[float, float] = (0.2, 1.0),
+        reset_noise_scale: float = 0.1,
+        frame_skip: int = 5,
+        substeps: int = 2,
+        **knobs,
+    ):
+        cfg = dict(
+            forward_reward_weight=forward_reward_weight,
+            ctrl_cost_weight=ctrl_cost_weight,
+            healthy_reward=healthy_reward,
+            healthy_z_min=healthy_z_range[0],
+            healthy_z_max=healthy_z_range[1],
+            reset_noise_scale=reset_noise_scale,
+            init_z=0.75,
+        )
+        super().__init__(num_envs, device, seed, cfg=cfg, frame_skip=frame_skip, substeps=substeps, **knobs)
