@@ -10,6 +10,7 @@ from envs.core import WarpEnv, resolve_device
 _REGISTRY = {
     "ant": "envs.ant:Ant",
     "cartpole": "envs.cartpole:CartPole",
+    "half_cheetah": "envs.half_cheetah:HalfCheetah",
     "pendulum": "envs.pendulum:Pendulum",
 }
 

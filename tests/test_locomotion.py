@@ -24,25 +24,49 @@ def _actions(n: int, steps: int, num_actions: int, seed: int = 0) -> torch.Tenso
     return torch.rand(steps, n, num_actions, generator=gen) * 2 - 1
 
 
-def test_ant_asset_matches_gymnasium_v5_model():
-    ours = load_mjcf(envs.core.os.path.join(envs.core.ASSETS, "ant.xml"))
-    ref = gym.make("Ant-v5").unwrapped.model
-    for name in ("body_mass", "body_inertia", "body_pos", "jnt_range", "actuator_gear", "actuator_ctrlrange", "qpos0",
-                 "dof_armature", "dof_damping", "geom_size", "geom_margin", "geom_friction"):  # fmt: skip
+# env id -> (Gymnasium id, Gymnasium kwargs for the same observation, expected reward terms, sizes)
+SPECS = {
+    "ant": (
+        "Ant-v5",
+        dict(include_cfrc_ext_in_observation=False),
+        lambda ref, a, x_velocity: [x_velocity, ref.healthy_reward, -ref.control_cost(a)],
+        (27, 8, 29),
+    ),
+    "half_cheetah": (
+        "HalfCheetah-v5",
+        {},
+        lambda ref, a, x_velocity: [x_velocity, -ref.control_cost(a)],
+        (17, 6, 18),
+    ),
+}
+
+
+@pytest.mark.parametrize("env_id", sorted(SPECS))
+def test_asset_matches_gymnasium_v5_model(env_id):
+    gym_id, _, _, sizes = SPECS[env_id]
+    env = envs.make(env_id, num_envs=1, device=DEVICE)
+    ours = load_mjcf(envs.core.os.path.join(envs.core.ASSETS, env.asset))
+    ref_env = gym.make(gym_id).unwrapped
+    ref = ref_env.model
+    for name in ("body_mass", "body_inertia", "body_pos", "jnt_range", "jnt_stiffness", "actuator_gear",
+                 "actuator_ctrlrange", "qpos0", "dof_armature", "dof_damping", "geom_size", "geom_margin",
+                 "geom_friction"):  # fmt: skip
         np.testing.assert_allclose(np.asarray(getattr(ours, name)), np.asarray(getattr(ref, name)), atol=1e-6)
     assert ours.opt.timestep == ref.opt.timestep
-    env = envs.make("ant", num_envs=1, device=DEVICE)
-    assert env.dt == pytest.approx(gym.make("Ant-v5").unwrapped.dt)
-    assert (env.num_obs, env.num_actions, env.state_dim, env.max_episode_steps) == (27, 8, 29, 1000)
+    assert env.dt == pytest.approx(ref_env.dt)
+    assert (env.num_obs, env.num_actions, env.state_dim, env.max_episode_steps) == (*sizes, 1000)
 
 
-def test_ant_observation_and_reward_terms_match_gymnasium_on_the_same_state():
+@pytest.mark.parametrize("env_id", sorted(SPECS))
+def test_observation_and_reward_terms_match_gymnasium_on_the_same_state(env_id):
+    gym_id, gym_kwargs, expected_terms, (_, num_actions, _) = SPECS[env_id]
     n = 8
-    env = envs.make("ant", num_envs=n, device=DEVICE, seed=1)
-    ref = gym.make("Ant-v5", include_cfrc_ext_in_observation=False).unwrapped
+    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=1)
+    ref = gym.make(gym_id, **gym_kwargs).unwrapped
+    nq = ref.model.nq
     ref.reset(seed=0)
     env.reset()
-    acts = _actions(n, 10, 8)
+    acts = _actions(n, 10, num_actions)
     checked = 0
     for t in range(10):
         before = env.get_state().clone()
@@ -52,11 +76,11 @@ def test_ant_observation_and_reward_terms_match_gymnasium_on_the_same_state():
         for i in range(n):
             if terminated[i] or truncated[i]:
                 continue
-            ref.set_state(after[i, :15].double().numpy(), after[i, 15:].double().numpy())
+            ref.set_state(after[i, :nq].double().numpy(), after[i, nq:].double().numpy())
             np.testing.assert_allclose(obs[i].numpy(), ref._get_obs(), rtol=1e-6, atol=1e-6)
             a = acts[t, i].numpy()
             x_velocity = (after[i, 0] - before[i, 0]).item() / ref.dt
-            expected = [x_velocity, ref.healthy_reward, -ref.control_cost(a)]
+            expected = expected_terms(ref, a, x_velocity)
             np.testing.assert_allclose(terms[i].numpy(), expected, rtol=1e-4, atol=1e-4)
             assert reward[i].item() == pytest.approx(terms[i].sum().item(), abs=1e-5)
             checked += 1
@@ -85,11 +109,13 @@ def test_ant_terminates_when_unhealthy_and_truncates_at_the_time_limit():
     assert low.step(torch.zeros(2, 8))[2].all()
 
 
-def test_ant_is_deterministic_across_num_envs():
+@pytest.mark.parametrize("env_id", sorted(SPECS))
+def test_is_deterministic_across_num_envs(env_id):
     steps = 15
-    small = envs.make("ant", num_envs=3, device=DEVICE, seed=7, mass_scale=(0.8, 1.2), friction_scale=(0.5, 1.5))
-    large = envs.make("ant", num_envs=9, device=DEVICE, seed=7, mass_scale=(0.8, 1.2), friction_scale=(0.5, 1.5))
-    acts = _actions(9, steps, 8, seed=3)
+    knobs = dict(seed=7, mass_scale=(0.8, 1.2), friction_scale=(0.5, 1.5), obs_noise_std=0.01, action_delay=(0, 1))
+    small = envs.make(env_id, num_envs=3, device=DEVICE, **knobs)
+    large = envs.make(env_id, num_envs=9, device=DEVICE, **knobs)
+    acts = _actions(9, steps, SPECS[env_id][3][1], seed=3)
     small.reset()
     large.reset()
     np.testing.assert_array_equal(small.observations.numpy(), large.observations[:3].numpy())
@@ -127,12 +153,13 @@ def test_ant_perturbation_knobs_and_set_state():
     assert set(env.action_delays.tolist()) <= {0, 1, 2}
 
 
-def test_ant_walks_forward_under_a_constant_push_free_of_nan():
-    # a sanity check of the whole pipeline at scale: random actions, autoreset, no NaN
+@pytest.mark.parametrize("env_id", sorted(SPECS))
+def test_random_actions_with_autoreset_stay_finite(env_id):
+    # a sanity check of the whole pipeline: random actions, autoreset, no NaN
     n = 64
-    env = envs.make("ant", num_envs=n, device=DEVICE, seed=0)
+    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=0, max_episode_steps=25)
     env.reset()
-    for a in _actions(n, 60, 8):
+    for a in _actions(n, 60, SPECS[env_id][3][1]):
         obs, reward, *_ = env.step(a)
         assert torch.isfinite(obs).all() and torch.isfinite(reward).all()
 
