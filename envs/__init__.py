@@ -11,6 +11,7 @@ _REGISTRY = {
     "ant": "envs.ant:Ant",
     "cartpole": "envs.cartpole:CartPole",
     "half_cheetah": "envs.half_cheetah:HalfCheetah",
+    "humanoid": "envs.humanoid:Humanoid",
     "pendulum": "envs.pendulum:Pendulum",
 }
 

@@ -38,7 +38,19 @@ SPECS = {
         lambda ref, a, x_velocity: [x_velocity, -ref.control_cost(a)],
         (17, 6, 18),
     ),
+    # Humanoid's forward term here is the torso's velocity (Gymnasium: the center of mass), see envs/humanoid.py
+    "humanoid": (
+        "Humanoid-v5",
+        {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
+        lambda ref, a, x_velocity: [1.25 * x_velocity, ref.healthy_reward, -_humanoid_ctrl_cost(ref, a)],
+        (45, 17, 47),
+    ),
 }
+
+
+def _humanoid_ctrl_cost(ref, a):
+    ref.data.ctrl[:] = 0.4 * a  # Gymnasium's Humanoid control cost reads data.ctrl (range +-0.4)
+    return ref.control_cost(a)
 
 
 @pytest.mark.parametrize("env_id", sorted(SPECS))
