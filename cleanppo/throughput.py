@@ -18,6 +18,7 @@ not import each other): `diff cleanppo/ppo_warp.py cleanppo/throughput.py` shows
 import collections
 import csv
 import dataclasses
+import glob
 import json
 import math
 import os
@@ -62,6 +63,8 @@ class EnvArgs:
     """approximate duration of one repeat"""
     cold_cache: bool = True
     """compile into a fresh kernel cache, so the reported compile time is what a new user waits for"""
+    max_point_seconds: float = 90.0
+    """skip the rest of an env's sweep once a point's measurement is predicted to take longer than this"""
     out: str = OUT
     """folder for env.csv and env.json"""
 
@@ -352,6 +355,12 @@ def env_sweep(args: EnvArgs) -> None:
             print(f"\n{env_id}: stopping before num_envs={n}: ~{need / 2**30:.1f} GiB would not fit", file=sys.stderr)
             stopped.add(env_id)
             continue
+        # warm-up, calibration and repeats take about (5 + 2 * repeats) steps of at least args.seconds / 2 each
+        predicted = prev[-1]["median_s"] * n / prev[-1]["num_envs"] * (5 + 2 * args.repeats) if prev else 0.0
+        if predicted > max(args.max_point_seconds, args.seconds * args.repeats * 2):
+            print(f"\n{env_id}: stopping before num_envs={n}: ~{predicted:.0f} s to measure", file=sys.stderr)
+            stopped.add(env_id)
+            continue
         rss0 = rss_bytes()
         try:
             t0 = time.perf_counter()
@@ -387,6 +396,7 @@ def env_sweep(args: EnvArgs) -> None:
             rss_bytes_per_env=max(rss_bytes() - rss0, 0) / n,
             num_obs=env.num_obs,
             num_actions=env.num_actions,
+            articulated=getattr(env, "sim", None) is not None,
         )
         rows.append(row)
         del env, actions
@@ -410,6 +420,7 @@ def env_sweep(args: EnvArgs) -> None:
         "warp_bytes",
         "warp_bytes_per_env",
         "rss_bytes_per_env",
+        "articulated",
     ]
     for r in rows:
         print(f"{r['env']}.{r['num_envs']}.steps_per_s {r['steps_per_s']:.4g}  us_per_step {r['us_per_step']:.1f}")
@@ -931,7 +942,8 @@ def ant_entries(n: int, args: PeersArgs) -> list[dict]:
     if "ant" in envs.list_envs():
         from benchmarks.env_throughput import warp_entries
 
-        rows += warp_entries("ant", n, args)
+        # the full step only: an articulated env's step is several launches, so "step kernel only" would be a part
+        rows += [r for r in warp_entries("ant", n, args) if r["impl"] == "warp (full step API)"]
     else:
         from kernels.articulation import Simulator
         from kernels.mjcf import load_mjcf
@@ -978,18 +990,11 @@ def ant_entries(n: int, args: PeersArgs) -> list[dict]:
         rows.append(
             dict(impl="mujoco C mj_step (python loop)", **time_steps(mj_loop, "cpu", args.repeats, args.seconds))
         )
-    from mujoco import rollout
+    # MuJoCo C through mujoco.rollout, one MjData (one thread): benchmarks/ant_throughput.py's measurement, repeated
+    from benchmarks.ant_throughput import bench_mujoco
 
-    d = mujoco.MjData(m)
-    nstate = mujoco.mj_stateSize(m, mujoco.mjtState.mjSTATE_FULLPHYSICS)
-    state0 = np.zeros((n, nstate))
-    mujoco.mj_getState(m, d, state0[0], mujoco.mjtState.mjSTATE_FULLPHYSICS)
-    state0[:] = state0[0]
-    k = 4  # env steps per rollout call: the call overhead is amortized as a user batching rollouts would
-    control = rng.uniform(-1, 1, size=(n, k * frame_skip, m.nu))
-    timing = time_steps(lambda: rollout.rollout(m, d, state0, control), "cpu", args.repeats, args.seconds, warmup=1)
-    for key in ("median_s", "min_s", "max_s"):
-        timing[key] /= k
+    per_env_step = sorted(1.0 / bench_mujoco(min(n, 32), args.seconds)["env_steps_per_s"] for _ in range(args.repeats))
+    timing = dict(median_s=n * float(np.median(per_env_step)), min_s=n * per_env_step[0], max_s=n * per_env_step[-1])
     rows.append(dict(impl="mujoco.rollout (1 thread)", **timing))
     try:
         import envpool
@@ -1129,7 +1134,10 @@ def warp_modules() -> dict:
             if module.kernels:
                 found[info.name] = module
     for env_id in envs.list_envs():
-        found[f"{env_id} step kernel"] = envs.make(env_id, num_envs=1, device="cpu").step_kernel.module
+        env = envs.make(env_id, num_envs=1, device="cpu")
+        found[f"{env_id} step kernel"] = env.step_kernel.module
+        if getattr(env, "act_kernel", None) is not None:  # articulated envs: action kernel, simulator, step kernel
+            found[f"{env_id} act kernel"] = env.act_kernel.module
     return found
 
 
@@ -1294,6 +1302,21 @@ def fit_launch_and_per_env(rows: list[dict]) -> tuple[float, float]:
     return max(float(a), 0.0), float(b)
 
 
+def cache_sizes() -> str:
+    """This CPU's L2 and L3 as Linux reports them (/sys), e.g. "L2 512K per core, L3 32768K shared by 2 cores"."""
+    parts = []
+    for index in sorted(glob.glob("/sys/devices/system/cpu/cpu0/cache/index*")):
+        try:
+            level, kind, size, shared = (
+                open(os.path.join(index, f)).read().strip() for f in ("level", "type", "size", "shared_cpu_list")
+            )
+        except OSError:
+            continue
+        if kind != "Instruction" and level in ("2", "3"):
+            parts.append(f"L{level} {size} " + ("per core" if shared.isdigit() else f"shared by cores {shared}"))
+    return ", ".join(parts) or "cache sizes unknown"
+
+
 def memcpy_bandwidth() -> float:
     """Single-core copy bandwidth of this machine (bytes read + written per second, 256 MiB arrays, best of 3)."""
     src = np.ones(2**25, dtype=np.float64)
@@ -1412,26 +1435,41 @@ def report(args: ReportArgs) -> None:
                 f"{r['warp_bytes_per_env']:.0f} | {r['rss_bytes_per_env']:.0f} | {r['compile_s']:.2f} |"
             )
         tables.append("")
+        caches = cache_sizes()
         for env_id in sorted({r["env"] for r in env_rows}):
-            rs = [r for r in env_rows if r["env"] == env_id]
-            a, b = fit_launch_and_per_env(rs)
-            bpe = rs[-1]["warp_bytes_per_env"]
-            half = a / b if b > 0 else float("nan")
-            achieved = bpe / b if b > 0 else float("nan")  # upper bound: every array byte touched once per step
-            fit_cpu = int(24 * 2**30 / bpe)
-            fit_gpu = int(H100["memory_bytes"] / bpe)
+            rs = sorted((r for r in env_rows if r["env"] == env_id), key=lambda r: r["num_envs"])
             best = max(rs, key=lambda r: r["steps_per_s"])
-            scaling.append(
-                f"- **{env_id}**: t(step) = {a * 1e6:.1f} us + {b * 1e9:.1f} ns x num_envs (fit over the sweep). The "
-                f"fixed {a * 1e6:.1f} us is the per-step launch and Python cost; it halves throughput at "
-                f"{half:,.0f} envs and is amortized above ~{10 * half:,.0f}. Beyond that each env step costs "
-                f"{b * 1e9:.1f} ns on one core, i.e. a ceiling of {1 / b:,.0f} steps/s (best measured "
-                f"{best['steps_per_s']:,.0f} at {int(best['num_envs'])} envs). The env owns {bpe:.0f} B per env; "
-                f"touching each byte once per step needs {achieved / 1e9:.2f} GB/s against {bandwidth / 1e9:.1f} "
-                f"GB/s single-core copy bandwidth measured now, so the per-env cost is compute (instruction) bound, "
-                f"not bandwidth bound, on this CPU. Largest num_envs by env memory alone: {fit_cpu:,} in 24 GiB, "
-                f"{fit_gpu:,} in 80 GB."
+            a, b = fit_launch_and_per_env(rs[: rs.index(best) + 1])  # the regime before any cache cliff
+            last, bpe = rs[-1], rs[-1]["warp_bytes_per_env"]
+            half = a / b if b > 0 else float("nan")
+            line = (
+                f"- **{env_id}**: t(step) = {a * 1e6:.1f} us + {b * 1e9:.1f} ns x num_envs (fit up to the best "
+                f"point). The fixed {a * 1e6:.1f} us per step (Python, the launches, the device sync) halves "
+                f"throughput at {half:,.0f} envs and is amortized (< 10%) above ~{10 * half:,.0f}; then each env "
+                f"step costs {b * 1e9:.1f} ns on one core, a ceiling of {1 / b:,.0f} steps/s (best measured "
+                f"{best['steps_per_s']:,.0f} at {int(best['num_envs'])} envs). The env owns {bpe:.0f} B per env: "
+                f"reading and writing each byte once per step at that rate is {2 * bpe / b / 1e9:.1f} GB/s against "
+                f"{bandwidth / 1e9:.1f} GB/s single-core copy bandwidth measured by `report`, so in this regime the "
+                f"step is compute (instruction) bound. "
             )
+            c = last["ns_per_env_step"] * 1e-9
+            if c > 1.3 * b:
+                line += (
+                    f"Past {int(best['num_envs'])} envs ({best['warp_bytes'] / 2**20:.1f} MiB of env arrays) the "
+                    f"per-env cost rises to {c * 1e9:.1f} ns at {int(last['num_envs'])} envs "
+                    f"({last['warp_bytes'] / 2**20:.1f} MiB; {caches}); the traffic this implies, "
+                    f"{2 * bpe / c / 1e9:.1f} GB/s, is still well below the copy bandwidth: memory latency (cache "
+                    f"misses on a shared host), not bandwidth, sets the cost there. "
+                )
+            else:
+                line += f"No cliff up to {int(last['num_envs'])} envs ({last['warp_bytes'] / 2**20:.1f} MiB). "
+            per_env = max(bpe, last["rss_bytes_per_env"])
+            line += (
+                f"Memory: {per_env:.0f} B per env (the larger of Warp arrays and RSS growth at "
+                f"{int(last['num_envs'])} envs): {int(24 * 2**30 / per_env):,} envs fit 24 GiB and "
+                f"{int(H100['memory_bytes'] / per_env):,} fit 80 GB, env alone."
+            )
+            scaling.append(line)
     if train_rows:
         tables += ["### PPO iteration per phase (`train`)", ""]
         tables += ["| env | num_envs | num_steps | SPS (median) | min - max | " + " | ".join(PHASES) + " |"]
@@ -1482,28 +1520,44 @@ def report(args: ReportArgs) -> None:
             f"roofs (its binding one: {cpu_flops / 1e9:.0f} GFLOP/s single-thread sgemm, {bandwidth / 1e9:.1f} GB/s "
             f"copy bandwidth, both measured by `report`), and the projection assumes the same fraction on the H100. "
             f"Add an assumed {H100['launch_s'] * 1e6:.0f} us per step (one CUDA-graph replay): steps/s = num_envs / "
-            f"(launch + num_envs x per-env time). Not projected: the PPO update, which dominates training here.",
+            f"(launch + num_envs x per-env time). Articulated envs (loops over bodies and substeps, so static "
+            f"counts mean little) instead scale the measured CPU time by the ratio of FP32 peaks (this core's sgemm "
+            f"rate to the H100's), with registers and occupancy of kernels.articulation's heaviest kernel shown; a "
+            f"register-limited occupancy below 0.25 hides latency poorly, so read those rows as optimistic. Not "
+            f"projected: the PPO update, which dominates training here.",
             "",
-            "| env | FLOPs / bytes per env step | registers, occupancy sm_90 | CPU ns/env step (measured) | CPU "
-            "efficiency | H100 ns/env step: roofline, at CPU efficiency | H100 steps/s at 65,536 envs | at 1M envs "
-            "| x one CPU core |",
-            "|---|---|---|---:|---:|---|---:|---:|---:|",
+            "| env | method | FLOPs / bytes per env step (static) | registers, occupancy sm_90 | CPU ns/env step "
+            "(measured) | CPU efficiency | H100 roofline ns/env step | H100 ns/env step (projected) | H100 steps/s "
+            "at 65,536 envs | at 1M envs | x one CPU core |",
+            "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for env_id in sorted({r["env"] for r in env_rows}):
-            k = [r for r in gpu_rows if r["module"] == f"{env_id} step kernel" and r["arch"] == "sm_90"]
+            rs = sorted((r for r in env_rows if r["env"] == env_id), key=lambda r: r["num_envs"])
+            best = max(rs, key=lambda r: r["steps_per_s"])
+            _, b = fit_launch_and_per_env(rs[: rs.index(best) + 1])
+            articulated = str(rs[0].get("articulated")) == "True"
+            module = "kernels.articulation" if articulated else f"{env_id} step kernel"
+            k = [r for r in gpu_rows if r["module"] == module and r["arch"] == "sm_90"]
             if not k:
                 continue
-            k = k[0]
-            _, b = fit_launch_and_per_env([r for r in env_rows if r["env"] == env_id])
-            efficiency = min(1.0, max(k["static_flops"] / b / cpu_flops, k["static_bytes"] / b / bandwidth))
-            roof = max(k["static_bytes"] / H100["hbm_bytes_per_s"], k["static_flops"] / H100["fp32_flops_per_s"])
-            per_env = roof / efficiency
-            sps = {n: n / (H100["launch_s"] + n * per_env) for n in (65536, 2**20)}
+            k = max(k, key=lambda r: r["registers"] or 0)  # the heaviest kernel of the step
             occ = f"{k['occupancy']:.2f}" if k["occupancy"] is not None else "-"
+            if articulated:
+                # loops over bodies and substeps make static PTX counts meaningless: scale the measured CPU time by
+                # the ratio of FP32 peaks, i.e. assume the H100 reaches the same fraction of its peak as this core
+                roof, efficiency = None, None
+                per_env = b * cpu_flops / H100["fp32_flops_per_s"]
+                counts, method = "loops: not counted", "CPU time x peak ratio"
+            else:
+                efficiency = min(1.0, max(k["static_flops"] / b / cpu_flops, k["static_bytes"] / b / bandwidth))
+                roof = max(k["static_bytes"] / H100["hbm_bytes_per_s"], k["static_flops"] / H100["fp32_flops_per_s"])
+                per_env = roof / efficiency
+                counts, method = f"{k['static_flops']} / {k['static_bytes']}", "roofline at CPU efficiency"
+            sps = {n: n / (H100["launch_s"] + n * per_env) for n in (65536, 2**20)}
             projection.append(
-                f"| {env_id} | {k['static_flops']} / {k['static_bytes']} | {k['registers']}, {occ} | {b * 1e9:.1f} | "
-                f"{100 * efficiency:.0f}% | {roof * 1e9:.3f}, {per_env * 1e9:.3f} | {sps[65536]:.2e} | "
-                f"{sps[2**20]:.2e} | {sps[2**20] * b:,.0f} |"
+                f"| {env_id} | {method} | {counts} | {k['registers']}, {occ} | {b * 1e9:.1f} | "
+                + (f"{100 * efficiency:.0f}% | {roof * 1e9:.3f} | " if roof else "- | - | ")
+                + f"{per_env * 1e9:.3f} | {sps[65536]:.2e} | {sps[2**20]:.2e} | {sps[2**20] * b:,.0f} |"
             )
         projection.append("")
     if gpu_rows:
