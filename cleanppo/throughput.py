@@ -91,6 +91,8 @@ class TrainArgs:
     """replay the env step as a captured CUDA graph (CUDA only; on CPU a logged no-op)"""
     torch_threads: int = 1
     """torch intra-op threads on CPU (0: torch's default); ppo_warp.py's default is one"""
+    max_point_seconds: float = 120.0
+    """skip the rest of an env's sweep once a point is predicted to take longer than this"""
     out: str = OUT
     """folder for train.csv and train.json"""
 
@@ -156,7 +158,7 @@ class PeersArgs:
     sync_max_envs: int = 16384
     """largest num_envs for Gymnasium's sync vector envs of classic control (one Python object per env)"""
     mujoco_max_envs: int = 1024
-    """largest num_envs for the MuJoCo-based peers stepped one env at a time (Gymnasium Ant, mj_step loop)"""
+    """largest num_envs for the Ant peers that step one env at a time (Gymnasium Ant, mj_step loop, EnvPool)"""
     mjwarp_max_envs: int = 256
     """largest num_envs for mujoco_warp on a CPU device (a few ms per world-step there)"""
     out: str = OUT
@@ -182,7 +184,7 @@ class CostArgs:
     """dollars per billion env steps and hours to N steps from measured throughput"""
 
     usd_per_hour: float = 0.10
-    """price of the machine that produced the measurements, USD per hour"""
+    """price of the machine that produced the measurements, USD per hour (default: an assumed 2-vCPU cloud VM)"""
     target_steps: tuple[float, ...] = (1e8, 1e9, 1e10)
     """env-step budgets to report hours and dollars for"""
     steps_per_s: float | None = None
@@ -331,6 +333,8 @@ def env_sweep(args: EnvArgs) -> None:
         wp.config.kernel_cache_dir = tempfile.mkdtemp(prefix="warp_cache_")
     wp.init()
     device = envs.resolve_device(args.device)
+    if device.startswith("cuda"):  # Warp launches on torch's stream, so CUDA events on that stream time both
+        wp.set_stream(wp.stream_from_torch(torch.cuda.current_stream(device)), device=device)
     record = record_header(
         "Full step API (action checks off: validate=False, as ppo_warp.py runs it), random actions fixed per run. "
         "compile_s: first envs.make of the env with num_envs=1 in a fresh kernel cache (kernel build + load). "
@@ -908,6 +912,12 @@ def train_sweep(targs: TrainArgs) -> None:
     record["args"] = asdict(targs)
     rows = []
     for env_id, n in progress([(e, n) for e in targs.env_ids for n in targs.num_envs], "train"):
+        prev = [r for r in rows if r["env"] == env_id]
+        its = targs.warmup_iterations + targs.iterations
+        predicted = prev[-1]["total_s"] * n / prev[-1]["num_envs"] * its if prev else 0.0
+        if predicted > targs.max_point_seconds:
+            print(f"\n{env_id}: skipping num_envs={n}: ~{predicted:.0f} s predicted", file=sys.stderr)
+            continue
         args = dataclasses.replace(targs, env_id=env_id, num_envs=n)
         for name, value in ENV_DEFAULTS.get(env_id, ENV_DEFAULTS["default"]).items():
             if getattr(args, name, 0) is None:
@@ -999,6 +1009,8 @@ def ant_entries(n: int, args: PeersArgs) -> list[dict]:
     try:
         import envpool
 
+        if n > args.mujoco_max_envs:  # one env at a time in C++: as slow as the loop above at large n
+            raise ImportError
         pool = envpool.make_gymnasium("Ant-v5", num_envs=n, num_threads=1, seed=0)
         pool.reset()
         a = rng.uniform(-1, 1, size=(n, m.nu))
@@ -1288,7 +1300,8 @@ def cost(args: CostArgs) -> None:
 
 # H100 SXM5 datasheet figures used by the projection (NVIDIA H100 Tensor Core GPU datasheet): HBM3 bandwidth and
 # non-tensor FP32 peak; launch cost of one CUDA-graph replay of a one-kernel step, an assumption (a few us).
-H100 = dict(hbm_bytes_per_s=3.35e12, fp32_flops_per_s=67e12, memory_bytes=80e9, launch_s=5e-6)
+# usd_per_hour: an assumed on-demand cloud price, for orientation only.
+H100 = dict(hbm_bytes_per_s=3.35e12, fp32_flops_per_s=67e12, memory_bytes=80e9, launch_s=5e-6, usd_per_hour=3.0)
 
 
 def fit_launch_and_per_env(rows: list[dict]) -> tuple[float, float]:
@@ -1330,13 +1343,13 @@ def memcpy_bandwidth() -> float:
 
 
 def sgemm_flops() -> float:
-    """Single-thread float32 matrix-multiply rate of this machine (FLOP/s, 512 x 512, best of 5): a practical
+    """Single-thread float32 matrix-multiply rate of this machine (FLOP/s, 512 x 512, best of 20): a practical
     peak of one core."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     a = torch.randn(512, 512)
     best = math.inf
-    for _ in range(5):
+    for _ in range(20):
         t0 = time.perf_counter()
         a @ a
         best = min(best, time.perf_counter() - t0)
@@ -1528,14 +1541,14 @@ def report(args: ReportArgs) -> None:
             "",
             "| env | method | FLOPs / bytes per env step (static) | registers, occupancy sm_90 | CPU ns/env step "
             "(measured) | CPU efficiency | H100 roofline ns/env step | H100 ns/env step (projected) | H100 steps/s "
-            "at 65,536 envs | at 1M envs | x one CPU core |",
-            "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+            f"at 65,536 envs | at 1M envs | x one CPU core | USD per 1e9 steps at {H100['usd_per_hour']:.0f} USD/h |",
+            "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for env_id in sorted({r["env"] for r in env_rows}):
             rs = sorted((r for r in env_rows if r["env"] == env_id), key=lambda r: r["num_envs"])
             best = max(rs, key=lambda r: r["steps_per_s"])
             _, b = fit_launch_and_per_env(rs[: rs.index(best) + 1])
-            articulated = str(rs[0].get("articulated")) == "True"
+            articulated = any(r["module"] == f"{env_id} act kernel" for r in gpu_rows)  # env with a simulator
             module = "kernels.articulation" if articulated else f"{env_id} step kernel"
             k = [r for r in gpu_rows if r["module"] == module and r["arch"] == "sm_90"]
             if not k:
@@ -1557,7 +1570,8 @@ def report(args: ReportArgs) -> None:
             projection.append(
                 f"| {env_id} | {method} | {counts} | {k['registers']}, {occ} | {b * 1e9:.1f} | "
                 + (f"{100 * efficiency:.0f}% | {roof * 1e9:.3f} | " if roof else "- | - | ")
-                + f"{per_env * 1e9:.3f} | {sps[65536]:.2e} | {sps[2**20]:.2e} | {sps[2**20] * b:,.0f} |"
+                + f"{per_env * 1e9:.3f} | {sps[65536]:.2e} | {sps[2**20]:.2e} | {sps[2**20] * b:,.0f} | "
+                + f"{H100['usd_per_hour'] / (sps[2**20] * 3600) * 1e9:.2g} |"
             )
         projection.append("")
     if gpu_rows:
