@@ -1,7 +1,8 @@
 """Ant env throughput on Warp's CPU backend beside MuJoCo C stepping Gymnasium's ant.xml, contacts on, one run.
 
     python benchmarks/ant_throughput.py                       # writes results/ant_throughput.{json,md}
-    python benchmarks/ant_throughput.py --nan-check-envs 16384 --nan-check-steps 1000   # + the stability run
+    python benchmarks/ant_throughput.py --nan-check-envs 16384 --nan-check-steps 1000   # + the stability run,
+                                                   # written to results/ant_stability.json (~20 min on one core)
 
 Warp: `envs.make("ant")` with the full step API (action kernel, simulator launch with 5 x 2 implicit
 substeps and soft contacts, task kernel with reward, termination and autoreset), random actions, one
@@ -14,6 +15,7 @@ empty kernel cache: the first `envs.make("ant")` on CPU, and NVRTC for sm_80 + s
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -145,8 +147,6 @@ def measure_compile() -> dict:
         out = subprocess.run(
             [sys.executable, "-c", _COMPILE_PROBE, cache], capture_output=True, text=True, cwd=root, check=True
         )
-    import json
-
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -197,10 +197,15 @@ def main():
     record["warp"] = [median(warp_runs[n]) for n in args.num_envs]
     for r in record["warp"]:
         r["ratio_vs_mujoco_c"] = r["env_steps_per_s"] / mj["env_steps_per_s"]
-    if args.nan_check_envs > 0:
-        record["nan_check"] = nan_check(args.nan_check_envs, args.nan_check_steps)
-        print("nan check", record["nan_check"])
     write_json(os.path.join(args.out, "ant_throughput.json"), record)
+    stability = os.path.join(args.out, "ant_stability.json")
+    if args.nan_check_envs > 0:
+        check = nan_check(args.nan_check_envs, args.nan_check_steps)
+        print("nan check", check)
+        write_json(stability, {"provenance": record["provenance"], "nan_check": check})
+    if os.path.exists(stability):
+        with open(stability) as f:
+            record["stability"] = json.load(f)
     write_markdown(os.path.join(args.out, "ant_throughput.md"), record)
 
 
@@ -238,12 +243,14 @@ def write_markdown(path: str, rec: dict) -> None:
             f"First-run compile (empty kernel cache): CPU `envs.make('ant')` {c['cpu_first_make_s']:.1f} s; "
             f"CUDA sm_80 + sm_90 (NVRTC) of the same three modules {c['cuda_sm80_sm90_s']:.1f} s.",
         ]
-    if "nan_check" in rec:
-        n = rec["nan_check"]
+    if "stability" in rec:
+        n = rec["stability"]["nan_check"]
+        sp = rec["stability"]["provenance"]
         lines += [
             "",
-            f"Stability: {n['num_envs']:,} Ants, {n['steps']:,} steps of uniform random actions in [-1, 1] with "
-            f"autoreset: all finite = {n['all_finite']} ({n['terminations']:,} terminations, {n['elapsed_s']:.0f} s).",
+            f"Stability (results/ant_stability.json, `{sp['command']}` at `{sp['git_commit'][:12]}`): "
+            f"{n['num_envs']:,} Ants, {n['steps']:,} steps of uniform random actions in [-1, 1] with autoreset: "
+            f"all finite = {n['all_finite']} ({n['terminations']:,} terminations, {n['elapsed_s']:.0f} s on one core).",
         ]
     lines.append("")
     with open(path, "w") as f:
