@@ -20,7 +20,9 @@ Contact model (applied by ``kernels.articulation.Simulator(contacts=True)``):
   h (c + h k) J_n^T J_n + h c_t J_t^T J_t to the mass matrix (h the substep, c_t = mu F_n / sqrt(...)),
   which is backward Euler on the linearized contact. An explicit spring-damper at these stiffnesses
   needs h below ~2 / (c m / m_eff) (about 1 ms for an Ant foot, whose effective mass is ~m/6); the implicit
-  one is stable at MuJoCo's own 10 ms Ant step and cannot gain energy from the contact.
+  one does not diverge at MuJoCo's own 10 ms Ant step and cannot gain energy from the contact. At 10 ms a
+  resting box or Ant keeps a small period-2 chatter (points switching on and off between steps), so the
+  locomotion envs split each 10 ms timestep into 2 substeps (5 ms), where bodies come fully to rest.
 
 Known limits: no geom-geom contacts, no torsional or rolling friction, no cylinder/ellipsoid/mesh geoms,
 one plane; the implicit linearization makes impacts slightly inelastic (damped) at large substeps.

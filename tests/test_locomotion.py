@@ -179,3 +179,12 @@ def test_random_actions_with_autoreset_stay_finite(env_id):
 def test_mujoco_reference_model_loads():
     # guards the MuJoCo-side reference used above
     assert mujoco.MjModel.from_xml_path(envs.core.os.path.join(envs.core.ASSETS, "ant.xml")).nq == 15
+
+
+def test_physics_module_is_built_for_short_compiles():
+    # first-run compile is user time (DESIGN.md): the simulator kernel must not be unrolled nor differentiated;
+    # measured first-run times are in results/ant_throughput.md (tests never assert on wall-clock time)
+    envs.make("ant", num_envs=1, device=DEVICE)
+    options = wp.get_module("kernels.articulation").options
+    assert options["max_unroll"] == 1 and options["enable_backward"] is False
+    assert wp.get_module("kernels.contact").options["max_unroll"] == 1
