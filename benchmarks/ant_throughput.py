@@ -2,10 +2,10 @@
 
     python benchmarks/ant_throughput.py                       # writes results/ant_throughput.{json,md}
     python benchmarks/ant_throughput.py --nan-check-envs 16384 --nan-check-steps 1000   # + the stability run,
-                                                   # written to results/ant_stability.json (~20 min on one core)
+                                                   # written to results/ant_stability.json (~10 min on one core)
 
-Warp: `envs.make("ant")` with the full step API (action kernel, simulator launch with 5 x 2 implicit
-substeps and soft contacts, task kernel with reward, termination and autoreset), random actions, one
+Warp: `envs.make("ant")` with the full step API (action kernel, simulator launch with 5 implicit 10 ms
+steps and soft contacts, task kernel with reward, termination and autoreset), random actions, one
 launch per stage on one core. MuJoCo C: `mujoco.rollout` with one MjData (one thread) on Gymnasium's own
 ant.xml (RK4, 10 ms, its soft-constraint contacts), each random control held for frame_skip = 5 steps,
 i.e. what one Gymnasium Ant-v5 env step costs without Python. Entries are interleaved and repeated (the
@@ -221,7 +221,7 @@ def write_markdown(path: str, rec: dict) -> None:
         f"{', '.join(f'{x:.2f}' for x in p['machine']['loadavg_at_start'])}), GPU: {p['machine']['gpu']}  ",
         f"Versions: {', '.join(f'{k} {v}' for k, v in p['versions'].items())}",
         "",
-        "One core each. Warp: `envs.make('ant')` full step API (action kernel, 5 timesteps x 2 implicit substeps "
+        "One core each. Warp: `envs.make('ant')` full step API (action kernel, 5 implicit 10 ms steps "
         "with soft contacts and joint limits, reward/termination/autoreset kernel). MuJoCo C: `mujoco.rollout`, "
         "one MjData, Gymnasium's ant.xml (RK4, contacts on), each control held 5 steps (frame skip). "
         "Control step 0.05 s for both. Median of the repeats (all repeats in the JSON).",

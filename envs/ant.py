@@ -2,7 +2,7 @@
 
 Model: envs/assets/ant.xml, written from Gymnasium's v5 ant.xml (same kinematics, masses, gears 150, joint
 ranges, timestep 0.01 s); frame_skip 5, so one step is dt = 0.05 s, each timestep split into `substeps`
-(2) implicit Euler substeps with soft contacts (kernels/contact.py).
+(1: MuJoCo's own 10 ms step) implicit Euler steps with soft contacts (kernels/contact.py).
 
 Action (8, normalized, clipped to [-1, 1]; ctrl = a, torque = 150 a N m):
   | idx | actuator  | joint   | idx | actuator | joint   |
@@ -142,7 +142,7 @@ class Ant(MjcfEnv):
         healthy_z_range: tuple[float, float] = (0.2, 1.0),
         reset_noise_scale: float = 0.1,
         frame_skip: int = 5,
-        substeps: int = 2,
+        substeps: int = 1,
         **knobs,
     ):
         cfg = dict(

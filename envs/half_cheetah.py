@@ -2,7 +2,7 @@
 
 Model: envs/assets/half_cheetah.xml, written from Gymnasium's v5 half_cheetah.xml (same kinematics, masses
 (14 kg), joint springs, damping, ranges, gears, timestep 0.01 s); frame_skip 5, so dt = 0.05 s, each timestep
-split into `substeps` (2) implicit Euler substeps with soft contacts (kernels/contact.py).
+split into `substeps` (1: MuJoCo's own 10 ms step) implicit Euler steps with soft contacts (kernels/contact.py).
 
 Action (6, normalized, clipped to [-1, 1]; ctrl = a, torque = gear * a):
   | idx | actuator | gear [N m] | idx | actuator | gear [N m] |
@@ -113,7 +113,7 @@ class HalfCheetah(MjcfEnv):
         ctrl_cost_weight: float = 0.1,
         reset_noise_scale: float = 0.1,
         frame_skip: int = 5,
-        substeps: int = 2,
+        substeps: int = 1,
         **knobs,
     ):
         cfg = dict(

@@ -453,14 +453,14 @@ def _contacts(
                     friction_eps,
                     h,
                 )
-                if fn > 0.0:
-                    # normal, slip direction and the second tangent: (M + h sum c J^T J) qacc = qfrc
+                # normal, slip direction and the second tangent: (M + h sum c J^T J) qacc = qfrc
+                _apply_point_force(
+                    worldid, body, point, plane_normal, fn, h * cn, body_rootid, body_lastdof, dof_parentid,
+                    xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                )  # fmt: skip
+                if ct > 0.0:
                     t2 = wp.cross(plane_normal, tangent)
                     vt = wp.dot(vel, tangent)
-                    _apply_point_force(
-                        worldid, body, point, plane_normal, fn, h * cn, body_rootid, body_lastdof, dof_parentid,
-                        xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                    )  # fmt: skip
                     _apply_point_force(
                         worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
                         xpos_in, cdof_in, jac_out, qfrc_out, qM_out,

@@ -19,7 +19,8 @@ from kernels.contact import plane_box, plane_capsule, plane_sphere
 from kernels.mjcf import load_mjcf
 
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets")
-SUBSTEPS = 2  # the substeps the locomotion envs use at MuJoCo's 10 ms Ant timestep
+SUBSTEPS = 2  # 5 ms substeps of the 10 ms timestep: the contact model at the accuracy the tests state
+ENV_SUBSTEPS = 1  # what envs/ant.py and envs/half_cheetah.py use: one 10 ms step, as MuJoCo
 
 GEOMS = {
     "sphere": '<geom type="sphere" size="0.1"/>',
@@ -71,15 +72,18 @@ def _ant_mujoco_euler(steps: int) -> np.ndarray:
     return data.qpos.copy()
 
 
-def test_gymnasium_ant_settles_near_mujocos_torso_height_and_stays_at_rest():
+@pytest.mark.parametrize("substeps, height_tol, angle_tol", [(SUBSTEPS, 0.01, 0.05), (ENV_SUBSTEPS, 0.03, 0.1)])
+def test_gymnasium_ant_settles_near_mujocos_torso_height_and_stays_at_rest(substeps, height_tol, angle_tol):
     m = load_mjcf(os.path.join(ASSETS, "ant.xml"))
-    sim = Simulator(m, 2, contacts=True, joint_limits=True, substeps=SUBSTEPS)
+    sim = Simulator(m, 2, contacts=True, joint_limits=True, substeps=substeps)
     zero = torch.zeros(2, m.nu)
     q, _ = _run(sim, 300, zero)
     ref = _ant_mujoco_euler(300)
-    # qpos0 starts the ankles 30 degrees outside their range: the limit kicks the legs down, as in MuJoCo
-    assert abs(q[0, 2] - ref[2]) < 0.02, (q[0, 2], ref[2])
-    np.testing.assert_allclose(np.abs(q[0, 7:]), np.abs(ref[7:]), atol=0.05)
+    # qpos0 starts the ankles 30 degrees outside their range: the limit kicks the legs down, as in MuJoCo, and
+    # where they stop depends on the integration of that kick: MuJoCo's own RK4 (Gymnasium's setting) rests
+    # at 0.544 m, its Euler at 0.616 m; this model at 0.609 m (5 ms substeps) and 0.590 m (10 ms steps)
+    assert abs(q[0, 2] - ref[2]) < height_tol, (q[0, 2], ref[2])
+    np.testing.assert_allclose(np.abs(q[0, 7:]), np.abs(ref[7:]), atol=angle_tol)
     q2, v2 = _run(sim, 200, zero)
     assert abs(q2[0, 2] - q[0, 2]) < 1e-3
     assert np.abs(v2).max() < 1e-2, np.abs(v2).max()
@@ -201,7 +205,7 @@ def test_many_ants_under_random_actions_stay_finite():
     """CI-sized version of benchmarks/ant_throughput.py's 16,384-Ant, 1,000-step NaN check (results/)."""
     m = load_mjcf(os.path.join(ASSETS, "ant.xml"))
     n = 256
-    sim = Simulator(m, n, contacts=True, joint_limits=True, substeps=SUBSTEPS)
+    sim = Simulator(m, n, contacts=True, joint_limits=True, substeps=ENV_SUBSTEPS)
     gen = torch.Generator().manual_seed(0)
     for _ in range(100):  # 100 control steps of 5 timesteps, a new random action per control step
         ctrl = torch.rand(n, m.nu, generator=gen) * 2 - 1
