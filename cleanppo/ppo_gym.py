@@ -61,7 +61,7 @@ class Args:
 
     # Algorithm specific arguments; None means the env's default from ENV_DEFAULTS below
     total_timesteps: int | None = None
-    """total env steps of the experiment"""
+    """total env steps of the experiment (default: the env's, or 20 iterations if that is more)"""
     num_envs: int | None = None
     """the number of parallel environments"""
     num_steps: int | None = None
@@ -70,9 +70,11 @@ class Args:
     """the (initial) learning rate of the optimizer"""
     lr_schedule: Literal["adaptive", "anneal", "constant"] = "adaptive"
     """adaptive: rsl_rl's KL-driven rule (lr / 1.5 if kl > 2 desired_kl, x 1.5 if kl < desired_kl / 2, clamped to
-    [1e-5, 1e-2]); anneal: CleanRL's linear decay to 0; constant"""
+    [1e-5, max_learning_rate]); anneal: CleanRL's linear decay to 0; constant"""
     desired_kl: float | None = None
     """the KL divergence the adaptive schedule steers towards"""
+    max_learning_rate: float | None = None
+    """the upper clamp of the adaptive schedule (rsl_rl: 1e-2)"""
     gamma: float | None = None
     """the discount factor gamma"""
     gae_lambda: float | None = None
@@ -121,11 +123,12 @@ class Args:
 # 64x64 at about half the cost (pendulum: 64x64 reached -200 in 0 of 4 seeds within 130k steps); pendulum reached
 # -200 in 4 of 4 seeds with gamma 0.95, lambda 0.9, desired_kl 0.02 (0.01: 0 of 4) and rewards scaled by 0.1.
 # fmt: off
-_COMMON = dict(learning_rate=1e-3, clip_coef=0.2, ent_coef=0.0, vf_coef=0.5, max_grad_norm=1.0, init_log_std=0.0)
+_COMMON = dict(learning_rate=1e-3, max_learning_rate=1e-2, clip_coef=0.2, ent_coef=0.0, vf_coef=0.5,
+               max_grad_norm=1.0, init_log_std=0.0)
 ENV_DEFAULTS = {
-    "cartpole": dict(_COMMON, total_timesteps=150_000, num_envs=128, num_steps=16, num_minibatches=2, update_epochs=5,
+    "cartpole": dict(_COMMON, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=2, update_epochs=5,
                      hidden=(32, 32), gamma=0.98, gae_lambda=0.8, desired_kl=0.01, reward_scale=1.0),
-    "pendulum": dict(_COMMON, total_timesteps=150_000, num_envs=128, num_steps=16, num_minibatches=4, update_epochs=5,
+    "pendulum": dict(_COMMON, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4, update_epochs=5,
                      hidden=(32, 32), gamma=0.95, gae_lambda=0.9, desired_kl=0.02, reward_scale=0.1),
 }
 # fmt: on
@@ -354,12 +357,14 @@ def validate(args: Args) -> None:
     if args.env_id not in ENV_DEFAULTS:
         fail(f"unknown env_id {args.env_id!r}; available: {', '.join(ENV_DEFAULTS)}")
     for name, value in ENV_DEFAULTS[args.env_id].items():
-        if getattr(args, name) is None:
+        if getattr(args, name) is None and name != "total_timesteps":
             setattr(args, name, value)
-    for name in ("num_envs", "num_steps", "num_minibatches", "update_epochs", "total_timesteps", "eval_episodes"):
+    for name in ("num_envs", "num_steps", "num_minibatches", "update_epochs", "eval_episodes"):
         if getattr(args, name) < 1:
             fail(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     args.batch_size = args.num_envs * args.num_steps
+    if args.total_timesteps is None:  # the env's budget, but at least 20 iterations when --num-envs is raised
+        args.total_timesteps = max(ENV_DEFAULTS[args.env_id]["total_timesteps"], 20 * args.batch_size)
     if args.batch_size % args.num_minibatches:
         fail(
             f"--num-minibatches {args.num_minibatches} does not divide the batch size {args.batch_size} "
@@ -367,7 +372,7 @@ def validate(args: Args) -> None:
         )
     args.minibatch_size = args.batch_size // args.num_minibatches
     args.num_iterations = args.total_timesteps // args.batch_size
-    if args.num_iterations < 1:
+    if args.num_iterations < 1:  # total_timesteps < 1 included
         fail(f"--total-timesteps {args.total_timesteps} is less than one batch ({args.batch_size} steps)")
     if args.learning_rate <= 0 or args.gamma <= 0 or args.gamma > 1 or not 0 <= args.gae_lambda <= 1:
         fail(f"need learning_rate > 0, 0 < gamma <= 1, 0 <= gae_lambda <= 1; got {args}")
@@ -410,6 +415,8 @@ def run_metadata(args: Args, device: torch.device) -> dict:
 
 
 def evaluate(path: str, args: Args) -> None:
+    if args.torch_threads > 0:
+        torch.set_num_threads(args.torch_threads)
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     saved = Args(**{k: tuple(v) if k == "hidden" else v for k, v in ckpt["args"].items()})
     device = resolve_device(args.device)
@@ -680,7 +687,7 @@ if __name__ == "__main__":
                     if kl_mean > args.desired_kl * 2.0:
                         optimizer.lr = max(1e-5, optimizer.lr / 1.5)
                     elif 0.0 < kl_mean < args.desired_kl / 2.0:
-                        optimizer.lr = min(1e-2, optimizer.lr * 1.5)
+                        optimizer.lr = min(args.max_learning_rate, optimizer.lr * 1.5)
                 optimizer.step()
         update_time = time.time() - update_start
 
