@@ -1494,6 +1494,13 @@ def report(args: ReportArgs) -> None:
             )
     if peer_rows:
         tables += ["### Side by side (`peers`), one CPU core each", ""]
+        tables += [
+            "Same env API and task; for Ant not the same physics: the Warp env steps Gymnasium's ant.xml with "
+            "this repository's soft contacts and implicit substeps (envs/ant.py), the MuJoCo-based peers with "
+            "MuJoCo's RK4 and constraint solver. `warp (step kernel only)` and `bare dynamics kernel` are "
+            "references for the cost of the step API itself (benchmarks/env_throughput.py).",
+            "",
+        ]
         tables += ["| env | num_envs | implementation | steps/s (median) | min - max | x Warp env | x best peer |"]
         tables += ["|---|---:|---|---:|---|---:|---:|"]
         for r in peer_rows:
@@ -1585,6 +1592,27 @@ def report(args: ReportArgs) -> None:
             )
         tables.append("")
 
+    headlines = []
+    for env_id in sorted({r["env"] for r in peer_rows}):
+        n = max(r["num_envs"] for r in peer_rows if r["env"] == env_id)
+        same = [r for r in peer_rows if r["env"] == env_id and r["num_envs"] == n]
+        ours = [r for r in same if r["impl"].startswith("warp (full") or r["impl"].startswith("warp articulation")]
+        others = [r for r in same if not r["impl"].startswith("warp")]
+        if ours and others:
+            peer = max(others, key=lambda r: r["steps_per_s"])
+            headlines.append(
+                f"- {env_id}, {n:,} envs, one core each: Warp {ours[0]['steps_per_s']:,.0f} env steps/s, "
+                f"{ours[0]['steps_per_s'] / peer['steps_per_s']:.1f}x the fastest peer ({peer['impl']}, "
+                f"{peer['steps_per_s']:,.0f})."
+            )
+    for env_id in sorted({r["env"] for r in train_rows}):
+        r = max((r for r in train_rows if r["env"] == env_id), key=lambda r: r["sps"])
+        dominant = max(PHASES, key=lambda k: r[f"{k}_frac"])
+        headlines.append(
+            f"- PPO on {env_id}: {r['sps']:,.0f} SPS at {int(r['num_envs']):,} envs; {dominant} "
+            f"{100 * r[f'{dominant}_frac']:.0f}% of the iteration, env step {100 * r['env_step_frac']:.0f}%."
+        )
+
     rec = next(iter(records.values()), None)
     machine = ""
     if rec:
@@ -1600,15 +1628,20 @@ def report(args: ReportArgs) -> None:
     section = [
         "## Throughput: where the time goes, scaling, cost",
         "",
-        "Regenerate every table and figure (about 15 minutes on 2 cores; each line writes a CSV + JSON with "
-        "provenance into `results/throughput/`, the last one the figures, this section and "
-        "`results/throughput/README.md`):",
+        "Regenerate every table and figure with `results/throughput/run.sh` (about 15 minutes on 2 cores). Each "
+        "line below, the command as it was run, writes a CSV + JSON with provenance into `results/throughput/`; "
+        "`report` turns them into the figures, this section and `results/throughput/README.md`:",
         "",
         *commands,
         "    .venv/bin/python cleanppo/throughput.py report",
         "",
         machine,
         "",
+        *(
+            ["Headlines (medians; every figure below has its min and max in the CSV):", "", *headlines, ""]
+            if headlines
+            else []
+        ),
         *tables,
         "### Scaling",
         "",
