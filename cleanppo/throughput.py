@@ -65,7 +65,7 @@ class EnvArgs:
     seconds: float = 0.5
     """approximate duration of one repeat"""
     cold_cache: bool = True
-    """compile into a fresh kernel cache, so the reported compile time is what a new user waits for"""
+    """measure each env's compile time in a fresh process and kernel cache: what a new user waits for"""
     max_point_seconds: float = 90.0
     """skip the rest of an env's sweep once a point's measurement is predicted to take longer than this"""
     out: str = OUT
@@ -333,9 +333,29 @@ def read_csv(out: str, name: str) -> list[dict]:
 # --- env: env-only sweep -----------------------------------------------------------------------------------------
 
 
+COMPILE_PROBE = """
+import sys, time
+import warp as wp
+wp.config.kernel_cache_dir, wp.config.quiet = sys.argv[2], True
+wp.init()
+import envs
+t0 = time.perf_counter()
+envs.make(sys.argv[1], num_envs=1, device=sys.argv[3], validate=False)
+wp.synchronize_device(sys.argv[3])
+print(time.perf_counter() - t0)
+"""
+
+
+def cold_compile_seconds(env_id: str, device: str) -> float:
+    """Seconds of the first envs.make(env_id) in a new process with an empty kernel cache (build + load of every
+    Warp module the env uses; Python imports excluded), so envs measured earlier leave nothing compiled."""
+    with tempfile.TemporaryDirectory(prefix="warp_cache_") as cache:
+        cmd = [sys.executable, "-c", COMPILE_PROBE, env_id, cache, device]
+        res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(res.stdout.split()[-1])
+
+
 def env_sweep(args: EnvArgs) -> None:
-    if args.cold_cache:
-        wp.config.kernel_cache_dir = tempfile.mkdtemp(prefix="warp_cache_")
     wp.init()
     torch.set_num_threads(1)  # the random actions are made once; one core, as every Warp CPU launch
     device = envs.resolve_device(args.device)
@@ -343,7 +363,8 @@ def env_sweep(args: EnvArgs) -> None:
         wp.set_stream(wp.stream_from_torch(torch.cuda.current_stream(device)), device=device)
     record = record_header(
         "Full step API (action checks off: validate=False, as ppo_warp.py runs it), random actions fixed per run. "
-        "compile_s: first envs.make of the env with num_envs=1 in a fresh kernel cache (kernel build + load). "
+        "compile_s: first envs.make of the env with num_envs=1 in a new process with an empty kernel cache (every "
+        "module the env uses built and loaded; imports excluded). "
         "warp_bytes_per_env: Warp arrays the env owns (sum of capacity) / num_envs; rss_bytes_per_env: process RSS "
         "growth from before envs.make to after warm-up, / num_envs. On CPU a Warp launch runs on one core."
     )
@@ -355,10 +376,7 @@ def env_sweep(args: EnvArgs) -> None:
         if env_id in stopped:
             continue
         if env_id not in compile_s:
-            t0 = time.perf_counter()
-            envs.make(env_id, num_envs=1, device=device, seed=0, validate=False)
-            wp.synchronize_device(device)
-            compile_s[env_id] = time.perf_counter() - t0
+            compile_s[env_id] = cold_compile_seconds(env_id, device) if args.cold_cache else float("nan")
         prev = [r for r in rows if r["env"] == env_id]
         need = prev[-1]["warp_bytes_per_env"] * n * 3 if prev else 0  # env + torch views + headroom
         if need > available_bytes(device):
