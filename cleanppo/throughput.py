@@ -20,7 +20,9 @@ and `diff cleanppo/ppo_warp.py cleanppo/throughput.py` shows the profiling varia
 
 import collections
 import csv
+import ctypes
 import dataclasses
+import gc
 import glob
 import json
 import math
@@ -258,7 +260,13 @@ def time_steps(fn, device: str, repeats: int, seconds: float, warmup: int = 3) -
 
 
 def rss_bytes() -> int:
-    """Resident set size of this process now (Linux /proc; 0 elsewhere)."""
+    """Resident set size of this process now (Linux /proc; 0 elsewhere), after handing freed heap pages back to the
+    OS (glibc malloc_trim), so that memory a previous env released does not hide the next env's growth."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -1416,7 +1424,9 @@ def plots(out: str, env_rows: list[dict], train_rows: list[dict], peer_rows: lis
             rs = [r for r in env_rows if r["env"] == env_id]
             x = [r["num_envs"] for r in rs]
             ax.plot(x, [r["warp_bytes_per_env"] for r in rs], marker="o", label=f"{env_id}: Warp arrays")
-            ax.plot(x, [max(r["rss_bytes_per_env"], 1) for r in rs], marker="x", ls=":", label=f"{env_id}: RSS growth")
+            rss = [(r["num_envs"], r["rss_bytes_per_env"]) for r in rs if r["rss_bytes_per_env"] > 0]
+            if rss:
+                ax.plot(*zip(*rss, strict=True), marker="x", ls=":", label=f"{env_id}: RSS growth")
         ax.set(xscale="log", yscale="log", xlabel="num_envs", ylabel="bytes per env", title="Memory per env")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
@@ -1594,7 +1604,25 @@ def report(args: ReportArgs) -> None:
                 f"| {r['module']} | `{short_kernel(r['kernel'])}` | {r['arch']} | {r['registers']} | "
                 f"{r['spill_stores']}/{r['spill_loads']} | {r['stack_bytes']} | {occ} | {r['limiter']} |"
             )
-        tables.append("")
+        block = int(gpu_rows[0]["block_dim"])
+        budget = {
+            target: max(g for g in range(1, 256) if occupancy(g, 0, block, 90)[0] >= target)
+            for target in (1.0, 0.5, 0.25)
+        }
+        tables += [
+            "",
+            f"Register budget for a target occupancy (blocks of {block}, sm_80 and sm_90 alike: 65,536 registers "
+            f"and 64 warps per SM): 100% needs <= {budget[1.0]} registers per thread, 50% <= {budget[0.5]}, 25% <= "
+            f"{budget[0.25]}. "
+            + (
+                f"Spilling: {', '.join(sorted({short_kernel(r['kernel']) for r in spilled}))}. "
+                if (spilled := [r for r in gpu_rows if (r["spill_stores"] or 0) > 0])
+                else "No kernel spills. "
+            )
+            + "Where registers limit occupancy, fewer live values per kernel (splitting it) is the lever, not the "
+            "block size.",
+            "",
+        ]
     if cost_rows:
         tables += [f"### Cost (`cost`, {cost_rows[0]['usd_per_hour']} USD per hour)", ""]
         tables += ["| source | env | num_envs | steps/s | USD per 1e9 steps | hours to 1e9 steps |"]
