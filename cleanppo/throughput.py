@@ -1705,8 +1705,14 @@ def report(args: ReportArgs) -> None:
     os.makedirs(os.path.dirname(args.section), exist_ok=True)
     with open(args.section, "w") as f:
         f.write(text)
+    files = sorted(f for f in os.listdir(args.out) if f.endswith((".csv", ".json", ".png", ".sh")))
     with open(os.path.join(args.out, "README.md"), "w") as f:
         f.write("# Throughput record (cleanppo/throughput.py)\n\n" + text.split("\n", 2)[2])
+        f.write(
+            f"\nFiles here: {', '.join(f'`{name}`' for name in files)}. The JSON files hold every row with its "
+            "provenance (machine, versions, commit, date, command, load average); the figures and tables are drawn "
+            "from the CSV files by `python cleanppo/throughput.py report` (functions `plots` and `report`).\n"
+        )
     print(f"wrote {args.section}, {os.path.join(args.out, 'README.md')} and {len(figures)} figures")
 
 
