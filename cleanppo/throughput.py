@@ -1632,6 +1632,12 @@ def report(args: ReportArgs) -> None:
         ]
     if cost_rows:
         tables += [f"### Cost (`cost`, {cost_rows[0]['usd_per_hour']} USD per hour)", ""]
+        tables += [
+            "Source `env`: env steps alone (the best point of the env sweep); `train`: PPO, env steps trained per "
+            "second (the best point of the train sweep). One CPU core's worth of work priced at the whole machine's "
+            "rate, so a conservative figure for this 2-core machine.",
+            "",
+        ]
         tables += ["| source | env | num_envs | steps/s | USD per 1e9 steps | hours to 1e9 steps |"]
         tables += ["|---|---|---:|---:|---:|---:|"]
         for r in cost_rows:
