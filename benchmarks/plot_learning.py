@@ -2,7 +2,7 @@
 last 20 finished episodes against env steps and against wall-clock seconds since launch, one colour per
 implementation, one line per seed, the task's threshold dashed. Also writes results/ppo_<task>_summary.csv.
 
-    python benchmarks/plot_learning.py            # every results/ppo_*_runs.json
+    python benchmarks/plot_learning.py [folder]   # every <folder>/ppo_*_runs.json, default results/
 """
 
 import csv
@@ -10,6 +10,7 @@ import glob
 import json
 import os
 import statistics
+import sys
 
 import matplotlib
 
@@ -26,7 +27,7 @@ LABELS = {
 }
 
 
-def plot(path):
+def plot(path, out_dir):
     with open(path) as f:
         record = json.load(f)
     task, threshold, runs = record["task"], record["threshold"], record["runs"]
@@ -49,7 +50,7 @@ def plot(path):
     axes[0].legend(loc="lower right", fontsize=8)
     fig.suptitle(f"{task}: PPO implementations, {len({r['seed'] for r in runs})} seeds each (threshold {threshold})")
     fig.tight_layout()
-    png = os.path.join(ROOT, "results", f"ppo_{task}_learning.png")
+    png = os.path.join(out_dir, f"ppo_{task}_learning.png")
     fig.savefig(png, dpi=110)
     plt.close(fig)
 
@@ -67,18 +68,34 @@ def plot(path):
                 "command": run["command"],
             }
         )
-    with open(os.path.join(ROOT, "results", f"ppo_{task}_summary.csv"), "w", newline="") as f:
+    with open(os.path.join(out_dir, f"ppo_{task}_summary.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    print(f"{task} (threshold {threshold}), wrote {png}")
+    print(
+        "| implementation | seeds reaching | time to threshold, s (mean ± std) | env steps to threshold | per seed, s |"
+    )
+    print("|---|---|---|---|---|")
     for peer in dict.fromkeys(r["peer"] for r in runs):
-        times = [r["time_to_threshold_s"] for r in runs if r["peer"] == peer and r["time_to_threshold_s"] is not None]
-        if times:
-            sd = statistics.stdev(times) if len(times) > 1 else 0.0
-            print(f"{task} {peer}: {statistics.mean(times):.2f} ± {sd:.2f} s over {len(times)} seeds")
-    print(f"wrote {png}")
+        rs = sorted((r for r in runs if r["peer"] == peer), key=lambda r: r["seed"])
+        ok = [r for r in rs if r["time_to_threshold_s"] is not None]
+
+        def fmt(xs, digits):
+            sd = statistics.stdev(xs) if len(xs) > 1 else 0.0
+            return f"{statistics.mean(xs):.{digits}f} ± {sd:.{digits}f}" if xs else "not reached"
+
+        per_seed = ", ".join(
+            f"{r['time_to_threshold_s']:.1f}"
+            if r["time_to_threshold_s"] is not None
+            else f"> {r['process_wall_s']:.0f}"
+            for r in rs
+        )
+        times, steps = [r["time_to_threshold_s"] for r in ok], [r["steps_to_threshold"] for r in ok]
+        print(f"| {LABELS.get(peer, peer)} | {len(ok)}/{len(rs)} | {fmt(times, 1)} | {fmt(steps, 0)} | {per_seed} |")
 
 
 if __name__ == "__main__":
-    for path in sorted(glob.glob(os.path.join(ROOT, "results", "ppo_*_runs.json"))):
-        plot(path)
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "results")
+    for path in sorted(glob.glob(os.path.join(out_dir, "ppo_*_runs.json"))):
+        plot(path, out_dir)
