@@ -429,6 +429,9 @@ if __name__ == "__main__":
     os.makedirs(run_dir, exist_ok=True)
     ckpt_path = os.path.join(run_dir, "checkpoint.pt")
 
+    def last_good() -> str:
+        return f"the last good checkpoint is {ckpt_path}" if os.path.exists(ckpt_path) else "no checkpoint written yet"
+
     # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -580,13 +583,14 @@ if __name__ == "__main__":
             ep_lengths[step] = info["episode_length"]
             mark(step, 2)
         global_step += T * N
-        collect_time = time.time() - iteration_start
         if not bool(torch.isfinite(obs).all() & torch.isfinite(final_obs).all() & torch.isfinite(next_obs_buf).all()):
-            bad = torch.nonzero(~torch.isfinite(torch.cat([obs, final_obs])))[0].tolist()
+            bad = torch.nonzero(~torch.isfinite(torch.cat([obs, final_obs, next_obs_buf[None]])))[0].tolist()
             fail(
-                f"non-finite observation in the rollout of iteration {iteration} ([step, env, index] = {bad}, "
-                f"steps {T}..{2 * T - 1} are final observations); the last good checkpoint is {ckpt_path}"
+                f"non-finite observation in the rollout of iteration {iteration} ([step, env, index] = {bad}; "
+                f"steps {T}..{2 * T - 1}: final observations, {2 * T}: the last one); {last_good()}"
             )
+
+        collect_time = time.time() - iteration_start  # after the check's host read: on CUDA, the device time too
 
         # bootstrap value if not done; a time-limit truncation is bootstrapped from the episode's final observation
         update_start = time.time()
@@ -660,9 +664,9 @@ if __name__ == "__main__":
                 kls.append(kl_mean)
                 where = f"at iteration {iteration} (epoch {epoch + 1}, minibatch {start // args.minibatch_size + 1})"
                 if not math.isfinite(loss_value):
-                    fail(f"non-finite loss {loss_value} {where}; the last good checkpoint is {ckpt_path}")
+                    fail(f"non-finite loss {loss_value} {where}; {last_good()}")
                 if not math.isfinite(grad_value):
-                    fail(f"non-finite gradient (norm {grad_value}) {where}; the last good checkpoint is {ckpt_path}")
+                    fail(f"non-finite gradient (norm {grad_value}) {where}; {last_good()}")
                 if args.lr_schedule == "adaptive":  # rsl_rl's rule, applied before the step as rsl_rl does
                     if kl_mean > args.desired_kl * 2.0:
                         optimizer.lr = max(1e-5, optimizer.lr / 1.5)

@@ -120,6 +120,38 @@ def test_non_finite_loss_stops_with_iteration(tmp_path):
     assert "non-finite loss nan at iteration 1 (epoch 1, minibatch 1)" in p.stderr, p.stderr
 
 
+NAN_OBS_RUNNER = """
+import runpy, sys, envs
+make = envs.make
+def make_with_nan(*args, **kwargs):
+    env = make(*args, **kwargs)
+    step, calls = env.step, [0]
+    def bad_step(actions):
+        out = step(actions)
+        calls[0] += 1
+        if calls[0] == 40:  # the 8th step of iteration 2 (32 steps per iteration)
+            out[0][3, 1] = float("nan")
+        return out
+    env.step = bad_step
+    return env
+envs.make = make_with_nan
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_non_finite_observation_stops_and_keeps_last_checkpoint(tmp_path):
+    runner = tmp_path / "nan_runner.py"
+    runner.write_text(NAN_OBS_RUNNER)
+    args = ["--log-dir", str(tmp_path / "runs"), "--num-envs", "16", "--num-steps", "32", "--save-every", "1"]
+    p = run(str(runner), PPO_WARP, *args, cwd=tmp_path, check=False)
+    assert p.returncode != 0
+    assert "non-finite observation in the rollout of iteration 2 ([step, env, index] = [8, 3, 1]" in p.stderr, p.stderr
+    ckpt_path = os.path.join(only_run_dir(str(tmp_path / "runs")), "checkpoint.pt")
+    assert f"the last good checkpoint is {ckpt_path}" in p.stderr
+    assert torch.load(ckpt_path, weights_only=True)["iteration"] == 1
+
+
 def test_resume_after_kill_equals_uninterrupted(tmp_path):
     args = ["--num-envs", "32", "--num-steps", "16", "--total-timesteps", str(32 * 16 * 40), "--save-every", "1"]
     args += ["--env-id", "pendulum", "--quiet"]
