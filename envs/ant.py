@@ -42,7 +42,7 @@ State (`get_state`): concat(qpos (15), qvel (14)) in MuJoCo order.
 
 import warp as wp
 
-from envs.core import MjcfEnv
+from envs.core import MjcfEnv, all_finite
 
 wp.set_module_options({"enable_backward": False})
 
@@ -70,11 +70,7 @@ class AntConfig:
 @wp.func
 def ant_healthy(cfg: AntConfig, s: vec29) -> bool:
     """Return whether the state is finite and the torso height [m] is inside the healthy range."""
-    finite = int(1)
-    for i in range(29):
-        if not wp.isfinite(s[i]):
-            finite = 0
-    return finite == 1 and s[2] >= cfg.healthy_z_min and s[2] <= cfg.healthy_z_max
+    return all_finite(s) and s[2] >= cfg.healthy_z_min and s[2] <= cfg.healthy_z_max
 
 
 @wp.func

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 from numbers import Integral, Real
+from typing import Any
 
 import torch
 import warp as wp
@@ -32,6 +33,16 @@ from kernels.mjcf import load_mjcf
 wp.config.quiet = True
 
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
+
+
+@wp.func
+def all_finite(v: Any) -> bool:
+    """Return whether every component of a Warp vector (any length) is finite (no NaN or inf)."""
+    finite = int(1)
+    for i in range(len(v)):
+        if not wp.isfinite(v[i]):
+            finite = 0
+    return finite == 1
 
 
 def resolve_device(device: str | None) -> str:

@@ -42,7 +42,7 @@ State (`get_state`): concat(qpos (24), qvel (23)) in MuJoCo order.
 
 import warp as wp
 
-from envs.core import MjcfEnv
+from envs.core import MjcfEnv, all_finite
 
 wp.set_module_options({"enable_backward": False})
 
@@ -71,11 +71,7 @@ class HumanoidConfig:
 @wp.func
 def humanoid_healthy(cfg: HumanoidConfig, s: vec47) -> bool:
     """Return whether the state is finite and the torso height [m] is inside the healthy range."""
-    finite = int(1)
-    for i in range(47):
-        if not wp.isfinite(s[i]):
-            finite = 0
-    return finite == 1 and s[2] > cfg.healthy_z_min and s[2] < cfg.healthy_z_max
+    return all_finite(s) and s[2] > cfg.healthy_z_min and s[2] < cfg.healthy_z_max
 
 
 @wp.func

@@ -188,3 +188,16 @@ def test_physics_module_is_built_for_short_compiles():
     options = wp.get_module("kernels.articulation").options
     assert options["max_unroll"] == 1 and options["enable_backward"] is False
     assert wp.get_module("kernels.contact").options["max_unroll"] == 1
+
+
+@wp.kernel
+def _all_finite_kernel(values: wp.array[wp.vec3], out: wp.array[int]):
+    i = wp.tid()
+    out[i] = int(envs.core.all_finite(values[i]))
+
+
+def test_all_finite_flags_nan_and_inf():
+    values = wp.array([[0.0, 1.0, -2.0], [0.0, np.nan, 0.0], [np.inf, 0.0, 0.0]], dtype=wp.vec3, device=DEVICE)
+    out = wp.full(3, -1, dtype=int, device=DEVICE)
+    wp.launch(_all_finite_kernel, 3, inputs=[values, out], device=DEVICE)
+    assert out.numpy().tolist() == [1, 0, 0]
