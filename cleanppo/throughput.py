@@ -107,9 +107,12 @@ class TrainArgs:
     learning_rate: float | None = None
     """the (initial) learning rate of the optimizer"""
     lr_schedule: Literal["adaptive", "anneal", "constant"] = "adaptive"
-    """adaptive: rsl_rl's KL-driven rule; anneal: CleanRL's linear decay to 0; constant"""
+    """adaptive: rsl_rl's KL-driven rule (lr / 1.5 if kl > 2 desired_kl, x 1.5 if kl < desired_kl / 2, clamped to
+    [1e-5, max_learning_rate]); anneal: CleanRL's linear decay to 0; constant"""
     desired_kl: float | None = None
     """the KL divergence the adaptive schedule steers towards"""
+    max_learning_rate: float | None = None
+    """the upper clamp of the adaptive schedule (rsl_rl: 1e-2)"""
     gamma: float | None = None
     """the discount factor gamma"""
     gae_lambda: float | None = None
@@ -132,12 +135,12 @@ class TrainArgs:
     """coefficient of the value function"""
     max_grad_norm: float | None = None
     """the maximum norm for the global gradient clipping"""
-    reward_scale: float | None = None
-    """rewards are multiplied by this for learning (CleanRL Isaac Gym's reward_scaler); returns are logged unscaled"""
     hidden: tuple[int, ...] | None = None
     """hidden layer sizes of the actor and of the critic (two separate tanh MLPs)"""
     init_log_std: float | None = None
     """initial log standard deviation of the Gaussian policy (state independent)"""
+    reward_scale: float | None = None
+    """rewards are multiplied by this for learning (CleanRL Isaac Gym's reward_scaler); returns are logged unscaled"""
 
     # to be filled in runtime
     batch_size: int = 0
@@ -467,18 +470,20 @@ def env_sweep(args: EnvArgs) -> None:
 # From here to `profile_train`, the code is ppo_warp.py's, verbatim (keep in sync: diff the two files).
 
 # Per-env defaults, chosen for a 2-core CPU, where the policy network and not the env is the cost, by sweeps over
-# 3-4 seeds (results/ppo_cartpole.md, results/ppo_pendulum.md). Taken from: gamma 0.98 / lambda 0.8 for cartpole,
-# the RL Zoo's tuned PPO (rl-baselines3-zoo hyperparams/ppo.yml, CartPole-v1); desired_kl 0.01, clip 0.2, lr 1e-3,
-# 5 epochs and the adaptive schedule, rsl_rl (legged_gym's PPO config); no value clipping, CleanRL Isaac Gym's
-# default; orthogonal init and Adam eps 1e-5, CleanRL. Measured here: 32x32 networks need no more env steps than
-# 64x64 at about half the cost (pendulum: 64x64 reached -200 in 0 of 4 seeds within 130k steps); pendulum reached
-# -200 in 4 of 4 seeds with gamma 0.95, lambda 0.9, desired_kl 0.02 (0.01: 0 of 4) and rewards scaled by 0.1.
+# 4-7 seeds (results/ppo_cartpole.md, results/ppo_pendulum.md). Taken from: gamma 0.98 for cartpole, the RL Zoo's
+# tuned PPO (rl-baselines3-zoo hyperparams/ppo.yml, CartPole-v1); desired_kl 0.01, clip 0.2, lr 1e-3 clamped to
+# [1e-5, 1e-2], 5 epochs and the adaptive schedule, rsl_rl (legged_gym's PPO config); no value clipping, CleanRL
+# Isaac Gym's default; orthogonal init and Adam eps 1e-5, CleanRL. Measured here: 32x32 networks need no more env
+# steps than 64x64 at about half the cost; cartpole reached 475 in 7 of 7 seeds with 64 envs x 32 steps and lambda
+# 0.9 (the Zoo's 0.8 with 128 x 16: 4 of 5); pendulum reached -200 in 5 of 5 with gamma 0.95, lambda 0.9,
+# desired_kl 0.02 (0.01: 0 of 4) and rewards scaled by 0.1 (64x64 networks: 0 of 4 within 130k steps).
 # fmt: off
-_COMMON = dict(learning_rate=1e-3, clip_coef=0.2, ent_coef=0.0, vf_coef=0.5, max_grad_norm=1.0, init_log_std=0.0)
+_COMMON = dict(learning_rate=1e-3, max_learning_rate=1e-2, clip_coef=0.2, ent_coef=0.0, vf_coef=0.5,
+               max_grad_norm=1.0, init_log_std=0.0)
 ENV_DEFAULTS = {
-    "cartpole": dict(_COMMON, total_timesteps=150_000, num_envs=128, num_steps=16, num_minibatches=2, update_epochs=5,
-                     hidden=(32, 32), gamma=0.98, gae_lambda=0.8, desired_kl=0.01, reward_scale=1.0),
-    "pendulum": dict(_COMMON, total_timesteps=150_000, num_envs=128, num_steps=16, num_minibatches=4, update_epochs=5,
+    "cartpole": dict(_COMMON, total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, update_epochs=5,
+                     hidden=(32, 32), gamma=0.98, gae_lambda=0.9, desired_kl=0.01, reward_scale=1.0),
+    "pendulum": dict(_COMMON, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4, update_epochs=5,
                      hidden=(32, 32), gamma=0.95, gae_lambda=0.9, desired_kl=0.02, reward_scale=0.1),
     # any other env: rsl_rl's legged_gym PPO (24 steps, 5 epochs x 4 minibatches, gamma 0.99, lambda 0.95, entropy
     # 0.01, value coefficient 1.0, [256, 128, 64] hidden units as its smaller configs) with Isaac Gym's 4096 envs
@@ -661,7 +666,9 @@ def profile_train(args: TrainArgs) -> dict:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True)
     sync = device_sync(str(device))
-    ckpt_path = "(none: profiling run)"
+
+    def last_good() -> str:
+        return "no checkpoint: a profiling run"
 
     # env setup; on CUDA, torch and Warp share one stream, on which the env step is captured once as a graph
     use_graph = args.cuda_graph and device.type == "cuda"
@@ -752,6 +759,14 @@ def profile_train(args: TrainArgs) -> dict:
             phase["env_step"] += t2 - t1
             phase["storage"] += t3 - t2
         global_step += T * N
+        check_start = time.perf_counter()  # ppo_warp.py's one host read of the rollout, counted as logging
+        if not bool(torch.isfinite(obs).all() & torch.isfinite(final_obs).all() & torch.isfinite(next_obs_buf).all()):
+            bad = torch.nonzero(~torch.isfinite(torch.cat([obs, final_obs, next_obs_buf[None]])))[0].tolist()
+            fail(
+                f"non-finite observation in the rollout of iteration {iteration} ([step, env, index] = {bad}; "
+                f"steps {T}..{2 * T - 1}: final observations, {2 * T}: the last one); {last_good()}"
+            )
+        phase["logging"] += time.perf_counter() - check_start
 
         # bootstrap value if not done; a time-limit truncation is bootstrapped from the episode's final observation
         update_start = time.perf_counter()
@@ -828,23 +843,21 @@ def profile_train(args: TrainArgs) -> dict:
                 kls.append(kl_mean)
                 where = f"at iteration {iteration} (epoch {epoch + 1}, minibatch {start // args.minibatch_size + 1})"
                 if not math.isfinite(loss_value):
-                    fail(f"non-finite loss {loss_value} {where}; the last good checkpoint is {ckpt_path}")
+                    fail(f"non-finite loss {loss_value} {where}; {last_good()}")
                 if not math.isfinite(grad_value):
-                    fail(f"non-finite gradient (norm {grad_value}) {where}; the last good checkpoint is {ckpt_path}")
+                    fail(f"non-finite gradient (norm {grad_value}) {where}; {last_good()}")
                 if args.lr_schedule == "adaptive":  # rsl_rl's rule, applied before the step as rsl_rl does
                     if kl_mean > args.desired_kl * 2.0:
                         optimizer.lr = max(1e-5, optimizer.lr / 1.5)
                     elif 0.0 < kl_mean < args.desired_kl / 2.0:
-                        optimizer.lr = min(1e-2, optimizer.lr * 1.5)
+                        optimizer.lr = min(args.max_learning_rate, optimizer.lr * 1.5)
                 optimizer.step()
 
         sync()
         phase["update"] = time.perf_counter() - update_start
 
-        # logging: the episode statistics leave the device here, once per iteration (with ppo_warp.py's rollout check)
+        # logging: the episode statistics leave the device here, once per iteration
         logging_start = time.perf_counter()
-        if not bool(torch.isfinite(obs).all() & torch.isfinite(final_obs).all() & torch.isfinite(next_obs_buf).all()):
-            fail(f"non-finite observation in the rollout of iteration {iteration}")
         done_mask = terminateds | truncateds
         finished_returns = ep_returns[done_mask].cpu().numpy()
         finished_lengths = ep_lengths[done_mask].cpu().numpy()
@@ -874,7 +887,7 @@ def profile_train(args: TrainArgs) -> dict:
         for name, value in scalars.items():
             writer.add_scalar(name, value, global_step)
         sync()
-        phase["logging"] = time.perf_counter() - logging_start
+        phase["logging"] += time.perf_counter() - logging_start
         phase["total"] = time.perf_counter() - iteration_start
         per_iteration.append(phase)
 
