@@ -132,7 +132,7 @@ def run_one(task, peer, seed, args):
         "cap_s": cap,
         "time_to_threshold_s": None if hit is None else hit[0] - t0,
         "steps_to_threshold": None if hit is None else hit[1],
-        "best_last20": max((c[2] for c in curve), default=None),
+        "best_last20": max((c[2] for c in curve if c[2] == c[2]), default=None),  # skip NaN (no episode yet)
         "curve": [(round(w - t0, 3), s, round(r, 2)) for w, s, r in curve],
     }
 
