@@ -152,25 +152,14 @@ def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed
     )
 
 
-def env_arrays(env) -> dict[str, torch.Tensor]:
-    """Byte views of every device array of the env (physics, episode counters and RNG streams, delay buffers,
-    arrays of structs included): what `get_state` leaves out but a resumed run needs to continue exactly."""
-    views = {}
-    for name, a in sorted(vars(env).items()):
-        if isinstance(a, wp.array) and a.is_contiguous and a.size > 0:
-            nbytes = a.size * wp.types.type_size_in_bytes(a.dtype)
-            views[name] = wp.to_torch(wp.array(ptr=a.ptr, dtype=wp.uint8, shape=(nbytes,), device=a.device))
-    return views
-
-
 def env_full_state(env) -> dict:
-    return {name: view.clone() for name, view in env_arrays(env).items()}
+    # every device array of the env (physics, simulator, episode counters, RNG streams, delay buffers): what
+    # `get_state` leaves out but a resumed run needs to continue exactly
+    return env.state_dict()
 
 
 def set_env_full_state(env, state: dict) -> None:
-    views = env_arrays(env)
-    for name, saved in state.items():
-        views[name].copy_(saved)
+    env.load_state_dict(state)
 
 
 def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias_const: float = 0.0) -> nn.Linear:

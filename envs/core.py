@@ -274,11 +274,7 @@ class WarpEnv:
         if seed is not None:
             if isinstance(seed, bool) or not isinstance(seed, Integral):
                 raise ValueError(f"seed must be an integer or None, got {seed!r}")
-            self.seed = int(seed)
-            self._step_cmd.set_param_by_name("seed", self.seed)
-            self._reset_cmd.set_param_by_name("seed", self.seed)
-            if self._act_cmd is not None:
-                self._act_cmd.set_param_by_name("seed", self.seed)
+            self._set_seed(int(seed))
             self._episode.zero_()
         self._reset_cmd.launch()
         return self._obs_t
@@ -308,6 +304,54 @@ class WarpEnv:
         self._state_t.copy_(state)
         if getattr(self, "sim", None) is not None:
             self.sim.set_state(state[:, : self.sim.nq], state[:, self.sim.nq :])
+
+    def _device_arrays(self) -> dict[str, wp.array]:
+        # Every Warp array the env (and its simulator, for MJCF envs) owns, by attribute name.
+        owners = [("", self)] + ([("sim.", self.sim)] if getattr(self, "sim", None) is not None else [])
+        return {
+            prefix + name: a
+            for prefix, owner in owners
+            for name, a in sorted(vars(owner).items())
+            if isinstance(a, wp.array) and a.is_contiguous and a.size > 0
+        }
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Copy every device array of the env as bytes: physics (the simulator's too), episode counters, RNG
+        stream positions, delay buffers, parameter scales and last outputs; `load_state_dict` continues exactly."""
+        out = {}
+        for name, a in self._device_arrays().items():
+            nbytes = a.size * wp.types.type_size_in_bytes(a.dtype)
+            raw = wp.array(ptr=a.ptr, dtype=wp.uint8, shape=(nbytes,), device=a.device)
+            out[name] = wp.to_torch(raw).clone()
+        out["seed"] = torch.tensor(self.seed, dtype=torch.int64)
+        return out
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what `state_dict` returned, from an env built with the same id, num_envs and overrides."""
+        arrays = self._device_arrays()
+        state = dict(state)
+        seed = state.pop("seed", None)
+        if set(state) != set(arrays) or seed is None:
+            raise ValueError(
+                f"{self.name}: state_dict keys differ from this env's arrays: missing "
+                f"{sorted(set(arrays) - set(state))}, unexpected {sorted(set(state) - set(arrays))}"
+            )
+        for name, a in arrays.items():
+            nbytes = a.size * wp.types.type_size_in_bytes(a.dtype)
+            if state[name].numel() != nbytes:
+                raise ValueError(
+                    f"{self.name}: state_dict[{name!r}] has {state[name].numel()} bytes, this env's array {nbytes} "
+                    "(another num_envs or override?)"
+                )
+            raw = wp.array(ptr=a.ptr, dtype=wp.uint8, shape=(nbytes,), device=a.device)
+            wp.to_torch(raw).copy_(state[name])
+        self._set_seed(int(seed))
+
+    def _set_seed(self, seed: int) -> None:
+        self.seed = seed
+        for cmd in (self._step_cmd, self._reset_cmd, self._act_cmd):
+            if cmd is not None:
+                cmd.set_param_by_name("seed", seed)
 
     @property
     def observations(self) -> torch.Tensor:

@@ -393,3 +393,25 @@ def test_bad_state_raises():
         env.set_state(bad)
     with pytest.raises(ValueError, match="seed must be an integer or None"):
         env.reset(seed=1.5)
+
+
+@pytest.mark.parametrize("env_id", ["cartpole", "ant"])
+def test_state_dict_round_trip_continues_exactly(env_id):
+    """A fresh env loaded with another's state_dict continues step for step (simulator arrays included)."""
+    kw = dict(num_envs=6, device=DEVICE, seed=3, obs_noise_std=0.05, action_delay=(0, 2), max_episode_steps=7)
+    a = envs.make(env_id, **kw)
+    gen = torch.Generator().manual_seed(0)
+    actions = torch.rand(12, 6, a.num_actions, generator=gen) * 2 - 1
+    for t in range(5):
+        a.step(actions[t])
+    saved = a.state_dict()
+    expected = [
+        torch.cat([o.clone(), r[:, None].clone()], 1) for o, r, *_ in (a.step(actions[t]) for t in range(5, 12))
+    ]
+    b = envs.make(env_id, **{**kw, "seed": 99})
+    b.load_state_dict(saved)
+    for t in range(5, 12):
+        o, r, *_ = b.step(actions[t])
+        torch.testing.assert_close(torch.cat([o, r[:, None]], 1), expected[t - 5], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="bytes"):
+        envs.make(env_id, **{**kw, "num_envs": 5}).load_state_dict(saved)
