@@ -384,17 +384,22 @@ def evaluate(path: str, args: Args) -> None:
     obs = env.reset(seed=args.seed)
     returns = torch.zeros(env.num_envs, device=device)
     finished = torch.zeros(env.num_envs, dtype=torch.bool, device=device)
+    term_sums = torch.zeros(len(env.reward_term_names), device=device)  # per-step reward terms of unfinished episodes
+    steps = 0
     with torch.no_grad():
         for _ in range(env.max_episode_steps):  # every episode ends by its time limit
             action = agent.actor_mean(normalize(obs, obs_mean, obs_inv_std, obs_rms.clip))
             obs, _, terminated, truncated, info = env.step(action)
+            term_sums += info["reward_terms"][~finished].sum(0)
+            steps += int((~finished).sum())
             done = (terminated | truncated) & ~finished
             returns = torch.where(done, info["episode_return"], returns)
             finished |= done
     returns = returns.cpu().numpy()
+    terms = ", ".join(f"{n} {v:.3f}" for n, v in zip(env.reward_term_names, (term_sums / steps).tolist(), strict=True))
     print(
         f"eval {path}: env {saved.env_id}, {len(returns)} episodes, deterministic policy: "
-        f"return {returns.mean():.2f} +- {returns.std():.2f}"
+        f"return {returns.mean():.2f} +- {returns.std():.2f}; mean reward terms per step: {terms}"
     )
 
 
