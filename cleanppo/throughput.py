@@ -1535,7 +1535,8 @@ def report(args: ReportArgs) -> None:
             scaling.append(
                 f"- **{env_id} PPO** at {int(r['num_envs'])} envs: {r['sps']:,.0f} SPS; {dominant} takes "
                 f"{100 * r[f'{dominant}_frac']:.0f}% of an iteration and the env step {100 * r['env_step_frac']:.0f}%, "
-                f"so the network, not the physics, bounds training throughput here. Rollout storage at num_steps "
+                f"so {'the physics' if dominant == 'env_step' else 'the learner, not the physics,'} bounds training "
+                f"throughput here. Rollout storage at num_steps "
                 f"{int(r['num_steps'])} adds {r['storage_bytes_per_env']:.0f} B per env ({per_env:.0f} B with the "
                 f"env): {int(24 * 2**30 / per_env):,} envs fit 24 GiB and {int(H100['memory_bytes'] / per_env):,} "
                 f"fit 80 GB, before the update's activations (minibatch x hidden widths x 4 B per layer)."
