@@ -64,6 +64,7 @@ def plot(path, out_dir):
                 "time_to_threshold_s": run["time_to_threshold_s"],
                 "steps_to_threshold": run["steps_to_threshold"],
                 "best_last20": run["best_last20"],
+                "cpu_s_to_threshold": run.get("cpu_s_to_threshold"),
                 "loadavg_1min_at_start": run["loadavg_at_start"][0],
                 "command": run["command"],
             }
@@ -74,9 +75,10 @@ def plot(path, out_dir):
         writer.writerows(rows)
     print(f"{task} (threshold {threshold}), wrote {png}")
     print(
-        "| implementation | seeds reaching | time to threshold, s (mean ± std) | env steps to threshold | per seed, s |"
+        "| implementation | seeds reaching | time to threshold, s (mean ± std) | env steps to threshold | per seed, s "
+        "| process CPU s (cleanppo) | load avg at start |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for peer in dict.fromkeys(r["peer"] for r in runs):
         rs = sorted((r for r in runs if r["peer"] == peer), key=lambda r: r["seed"])
         ok = [r for r in rs if r["time_to_threshold_s"] is not None]
@@ -92,7 +94,12 @@ def plot(path, out_dir):
             for r in rs
         )
         times, steps = [r["time_to_threshold_s"] for r in ok], [r["steps_to_threshold"] for r in ok]
-        print(f"| {LABELS.get(peer, peer)} | {len(ok)}/{len(rs)} | {fmt(times, 1)} | {fmt(steps, 0)} | {per_seed} |")
+        cpus = [r["cpu_s_to_threshold"] for r in ok if r.get("cpu_s_to_threshold") is not None]
+        loads = ", ".join(f"{r['loadavg_at_start'][0]:.1f}" for r in rs)
+        print(
+            f"| {LABELS.get(peer, peer)} | {len(ok)}/{len(rs)} | {fmt(times, 1)} | {fmt(steps, 0)} | {per_seed} "
+            f"| {fmt(cpus, 1) if cpus else '-'} | {loads} |"
+        )
 
 
 if __name__ == "__main__":

@@ -120,6 +120,10 @@ def run_one(task, peer, seed, args):
         raise RuntimeError(f"{peer} seed {seed} failed: {' '.join(cmd)}")
     curve = reader() if reader else read_progress(work)
     hit = next((c for c in curve if c[2] >= spec["threshold"]), None)
+    cpu = None  # cleanppo scripts also log their process CPU time: less sensitive to other users' load
+    if reader is None and hit is not None:
+        with open(glob.glob(os.path.join(work, "*", "progress.csv"))[0]) as f:
+            cpu = next(float(r["cpu_time"]) for r in csv.DictReader(f) if int(r["global_step"]) == hit[1])
     return {
         "task": task,
         "peer": peer,
@@ -132,6 +136,7 @@ def run_one(task, peer, seed, args):
         "cap_s": cap,
         "time_to_threshold_s": None if hit is None else hit[0] - t0,
         "steps_to_threshold": None if hit is None else hit[1],
+        "cpu_s_to_threshold": cpu,
         "best_last20": max((c[2] for c in curve if c[2] == c[2]), default=None),  # skip NaN (no episode yet)
         "curve": [(round(w - t0, 3), s, round(r, 2)) for w, s, r in curve],
     }
