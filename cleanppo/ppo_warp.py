@@ -1,10 +1,11 @@
-# PPO on Warp envs, the flagship. Results: results/ppo_cartpole.md, results/ppo_pendulum.md
+# PPO on Warp envs, the flagship. Results: results/ppo_ant.md, results/ppo_cartpole.md, results/ppo_pendulum.md
 """PPO for massively parallel envs, read top to bottom: the whole rollout, GAE, update and logging stay on the
 device, with one host read per iteration for logging. References, cited where a value is taken: CleanRL's
 ppo_continuous_action.py and its Isaac Gym variant, rsl_rl's PPO (legged_gym), the RL Zoo's tuned settings.
 cleanppo/ppo_gym.py is the same algorithm on Gymnasium's envs: `diff` the two files to see only the env.
 
-Run:    python cleanppo/ppo_warp.py --env-id cartpole            (per-env defaults: ENV_DEFAULTS below)
+Run:    python cleanppo/ppo_warp.py                              (ant; per-env defaults: ENV_DEFAULTS below)
+        python cleanppo/ppo_warp.py --env-id cartpole
         python cleanppo/ppo_warp.py --env-id pendulum --num-envs 16384 --device auto
 Resume: python cleanppo/ppo_warp.py --resume runs/<run_name>/checkpoint.pt (same result as an uninterrupted run)
 Eval:   python cleanppo/ppo_warp.py --eval runs/<run_name>/checkpoint.pt --eval-episodes 100
@@ -35,8 +36,8 @@ import envs
 class Args:
     exp_name: str = os.path.basename(__file__)[: -len(".py")]
     """the name of this experiment"""
-    env_id: str = "cartpole"
-    """the id of the environment (envs.list_envs())"""
+    env_id: str = "ant"
+    """the id of the environment (envs.list_envs()); each has its own defaults in ENV_DEFAULTS"""
     seed: int = 1
     """seed of the experiment (torch, numpy, random and the envs)"""
     torch_deterministic: bool = True
