@@ -1,6 +1,6 @@
 """Plot one ppo_warp.py run's progress.csv: return vs env steps and vs wall-clock time from launch.
 
-    python benchmarks/plot_progress.py runs/<run>/progress.csv results/ppo_ant.png --title "ant, ppo_warp.py"
+python benchmarks/plot_progress.py runs/<run>/progress.csv results/ppo_ant.png --title "ant, ppo_warp.py"
 """
 
 import argparse
