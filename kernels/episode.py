@@ -11,9 +11,9 @@ per-env row a vector (state, action, observation, parameter scales, reward terms
 struct, a CartPole step touches each array once.
 
 Array shapes (N = num_envs; vectors have the task's lengths): state (N,) of state_type; scale (N,) of
-scale_type; episode (N,) of EpisodeState; action_buf (N, max_delay + 1) of action_type; obs (N,) of obs_type.
+scale_type; episode (N,) of EpisodeState; action_buf (N * (max_delay + 1),) of action_type; obs (N,) of obs_type.
 Articulated envs also pass the simulator's qpos (N, nq), qvel (N, nv), ctrl (N, nu) and per-env mass and
-friction scale rows (N, nbody), (N, ngeom); other envs pass 1 x 1 placeholders.
+friction scale rows (N, nbody), (N, ngeom), each flattened to 1D; other envs pass 1-element placeholders.
 """
 
 import functools
@@ -130,13 +130,13 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         state: wp.array[state_type],
         scale: wp.array[scale_type],
         episode: wp.array[EpisodeState],
-        action_buf: wp.array2d[action_type],
-        qpos: wp.array2d[float],
-        qvel: wp.array2d[float],
+        action_buf: wp.array[action_type],
+        qpos: wp.array[float],
+        qvel: wp.array[float],
         # Data out:
-        ctrl_out: wp.array2d[float],
-        body_mass_scale_out: wp.array2d[float],
-        geom_friction_scale_out: wp.array2d[float],
+        ctrl_out: wp.array[float],
+        body_mass_scale_out: wp.array[float],
+        geom_friction_scale_out: wp.array[float],
         applied_action_out: wp.array[action_type],
         obs_out: wp.array[obs_type],
         reward_out: wp.array[float],
@@ -150,6 +150,13 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         # A CPU thread steps a block of envs: Warp's per-thread prologue (loading every kernel argument) is
         # then paid once per block instead of once per env. On a GPU the block is one env.
         first = wp.tid() * envs_per_thread
+        # Every array is 1D (per-env rows flattened), so Warp's CPU backend specializes the kernel for unit
+        # strides; the row lengths follow from the sizes.
+        buf_len = action_buf.shape[0] // num_envs
+        nq = qpos.shape[0] // num_envs
+        nv = qvel.shape[0] // num_envs
+        nbody = body_mass_scale_out.shape[0] // num_envs
+        ngeom = geom_friction_scale_out.shape[0] // num_envs
         for worldid in range(first, wp.min(first + envs_per_thread, num_envs)):
             # Loads first, stores last: on a CPU, a store before a read of a kernel argument makes the compiler
             # copy that argument eagerly for every env (it may alias), rare path or not.
@@ -180,8 +187,7 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                     a_in = a
                     if delay_hi > 0 and ep.delay > 0:
                         # Ring buffer: apply the action written `delay` steps ago (zero early in an episode).
-                        length = action_buf.shape[1]
-                        a = action_buf[worldid, (ep.buf_head - ep.delay + length) % length]
+                        a = action_buf[worldid * buf_len + (ep.buf_head - ep.delay + buf_len) % buf_len]
                 if wp.static(phase == "finish"):
                     a = applied_action_out[worldid]
                     if obs_noise_std > 0.0:
@@ -191,11 +197,10 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                 if wp.static(do_finish):
                     if wp.static(physics):
                         s_phys = state_type()
-                        nq = qpos.shape[1]
                         for i in range(nq):
-                            s_phys[i] = qpos[worldid, i]
-                        for i in range(qvel.shape[1]):
-                            s_phys[nq + i] = qvel[worldid, i]
+                            s_phys[i] = qpos[worldid * nq + i]
+                        for i in range(nv):
+                            s_phys[nq + i] = qvel[worldid * nv + i]
                         s, terms = task_step(cfg, sc, s, s_phys, a)
                     else:
                         s, terms = task_step(cfg, sc, s, a)
@@ -215,12 +220,12 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
             if wp.static(phase == "act"):
                 if not reset:
                     if delay_hi > 0:
-                        action_buf[worldid, ep.buf_head] = a_in
-                        ep.buf_head = (ep.buf_head + 1) % action_buf.shape[1]
+                        action_buf[worldid * buf_len + ep.buf_head] = a_in
+                        ep.buf_head = (ep.buf_head + 1) % buf_len
                     applied_action_out[worldid] = a
                     for j in range(act_len):
                         lo = ctrl_range[j][0]
-                        ctrl_out[worldid, j] = lo + 0.5 * (a[j] + 1.0) * (ctrl_range[j][1] - lo)
+                        ctrl_out[worldid * act_len + j] = lo + 0.5 * (a[j] + 1.0) * (ctrl_range[j][1] - lo)
                     episode[worldid] = ep
 
             if wp.static(do_finish):
@@ -231,25 +236,24 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                     s, sc, ep, rng = new_episode(cfg, scale_lo, scale_hi, delay_lo, delay_hi, rng, ep)
                     scale[worldid] = sc
                     if delay_hi > 0:
-                        for i in range(action_buf.shape[1]):
-                            action_buf[worldid, i] = action_type()
+                        for i in range(buf_len):
+                            action_buf[worldid * buf_len + i] = action_type()
                     if wp.static(physics):
                         # the new episode's state and parameters, into the simulator's per-env rows
-                        nq = qpos.shape[1]
                         for i in range(nq):
-                            qpos[worldid, i] = s[i]
-                        for i in range(qvel.shape[1]):
-                            qvel[worldid, i] = s[nq + i]
+                            qpos[worldid * nq + i] = s[i]
+                        for i in range(nv):
+                            qvel[worldid * nv + i] = s[nq + i]
                         if mass_param >= 0:
-                            for b in range(body_mass_scale_out.shape[1]):
-                                body_mass_scale_out[worldid, b] = sc[mass_param]
+                            for b in range(nbody):
+                                body_mass_scale_out[worldid * nbody + b] = sc[mass_param]
                         if friction_param >= 0:
-                            for g in range(geom_friction_scale_out.shape[1]):
-                                geom_friction_scale_out[worldid, g] = sc[friction_param]
+                            for g in range(ngeom):
+                                geom_friction_scale_out[worldid * ngeom + g] = sc[friction_param]
                 elif wp.static(not physics):
                     if delay_hi > 0:
-                        action_buf[worldid, ep.buf_head] = a_in
-                        ep.buf_head = (ep.buf_head + 1) % action_buf.shape[1]
+                        action_buf[worldid * buf_len + ep.buf_head] = a_in
+                        ep.buf_head = (ep.buf_head + 1) % buf_len
 
                 obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
                 if wp.static(not physics):
