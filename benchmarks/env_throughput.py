@@ -6,9 +6,10 @@
 Measured per env step with the full step API (action checks, autoreset, episode statistics, torch views):
 Warp envs on Warp's CPU backend (one launch runs on one core), Gymnasium's numpy-vectorized CartPole-v1
 (`vectorization_mode="vector_entry_point"`), Gymnasium's `sync` vector envs (CartPole-v1, Pendulum-v1; one
-Python env object per env), EnvPool where installed, and two references for the Warp envs: the fused step
-kernel launched alone, and a bare kernel with only CartPole's equations of motion (the floor any step API
-adds to). torch is limited to one thread so every entry uses one core.
+Python env object per env), EnvPool where installed, and references for the Warp envs: the fused step
+kernel launched alone; for CartPole a bare kernel with only the equations of motion (the floor any step API
+adds to) and a hand-written minimal step with the API's outputs but none of its knobs (what generality
+costs). torch is limited to one thread so every entry uses one core.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import calibrate, provenance, time_repeats, write_json  # noqa: E402
 
 import envs  # noqa: E402
+from kernels.rng import env_rng  # noqa: E402
 
 wp.config.quiet = True
 
@@ -47,17 +49,88 @@ class Args:
 
 
 @wp.kernel(enable_backward=False)
-def _bare_cartpole(state_io: wp.array[wp.vec4], action_in: wp.array2d[float]):
+def _bare_cartpole(state_in: wp.array[wp.vec4], action_in: wp.array[float], state_out: wp.array[wp.vec4]):
     # Gymnasium's CartPole equations with constants folded in: no checks, resets, statistics or outputs.
+    # States are read from one array and written to another, so every launch steps the same physical
+    # states (a kernel that fed its output back without resets would drive the pole angle to ~1e4 rad
+    # within a second of benchmarking, where sin and cos take libm's slow path and the floor looks 2x lower).
     i = wp.tid()
-    q = state_io[i]
-    force = 10.0 * action_in[i, 0]
+    q = state_in[i]
+    force = 10.0 * action_in[i]
     c = wp.cos(q[2])
     s = wp.sin(q[2])
     temp = (force + 0.05 * q[3] * q[3] * s) / 1.1
     thetaacc = (9.8 * s - c * temp) / (0.5 * (4.0 / 3.0 - 0.1 * c * c / 1.1))
     xacc = temp - 0.05 * thetaacc * c / 1.1
-    state_io[i] = wp.vec4(q[0] + 0.02 * q[1], q[1] + 0.02 * xacc, q[2] + 0.02 * q[3], q[3] + 0.02 * thetaacc)
+    state_out[i] = wp.vec4(q[0] + 0.02 * q[1], q[1] + 0.02 * xacc, q[2] + 0.02 * q[3], q[3] + 0.02 * thetaacc)
+
+
+@wp.struct
+class _Episode:
+    ep_return: float
+    ep_length: wp.int32
+    rng_counter: wp.int32
+
+
+@wp.kernel(enable_backward=False)
+def _minimal_cartpole(
+    seed: int,
+    num_envs: int,
+    envs_per_thread: int,
+    action_in: wp.array[float],
+    state: wp.array[wp.vec4],
+    episode: wp.array[_Episode],
+    obs_out: wp.array[wp.vec4],
+    reward_out: wp.array[float],
+    terminated_out: wp.array[wp.bool],
+    truncated_out: wp.array[wp.bool],
+    final_obs_out: wp.array[wp.vec4],
+    final_return_out: wp.array[float],
+    final_length_out: wp.array[wp.int32],
+):
+    # What the full step API computes for CartPole, written by hand for this one task with constants folded
+    # in and no knobs (no noise, delay, parameter scales or reward terms): clip, dynamics, reward,
+    # termination, truncation at 500, episode statistics, autoreset with the final observation. A reference
+    # for what generality costs; blocks of envs per thread and two passes, as fast as we could write it.
+    first = wp.tid() * envs_per_thread
+    last = wp.min(first + envs_per_thread, num_envs)
+    for i in range(first, last):
+        q = state[i]
+        force = 10.0 * wp.clamp(action_in[i], -1.0, 1.0)
+        c = wp.cos(q[2])
+        s = wp.sin(q[2])
+        temp = (force + 0.05 * q[3] * q[3] * s) / 1.1
+        thetaacc = (9.8 * s - c * temp) / (0.5 * (4.0 / 3.0 - 0.1 * c * c / 1.1))
+        xacc = temp - 0.05 * thetaacc * c / 1.1
+        state[i] = wp.vec4(q[0] + 0.02 * q[1], q[1] + 0.02 * xacc, q[2] + 0.02 * q[3], q[3] + 0.02 * thetaacc)
+    for i in range(first, last):
+        q = state[i]
+        ep = episode[i]
+        ret = ep.ep_return + 1.0
+        length = ep.ep_length + 1
+        terminated = wp.abs(q[0]) > 2.4 or wp.abs(q[2]) > 0.20943951
+        truncated = length >= 500
+        if terminated or truncated:
+            final_obs_out[i] = q
+            final_return_out[i] = ret
+            final_length_out[i] = length
+            rng = env_rng(seed, i, ep.rng_counter)
+            episode[i].rng_counter = ep.rng_counter + 1
+            q = wp.vec4(
+                wp.randf(rng, -0.05, 0.05),
+                wp.randf(rng, -0.05, 0.05),
+                wp.randf(rng, -0.05, 0.05),
+                wp.randf(rng, -0.05, 0.05),
+            )
+            state[i] = q
+            ret = 0.0
+            length = 0
+        episode[i].ep_return = ret
+        episode[i].ep_length = length
+        obs_out[i] = q
+        reward_out[i] = 1.0
+        terminated_out[i] = terminated
+        truncated_out[i] = truncated
 
 
 def measure(fn, args: Args, sync=lambda: None) -> dict:
@@ -80,9 +153,16 @@ def warp_entries(env_id: str, n: int, args: Args) -> list[dict]:
         dict(impl="warp (step kernel only)", **measure(env._step_cmd.launch, args, sync)),
     ]
     if env_id == "cartpole":
-        state = wp.zeros(n, dtype=wp.vec4)
-        cmd = wp.launch(_bare_cartpole, n, inputs=[state, wp.from_torch(actions)], record_cmd=True)
+        action_1d = wp.from_torch(actions[:, 0].contiguous())
+        states = np.random.default_rng(0).uniform(-0.05, 0.05, size=(n, 4)).astype(np.float32)  # reset range
+        state_in, state_out = wp.array(states, dtype=wp.vec4), wp.zeros(n, dtype=wp.vec4)
+        cmd = wp.launch(_bare_cartpole, n, inputs=[state_in, action_1d, state_out], record_cmd=True)
         rows.append(dict(impl="warp (bare dynamics kernel)", **measure(cmd.launch, args, sync)))
+        per = env.envs_per_thread
+        outs = [wp.zeros(n, dtype=t) for t in (wp.vec4, float, wp.bool, wp.bool, wp.vec4, float, wp.int32)]
+        inputs = [0, n, per, action_1d, wp.array(states, dtype=wp.vec4), wp.zeros(n, dtype=_Episode)]
+        cmd = wp.launch(_minimal_cartpole, (n + per - 1) // per, inputs=inputs, outputs=outs, record_cmd=True)
+        rows.append(dict(impl="warp (hand-written minimal step)", **measure(cmd.launch, args, sync)))
     return rows
 
 
@@ -168,15 +248,17 @@ def write_markdown(path: str, record: dict) -> None:
         lines += [
             f"## {env_id}",
             "",
-            "| num_envs | implementation | steps/s (median) | min - max | us per step | x fastest Gymnasium |",
-            "|---:|---|---:|---|---:|---:|",
+            "| num_envs | implementation | steps/s (median) | min - max | us per step | x fastest Gymnasium "
+            "| x bare kernel |",
+            "|---:|---|---:|---|---:|---:|---:|",
         ]
         for r in (r for r in record["rows"] if r["env"] == env_id):
             lo, hi = r["num_envs"] / r["max_s"], r["num_envs"] / r["min_s"]
             ratio = f"{r['x_fastest_gymnasium']:.2f}" if r["x_fastest_gymnasium"] else "-"
+            bare = f"{r['x_bare_kernel']:.2f}" if r["x_bare_kernel"] else "-"
             lines.append(
                 f"| {r['num_envs']} | {r['impl']} | {r['steps_per_s']:.3e} | {lo:.2e} - {hi:.2e} | "
-                f"{r['us_per_step']:.0f} | {ratio} |"
+                f"{r['us_per_step']:.0f} | {ratio} | {bare} |"
             )
         lines.append("")
     with open(path, "w") as f:

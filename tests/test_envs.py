@@ -229,6 +229,14 @@ def test_action_noise_has_the_stated_std_and_is_clipped():
     assert float(env.applied_actions.max()) <= 1.0 and float(env.applied_actions.min()) < 1.0
 
 
+@pytest.mark.parametrize("env_id", ["cartpole", "ant"])
+def test_applied_actions_without_knobs_are_the_clipped_actions(env_id):
+    env = envs.make(env_id, num_envs=4, device=DEVICE, seed=0)
+    actions = torch.linspace(-2.0, 2.0, 4 * env.num_actions).reshape(4, env.num_actions)
+    env.step(actions)
+    torch.testing.assert_close(env.applied_actions, actions.clamp(-1.0, 1.0), rtol=0, atol=0)
+
+
 def test_cartpole_parameter_scales_follow_the_equations():
     """Scaled pole length, masses and gravity equal Gymnasium's CartPole with those values."""
     scales = dict(pole_length_scale=2.0, pole_mass_scale=3.0, cart_mass_scale=0.5, gravity_scale=1.5)
