@@ -36,6 +36,18 @@ class EpisodeState:
     delay: wp.int32  # action delay of the current episode (steps)
 
 
+@wp.func
+def store_episode(episode: wp.array[EpisodeState], i: int, ep: EpisodeState):
+    """Write env i's bookkeeping field by field."""
+    # A whole-struct store copies the struct through the stack right after its fields were written one by
+    # one; on x86 that wide reload of narrow stores stalls (no store-to-load forwarding).
+    episode[i].ep_return = ep.ep_return
+    episode[i].ep_length = ep.ep_length
+    episode[i].rng_counter = ep.rng_counter
+    episode[i].buf_head = ep.buf_head
+    episode[i].delay = ep.delay
+
+
 @functools.cache
 def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_type, sizes, phase="fused"):
     """Build an env-step kernel (one thread per block of envs) from a task's four functions.
@@ -75,10 +87,42 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
     @wp.func
     def noisy(o: obs_type, std: float, rng: wp.uint32):
         # Gaussian observation noise, std in observation units.
-        if std > 0.0:
-            for j in range(obs_len):
-                o[j] = o[j] + std * wp.randn(rng)
+        for j in range(obs_len):
+            o[j] = o[j] + std * wp.randn(rng)
         return o, rng
+
+    @wp.func
+    def perturbed_action(
+        a: action_type,
+        worldid: int,
+        seed: int,
+        action_noise_std: float,
+        delay_hi: int,
+        episode: wp.array[EpisodeState],
+        action_buf: wp.array[action_type],
+        buf_len: int,
+    ):
+        # Action noise (before clipping) and delay, which carry per-env state: the RNG stream position and
+        # the ring buffer. Returns the action to apply; stores the env's bookkeeping.
+        ep = episode[worldid]
+        if action_noise_std > 0.0:
+            # Counter-based stream, advanced only when drawn from: a knob left at zero costs nothing.
+            rng = env_rng(seed, worldid, ep.rng_counter)
+            ep.rng_counter = ep.rng_counter + 1
+            for j in range(act_len):
+                a[j] = a[j] + action_noise_std * wp.randn(rng)
+        for j in range(act_len):
+            a[j] = wp.clamp(a[j], -1.0, 1.0)
+        if delay_hi > 0:
+            # Ring buffer: apply the action written `delay` steps ago (zero early in an episode).
+            row = worldid * buf_len
+            a_in = a
+            if ep.delay > 0:
+                a = action_buf[row + (ep.buf_head - ep.delay + buf_len) % buf_len]
+            action_buf[row + ep.buf_head] = a_in
+            ep.buf_head = (ep.buf_head + 1) % buf_len
+        store_episode(episode, worldid, ep)
+        return a
 
     @wp.func
     def new_episode(
@@ -150,6 +194,7 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         # A CPU thread steps a block of envs: Warp's per-thread prologue (loading every kernel argument) is
         # then paid once per block instead of once per env. On a GPU the block is one env.
         first = wp.tid() * envs_per_thread
+        last = wp.min(first + envs_per_thread, num_envs)
         # Every array is 1D (per-env rows flattened), so Warp's CPU backend specializes the kernel for unit
         # strides; the row lengths follow from the sizes.
         buf_len = action_buf.shape[0] // num_envs
@@ -157,53 +202,61 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         nv = qvel.shape[0] // num_envs
         nbody = body_mass_scale_out.shape[0] // num_envs
         ngeom = geom_friction_scale_out.shape[0] // num_envs
-        for worldid in range(first, wp.min(first + envs_per_thread, num_envs)):
-            # Loads first, stores last: on a CPU, a store before a read of a kernel argument makes the compiler
-            # copy that argument eagerly for every env (it may alias), rare path or not.
-            ep = episode[worldid]
-            s = state[worldid]
-            sc = scale[worldid]
-            rng = wp.uint32(0)
-            a = action_type()
-            a_in = action_type()
-            r = float(0.0)
-            terms = terms_type()
-            terminated = False
-            truncated = False
-            reset = reset_all != 0
 
-            if not reset:
-                if wp.static(do_act):
+        # Two passes over the block: the act pass (action noise, clipping, delay; a fused task's dynamics),
+        # then the finish pass (reward, termination, statistics, autoreset, observation). On a CPU a step's
+        # dynamics is a long dependency chain (sin/cos, a division); in a short loop of its own the processor
+        # overlaps several envs' chains and no branch waits on one (~10% faster than one loop for CartPole).
+        if wp.static(do_act):
+            if reset_all == 0:
+                for worldid in range(first, last):
                     a = actions_in[worldid]
-                    # Counter-based stream: advanced only when drawn from, so a knob left at zero costs nothing.
-                    if action_noise_std > 0.0 or (obs_noise_std > 0.0 and wp.static(not physics)):
-                        rng = env_rng(seed, worldid, ep.rng_counter)
-                        ep.rng_counter = ep.rng_counter + 1
-                    if action_noise_std > 0.0:
+                    perturbed = action_noise_std > 0.0 or delay_hi > 0
+                    if perturbed:
+                        a = perturbed_action(a, worldid, seed, action_noise_std, delay_hi, episode, action_buf, buf_len)
+                    else:
                         for j in range(act_len):
-                            a[j] = a[j] + action_noise_std * wp.randn(rng)
-                    for j in range(act_len):
-                        a[j] = wp.clamp(a[j], -1.0, 1.0)
-                    a_in = a
-                    if delay_hi > 0 and ep.delay > 0:
-                        # Ring buffer: apply the action written `delay` steps ago (zero early in an episode).
-                        a = action_buf[worldid * buf_len + (ep.buf_head - ep.delay + buf_len) % buf_len]
-                if wp.static(phase == "finish"):
-                    a = applied_action_out[worldid]
+                            a[j] = wp.clamp(a[j], -1.0, 1.0)
+                    if wp.static(physics) or perturbed:
+                        # (else the applied action is clip(action, -1, 1), which `applied_actions` computes)
+                        applied_action_out[worldid] = a
+                    if wp.static(physics):
+                        for j in range(act_len):
+                            lo = ctrl_range[j][0]
+                            ctrl_out[worldid * act_len + j] = lo + 0.5 * (a[j] + 1.0) * (ctrl_range[j][1] - lo)
+                    else:
+                        s_next, terms_next = task_step(cfg, scale[worldid], state[worldid], a)
+                        state[worldid] = s_next
+                        reward_terms_out[worldid] = terms_next
+
+        if wp.static(do_finish):
+            for worldid in range(first, last):
+                # Loads first, stores last: on a CPU, a store before a read of a kernel argument makes the
+                # compiler copy that argument eagerly for every env (it may alias), rare path or not.
+                ep = episode[worldid]
+                s = state[worldid]
+                sc = scale[worldid]
+                rng = wp.uint32(0)
+                r = float(0.0)
+                terms = terms_type()
+                terminated = False
+                truncated = False
+                reset = reset_all != 0
+
+                if not reset:
                     if obs_noise_std > 0.0:
-                        # the act phase's stream is gone: observation noise draws from a batch of its own
+                        # observation noise draws from a batch of its own (the act pass's stream is gone)
                         rng = env_rng(seed, worldid, ep.rng_counter)
                         ep.rng_counter = ep.rng_counter + 1
-                if wp.static(do_finish):
                     if wp.static(physics):
                         s_phys = state_type()
                         for i in range(nq):
                             s_phys[i] = qpos[worldid * nq + i]
                         for i in range(nv):
                             s_phys[nq + i] = qvel[worldid * nv + i]
-                        s, terms = task_step(cfg, sc, s, s_phys, a)
+                        s, terms = task_step(cfg, sc, s, s_phys, applied_action_out[worldid])
                     else:
-                        s, terms = task_step(cfg, sc, s, a)
+                        terms = reward_terms_out[worldid]  # the act pass stepped the state
                     for k in range(term_len):
                         r = r + terms[k]
                     ep.ep_return = ep.ep_return + r
@@ -212,23 +265,13 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                     truncated = ep.ep_length >= max_episode_steps
                     reset = terminated or truncated
                     if reset:
-                        final_obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
+                        final_obs = task_observe(cfg, sc, s)
+                        if obs_noise_std > 0.0:
+                            final_obs, rng = noisy(final_obs, obs_noise_std, rng)
                         final_obs_out[worldid] = final_obs
                         final_return_out[worldid] = ep.ep_return
                         final_length_out[worldid] = ep.ep_length
 
-            if wp.static(phase == "act"):
-                if not reset:
-                    if delay_hi > 0:
-                        action_buf[worldid * buf_len + ep.buf_head] = a_in
-                        ep.buf_head = (ep.buf_head + 1) % buf_len
-                    applied_action_out[worldid] = a
-                    for j in range(act_len):
-                        lo = ctrl_range[j][0]
-                        ctrl_out[worldid * act_len + j] = lo + 0.5 * (a[j] + 1.0) * (ctrl_range[j][1] - lo)
-                    episode[worldid] = ep
-
-            if wp.static(do_finish):
                 if reset:
                     # Autoreset (or reset()): the observation returned below is the first of the next episode.
                     rng = env_rng(seed, worldid, ep.rng_counter)
@@ -250,20 +293,16 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                         if friction_param >= 0:
                             for g in range(ngeom):
                                 geom_friction_scale_out[worldid * ngeom + g] = sc[friction_param]
-                elif wp.static(not physics):
-                    if delay_hi > 0:
-                        action_buf[worldid * buf_len + ep.buf_head] = a_in
-                        ep.buf_head = (ep.buf_head + 1) % buf_len
 
-                obs, rng = noisy(task_observe(cfg, sc, s), obs_noise_std, rng)
-                if wp.static(not physics):
-                    if action_noise_std > 0.0 or delay_hi > 0:
-                        # Without noise or delay the applied action is clip(action, -1, 1): a store saved per env.
-                        applied_action_out[worldid] = a
+                obs = task_observe(cfg, sc, s)
+                if obs_noise_std > 0.0:
+                    obs, rng = noisy(obs, obs_noise_std, rng)
                 reward_out[worldid] = r
-                reward_terms_out[worldid] = terms
-                state[worldid] = s
-                episode[worldid] = ep
+                if wp.static(physics) or reset_all != 0:
+                    reward_terms_out[worldid] = terms
+                if wp.static(physics) or reset:
+                    state[worldid] = s
+                store_episode(episode, worldid, ep)
                 obs_out[worldid] = obs
                 terminated_out[worldid] = terminated
                 truncated_out[worldid] = truncated
