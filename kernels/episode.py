@@ -62,11 +62,12 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
       task_reset(cfg, sc, rng) -> (s, rng)           an initial state and the advanced RNG state
       task_observe(cfg, sc, s) -> obs                the observation of state s
 
-    `phase`: "fused" runs a whole step in one launch (the task integrates its own dynamics). Articulated envs
-    split the step around the simulator's launch: "act" (action noise, clipping, delay; writes the applied
-    action and the actuator controls, mapped linearly from [-1, 1] to ctrl_range), then the physics, then
-    "finish" (reward, termination, statistics, autoreset: writes the new episode's qpos, qvel and its mass
-    and friction scales into the simulator's per-env rows). One kernel body serves the three phases.
+    `phase`: "fused" runs a whole step in one launch (the task integrates its own dynamics): an act pass then
+    a finish pass over each thread's block of envs. Articulated envs split the step around the simulator's
+    launch: "act" (action noise, clipping, delay; writes the applied action and the actuator controls, mapped
+    linearly from [-1, 1] to ctrl_range), then the physics, then "finish" (reward, termination, statistics,
+    autoreset: writes the new episode's qpos, qvel and its mass and friction scales into the simulator's
+    per-env rows). One kernel body serves the three phases.
     """
     num_state, num_obs, num_actions, num_params, num_terms = sizes
     state_type = wp.types.vector(num_state, wp.float32)
