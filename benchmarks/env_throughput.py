@@ -48,21 +48,26 @@ class Args:
     """folder for env_throughput.{json,csv,md}"""
 
 
-@wp.kernel(enable_backward=False)
-def _bare_cartpole(state_in: wp.array[wp.vec4], action_in: wp.array[float], state_out: wp.array[wp.vec4]):
-    # Gymnasium's CartPole equations with constants folded in: no checks, resets, statistics or outputs.
-    # States are read from one array and written to another, so every launch steps the same physical
-    # states (a kernel that fed its output back without resets would drive the pole angle to ~1e4 rad
-    # within a second of benchmarking, where sin and cos take libm's slow path and the floor looks 2x lower).
-    i = wp.tid()
-    q = state_in[i]
-    force = 10.0 * action_in[i]
+@wp.func
+def _cartpole_dynamics(q: wp.vec4, action: float) -> wp.vec4:
+    # Gymnasium's CartPole equations (force 10 N x action) with its constants folded in.
+    force = 10.0 * action
     c = wp.cos(q[2])
     s = wp.sin(q[2])
     temp = (force + 0.05 * q[3] * q[3] * s) / 1.1
     thetaacc = (9.8 * s - c * temp) / (0.5 * (4.0 / 3.0 - 0.1 * c * c / 1.1))
     xacc = temp - 0.05 * thetaacc * c / 1.1
-    state_out[i] = wp.vec4(q[0] + 0.02 * q[1], q[1] + 0.02 * xacc, q[2] + 0.02 * q[3], q[3] + 0.02 * thetaacc)
+    return wp.vec4(q[0] + 0.02 * q[1], q[1] + 0.02 * xacc, q[2] + 0.02 * q[3], q[3] + 0.02 * thetaacc)
+
+
+@wp.kernel(enable_backward=False)
+def _bare_cartpole(state_in: wp.array[wp.vec4], action_in: wp.array[float], state_out: wp.array[wp.vec4]):
+    # The equations of motion alone: no checks, resets, statistics or outputs. States are read from one
+    # array and written to another, so every launch steps the same physical states (a kernel that fed its
+    # output back without resets would drive the pole angle to ~1e4 rad within a second of benchmarking,
+    # where sin and cos take libm's slow path and the floor looks 2x lower).
+    i = wp.tid()
+    state_out[i] = _cartpole_dynamics(state_in[i], action_in[i])
 
 
 @wp.struct
@@ -95,14 +100,7 @@ def _minimal_cartpole(
     first = wp.tid() * envs_per_thread
     last = wp.min(first + envs_per_thread, num_envs)
     for i in range(first, last):
-        q = state[i]
-        force = 10.0 * wp.clamp(action_in[i], -1.0, 1.0)
-        c = wp.cos(q[2])
-        s = wp.sin(q[2])
-        temp = (force + 0.05 * q[3] * q[3] * s) / 1.1
-        thetaacc = (9.8 * s - c * temp) / (0.5 * (4.0 / 3.0 - 0.1 * c * c / 1.1))
-        xacc = temp - 0.05 * thetaacc * c / 1.1
-        state[i] = wp.vec4(q[0] + 0.02 * q[1], q[1] + 0.02 * xacc, q[2] + 0.02 * q[3], q[3] + 0.02 * thetaacc)
+        state[i] = _cartpole_dynamics(state[i], wp.clamp(action_in[i], -1.0, 1.0))
     for i in range(first, last):
         q = state[i]
         ep = episode[i]
