@@ -980,7 +980,7 @@ def ant_entries(n: int, args: PeersArgs) -> list[dict]:
         rows += [r for r in warp_entries("ant", n, args) if r["impl"] == "warp (full step API)"]
     else:
         from kernels.articulation import Simulator
-        from kernels.mjcf import load_mjcf
+        from mjcf import load_mjcf
 
         sim = Simulator(load_mjcf(xml), num_envs=n, device="cpu")
         ctrl = torch.rand(n, m.nu) * 2 - 1

@@ -28,7 +28,7 @@ import warp as wp
 
 from kernels.articulation import Simulator
 from kernels.episode import EpisodeState, make_step_kernel
-from kernels.mjcf import load_mjcf
+from mjcf import load_mjcf
 
 wp.config.quiet = True
 

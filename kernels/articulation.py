@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import warp as wp
 
+import mjcf.model as mjcf_model
 from kernels.contact import (
     GEOM_BOX,
     GEOM_CAPSULE,
@@ -53,10 +54,10 @@ from kernels.spatial import (
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
-JNT_FREE = wp.constant(0)
-JNT_BALL = wp.constant(1)
-JNT_SLIDE = wp.constant(2)
-JNT_HINGE = wp.constant(3)
+JNT_FREE = wp.constant(mjcf_model.JNT_FREE)
+JNT_BALL = wp.constant(mjcf_model.JNT_BALL)
+JNT_SLIDE = wp.constant(mjcf_model.JNT_SLIDE)
+JNT_HINGE = wp.constant(mjcf_model.JNT_HINGE)
 
 
 # ---------------------------------------------------------------------------------------------------

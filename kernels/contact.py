@@ -32,12 +32,14 @@ one plane; the implicit linearization makes impacts slightly inelastic (damped) 
 
 import warp as wp
 
+import mjcf.model as mjcf_model
+
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
-GEOM_PLANE = wp.constant(0)
-GEOM_SPHERE = wp.constant(2)
-GEOM_CAPSULE = wp.constant(3)
-GEOM_BOX = wp.constant(6)
+GEOM_PLANE = wp.constant(mjcf_model.GEOM_PLANE)
+GEOM_SPHERE = wp.constant(mjcf_model.GEOM_SPHERE)
+GEOM_CAPSULE = wp.constant(mjcf_model.GEOM_CAPSULE)
+GEOM_BOX = wp.constant(mjcf_model.GEOM_BOX)
 
 
 @wp.func

@@ -16,7 +16,7 @@ import warp as wp
 
 from kernels.articulation import Simulator
 from kernels.contact import plane_box, plane_capsule, plane_sphere
-from kernels.mjcf import load_mjcf
+from mjcf import load_mjcf
 
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets")
 SUBSTEPS = 2  # 5 ms substeps of the 10 ms timestep: the contact model at the accuracy the tests state

@@ -9,7 +9,7 @@ import torch
 import warp as wp
 
 import envs
-from kernels.mjcf import load_mjcf
+from mjcf import load_mjcf
 
 DEVICE = "cpu"
 

@@ -1,4 +1,4 @@
-"""kernels/mjcf.py against MuJoCo's own compiler: Gymnasium's models, random kinematic trees, bad MJCF.
+"""mjcf/ (the loader) against MuJoCo's own compiler: Gymnasium's models, random kinematic trees, bad MJCF.
 
 Every compiled field is compared with `mujoco.MjModel` at RTOL/ATOL (float64 on both sides; the only
 differences are floating-point summation order).
@@ -14,7 +14,7 @@ import mujoco
 import numpy as np
 import pytest
 
-from kernels.mjcf import MJCFError, Model, load_mjcf, quat_to_mat
+from mjcf import MJCFError, Model, load_mjcf, quat_to_mat
 
 RTOL, ATOL = 1e-9, 1e-12
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")

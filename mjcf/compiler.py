@@ -1,0 +1,412 @@
+"""`Document` -> `Model`: geoms, body inertias, joints and dofs, tendons, actuators, as MuJoCo's compiler does.
+
+`compile_model` runs the stages in the order MuJoCo's user_model.cc does, so a model with several faults
+reports the same one first: bodies with their geoms and inertias, joints and dofs (with body names), geom
+names, tendons, actuators, then the mass check and settotalmass scaling.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mjcf import specs
+from mjcf.inertia import body_inertia, check_moving_bodies_have_mass, geom_inertia, geom_volume, scale_to_total_mass
+from mjcf.model import (
+    GEOM_BOX,
+    GEOM_CAPSULE,
+    GEOM_CYLINDER,
+    GEOM_ELLIPSOID,
+    GEOM_PLANE,
+    JNT_BALL,
+    JNT_FREE,
+    JNT_HINGE,
+    MJ_EPS,
+    Model,
+)
+from mjcf.orientation import normalize, orientation, z_to_quat
+from mjcf.parser import Body, CompilerSettings, Document, Element, read_attrs
+
+
+def compile_model(doc: Document) -> Model:
+    """Compile a parsed document into a `Model` (float64 host arrays, SI units, MuJoCo's frames and order)."""
+    names: dict[str, set] = {"body": set(), "joint": set(), "geom": set(), "actuator": set()}
+    weldid = _weld_ids(doc.bodies)
+    body_fields, geoms = _compile_bodies(doc, weldid)
+    joint_fields = _compile_joints(doc, names)
+    for gnode, ga, _, _ in geoms:
+        _unique(names["geom"], ga.get("name", ""), gnode)
+    joint_ids = {n: i for i, n in enumerate(joint_fields["joint_names"]) if n}
+    _check_tendons(doc, joint_ids)
+    actuators = _compile_actuators(doc, joint_ids, names["actuator"])
+    check_moving_bodies_have_mass(doc.bodies, body_fields["body_mass"], body_fields["body_inertia"])
+    scale_to_total_mass(body_fields["body_mass"], body_fields["body_inertia"], doc.compiler.settotalmass)
+    return Model(
+        nbody=len(doc.bodies),
+        ngeom=len(geoms),
+        nu=len(actuators),
+        body_parentid=np.array([b.parent for b in doc.bodies], np.int32),
+        body_weldid=np.array(weldid, np.int32),
+        **body_fields,
+        **joint_fields,
+        **_geom_fields(geoms),
+        **_actuator_fields(actuators),
+        opt=doc.opt,
+        body_names=[b.name for b in doc.bodies],
+    )
+
+
+def _column(rows: list[dict], key: str, dtype=np.float64, shape=()) -> np.ndarray:
+    """One Model field (len(rows), *shape) from a list of per-element dicts."""
+    return np.array([r[key] for r in rows], dtype=dtype).reshape((len(rows), *shape))
+
+
+def _unique(seen: set, name: str, node: Element | None):
+    """Record a non-empty name; a name seen before in the same namespace is an error."""
+    if name:
+        if name in seen:
+            raise node.error(f"repeated name '{name}'", "name")
+        seen.add(name)
+
+
+def _resolve_limited(node: Element, flag: str, rng: np.ndarray, attr: str, autolimits: bool) -> bool:
+    """Resolve a true/false/auto limit flag the way MuJoCo's compiler does (autolimits)."""
+    if flag == "auto":
+        hasrange = not (rng[0] == 0 and rng[1] == 0)
+        if not autolimits and hasrange:
+            raise node.error(
+                f"'{attr}range' given without '{attr}limited'; set compiler autolimits='true' or give "
+                f"'{attr}limited' explicitly",
+                f"{attr}limited",
+            )
+        return bool(rng[0] < rng[1])
+    return flag == "true"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Bodies and geoms
+
+
+def _weld_ids(bodies: list[Body]) -> list[int]:
+    """Per body, the nearest ancestor-or-self with joints (0: welded to the world)."""
+    weldid = [0] * len(bodies)
+    for i in range(1, len(bodies)):
+        weldid[i] = i if bodies[i].joints else weldid[bodies[i].parent]
+    return weldid
+
+
+def _geom_frame(node: Element, a: dict, gtype: int, c: CompilerSettings):
+    """Geom size (3,) m, position (3,) m and wxyz orientation in the body frame, from size/pos/fromto/orientation."""
+    size = np.array(a["size"], dtype=np.float64)
+    pos = np.array(a["pos"], dtype=np.float64)
+    if "fromto" not in a:
+        return size, pos, orientation(node, a, c.degree, c.eulerseq)
+    if gtype not in (GEOM_CAPSULE, GEOM_CYLINDER, GEOM_ELLIPSOID, GEOM_BOX):
+        raise node.error("fromto requires a capsule, cylinder, ellipsoid or box", "fromto")
+    if np.any(pos != 0):
+        raise node.error("both pos and fromto given; use one", "fromto")
+    ft = np.asarray(a["fromto"], dtype=np.float64)
+    # the geom's z axis points from the second point to the first, as in MuJoCo
+    vec, length = normalize(ft[:3] - ft[3:])
+    if length / 2 < MJ_EPS:
+        raise node.error("the two points coincide", "fromto")
+    size[1] = length / 2
+    if gtype in (GEOM_ELLIPSOID, GEOM_BOX):
+        size[2], size[1] = size[1], size[0]
+    # fromto overrides any orientation attribute, as in MuJoCo
+    return size, (ft[:3] + ft[3:]) / 2, z_to_quat(vec)
+
+
+def _geom_mass(node: Element, a: dict, gtype: int, size: np.ndarray):
+    """Geom mass (kg) and diagonal inertia (3,) about its center in the geom frame (kg m^2), from mass or density."""
+    volume = geom_volume(gtype, size)
+    if "mass" in a:
+        if a["mass"] < 0:
+            raise node.error("mass must be non-negative", "mass")
+        if a["mass"] != 0 and volume > MJ_EPS:
+            return a["mass"], geom_inertia(gtype, size, a["mass"])
+        return 0.0, np.zeros(3)
+    if a["density"] < 0:
+        raise node.error("density must be non-negative", "density")
+    mass = a["density"] * volume
+    return mass, geom_inertia(gtype, size, mass)
+
+
+def _compile_geom(node: Element, a: dict, static: bool, infer_inertia: bool, c: CompilerSettings) -> dict:
+    """One geom: type, size, frame in the body frame, and mass/inertia when they count towards the body's."""
+    tname = a["type"]
+    if tname not in specs.GEOM_TYPES:
+        raise node.error(f"geom type '{tname}' is not supported", "type")
+    for key in ("mesh", "hfield"):
+        if key in a:
+            raise node.error("mesh and height-field geoms are not supported", key)
+    if a["shellinertia"]:
+        raise node.error("shell inertia is not supported", "shellinertia")
+    if a["fluidshape"] != "none":
+        raise node.error("fluid forces are not supported", "fluidshape")
+    gtype = specs.GEOM_TYPES[tname]
+    if a["condim"] not in (1, 3, 4, 6):
+        raise node.error(f"condim must be 1, 3, 4 or 6, got {a['condim']}", "condim")
+    if gtype == GEOM_PLANE and not static:
+        raise node.error("planes are only allowed in static bodies (no joints up to the world)", "type")
+    size, pos, quat = _geom_frame(node, a, gtype, c)
+    if gtype == GEOM_PLANE:
+        if size[2] <= 0:
+            raise node.error("plane size[2] (grid spacing) must be positive", "size")
+    else:
+        for i in range(specs.GEOM_NSIZE[gtype]):
+            if size[i] <= 0:
+                raise node.error(f"size[{i}] must be positive for a {tname}", "size")
+    mass, inertia = 0.0, np.zeros(3)
+    group_ok = c.inertiagrouprange[0] <= a["group"] <= c.inertiagrouprange[1]
+    if infer_inertia and group_ok:
+        mass, inertia = _geom_mass(node, a, gtype, size)
+    return dict(type=gtype, size=size, pos=pos, quat=quat, mass=mass, inertia=inertia)
+
+
+def _compile_bodies(doc: Document, weldid: list[int]) -> tuple[dict, list[tuple]]:
+    """Body frame and inertia fields of the Model, and every geom as (node, attrs, compiled, body id)."""
+    nbody, c = len(doc.bodies), doc.compiler
+    shapes = {"pos": (3,), "quat": (4,), "ipos": (3,), "iquat": (4,), "mass": (), "inertia": (3,)}
+    fields = {f"body_{k}": np.zeros((nbody, *shape)) for k, shape in shapes.items()}
+    fields["body_quat"][0] = fields["body_iquat"][0] = [1, 0, 0, 0]
+    geoms = []
+    for bid, body in enumerate(doc.bodies):
+        explicit = body.inertial is not None
+        infer = bid > 0 and (not explicit or c.inertiafromgeom == "true")
+        compiled = [_compile_geom(gnode, ga, weldid[bid] == 0, infer, c) for gnode, ga in body.geoms]
+        geoms.extend((gnode, ga, g, bid) for (gnode, ga), g in zip(body.geoms, compiled, strict=True))
+        if bid == 0:
+            continue
+        mass, ipos, iquat, inertia = body_inertia(body, compiled, c)
+        for key, value in zip(shapes, (body.pos, body.quat, ipos, iquat, mass, inertia), strict=True):
+            fields[f"body_{key}"][bid] = value
+    return fields, geoms
+
+
+def _geom_fields(geoms: list[tuple]) -> dict:
+    """The geom_* fields and geom_names of the Model from (node, attrs, compiled, body id) tuples."""
+    attrs = [ga for _, ga, _, _ in geoms]
+    compiled = [g for _, _, g, _ in geoms]
+    return dict(
+        geom_type=_column(compiled, "type", np.int32),
+        geom_bodyid=np.array([bid for *_, bid in geoms], np.int32),
+        geom_size=_column(compiled, "size", shape=(3,)),
+        geom_pos=_column(compiled, "pos", shape=(3,)),
+        geom_quat=_column(compiled, "quat", shape=(4,)),
+        geom_friction=_column(attrs, "friction", shape=(3,)),
+        geom_contype=_column(attrs, "contype", np.int32),
+        geom_conaffinity=_column(attrs, "conaffinity", np.int32),
+        geom_condim=_column(attrs, "condim", np.int32),
+        geom_priority=_column(attrs, "priority", np.int32),
+        geom_solmix=_column(attrs, "solmix"),
+        geom_margin=_column(attrs, "margin"),
+        geom_gap=_column(attrs, "gap"),
+        geom_solref=_column(attrs, "solref", shape=(2,)),
+        geom_solimp=_column(attrs, "solimp", shape=(5,)),
+        geom_names=[ga.get("name", "") for ga in attrs],
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Joints and dofs
+
+
+def _check_body_joints(body: Body):
+    """MuJoCo's per-body joint rules: a free joint alone and top-level, at most 6 dofs, nothing after a ball."""
+    types = [ja["type"] for _, ja in body.joints]
+    if "free" in types and len(types) > 1:
+        raise body.joints[0][0].error("a free joint must be the only joint of its body")
+    if "free" in types and body.parent != 0:
+        raise body.joints[0][0].error("free joints are only allowed in top-level bodies")
+    ndof_body = sum(specs.JOINT_NDOF[specs.JOINT_TYPES[t]] for t in types)
+    if ndof_body > 6:
+        raise body.node.error(f"more than 6 dofs in one body ({ndof_body})")
+    # a rotation after a ball joint would make the rotational dofs redundant (as MuJoCo checks)
+    if "ball" in types and any(t in ("ball", "hinge") for t in types[types.index("ball") + 1 :]):
+        raise body.joints[types.index("ball")][0].error("a ball joint followed by a rotation in one body")
+
+
+def _joint_limits(node: Element, a: dict, jtype: int, c: CompilerSettings) -> tuple[bool, np.ndarray]:
+    """Whether the joint is limited, and its range (rad for limited hinge/ball joints, else as written)."""
+    rng = np.array(a["range"], dtype=np.float64)
+    if jtype not in (JNT_FREE, JNT_BALL):
+        if _resolve_limited(node, a["actuatorfrclimited"], a["actuatorfrcrange"], "actuatorfrc", c.autolimits):
+            raise node.error("joint actuator force limits are not supported", "actuatorfrclimited")
+    limited = jtype != JNT_FREE and _resolve_limited(node, a["limited"], rng, "", c.autolimits)
+    if limited:
+        if jtype != JNT_BALL and rng[0] >= rng[1]:
+            raise node.error(f"range[0] must be smaller than range[1], got {rng.tolist()}", "range")
+        if jtype == JNT_BALL and rng[0] != 0:
+            raise node.error("range[0] must be 0 for a ball joint", "range")
+        # MuJoCo converts the range only for limited joints; unlimited ranges are kept as written
+        if c.degree and jtype in (JNT_HINGE, JNT_BALL):
+            rng = rng * (math.pi / 180.0)
+    return limited, rng
+
+
+def _compile_joint(node: Element, a: dict, body: Body, c: CompilerSettings) -> dict:
+    """One joint's jnt_* values plus its qpos0 and qpos_spring entries (addresses are filled by the caller)."""
+    jtype = specs.JOINT_TYPES[a["type"]]
+    if np.any(a["springdamper"] != 0):
+        raise node.error("springdamper is not supported; give stiffness and damping", "springdamper")
+    if a["actuatorgravcomp"]:
+        raise node.error("actuator gravity compensation is not supported", "actuatorgravcomp")
+    limited, rng = _joint_limits(node, a, jtype, c)
+    if jtype in (JNT_FREE, JNT_BALL):
+        axis = np.array([0.0, 0.0, 1.0])
+    else:
+        axis, n = normalize(a["axis"])
+        if n < MJ_EPS:
+            raise node.error("zero-length axis", "axis")
+    pos = np.zeros(3) if jtype == JNT_FREE else np.array(a["pos"], dtype=np.float64)
+    ref, springref = a["ref"], a["springref"]
+    if jtype == JNT_HINGE and c.degree:
+        ref, springref = ref * math.pi / 180.0, springref * math.pi / 180.0
+    if jtype == JNT_FREE:
+        q0 = qs = list(body.pos) + list(body.quat)
+    elif jtype == JNT_BALL:
+        q0 = qs = [1.0, 0.0, 0.0, 0.0]
+    else:
+        q0, qs = [ref], [springref]
+    for key in ("stiffness", "damping", "armature", "frictionloss"):
+        if a[key] < 0:
+            raise node.error("must be non-negative", key)
+    return dict(
+        type=jtype,
+        pos=pos,
+        axis=axis,
+        stiffness=a["stiffness"],
+        range=rng,
+        limited=limited,
+        margin=a["margin"],
+        solref=a["solreflimit"],
+        solimp=a["solimplimit"],
+        qpos0=q0,
+        qpos_spring=qs,
+    )
+
+
+def _compile_joints(doc: Document, names: dict[str, set]) -> dict:
+    """Joint, dof and generalized-coordinate fields of the Model, in body (= document) order."""
+    bodies, nbody = doc.bodies, len(doc.bodies)
+    jnts, dofs, qpos0, qpos_spring = [], [], [], []
+    f = {k: np.zeros(nbody, np.int32) for k in ("body_rootid", "body_jntnum", "body_dofnum")}
+    f |= {k: np.full(nbody, -1, np.int32) for k in ("body_jntadr", "body_dofadr")}
+    lastdof = [-1] * nbody
+    for bid, body in enumerate(bodies):
+        if bid > 0:
+            _unique(names["body"], body.name, body.node)
+        parent = body.parent
+        f["body_rootid"][bid] = bid if bid == 0 or parent == 0 else f["body_rootid"][parent]
+        lastdof[bid] = lastdof[parent] if bid > 0 else -1
+        _check_body_joints(body)
+        if body.joints:
+            f["body_jntadr"][bid], f["body_jntnum"][bid] = len(jnts), len(body.joints)
+        for jnode, ja in body.joints:
+            _unique(names["joint"], ja.get("name", ""), jnode)
+            row = _compile_joint(jnode, ja, body, doc.compiler)
+            row.update(bodyid=bid, qposadr=len(qpos0), dofadr=len(dofs))
+            jnts.append(row)
+            qpos0.extend(row.pop("qpos0"))
+            qpos_spring.extend(row.pop("qpos_spring"))
+            if f["body_dofadr"][bid] < 0:
+                f["body_dofadr"][bid] = len(dofs)
+            ndof = specs.JOINT_NDOF[row["type"]]
+            f["body_dofnum"][bid] += ndof
+            for _ in range(ndof):
+                dof = dict(bodyid=bid, jntid=len(jnts) - 1, parentid=lastdof[bid])
+                dofs.append(dof | {k: ja[k] for k in ("armature", "damping", "frictionloss")})
+                lastdof[bid] = len(dofs) - 1
+    f.update(njnt=len(jnts), nq=len(qpos0), nv=len(dofs))
+    f.update(qpos0=np.array(qpos0, np.float64), qpos_spring=np.array(qpos_spring, np.float64))
+    f.update({f"jnt_{k}": _column(jnts, k, np.int32) for k in ("type", "bodyid", "qposadr", "dofadr")})
+    f.update({f"jnt_{k}": _column(jnts, k, shape=(n,)) for k, n in (("pos", 3), ("axis", 3), ("range", 2))})
+    f.update(jnt_limited=_column(jnts, "limited", bool), jnt_stiffness=_column(jnts, "stiffness"))
+    f.update(jnt_margin=_column(jnts, "margin"), jnt_solref=_column(jnts, "solref", shape=(2,)))
+    f.update(jnt_solimp=_column(jnts, "solimp", shape=(5,)))
+    f.update({f"dof_{k}": _column(dofs, k, np.int32) for k in ("bodyid", "jntid", "parentid")})
+    f.update({f"dof_{k}": _column(dofs, k) for k in ("armature", "damping", "frictionloss")})
+    f["joint_names"] = [ja.get("name", "") for b in bodies for _, ja in b.joints]
+    return f
+
+
+# ----------------------------------------------------------------------------------------------------
+# Tendons and actuators
+
+
+def _check_tendons(doc: Document, joint_ids: dict):
+    """Accept fixed tendons only if they exert no force (Gymnasium's humanoid declares such tendons)."""
+    autolimits = doc.compiler.autolimits
+    for section in doc.tendon_sections:
+        section.reject_attributes()
+        for tnode in section.children:
+            if tnode.tag != "fixed":
+                raise tnode.error("unsupported tendon type (only force-free <fixed> tendons are accepted)")
+            cls = doc.default_class(tnode, "main")
+            a = read_attrs(tnode, specs.TENDON_SPECS, specs.TENDON_IGNORED, cls.tendon)
+            for key in ("stiffness", "damping", "frictionloss", "armature"):
+                if a[key] != 0:
+                    raise tnode.error("tendons that exert forces are not supported", key)
+            if _resolve_limited(tnode, a["limited"], a["range"], "", autolimits):
+                raise tnode.error("tendon limits are not supported", "limited")
+            if _resolve_limited(tnode, a["actuatorfrclimited"], a["actuatorfrcrange"], "actuatorfrc", autolimits):
+                raise tnode.error("tendon actuator force limits are not supported", "actuatorfrclimited")
+            for jnode in tnode.children:
+                if jnode.tag != "joint":
+                    raise jnode.error("unsupported element in a fixed tendon")
+                ja = read_attrs(jnode, specs.TENDON_JOINT_SPECS, frozenset(), {})
+                if "joint" not in ja:
+                    raise jnode.error("required attribute missing", "joint")
+                if ja["joint"] not in joint_ids:
+                    raise jnode.error(f"unknown joint '{ja['joint']}'", "joint")
+
+
+def _compile_motor(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
+    """One <motor>'s actuator_* values: joint transmission, gear (6,), control and force clamps."""
+    if "joint" not in a:
+        raise node.error("required attribute missing (only joint transmissions are supported)", "joint")
+    if a["joint"] not in joint_ids:
+        raise node.error(f"unknown joint '{a['joint']}'", "joint")
+    limited = {k: _resolve_limited(node, a[f"{k}limited"], a[f"{k}range"], k, autolimits) for k in ("force", "ctrl")}
+    for k in ("force", "ctrl"):
+        if limited[k] and a[f"{k}range"][0] >= a[f"{k}range"][1]:
+            raise node.error(f"{k}range[0] must be smaller than {k}range[1]", f"{k}range")
+    return dict(
+        name=a.get("name", ""),
+        trnid=[joint_ids[a["joint"]], -1],
+        gear=np.array(a["gear"], dtype=np.float64),
+        ctrlrange=np.array(a["ctrlrange"], dtype=np.float64),
+        ctrllimited=limited["ctrl"],
+        forcerange=np.array(a["forcerange"], dtype=np.float64),
+        forcelimited=limited["force"],
+    )
+
+
+def _compile_actuators(doc: Document, joint_ids: dict, seen: set) -> list[dict]:
+    """Every <motor> in document order (other actuator types are errors)."""
+    out = []
+    for section in doc.actuator_sections:
+        section.reject_attributes()
+        for node in section.children:
+            if node.tag != "motor":
+                raise node.error("unsupported actuator (only <motor> is supported)")
+            cls = doc.default_class(node, "main")
+            a = read_attrs(node, specs.MOTOR_SPECS, specs.MOTOR_IGNORED, cls.motor)
+            _unique(seen, a.get("name", ""), node)
+            out.append(_compile_motor(node, a, joint_ids, doc.compiler.autolimits))
+    return out
+
+
+def _actuator_fields(actuators: list[dict]) -> dict:
+    """The actuator_* fields and actuator_names of the Model."""
+    return dict(
+        actuator_trnid=_column(actuators, "trnid", np.int32, (2,)),
+        actuator_gear=_column(actuators, "gear", shape=(6,)),
+        actuator_ctrlrange=_column(actuators, "ctrlrange", shape=(2,)),
+        actuator_ctrllimited=_column(actuators, "ctrllimited", bool),
+        actuator_forcerange=_column(actuators, "forcerange", shape=(2,)),
+        actuator_forcelimited=_column(actuators, "forcelimited", bool),
+        actuator_names=[a["name"] for a in actuators],
+    )

@@ -1,0 +1,203 @@
+"""Host-side model of a compiled MJCF file: `Model` and `Option`, and the type codes shared with kernels/.
+
+The `Model` mirrors `mujoco.MjModel`: every field has MuJoCo's name, shape, units and frame, so a test
+compares `model.X` with `mj_model.X` directly and the articulated-body simulator (kernels/articulation.py)
+can be written against MuJoCo's documentation. The integer codes below are MuJoCo's enum values; the Warp
+kernels wrap these same numbers in `wp.constant`, so they are defined here once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+# mjtJoint
+JNT_FREE, JNT_BALL, JNT_SLIDE, JNT_HINGE = 0, 1, 2, 3
+# mjtGeom (1 is MuJoCo's height field, which the loader rejects)
+GEOM_PLANE, GEOM_HFIELD, GEOM_SPHERE, GEOM_CAPSULE, GEOM_ELLIPSOID, GEOM_CYLINDER, GEOM_BOX = 0, 1, 2, 3, 4, 5, 6
+# mjtIntegrator, mjtCone
+INTEGRATORS = {"Euler": 0, "RK4": 1, "implicit": 2, "implicitfast": 3}
+CONES = {"pyramidal": 0, "elliptic": 1}
+
+MJ_EPS = 1e-14  # user_util.h mjEPS: "minimum value in various calculations"
+MJ_MINVAL = 1e-15  # mjtype.h mjMINVAL: "minimum value in any denominator"
+
+
+@dataclasses.dataclass
+class Option:
+    """Physics options (MuJoCo `mjOption` subset).
+
+    Attributes:
+        timestep: integration step, seconds.
+        gravity: (3,) gravitational acceleration in the world frame, m/s^2.
+        integrator: mjtIntegrator (Euler=0, RK4=1, implicit=2, implicitfast=3).
+        cone: mjtCone friction cone of MuJoCo's solver (pyramidal=0, elliptic=1).
+        impratio: MuJoCo's frictional-to-normal constraint impedance ratio (dimensionless).
+    """
+
+    timestep: float = 0.002
+    gravity: np.ndarray = dataclasses.field(default_factory=lambda: np.array([0.0, 0.0, -9.81]))
+    integrator: int = 0
+    cone: int = 0
+    impratio: float = 1.0
+
+
+@dataclasses.dataclass
+class Model:
+    """Compiled model, field for field as `mujoco.MjModel` (float64 host arrays, SI units, z up).
+
+    Frames: "parent frame" is the parent body's frame, "body frame" the body's own frame; quaternions are
+    (w, x, y, z) unit quaternions; world body 0 is included in every body array. Angles are radians
+    (the loader converts degrees per `compiler angle`). Indices are int32, -1 meaning "none".
+
+    Sizes:
+        nbody: number of bodies including the world body 0.
+        njnt: number of joints. nq: generalized positions. nv: degrees of freedom. nu: actuators.
+        ngeom: number of geoms.
+
+    Bodies (nbody, ...), in depth-first document order:
+        body_parentid: parent body id (world: 0).
+        body_rootid: id of the top-level ancestor (a child of the world); world: 0.
+        body_weldid: id of the nearest ancestor-or-self with joints (bodies welded to it move with it).
+        body_jntnum, body_jntadr: number of joints and first joint id (-1 if none).
+        body_dofnum, body_dofadr: number of dofs and first dof id (-1 if none).
+        body_pos: (nbody, 3) body frame position in the parent frame, m.
+        body_quat: (nbody, 4) body frame orientation in the parent frame.
+        body_ipos: (nbody, 3) center of mass (inertial frame origin) in the body frame, m.
+        body_iquat: (nbody, 4) principal-axes (inertial) frame orientation in the body frame.
+        body_mass: (nbody,) kg.
+        body_inertia: (nbody, 3) principal moments of inertia about the center of mass, in the inertial
+            frame's axes, kg m^2.
+
+    Joints (njnt, ...), in document order:
+        jnt_type: mjtJoint (FREE=0, BALL=1, SLIDE=2, HINGE=3).
+        jnt_bodyid: body the joint moves (relative to its parent).
+        jnt_qposadr, jnt_dofadr: first index into qpos / qvel.
+        jnt_pos: (njnt, 3) joint anchor in the body frame, m (zero for free joints).
+        jnt_axis: (njnt, 3) unit axis in the body frame (hinge: rotation axis, slide: translation axis;
+            (0, 0, 1) for free and ball joints).
+        jnt_stiffness: spring stiffness, N m/rad (hinge) or N/m (slide); free/ball: per unit of the
+            rotation vector and displacement.
+        jnt_range: (njnt, 2) limits, rad (hinge, ball: max angle in [1]) or m (slide). Converted from
+            degrees only for limited joints, exactly as MuJoCo does.
+        jnt_limited: (njnt,) bool, whether the range is enforced.
+        jnt_margin: limit activation distance of MuJoCo's solver, rad or m.
+        jnt_solref: (njnt, 2), jnt_solimp: (njnt, 5) MuJoCo solver parameters of the joint limit.
+
+    Generalized coordinates:
+        qpos0: (nq,) reference configuration (free: body pos + quat in the world frame; ball: identity;
+            hinge/slide: `ref`), rad or m.
+        qpos_spring: (nq,) spring rest configuration (hinge/slide: `springref`; free/ball: as qpos0).
+
+    Dofs (nv, ...):
+        dof_bodyid, dof_jntid: owning body and joint.
+        dof_parentid: parent dof in the kinematic tree (-1 for the first dof of a tree).
+        dof_armature: rotor inertia added to the mass matrix diagonal, kg m^2 or kg.
+        dof_damping: viscous damping, N m s/rad or N s/m.
+        dof_frictionloss: dry friction, N m or N.
+
+    Geoms (ngeom, ...), grouped by body in body order:
+        geom_type: mjtGeom (PLANE=0, SPHERE=2, CAPSULE=3, ELLIPSOID=4, CYLINDER=5, BOX=6).
+        geom_bodyid: owning body.
+        geom_size: (ngeom, 3) m: sphere (r, -, -), capsule/cylinder (r, half-length, -), box and
+            ellipsoid half-sizes, plane (half-x, half-y, grid spacing; 0 half-size = infinite).
+        geom_pos: (ngeom, 3) position in the body frame, m.
+        geom_quat: (ngeom, 4) orientation in the body frame (capsule/cylinder axis = local z).
+        geom_friction: (ngeom, 3) sliding (dimensionless), torsional (m), rolling (m) coefficients.
+        geom_contype, geom_conaffinity: contact bitmasks. geom_condim: contact dimensionality (1, 3, 4, 6).
+        geom_priority, geom_solmix: contact-mixing parameters.
+        geom_margin, geom_gap: contact activation distance and inactive gap, m.
+        geom_solref: (ngeom, 2), geom_solimp: (ngeom, 5) MuJoCo contact solver parameters.
+
+    Actuators (nu, ...), all motors (force = gear * ctrl):
+        actuator_trnid: (nu, 2) transmission target: [joint id, -1].
+        actuator_gear: (nu, 6) gear; [0] scales the control into joint force/torque (N or N m per unit).
+        actuator_ctrlrange: (nu, 2), actuator_ctrllimited: (nu,) bool: control clamp.
+        actuator_forcerange: (nu, 2), actuator_forcelimited: (nu,) bool: actuator force clamp, N or N m.
+
+    Options: `opt` (an `Option`), also flat as `opt_timestep` (s) and `opt_gravity` (3,), m/s^2.
+
+    Names ("" when unnamed; body 0 is "world"): body_names, joint_names, geom_names, actuator_names.
+    """
+
+    nbody: int
+    njnt: int
+    nq: int
+    nv: int
+    nu: int
+    ngeom: int
+    body_parentid: np.ndarray
+    body_rootid: np.ndarray
+    body_weldid: np.ndarray
+    body_jntnum: np.ndarray
+    body_jntadr: np.ndarray
+    body_dofnum: np.ndarray
+    body_dofadr: np.ndarray
+    body_pos: np.ndarray
+    body_quat: np.ndarray
+    body_ipos: np.ndarray
+    body_iquat: np.ndarray
+    body_mass: np.ndarray
+    body_inertia: np.ndarray
+    jnt_type: np.ndarray
+    jnt_bodyid: np.ndarray
+    jnt_qposadr: np.ndarray
+    jnt_dofadr: np.ndarray
+    jnt_pos: np.ndarray
+    jnt_axis: np.ndarray
+    jnt_stiffness: np.ndarray
+    jnt_range: np.ndarray
+    jnt_limited: np.ndarray
+    jnt_margin: np.ndarray
+    jnt_solref: np.ndarray
+    jnt_solimp: np.ndarray
+    qpos0: np.ndarray
+    qpos_spring: np.ndarray
+    dof_bodyid: np.ndarray
+    dof_jntid: np.ndarray
+    dof_parentid: np.ndarray
+    dof_armature: np.ndarray
+    dof_damping: np.ndarray
+    dof_frictionloss: np.ndarray
+    geom_type: np.ndarray
+    geom_bodyid: np.ndarray
+    geom_size: np.ndarray
+    geom_pos: np.ndarray
+    geom_quat: np.ndarray
+    geom_friction: np.ndarray
+    geom_contype: np.ndarray
+    geom_conaffinity: np.ndarray
+    geom_condim: np.ndarray
+    geom_priority: np.ndarray
+    geom_solmix: np.ndarray
+    geom_margin: np.ndarray
+    geom_gap: np.ndarray
+    geom_solref: np.ndarray
+    geom_solimp: np.ndarray
+    actuator_trnid: np.ndarray
+    actuator_gear: np.ndarray
+    actuator_ctrlrange: np.ndarray
+    actuator_ctrllimited: np.ndarray
+    actuator_forcerange: np.ndarray
+    actuator_forcelimited: np.ndarray
+    opt: Option
+    body_names: list[str]
+    joint_names: list[str]
+    geom_names: list[str]
+    actuator_names: list[str]
+
+    @property
+    def opt_timestep(self) -> float:
+        """Integration step, seconds."""
+        return self.opt.timestep
+
+    @property
+    def opt_gravity(self) -> np.ndarray:
+        """Gravity (3,) in the world frame, m/s^2."""
+        return self.opt.gravity
+
+    @property
+    def timestep(self) -> float:
+        """Integration step, seconds (alias of opt.timestep)."""
+        return self.opt.timestep

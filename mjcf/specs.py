@@ -1,0 +1,268 @@
+"""Attribute tables of the supported MJCF subset: per element, the accepted attributes, their defaults, and
+the attributes that are read but ignored because they cannot change the compiled dynamics.
+
+A spec is (kind, count): kind in "float", "int", "str", "bool", "limited" (true/false/auto), "enum:<a|b>";
+count is an int (exactly that many numbers) or (lo, hi): partial vectors overwrite the leading entries of
+the inherited value, as MuJoCo's reader does (friction="0.9" keeps the default torsional/rolling).
+Defaults are MuJoCo's.
+"""
+
+import numpy as np
+
+from mjcf.model import (
+    CONES,
+    GEOM_BOX,
+    GEOM_CAPSULE,
+    GEOM_CYLINDER,
+    GEOM_ELLIPSOID,
+    GEOM_PLANE,
+    GEOM_SPHERE,
+    INTEGRATORS,
+    JNT_BALL,
+    JNT_FREE,
+    JNT_HINGE,
+    JNT_SLIDE,
+)
+
+JOINT_TYPES = {"free": JNT_FREE, "ball": JNT_BALL, "slide": JNT_SLIDE, "hinge": JNT_HINGE}
+JOINT_NDOF = {JNT_FREE: 6, JNT_BALL: 3, JNT_SLIDE: 1, JNT_HINGE: 1}  # dofs (qvel entries) per joint type
+GEOM_TYPES = {
+    "plane": GEOM_PLANE,
+    "sphere": GEOM_SPHERE,
+    "capsule": GEOM_CAPSULE,
+    "ellipsoid": GEOM_ELLIPSOID,
+    "cylinder": GEOM_CYLINDER,
+    "box": GEOM_BOX,
+}
+# number of size parameters that must be positive per geom type (MuJoCo's mjGEOMINFO)
+GEOM_NSIZE = {GEOM_SPHERE: 1, GEOM_CAPSULE: 2, GEOM_ELLIPSOID: 3, GEOM_CYLINDER: 2, GEOM_BOX: 3}
+# orientation attributes and their number count; at most one per element
+ORIENTATION = {"quat": 4, "axisangle": 4, "euler": 3, "xyaxes": 6, "zaxis": 3}
+
+_F, _I, _S, _B, _L = "float", "int", "str", "bool", "limited"
+ORIENT_SPECS = {k: (_F, n) for k, n in ORIENTATION.items()}
+
+JOINT_SPECS = {
+    "name": (_S, 1),
+    "type": ("enum:free|ball|slide|hinge", 1),
+    "pos": (_F, 3),
+    "axis": (_F, 3),
+    "limited": (_L, 1),
+    "range": (_F, 2),
+    "ref": (_F, 1),
+    "springref": (_F, 1),
+    "stiffness": (_F, 1),
+    "damping": (_F, 1),
+    "armature": (_F, 1),
+    "frictionloss": (_F, 1),
+    "margin": (_F, 1),
+    "solreflimit": (_F, (1, 2)),
+    "solimplimit": (_F, (1, 5)),
+    "springdamper": (_F, 2),
+    "actuatorfrclimited": (_L, 1),
+    "actuatorfrcrange": (_F, 2),
+    "actuatorgravcomp": (_B, 1),
+}
+# group: visualization group; user: custom data; solref/solimpfriction: only meaningful with frictionloss
+# in MuJoCo's own solver
+JOINT_IGNORED = frozenset({"group", "user", "solreffriction", "solimpfriction"})
+JOINT_DEFAULTS = {
+    "type": "hinge",
+    "pos": np.zeros(3),
+    "axis": np.array([0.0, 0.0, 1.0]),
+    "limited": "auto",
+    "range": np.zeros(2),
+    "ref": 0.0,
+    "springref": 0.0,
+    "stiffness": 0.0,
+    "damping": 0.0,
+    "armature": 0.0,
+    "frictionloss": 0.0,
+    "margin": 0.0,
+    "solreflimit": np.array([0.02, 1.0]),
+    "solimplimit": np.array([0.9, 0.95, 0.001, 0.5, 2.0]),
+    "springdamper": np.zeros(2),
+    "actuatorfrclimited": "auto",
+    "actuatorfrcrange": np.zeros(2),
+    "actuatorgravcomp": False,
+}
+
+GEOM_SPECS = {
+    "name": (_S, 1),
+    "type": ("enum:" + "|".join(GEOM_TYPES) + "|mesh|hfield|sdf", 1),
+    "size": (_F, (1, 3)),
+    "pos": (_F, 3),
+    "fromto": (_F, 6),
+    "density": (_F, 1),
+    "mass": (_F, 1),
+    "friction": (_F, (1, 3)),
+    "condim": (_I, 1),
+    "contype": (_I, 1),
+    "conaffinity": (_I, 1),
+    "priority": (_I, 1),
+    "solmix": (_F, 1),
+    "margin": (_F, 1),
+    "gap": (_F, 1),
+    "solref": (_F, (1, 2)),
+    "solimp": (_F, (1, 5)),
+    "group": (_I, 1),
+    "shellinertia": (_B, 1),
+    "fluidshape": ("enum:none|ellipsoid", 1),
+    "mesh": (_S, 1),
+    "hfield": (_S, 1),
+    **ORIENT_SPECS,
+}
+# visual-only attributes; fluidcoef only acts with fluidshape="ellipsoid", which is rejected
+GEOM_IGNORED = frozenset({"rgba", "material", "user", "fluidcoef"})
+GEOM_DEFAULTS = {
+    "type": "sphere",
+    "size": np.zeros(3),
+    "pos": np.zeros(3),
+    "density": 1000.0,
+    "friction": np.array([1.0, 0.005, 0.0001]),
+    "condim": 3,
+    "contype": 1,
+    "conaffinity": 1,
+    "priority": 0,
+    "solmix": 1.0,
+    "margin": 0.0,
+    "gap": 0.0,
+    "solref": np.array([0.02, 1.0]),
+    "solimp": np.array([0.9, 0.95, 0.001, 0.5, 2.0]),
+    "group": 0,
+    "shellinertia": False,
+    "fluidshape": "none",
+}
+
+MOTOR_SPECS = {
+    "name": (_S, 1),
+    "joint": (_S, 1),
+    "gear": (_F, (1, 6)),
+    "ctrlrange": (_F, 2),
+    "ctrllimited": (_L, 1),
+    "forcerange": (_F, 2),
+    "forcelimited": (_L, 1),
+}
+MOTOR_IGNORED = frozenset({"group", "user"})
+MOTOR_DEFAULTS = {
+    "gear": np.array([1.0, 0, 0, 0, 0, 0]),
+    "ctrlrange": np.zeros(2),
+    "ctrllimited": "auto",
+    "forcerange": np.zeros(2),
+    "forcelimited": "auto",
+}
+
+TENDON_SPECS = {
+    "name": (_S, 1),
+    "limited": (_L, 1),
+    "range": (_F, 2),
+    "stiffness": (_F, 1),
+    "damping": (_F, 1),
+    "frictionloss": (_F, 1),
+    "armature": (_F, 1),
+    "springlength": (_F, (1, 2)),
+    "margin": (_F, 1),
+    "solreflimit": (_F, (1, 2)),
+    "solimplimit": (_F, (1, 5)),
+    "solreffriction": (_F, (1, 2)),
+    "solimpfriction": (_F, (1, 5)),
+    "actuatorfrclimited": (_L, 1),
+    "actuatorfrcrange": (_F, 2),
+}
+TENDON_IGNORED = frozenset({"group", "user", "rgba", "width", "material"})
+TENDON_DEFAULTS = {
+    "limited": "auto",
+    "range": np.zeros(2),
+    "stiffness": 0.0,
+    "damping": 0.0,
+    "frictionloss": 0.0,
+    "armature": 0.0,
+    "actuatorfrclimited": "auto",
+    "actuatorfrcrange": np.zeros(2),
+}
+
+BODY_SPECS = {
+    "name": (_S, 1),
+    "childclass": (_S, 1),
+    "pos": (_F, 3),
+    "mocap": (_B, 1),
+    "gravcomp": (_F, 1),
+    **ORIENT_SPECS,
+}
+BODY_IGNORED = frozenset({"user", "simple", "sleep"})  # simple/sleep: performance hints only
+
+# <freejoint> takes no defaults (MuJoCo's plain free joint); align="true" is rejected
+FREEJOINT_SPECS = {"name": (_S, 1), "align": (_S, 1)}
+FREEJOINT_IGNORED = frozenset({"group"})
+# <joint> inside a <fixed> tendon
+TENDON_JOINT_SPECS = {"joint": (_S, 1), "coef": (_F, 1)}
+
+INERTIAL_SPECS = {"pos": (_F, 3), "mass": (_F, 1), "diaginertia": (_F, 3), "fullinertia": (_F, 6), **ORIENT_SPECS}
+
+COMPILER_SPECS = {
+    "angle": ("enum:degree|radian", 1),
+    "coordinate": ("enum:local|global", 1),
+    "inertiafromgeom": ("enum:true|false|auto", 1),
+    "settotalmass": (_F, 1),
+    "eulerseq": (_S, 1),
+    "autolimits": (_B, 1),
+    "boundmass": (_F, 1),
+    "boundinertia": (_F, 1),
+    "balanceinertia": (_B, 1),
+    "inertiagrouprange": (_I, 2),
+    "fusestatic": (_B, 1),
+    "alignfree": (_B, 1),
+}
+# asset paths, mesh processing, threading and output options do not change the compiled dynamics here
+COMPILER_IGNORED = frozenset(
+    {
+        "meshdir",
+        "texturedir",
+        "assetdir",
+        "strippath",
+        "discardvisual",
+        "usethread",
+        "fitaabb",
+        "saveinertial",
+        "exactmeshinertia",
+        "conflict",
+    }
+)
+
+OPTION_SPECS = {
+    "timestep": (_F, 1),
+    "gravity": (_F, 3),
+    "integrator": ("enum:" + "|".join(INTEGRATORS), 1),
+    "cone": ("enum:" + "|".join(CONES), 1),
+    "impratio": (_F, 1),
+    "density": (_F, 1),
+    "viscosity": (_F, 1),
+    "wind": (_F, 3),
+}
+# numerical settings of MuJoCo's own constraint solver and collision routines: no counterpart here
+OPTION_IGNORED = frozenset(
+    {
+        "tolerance",
+        "ls_tolerance",
+        "noslip_tolerance",
+        "ccd_tolerance",
+        "sleep_tolerance",
+        "jacobian",
+        "solver",
+        "iterations",
+        "ls_iterations",
+        "noslip_iterations",
+        "ccd_iterations",
+        "sdf_iterations",
+        "sdf_initpoints",
+        "apirate",
+        "magnetic",
+        "actuatorgroupdisable",
+    }
+)
+
+# elements that never change the dynamics: ignored wherever they appear
+VISUAL_TOP = frozenset({"asset", "visual", "statistic", "custom", "size", "sensor", "keyframe", "extension"})
+VISUAL_IN_BODY = frozenset({"site", "camera", "light"})
+VISUAL_IN_DEFAULT = frozenset({"site", "camera", "light", "material", "mesh", "texture", "hfield", "skin"})
+FORCE_TOP = frozenset({"contact", "equality", "deformable"})  # fine only when empty
