@@ -336,31 +336,48 @@ def _compile_joints(doc: Document, names: dict[str, set]) -> dict:
 # Tendons and actuators
 
 
+# element kind -> (attribute spec, ignored attributes); the defaults are the DefaultClass field of that name
+_SECTION_SPECS = {
+    "tendon": (specs.TENDON_SPECS, specs.TENDON_IGNORED),
+    "motor": (specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
+}
+
+
+def _section_elements(doc: Document, sections: list[Element], tag: str, unsupported: str, kind: str):
+    """Yield (element, attributes over the 'main' or `class` defaults) for each child of <tendon>/<actuator>.
+
+    A child with another tag raises `unsupported`; errors surface as the caller iterates, in document order.
+    """
+    spec, ignored = _SECTION_SPECS[kind]
+    for section in sections:
+        section.reject_attributes()
+        for node in section.children:
+            if node.tag != tag:
+                raise node.error(unsupported)
+            cls = doc.default_class(node, "main")
+            yield node, read_attrs(node, spec, ignored, getattr(cls, kind))
+
+
 def _check_tendons(doc: Document, joint_ids: dict):
     """Accept fixed tendons only if they exert no force (Gymnasium's humanoid declares such tendons)."""
     autolimits = doc.compiler.autolimits
-    for section in doc.tendon_sections:
-        section.reject_attributes()
-        for tnode in section.children:
-            if tnode.tag != "fixed":
-                raise tnode.error("unsupported tendon type (only force-free <fixed> tendons are accepted)")
-            cls = doc.default_class(tnode, "main")
-            a = read_attrs(tnode, specs.TENDON_SPECS, specs.TENDON_IGNORED, cls.tendon)
-            for key in ("stiffness", "damping", "frictionloss", "armature"):
-                if a[key] != 0:
-                    raise tnode.error("tendons that exert forces are not supported", key)
-            if _resolve_limited(tnode, a["limited"], a["range"], "", autolimits):
-                raise tnode.error("tendon limits are not supported", "limited")
-            if _resolve_limited(tnode, a["actuatorfrclimited"], a["actuatorfrcrange"], "actuatorfrc", autolimits):
-                raise tnode.error("tendon actuator force limits are not supported", "actuatorfrclimited")
-            for jnode in tnode.children:
-                if jnode.tag != "joint":
-                    raise jnode.error("unsupported element in a fixed tendon")
-                ja = read_attrs(jnode, specs.TENDON_JOINT_SPECS, frozenset(), {})
-                if "joint" not in ja:
-                    raise jnode.error("required attribute missing", "joint")
-                if ja["joint"] not in joint_ids:
-                    raise jnode.error(f"unknown joint '{ja['joint']}'", "joint")
+    unsupported = "unsupported tendon type (only force-free <fixed> tendons are accepted)"
+    for tnode, a in _section_elements(doc, doc.tendon_sections, "fixed", unsupported, "tendon"):
+        for key in ("stiffness", "damping", "frictionloss", "armature"):
+            if a[key] != 0:
+                raise tnode.error("tendons that exert forces are not supported", key)
+        if _resolve_limited(tnode, a["limited"], a["range"], "", autolimits):
+            raise tnode.error("tendon limits are not supported", "limited")
+        if _resolve_limited(tnode, a["actuatorfrclimited"], a["actuatorfrcrange"], "actuatorfrc", autolimits):
+            raise tnode.error("tendon actuator force limits are not supported", "actuatorfrclimited")
+        for jnode in tnode.children:
+            if jnode.tag != "joint":
+                raise jnode.error("unsupported element in a fixed tendon")
+            ja = read_attrs(jnode, specs.TENDON_JOINT_SPECS, frozenset(), {})
+            if "joint" not in ja:
+                raise jnode.error("required attribute missing", "joint")
+            if ja["joint"] not in joint_ids:
+                raise jnode.error(f"unknown joint '{ja['joint']}'", "joint")
 
 
 def _compile_motor(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
@@ -387,15 +404,10 @@ def _compile_motor(node: Element, a: dict, joint_ids: dict, autolimits: bool) ->
 def _compile_actuators(doc: Document, joint_ids: dict, seen: set) -> list[dict]:
     """Every <motor> in document order (other actuator types are errors)."""
     out = []
-    for section in doc.actuator_sections:
-        section.reject_attributes()
-        for node in section.children:
-            if node.tag != "motor":
-                raise node.error("unsupported actuator (only <motor> is supported)")
-            cls = doc.default_class(node, "main")
-            a = read_attrs(node, specs.MOTOR_SPECS, specs.MOTOR_IGNORED, cls.motor)
-            _unique(seen, a.get("name", ""), node)
-            out.append(_compile_motor(node, a, joint_ids, doc.compiler.autolimits))
+    unsupported = "unsupported actuator (only <motor> is supported)"
+    for node, a in _section_elements(doc, doc.actuator_sections, "motor", unsupported, "motor"):
+        _unique(seen, a.get("name", ""), node)
+        out.append(_compile_motor(node, a, joint_ids, doc.compiler.autolimits))
     return out
 
 

@@ -127,65 +127,65 @@ class Model:
     nv: int
     nu: int
     ngeom: int
-    body_parentid: np.ndarray
-    body_rootid: np.ndarray
-    body_weldid: np.ndarray
-    body_jntnum: np.ndarray
-    body_jntadr: np.ndarray
-    body_dofnum: np.ndarray
-    body_dofadr: np.ndarray
-    body_pos: np.ndarray
-    body_quat: np.ndarray
-    body_ipos: np.ndarray
-    body_iquat: np.ndarray
-    body_mass: np.ndarray
-    body_inertia: np.ndarray
-    jnt_type: np.ndarray
-    jnt_bodyid: np.ndarray
-    jnt_qposadr: np.ndarray
-    jnt_dofadr: np.ndarray
-    jnt_pos: np.ndarray
-    jnt_axis: np.ndarray
-    jnt_stiffness: np.ndarray
-    jnt_range: np.ndarray
-    jnt_limited: np.ndarray
-    jnt_margin: np.ndarray
-    jnt_solref: np.ndarray
-    jnt_solimp: np.ndarray
-    qpos0: np.ndarray
-    qpos_spring: np.ndarray
-    dof_bodyid: np.ndarray
-    dof_jntid: np.ndarray
-    dof_parentid: np.ndarray
-    dof_armature: np.ndarray
-    dof_damping: np.ndarray
-    dof_frictionloss: np.ndarray
-    geom_type: np.ndarray
-    geom_bodyid: np.ndarray
-    geom_size: np.ndarray
-    geom_pos: np.ndarray
-    geom_quat: np.ndarray
-    geom_friction: np.ndarray
-    geom_contype: np.ndarray
-    geom_conaffinity: np.ndarray
-    geom_condim: np.ndarray
-    geom_priority: np.ndarray
-    geom_solmix: np.ndarray
-    geom_margin: np.ndarray
-    geom_gap: np.ndarray
-    geom_solref: np.ndarray
-    geom_solimp: np.ndarray
-    actuator_trnid: np.ndarray
-    actuator_gear: np.ndarray
-    actuator_ctrlrange: np.ndarray
-    actuator_ctrllimited: np.ndarray
-    actuator_forcerange: np.ndarray
-    actuator_forcelimited: np.ndarray
+    body_parentid: np.ndarray  # (nbody,) int32
+    body_rootid: np.ndarray  # (nbody,) int32
+    body_weldid: np.ndarray  # (nbody,) int32
+    body_jntnum: np.ndarray  # (nbody,) int32
+    body_jntadr: np.ndarray  # (nbody,) int32
+    body_dofnum: np.ndarray  # (nbody,) int32
+    body_dofadr: np.ndarray  # (nbody,) int32
+    body_pos: np.ndarray  # (nbody, 3) m, parent frame
+    body_quat: np.ndarray  # (nbody, 4) wxyz, parent frame
+    body_ipos: np.ndarray  # (nbody, 3) m, body frame
+    body_iquat: np.ndarray  # (nbody, 4) wxyz, body frame
+    body_mass: np.ndarray  # (nbody,) kg
+    body_inertia: np.ndarray  # (nbody, 3) kg m^2, inertial frame
+    jnt_type: np.ndarray  # (njnt,) int32 mjtJoint
+    jnt_bodyid: np.ndarray  # (njnt,) int32
+    jnt_qposadr: np.ndarray  # (njnt,) int32
+    jnt_dofadr: np.ndarray  # (njnt,) int32
+    jnt_pos: np.ndarray  # (njnt, 3) m, body frame
+    jnt_axis: np.ndarray  # (njnt, 3) unit, body frame
+    jnt_stiffness: np.ndarray  # (njnt,) N m/rad or N/m
+    jnt_range: np.ndarray  # (njnt, 2) rad or m
+    jnt_limited: np.ndarray  # (njnt,) bool
+    jnt_margin: np.ndarray  # (njnt,) rad or m
+    jnt_solref: np.ndarray  # (njnt, 2)
+    jnt_solimp: np.ndarray  # (njnt, 5)
+    qpos0: np.ndarray  # (nq,) rad, m, quaternion
+    qpos_spring: np.ndarray  # (nq,) rad, m, quaternion
+    dof_bodyid: np.ndarray  # (nv,) int32
+    dof_jntid: np.ndarray  # (nv,) int32
+    dof_parentid: np.ndarray  # (nv,) int32
+    dof_armature: np.ndarray  # (nv,) kg m^2 or kg
+    dof_damping: np.ndarray  # (nv,) N m s/rad or N s/m
+    dof_frictionloss: np.ndarray  # (nv,) N m or N
+    geom_type: np.ndarray  # (ngeom,) int32 mjtGeom
+    geom_bodyid: np.ndarray  # (ngeom,) int32
+    geom_size: np.ndarray  # (ngeom, 3) m
+    geom_pos: np.ndarray  # (ngeom, 3) m, body frame
+    geom_quat: np.ndarray  # (ngeom, 4) wxyz, body frame
+    geom_friction: np.ndarray  # (ngeom, 3) -, m, m
+    geom_contype: np.ndarray  # (ngeom,) int32 bitmask
+    geom_conaffinity: np.ndarray  # (ngeom,) int32 bitmask
+    geom_condim: np.ndarray  # (ngeom,) int32
+    geom_priority: np.ndarray  # (ngeom,) int32
+    geom_solmix: np.ndarray  # (ngeom,)
+    geom_margin: np.ndarray  # (ngeom,) m
+    geom_gap: np.ndarray  # (ngeom,) m
+    geom_solref: np.ndarray  # (ngeom, 2)
+    geom_solimp: np.ndarray  # (ngeom, 5)
+    actuator_trnid: np.ndarray  # (nu, 2) int32
+    actuator_gear: np.ndarray  # (nu, 6)
+    actuator_ctrlrange: np.ndarray  # (nu, 2) control units
+    actuator_ctrllimited: np.ndarray  # (nu,) bool
+    actuator_forcerange: np.ndarray  # (nu, 2) N or N m
+    actuator_forcelimited: np.ndarray  # (nu,) bool
     opt: Option
-    body_names: list[str]
-    joint_names: list[str]
-    geom_names: list[str]
-    actuator_names: list[str]
+    body_names: list[str]  # (nbody,)
+    joint_names: list[str]  # (njnt,)
+    geom_names: list[str]  # (ngeom,)
+    actuator_names: list[str]  # (nu,)
 
     @property
     def opt_timestep(self) -> float:

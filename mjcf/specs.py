@@ -215,18 +215,9 @@ COMPILER_SPECS = {
 }
 # asset paths, mesh processing, threading and output options do not change the compiled dynamics here
 COMPILER_IGNORED = frozenset(
-    {
-        "meshdir",
-        "texturedir",
-        "assetdir",
-        "strippath",
-        "discardvisual",
-        "usethread",
-        "fitaabb",
-        "saveinertial",
-        "exactmeshinertia",
-        "conflict",
-    }
+    (
+        "meshdir texturedir assetdir strippath discardvisual usethread fitaabb saveinertial exactmeshinertia conflict"
+    ).split()
 )
 
 OPTION_SPECS = {
@@ -241,24 +232,11 @@ OPTION_SPECS = {
 }
 # numerical settings of MuJoCo's own constraint solver and collision routines: no counterpart here
 OPTION_IGNORED = frozenset(
-    {
-        "tolerance",
-        "ls_tolerance",
-        "noslip_tolerance",
-        "ccd_tolerance",
-        "sleep_tolerance",
-        "jacobian",
-        "solver",
-        "iterations",
-        "ls_iterations",
-        "noslip_iterations",
-        "ccd_iterations",
-        "sdf_iterations",
-        "sdf_initpoints",
-        "apirate",
-        "magnetic",
-        "actuatorgroupdisable",
-    }
+    (
+        "tolerance ls_tolerance noslip_tolerance ccd_tolerance sleep_tolerance jacobian solver iterations "
+        "ls_iterations noslip_iterations ccd_iterations sdf_iterations sdf_initpoints apirate magnetic "
+        "actuatorgroupdisable"
+    ).split()
 )
 
 # elements that never change the dynamics: ignored wherever they appear
