@@ -1,8 +1,8 @@
 """`Document` -> `Model`: geoms, body inertias, joints and dofs, tendons, actuators, as MuJoCo's compiler does.
 
-`compile_model` runs the stages in the order MuJoCo's user_model.cc does, so a model with several faults
-reports the same one first: bodies with their geoms and inertias, joints and dofs (with body names), geom
-names, tendons, actuators, then the mass check and settotalmass scaling.
+`compile_model` runs the stages in one fixed order, so a model with several faults always reports the same
+one (tests/test_mjcf_errors.py): bodies with their geoms and inertias, joints and dofs (with body names), geom
+names, tendons, actuators, then the mass check (before settotalmass scaling, as in user_model.cc).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The parser checks everything that can be checked element by element (unknown elements and attributes,
 number counts, enums, classes, orientations) and leaves cross-element checks to mjcf/compiler.py. Tendon and
-actuator sections are kept as elements: the compiler reads them after the joints, so that errors are
-reported in the same order as before the split.
+actuator sections are kept as raw elements: they name joints, so the compiler reads them once the joints are
+compiled.
 """
 
 from __future__ import annotations
