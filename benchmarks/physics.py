@@ -27,11 +27,9 @@ import torch
 import warp as wp
 from mujoco import rollout
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchmarks.common import ROOT, cpu_model, git_commit
+
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import cpu_model, git_commit  # noqa: E402
 
 
 def _reference_model(name: str) -> mujoco.MjModel:

@@ -18,6 +18,12 @@ def _pyplot():
     return plt
 
 
+def _save(plt, fig, path: str, dpi: int) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
 def steps_per_s_figure(path: str, env_rows: list[dict], peer_rows: list[dict]) -> None:
     """One panel per env: the Warp env's sweep (median, min-max bars) and its peers, env steps/s against num_envs."""
     plt = _pyplot()
@@ -39,9 +45,7 @@ def steps_per_s_figure(path: str, env_rows: list[dict], peer_rows: list[dict]) -
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, loc="best")
     axes[0][0].set_ylabel("env steps / s (one CPU core each)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path, dpi=110)
 
 
 def train_phases_figure(path: str, train_rows: list[dict]) -> None:
@@ -58,9 +62,7 @@ def train_phases_figure(path: str, train_rows: list[dict]) -> None:
         ax.text(i, bottom[i] * 1.01, f"{r['sps']:,.0f} SPS", ha="center", va="bottom", fontsize=7)
     ax.set(ylabel="seconds per million env steps", title="PPO iteration by phase (ppo_warp.py's own clocks)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(plt, fig, path, dpi=120)
 
 
 def memory_figure(path: str, env_rows: list[dict]) -> None:
@@ -81,9 +83,7 @@ def memory_figure(path: str, env_rows: list[dict]) -> None:
     ax.set(xscale="log", yscale="log", xlabel="num_envs", ylabel="bytes per env", title="Memory per env")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(plt, fig, path, dpi=120)
 
 
 def plots(out: str, env_rows: list[dict], train_rows: list[dict], peer_rows: list[dict]) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 
 from benchmarks.common import command_line, read_csv
 from benchmarks.gpu_report import occupancy
@@ -28,10 +29,10 @@ NAMES = ("env", "train", "peers", "gpu", "cost")
 
 
 def prose() -> dict[str, str]:
-    """The template's blocks by name (text after each `<!-- name -->` line up to the next marker)."""
+    """The template's blocks by name (the paragraph after each `<!-- name -->` line, unwrapped to one line)."""
     with open(TEMPLATE) as f:
         parts = re.split(r"^<!-- (\w+) -->$", f.read(), flags=re.M)
-    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    return {name: " ".join(body.split()) for name, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
 def short_kernel(name: str) -> str:
@@ -67,8 +68,10 @@ def env_scaling(rs: list[dict], bandwidth: float, caches: str) -> str:
         line += f"~{10 * half:,.0f}. "
     else:
         line += f"{a * 1e6:.0f} us, within the spread of the repeats at {int(rs[0]['num_envs'])} envs (amortized). "
-    line += f"The env owns {bpe:.0f} B per env: {2 * bpe / b / 1e9:.1f} GB/s at that rate, against "
-    line += f"{bandwidth / 1e9:.1f} GB/s single-core copy bandwidth, so the step is compute bound here. "
+    traffic = 2 * bpe / b  # each byte the env owns read and written once per step
+    verdict = "compute (instruction) bound" if traffic < 0.5 * bandwidth else "near the copy bandwidth"
+    line += f"The env owns {bpe:.0f} B per env: {traffic / 1e9:.1f} GB/s at that rate, against "
+    line += f"{bandwidth / 1e9:.1f} GB/s single-core copy bandwidth measured by `report`: {verdict}. "
     c = last["ns_per_env_step"] * 1e-9
     if c > 1.3 * b:
         line += f"Past {int(best['num_envs'])} envs ({best['warp_bytes'] / 2**20:.1f} MiB) the per-env cost rises to "
@@ -238,6 +241,9 @@ def run(out: str, section: str | None) -> None:
     """Write the figures and <out>/README.md into out, and the README section to `section` (default: in out)."""
     section = section or os.path.join(out, "README_throughput_section.md")
     rows = {name: read_csv(os.path.join(out, f"{name}.csv")) for name in NAMES}
+    if rows["train"] and "collect_other_s" not in rows["train"][0]:
+        print("train.csv predates ppo_warp.py's phase clocks (rerun `train`): its table is left out", file=sys.stderr)
+        rows["train"] = []
     records = {}
     for name in NAMES:
         if os.path.exists(path := os.path.join(out, f"{name}.json")):
