@@ -31,10 +31,9 @@ import tyro
 import warp as wp
 from mujoco import rollout
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import provenance, write_json  # noqa: E402
-
-import envs  # noqa: E402
+import envs
+from benchmarks.common import provenance, write_json
+from benchmarks.env_timing import time_env_step
 
 wp.config.quiet = True
 GYM_ANT = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets/ant.xml")
@@ -61,26 +60,16 @@ class Args:
     """folder for ant_throughput.{json,md}"""
 
 
-def bench_warp(num_envs: int, seconds: float, seed: int = 0) -> dict:
-    env = envs.make("ant", num_envs=num_envs, device="cpu", seed=seed, validate=False)
-    gen = torch.Generator().manual_seed(seed)
-    actions = torch.rand(16, num_envs, env.num_actions, generator=gen) * 2 - 1
-    env.reset()
-    t0 = time.perf_counter()
-    env.step(actions[0])
-    steps = max(3, int(seconds / max(time.perf_counter() - t0, 1e-6)))
-    wp.synchronize_device("cpu")
-    t0 = time.perf_counter()
-    for t in range(steps):
-        env.step(actions[t % 16])
-    wp.synchronize_device("cpu")
-    elapsed = time.perf_counter() - t0
+def bench_warp(num_envs: int, seconds: float) -> dict:
+    """One timed repeat of ~`seconds` of the Ant's full step API (benchmarks/env_timing.py), 16 random action sets
+    stepped in turn; the state must stay finite."""
+    env, t = time_env_step("ant", num_envs, "cpu", repeats=1, seconds=seconds, action_sets=16)
     assert bool(torch.isfinite(env.get_state()).all()), "non-finite Ant state during the benchmark"
-    sps = num_envs * steps / elapsed
+    sps = t["steps_per_s"]
     return {
         "num_envs": num_envs,
-        "steps": steps,
-        "elapsed_s": elapsed,
+        "steps": t["steps_per_repeat"],
+        "elapsed_s": t["median_s"] * t["steps_per_repeat"],
         "env_steps_per_s": sps,
         "sim_s_per_wall_s": sps * env.dt,
         "us_per_env_step": 1e6 / sps,

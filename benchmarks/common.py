@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
 import time
 from importlib import metadata
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the versions every throughput.py record carries
+TOOL_PACKAGES = ("warp-lang", "torch", "numpy", "gymnasium", "mujoco", "mujoco-warp", "envpool")
 
 
 def cpu_model() -> str:
@@ -27,10 +33,9 @@ def cpu_model() -> str:
 
 def git_commit() -> str:
     """Return the current commit hash, with '-dirty' when tracked files have uncommitted changes."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        sha = subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=root, text=True).strip()
-        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "envs", "kernels", "benchmarks"], cwd=root)
+        sha = subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True).strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "envs", "kernels", "benchmarks"], cwd=ROOT)
         return sha + ("-dirty" if dirty.returncode else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -112,3 +117,60 @@ def write_json(path: str, record: dict) -> None:
     with open(path, "w") as f:
         json.dump(record, f, indent=2)
         f.write("\n")
+
+
+def write_rows(out: str, name: str, record: dict, rows: list[dict], keys: list[str]) -> None:
+    """Write <out>/<name>.json (record + rows) and <out>/<name>.csv (the given columns)."""
+    record["rows"] = rows
+    write_json(os.path.join(out, f"{name}.json"), record)
+    with open(os.path.join(out, f"{name}.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    print(f"wrote {os.path.join(out, name)}.csv and .json")
+
+
+def parse_number(value: str | None):
+    """A CSV cell as int, float or None (empty); text that is not a number is returned unchanged."""
+    if value in ("", None):
+        return None
+    try:
+        return int(value) if re.fullmatch(r"-?\d+", value) else float(value)
+    except ValueError:
+        return value
+
+
+def read_csv(path: str) -> list[dict]:
+    """Rows of a CSV file with numbers parsed ([] when the file is absent)."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [{k: parse_number(v) for k, v in r.items()} for r in csv.DictReader(f)]
+
+
+def progress(items, desc: str):
+    """Yield items while drawing a progress bar on stderr: `desc [####......] 3/8 label`."""
+    items = list(items)
+    for i, item in enumerate(items):
+        bar = "#" * round(20 * i / len(items))
+        print(f"\r{desc} [{bar:20s}] {i}/{len(items)} {str(item)[:40]:40s}", end="", file=sys.stderr, flush=True)
+        yield item
+    print(f"\r{desc} [{'#' * 20}] {len(items)}/{len(items)}{' ' * 41}", file=sys.stderr, flush=True)
+
+
+def command_line() -> str:
+    """This process's command as typed from the repository root: `.venv/bin/python <script> <arguments>`."""
+    return " ".join([".venv/bin/python", os.path.relpath(os.path.abspath(sys.argv[0]), ROOT), *sys.argv[1:]])
+
+
+def tool_record(notes: str) -> dict:
+    """provenance() with the command as typed from the repository root, the notes, and whether the tools differ
+    from the commit (cleanppo/throughput.py, cleanppo/ppo_warp.py)."""
+    rec = provenance(*TOOL_PACKAGES)
+    rec["command"] = command_line()
+    rec["notes"] = notes
+    tools = ["cleanppo/throughput.py", "cleanppo/ppo_warp.py"]
+    rec["throughput_py_dirty"] = bool(
+        subprocess.run(["git", "diff", "--quiet", "HEAD", "--", *tools], cwd=ROOT).returncode
+    )
+    return rec

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -25,11 +24,9 @@ import torch
 import tyro
 import warp as wp
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import calibrate, provenance, time_repeats, write_json  # noqa: E402
-
-import envs  # noqa: E402
-from kernels.rng import env_rng  # noqa: E402
+from benchmarks.common import provenance, write_json
+from benchmarks.env_timing import time_calls, time_env_step
+from kernels.rng import env_rng
 
 wp.config.quiet = True
 
@@ -131,36 +128,32 @@ def _minimal_cartpole(
         truncated_out[i] = truncated
 
 
-def measure(fn, args: Args, sync=lambda: None) -> dict:
-    """Warm fn up, then time it over args.repeats repeats of about args.seconds each."""
-    for _ in range(3):
-        fn()
-    steps = calibrate(fn, args.seconds, sync)
-    return {"steps_per_repeat": steps, **time_repeats(fn, steps, args.repeats, sync)}
+TIMING_KEYS = ("steps_per_repeat", "median_s", "min_s", "max_s", "make_s")
+
+
+def measure(fn, args: Args) -> dict:
+    """Warm fn up, then time it over args.repeats repeats of about args.seconds each (benchmarks/env_timing.py)."""
+    return time_calls(fn, "cpu", args.repeats, args.seconds)
 
 
 def warp_entries(env_id: str, n: int, args: Args) -> list[dict]:
-    """The Warp env through the full API, and its fused kernel launched alone."""
-    t0 = time.perf_counter()
-    env = envs.make(env_id, num_envs=n, device="cpu", seed=0)
-    make_s = time.perf_counter() - t0
-    actions = torch.rand(n, env.num_actions) * 2 - 1
-    sync = wp.synchronize_device
+    """The Warp env through the full API (action checks on), and its fused kernel launched alone."""
+    env, full = time_env_step(env_id, n, "cpu", args.repeats, args.seconds, validate=True)
     rows = [
-        dict(impl="warp (full step API)", **measure(lambda: env.step(actions), args, sync), make_s=make_s),
-        dict(impl="warp (step kernel only)", **measure(env._step_cmd.launch, args, sync)),
+        dict(impl="warp (full step API)", **{k: full[k] for k in TIMING_KEYS}),
+        dict(impl="warp (step kernel only)", **measure(env._step_cmd.launch, args)),
     ]
     if env_id == "cartpole":
-        action_1d = wp.from_torch(actions[:, 0].contiguous())
+        action_1d = wp.from_torch(env.actions[:, 0].contiguous())
         states = np.random.default_rng(0).uniform(-0.05, 0.05, size=(n, 4)).astype(np.float32)  # reset range
         state_in, state_out = wp.array(states, dtype=wp.vec4), wp.zeros(n, dtype=wp.vec4)
         cmd = wp.launch(_bare_cartpole, n, inputs=[state_in, action_1d, state_out], record_cmd=True)
-        rows.append(dict(impl="warp (bare dynamics kernel)", **measure(cmd.launch, args, sync)))
+        rows.append(dict(impl="warp (bare dynamics kernel)", **measure(cmd.launch, args)))
         per = env.envs_per_thread
         outs = [wp.zeros(n, dtype=t) for t in (wp.vec4, float, wp.bool, wp.bool, wp.vec4, float, wp.int32)]
         inputs = [0, n, per, action_1d, wp.array(states, dtype=wp.vec4), wp.zeros(n, dtype=_Episode)]
         cmd = wp.launch(_minimal_cartpole, (n + per - 1) // per, inputs=inputs, outputs=outs, record_cmd=True)
-        rows.append(dict(impl="warp (hand-written minimal step)", **measure(cmd.launch, args, sync)))
+        rows.append(dict(impl="warp (hand-written minimal step)", **measure(cmd.launch, args)))
     return rows
 
 

@@ -16,7 +16,6 @@ import datetime
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 
@@ -27,11 +26,9 @@ import torch
 import warp as wp
 from mujoco import rollout
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchmarks.common import ROOT, command_line, cpu_model, git_commit
+
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import cpu_model, git_commit  # noqa: E402
 
 
 def _reference_model(name: str) -> mujoco.MjModel:
@@ -147,7 +144,7 @@ def main():
             rows.append({"model": name, "nq": m.nq, "nv": m.nv, "nu": m.nu, "warp_cpu": res, "mujoco_c": ref})
 
     record = {
-        "command": " ".join([".venv/bin/python", os.path.relpath(os.path.abspath(sys.argv[0]), ROOT), *sys.argv[1:]]),
+        "command": command_line(),
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "machine": {
@@ -178,6 +175,13 @@ def main():
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out + ".json", "w") as f:
         json.dump(record, f, indent=2)
+    write_markdown(args.out + ".md", record)
+    print(f"wrote {args.out}.json and .md")
+
+
+def write_markdown(path: str, record: dict) -> None:
+    """The record as a Markdown page: provenance, setup and one table row per model and num_envs."""
+    v = record["versions"]
     lines = [
         "# Physics throughput: Warp articulated dynamics (CPU) vs MuJoCo C, contacts off",
         "",
@@ -185,26 +189,27 @@ def main():
         "",
         f"Commit `{record['git_commit']}`, {record['date_utc']}, {record['machine']['cpu']} "
         f"({record['machine']['logical_cores']} logical cores, load average at start "
-        f"{loadavg_start[0]:.2f}), Warp {wp.__version__}, MuJoCo {mujoco.__version__}, torch {torch.__version__}.",
+        f"{record['machine']['loadavg_1_5_15_start'][0]:.2f}), Warp {v['warp']}, MuJoCo {v['mujoco']}, "
+        f"torch {v['torch']}.",
         "",
         f"Setup: {record['setup']}. Steps/s are per CPU core (both sides single-threaded), median of "
-        f"{args.repeats} repeats.",
+        f"{record['repeats']} repeats.",
         "",
-        f"Warp kernel compile, CPU, cold cache: {compile_s:.1f} s (separate from warm-up and timing).",
+        f"Warp kernel compile, CPU, cold cache: {record['warp_compile_cpu_cold_s']:.1f} s (separate from warm-up and "
+        "timing).",
         "",
         "| model | num_envs | Warp CPU env steps/s | us per env step | MuJoCo C env steps/s (1 thread) | ratio |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for r in rows:
+    for r in record["results"]:
         w, c = r["warp_cpu"], r["mujoco_c"]
         lines.append(
             f"| {r['model']} | {w['num_envs']} | {w['env_steps_per_s']:,.0f} | {w['us_per_env_step']:.2f} | "
             f"{c['env_steps_per_s']:,.0f} | {w['speedup_vs_mujoco_c']:.2f} |"
         )
     lines += ["", "Raw numbers: `physics_throughput.json` next to this file."]
-    with open(args.out + ".md", "w") as f:
+    with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
-    print(f"wrote {args.out}.json and .md")
 
 
 if __name__ == "__main__":

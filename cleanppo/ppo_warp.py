@@ -541,7 +541,10 @@ if __name__ == "__main__":
     progress_path = os.path.join(run_dir, "progress.csv")
     if resume_ckpt is None:
         with open(progress_path, "w") as f:
-            f.write("iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps\n")
+            f.write(
+                "iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps,"
+                "collect_time,policy_time,env_step_time,update_time\n"
+            )
     else:  # drop what the interrupted run logged after its checkpoint
         with open(progress_path) as f:
             lines = f.readlines()
@@ -705,7 +708,8 @@ if __name__ == "__main__":
             writer.add_scalar(name, value, global_step)
         progress.write(
             f"{iteration},{global_step},{time.time():.3f},{time.process_time():.3f},{mean_recent:.3f},"
-            f"{mean_finished:.3f},{len(finished_returns)},{sps}\n"
+            f"{mean_finished:.3f},{len(finished_returns)},{sps},{collect_time:.6f},{scalars['perf/policy_time']:.6f},"
+            f"{scalars['perf/env_step_time']:.6f},{update_time:.6f}\n"
         )
         progress.flush()
         if not args.quiet:

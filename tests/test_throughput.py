@@ -1,5 +1,6 @@
 """Smoke tests of cleanppo/throughput.py: a tiny run of every subcommand as a subprocess into a temporary folder,
-then the schema of what it wrote (JSON provenance, CSV columns, figures, README section). No number is asserted."""
+then the schema of what it wrote (JSON provenance, CSV columns, figures, README section). `train` runs
+cleanppo/ppo_warp.py itself with a tiny budget. No measured number is asserted."""
 
 import csv
 import json
@@ -22,9 +23,10 @@ RUNS = {
         + ["max_s", "compile_s", "make_s", "first_step_s", "warp_bytes_per_env", "rss_bytes_per_env"],
     ),
     "train": (
-        ["--env-ids", "cartpole", "--num-envs", "16", "--num-steps", "8", "--iterations", "1"],
-        ["env", "num_envs", "num_steps", "sps", "sps_min", "sps_max", "env_step_s", "policy_s", "storage_s", "gae_s"]
-        + ["update_s", "logging_s", "total_s", "env_step_frac", "update_frac", "storage_bytes_per_env"],
+        ["--env-ids", "cartpole", "--num-envs", "16", "--num-steps", "8", "--iterations", "2"],
+        ["env", "num_envs", "num_steps", "sps", "sps_min", "sps_max", "env_step_s", "policy_s", "collect_other_s"]
+        + ["collect_s", "update_s", "logging_s", "total_s", "env_step_frac", "update_frac", "storage_bytes_per_env"]
+        + ["setup_s", "warmup_iteration_s", "env_warp_bytes_per_env"],
     ),
     "peers": (
         ["--env-ids", "cartpole", "ant", "--num-envs", "8", "--repeats", "2", "--seconds", "0.01"]
@@ -50,8 +52,15 @@ def out(tmp_path_factory):
     return tmp_path_factory.mktemp("throughput")
 
 
-def run(*args: str) -> str:
-    res = subprocess.run([sys.executable, SCRIPT, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+def tree_env() -> dict:
+    """The environment of a subprocess that imports envs/ and benchmarks/ from this tree, installed or not."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+
+
+def run(*args: str, cwd: str = ROOT) -> str:
+    res = subprocess.run(
+        [sys.executable, SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=tree_env()
+    )
     assert res.returncode == 0, f"throughput.py {' '.join(args)} failed:\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}"
     return res.stdout
 
@@ -115,5 +124,44 @@ def test_bad_arguments_fail_clearly(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        env=tree_env(),
     )
     assert res.returncode != 0 and "unknown env_id 'nope'" in res.stderr
+
+
+def test_train_reads_ppo_warp_clocks(out):
+    """train's phases come from ppo_warp.py's progress.csv: they add up to the iteration and the run is ppo_warp's."""
+    with open(out / "train.json") as f:
+        record = json.load(f)
+    assert "ppo_warp.py run as is" in record["notes"]
+    (row,) = record["rows"]
+    assert row["iterations"] == 2 and row["num_steps"] == 8 and row["hidden"] == "32x32"
+    assert all(row[f"{k}_s"] >= 0 for k in ("policy", "env_step", "update", "logging"))
+    assert row["policy_s"] + row["env_step_s"] <= row["collect_s"] + 1e-6
+
+
+def test_iteration_phases_split_progress_rows():
+    """Synthetic progress.csv rows: totals are wall_time differences (the first from sps), logging the rest."""
+    from benchmarks.train_phases import iteration_phases
+
+    rows = [
+        dict(wall_time=10.0, sps=100, collect_time=0.5, policy_time=0.2, env_step_time=0.25, update_time=0.3),
+        dict(wall_time=11.5, sps=80, collect_time=0.6, policy_time=0.3, env_step_time=0.2, update_time=0.7),
+    ]
+    first, second = iteration_phases(rows, batch=100)
+    assert first["total"] == pytest.approx(1.0) and first["logging"] == pytest.approx(0.2)
+    assert second["total"] == pytest.approx(1.5) and second["logging"] == pytest.approx(0.2)
+    assert second["collect_other"] == pytest.approx(0.1)
+
+
+def test_default_out_is_untracked_runs_folder(tmp_path):
+    """Without --out a tool writes under runs/throughput/ of the working directory (runs/ is git-ignored)."""
+    run("cost", "--steps-per-s", "1e6", cwd=str(tmp_path))
+    assert (tmp_path / "runs" / "throughput" / "cost.csv").exists()
+
+
+def test_report_template_has_every_block():
+    """Every prose block the report formats exists in benchmarks/templates/throughput_report.md."""
+    from benchmarks.report import prose
+
+    assert {"intro", "peers", "scaling", "projection", "gpu", "cost", "files"} <= set(prose())

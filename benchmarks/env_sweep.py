@@ -1,0 +1,113 @@
+"""`throughput.py env`: the full step API of each env over num_envs, with compile time and memory per env."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import torch
+import warp as wp
+
+import envs
+from benchmarks.common import ROOT, progress, tool_record, write_rows
+from benchmarks.env_timing import available_bytes, rss_bytes, time_env_step, warp_bytes
+
+NOTES = (
+    "Full step API (action checks off: validate=False, as ppo_warp.py runs it), random actions fixed per run. "
+    "compile_s: first envs.make of the env with num_envs=1 in a new process with an empty kernel cache (every "
+    "module the env uses built and loaded; imports excluded). warp_bytes_per_env: Warp arrays the env owns (sum of "
+    "capacity) / num_envs; rss_bytes_per_env: process RSS growth from before envs.make to after warm-up, / "
+    "num_envs. On CPU a Warp launch runs on one core."
+)
+KEYS = ["env", "num_envs", "device", "steps_per_s", "steps_per_s_min", "steps_per_s_max", "us_per_step"]
+KEYS += ["ns_per_env_step", "median_s", "min_s", "max_s", "steps_per_repeat", "compile_s", "make_s", "first_step_s"]
+KEYS += ["warp_bytes", "warp_bytes_per_env", "rss_bytes_per_env", "articulated"]
+
+COMPILE_PROBE = """
+import sys, time
+import warp as wp
+wp.config.kernel_cache_dir, wp.config.quiet = sys.argv[2], True
+wp.init()
+import envs
+t0 = time.perf_counter()
+envs.make(sys.argv[1], num_envs=1, device=sys.argv[3], validate=False)
+wp.synchronize_device(sys.argv[3])
+print(time.perf_counter() - t0)
+"""
+
+
+def cold_compile_seconds(env_id: str, device: str) -> float:
+    """Seconds of the first envs.make(env_id) in a new process with an empty kernel cache (build + load of every
+    Warp module the env uses; Python imports excluded), so envs measured earlier leave nothing compiled."""
+    with tempfile.TemporaryDirectory(prefix="warp_cache_") as cache:
+        cmd = [sys.executable, "-c", COMPILE_PROBE, env_id, cache, device]
+        res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(res.stdout.split()[-1])
+
+
+def skip_reason(prev: dict | None, n: int, device: str, repeats: int, seconds: float, max_point_seconds: float):
+    """Why the point at n envs is not measured (it would not fit in memory, or take too long), else None; both are
+    extrapolated from the env's previous point."""
+    if prev is None:
+        return None
+    need = prev["warp_bytes_per_env"] * n * 3  # env + torch views + headroom
+    if need > available_bytes(device):
+        return f"~{need / 2**30:.1f} GiB would not fit"
+    # warm-up, calibration and repeats take about (5 + 2 * repeats) steps of at least seconds / 2 each
+    predicted = prev["median_s"] * n / prev["num_envs"] * (5 + 2 * repeats)
+    if predicted > max(max_point_seconds, seconds * repeats * 2):
+        return f"~{predicted:.0f} s to measure"
+    return None
+
+
+def measure_point(env_id: str, n: int, device: str, repeats: int, seconds: float) -> dict:
+    """One row of env.csv: the step timing of env_id at n envs, and its memory per env."""
+    rss0 = rss_bytes()
+    env, row = time_env_step(env_id, n, device, repeats, seconds)
+    wbytes = warp_bytes(env)
+    row.update(
+        env=env_id,
+        num_envs=n,
+        device=device,
+        ns_per_env_step=row["median_s"] / n * 1e9,
+        warp_bytes=wbytes,
+        warp_bytes_per_env=wbytes / n,
+        rss_bytes_per_env=max(rss_bytes() - rss0, 0) / n,
+        num_obs=env.num_obs,
+        num_actions=env.num_actions,
+        articulated=getattr(env, "sim", None) is not None,
+    )
+    return row
+
+
+def run(env_ids, num_envs, device, repeats, seconds, cold_cache, max_point_seconds, out) -> None:
+    """Sweep every env over num_envs; write <out>/env.csv and env.json."""
+    wp.init()
+    torch.set_num_threads(1)  # the random actions are made once; one core, as every Warp CPU launch
+    device = envs.resolve_device(device)
+    if device.startswith("cuda"):  # Warp launches on torch's stream, so CUDA events on that stream time both
+        wp.set_stream(wp.stream_from_torch(torch.cuda.current_stream(device)), device=device)
+    record = tool_record(NOTES)
+    record["device"] = device
+    rows, compile_s, stopped = [], {}, set()
+    for env_id, n in progress([(e, n) for e in env_ids or envs.list_envs() for n in num_envs], "env"):
+        if env_id in stopped:
+            continue
+        if env_id not in compile_s:
+            compile_s[env_id] = cold_compile_seconds(env_id, device) if cold_cache else float("nan")
+        prev = ([r for r in rows if r["env"] == env_id] or [None])[-1]
+        if why := skip_reason(prev, n, device, repeats, seconds, max_point_seconds):
+            print(f"\n{env_id}: stopping before num_envs={n}: {why}", file=sys.stderr)
+            stopped.add(env_id)
+            continue
+        try:
+            rows.append(dict(measure_point(env_id, n, device, repeats, seconds), compile_s=compile_s[env_id]))
+        except (MemoryError, RuntimeError) as e:
+            print(f"\n{env_id}: stopping at num_envs={n}: {e}", file=sys.stderr)
+            stopped.add(env_id)
+    record["loadavg_at_end"] = os.getloadavg()
+    for r in rows:
+        print(f"{r['env']}.{r['num_envs']}.steps_per_s {r['steps_per_s']:.4g}  us_per_step {r['us_per_step']:.1f}")
+    write_rows(out, "env", record, rows, KEYS)
