@@ -354,9 +354,7 @@ def _read_default(node: Element, parent: str | None, classes: dict[str, DefaultC
         elif tag in _DEFAULT_KINDS:
             field, spec, ignored = _DEFAULT_KINDS[tag]
             table = read_attrs(child, spec, ignored, getattr(cls, field), skip=())
-            if tag == "motor":
-                table["kp"] = 1.0  # mjs_setToMotor sets the shared gainprm[0] to 1
-            elif tag == "position":
+            if tag == "position":
                 check_servo_gains(child, table)
             setattr(cls, field, table)
         elif tag not in specs.VISUAL_IN_DEFAULT:

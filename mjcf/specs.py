@@ -148,8 +148,8 @@ MOTOR_IGNORED = frozenset({"group", "user"})
 POSITION_SPECS = {**MOTOR_SPECS, "kp": (_F, 1), "kv": (_F, 1)}
 POSITION_IGNORED = MOTOR_IGNORED
 # MuJoCo keeps one actuator default per class, shared by all actuator shortcuts: a <position> default's
-# ctrlrange applies to a <motor> of that class too. "kp" is the shared gainprm[0] (a <motor> default resets
-# it to 1, as mjs_setToMotor does) and "kv" is -biasprm[2], which a <motor> default leaves as it was.
+# ctrlrange applies to a <motor> of that class too. "kp" is the shared gainprm[0] and "kv" is -biasprm[2]:
+# only a <position> reads them, and a <motor> default leaves them as they were (as MuJoCo 4.0 does).
 ACTUATOR_DEFAULTS = {
     "gear": np.array([1.0, 0, 0, 0, 0, 0]),
     "ctrlrange": np.zeros(2),
