@@ -432,8 +432,11 @@ def _check_tendons(doc: Document, joint_ids: dict):
 
 
 def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
-    """One <motor>'s or <position>'s actuator_* values: joint transmission, gear (6,), gain and bias
-    parameters (MuJoCo's mjs_setToMotor / mjs_setToPosition), control and force clamps."""
+    """One <motor>'s or <position>'s actuator_* values: transmission, gear (6,), gain/bias, clamps.
+
+    Gain and bias parameters are MuJoCo's mjs_setToMotor / mjs_setToPosition: motor gainprm = (1, ...), no
+    bias; position gainprm = (kp, ...), biasprm = (0, -kp, -kv, ...), biastype affine.
+    """
     if "joint" not in a:
         raise node.error("required attribute missing (only joint transmissions are supported)", "joint")
     if a["joint"] not in joint_ids:
@@ -506,8 +509,10 @@ def _children(sections: list[Element], tag: str, unsupported: str):
 
 
 def _compile_excludes(doc: Document) -> list[int]:
-    """exclude_signature of the <contact><exclude> elements: (min body id << 16) + max body id, sorted
-    ascending (duplicates kept) as MuJoCo's compiler stores them for its binary search."""
+    """exclude_signature of the <contact><exclude> elements: (min body id << 16) + max body id each.
+
+    Sorted ascending with duplicates kept, as MuJoCo's compiler stores them for its binary search.
+    """
     body_ids = {b.name: i for i, b in enumerate(doc.bodies) if b.name}
     seen, out = set(), []
     unsupported = "unsupported element in <contact> (only <exclude> is supported)"
