@@ -5,19 +5,24 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
     compiler   angle, coordinate="local", inertiafromgeom, settotalmass, eulerseq, autolimits, boundmass,
                boundinertia, balanceinertia, inertiagrouprange (+ asset-path attributes, ignored)
     option     timestep, gravity, integrator, cone, impratio (+ MuJoCo solver settings, ignored)
-    default    nested classes with joint, geom, motor, tendon; `class` and `childclass`
+    default    nested classes with joint, geom, motor, position, tendon; `class` and `childclass`
     body       pos, orientation (quat, euler, axisangle, xyaxes, zaxis), childclass, <inertial>
     joint      free, ball, slide, hinge; <freejoint>; armature, damping, stiffness, frictionloss,
                range, limited (true/false/auto), ref, springref, margin, solreflimit, solimplimit
     geom       plane, sphere, capsule, ellipsoid, cylinder, box; size, fromto, pos, orientation,
-               density, mass, friction, condim, contype, conaffinity, margin, gap, solref, solimp, ...
+               density, mass, friction, condim, contype, conaffinity, priority, margin, gap, solref,
+               solimp, ...; mesh geoms that never collide (contype = conaffinity = 0) and add no mass
+               are skipped (they are not in the Model; MuJoCo counts them in ngeom)
     motor      joint transmission, gear, ctrlrange, ctrllimited, forcerange, forcelimited
+    position   as motor, plus kp and kv: gainprm = (kp, ...), biasprm = (0, -kp, -kv, ...)
     tendon     <fixed> tendons only when they exert no force (no stiffness, damping, friction, limit)
+    contact    <exclude body1 body2> (exclude_signature)
+    keyframe   <key name time qpos qvel ctrl>
 
-Visual-only and bookkeeping elements (asset, visual, statistic, custom, size, light, camera, site,
-sensor, keyframe) are ignored. Anything else that would change the dynamics (equality, contact pairs or
-excludes, spatial tendons, non-motor actuators, mesh/hfield geoms, fluid forces, unknown attributes)
-raises `MJCFError` naming the source, line, element and attribute.
+Visual-only and bookkeeping elements (asset with its mesh/material/texture, visual, statistic, custom,
+size, light, camera, site, sensor) are ignored. Anything else that would change the dynamics (equality,
+contact pairs, spatial tendons, other actuators, colliding or massive mesh geoms, hfield geoms, fluid
+forces, unknown attributes) raises `MJCFError` naming the source, line, element and attribute.
 
 Modules: model (the `Model`, `Option` and MuJoCo's type codes), specs (attribute tables and defaults),
 parser (XML -> `Document` with defaults applied), orientation (quaternions), inertia (mass properties),
@@ -32,6 +37,10 @@ import os
 
 from mjcf.compiler import compile_model
 from mjcf.model import (
+    BIAS_AFFINE,
+    BIAS_NONE,
+    DYN_NONE,
+    GAIN_FIXED,
     GEOM_BOX,
     GEOM_CAPSULE,
     GEOM_CYLINDER,
@@ -43,6 +52,7 @@ from mjcf.model import (
     JNT_FREE,
     JNT_HINGE,
     JNT_SLIDE,
+    TRN_JOINT,
     Model,
     Option,
 )
@@ -50,6 +60,10 @@ from mjcf.orientation import quat_to_mat
 from mjcf.parser import MJCFError, parse_document, parse_xml
 
 __all__ = [
+    "BIAS_AFFINE",
+    "BIAS_NONE",
+    "DYN_NONE",
+    "GAIN_FIXED",
     "GEOM_BOX",
     "GEOM_CAPSULE",
     "GEOM_CYLINDER",
@@ -62,6 +76,7 @@ __all__ = [
     "JNT_HINGE",
     "JNT_SLIDE",
     "MJCFError",
+    "TRN_JOINT",
     "Model",
     "Option",
     "load_mjcf",

@@ -2,7 +2,8 @@
 
 `compile_model` runs the stages in one fixed order, so a model with several faults always reports the same
 one (tests/test_mjcf_errors.py): bodies with their geoms and inertias, joints and dofs (with body names), geom
-names, tendons, actuators, then the mass check (before settotalmass scaling, as in user_model.cc).
+names, tendons, actuators, contact excludes, keyframes, then the mass check (before settotalmass scaling, as in
+user_model.cc).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import numpy as np
 from mjcf import specs
 from mjcf.inertia import body_inertia, check_moving_bodies_have_mass, geom_inertia, geom_volume, scale_to_total_mass
 from mjcf.model import (
+    BIAS_AFFINE,
+    BIAS_NONE,
+    DYN_NONE,
+    GAIN_FIXED,
     GEOM_BOX,
     GEOM_CAPSULE,
     GEOM_CYLINDER,
@@ -23,10 +28,13 @@ from mjcf.model import (
     JNT_FREE,
     JNT_HINGE,
     MJ_EPS,
+    NBIAS,
+    NGAIN,
+    TRN_JOINT,
     Model,
 )
 from mjcf.orientation import normalize, orientation, z_to_quat
-from mjcf.parser import Body, CompilerSettings, Document, Element, read_attrs
+from mjcf.parser import Body, CompilerSettings, Document, Element, check_servo_gains, read_attrs
 
 
 def compile_model(doc: Document) -> Model:
@@ -40,18 +48,25 @@ def compile_model(doc: Document) -> Model:
     joint_ids = {n: i for i, n in enumerate(joint_fields["joint_names"]) if n}
     _check_tendons(doc, joint_ids)
     actuators = _compile_actuators(doc, joint_ids, names["actuator"])
+    excludes = _compile_excludes(doc)
+    sizes = {k: joint_fields[k] for k in ("nq", "nv")} | {"nu": len(actuators)}
+    keys = _compile_keys(doc, joint_fields["qpos0"], sizes)
     check_moving_bodies_have_mass(doc.bodies, body_fields["body_mass"], body_fields["body_inertia"])
     scale_to_total_mass(body_fields["body_mass"], body_fields["body_inertia"], doc.compiler.settotalmass)
+    kept = [g for g in geoms if g[2] is not None]  # visual-only meshes left out
     return Model(
         nbody=len(doc.bodies),
-        ngeom=len(geoms),
+        ngeom=len(kept),
         nu=len(actuators),
+        nexclude=len(excludes),
+        exclude_signature=np.array(excludes, np.int32),
         body_parentid=np.array([b.parent for b in doc.bodies], np.int32),
         body_weldid=np.array(weldid, np.int32),
         **body_fields,
         **joint_fields,
-        **_geom_fields(geoms),
+        **_geom_fields(kept),
         **_actuator_fields(actuators),
+        **keys,
         opt=doc.opt,
         body_names=[b.name for b in doc.bodies],
     )
@@ -165,8 +180,39 @@ def _compile_geom(node: Element, a: dict, static: bool, infer_inertia: bool, c: 
     return dict(type=gtype, size=size, pos=pos, quat=quat, mass=mass, inertia=inertia)
 
 
+def _visual_mesh(node: Element, a: dict, infer_inertia: bool, c: CompilerSettings) -> bool:
+    """Whether a geom is a mesh the loader can leave out; False if it is no mesh; raises for meshes that matter.
+
+    A mesh geom (type="mesh", or a primitive sized from a mesh) can be skipped when it never collides
+    (contype = conaffinity = 0) and adds no mass to its body (an <inertial> wins, its group is outside
+    inertiagrouprange, or its mass or density is zero); the loader cannot compute a mesh's volume or contacts.
+    """
+    if a["type"] != "mesh" and "mesh" not in a:
+        return False
+    if a["type"] == "mesh":
+        attr, what = "type", "geom type 'mesh' is not supported"
+    else:
+        attr, what = "mesh", "mesh and height-field geoms are not supported"
+    if a["contype"] != 0 or a["conaffinity"] != 0:
+        raise node.error(
+            f"{what} for geoms that can collide; only visual meshes (contype = conaffinity = 0) are skipped", attr
+        )
+    in_group = c.inertiagrouprange[0] <= a["group"] <= c.inertiagrouprange[1]
+    massless = a["mass"] == 0 if "mass" in a else a["density"] == 0
+    if infer_inertia and c.inertiafromgeom != "false" and in_group and not massless:
+        raise node.error(
+            f"{what}: this visual mesh would add its volume to the body's mass; give the body an <inertial> "
+            "or the geom mass='0'",
+            attr,
+        )
+    return True
+
+
 def _compile_bodies(doc: Document, weldid: list[int]) -> tuple[dict, list[tuple]]:
-    """Body frame and inertia fields of the Model, and every geom as (node, attrs, compiled, body id)."""
+    """Body frame and inertia fields of the Model, and every geom as (node, attrs, compiled, body id).
+
+    `compiled` is None for a visual-only mesh geom, which the Model leaves out.
+    """
     nbody, c = len(doc.bodies), doc.compiler
     shapes = {"pos": (3,), "quat": (4,), "ipos": (3,), "iquat": (4,), "mass": (), "inertia": (3,)}
     fields = {f"body_{k}": np.zeros((nbody, *shape)) for k, shape in shapes.items()}
@@ -175,11 +221,14 @@ def _compile_bodies(doc: Document, weldid: list[int]) -> tuple[dict, list[tuple]
     for bid, body in enumerate(doc.bodies):
         explicit = body.inertial is not None
         infer = bid > 0 and (not explicit or c.inertiafromgeom == "true")
-        compiled = [_compile_geom(gnode, ga, weldid[bid] == 0, infer, c) for gnode, ga in body.geoms]
+        compiled = [
+            None if _visual_mesh(gnode, ga, infer, c) else _compile_geom(gnode, ga, weldid[bid] == 0, infer, c)
+            for gnode, ga in body.geoms
+        ]
         geoms.extend((gnode, ga, g, bid) for (gnode, ga), g in zip(body.geoms, compiled, strict=True))
         if bid == 0:
             continue
-        mass, ipos, iquat, inertia = body_inertia(body, compiled, c)
+        mass, ipos, iquat, inertia = body_inertia(body, [g for g in compiled if g is not None], c)
         for key, value in zip(shapes, (body.pos, body.quat, ipos, iquat, mass, inertia), strict=True):
             fields[f"body_{key}"][bid] = value
     return fields, geoms
@@ -336,33 +385,35 @@ def _compile_joints(doc: Document, names: dict[str, set]) -> dict:
 # Tendons and actuators
 
 
-# element kind -> (attribute spec, ignored attributes); the defaults are the DefaultClass field of that name
+# element tag -> (DefaultClass field holding its defaults, attribute spec, ignored attributes)
 _SECTION_SPECS = {
-    "tendon": (specs.TENDON_SPECS, specs.TENDON_IGNORED),
-    "motor": (specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
+    "fixed": ("tendon", specs.TENDON_SPECS, specs.TENDON_IGNORED),
+    "motor": ("actuator", specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
+    "position": ("actuator", specs.POSITION_SPECS, specs.POSITION_IGNORED),
 }
 
 
-def _section_elements(doc: Document, sections: list[Element], tag: str, unsupported: str, kind: str):
+def _section_elements(doc: Document, sections: list[Element], tags: tuple[str, ...], unsupported: str):
     """Yield (element, attributes over the 'main' or `class` defaults) for each child of <tendon>/<actuator>.
 
-    A child with another tag raises `unsupported`; errors surface as the caller iterates, in document order.
+    A child whose tag is not in `tags` raises `unsupported`; errors surface as the caller iterates, in
+    document order.
     """
-    spec, ignored = _SECTION_SPECS[kind]
     for section in sections:
         section.reject_attributes()
         for node in section.children:
-            if node.tag != tag:
+            if node.tag not in tags:
                 raise node.error(unsupported)
+            field, spec, ignored = _SECTION_SPECS[node.tag]
             cls = doc.default_class(node, "main")
-            yield node, read_attrs(node, spec, ignored, getattr(cls, kind))
+            yield node, read_attrs(node, spec, ignored, getattr(cls, field))
 
 
 def _check_tendons(doc: Document, joint_ids: dict):
     """Accept fixed tendons only if they exert no force (Gymnasium's humanoid declares such tendons)."""
     autolimits = doc.compiler.autolimits
     unsupported = "unsupported tendon type (only force-free <fixed> tendons are accepted)"
-    for tnode, a in _section_elements(doc, doc.tendon_sections, "fixed", unsupported, "tendon"):
+    for tnode, a in _section_elements(doc, doc.tendon_sections, ("fixed",), unsupported):
         for key in ("stiffness", "damping", "frictionloss", "armature"):
             if a[key] != 0:
                 raise tnode.error("tendons that exert forces are not supported", key)
@@ -380,8 +431,12 @@ def _check_tendons(doc: Document, joint_ids: dict):
                 raise jnode.error(f"unknown joint '{ja['joint']}'", "joint")
 
 
-def _compile_motor(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
-    """One <motor>'s actuator_* values: joint transmission, gear (6,), control and force clamps."""
+def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
+    """One <motor>'s or <position>'s actuator_* values: transmission, gear (6,), gain/bias, clamps.
+
+    Gain and bias parameters are MuJoCo's mjs_setToMotor / mjs_setToPosition: motor gainprm = (1, ...), no
+    bias; position gainprm = (kp, ...), biasprm = (0, -kp, -kv, ...), biastype affine.
+    """
     if "joint" not in a:
         raise node.error("required attribute missing (only joint transmissions are supported)", "joint")
     if a["joint"] not in joint_ids:
@@ -390,8 +445,20 @@ def _compile_motor(node: Element, a: dict, joint_ids: dict, autolimits: bool) ->
     for k in ("force", "ctrl"):
         if limited[k] and a[f"{k}range"][0] >= a[f"{k}range"][1]:
             raise node.error(f"{k}range[0] must be smaller than {k}range[1]", f"{k}range")
+    gainprm, biasprm = np.zeros(NGAIN), np.zeros(NBIAS)
+    if node.tag == "position":
+        check_servo_gains(node, a)
+        gainprm[0], biasprm[1], biasprm[2] = a["kp"], -a["kp"], -a["kv"]
+    else:
+        gainprm[0] = 1.0
     return dict(
         name=a.get("name", ""),
+        trntype=TRN_JOINT,
+        dyntype=DYN_NONE,
+        gaintype=GAIN_FIXED,
+        biastype=BIAS_AFFINE if node.tag == "position" else BIAS_NONE,
+        gainprm=gainprm,
+        biasprm=biasprm,
         trnid=[joint_ids[a["joint"]], -1],
         gear=np.array(a["gear"], dtype=np.float64),
         ctrlrange=np.array(a["ctrlrange"], dtype=np.float64),
@@ -402,18 +469,21 @@ def _compile_motor(node: Element, a: dict, joint_ids: dict, autolimits: bool) ->
 
 
 def _compile_actuators(doc: Document, joint_ids: dict, seen: set) -> list[dict]:
-    """Every <motor> in document order (other actuator types are errors)."""
+    """Every <motor> and <position> in document order (other actuator types are errors)."""
     out = []
-    unsupported = "unsupported actuator (only <motor> is supported)"
-    for node, a in _section_elements(doc, doc.actuator_sections, "motor", unsupported, "motor"):
+    unsupported = "unsupported actuator (only <motor> and <position> are supported)"
+    for node, a in _section_elements(doc, doc.actuator_sections, ("motor", "position"), unsupported):
         _unique(seen, a.get("name", ""), node)
-        out.append(_compile_motor(node, a, joint_ids, doc.compiler.autolimits))
+        out.append(_compile_actuator(node, a, joint_ids, doc.compiler.autolimits))
     return out
 
 
 def _actuator_fields(actuators: list[dict]) -> dict:
     """The actuator_* fields and actuator_names of the Model."""
     return dict(
+        **{f"actuator_{k}": _column(actuators, k, np.int32) for k in ("trntype", "dyntype", "gaintype", "biastype")},
+        actuator_gainprm=_column(actuators, "gainprm", shape=(NGAIN,)),
+        actuator_biasprm=_column(actuators, "biasprm", shape=(NBIAS,)),
         actuator_trnid=_column(actuators, "trnid", np.int32, (2,)),
         actuator_gear=_column(actuators, "gear", shape=(6,)),
         actuator_ctrlrange=_column(actuators, "ctrlrange", shape=(2,)),
@@ -421,4 +491,73 @@ def _actuator_fields(actuators: list[dict]) -> dict:
         actuator_forcerange=_column(actuators, "forcerange", shape=(2,)),
         actuator_forcelimited=_column(actuators, "forcelimited", bool),
         actuator_names=[a["name"] for a in actuators],
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Contact excludes and keyframes
+
+
+def _children(sections: list[Element], tag: str, unsupported: str):
+    """Every child of the given sections, which take no attributes; a child with another tag raises."""
+    for section in sections:
+        section.reject_attributes()
+        for node in section.children:
+            if node.tag != tag:
+                raise node.error(unsupported)
+            yield node
+
+
+def _compile_excludes(doc: Document) -> list[int]:
+    """exclude_signature of the <contact><exclude> elements: (min body id << 16) + max body id each.
+
+    Sorted ascending with duplicates kept, as MuJoCo's compiler stores them for its binary search.
+    """
+    body_ids = {b.name: i for i, b in enumerate(doc.bodies) if b.name}
+    seen, out = set(), []
+    unsupported = "unsupported element in <contact> (only <exclude> is supported)"
+    for node in _children(doc.contact_sections, "exclude", unsupported):
+        a = read_attrs(node, specs.EXCLUDE_SPECS, frozenset(), {}, skip=())
+        _unique(seen, a.get("name", ""), node)
+        ids = []
+        for key in ("body1", "body2"):
+            if key not in a:
+                raise node.error("required attribute missing", key)
+            if a[key] not in body_ids:
+                raise node.error(f"unknown body '{a[key]}'", key)
+            ids.append(body_ids[a[key]])
+        out.append((min(ids) << 16) + max(ids))
+    return sorted(out)
+
+
+def _compile_keys(doc: Document, qpos0: np.ndarray, sizes: dict[str, int]) -> dict:
+    """key_* fields and key_names: each <key>'s time (s), qpos, qvel and ctrl, with MuJoCo's defaults.
+
+    As MuJoCo does, a vector shorter than nq / nv / nu fills its leading entries (the rest stay qpos0 or
+    zero) and a longer one is an error; qpos is stored as written (no degree conversion); <size nkey> adds
+    default keys after the given ones.
+    """
+    rows, seen = [], set()
+    nodes = list(_children(doc.keyframe_sections, "key", "unsupported element in <keyframe>"))
+    for node in nodes + [None] * (doc.nkey - len(nodes)):
+        a = {} if node is None else read_attrs(node, specs.KEY_SPECS, frozenset(), {}, skip=())
+        _unique(seen, a.get("name", ""), node)
+        row = {"name": a.get("name", ""), "time": a.get("time", 0.0)}
+        for key, size, start in (("qpos", "nq", qpos0), ("qvel", "nv", None), ("ctrl", "nu", None)):
+            n = sizes[size]
+            value = np.zeros(n) if start is None else np.array(start, dtype=np.float64)
+            if key in a:
+                given = np.atleast_1d(np.asarray(a[key], dtype=np.float64))
+                if len(given) > n:
+                    raise node.error(f"expected at most {size}={n} numbers, got {len(given)}", key)
+                value[: len(given)] = given
+            row[key] = value
+        rows.append(row)
+    return dict(
+        nkey=len(rows),
+        key_time=_column(rows, "time"),
+        key_qpos=_column(rows, "qpos", shape=(sizes["nq"],)),
+        key_qvel=_column(rows, "qvel", shape=(sizes["nv"],)),
+        key_ctrl=_column(rows, "ctrl", shape=(sizes["nu"],)),
+        key_names=[r["name"] for r in rows],
     )

@@ -19,6 +19,13 @@ GEOM_PLANE, GEOM_HFIELD, GEOM_SPHERE, GEOM_CAPSULE, GEOM_ELLIPSOID, GEOM_CYLINDE
 # mjtIntegrator, mjtCone
 INTEGRATORS = {"Euler": 0, "RK4": 1, "implicit": 2, "implicitfast": 3}
 CONES = {"pyramidal": 0, "elliptic": 1}
+# mjtTrn, mjtDyn, mjtGain, mjtBias: the actuator types the loader compiles (motor: fixed gain, no bias;
+# position servo: fixed gain kp, affine bias -kp q - kv qdot)
+TRN_JOINT = 0
+DYN_NONE = 0
+GAIN_FIXED = 0
+BIAS_NONE, BIAS_AFFINE = 0, 1
+NGAIN = NBIAS = 10  # mjNGAIN, mjNBIAS: length of actuator_gainprm / actuator_biasprm rows
 
 MJ_EPS = 1e-14  # user_util.h mjEPS: "minimum value in various calculations"
 MJ_MINVAL = 1e-15  # mjtype.h mjMINVAL: "minimum value in any denominator"
@@ -54,7 +61,8 @@ class Model:
     Sizes:
         nbody: number of bodies including the world body 0.
         njnt: number of joints. nq: generalized positions. nv: degrees of freedom. nu: actuators.
-        ngeom: number of geoms.
+        ngeom: number of geoms (visual-only mesh geoms, which the loader skips, are not counted; MuJoCo
+            counts them). nkey: keyframes. nexclude: excluded body pairs.
 
     Bodies (nbody, ...), in depth-first document order:
         body_parentid: parent body id (world: 0).
@@ -97,7 +105,8 @@ class Model:
         dof_damping: viscous damping, N m s/rad or N s/m.
         dof_frictionloss: dry friction, N m or N.
 
-    Geoms (ngeom, ...), grouped by body in body order:
+    Geoms (ngeom, ...), grouped by body in body order (mesh geoms with contype = conaffinity = 0 that add
+    no mass are left out, so geom ids differ from MuJoCo's when a model has them; compare by name):
         geom_type: mjtGeom (PLANE=0, SPHERE=2, CAPSULE=3, ELLIPSOID=4, CYLINDER=5, BOX=6).
         geom_bodyid: owning body.
         geom_size: (ngeom, 3) m: sphere (r, -, -), capsule/cylinder (r, half-length, -), box and
@@ -110,15 +119,32 @@ class Model:
         geom_margin, geom_gap: contact activation distance and inactive gap, m.
         geom_solref: (ngeom, 2), geom_solimp: (ngeom, 5) MuJoCo contact solver parameters.
 
-    Actuators (nu, ...), all motors (force = gear * ctrl):
+    Actuators (nu, ...), in document order. MuJoCo's force law with no activation dynamics:
+    force = gainprm[0] * ctrl + biasprm[0] + biasprm[1] * length + biasprm[2] * velocity, with
+    length = gear[0] * q and velocity = gear[0] * qdot of the joint, clamped to forcerange when forcelimited;
+    the joint receives gear[0] * force. A <motor> has gainprm[0] = 1 and no bias (force = ctrl); a
+    <position> servo has gainprm[0] = kp and biasprm = (0, -kp, -kv), i.e. force = kp (ctrl - length) - kv velocity.
+        actuator_trntype: mjtTrn transmission type (JOINT=0, the only one compiled).
+        actuator_dyntype: mjtDyn activation dynamics (NONE=0, the only one compiled).
+        actuator_gaintype: mjtGain (FIXED=0). actuator_biastype: mjtBias (NONE=0 motor, AFFINE=1 position).
+        actuator_gainprm: (nu, 10) gain parameters; [0] in N m (or N) per control unit (kp: N m/rad or N/m).
+        actuator_biasprm: (nu, 10) bias parameters; [1] = -kp in N m/rad or N/m, [2] = -kv in N m s/rad or N s/m.
         actuator_trnid: (nu, 2) transmission target: [joint id, -1].
         actuator_gear: (nu, 6) gear; [0] scales the control into joint force/torque (N or N m per unit).
         actuator_ctrlrange: (nu, 2), actuator_ctrllimited: (nu,) bool: control clamp.
         actuator_forcerange: (nu, 2), actuator_forcelimited: (nu,) bool: actuator force clamp, N or N m.
 
+    Keyframes (nkey, ...), from <keyframe><key>; entries a key leaves out are qpos0 (qpos) or zero:
+        key_time: (nkey,) s. key_qpos: (nkey, nq) as qpos (angles as written, never converted).
+        key_qvel: (nkey, nv). key_ctrl: (nkey, nu) control units.
+
+    Contact exclusions, from <contact><exclude body1 body2>: no contacts between geoms of the two bodies.
+        exclude_signature: (nexclude,) int32 (min(body1, body2) << 16) + max(body1, body2), as MuJoCo's.
+
     Options: `opt` (an `Option`), also flat as `opt_timestep` (s) and `opt_gravity` (3,), m/s^2.
 
-    Names ("" when unnamed; body 0 is "world"): body_names, joint_names, geom_names, actuator_names.
+    Names ("" when unnamed; body 0 is "world"): body_names, joint_names, geom_names, actuator_names,
+    key_names.
     """
 
     nbody: int
@@ -127,6 +153,8 @@ class Model:
     nv: int
     nu: int
     ngeom: int
+    nkey: int
+    nexclude: int
     body_parentid: np.ndarray  # (nbody,) int32
     body_rootid: np.ndarray  # (nbody,) int32
     body_weldid: np.ndarray  # (nbody,) int32
@@ -175,17 +203,29 @@ class Model:
     geom_gap: np.ndarray  # (ngeom,) m
     geom_solref: np.ndarray  # (ngeom, 2)
     geom_solimp: np.ndarray  # (ngeom, 5)
+    actuator_trntype: np.ndarray  # (nu,) int32 mjtTrn
+    actuator_dyntype: np.ndarray  # (nu,) int32 mjtDyn
+    actuator_gaintype: np.ndarray  # (nu,) int32 mjtGain
+    actuator_biastype: np.ndarray  # (nu,) int32 mjtBias
+    actuator_gainprm: np.ndarray  # (nu, 10) [0]: N m (N) per control unit
+    actuator_biasprm: np.ndarray  # (nu, 10) [1]: N m/rad (N/m), [2]: N m s/rad (N s/m)
     actuator_trnid: np.ndarray  # (nu, 2) int32
     actuator_gear: np.ndarray  # (nu, 6)
     actuator_ctrlrange: np.ndarray  # (nu, 2) control units
     actuator_ctrllimited: np.ndarray  # (nu,) bool
     actuator_forcerange: np.ndarray  # (nu, 2) N or N m
     actuator_forcelimited: np.ndarray  # (nu,) bool
+    key_time: np.ndarray  # (nkey,) s
+    key_qpos: np.ndarray  # (nkey, nq)
+    key_qvel: np.ndarray  # (nkey, nv)
+    key_ctrl: np.ndarray  # (nkey, nu)
+    exclude_signature: np.ndarray  # (nexclude,) int32
     opt: Option
     body_names: list[str]  # (nbody,)
     joint_names: list[str]  # (njnt,)
     geom_names: list[str]  # (ngeom,)
     actuator_names: list[str]  # (nu,)
+    key_names: list[str]  # (nkey,)
 
     @property
     def opt_timestep(self) -> float:

@@ -1,9 +1,9 @@
 """MJCF text -> `Document`: the XML tree with line numbers, attributes parsed and default classes applied.
 
 The parser checks everything that can be checked element by element (unknown elements and attributes,
-number counts, enums, classes, orientations) and leaves cross-element checks to mjcf/compiler.py. Tendon and
-actuator sections are kept as raw elements: they name joints, so the compiler reads them once the joints are
-compiled.
+number counts, enums, classes, orientations) and leaves cross-element checks to mjcf/compiler.py. Tendon,
+actuator, keyframe and contact sections are kept as raw elements: they name joints and bodies, and key sizes
+depend on nq, nv and nu, so the compiler reads them once the joints are compiled.
 """
 
 from __future__ import annotations
@@ -169,16 +169,19 @@ class CompilerSettings:
 
 @dataclasses.dataclass
 class DefaultClass:
-    """Attribute defaults of one <default> class, per element kind (joint, geom, motor, tendon)."""
+    """Attribute defaults of one <default> class, per element kind (joint, geom, actuator, tendon).
+
+    `actuator` is the one table that <motor> and <position> share, as in MuJoCo (specs.ACTUATOR_DEFAULTS).
+    """
 
     joint: dict
     geom: dict
-    motor: dict
+    actuator: dict
     tendon: dict
 
     def copy(self) -> DefaultClass:
         """A child class's starting point: a shallow copy of each table."""
-        return DefaultClass(dict(self.joint), dict(self.geom), dict(self.motor), dict(self.tendon))
+        return DefaultClass(dict(self.joint), dict(self.geom), dict(self.actuator), dict(self.tendon))
 
 
 @dataclasses.dataclass
@@ -207,6 +210,9 @@ class Document:
     bodies: list[Body]
     tendon_sections: list[Element]
     actuator_sections: list[Element]
+    keyframe_sections: list[Element]
+    contact_sections: list[Element]
+    nkey: int = 0  # <size nkey>: keyframes to allocate at least (the rest of <size> is memory sizing)
 
     def default_class(self, node: Element, inherited: str) -> DefaultClass:
         """The class an element uses: its `class` attribute, else `inherited` (the body's childclass)."""
@@ -219,7 +225,8 @@ class Document:
 def parse_document(root: Element) -> Document:
     """Read the <mujoco> element's sections in MuJoCo's order: compiler, option, defaults, bodies."""
     root.reject_attributes(allowed=("model",))
-    known = {"compiler", "option", "default", "worldbody", "actuator", "tendon"} | specs.VISUAL_TOP | specs.FORCE_TOP
+    parsed = {"compiler", "option", "default", "worldbody", "actuator", "tendon", "keyframe", "contact"}
+    known = parsed | specs.VISUAL_TOP | specs.FORCE_TOP
     for child in root.children:
         if child.tag not in known:
             raise child.error("unsupported element (not in the supported MJCF subset)")
@@ -230,15 +237,24 @@ def parse_document(root: Element) -> Document:
         return [c for c in root.children if c.tag == tag]
 
     main = DefaultClass(
-        dict(specs.JOINT_DEFAULTS), dict(specs.GEOM_DEFAULTS), dict(specs.MOTOR_DEFAULTS), dict(specs.TENDON_DEFAULTS)
+        dict(specs.JOINT_DEFAULTS),
+        dict(specs.GEOM_DEFAULTS),
+        dict(specs.ACTUATOR_DEFAULTS),
+        dict(specs.TENDON_DEFAULTS),
     )
     world = Body(None, "world", 0, np.zeros(3), np.array([1.0, 0, 0, 0]), "main")
-    doc = Document(CompilerSettings(), Option(), {"main": main}, [world], sections("tendon"), sections("actuator"))
+    raw = [sections(tag) for tag in ("tendon", "actuator", "keyframe", "contact")]
+    doc = Document(CompilerSettings(), Option(), {"main": main}, [world], *raw)
     # MuJoCo applies compiler settings globally whatever their position, so read them first
     for node in sections("compiler"):
         _read_compiler(node, doc.compiler)
     for node in sections("option"):
         _read_option(node, doc.opt)
+    for node in sections("size"):
+        if "nkey" in node.attrib:
+            doc.nkey = parse_value(node, "nkey", ("int", 1))
+            if doc.nkey < 0:
+                raise node.error("must be non-negative", "nkey")
     for node in sections("default"):
         _read_default(node, None, doc.classes)
     for node in sections("worldbody"):
@@ -296,9 +312,21 @@ def _read_option(node: Element, opt: Option):
 _DEFAULT_KINDS = {
     "joint": ("joint", specs.JOINT_SPECS, specs.JOINT_IGNORED),
     "geom": ("geom", specs.GEOM_SPECS, specs.GEOM_IGNORED),
-    "motor": ("motor", specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
+    "motor": ("actuator", specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
+    "position": ("actuator", specs.POSITION_SPECS, specs.POSITION_IGNORED),
     "tendon": ("tendon", specs.TENDON_SPECS, specs.TENDON_IGNORED),
 }
+
+
+def check_servo_gains(node: Element, a: dict):
+    """Raise unless a <position>'s kp (N m/rad or N/m) and kv (N m s/rad or N s/m) are non-negative.
+
+    MuJoCo rejects a negative kv and accepts a negative kp; a negative kp pushes the joint away from its
+    target (an unstable servo), so the loader rejects it too.
+    """
+    for key in ("kp", "kv"):
+        if a[key] < 0:
+            raise node.error(f"{key} must be non-negative, got {a[key]:g}", key)
 
 
 def _read_default(node: Element, parent: str | None, classes: dict[str, DefaultClass]):
@@ -325,10 +353,13 @@ def _read_default(node: Element, parent: str | None, classes: dict[str, DefaultC
             _read_default(child, name, classes)
         elif tag in _DEFAULT_KINDS:
             field, spec, ignored = _DEFAULT_KINDS[tag]
-            setattr(cls, field, read_attrs(child, spec, ignored, getattr(cls, field), skip=()))
+            table = read_attrs(child, spec, ignored, getattr(cls, field), skip=())
+            if tag == "position":
+                check_servo_gains(child, table)
+            setattr(cls, field, table)
         elif tag not in specs.VISUAL_IN_DEFAULT:
-            # all actuator shortcuts share one default in MuJoCo, so a <position> default would change
-            # motors too: reject rather than silently diverge
+            # the other actuator shortcuts (general, velocity, ...) would write the shared actuator default
+            # with parameters the loader does not compile: reject rather than silently diverge
             raise child.error("unsupported element in <default>")
 
 

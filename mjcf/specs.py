@@ -144,12 +144,20 @@ MOTOR_SPECS = {
     "forcelimited": (_L, 1),
 }
 MOTOR_IGNORED = frozenset({"group", "user"})
-MOTOR_DEFAULTS = {
+# <position kp kv>: a servo; dampratio, timeconst (activation dynamics) and inheritrange are not supported
+POSITION_SPECS = {**MOTOR_SPECS, "kp": (_F, 1), "kv": (_F, 1)}
+POSITION_IGNORED = MOTOR_IGNORED
+# MuJoCo keeps one actuator default per class, shared by all actuator shortcuts: a <position> default's
+# ctrlrange applies to a <motor> of that class too. "kp" is the shared gainprm[0] and "kv" is -biasprm[2]:
+# only a <position> reads them, and a <motor> default leaves them as they were (as MuJoCo 4.0 does).
+ACTUATOR_DEFAULTS = {
     "gear": np.array([1.0, 0, 0, 0, 0, 0]),
     "ctrlrange": np.zeros(2),
     "ctrllimited": "auto",
     "forcerange": np.zeros(2),
     "forcelimited": "auto",
+    "kp": 1.0,
+    "kv": 0.0,
 }
 
 TENDON_SPECS = {
@@ -239,8 +247,20 @@ OPTION_IGNORED = frozenset(
     ).split()
 )
 
+# <keyframe><key>: qpos/qvel/ctrl lengths are checked against nq/nv/nu by the compiler; act, mpos and
+# mquat need activations or mocap bodies, which the loader does not compile
+KEY_SPECS = {
+    "name": (_S, 1),
+    "time": (_F, 1),
+    "qpos": (_F, (1, 10**9)),
+    "qvel": (_F, (1, 10**9)),
+    "ctrl": (_F, (1, 10**9)),
+}
+# <contact><exclude>: no contacts between the geoms of two bodies
+EXCLUDE_SPECS = {"name": (_S, 1), "body1": (_S, 1), "body2": (_S, 1)}
+
 # elements that never change the dynamics: ignored wherever they appear
-VISUAL_TOP = frozenset({"asset", "visual", "statistic", "custom", "size", "sensor", "keyframe", "extension"})
+VISUAL_TOP = frozenset({"asset", "visual", "statistic", "custom", "size", "sensor", "extension"})
 VISUAL_IN_BODY = frozenset({"site", "camera", "light"})
 VISUAL_IN_DEFAULT = frozenset({"site", "camera", "light", "material", "mesh", "texture", "hfield", "skin"})
-FORCE_TOP = frozenset({"contact", "equality", "deformable"})  # fine only when empty
+FORCE_TOP = frozenset({"equality", "deformable"})  # fine only when empty

@@ -22,12 +22,14 @@ ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "as
 INT_FIELDS = """body_parentid body_rootid body_weldid body_jntnum body_jntadr body_dofnum body_dofadr jnt_type
     jnt_bodyid jnt_qposadr jnt_dofadr jnt_limited dof_bodyid dof_jntid dof_parentid geom_type geom_bodyid
     geom_contype geom_conaffinity geom_condim geom_priority actuator_trnid actuator_ctrllimited
-    actuator_forcelimited""".split()
+    actuator_forcelimited actuator_trntype actuator_dyntype actuator_gaintype actuator_biastype
+    exclude_signature""".split()
 FLOAT_FIELDS = """body_pos body_quat body_ipos body_iquat body_mass body_inertia jnt_pos jnt_axis jnt_stiffness
     jnt_range jnt_margin jnt_solref jnt_solimp qpos0 qpos_spring dof_armature dof_damping dof_frictionloss geom_size
     geom_pos geom_quat geom_friction geom_solmix geom_margin geom_gap geom_solref geom_solimp actuator_gear
-    actuator_ctrlrange actuator_forcerange""".split()
-SIZES = "nbody njnt nq nv nu ngeom".split()
+    actuator_ctrlrange actuator_forcerange actuator_gainprm actuator_biasprm key_time key_qpos key_qvel
+    key_ctrl""".split()
+SIZES = "nbody njnt nq nv nu ngeom nkey nexclude".split()
 
 
 def assert_same_as_mujoco(model: Model, ref: mujoco.MjModel):
@@ -57,6 +59,7 @@ def assert_same_as_mujoco(model: Model, ref: mujoco.MjModel):
     assert model.joint_names == [ref.joint(i).name for i in range(ref.njnt)]
     assert model.geom_names == [ref.geom(i).name for i in range(ref.ngeom)]
     assert model.actuator_names == [ref.actuator(i).name for i in range(ref.nu)]
+    assert model.key_names == [ref.key(i).name for i in range(ref.nkey)]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -340,9 +343,9 @@ BAD_CASES = {
         wrap('<body>\n<frame pos="0 0 1"/>\n</body>'),
         r"<string>:4: <frame>: unsupported element",
     ),
-    "position actuator": (
-        wrap(GOOD_BODY.replace("<joint", '<joint name="j"'), '<actuator>\n<position joint="j" kp="10"/>\n</actuator>'),
-        r"<string>:6: <position>: unsupported actuator \(only <motor>",
+    "velocity actuator": (
+        wrap(GOOD_BODY.replace("<joint", '<joint name="j"'), '<actuator>\n<velocity joint="j" kv="10"/>\n</actuator>'),
+        r"<string>:6: <velocity>: unsupported actuator \(only <motor> and <position>",
     ),
     "missing required attribute": (
         wrap(GOOD_BODY, "<actuator>\n<motor gear='1'/>\n</actuator>"),
