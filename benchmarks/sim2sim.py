@@ -82,27 +82,38 @@ class Args:
     """time limit in steps for both simulators (default: the env's own, 1000 for the MuJoCo tasks)"""
     same_start: bool = True
     """start each Gymnasium episode from the Warp episode's initial state (else Gymnasium's own reset noise)"""
+    env_kwargs: str = "{}"
+    """JSON object of constructor arguments given to both simulators' envs (names both accept), e.g.
+    '{"healthy_z_range": [0.2, 1.2]}'; the default is our env's defaults on both sides"""
     out: str = "runs/sim2sim"
     """folder for sim2sim.json and sim2sim.md"""
 
 
-def env_defaults(env_id: str) -> dict:
-    """Return the constructor defaults of our env class (reward weights, healthy range, reset noise, ...)."""
+def _gym_params(env_id: str) -> set[str]:
+    return set(inspect.signature(load_env_creator(gym.spec(GYM_TASKS[env_id][0]).entry_point).__init__).parameters)
+
+
+def env_params(env_id: str, overrides: dict | None = None) -> dict:
+    """Return our env's constructor defaults (reward weights, healthy range, reset noise, ...) with overrides."""
     params = inspect.signature(envs.env_class(env_id).__init__).parameters
-    return {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
+    out = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
+    for k, v in (overrides or {}).items():
+        if k not in out or k not in _gym_params(env_id) or k in ("num_envs", "device", "seed"):
+            raise ValueError(f"{k!r} is not a constructor argument of both {env_id!r} and {GYM_TASKS[env_id][0]}")
+        out[k] = tuple(v) if isinstance(v, list) else v
+    return out
 
 
-def gym_kwargs(env_id: str) -> dict:
-    """Return the Gymnasium kwargs for `env_id`: the layout options plus our defaults for parameters both share."""
-    gym_id, layout = GYM_TASKS[env_id]
-    theirs = inspect.signature(load_env_creator(gym.spec(gym_id).entry_point).__init__).parameters
-    shared = {k: v for k, v in env_defaults(env_id).items() if k in theirs and k not in ("num_envs", "device", "seed")}
-    return {**shared, **layout}
+def gym_kwargs(env_id: str, overrides: dict | None = None) -> dict:
+    """Return the Gymnasium kwargs for `env_id`: the layout options plus our values for parameters both share."""
+    theirs = _gym_params(env_id) - {"num_envs", "device", "seed"}
+    shared = {k: v for k, v in env_params(env_id, overrides).items() if k in theirs}
+    return {**shared, **GYM_TASKS[env_id][1]}
 
 
-def make_gym(env_id: str, max_steps: int) -> gym.Env:
+def make_gym(env_id: str, max_steps: int, overrides: dict | None = None) -> gym.Env:
     """Build Gymnasium's env of the same task, observation layout, reward weights and time limit as ours."""
-    return gym.make(GYM_TASKS[env_id][0], max_episode_steps=max_steps, **gym_kwargs(env_id))
+    return gym.make(GYM_TASKS[env_id][0], max_episode_steps=max_steps, **gym_kwargs(env_id, overrides))
 
 
 def gym_observe(env_id: str, u) -> np.ndarray:
@@ -125,23 +136,23 @@ def gym_action(env_id: str, env: gym.Env, a: np.ndarray):
     a = np.clip(a, -1.0, 1.0)
     if env_id == "cartpole":
         # CartPole-v1 is discrete, force = +-force_mag; setting force_mag per step applies our force_mag * a
-        env.unwrapped.force_mag = env_defaults("cartpole")["force_mag"] * abs(float(a[0]))
+        env.unwrapped.force_mag = env_params("cartpole")["force_mag"] * abs(float(a[0]))
         return int(a[0] > 0.0)
     low, high = env.action_space.low, env.action_space.high
     return (low + 0.5 * (a + 1.0) * (high - low)).astype(env.action_space.dtype)
 
 
-def end_cause(env_id: str, final_obs: np.ndarray, terminated: bool, truncated: bool) -> str:
+def end_cause(env_id: str, final_obs: np.ndarray, terminated: bool, truncated: bool, params: dict | None = None) -> str:
     """Name why an episode ended, from its last observation: time_limit or the termination condition."""
     if not terminated:
         return "time_limit" if truncated else "running"
     if not np.isfinite(final_obs).all():
         return "non_finite"
     if env_id in HEIGHT_TASKS:
-        lo, hi = env_defaults(env_id)["healthy_z_range"]
+        lo, hi = (params or env_params(env_id))["healthy_z_range"]
         return "torso_z_below" if final_obs[0] < 0.5 * (lo + hi) else "torso_z_above"
     if env_id == "cartpole":
-        return "cart_x_out" if abs(final_obs[0]) > env_defaults("cartpole")["x_threshold"] else "pole_angle_out"
+        return "cart_x_out" if abs(final_obs[0]) > (params or env_params(env_id))["x_threshold"] else "pole_angle_out"
     return "terminated"
 
 
@@ -186,12 +197,15 @@ def _new_track(n: int) -> dict:
     }
 
 
-def run_warp(env_id: str, policy, n: int, seed: int, max_steps: int) -> tuple[dict, np.ndarray]:
+def run_warp(env_id: str, policy, n: int, seed: int, max_steps: int, overrides: dict) -> tuple[dict, np.ndarray]:
     """Run n episodes in the Warp env on the CPU (one env each); return the tracks and the initial states."""
-    env = envs.make(env_id, num_envs=n, device="cpu", seed=seed, max_episode_steps=max_steps)
+    params = env_params(env_id, overrides)
+    env = envs.make(
+        env_id, num_envs=n, device="cpu", seed=seed, max_episode_steps=max_steps, **{k: params[k] for k in overrides}
+    )
     obs = env.reset(seed=seed)
     start = env.get_state().clone().numpy()
-    forward_weight = env_defaults(env_id).get("forward_reward_weight")
+    forward_weight = params.get("forward_reward_weight")
     fwd = env.reward_term_names.index("forward") if "forward" in env.reward_term_names else None
     track = _new_track(n)
     finished = np.zeros(n, dtype=bool)
@@ -208,7 +222,7 @@ def run_warp(env_id: str, policy, n: int, seed: int, max_steps: int) -> tuple[di
         for i in np.flatnonzero(done):
             track["return"][i] = info["episode_return"][i].item()
             track["length"][i] = int(info["episode_length"][i].item())
-            track["end"][i] = end_cause(env_id, final_obs[i], bool(terminated[i]), bool(truncated[i]))
+            track["end"][i] = end_cause(env_id, final_obs[i], bool(terminated[i]), bool(truncated[i]), params)
             track["z_min"][i] = min(track["z_min"][i], final_obs[i, 0])
             track["z_max"][i] = max(track["z_max"][i], final_obs[i, 0])
         finished |= done
@@ -217,9 +231,10 @@ def run_warp(env_id: str, policy, n: int, seed: int, max_steps: int) -> tuple[di
     return track, start
 
 
-def run_gym(env_id: str, policy, n: int, seed: int, max_steps: int, start: np.ndarray | None) -> dict:
+def run_gym(env_id: str, policy, n: int, seed: int, max_steps: int, start: np.ndarray | None, overrides: dict) -> dict:
     """Run n episodes in Gymnasium's env, episode i from start[i] (or Gymnasium's reset with seed + i)."""
-    env = make_gym(env_id, max_steps)
+    params = env_params(env_id, overrides)
+    env = make_gym(env_id, max_steps, overrides)
     u = env.unwrapped
     track = _new_track(n)
     for i in range(n):
@@ -239,7 +254,7 @@ def run_gym(env_id: str, policy, n: int, seed: int, max_steps: int, start: np.nd
             if terminated or truncated:
                 track["z_min"][i] = min(track["z_min"][i], obs[0])
                 track["z_max"][i] = max(track["z_max"][i], obs[0])
-                track["end"][i] = end_cause(env_id, obs, bool(terminated), bool(truncated))
+                track["end"][i] = end_cause(env_id, obs, bool(terminated), bool(truncated), params)
                 break
     env.close()
     return track
@@ -284,15 +299,18 @@ def compare(path: str, args: Args) -> dict:
     if env_id not in GYM_TASKS:
         raise SystemExit(f"sim2sim: no Gymnasium counterpart for env {env_id!r}; known: {', '.join(GYM_TASKS)}")
     max_steps = args.max_steps or envs.env_class(env_id).default_max_episode_steps
-    warp_track, start = run_warp(env_id, policy, args.episodes, args.seed, max_steps)
-    gym_track = run_gym(env_id, policy, args.episodes, args.seed, max_steps, start if args.same_start else None)
+    overrides = json.loads(args.env_kwargs)
+    warp_track, start = run_warp(env_id, policy, args.episodes, args.seed, max_steps, overrides)
+    gym_start = start if args.same_start else None
+    gym_track = run_gym(env_id, policy, args.episodes, args.seed, max_steps, gym_start, overrides)
     warp, gymnasium = summarize(env_id, warp_track), summarize(env_id, gym_track)
     ratio = gymnasium["return_mean"] / warp["return_mean"] if warp["return_mean"] != 0 else math.nan
     return {
         "checkpoint": path,
         "env_id": env_id,
         "gym_id": GYM_TASKS[env_id][0],
-        "gym_kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in gym_kwargs(env_id).items()},
+        "gym_kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in gym_kwargs(env_id, overrides).items()},
+        "env_kwargs": overrides,
         "train": {k: train_args.get(k) for k in ("run_name", "seed", "total_timesteps", "num_envs", "hidden")},
         "max_steps": max_steps,
         "warp": warp,
@@ -354,6 +372,11 @@ def main(args: Args) -> dict:
     for path in args.checkpoints:
         if not os.path.isfile(path):
             raise SystemExit(f"sim2sim: checkpoint {path!r} does not exist")
+    try:
+        if not isinstance(json.loads(args.env_kwargs), dict):
+            raise ValueError("not an object")
+    except ValueError as e:
+        raise SystemExit(f"sim2sim: --env-kwargs must be a JSON object, got {args.env_kwargs!r} ({e})") from None
     torch.set_num_threads(1)
     records = [compare(path, args) for path in args.checkpoints]
     record = {
@@ -361,6 +384,7 @@ def main(args: Args) -> dict:
         "episodes": args.episodes,
         "seed": args.seed,
         "same_start": args.same_start,
+        "env_kwargs": json.loads(args.env_kwargs),
         "results": records,
     }
     md = table(records)
@@ -371,7 +395,8 @@ def main(args: Args) -> dict:
         f.write("\n")
     with open(os.path.join(args.out, "sim2sim.md"), "w") as f:
         p = record["provenance"]
-        f.write(f"`{p['command']}` at {p['git_commit']}, {p['date_utc']}, versions {p['versions']}\n\n{md}\n")
+        run = f"{args.episodes} episodes, seed {args.seed}, same_start {args.same_start}, env_kwargs {args.env_kwargs}"
+        f.write(f"`{p['command']}` at {p['git_commit']}, {p['date_utc']}, {p['versions']}; {run}\n\n{md}\n")
     return record
 
 

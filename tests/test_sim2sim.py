@@ -169,6 +169,7 @@ def test_cli_runs_end_to_end_on_a_tiny_checkpoint(tmp_path):
     _tiny_checkpoint(path, "ant")
     out = tmp_path / "out"
     cmd = [sys.executable, SIM2SIM, path, "--episodes", "2", "--max-steps", "8", "--seed", "4", "--out", str(out)]
+    cmd += ["--env-kwargs", '{"healthy_z_range": [0.2, 1.2]}']
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": ROOT})
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     record = json.loads((out / "sim2sim.json").read_text())
@@ -177,7 +178,7 @@ def test_cli_runs_end_to_end_on_a_tiny_checkpoint(tmp_path):
     assert r["env_id"] == "ant" and r["gym_id"] == "Ant-v5" and r["max_steps"] == 8
     assert r["gym_kwargs"]["include_cfrc_ext_in_observation"] is False and r["gym_kwargs"]["healthy_z_range"] == [
         0.2,
-        1.0,
+        1.2,
     ]
     for side in ("warp", "gymnasium"):
         s = r[side]
@@ -187,3 +188,18 @@ def test_cli_runs_end_to_end_on_a_tiny_checkpoint(tmp_path):
     assert np.isfinite(r["return_ratio_gymnasium_over_warp"])
     assert "| ant | Gymnasium Ant-v5 |" in (out / "sim2sim.md").read_text()
     assert "Gymnasium Ant-v5" in p.stdout
+
+
+def test_env_kwargs_reach_both_sides_or_are_refused():
+    ref = sim2sim.make_gym("ant", max_steps=5, overrides={"healthy_z_range": [0.3, 1.5], "ctrl_cost_weight": 0.25})
+    assert ref.unwrapped._healthy_z_range == (0.3, 1.5) and ref.unwrapped._ctrl_cost_weight == 0.25
+    assert ref.unwrapped._contact_cost_weight == 0.0  # the layout options stay
+    params = sim2sim.env_params("ant", {"healthy_z_range": [0.3, 2.5]})
+    assert params["healthy_z_range"] == (0.3, 2.5) and params["ctrl_cost_weight"] == 0.5
+    # a terminated episode that ended at 0.25 m: below this range; 2.6 m: above it; 1.1 m: above the default range
+    assert sim2sim.end_cause("ant", np.array([0.25]), True, False, params) == "torso_z_below"
+    assert sim2sim.end_cause("ant", np.array([2.6]), True, False, params) == "torso_z_above"
+    assert sim2sim.end_cause("ant", np.array([1.1]), True, False) == "torso_z_above"
+    for bad in ({"contact_cost_weight": 1.0}, {"mass_scale": 2.0}, {"seed": 3}):  # only one side knows these
+        with pytest.raises(ValueError, match="constructor argument of both"):
+            sim2sim.env_params("ant", bad)
