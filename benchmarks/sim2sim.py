@@ -34,6 +34,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -348,8 +349,15 @@ def provenance() -> dict:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
         commit = subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=root, text=True, timeout=5).strip()
+        changed = ["git", "status", "--porcelain", "--", "benchmarks", "envs", "kernels", "mjcf"]
+        if subprocess.check_output(changed, cwd=root, text=True, timeout=5).strip():
+            commit += "-dirty"
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
+    cpu = platform.processor() or platform.machine()
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     versions = {"python": platform.python_version()}
     for p in ("torch", "warp-lang", "gymnasium", "mujoco"):
         try:
@@ -357,10 +365,10 @@ def provenance() -> dict:
         except metadata.PackageNotFoundError:
             versions[p] = "not installed"
     return {
-        "command": "python " + " ".join(sys.argv),
+        "command": "python " + shlex.join(sys.argv),
         "git_commit": commit,
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu,
         "versions": versions,
     }
 
