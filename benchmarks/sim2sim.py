@@ -19,6 +19,7 @@ limit. What is matched (GYM_TASKS):
 every MuJoCo task with exclude_current_positions_from_observation=True, and the reward weights, healthy range,
 reset noise and frame skip of our env's constructor defaults passed to Gymnasium under the same names. Actions are
 clipped to [-1, 1] and mapped linearly onto Gymnasium's action space (MuJoCo's ctrlrange), as our envs map them.
+`--env-kwargs '{"healthy_z_range": [0.2, 100.0]}'` changes a constructor argument on both sides alike.
 
 Reported per simulator: return, episode length, forward velocity (the torso's x displacement over the episode /
 its duration, m/s, computed the same way in both), torso height range (ant, humanoid), and how episodes ended:
