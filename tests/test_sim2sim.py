@@ -1,0 +1,205 @@
+"""benchmarks/sim2sim.py: the Gymnasium options it picks reproduce our observations on the same state, its action
+mapping reproduces our control, its rebuilt actor equals ppo_warp's, and it runs end to end on a tiny checkpoint."""
+
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+
+import numpy as np
+import pytest
+import torch
+
+import envs
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _load(name: str, path: str):
+    # benchmarks/ and cleanppo/ hold scripts, not packages: load the file
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sim2sim = _load("sim2sim_under_test", os.path.join(ROOT, "benchmarks", "sim2sim.py"))
+SIM2SIM = os.path.join(ROOT, "benchmarks", "sim2sim.py")
+
+
+@pytest.fixture(autouse=True)
+def _mujoco_log_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def _random_actions(steps: int, n: int, num_actions: int, scale: float = 1.0) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(0)
+    return (torch.rand(steps, n, num_actions, generator=gen) * 2 - 1) * scale
+
+
+@pytest.mark.parametrize("env_id", ["ant", "half_cheetah", "humanoid", "cartpole", "pendulum"])
+def test_gymnasium_observation_equals_ours_on_the_same_state(env_id):
+    n, steps = 4, 6
+    env = envs.make(env_id, num_envs=n, device="cpu", seed=3)
+    ref = sim2sim.make_gym(env_id, max_steps=1000)
+    ref.reset(seed=0)
+    obs = env.reset()
+    acts = _random_actions(steps, n, env.num_actions)
+    checked = 0
+    for t in range(steps + 1):
+        state = env.get_state().numpy()
+        for i in range(n):
+            expected = sim2sim.gym_set_state(env_id, ref.unwrapped, state[i])
+            assert expected.shape == (env.num_obs,)
+            np.testing.assert_allclose(obs[i].numpy(), expected, rtol=1e-6, atol=1e-6)
+            checked += 1
+        if t < steps:
+            obs, *_ = env.step(acts[t])  # finished envs are reset: obs and state are the new episode's
+    assert checked == n * (steps + 1)
+
+
+@pytest.mark.parametrize("env_id", ["ant", "half_cheetah", "humanoid"])
+def test_gymnasium_control_cost_equals_ours_for_the_mapped_action(env_id):
+    # actions beyond [-1, 1] included: both sides must clip before scaling onto the ctrlrange
+    n = 6
+    env = envs.make(env_id, num_envs=n, device="cpu", seed=1)
+    ref = sim2sim.make_gym(env_id, max_steps=1000)
+    ref.reset(seed=0)
+    env.reset()
+    start = env.get_state().numpy().copy()
+    acts = _random_actions(1, n, env.num_actions, scale=1.5)[0]
+    _, _, _, _, info = env.step(acts)
+    ours = info["reward_terms"][:, env.reward_term_names.index("ctrl_cost")].numpy()
+    for i in range(n):
+        sim2sim.gym_set_state(env_id, ref.unwrapped, start[i])
+        *_, gym_info = ref.step(sim2sim.gym_action(env_id, ref, acts[i].numpy()))
+        assert gym_info["reward_ctrl"] == pytest.approx(ours[i], rel=1e-5, abs=1e-6)
+        assert gym_info.get("reward_contact", 0.0) == 0.0  # our envs have no contact cost
+    assert np.ptp(ours) > 0.0
+
+
+@pytest.mark.parametrize("env_id", ["cartpole", "pendulum"])
+def test_classic_control_step_from_the_same_state_equals_ours(env_id):
+    # same dynamics in both: one step with the mapped action lands on the same observation and reward
+    n = 8
+    env = envs.make(env_id, num_envs=n, device="cpu", seed=2)
+    ref = sim2sim.make_gym(env_id, max_steps=1000)
+    ref.reset(seed=0)
+    env.reset()
+    start = env.get_state().numpy().copy()
+    acts = _random_actions(1, n, 1, scale=1.5)[0]
+    obs, reward, terminated, _, info = env.step(acts)
+    for i in range(n):
+        sim2sim.gym_set_state(env_id, ref.unwrapped, start[i])
+        gym_obs, gym_reward, gym_terminated, *_ = ref.step(sim2sim.gym_action(env_id, ref, acts[i].numpy()))
+        ours = info["final_obs"][i] if terminated[i] else obs[i]
+        np.testing.assert_allclose(ours.numpy(), gym_obs, rtol=1e-5, atol=1e-5)
+        assert reward[i].item() == pytest.approx(gym_reward, rel=1e-5, abs=1e-5)
+        assert bool(terminated[i]) == gym_terminated
+
+
+def _tiny_checkpoint(path: str, env_id: str) -> torch.nn.Module:
+    """Save a random ppo_warp agent and a non-trivial observation normalizer in ppo_warp's checkpoint format."""
+    ppo = _load("ppo_warp_for_sim2sim", os.path.join(ROOT, "cleanppo", "ppo_warp.py"))
+    env = envs.make(env_id, num_envs=1, device="cpu")
+    torch.manual_seed(0)
+    agent = ppo.Agent(env.num_obs, env.num_actions, (16, 8), 0.0)
+    with torch.no_grad():
+        agent.actor_mean[-1].weight.mul_(100.0)  # layer_init's 0.01 would make every action ~0
+    obs_rms = ppo.RunningMeanStd(env.num_obs)
+    obs_rms.update(torch.randn(64, env.num_obs) * 3.0 + 1.0)
+    args = asdict(ppo.Args(env_id=env_id, hidden=(16, 8)))
+    torch.save({"agent": agent.state_dict(), "obs_rms": obs_rms.state_dict(), "args": args}, path)
+    mean, inv_std = obs_rms.frozen()
+    return lambda x: agent.actor_mean(ppo.normalize(x, mean, inv_std, obs_rms.clip))
+
+
+def test_rebuilt_actor_equals_ppo_warp_actor(tmp_path):
+    path = str(tmp_path / "ckpt.pt")
+    reference = _tiny_checkpoint(path, "ant")
+    env_id, args, policy = sim2sim.load_policy(path)
+    assert env_id == "ant" and tuple(args["hidden"]) == (16, 8)
+    x = torch.randn(32, 27) * 5.0  # beyond the normalizer's clip for some entries
+    with torch.no_grad():
+        expected = reference(x)
+    torch.testing.assert_close(policy(x), expected, rtol=1e-6, atol=1e-6)
+    assert expected.abs().max() > 0.1
+
+
+def test_same_dynamics_give_the_same_returns(tmp_path):
+    # Pendulum is the same physics in both simulators: from the same start states the tool must report the same
+    # episodes (a wrong start state, action mapping or return accounting shows here)
+    path = str(tmp_path / "pendulum.pt")
+    _tiny_checkpoint(path, "pendulum")
+    record = sim2sim.main(sim2sim.Args(checkpoints=[path], episodes=3, max_steps=30, out=str(tmp_path / "out")))
+    r = record["results"][0]
+    warp, gym = r["warp"], r["gymnasium"]
+    assert r["gym_id"] == "Pendulum-v1" and warp["ends"] == gym["ends"] == {"time_limit": 3}
+    for ours, theirs in zip(warp["episodes"], gym["episodes"], strict=True):
+        assert ours["length"] == theirs["length"] == 30
+        assert ours["return"] == pytest.approx(theirs["return"], rel=1e-3)
+    assert r["return_ratio_gymnasium_over_warp"] == pytest.approx(1.0, rel=1e-3)
+    assert len({round(e["return"], 3) for e in warp["episodes"]}) == 3  # three different start states
+
+
+def test_end_causes_name_the_condition_that_fired():
+    env = envs.make("humanoid", num_envs=3, device="cpu", max_episode_steps=1)
+    env.reset()
+    state = env.get_state().clone()
+    state[0, 26] = 80.0  # torso flying up at 80 m/s: above healthy_z_range (2 m) after the step
+    state[1, 2:7] = torch.tensor([0.5, math.cos(math.pi / 4), 0.0, math.sin(math.pi / 4), 0.0])  # lying, z 0.5 m
+    env.set_state(state)
+    _, _, terminated, truncated, info = env.step(torch.zeros(3, 17))
+    causes = [
+        sim2sim.end_cause("humanoid", info["final_obs"][i].numpy(), bool(terminated[i]), bool(truncated[i]))
+        for i in range(3)
+    ]
+    assert causes == ["torso_z_above", "torso_z_below", "time_limit"]
+    assert sim2sim.end_cause("humanoid", np.array([1.3, np.nan]), True, False) == "non_finite"
+    assert sim2sim.end_cause("cartpole", np.array([2.5, 0.0, 0.0, 0.0]), True, False) == "cart_x_out"
+    assert sim2sim.end_cause("cartpole", np.array([0.0, 0.0, -0.3, 0.0]), True, True) == "pole_angle_out"
+
+
+def test_cli_runs_end_to_end_on_a_tiny_checkpoint(tmp_path):
+    path = str(tmp_path / "ant.pt")
+    _tiny_checkpoint(path, "ant")
+    out = tmp_path / "out"
+    cmd = [sys.executable, SIM2SIM, path, "--episodes", "2", "--max-steps", "8", "--seed", "4", "--out", str(out)]
+    cmd += ["--env-kwargs", '{"healthy_z_range": [0.2, 1.2]}']
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": ROOT})
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    record = json.loads((out / "sim2sim.json").read_text())
+    assert record["episodes"] == 2 and record["seed"] == 4 and record["same_start"] is True
+    (r,) = record["results"]
+    assert r["env_id"] == "ant" and r["gym_id"] == "Ant-v5" and r["max_steps"] == 8
+    assert r["gym_kwargs"]["include_cfrc_ext_in_observation"] is False and r["gym_kwargs"]["healthy_z_range"] == [
+        0.2,
+        1.2,
+    ]
+    for side in ("warp", "gymnasium"):
+        s = r[side]
+        assert len(s["episodes"]) == 2 and sum(s["ends"].values()) == 2
+        assert all(1 <= e["length"] <= 8 and np.isfinite(e["return"]) for e in s["episodes"])
+        assert np.isfinite(s["forward_velocity_mean"]) and 0.0 < s["torso_z_min"] <= s["torso_z_max"]
+    assert np.isfinite(r["return_ratio_gymnasium_over_warp"])
+    assert "| ant | Gymnasium Ant-v5 |" in (out / "sim2sim.md").read_text()
+    assert "Gymnasium Ant-v5" in p.stdout
+
+
+def test_env_kwargs_reach_both_sides_or_are_refused():
+    ref = sim2sim.make_gym("ant", max_steps=5, overrides={"healthy_z_range": [0.3, 1.5], "ctrl_cost_weight": 0.25})
+    assert ref.unwrapped._healthy_z_range == (0.3, 1.5) and ref.unwrapped._ctrl_cost_weight == 0.25
+    assert ref.unwrapped._contact_cost_weight == 0.0  # the layout options stay
+    params = sim2sim.env_params("ant", {"healthy_z_range": [0.3, 2.5]})
+    assert params["healthy_z_range"] == (0.3, 2.5) and params["ctrl_cost_weight"] == 0.5
+    # a terminated episode that ended at 0.25 m: below this range; 2.6 m: above it; 1.1 m: above the default range
+    assert sim2sim.end_cause("ant", np.array([0.25]), True, False, params) == "torso_z_below"
+    assert sim2sim.end_cause("ant", np.array([2.6]), True, False, params) == "torso_z_above"
+    assert sim2sim.end_cause("ant", np.array([1.1]), True, False) == "torso_z_above"
+    for bad in ({"contact_cost_weight": 1.0}, {"mass_scale": 2.0}, {"seed": 3}):  # only one side knows these
+        with pytest.raises(ValueError, match="constructor argument of both"):
+            sim2sim.env_params("ant", bad)
