@@ -1,7 +1,7 @@
 """kernels/articulation.py against MuJoCo C on the same model, contacts and joint limits disabled, Euler integrator.
 
 The Simulator reads only mujoco.MjModel attribute names, so it runs on `mujoco.MjModel` itself here
-(dynamics isolated from the loader) and, once `kernels/mjcf.py` is present, on `load_mjcf` output too.
+(dynamics isolated from the loader) and on `load_mjcf` output too.
 Models: Gymnasium's MuJoCo assets and kinematic trees generated at random as MJCF strings.
 
 Tolerances reached in float32 (MuJoCo runs in float64), all as |ours - mujoco| <= atol + rtol |mujoco|:
@@ -22,6 +22,7 @@ import torch
 import warp as wp
 
 from kernels.articulation import Simulator
+from kernels.mjcf import load_mjcf
 
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets")
 GYM_MODELS = ["ant.xml", "half_cheetah.xml", "hopper.xml", "walker2d_v5.xml", "humanoid.xml"]
@@ -301,15 +302,11 @@ def test_step_and_params_validate_inputs():
         Simulator(_gym_model("hopper.xml"), 0)
 
 
-def _load_mjcf():
-    return pytest.importorskip("kernels.mjcf", reason="kernels/mjcf.py (load_mjcf) not merged yet").load_mjcf
-
-
 @pytest.mark.parametrize("name", GYM_MODELS)
 def test_step_gym_models_through_load_mjcf(name):
     """Same rollout comparison, the Simulator built from our loader's Model instead of mujoco.MjModel."""
     ref = _gym_model(name)
-    model = _load_mjcf()(os.path.join(ASSETS, name))
+    model = load_mjcf(os.path.join(ASSETS, name))
     q, v, ref_q, ref_v = _rollout_errors(ref, seed=5, sim=Simulator(model, NUM_ENVS))
     _assert_states_close(q, v, ref_q, ref_v)
 
@@ -318,5 +315,5 @@ def test_step_gym_models_through_load_mjcf(name):
 def test_step_random_trees_through_load_mjcf(seed):
     xml = _random_tree_xml(seed)
     ref = _reference_model(mujoco.MjModel.from_xml_string(xml))
-    q, v, ref_q, ref_v = _rollout_errors(ref, seed=seed, sim=Simulator(_load_mjcf()(xml), NUM_ENVS))
+    q, v, ref_q, ref_v = _rollout_errors(ref, seed=seed, sim=Simulator(load_mjcf(xml), NUM_ENVS))
     _assert_states_close(q, v, ref_q, ref_v)
