@@ -264,6 +264,50 @@ def test_pendulum_parameter_scales_follow_the_equations():
     _run_parity(env, gyms, policy, 50, PENDULUM_ATOL, lambda a: 2.0 * a)
 
 
+# knob -> (Gymnasium attribute, nominal value): one knob at a time, each against Gymnasium with that value
+CARTPOLE_KNOBS = {
+    "pole_length": ("length", 0.5),
+    "pole_mass": ("masspole", 0.1),
+    "cart_mass": ("masscart", 1.0),
+    "gravity": ("gravity", 9.8),
+}
+PENDULUM_KNOBS = {"mass": ("m", 1.0), "length": ("l", 1.0), "gravity": ("g", 10.0)}
+
+
+def _random_sign(states, rng):
+    return rng.choice([-1.0, 1.0], size=(len(states), 1))
+
+
+def _random_torque(states, rng):
+    return rng.uniform(-1, 1, size=(len(states), 1))
+
+
+def _knob_parity(env_id, knob, attr, value, scale):
+    """Parity of env_id with `<knob>_scale=scale` against Gymnasium whose `attr` is value (AssertionError if not)."""
+    n = 8
+    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=1, max_episode_steps=40, **{f"{knob}_scale": scale})
+    if env_id == "cartpole":
+        gyms = [_gym_cartpole(**{attr: value}) for _ in range(n)]
+        _run_parity(env, gyms, _random_sign, 60, CARTPOLE_ATOL, lambda a: int(a[0] > 0))
+    else:
+        gyms = [PendulumEnv() for _ in range(n)]
+        for g in gyms:
+            setattr(g, attr, value)
+        _run_parity(env, gyms, _random_torque, 60, PENDULUM_ATOL, lambda a: 2.0 * a)
+
+
+@pytest.mark.parametrize(
+    "env_id, knob",
+    [("cartpole", k) for k in CARTPOLE_KNOBS] + [("pendulum", k) for k in PENDULUM_KNOBS],
+)
+def test_each_parameter_knob_equals_gymnasium_with_that_parameter(env_id, knob):
+    attr, nominal = (CARTPOLE_KNOBS if env_id == "cartpole" else PENDULUM_KNOBS)[knob]
+    scale = 1.7
+    _knob_parity(env_id, knob, attr, nominal * scale, scale)
+    with pytest.raises(AssertionError):  # the knob matters: Gymnasium's nominal model is outside the tolerance
+        _knob_parity(env_id, knob, attr, nominal, scale)
+
+
 def test_parameter_ranges_are_redrawn_per_episode():
     env = envs.make("cartpole", num_envs=256, device=DEVICE, seed=0, gravity_scale=(0.5, 2.0), max_episode_steps=5)
     first = env.param_scales[:, 3].clone()
