@@ -6,18 +6,21 @@ PY := $(VENV)/bin/python
 TORCH ?= torch==2.13.0
 # Every other package at the version CI tested (Python 3.11; `make lock` regenerates both files, torch excluded).
 LOCK ?= requirements/dev.lock
+# One stamp per lock file: switching locks, or a changed lock, reinstalls.
+STAMP := $(VENV)/.installed-$(basename $(notdir $(LOCK)))
 
 .PHONY: setup train test lint lock bench clean
 
-setup: $(VENV)/.installed
+setup: $(STAMP)
 
-# The stamp depends on the lock: a changed lock reinstalls. torch first, so the lock never replaces it.
-$(VENV)/.installed: $(LOCK) pyproject.toml Makefile
+# torch first, so the lock (which leaves torch out) never replaces it.
+$(STAMP): $(LOCK) pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -r $(LOCK)
 	$(PY) -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
 	touch $@
 
 train: setup
