@@ -4,16 +4,23 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # On a machine without a GPU this resolves to a CPU wheel; on a machine with CUDA, to the CUDA build.
 TORCH ?= torch==2.13.0
+# Every other package at the version CI tested (Python 3.11; `make lock` regenerates both files, torch excluded).
+LOCK ?= requirements/dev.lock
+# One stamp per lock file: switching locks, or a changed lock, reinstalls.
+STAMP := $(VENV)/.installed-$(basename $(notdir $(LOCK)))
 
-.PHONY: setup train test lint bench clean
+.PHONY: setup train test lint lock bench clean
 
-setup: $(VENV)/.installed
+setup: $(STAMP)
 
-$(VENV)/.installed: pyproject.toml Makefile
+# torch first, so the lock (which leaves torch out) never replaces it.
+$(STAMP): $(LOCK) pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)"
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
 	touch $@
 
 train: setup
@@ -24,6 +31,14 @@ test: setup
 
 lint: setup
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+# Needs uv (`pip install uv`). The peers lock (make setup LOCK=requirements/peers.lock) adds the libraries that
+# benchmarks/ and `throughput.py peers` measure beside this repo.
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --override requirements/no-torch.txt \
+		--custom-compile-command "make lock" -q -o requirements/dev.lock
+	uv pip compile pyproject.toml --extra dev --extra peers --python-version 3.11 \
+		--override requirements/no-torch.txt --custom-compile-command "make lock" -q -o requirements/peers.lock
 
 clean:
 	rm -rf $(VENV) runs

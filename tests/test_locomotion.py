@@ -93,7 +93,8 @@ def test_observation_and_reward_terms_match_gymnasium_on_the_same_state(env_id):
             a = acts[t, i].numpy()
             x_velocity = (after[i, 0] - before[i, 0]).item() / ref.dt
             expected = expected_terms(ref, a, x_velocity)
-            np.testing.assert_allclose(terms[i].numpy(), expected, rtol=1e-4, atol=1e-4)
+            # float32 reward terms against Gymnasium's float64 on the same state: measured 2.4e-7
+            np.testing.assert_allclose(terms[i].numpy(), expected, rtol=1e-6, atol=2e-6)
             assert reward[i].item() == pytest.approx(terms[i].sum().item(), abs=1e-5)
             checked += 1
     assert checked > 50
