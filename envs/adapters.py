@@ -7,8 +7,9 @@
 
 Every view keeps the env's semantics: finished envs are reset inside the step that finished them, so the
 observation returned is the new episode's first one and the episode's last observation is handed over the
-way each library expects it (Gymnasium: `info["final_obs"]`; Stable-Baselines3: `infos[i]["terminal_observation"]`;
-rsl_rl and skrl bootstrap time-outs from their own value of the current observation and do not read it).
+way each library expects it (Gymnasium: `info["final_obs"]`; Stable-Baselines3: `infos[i]["terminal_observation"]`).
+rsl_rl and skrl do not read it: they bootstrap a time-out from their value of the step's observation (rsl_rl) or of
+the next episode's first one (skrl's `time_limit_bootstrap`); it is in their info/extras as "final_obs" all the same.
 Time-limit truncation is reported separately from termination (rsl_rl: `extras["time_outs"]`; Stable-Baselines3:
 `infos[i]["TimeLimit.truncated"]`). Privileged observations (the physical-parameter scales) become the critic's
 observation: rsl_rl's "critic" group and skrl's `state()`, both the concatenation (obs, privileged_obs).
