@@ -340,8 +340,8 @@ def write_video(frames: np.ndarray, path: str, fps: float) -> None:
         raise ValueError(f"no frames to write to {path!r}")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if ext == ".gif":
-        # Pillow's GIF writer takes the frame duration in milliseconds; loop=0 repeats forever.
-        imageio.mimsave(path, list(frames), duration=1000.0 / fps, loop=0)
+        with open(path, "wb") as f:
+            f.write(_gif_bytes(frames, fps))
         return
     try:
         import imageio_ffmpeg  # noqa: F401
@@ -351,6 +351,29 @@ def write_video(frames: np.ndarray, path: str, fps: float) -> None:
     with imageio.get_writer(path, fps=fps, codec="libx264", macro_block_size=2, quality=7) as writer:
         for frame in frames:
             writer.append_data(frame)
+
+
+def _gif_bytes(frames: np.ndarray, fps: float) -> bytes:
+    import imageio.v3 as iio
+
+    # Pillow's GIF writer takes the frame duration in milliseconds; loop=0 repeats forever.
+    return iio.imwrite("<bytes>", np.asarray(frames), extension=".gif", duration=1000.0 / fps, loop=0)
+
+
+def log_video(writer, tag: str, frames: np.ndarray, global_step: int, fps: float) -> None:
+    """Log uint8 frames [T, H, W, 3] to a torch SummaryWriter as an animated GIF (TensorBoard's Images tab).
+
+    This is what `SummaryWriter.add_video` writes, encoded with imageio: add_video needs moviepy < 2.
+    """
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or len(frames) == 0:
+        raise ValueError(f"frames must be uint8 [T, H, W, 3] with T >= 1, got {frames.dtype} {frames.shape}")
+    _, h, w, c = frames.shape
+    image = Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=_gif_bytes(frames, fps))
+    # the same file writer add_video uses
+    writer._get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, image=image)]), global_step)
 
 
 def _host(x: torch.Tensor) -> np.ndarray:

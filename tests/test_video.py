@@ -135,3 +135,23 @@ def test_bad_arguments(tmp_path):
         record_episode(env, None, None, env_index=1)
     with pytest.raises(ValueError, match=r"\.mp4 or \.gif"):
         record_episode(env, None, str(tmp_path / "x.avi"))
+
+
+def test_log_video_to_tensorboard(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from torch.utils.tensorboard import SummaryWriter
+
+    env = envs.make("pendulum", num_envs=1, device="cpu", seed=0)
+    episode = record_episode(env, None, str(tmp_path / "p.gif"), max_steps=12, width=64, height=48)
+    writer = SummaryWriter(str(tmp_path / "run"))
+    video.log_video(writer, "videos/eval", episode.frames, global_step=7, fps=episode.fps)
+    writer.close()
+    events = EventAccumulator(str(tmp_path / "run"))
+    events.Reload()
+    (image,) = events.Images("videos/eval")
+    assert (image.step, image.width, image.height) == (7, 64, 48)
+    frames = imageio.mimread(image.encoded_image_string, format="GIF")
+    assert len(frames) == 12
+    np.testing.assert_array_equal(np.asarray(frames[-1])[..., :3], episode.frames[-1])
+    with open(tmp_path / "p.gif", "rb") as f:
+        assert f.read() == image.encoded_image_string
