@@ -163,7 +163,10 @@ class MujocoScene:
         spec.visual.global_.offheight = max(int(height), 480)
         self.model = spec.compile()
         if (self.model.nq, self.model.nv) != (env.sim.nq, env.sim.nv):
-            raise ValueError(f"{env.asset}: MuJoCo has nq, nv = {self.model.nq}, {self.model.nv}, the env {env.sim.nq}")
+            raise ValueError(
+                f"{env.asset}: MuJoCo compiles nq, nv = {self.model.nq}, {self.model.nv}; "
+                f"the env's simulator has {env.sim.nq}, {env.sim.nv}"
+            )
         self.data = mujoco.MjData(self.model)
         self.renderer = None
         if render:
