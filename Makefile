@@ -9,7 +9,7 @@ LOCK ?= requirements/dev.lock
 # One stamp per lock file: switching locks, or a changed lock, reinstalls.
 STAMP := $(VENV)/.installed-$(basename $(notdir $(LOCK)))
 
-.PHONY: setup train test lint lock bench clean
+.PHONY: setup train test lint lock bench clean video-deps
 
 setup: $(STAMP)
 
@@ -39,6 +39,17 @@ lock:
 		--custom-compile-command "make lock" -q -o requirements/dev.lock
 	uv pip compile pyproject.toml --extra dev --extra peers --python-version 3.11 \
 		--override requirements/no-torch.txt --custom-compile-command "make lock" -q -o requirements/peers.lock
+
+# Headless OpenGL for MuJoCo's renderer (envs/video.py: videos of MJCF envs; cartpole and pendulum need none).
+# EGL: libegl1 + libopengl0 (the GLVND dispatch libraries MuJoCo/PyOpenGL load), libegl-mesa0 (Mesa's EGL,
+# surfaceless on machines without a GPU driver) and libgl1-mesa-dri (its llvmpipe software rasterizer). OSMesa,
+# the fallback: libosmesa6. Debian/Ubuntu package names; run as root or with sudo.
+SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Installed only when missing (dpkg -s), so CI on a machine that has them spends no time here.
+GL_PACKAGES := libegl1 libopengl0 libegl-mesa0 libgl1-mesa-dri libosmesa6
+video-deps:
+	dpkg -s $(GL_PACKAGES) >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $(GL_PACKAGES))
 
 clean:
 	rm -rf $(VENV) runs
