@@ -21,7 +21,7 @@ Observation (27), Gymnasium Ant-v5 with `exclude_current_positions_from_observat
   | 16-18   | torso angular velocity (body frame)                             | rad/s |
   | 19-26   | joint velocities, same order as 5-12                            | rad/s |
 
-Reward = forward + healthy + ctrl_cost, each term logged (info["reward_terms"], this order):
+Reward = forward + healthy + ctrl_cost (envs/locomotion.py), each term logged (info["reward_terms"], this order):
   forward    forward_reward_weight (1.0) * dx/dt, dx the torso's x displacement over the step [m/s]
   healthy    healthy_reward (1.0) while healthy (Ant-v5 pays it only when healthy)
   ctrl_cost  -ctrl_cost_weight (0.5) * sum(a^2)
@@ -43,15 +43,7 @@ State (`get_state`): concat(qpos (15), qvel (14)) in MuJoCo order.
 
 import warp as wp
 
-from envs.articulated import MjcfEnv, observe_state_tail
-from envs.core import all_finite
-
-wp.set_module_options({"enable_backward": False})
-
-NQ, NV, NU = 15, 14, 8  # ant.xml: free torso (7 qpos, 6 qvel) and 8 hinges; MjcfEnv checks them against the model
-NOBS = NQ - 2 + NV  # the state without the torso's x, y
-State = wp.types.vector(NQ + NV, wp.float32)
-Action = wp.types.vector(NU, wp.float32)
+from envs.locomotion import LocomotionEnv
 
 
 @wp.struct
@@ -68,51 +60,9 @@ class AntConfig:
     dt: float  # control step, s
 
 
-@wp.func
-def ant_healthy(cfg: AntConfig, s: State) -> bool:
-    """Return whether the state is finite and the torso height [m] is inside the healthy range."""
-    return all_finite(s) and s[2] >= cfg.healthy_z_range[0] and s[2] <= cfg.healthy_z_range[1]
-
-
-@wp.func
-def ant_step(cfg: AntConfig, sc: wp.vec2, s: State, s_phys: State, a: Action):
-    """Return the state after the physics and the reward terms (forward [m/s], healthy, ctrl cost) of the step."""
-    x_velocity = (s_phys[0] - s[0]) / cfg.dt
-    healthy = float(0.0)
-    if ant_healthy(cfg, s_phys):
-        healthy = cfg.healthy_reward
-    return s_phys, wp.vec3(cfg.forward_reward_weight * x_velocity, healthy, -cfg.ctrl_cost_weight * wp.dot(a, a))
-
-
-@wp.func
-def ant_terminated(cfg: AntConfig, sc: wp.vec2, s: State) -> bool:
-    """Return whether the Ant is unhealthy (torso z [m] out of range or non-finite state)."""
-    return not ant_healthy(cfg, s)
-
-
-@wp.func
-def ant_reset(cfg: AntConfig, sc: wp.vec2, rng: wp.uint32):
-    """Return qpos0 + uniform noise and Gaussian qvel noise (Gymnasium's Ant reset), and the RNG."""
-    s = State()
-    s[2] = cfg.init_z
-    s[3] = 1.0
-    noise = cfg.reset_noise_scale
-    for i in range(NQ):
-        s[i] = s[i] + wp.randf(rng, -noise, noise)
-    for i in range(NV):
-        s[NQ + i] = noise * wp.randn(rng)
-    return s, rng
-
-
-class Ant(MjcfEnv):
+class Ant(LocomotionEnv):
     """Gymnasium Ant-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
 
     name = "ant"
     asset = "ant.xml"
-    num_obs = NOBS
-    num_actions = NU
-    state_dim = NQ + NV
-    default_max_episode_steps = 1000
-    reward_term_names = ("forward", "healthy", "ctrl_cost")
-    task_funcs = (ant_step, ant_terminated, ant_reset, observe_state_tail(2, NOBS))
     cfg_type = AntConfig

@@ -19,7 +19,7 @@ Observation (17), Gymnasium HalfCheetah-v5 (`exclude_current_positions_from_obse
   | 10    | rooty angular velocity                                      | rad/s     |
   | 11-16 | joint angular velocities, same order as 2-7                 | rad/s     |
 
-Reward = forward + ctrl_cost, each term logged (info["reward_terms"], this order):
+Reward = forward + ctrl_cost (envs/locomotion.py), each term logged (info["reward_terms"], this order):
   forward    forward_reward_weight (1.0) * dx/dt, dx = rootx displacement over the step [m/s]
   ctrl_cost  -ctrl_cost_weight (0.1) * sum(a^2)
 
@@ -35,14 +35,7 @@ State (`get_state`): concat(qpos (9), qvel (9)) in MuJoCo order.
 
 import warp as wp
 
-from envs.articulated import MjcfEnv, observe_state_tail
-
-wp.set_module_options({"enable_backward": False})
-
-NQ, NV, NU = 9, 9, 6  # half_cheetah.xml: rootx, rootz, rooty and 6 hinges; MjcfEnv checks them against the model
-NOBS = NQ - 1 + NV  # the state without rootx
-State = wp.types.vector(NQ + NV, wp.float32)
-Action = wp.types.vector(NU, wp.float32)
+from envs.locomotion import LocomotionEnv
 
 
 @wp.struct
@@ -56,40 +49,10 @@ class HalfCheetahConfig:
     dt: float  # control step, s
 
 
-@wp.func
-def half_cheetah_step(cfg: HalfCheetahConfig, sc: wp.vec2, s: State, s_phys: State, a: Action):
-    """Return the state after the physics and the reward terms (forward [m/s], ctrl cost) of the step."""
-    x_velocity = (s_phys[0] - s[0]) / cfg.dt
-    return s_phys, wp.vec2(cfg.forward_reward_weight * x_velocity, -cfg.ctrl_cost_weight * wp.dot(a, a))
-
-
-@wp.func
-def half_cheetah_terminated(cfg: HalfCheetahConfig, sc: wp.vec2, s: State) -> bool:
-    """Return False: HalfCheetah never terminates (time limit only)."""
-    return False
-
-
-@wp.func
-def half_cheetah_reset(cfg: HalfCheetahConfig, sc: wp.vec2, rng: wp.uint32):
-    """Return uniform qpos noise around 0 and Gaussian qvel noise (Gymnasium's reset), and the RNG."""
-    s = State()
-    noise = cfg.reset_noise_scale
-    for i in range(NQ):
-        s[i] = wp.randf(rng, -noise, noise)
-    for i in range(NV):
-        s[NQ + i] = noise * wp.randn(rng)
-    return s, rng
-
-
-class HalfCheetah(MjcfEnv):
+class HalfCheetah(LocomotionEnv):
     """Gymnasium HalfCheetah-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
 
     name = "half_cheetah"
     asset = "half_cheetah.xml"
-    num_obs = NOBS
-    num_actions = NU
-    state_dim = NQ + NV
-    default_max_episode_steps = 1000
-    reward_term_names = ("forward", "ctrl_cost")
-    task_funcs = (half_cheetah_step, half_cheetah_terminated, half_cheetah_reset, observe_state_tail(1, NOBS))
     cfg_type = HalfCheetahConfig
+    obs_skip = 1

@@ -23,7 +23,7 @@ cinert, cvel, qfrc_actuator and cfrc_ext parts turned off (`include_*_in_observa
   | 25-27 | torso angular velocity (body frame)                                   | rad/s      |
   | 28-44 | hinge angular velocities, same order as 5-21                          | rad/s      |
 
-Reward = forward + healthy + ctrl_cost, each term logged (info["reward_terms"], this order):
+Reward = forward + healthy + ctrl_cost (envs/locomotion.py), each term logged (info["reward_terms"], this order):
   forward    forward_reward_weight (1.25) * dx/dt, dx the torso's x displacement over the step [m/s]
   healthy    healthy_reward (5.0) while healthy
   ctrl_cost  -ctrl_cost_weight (0.1) * sum(ctrl^2), ctrl = 0.4 a (the model's ctrlrange +-0.4)
@@ -42,15 +42,7 @@ State (`get_state`): concat(qpos (24), qvel (23)) in MuJoCo order.
 
 import warp as wp
 
-from envs.articulated import MjcfEnv, observe_state_tail
-from envs.core import all_finite
-
-wp.set_module_options({"enable_backward": False})
-
-NQ, NV, NU = 24, 23, 17  # humanoid.xml: free torso (7 qpos, 6 qvel) and 17 hinges; MjcfEnv checks them
-NOBS = NQ - 2 + NV  # the state without the torso's x, y
-State = wp.types.vector(NQ + NV, wp.float32)
-Action = wp.types.vector(NU, wp.float32)
+from envs.locomotion import LocomotionEnv
 
 
 @wp.struct
@@ -68,50 +60,11 @@ class HumanoidConfig:
     dt: float  # control step, s
 
 
-@wp.func
-def humanoid_healthy(cfg: HumanoidConfig, s: State) -> bool:
-    """Return whether the state is finite and the torso height [m] is inside the healthy range."""
-    return all_finite(s) and s[2] > cfg.healthy_z_range[0] and s[2] < cfg.healthy_z_range[1]
-
-
-@wp.func
-def humanoid_step(cfg: HumanoidConfig, sc: wp.vec2, s: State, s_phys: State, a: Action):
-    """Return the state after the physics and the reward terms (forward [m/s], healthy, ctrl cost) of the step."""
-    x_velocity = (s_phys[0] - s[0]) / cfg.dt
-    healthy = float(0.0)
-    if humanoid_healthy(cfg, s_phys):
-        healthy = cfg.healthy_reward
-    ctrl_sq = cfg.ctrl_scale * cfg.ctrl_scale * wp.dot(a, a)
-    return s_phys, wp.vec3(cfg.forward_reward_weight * x_velocity, healthy, -cfg.ctrl_cost_weight * ctrl_sq)
-
-
-@wp.func
-def humanoid_terminated(cfg: HumanoidConfig, sc: wp.vec2, s: State) -> bool:
-    """Return whether the Humanoid is unhealthy (torso z [m] out of range or non-finite state)."""
-    return not humanoid_healthy(cfg, s)
-
-
-@wp.func
-def humanoid_reset(cfg: HumanoidConfig, sc: wp.vec2, rng: wp.uint32):
-    """Return qpos0 + uniform noise and uniform qvel noise (Gymnasium's Humanoid reset), and the RNG."""
-    s = State()
-    s[2] = cfg.init_z
-    s[3] = 1.0
-    noise = cfg.reset_noise_scale
-    for i in range(NQ + NV):
-        s[i] = s[i] + wp.randf(rng, -noise, noise)
-    return s, rng
-
-
-class Humanoid(MjcfEnv):
+class Humanoid(LocomotionEnv):
     """Gymnasium Humanoid-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
 
     name = "humanoid"
     asset = "humanoid.xml"
-    num_obs = NOBS
-    num_actions = NU
-    state_dim = NQ + NV
-    default_max_episode_steps = 1000
-    reward_term_names = ("forward", "healthy", "ctrl_cost")
-    task_funcs = (humanoid_step, humanoid_terminated, humanoid_reset, observe_state_tail(2, NOBS))
     cfg_type = HumanoidConfig
+    healthy_z_inclusive = False
+    uniform_qvel_noise = True
