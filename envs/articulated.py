@@ -8,8 +8,6 @@ checked against the model, and config fields declared without a default are deri
   ctrl_scale  half-width of the actuators' one symmetric control range (ctrl = ctrl_scale * a)
 """
 
-from __future__ import annotations
-
 import functools
 import os
 from numbers import Integral

@@ -1,8 +1,8 @@
 """The WarpEnv base: batched envs whose whole step is one Warp kernel launch, seen from torch without copies.
 
 The env contract. A task module declares, once each:
-  - its sizes: num_obs, num_actions, state_dim (class attributes) and the Warp vector types of its functions,
-    built from the same module constants;
+  - its sizes: num_obs, num_actions, state_dim (class attributes; envs/locomotion.py reads them from the
+    model), the lengths of the Warp vectors its task functions take and return;
   - its config table: one `@wp.struct` whose fields carry their defaults. A field with a default is a constructor
     parameter with that default (reward weights, physical parameters, reset noise; SI units); a field without
     one is derived by the env class and passed as `constants` (MJCF envs: the control step `dt` from the model);

@@ -13,7 +13,6 @@ Reset: qpos = qpos0 + U(-reset_noise_scale, reset_noise_scale); qvel = reset_noi
 U(-reset_noise_scale, reset_noise_scale) with `uniform_qvel_noise`.
 """
 
-
 import functools
 import os
 
