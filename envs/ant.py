@@ -21,17 +21,18 @@ Observation (27), Gymnasium Ant-v5 with `exclude_current_positions_from_observat
   | 16-18   | torso angular velocity (body frame)                             | rad/s |
   | 19-26   | joint velocities, same order as 5-12                            | rad/s |
 
-Reward = forward + healthy + ctrl_cost, each term logged (info["reward_terms"], this order):
+Reward = forward + healthy + ctrl_cost (envs/locomotion.py), each term logged (info["reward_terms"], this order):
   forward    forward_reward_weight (1.0) * dx/dt, dx the torso's x displacement over the step [m/s]
   healthy    healthy_reward (1.0) while healthy (Ant-v5 pays it only when healthy)
   ctrl_cost  -ctrl_cost_weight (0.5) * sum(a^2)
 Gymnasium's contact_cost (5e-4 * sum of clipped squared external contact forces) is not computed.
 
 Reset: qpos = qpos0 + U(-reset_noise_scale, reset_noise_scale) per coordinate (the quaternion included, as
-Gymnasium), qvel = reset_noise_scale * N(0, 1); qpos0 = torso at (0, 0, 0.75), identity orientation, joints 0
-(the ankles start 30 degrees outside their range; the limits push them in, as in MuJoCo).
+Gymnasium), qvel = reset_noise_scale * N(0, 1), reset_noise_scale (0.1); qpos0 (from ant.xml) = torso at
+(0, 0, 0.75), identity orientation, joints 0 (the ankles start 30 degrees outside their range; the limits push
+them in, as in MuJoCo).
 
-Termination: unhealthy, i.e. torso z outside healthy_z_range [0.2, 1.0] m or a non-finite state.
+Termination: unhealthy, i.e. torso z outside healthy_z_range (0.2, 1.0) m or a non-finite state.
 Truncation: 1,000 steps (`max_episode_steps`).
 
 Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every
@@ -42,112 +43,26 @@ State (`get_state`): concat(qpos (15), qvel (14)) in MuJoCo order.
 
 import warp as wp
 
-from envs.core import MjcfEnv, all_finite
-
-wp.set_module_options({"enable_backward": False})
-
-NQ = 15
-NV = 14
-vec8 = wp.types.vector(length=8, dtype=wp.float32)
-vec27 = wp.types.vector(length=27, dtype=wp.float32)
-vec29 = wp.types.vector(length=29, dtype=wp.float32)
+from envs.locomotion import LocomotionEnv
 
 
 @wp.struct
 class AntConfig:
-    """Reward weights, health bounds and reset noise of Ant-v5 (SI units)."""
+    """Ant-v5's reward weights, health bounds and reset noise (SI units); each field with a default is a
+    constructor parameter with that default, the others come from the model."""
 
-    forward_reward_weight: float  # per m/s of forward velocity
-    ctrl_cost_weight: float  # per unit of sum(a^2)
-    healthy_reward: float  # per step while healthy
-    healthy_z_min: float  # m
-    healthy_z_max: float  # m
-    reset_noise_scale: float  # half-width of the qpos noise (m, rad), std of the qvel noise (m/s, rad/s)
+    forward_reward_weight: float = 1.0  # per m/s of forward velocity
+    ctrl_cost_weight: float = 0.5  # per unit of sum(a^2)
+    healthy_reward: float = 1.0  # per step while healthy
+    healthy_z_range: wp.vec2 = (0.2, 1.0)  # torso heights of a healthy Ant (inclusive), m
+    reset_noise_scale: float = 0.1  # half-width of the qpos noise (m, rad), std of the qvel noise (m/s, rad/s)
     init_z: float  # torso height of qpos0, m
     dt: float  # control step, s
 
 
-@wp.func
-def ant_healthy(cfg: AntConfig, s: vec29) -> bool:
-    """Return whether the state is finite and the torso height [m] is inside the healthy range."""
-    return all_finite(s) and s[2] >= cfg.healthy_z_min and s[2] <= cfg.healthy_z_max
-
-
-@wp.func
-def ant_step(cfg: AntConfig, sc: wp.vec2, s: vec29, s_phys: vec29, a: vec8):
-    """Return the state after the physics and the reward terms (forward [m/s], healthy, ctrl cost) of the step."""
-    x_velocity = (s_phys[0] - s[0]) / cfg.dt
-    healthy = float(0.0)
-    if ant_healthy(cfg, s_phys):
-        healthy = cfg.healthy_reward
-    return s_phys, wp.vec3(cfg.forward_reward_weight * x_velocity, healthy, -cfg.ctrl_cost_weight * wp.dot(a, a))
-
-
-@wp.func
-def ant_terminated(cfg: AntConfig, sc: wp.vec2, s: vec29) -> bool:
-    """Return whether the Ant is unhealthy (torso z [m] out of range or non-finite state)."""
-    return not ant_healthy(cfg, s)
-
-
-@wp.func
-def ant_reset(cfg: AntConfig, sc: wp.vec2, rng: wp.uint32):
-    """Return qpos0 + uniform noise and Gaussian qvel noise (Gymnasium's Ant reset), and the RNG."""
-    s = vec29()
-    s[2] = cfg.init_z
-    s[3] = 1.0
-    noise = cfg.reset_noise_scale
-    for i in range(NQ):
-        s[i] = s[i] + wp.randf(rng, -noise, noise)
-    for i in range(NV):
-        s[NQ + i] = noise * wp.randn(rng)
-    return s, rng
-
-
-@wp.func
-def ant_observe(cfg: AntConfig, sc: wp.vec2, s: vec29) -> vec27:
-    """Return qpos[2:] (m, quaternion, rad) then qvel (m/s, rad/s): the state without the torso's x, y."""
-    o = vec27()
-    for i in range(27):
-        o[i] = s[i + 2]
-    return o
-
-
-class Ant(MjcfEnv):
+class Ant(LocomotionEnv):
     """Gymnasium Ant-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
 
     name = "ant"
     asset = "ant.xml"
-    num_obs = 27
-    num_actions = 8
-    state_dim = NQ + NV
-    default_max_episode_steps = 1000
-    param_names = ("mass", "friction")
-    reward_term_names = ("forward", "healthy", "ctrl_cost")
-    task_funcs = (ant_step, ant_terminated, ant_reset, ant_observe)
     cfg_type = AntConfig
-
-    def __init__(
-        self,
-        num_envs: int = 1,
-        device: str = "auto",
-        seed: int = 0,
-        *,
-        forward_reward_weight: float = 1.0,
-        ctrl_cost_weight: float = 0.5,
-        healthy_reward: float = 1.0,
-        healthy_z_range: tuple[float, float] = (0.2, 1.0),
-        reset_noise_scale: float = 0.1,
-        frame_skip: int = 5,
-        substeps: int = 1,
-        **knobs,
-    ):
-        cfg = dict(
-            forward_reward_weight=forward_reward_weight,
-            ctrl_cost_weight=ctrl_cost_weight,
-            healthy_reward=healthy_reward,
-            healthy_z_min=healthy_z_range[0],
-            healthy_z_max=healthy_z_range[1],
-            reset_noise_scale=reset_noise_scale,
-            init_z=0.75,
-        )
-        super().__init__(num_envs, device, seed, cfg=cfg, frame_skip=frame_skip, substeps=substeps, **knobs)

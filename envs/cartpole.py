@@ -1,11 +1,11 @@
 """CartPole: Gymnasium's `CartPole-v1` (Barto, Sutton & Anderson 1983) with a continuous force, as a WarpEnv.
 
 Dynamics, reward, termination, truncation and reset follow `gymnasium/envs/classic_control/cartpole.py`
-step for step (explicit Euler, tau = 0.02 s, the pole equations of Florian 2007), in float32.
+step for step (explicit Euler, tau (0.02 s) per step, the pole equations of Florian 2007), in float32.
 
 Action (1, normalized, clipped to [-1, 1]):
   | idx | meaning            | range   | physical                                        |
-  | 0   | force on the cart  | [-1, 1] | force_mag * a N (10 N); -1 / +1 = Gymnasium's 0 / 1 |
+  | 0   | force on the cart  | [-1, 1] | force_mag (10.0) * a N; -1 / +1 = Gymnasium's 0 / 1 |
 
 Observation (4):
   | idx | quantity              | unit  |
@@ -14,15 +14,15 @@ Observation (4):
   | 2   | pole angle theta      | rad (0 upright, positive clockwise seen from Gymnasium's camera) |
   | 3   | pole angular velocity | rad/s |
 
-Reward: `alive_reward` (1.0) every step, the terminating step included. Reward terms: ("alive",).
+Reward: alive_reward (1.0) every step, the terminating step included. Reward terms: ("alive",).
 
-Reset: each of the 4 state variables uniform in [-reset_noise, reset_noise] (0.05).
+Reset: each of the 4 state variables uniform in [-reset_noise, reset_noise], reset_noise (0.05).
 
-Termination: |x| > x_threshold (2.4 m) or |theta| > theta_threshold (12 degrees).
+Termination: |x| > x_threshold (2.4 m) or |theta| > theta_threshold (0.2094 rad = 12 degrees).
 Truncation: 500 steps (`max_episode_steps`), as Gymnasium's TimeLimit for CartPole-v1.
 
 Physical parameters, each with a `<name>_scale` knob (fixed or (lo, hi) per episode):
-  pole_length (half length, 0.5 m), pole_mass (0.1 kg), cart_mass (1.0 kg), gravity (9.8 m/s^2).
+  pole_length (0.5 m, half the length), pole_mass (0.1 kg), cart_mass (1.0 kg), gravity (9.8 m/s^2).
 
 State (`get_state`): (x, x_dot, theta, theta_dot), Gymnasium's `env.unwrapped.state` order.
 """
@@ -40,18 +40,19 @@ vec1 = wp.types.vector(length=1, dtype=wp.float32)  # one normalized action
 
 @wp.struct
 class CartPoleConfig:
-    """Nominal physical parameters (the first four, in `CartPole.param_names` order) and task constants."""
+    """CartPole-v1's nominal physical parameters (the first four, in `CartPole.param_names` order) and task
+    constants, SI units; each field is a constructor parameter with this default."""
 
-    pole_length: float  # half the pole's length, m
-    pole_mass: float  # kg
-    cart_mass: float  # kg
-    gravity: float  # m/s^2
-    force_mag: float  # N at |action| = 1
-    tau: float  # s per step
-    x_threshold: float  # m
-    theta_threshold: float  # rad
-    reset_noise: float  # half-width of the uniform reset distribution (SI units)
-    alive_reward: float  # reward per step
+    pole_length: float = 0.5  # half the pole's length, m
+    pole_mass: float = 0.1  # kg
+    cart_mass: float = 1.0  # kg
+    gravity: float = 9.8  # m/s^2
+    force_mag: float = 10.0  # N at |action| = 1
+    tau: float = 0.02  # s per step
+    x_threshold: float = 2.4  # m
+    theta_threshold: float = 12 * 2 * math.pi / 360  # rad
+    reset_noise: float = 0.05  # half-width of the uniform reset distribution (SI units)
+    alive_reward: float = 1.0  # reward per step
 
 
 @wp.func
@@ -121,36 +122,4 @@ class CartPole(WarpEnv):
     reward_term_names = ("alive",)
     task_funcs = (cartpole_step, cartpole_terminated, cartpole_reset, cartpole_observe)
     cfg_type = CartPoleConfig
-
-    def __init__(
-        self,
-        num_envs: int = 1,
-        device: str = "auto",
-        seed: int = 0,
-        *,
-        pole_length: float = 0.5,
-        pole_mass: float = 0.1,
-        cart_mass: float = 1.0,
-        gravity: float = 9.8,
-        force_mag: float = 10.0,
-        tau: float = 0.02,
-        x_threshold: float = 2.4,
-        theta_threshold: float = 12 * 2 * math.pi / 360,
-        reset_noise: float = 0.05,
-        alive_reward: float = 1.0,
-        **knobs,
-    ):
-        self.dt = tau
-        cfg = dict(
-            pole_length=pole_length,
-            pole_mass=pole_mass,
-            cart_mass=cart_mass,
-            gravity=gravity,
-            force_mag=force_mag,
-            tau=tau,
-            x_threshold=x_threshold,
-            theta_threshold=theta_threshold,
-            reset_noise=reset_noise,
-            alive_reward=alive_reward,
-        )
-        super().__init__(num_envs, device, seed, cfg=cfg, **knobs)
+    dt_field = "tau"

@@ -1,9 +1,19 @@
 """The WarpEnv base: batched envs whose whole step is one Warp kernel launch, seen from torch without copies.
 
-A subclass declares its sizes, its physical parameters and four `@wp.func` task functions (see
-`kernels.episode.make_step_kernel`); this base owns the device buffers, the step API of DESIGN.md,
-autoreset with `info["final_obs"]`, episode statistics on the device, `get_state`/`set_state`,
-counter-based per-env random numbers, and the perturbation knobs every env has:
+The env contract. A task module declares, once each:
+  - its sizes: num_obs, num_actions, state_dim (class attributes; envs/locomotion.py reads them from the
+    model), the lengths of the Warp vectors its task functions take and return;
+  - its config table: one `@wp.struct` whose fields carry their defaults. A field with a default is a constructor
+    parameter with that default (reward weights, physical parameters, reset noise; SI units); a field without
+    one is derived by the env class and passed as `constants` (MJCF envs: the control step `dt` from the model);
+  - param_names: the physical parameters with a `<name>_scale` knob (the privileged observation);
+  - reward_term_names, in the order its step function returns the weighted terms;
+  - task_funcs: four `@wp.func` (task_step, task_terminated, task_reset, task_observe; signatures in
+    `kernels.episode.make_step_kernel`); an env with its own dynamics integrates them in task_step, an MJCF env
+    hands `WarpEnv.__init__` the simulator that does (`sim=`).
+This base owns the device buffers, the step API of DESIGN.md, autoreset with `info["final_obs"]`, episode
+statistics on the device, `get_state`/`set_state`, counter-based per-env random numbers, and the perturbation
+knobs every env has:
 
   obs_noise_std      Gaussian noise (std, observation units) added to every returned observation
   action_noise_std   Gaussian noise (std, normalized action units) added before clipping to [-1, 1]
@@ -18,6 +28,7 @@ The current scales are the privileged observation (`info["privileged_obs"]`, [N,
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 from numbers import Integral, Real
@@ -26,9 +37,7 @@ from typing import Any
 import torch
 import warp as wp
 
-from kernels.articulation import Simulator
-from kernels.episode import EpisodeState, make_step_kernel
-from mjcf import load_mjcf
+from kernels.episode import EpisodeState, kernel_inputs, make_step_kernel
 
 wp.config.quiet = True
 
@@ -57,14 +66,30 @@ def resolve_device(device: str | None) -> str:
         raise ValueError(f"unknown or unavailable device {device!r}: {e}") from None
 
 
+def config_defaults(cfg_type) -> dict[str, Any]:
+    """Return a task config struct's constructor parameters: each field declared with a default, by name."""
+    return {name: getattr(cfg_type.cls, name) for name in cfg_type.vars if hasattr(cfg_type.cls, name)}
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _config_value(env: str, key: str, value, field_type):
+    # A float field takes one finite number, a Warp vector field (e.g. a (lo, hi) range) as many as its length.
+    length = field_type._length_ if wp.types.type_is_vector(field_type) else None
+    values = tuple(value) if length and isinstance(value, (tuple, list)) else (value,)
+    if len(values) != (length or 1) or not all(_is_number(v) for v in values):
+        what = f"a sequence of {length} finite numbers" if length else "a finite number"
+        raise ValueError(f"{env}: {key} must be {what}, got {value!r}")
+    return field_type(*values) if length else float(value)
+
+
 def _parse_range(name: str, value, integer: bool = False, positive: bool = False) -> tuple:
     """Parse a knob given as one value or a (lo, hi) pair; values must be >= 0 (> 0 when `positive`)."""
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     kind = Integral if integer else Real
-    ok = len(pair) == 2 and all(
-        isinstance(v, kind) and not isinstance(v, bool) and math.isfinite(v) and (v > 0 if positive else v >= 0)
-        for v in pair
-    )
+    ok = len(pair) == 2 and all(isinstance(v, kind) and _is_number(v) and (v > 0 if positive else v >= 0) for v in pair)
     if not ok:
         what = "an integer" if integer else "a finite number"
         bound = "> 0" if positive else ">= 0"
@@ -77,17 +102,36 @@ def _parse_range(name: str, value, integer: bool = False, positive: bool = False
 class WarpEnv:
     """Base class of every env: N independent copies stepped by one kernel, with the DESIGN.md step API."""
 
-    # Declared by each subclass.
+    # Declared by each subclass (see the module docstring).
     name: str = ""
     num_obs: int = 0
     num_actions: int = 0
     state_dim: int = 0
-    dt: float = 0.0
     default_max_episode_steps: int = 0
     param_names: tuple[str, ...] = ()
     reward_term_names: tuple[str, ...] = ()
     task_funcs: tuple = ()  # (task_step, task_terminated, task_reset, task_observe), all @wp.func
-    cfg_type: type = None  # the task's @wp.struct of constants; its first fields are the physical parameters
+    cfg_type: type = None  # the task's @wp.struct config table
+    dt_field: str = "dt"  # the config field holding the control step, s
+
+    def __init_subclass__(cls, **kwargs):
+        # The constructor's signature, spelled out from the config table (inspect.signature, help(), IDEs).
+        super().__init_subclass__(**kwargs)
+        if cls.cfg_type is None:
+            return
+        p = inspect.Parameter
+        params = {
+            k: p(k, p.POSITIONAL_OR_KEYWORD, default=v) for k, v in (("num_envs", 1), ("device", "auto"), ("seed", 0))
+        }
+        for name, default in config_defaults(cls.cfg_type).items():
+            params[name] = p(name, p.KEYWORD_ONLY, default=default)
+        for klass in reversed(cls.__mro__):
+            for q in inspect.signature(vars(klass).get("__init__", object.__init__)).parameters.values():
+                if q.kind == p.KEYWORD_ONLY and q.name not in ("sim", "constants"):
+                    params[q.name] = q
+        for name in cls.param_names:
+            params[f"{name}_scale"] = p(f"{name}_scale", p.KEYWORD_ONLY, default=1.0)
+        cls.__signature__ = inspect.Signature(list(params.values()))
 
     def __init__(
         self,
@@ -95,7 +139,8 @@ class WarpEnv:
         device: str = "auto",
         seed: int = 0,
         *,
-        cfg: dict[str, float],
+        sim=None,
+        constants: dict[str, float] | None = None,
         obs_noise_std: float = 0.0,
         action_noise_std: float = 0.0,
         action_delay: int | tuple[int, int] = 0,
@@ -103,170 +148,188 @@ class WarpEnv:
         validate: bool = True,
         **overrides,
     ):
+        """Build `num_envs` copies; `sim` (a kernels.articulation.Simulator) steps the physics of MJCF envs,
+        `constants` are the config fields the subclass derives; overrides are config fields and scale knobs."""
+        self._set_knobs(num_envs, device, seed, obs_noise_std, action_noise_std, action_delay, max_episode_steps)
+        self.validate = bool(validate)
+        cfg, scale_ranges = self._set_config(overrides, constants or {})
+        self._allocate()
+        self._build_views()
+        self._build_launches(cfg, scale_ranges, sim)
+        self.reset()
+
+    # --- construction, step by step ------------------------------------------------------------------
+
+    def _set_knobs(self, num_envs, device, seed, obs_noise_std, action_noise_std, action_delay, max_episode_steps):
+        """Validate and store the run shape and the perturbation knobs every env has."""
         if isinstance(num_envs, bool) or not isinstance(num_envs, Integral) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
         if isinstance(seed, bool) or not isinstance(seed, Integral):
             raise ValueError(f"seed must be an integer, got {seed!r}")
-        valid_scales = {f"{p}_scale" for p in self.param_names}
-        unknown = sorted(set(overrides) - valid_scales)
-        if unknown:
-            knobs = ["obs_noise_std", "action_noise_std", "action_delay", "max_episode_steps", "validate"]
-            raise TypeError(
-                f"unknown override {unknown[0]!r} for env {self.name!r}; valid overrides: "
-                f"{sorted(valid_scales) + knobs} and the constructor arguments of {type(self).__name__}"
-            )
         for knob, value in (("obs_noise_std", obs_noise_std), ("action_noise_std", action_noise_std)):
             if isinstance(value, (tuple, list)):
                 raise ValueError(f"{knob} takes one value, not a range, got {value!r}")
-            if isinstance(value, bool) or not isinstance(value, Real) or not (math.isfinite(value) and value >= 0):
+            if not (_is_number(value) and value >= 0):
                 raise ValueError(f"{knob} must be a finite number >= 0, got {value!r}")
-        self.obs_noise_std = float(obs_noise_std)
-        self.action_noise_std = float(action_noise_std)
         delay_lo, delay_hi = _parse_range("action_delay", action_delay, integer=True)
         if max_episode_steps is None:
             max_episode_steps = self.default_max_episode_steps
         if isinstance(max_episode_steps, bool) or not isinstance(max_episode_steps, Integral) or max_episode_steps < 1:
             raise ValueError(f"max_episode_steps must be an integer >= 1, got {max_episode_steps!r}")
-        scale_lo, scale_hi = [], []
-        for p in self.param_names:
-            lo, hi = _parse_range(f"{p}_scale", overrides.get(f"{p}_scale", 1.0), positive=True)
-            scale_lo.append(lo)
-            scale_hi.append(hi)
-        if not (isinstance(self.dt, Real) and math.isfinite(self.dt) and self.dt > 0):
-            raise ValueError(f"{self.name}: the control time step must be > 0 s, got {self.dt!r}")
-        for key, value in cfg.items():
-            if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-                raise ValueError(f"{self.name}: {key} must be a finite number, got {value!r}")
-
         self.num_envs = int(num_envs)
         self.device = resolve_device(device)
         self.seed = int(seed)
-        self.max_episode_steps = int(max_episode_steps)
+        self.obs_noise_std = float(obs_noise_std)
+        self.action_noise_std = float(action_noise_std)
         self.action_delay = (int(delay_lo), int(delay_hi))
-        self.validate = bool(validate)
+        self.max_episode_steps = int(max_episode_steps)
+
+    def _set_config(self, overrides: dict, constants: dict) -> tuple[Any, list[tuple]]:
+        """Resolve the config table (defaults, overrides, derived constants) into the task's struct, set
+        `config` and `dt`; return the struct and the (lo, hi) range of every parameter scale."""
+        defaults = config_defaults(self.cfg_type)
+        scale_knobs = [f"{p}_scale" for p in self.param_names]
+        unknown = sorted(set(overrides) - set(defaults) - set(scale_knobs))
+        if unknown:
+            valid = [k for k in inspect.signature(type(self)).parameters if k not in ("num_envs", "device", "seed")]
+            raise TypeError(f"unknown override {unknown[0]!r} for env {self.name!r}; valid overrides: {valid}")
+        derived = sorted(set(self.cfg_type.vars) - set(defaults))
+        if sorted(constants) != derived:
+            raise ValueError(
+                f"{self.name}: the env class must derive the config fields {derived}, got {sorted(constants)}"
+            )
+        given = {k: v for k, v in overrides.items() if k in defaults}
+        self.config = {k: {**defaults, **constants, **given}[k] for k in self.cfg_type.vars}
+        cfg = self.cfg_type()
+        for key, var in self.cfg_type.vars.items():
+            setattr(cfg, key, _config_value(self.name, key, self.config[key], var.type))
+        self.dt = self.config[self.dt_field]
+        if not self.dt > 0:
+            raise ValueError(f"{self.name}: the control time step must be > 0 s, got {self.dt!r}")
         self.num_privileged_obs = len(self.param_names)
-        self.config = dict(cfg)
+        return cfg, [_parse_range(k, overrides.get(k, 1.0), positive=True) for k in scale_knobs]
 
-        num_params = max(len(self.param_names), 1)  # vectors need a length >= 1
-        num_terms = max(len(self.reward_term_names), 1)
-        sizes = (self.state_dim, self.num_obs, self.num_actions, num_params, num_terms)
-        vec = [wp.types.vector(k, wp.float32) for k in sizes]
-        state_type, obs_type, action_type, scale_type, terms_type = vec
-        cfg_struct = self.cfg_type()
-        for key, value in cfg.items():
-            setattr(cfg_struct, key, float(value))
+    def _allocate(self) -> None:
+        """Allocate the env's device arrays, each keyed by the name of the step kernel parameter it is bound to."""
+        # vectors need a length >= 1: an env without parameters or reward terms still has one slot
+        self._sizes = (
+            self.state_dim,
+            self.num_obs,
+            self.num_actions,
+            max(len(self.param_names), 1),
+            max(len(self.reward_term_names), 1),
+        )
+        state_type, obs_type, action_type, scale_type, terms_type = (wp.types.vector(k, float) for k in self._sizes)
+        n = self.num_envs
+        with wp.ScopedDevice(self.device):
+            self._arrays = {
+                "actions_in": wp.zeros(n, dtype=action_type),
+                "state": wp.zeros(n, dtype=state_type),
+                "scale": wp.ones(n, dtype=scale_type),
+                "episode": wp.zeros(n, dtype=EpisodeState),
+                "action_buf": wp.zeros(n * (self.action_delay[1] + 1), dtype=action_type),
+                "applied_action_out": wp.zeros(n, dtype=action_type),
+                "obs_out": wp.zeros(n, dtype=obs_type),
+                "reward_out": wp.zeros(n, dtype=float),
+                "reward_terms_out": wp.zeros(n, dtype=terms_type),
+                "terminated_out": wp.zeros(n, dtype=wp.bool),
+                "truncated_out": wp.zeros(n, dtype=wp.bool),
+                "final_obs_out": wp.zeros(n, dtype=obs_type),
+                "final_return_out": wp.zeros(n, dtype=float),
+                "final_length_out": wp.zeros(n, dtype=int),
+            }
 
-        n, d = self.num_envs, self.device
-        with wp.ScopedDevice(d):
-            self._actions = wp.zeros(n, dtype=action_type)
-            self._state = wp.zeros(n, dtype=state_type)
-            self._scale = wp.ones(n, dtype=scale_type)
-            self._episode = wp.zeros(n, dtype=EpisodeState)
-            self._action_buf = wp.zeros(n * (delay_hi + 1), dtype=action_type)
-            self._applied = wp.zeros(n, dtype=action_type)
-            self._obs = wp.zeros(n, dtype=obs_type)
-            self._reward = wp.zeros(n, dtype=float)
-            self._reward_terms = wp.zeros(n, dtype=terms_type)
-            self._terminated = wp.zeros(n, dtype=wp.bool)
-            self._truncated = wp.zeros(n, dtype=wp.bool)
-            self._final_obs = wp.zeros(n, dtype=obs_type)
-            self._final_return = wp.zeros(n, dtype=float)
-            self._final_length = wp.zeros(n, dtype=int)
-
-        # Zero-copy torch views: the API hands these out, and the next step overwrites them.
-        self.actions = wp.to_torch(self._actions)
-        self._state_t = wp.to_torch(self._state)
-        self._obs_t = wp.to_torch(self._obs)
-        self._reward_t = wp.to_torch(self._reward)
-        self._terminated_t = wp.to_torch(self._terminated)
-        self._truncated_t = wp.to_torch(self._truncated)
-        self.param_scales = wp.to_torch(self._scale)[:, : len(self.param_names)]
-        self._applied_t = wp.to_torch(self._applied)
+    def _build_views(self) -> None:
+        """Make the zero-copy torch views the API hands out (the next step overwrites them)."""
+        t = {name: wp.to_torch(a) for name, a in self._arrays.items() if name != "episode"}
+        self.actions = t["actions_in"]
+        self._actions_ptr = self.actions.data_ptr()
+        self._state_t, self._obs_t, self._reward_t = t["state"], t["obs_out"], t["reward_out"]
+        self._terminated_t, self._truncated_t, self._applied_t = (
+            t["terminated_out"],
+            t["truncated_out"],
+            t["applied_action_out"],
+        )
+        self.param_scales = t["scale"][:, : len(self.param_names)]
         self.info = {
-            "final_obs": wp.to_torch(self._final_obs),
-            "episode_return": wp.to_torch(self._final_return),
-            "episode_length": wp.to_torch(self._final_length),
-            "reward_terms": wp.to_torch(self._reward_terms)[:, : len(self.reward_term_names)],
+            "final_obs": t["final_obs_out"],
+            "episode_return": t["final_return_out"],
+            "episode_length": t["final_length_out"],
+            "reward_terms": t["reward_terms_out"][:, : len(self.reward_term_names)],
         }
         if self.num_privileged_obs:
             self.info["privileged_obs"] = self.param_scales
-        self._actions_ptr = self.actions.data_ptr()
 
-        # Articulated envs (a subclass sets `self.sim`, a kernels.articulation.Simulator, before this
-        # constructor runs) split the step: action kernel, the simulator's launch, then the task kernel.
-        sim = getattr(self, "sim", None)
+    def _simulator_rows(self, sim) -> dict[str, wp.array]:
+        """The simulator arrays the step kernel reads and writes, by kernel parameter name: its per-env rows
+        flattened to 1D (the kernel takes only 1D arrays) and the control range; placeholders without one."""
         if sim is None:
-            kernel = make_step_kernel(*self.task_funcs, self.cfg_type, sizes)
-            with wp.ScopedDevice(d):
-                placeholder = wp.zeros(1, dtype=float)
-                sim_arrays = [placeholder] * 5
-                ctrl_range = wp.zeros(1, dtype=wp.vec2)
-        else:
-            kernel = make_step_kernel(*self.task_funcs, self.cfg_type, sizes, "finish")
-            # the per-env mass and friction rows the task kernel writes at each reset
-            sim.set_params(
-                body_mass_scale=torch.ones(n, sim.nbody, device=self.actions.device),
-                geom_friction_scale=torch.ones(n, sim.ngeom, device=self.actions.device),
-            )
-            rows = (sim.qpos, sim.qvel, sim.ctrl, sim.body_mass_scale, sim.geom_friction_scale)
-            sim_arrays = [a.flatten() for a in rows]  # 1D views: the step kernel takes only 1D arrays
-            ctrl_range = sim.actuator_ctrlrange
+            with wp.ScopedDevice(self.device):
+                zero = wp.zeros(1, dtype=float)
+                rows = dict.fromkeys(
+                    ("qpos", "qvel", "ctrl_out", "body_mass_scale_out", "geom_friction_scale_out"), zero
+                )
+                return {**rows, "ctrl_range": wp.zeros(1, dtype=wp.vec2)}
+        # the per-env mass and friction rows the task kernel writes at each reset
+        sim.set_params(
+            body_mass_scale=torch.ones(self.num_envs, sim.nbody, device=self.actions.device),
+            geom_friction_scale=torch.ones(self.num_envs, sim.ngeom, device=self.actions.device),
+        )
+        return {
+            "qpos": sim.qpos.flatten(),
+            "qvel": sim.qvel.flatten(),
+            "ctrl_out": sim.ctrl.flatten(),
+            "body_mass_scale_out": sim.body_mass_scale.flatten(),
+            "geom_friction_scale_out": sim.geom_friction_scale.flatten(),
+            "ctrl_range": sim.actuator_ctrlrange,
+        }
+
+    def _build_launches(self, cfg, scale_ranges: list[tuple], sim) -> None:
+        """Build the step kernels and record their launches, every argument bound by its parameter name.
+
+        Without `sim` one fused kernel steps the task's own dynamics; with it, an act kernel (actions to the
+        simulator's controls), the simulator's launch, then the finish kernel (reward, termination, autoreset).
+        """
+        self.sim = sim
+        scale_type = wp.types.vector(self._sizes[3], float)
         names = list(self.param_names)
-        mass_param = names.index("mass") if "mass" in names else -1
-        friction_param = names.index("friction") if "friction" in names else -1
-        # Envs per CPU thread: large enough to amortize the per-thread argument loads, small enough that the
-        # block of state stays in cache. A GPU runs one env per thread.
-        self.envs_per_thread = 1 if wp.get_device(d).is_cuda else 256
-        num_threads = (n + self.envs_per_thread - 1) // self.envs_per_thread
-        inputs = [
-            cfg_struct,
-            n,
-            self.envs_per_thread,
-            self.seed,
-            self.max_episode_steps,
-            0,
-            self.action_noise_std,
-            self.obs_noise_std,
-            scale_type(*(scale_lo or [1.0])),
-            scale_type(*(scale_hi or [1.0])),
-            delay_lo,
-            delay_hi,
-            ctrl_range,
-            mass_param,
-            friction_param,
-            self._actions,
-            self._state,
-            self._scale,
-            self._episode,
-            self._action_buf,
-            *sim_arrays[:2],
-        ]
-        outputs = [
-            *sim_arrays[2:],
-            self._applied,
-            self._obs,
-            self._reward,
-            self._reward_terms,
-            self._terminated,
-            self._truncated,
-            self._final_obs,
-            self._final_return,
-            self._final_length,
-        ]
-        # Recorded launches skip Warp's per-call argument packing: a few microseconds instead of ~15 per step.
-        self._launch_inputs, self._launch_outputs = inputs, outputs
-        self._step_cmd = wp.launch(kernel, num_threads, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
-        self._reset_cmd = wp.launch(kernel, num_threads, inputs=inputs, outputs=outputs, device=d, record_cmd=True)
+        values = {
+            "cfg": cfg,
+            "num_envs": self.num_envs,
+            # Envs per CPU thread: large enough to amortize the per-thread argument loads, small enough that the
+            # block of state stays in cache. A GPU runs one env per thread.
+            "envs_per_thread": 1 if wp.get_device(self.device).is_cuda else 256,
+            "seed": self.seed,
+            "max_episode_steps": self.max_episode_steps,
+            "reset_all": 0,
+            "action_noise_std": self.action_noise_std,
+            "obs_noise_std": self.obs_noise_std,
+            "scale_lo": scale_type(*([lo for lo, _ in scale_ranges] or [1.0])),
+            "scale_hi": scale_type(*([hi for _, hi in scale_ranges] or [1.0])),
+            "delay_lo": self.action_delay[0],
+            "delay_hi": self.action_delay[1],
+            "mass_param": names.index("mass") if "mass" in names else -1,
+            "friction_param": names.index("friction") if "friction" in names else -1,
+            **self._arrays,
+            **self._simulator_rows(sim),
+        }
+        self.envs_per_thread = values["envs_per_thread"]
+        num_threads = (self.num_envs + self.envs_per_thread - 1) // self.envs_per_thread
+
+        def record(kernel):
+            # Recorded launches skip Warp's per-call argument packing: a few microseconds instead of ~15 per step.
+            args = kernel_inputs(kernel, values)
+            return wp.launch(kernel, num_threads, inputs=args, device=self.device, record_cmd=True)
+
+        def kernel(phase):
+            return make_step_kernel(*self.task_funcs, self.cfg_type, self._sizes, phase)
+
+        self.step_kernel = kernel("fused" if sim is None else "finish")
+        self.act_kernel = None if sim is None else kernel("act")
+        self._step_cmd = record(self.step_kernel)
+        self._reset_cmd = record(self.step_kernel)
         self._reset_cmd.set_param_by_name("reset_all", 1)
-        self.step_kernel = kernel
-        self.act_kernel = None
-        self._act_cmd = None
-        if sim is not None:
-            self.act_kernel = make_step_kernel(*self.task_funcs, self.cfg_type, sizes, "act")
-            self._act_cmd = wp.launch(
-                self.act_kernel, num_threads, inputs=inputs, outputs=outputs, device=d, record_cmd=True
-            )
-        self.reset()
+        self._act_cmd = None if sim is None else record(self.act_kernel)
 
     # --- the step API ----------------------------------------------------------------------------------
 
@@ -276,7 +339,7 @@ class WarpEnv:
             if isinstance(seed, bool) or not isinstance(seed, Integral):
                 raise ValueError(f"seed must be an integer or None, got {seed!r}")
             self._set_seed(int(seed))
-            self._episode.zero_()
+            self._arrays["episode"].zero_()
         self._reset_cmd.launch()
         return self._obs_t
 
@@ -295,7 +358,7 @@ class WarpEnv:
     @property
     def applied_actions(self) -> torch.Tensor:
         """The actions the last step applied [num_envs, num_actions], normalized: after noise, clipping, delay."""
-        if getattr(self, "sim", None) is None and self.action_noise_std == 0.0 and self.action_delay[1] == 0:
+        if self.sim is None and self.action_noise_std == 0.0 and self.action_delay[1] == 0:
             return self.actions.clamp(-1.0, 1.0)  # the kernel skips this store when nothing else changes it
         return self._applied_t
 
@@ -310,18 +373,14 @@ class WarpEnv:
             bad = torch.nonzero(~torch.isfinite(state))[0].tolist()
             raise ValueError(f"{self.name}: state contains a non-finite value at [env, index] = {bad}")
         self._state_t.copy_(state)
-        if getattr(self, "sim", None) is not None:
+        if self.sim is not None:
             self.sim.set_state(state[:, : self.sim.nq], state[:, self.sim.nq :])
 
     def _device_arrays(self) -> dict[str, wp.array]:
-        # Every Warp array the env (and its simulator, for MJCF envs) owns, by attribute name.
-        owners = [("", self)] + ([("sim.", self.sim)] if getattr(self, "sim", None) is not None else [])
-        return {
-            prefix + name: a
-            for prefix, owner in owners
-            for name, a in sorted(vars(owner).items())
-            if isinstance(a, wp.array) and a.is_contiguous and a.size > 0
-        }
+        # Every Warp array the env and its simulator own, by name.
+        sim = sorted(vars(self.sim).items()) if self.sim is not None else []
+        arrays = {**self._arrays, **{f"sim.{name}": a for name, a in sim}}
+        return {name: a for name, a in arrays.items() if isinstance(a, wp.array) and a.is_contiguous and a.size > 0}
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Copy every device array of the env as bytes: physics (the simulator's too), episode counters, RNG
@@ -369,12 +428,12 @@ class WarpEnv:
     @property
     def episode_step(self) -> torch.Tensor:
         """Steps taken in each env's current episode [num_envs] (int32, a copy: for inspection, not the loop)."""
-        return torch.from_numpy(self._episode.numpy()["ep_length"].copy())
+        return torch.from_numpy(self._arrays["episode"].numpy()["ep_length"].copy())
 
     @property
     def action_delays(self) -> torch.Tensor:
         """Each env's action delay in the current episode, in steps [num_envs] (int32, a copy)."""
-        return torch.from_numpy(self._episode.numpy()["delay"].copy())
+        return torch.from_numpy(self._arrays["episode"].numpy()["delay"].copy())
 
     def close(self) -> None:
         """Nothing to release: device memory goes with the object."""
@@ -411,46 +470,3 @@ class WarpEnv:
                     f"{self.name}: actions contain non-finite values in {len(bad)} env(s), first at env {first} "
                     f"(actions[{first}] = {actions[first].tolist()}); no env was stepped"
                 )
-
-
-class MjcfEnv(WarpEnv):
-    """Base of the MJCF-based envs: a kernels.articulation.Simulator (contacts and joint limits on) advances
-    the physics between the action kernel and the task kernel; state = concat(qpos, qvel) in MuJoCo order.
-
-    One control step = frame_skip MJCF timesteps, each split into `substeps` implicit Euler substeps, all in
-    one simulator launch. `mass_scale` multiplies every body's mass and inertia, `friction_scale` every
-    geom's sliding friction (both per env, fixed or drawn per episode like any `<param>_scale` knob).
-    """
-
-    asset: str = ""  # MJCF file name in envs/assets
-
-    def __init__(
-        self,
-        num_envs: int,
-        device: str,
-        seed: int,
-        *,
-        cfg: dict[str, float],
-        frame_skip: int,
-        substeps: int,
-        **knobs,
-    ):
-        for name, value in (("num_envs", num_envs), ("frame_skip", frame_skip), ("substeps", substeps)):
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        self.model = load_mjcf(os.path.join(ASSETS, self.asset))
-        self.frame_skip, self.substeps = int(frame_skip), int(substeps)
-        self.dt = float(self.model.opt.timestep) * self.frame_skip
-        if self.state_dim != self.model.nq + self.model.nv or self.num_actions != self.model.nu:
-            raise ValueError(f"{self.name}: state_dim / num_actions disagree with {self.asset}")
-        self.sim = Simulator(
-            self.model,
-            int(num_envs),
-            resolve_device(device),
-            contacts=True,
-            joint_limits=True,
-            substeps=self.frame_skip * self.substeps,
-            timestep=self.dt,
-        )
-        # the task's struct receives the control step (e.g. for velocities from displacements)
-        super().__init__(num_envs, device, seed, cfg={**cfg, "dt": self.dt}, **knobs)

@@ -19,11 +19,12 @@ Observation (17), Gymnasium HalfCheetah-v5 (`exclude_current_positions_from_obse
   | 10    | rooty angular velocity                                      | rad/s     |
   | 11-16 | joint angular velocities, same order as 2-7                 | rad/s     |
 
-Reward = forward + ctrl_cost, each term logged (info["reward_terms"], this order):
+Reward = forward + ctrl_cost (envs/locomotion.py), each term logged (info["reward_terms"], this order):
   forward    forward_reward_weight (1.0) * dx/dt, dx = rootx displacement over the step [m/s]
   ctrl_cost  -ctrl_cost_weight (0.1) * sum(a^2)
 
-Reset: qpos = 0 + U(-reset_noise_scale, reset_noise_scale), qvel = reset_noise_scale * N(0, 1) (0.1).
+Reset: qpos = 0 + U(-reset_noise_scale, reset_noise_scale), qvel = reset_noise_scale * N(0, 1),
+reset_noise_scale (0.1).
 Termination: none (as Gymnasium). Truncation: 1,000 steps (`max_episode_steps`).
 
 Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every
@@ -34,91 +35,24 @@ State (`get_state`): concat(qpos (9), qvel (9)) in MuJoCo order.
 
 import warp as wp
 
-from envs.core import MjcfEnv
-
-wp.set_module_options({"enable_backward": False})
-
-NQ = 9
-NV = 9
-vec6 = wp.types.vector(length=6, dtype=wp.float32)
-vec17 = wp.types.vector(length=17, dtype=wp.float32)
-vec18 = wp.types.vector(length=18, dtype=wp.float32)
+from envs.locomotion import LocomotionEnv
 
 
 @wp.struct
 class HalfCheetahConfig:
-    """Reward weights and reset noise of HalfCheetah-v5 (SI units)."""
+    """HalfCheetah-v5's reward weights and reset noise (SI units); each field with a default is a constructor
+    parameter with that default, `dt` comes from the model."""
 
-    forward_reward_weight: float  # per m/s of forward velocity
-    ctrl_cost_weight: float  # per unit of sum(a^2)
-    reset_noise_scale: float  # half-width of the qpos noise (m, rad), std of the qvel noise (m/s, rad/s)
+    forward_reward_weight: float = 1.0  # per m/s of forward velocity
+    ctrl_cost_weight: float = 0.1  # per unit of sum(a^2)
+    reset_noise_scale: float = 0.1  # half-width of the qpos noise (m, rad), std of the qvel noise (m/s, rad/s)
     dt: float  # control step, s
 
 
-@wp.func
-def half_cheetah_step(cfg: HalfCheetahConfig, sc: wp.vec2, s: vec18, s_phys: vec18, a: vec6):
-    """Return the state after the physics and the reward terms (forward [m/s], ctrl cost) of the step."""
-    x_velocity = (s_phys[0] - s[0]) / cfg.dt
-    return s_phys, wp.vec2(cfg.forward_reward_weight * x_velocity, -cfg.ctrl_cost_weight * wp.dot(a, a))
-
-
-@wp.func
-def half_cheetah_terminated(cfg: HalfCheetahConfig, sc: wp.vec2, s: vec18) -> bool:
-    """Return False: HalfCheetah never terminates (time limit only)."""
-    return False
-
-
-@wp.func
-def half_cheetah_reset(cfg: HalfCheetahConfig, sc: wp.vec2, rng: wp.uint32):
-    """Return uniform qpos noise around 0 and Gaussian qvel noise (Gymnasium's reset), and the RNG."""
-    s = vec18()
-    noise = cfg.reset_noise_scale
-    for i in range(NQ):
-        s[i] = wp.randf(rng, -noise, noise)
-    for i in range(NV):
-        s[NQ + i] = noise * wp.randn(rng)
-    return s, rng
-
-
-@wp.func
-def half_cheetah_observe(cfg: HalfCheetahConfig, sc: wp.vec2, s: vec18) -> vec17:
-    """Return qpos[1:] (m, rad) then qvel (m/s, rad/s): the state without rootx."""
-    o = vec17()
-    for i in range(17):
-        o[i] = s[i + 1]
-    return o
-
-
-class HalfCheetah(MjcfEnv):
+class HalfCheetah(LocomotionEnv):
     """Gymnasium HalfCheetah-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
 
     name = "half_cheetah"
     asset = "half_cheetah.xml"
-    num_obs = 17
-    num_actions = 6
-    state_dim = NQ + NV
-    default_max_episode_steps = 1000
-    param_names = ("mass", "friction")
-    reward_term_names = ("forward", "ctrl_cost")
-    task_funcs = (half_cheetah_step, half_cheetah_terminated, half_cheetah_reset, half_cheetah_observe)
     cfg_type = HalfCheetahConfig
-
-    def __init__(
-        self,
-        num_envs: int = 1,
-        device: str = "auto",
-        seed: int = 0,
-        *,
-        forward_reward_weight: float = 1.0,
-        ctrl_cost_weight: float = 0.1,
-        reset_noise_scale: float = 0.1,
-        frame_skip: int = 5,
-        substeps: int = 1,
-        **knobs,
-    ):
-        cfg = dict(
-            forward_reward_weight=forward_reward_weight,
-            ctrl_cost_weight=ctrl_cost_weight,
-            reset_noise_scale=reset_noise_scale,
-        )
-        super().__init__(num_envs, device, seed, cfg=cfg, frame_skip=frame_skip, substeps=substeps, **knobs)
+    obs_skip = 1

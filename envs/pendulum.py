@@ -1,12 +1,12 @@
 """Pendulum: Gymnasium's `Pendulum-v1` swing-up with a normalized torque, as a WarpEnv.
 
 Dynamics, reward, truncation and reset follow `gymnasium/envs/classic_control/pendulum.py` step for step
-(semi-implicit Euler, dt = 0.05 s, angular velocity clipped to +-8 rad/s), in float32. The pendulum is a
-uniform rod pivoting at one end: thdot' = 3 g / (2 l) sin(th) + 3 / (m l^2) u.
+(semi-implicit Euler, dt (0.05 s) per step, angular velocity clipped to +-max_speed (8.0 rad/s)), in float32.
+The pendulum is a uniform rod pivoting at one end: thdot' = 3 g / (2 l) sin(th) + 3 / (m l^2) u.
 
 Action (1, normalized, clipped to [-1, 1]):
   | idx | meaning          | range   | physical                                      |
-  | 0   | torque at pivot  | [-1, 1] | u = clip(max_torque * a, +-max_torque) N m (2) |
+  | 0   | torque at pivot  | [-1, 1] | u = clip(max_torque * a, +-max_torque) N m, max_torque (2.0) |
 
 Observation (3):
   | idx | quantity            | unit  |
@@ -16,10 +16,11 @@ Observation (3):
   theta = 0 is upright; theta is not wrapped in the state, as in Gymnasium.
 
 Reward: -(angle_cost * normalize(theta)^2 + velocity_cost * thdot^2 + action_cost * u^2), with
-  angle_cost 1.0, velocity_cost 0.1, action_cost 0.001, theta and thdot before the step.
+  angle_cost (1.0), velocity_cost (0.1), action_cost (0.001), theta and thdot before the step.
   Reward terms (each already weighted and negative): ("angle", "velocity", "action").
 
-Reset: theta uniform in [-pi, pi] rad, thdot uniform in [-1, 1] rad/s.
+Reset: theta uniform in [-reset_theta, reset_theta] rad, reset_theta (3.142 = pi); thdot uniform in
+[-reset_theta_dot, reset_theta_dot] rad/s, reset_theta_dot (1.0).
 
 Termination: never. Truncation: 200 steps (`max_episode_steps`), as Gymnasium's TimeLimit for Pendulum-v1.
 
@@ -42,19 +43,20 @@ vec1 = wp.types.vector(length=1, dtype=wp.float32)  # one normalized action
 
 @wp.struct
 class PendulumConfig:
-    """Nominal physical parameters (the first three, in `Pendulum.param_names` order) and task constants."""
+    """Pendulum-v1's nominal physical parameters (the first three, in `Pendulum.param_names` order) and task
+    constants, SI units; each field is a constructor parameter with this default."""
 
-    mass: float  # kg
-    length: float  # m
-    gravity: float  # m/s^2
-    max_torque: float  # N m at |action| = 1
-    max_speed: float  # rad/s
-    dt: float  # s per step
-    angle_cost: float  # per rad^2
-    velocity_cost: float  # per (rad/s)^2
-    action_cost: float  # per (N m)^2
-    reset_theta: float  # rad, half-width of the uniform reset angle
-    reset_theta_dot: float  # rad/s, half-width of the uniform reset velocity
+    mass: float = 1.0  # kg
+    length: float = 1.0  # m
+    gravity: float = 10.0  # m/s^2
+    max_torque: float = 2.0  # N m at |action| = 1
+    max_speed: float = 8.0  # rad/s
+    dt: float = 0.05  # s per step
+    angle_cost: float = 1.0  # per rad^2
+    velocity_cost: float = 0.1  # per (rad/s)^2
+    action_cost: float = 0.001  # per (N m)^2
+    reset_theta: float = math.pi  # rad, half-width of the uniform reset angle
+    reset_theta_dot: float = 1.0  # rad/s, half-width of the uniform reset velocity
 
 
 @wp.func
@@ -117,38 +119,3 @@ class Pendulum(WarpEnv):
     reward_term_names = ("angle", "velocity", "action")
     task_funcs = (pendulum_step, pendulum_terminated, pendulum_reset, pendulum_observe)
     cfg_type = PendulumConfig
-
-    def __init__(
-        self,
-        num_envs: int = 1,
-        device: str = "auto",
-        seed: int = 0,
-        *,
-        mass: float = 1.0,
-        length: float = 1.0,
-        gravity: float = 10.0,
-        max_torque: float = 2.0,
-        max_speed: float = 8.0,
-        dt: float = 0.05,
-        angle_cost: float = 1.0,
-        velocity_cost: float = 0.1,
-        action_cost: float = 0.001,
-        reset_theta: float = math.pi,
-        reset_theta_dot: float = 1.0,
-        **knobs,
-    ):
-        self.dt = dt
-        cfg = dict(
-            mass=mass,
-            length=length,
-            gravity=gravity,
-            max_torque=max_torque,
-            max_speed=max_speed,
-            dt=dt,
-            angle_cost=angle_cost,
-            velocity_cost=velocity_cost,
-            action_cost=action_cost,
-            reset_theta=reset_theta,
-            reset_theta_dot=reset_theta_dot,
-        )
-        super().__init__(num_envs, device, seed, cfg=cfg, **knobs)

@@ -14,6 +14,7 @@ Array shapes (N = num_envs; vectors have the task's lengths): state (N,) of stat
 scale_type; episode (N,) of EpisodeState; action_buf (N * (max_delay + 1),) of action_type; obs (N,) of obs_type.
 Articulated envs also pass the simulator's qpos (N, nq), qvel (N, nv), ctrl (N, nu) and per-env mass and
 friction scale rows (N, nbody), (N, ngeom), each flattened to 1D; other envs pass 1-element placeholders.
+Callers bind the kernel's arguments by parameter name (`kernel_inputs`), never by position.
 """
 
 import functools
@@ -46,6 +47,15 @@ def store_episode(episode: wp.array[EpisodeState], i: int, ep: EpisodeState):
     episode[i].rng_counter = ep.rng_counter
     episode[i].buf_head = ep.buf_head
     episode[i].delay = ep.delay
+
+
+def kernel_inputs(kernel: wp.Kernel, values: dict) -> list:
+    """Return a kernel's launch arguments in its parameter order from a dict keyed by parameter name."""
+    names = [arg.label for arg in kernel.adj.args]
+    missing, unexpected = sorted(set(names) - set(values)), sorted(set(values) - set(names))
+    if missing or unexpected:
+        raise ValueError(f"{kernel.key}: arguments missing {missing}, unexpected {unexpected}")
+    return [values[name] for name in names]
 
 
 @functools.cache

@@ -1,0 +1,101 @@
+"""MjcfEnv, the base of the envs on an MJCF model stepped by the articulated simulator, and the task functions
+those envs share.
+
+An MjcfEnv task declares its `asset` (an MJCF file in envs/assets) besides the WarpEnv contract; its sizes are
+checked against the model, and config fields declared without a default are derived from the model:
+  dt          control step, s: frame_skip MJCF timesteps
+  init_z      height of the root body in qpos0, m (a free joint's qpos[2])
+  ctrl_scale  half-width of the actuators' one symmetric control range (ctrl = ctrl_scale * a)
+"""
+
+import functools
+import os
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import warp as wp
+
+from envs.core import ASSETS, WarpEnv, config_defaults, resolve_device
+from kernels.articulation import Simulator
+from mjcf import load_mjcf
+
+wp.set_module_options({"enable_backward": False})
+
+
+@functools.cache
+def observe_state_tail(skip: int, num_obs: int):
+    """Build a task_observe `@wp.func` that returns state[skip : skip + num_obs] (the state without its first
+    `skip` coordinates, e.g. a locomotion task's horizontal position), in the state's units."""
+    obs_type = wp.types.vector(num_obs, wp.float32)
+    first = wp.constant(skip)
+    length = wp.constant(num_obs)
+
+    @wp.func
+    def observe(cfg: Any, sc: Any, s: Any):
+        o = obs_type()
+        for i in range(length):
+            o[i] = s[first + i]
+        return o
+
+    return observe
+
+
+def _symmetric_ctrl_scale(model, asset: str) -> float:
+    lo, hi = model.actuator_ctrlrange[:, 0], model.actuator_ctrlrange[:, 1]
+    if not (np.all(hi == hi[0]) and np.all(lo == -hi)):
+        raise ValueError(f"{asset}: ctrl_scale needs one symmetric ctrlrange for every actuator")
+    return float(hi[0])
+
+
+class MjcfEnv(WarpEnv):
+    """Base of the MJCF-based envs: a kernels.articulation.Simulator (contacts and joint limits on) advances
+    the physics between the action kernel and the task kernel; state = concat(qpos, qvel) in MuJoCo order.
+
+    One control step = frame_skip MJCF timesteps, each split into `substeps` implicit Euler substeps, all in
+    one simulator launch. `mass_scale` multiplies every body's mass and inertia, `friction_scale` every
+    geom's sliding friction (both per env, fixed or drawn per episode like any `<param>_scale` knob).
+    """
+
+    asset: str = ""  # MJCF file name in envs/assets
+    param_names = ("mass", "friction")
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        device: str = "auto",
+        seed: int = 0,
+        *,
+        frame_skip: int = 5,
+        substeps: int = 1,
+        **overrides,
+    ):
+        """Load the task's model, build its simulator and hand both to WarpEnv with the derived config fields."""
+        for name, value in (("num_envs", num_envs), ("frame_skip", frame_skip), ("substeps", substeps)):
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        self.model = load_mjcf(os.path.join(ASSETS, self.asset))
+        self.frame_skip, self.substeps = int(frame_skip), int(substeps)
+        if self.state_dim != self.model.nq + self.model.nv or self.num_actions != self.model.nu:
+            raise ValueError(f"{self.name}: state_dim / num_actions disagree with {self.asset}")
+        dt = float(self.model.opt.timestep) * self.frame_skip
+        sim = Simulator(
+            self.model,
+            int(num_envs),
+            resolve_device(device),
+            contacts=True,
+            joint_limits=True,
+            substeps=self.frame_skip * self.substeps,
+            timestep=dt,
+        )
+        super().__init__(num_envs, device, seed, sim=sim, constants=self._model_constants(dt), **overrides)
+
+    def _model_constants(self, dt: float) -> dict[str, float]:
+        # the config fields this task declares without a default, from the model (see the module docstring)
+        derive = {
+            "dt": lambda: dt,
+            "init_z": lambda: float(self.model.qpos0[2]),
+            "ctrl_scale": lambda: _symmetric_ctrl_scale(self.model, self.asset),
+        }
+        wanted = set(self.cfg_type.vars) - set(config_defaults(self.cfg_type))
+        return {name: derive[name]() for name in sorted(wanted) if name in derive}
