@@ -97,7 +97,7 @@ def _gym_params(env_id: str) -> set[str]:
 
 def env_params(env_id: str, overrides: dict | None = None) -> dict:
     """Return our env's constructor defaults (reward weights, healthy range, reset noise, ...) with overrides."""
-    params = inspect.signature(envs.env_class(env_id).__init__).parameters
+    params = inspect.signature(envs.env_class(env_id)).parameters
     out = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
     for k, v in (overrides or {}).items():
         if k not in out or k not in _gym_params(env_id) or k in ("num_envs", "device", "seed"):
