@@ -1,6 +1,6 @@
 """Geom-plane contact: pairwise distance functions and the soft contact force law, as pure ``@wp.func``.
 
-Contact model (applied by ``kernels.articulation.Simulator(contacts=True)``):
+Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=True)``):
 
 - Geometry. Sphere, capsule and box geoms against one static plane n . x = d (the world body's plane geom,
   usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a box eight
@@ -33,11 +33,6 @@ one plane; the implicit linearization makes impacts slightly inelastic (damped) 
 import warp as wp
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
-
-GEOM_PLANE = wp.constant(0)
-GEOM_SPHERE = wp.constant(2)
-GEOM_CAPSULE = wp.constant(3)
-GEOM_BOX = wp.constant(6)
 
 
 @wp.func
