@@ -1576,7 +1576,7 @@ def report(args: ReportArgs) -> None:
             f"Add an assumed {H100['launch_s'] * 1e6:.0f} us per step (one CUDA-graph replay): steps/s = num_envs / "
             f"(launch + num_envs x per-env time). Articulated envs (loops over bodies and substeps, so static "
             f"counts mean little) instead scale the measured CPU time by the ratio of FP32 peaks (this core's sgemm "
-            f"rate to the H100's), with registers and occupancy of kernels.articulation's heaviest kernel shown; a "
+            f"rate to the H100's), with registers and occupancy of kernels.forward's heaviest kernel shown; a "
             f"register-limited occupancy below 0.25 hides latency poorly, so read those rows as optimistic. Not "
             f"projected: the PPO update, which dominates training here.",
             "",
@@ -1590,8 +1590,9 @@ def report(args: ReportArgs) -> None:
             best = max(rs, key=lambda r: r["steps_per_s"])
             _, b, _ = fit_launch_and_per_env(rs)
             articulated = any(r["module"] == f"{env_id} act kernel" for r in gpu_rows)  # env with a simulator
-            module = "kernels.articulation" if articulated else f"{env_id} step kernel"
-            k = [r for r in gpu_rows if r["module"] == module and r["arch"] == "sm_90"]
+            # the simulator's kernels: kernels.forward (kernels.articulation in records made before the split)
+            modules = ("kernels.forward", "kernels.articulation") if articulated else (f"{env_id} step kernel",)
+            k = [r for r in gpu_rows if r["module"] in modules and r["arch"] == "sm_90"]
             if not k:
                 continue
             k = max(k, key=lambda r: r["registers"] or 0)  # the heaviest kernel of the step
