@@ -121,19 +121,9 @@ class Simulator:
         # recorded once, replayed by step(): no per-call argument packing or allocation; arguments bound
         # by name from the Model/Data fields held as attributes
         fields = vars(self)
-        self._step_cmd = wp.launch(
-            _step_kernel,
-            dim=self.num_envs,
-            inputs=launch_inputs(_step_kernel, fields),
-            device=self.device,
-            record_cmd=True,
-        )
-        self._forward_cmd = wp.launch(
-            _forward_kernel,
-            dim=self.num_envs,
-            inputs=launch_inputs(_forward_kernel, fields),
-            device=self.device,
-            record_cmd=True,
+        self._step_cmd, self._forward_cmd = (
+            wp.launch(k, dim=self.num_envs, inputs=launch_inputs(k, fields), device=self.device, record_cmd=True)
+            for k in (_step_kernel, _forward_kernel)
         )
 
     # -- public API ------------------------------------------------------------------------------
