@@ -120,7 +120,7 @@ import envs
 t0 = time.perf_counter()
 env = envs.make("ant", num_envs=1, device="cpu")
 cpu = time.perf_counter() - t0
-mods = [wp.get_module("kernels.articulation"), env.step_kernel.module, env.act_kernel.module]
+mods = [wp.get_module("kernels.forward"), env.step_kernel.module, env.act_kernel.module]
 t0 = time.perf_counter()
 for arch in (80, 90):
     for m in mods:

@@ -1,4 +1,4 @@
-"""Physics throughput of kernels/articulation.py beside MuJoCo C, contacts off, one CPU core each.
+"""Physics throughput of kernels/ (articulation.Simulator) beside MuJoCo C, contacts off, one CPU core each.
 
 Writes results/physics_throughput.json and results/physics_throughput.md. Run from the repo root:
 
@@ -124,9 +124,10 @@ def main():
     wp.config.quiet = True
     wp.init()
     import kernels.articulation as articulation
+    import kernels.forward  # the module of the simulator's kernels
 
     t0 = time.perf_counter()
-    wp.load_module(articulation, device="cpu")
+    wp.load_module(kernels.forward, device="cpu")
     compile_s = time.perf_counter() - t0
     print(f"compile.cpu {compile_s:.2f}")
 

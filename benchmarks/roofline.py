@@ -100,8 +100,9 @@ def projection_rows(env_rows: list[dict], gpu_rows: list[dict], cpu_flops: float
     for env_id in sorted({r["env"] for r in env_rows}):
         _, b, _ = fit_launch_and_per_env([r for r in env_rows if r["env"] == env_id])
         articulated = any(r["module"] == f"{env_id} act kernel" for r in gpu_rows)  # env with a simulator
-        module = "kernels.articulation" if articulated else f"{env_id} step kernel"
-        kernels = [r for r in gpu_rows if r["module"] == module and r["arch"] == "sm_90"]
+        # the simulator's kernels: kernels.forward (kernels.articulation in records made before the split)
+        modules = ("kernels.forward", "kernels.articulation") if articulated else (f"{env_id} step kernel",)
+        kernels = [r for r in gpu_rows if r["module"] in modules and r["arch"] == "sm_90"]
         if not kernels:
             continue
         k = max(kernels, key=lambda r: r["registers"] or 0)  # the heaviest kernel of the step

@@ -1,6 +1,6 @@
 """Geom-plane contact: pairwise distance functions and the soft contact force law, as pure ``@wp.func``.
 
-Contact model (applied by ``kernels.articulation.Simulator(contacts=True)``):
+Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=True)``):
 
 - Geometry. Sphere, capsule and box geoms against one static plane n . x = d (the world body's plane geom,
   usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a box eight
@@ -32,14 +32,7 @@ one plane; the implicit linearization makes impacts slightly inelastic (damped) 
 
 import warp as wp
 
-import mjcf.model as mjcf_model
-
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
-
-GEOM_PLANE = wp.constant(mjcf_model.GEOM_PLANE)
-GEOM_SPHERE = wp.constant(mjcf_model.GEOM_SPHERE)
-GEOM_CAPSULE = wp.constant(mjcf_model.GEOM_CAPSULE)
-GEOM_BOX = wp.constant(mjcf_model.GEOM_BOX)
 
 
 @wp.func

@@ -254,6 +254,27 @@ def test_get_state_is_zero_copy_view_of_device_state():
     assert not torch.equal(q, torch.tensor(np.tile(m.qpos0, (2, 1)), dtype=torch.float32))
 
 
+def test_kernel_arguments_are_bound_by_name_to_the_model_and_data_fields():
+    # every kernel argument is a field of kernels.types.Model or Data (x_in / x_out -> x), every field is an
+    # argument of the step kernel, and the launch passes the simulator's own array for each
+    import dataclasses
+
+    from kernels.forward import _forward_kernel, _step_kernel, launch_inputs
+    from kernels.types import Data, Model
+
+    fields = {f.name for cls in (Model, Data) for f in dataclasses.fields(cls)}
+    step_args = {a.label.removesuffix("_in").removesuffix("_out") for a in _step_kernel.adj.args}
+    assert step_args == fields
+    forward_args = {a.label.removesuffix("_in").removesuffix("_out") for a in _forward_kernel.adj.args}
+    assert forward_args <= fields
+    sim = Simulator(_gym_model("hopper.xml"), 2)
+    inputs = launch_inputs(_step_kernel, vars(sim))
+    for arg, value in zip(_step_kernel.adj.args, inputs, strict=True):
+        assert value is getattr(sim, arg.label.removesuffix("_in").removesuffix("_out")), arg.label
+    with pytest.raises(KeyError, match="qpos"):
+        launch_inputs(_step_kernel, {k: v for k, v in vars(sim).items() if k != "qpos"})
+
+
 def test_unsupported_features_raise():
     m = _gym_model("hopper.xml")
     cylinder = mujoco.MjModel.from_xml_string(

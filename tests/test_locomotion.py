@@ -186,7 +186,7 @@ def test_physics_module_is_built_for_short_compiles():
     # first-run compile is user time (DESIGN.md): the simulator kernel must not be unrolled nor differentiated;
     # measured first-run times are in results/ant_throughput.md (tests never assert on wall-clock time)
     envs.make("ant", num_envs=1, device=DEVICE)
-    options = wp.get_module("kernels.articulation").options
+    options = wp.get_module("kernels.forward").options
     assert options["max_unroll"] == 1 and options["enable_backward"] is False
     assert wp.get_module("kernels.contact").options["max_unroll"] == 1
 

@@ -1,0 +1,274 @@
+"""Smooth dynamics of one env per call (``@wp.func``): kinematics, com inertias, motion subspaces, RNE, CRB.
+
+The order of a pass is kinematics -> com_inertia -> motion_subspace -> rne -> crb: rne reads the body
+inertias that crb then turns into composite (subtree) inertias in place, saving a second set of arrays.
+Spatial quantities are at each kinematic tree's reference point (the root body's origin) in world
+orientation, MuJoCo's com-based frame with the root origin in place of the subtree center of mass.
+
+References: MuJoCo documentation, Computation chapter (smooth dynamics); Featherstone, "Rigid Body
+Dynamics Algorithms" (RBDA) ch. 2 (spatial algebra), ch. 5 (RNEA), ch. 6 (CRBA).
+"""
+
+import warp as wp
+
+from kernels.spatial import (
+    hinge_motion,
+    inertia_about_point,
+    inertia_mul_motion,
+    motion_cross_force,
+    motion_cross_motion,
+    quat_from_wxyz,
+    slide_motion,
+)
+from kernels.types import JNT_FREE, JNT_HINGE
+
+wp.set_module_options({"enable_backward": False, "max_unroll": 1})
+
+
+@wp.func
+def kinematics(
+    worldid: int,
+    # Model:
+    body_parentid: wp.array[int],
+    body_jntnum: wp.array[int],
+    body_jntadr: wp.array[int],
+    body_pos: wp.array[wp.vec3],
+    body_quat: wp.array[wp.quat],
+    jnt_type: wp.array[int],
+    jnt_qposadr: wp.array[int],
+    jnt_pos: wp.array[wp.vec3],
+    jnt_axis: wp.array[wp.vec3],
+    qpos0: wp.array[float],
+    # Data in:
+    qpos_in: wp.array2d[float],
+    # Data out:
+    xpos_out: wp.array2d[wp.vec3],
+    xquat_out: wp.array2d[wp.quat],
+    xanchor_out: wp.array2d[wp.vec3],
+    xaxis_out: wp.array2d[wp.vec3],
+):
+    """World pose of every body frame [m, unit quat] and world anchor/axis of every joint, in body order."""
+    xpos_out[worldid, 0] = wp.vec3(0.0)
+    xquat_out[worldid, 0] = wp.quat_identity()
+    for b in range(1, body_parentid.shape[0]):
+        parent = body_parentid[b]
+        pos = xpos_out[worldid, parent] + wp.quat_rotate(xquat_out[worldid, parent], body_pos[b])
+        rot = xquat_out[worldid, parent] * body_quat[b]
+        jadr = body_jntadr[b]
+        for j in range(jadr, jadr + body_jntnum[b]):
+            qadr = jnt_qposadr[j]
+            jtype = jnt_type[j]
+            if jtype == JNT_FREE:
+                # a free joint overrides the parent chain: qpos is the world pose itself
+                pos = wp.vec3(qpos_in[worldid, qadr], qpos_in[worldid, qadr + 1], qpos_in[worldid, qadr + 2])
+                rot = wp.normalize(
+                    quat_from_wxyz(
+                        qpos_in[worldid, qadr + 3],
+                        qpos_in[worldid, qadr + 4],
+                        qpos_in[worldid, qadr + 5],
+                        qpos_in[worldid, qadr + 6],
+                    )
+                )
+                xanchor_out[worldid, j] = pos
+                xaxis_out[worldid, j] = wp.vec3(0.0, 0.0, 1.0)
+            else:
+                anchor = pos + wp.quat_rotate(rot, jnt_pos[j])
+                axis = wp.quat_rotate(rot, jnt_axis[j])
+                xanchor_out[worldid, j] = anchor
+                xaxis_out[worldid, j] = axis
+                dq = qpos_in[worldid, qadr] - qpos0[qadr]
+                if jtype == JNT_HINGE:
+                    # rotate about the anchor, so the anchor stays put
+                    rot = rot * wp.quat_from_axis_angle(jnt_axis[j], dq)
+                    pos = anchor - wp.quat_rotate(rot, jnt_pos[j])
+                else:
+                    pos = pos + axis * dq
+        xpos_out[worldid, b] = pos
+        xquat_out[worldid, b] = wp.normalize(rot)
+
+
+@wp.func
+def com_inertia(
+    worldid: int,
+    # Model:
+    body_rootid: wp.array[int],
+    body_ipos: wp.array[wp.vec3],
+    body_iquat: wp.array[wp.quat],
+    body_mass: wp.array[float],
+    body_inertia: wp.array[wp.vec3],
+    body_mass_scale: wp.array2d[float],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    # Data out:
+    cmass_out: wp.array2d[float],
+    cmc_out: wp.array2d[wp.vec3],
+    crot_out: wp.array2d[wp.mat33],
+):
+    """Spatial inertia of every body about its tree's reference point (root body origin), world orientation."""
+    for b in range(1, body_rootid.shape[0]):
+        scale = body_mass_scale[worldid % body_mass_scale.shape[0], b]
+        mass = body_mass[b] * scale
+        rot = xquat_in[worldid, b]
+        offset = xpos_in[worldid, b] + wp.quat_rotate(rot, body_ipos[b]) - xpos_in[worldid, body_rootid[b]]
+        cmass_out[worldid, b] = mass
+        cmc_out[worldid, b] = mass * offset
+        crot_out[worldid, b] = inertia_about_point(mass, body_inertia[b] * scale, rot * body_iquat[b], offset)
+
+
+@wp.func
+def motion_subspace(
+    worldid: int,
+    # Model:
+    body_rootid: wp.array[int],
+    jnt_type: wp.array[int],
+    jnt_bodyid: wp.array[int],
+    jnt_dofadr: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    xanchor_in: wp.array2d[wp.vec3],
+    xaxis_in: wp.array2d[wp.vec3],
+    # Data out:
+    cdof_out: wp.array2d[wp.spatial_vector],
+):
+    """Motion subspace of every dof, at its tree's reference point in world orientation (MuJoCo's cdof)."""
+    for j in range(jnt_type.shape[0]):
+        body = jnt_bodyid[j]
+        point = xpos_in[worldid, body_rootid[body]]
+        dadr = jnt_dofadr[j]
+        jtype = jnt_type[j]
+        if jtype == JNT_FREE:
+            # translations along the world axes, rotations about the body axes through the anchor
+            rmat = wp.quat_to_matrix(xquat_in[worldid, body])
+            for k in range(3):
+                e = wp.vec3(0.0)
+                e[k] = 1.0
+                cdof_out[worldid, dadr + k] = slide_motion(e)
+                cdof_out[worldid, dadr + 3 + k] = hinge_motion(rmat * e, xanchor_in[worldid, j], point)
+        elif jtype == JNT_HINGE:
+            cdof_out[worldid, dadr] = hinge_motion(xaxis_in[worldid, j], xanchor_in[worldid, j], point)
+        else:
+            cdof_out[worldid, dadr] = slide_motion(xaxis_in[worldid, j])
+
+
+@wp.func
+def rne(
+    worldid: int,
+    # Model:
+    body_parentid: wp.array[int],
+    body_jntnum: wp.array[int],
+    body_jntadr: wp.array[int],
+    body_dofnum: wp.array[int],
+    body_dofadr: wp.array[int],
+    jnt_type: wp.array[int],
+    jnt_dofadr: wp.array[int],
+    gravity: wp.vec3,
+    # Data in:
+    qvel_in: wp.array2d[float],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    cmass_in: wp.array2d[float],
+    cmc_in: wp.array2d[wp.vec3],
+    crot_in: wp.array2d[wp.mat33],
+    # Data out:
+    cvel_out: wp.array2d[wp.spatial_vector],
+    cacc_out: wp.array2d[wp.spatial_vector],
+    cfrc_out: wp.array2d[wp.spatial_vector],
+    qfrc_bias_out: wp.array2d[float],
+):
+    """Bias forces C(q, qdot) + g(q) [N m, N] in joint space by recursive Newton-Euler with qacc = 0 (RBDA ch. 5).
+
+    Also leaves the body velocities in cvel_out (read by the contacts) and the subtree forces in cfrc_out.
+    """
+    nbody = body_parentid.shape[0]
+
+    # forward pass; gravity enters as a fictitious base acceleration -g (RBDA ch. 5), a pure translation,
+    # hence the same at every tree's reference point
+    cvel_out[worldid, 0] = wp.spatial_vector()
+    cacc_out[worldid, 0] = wp.spatial_vector(wp.vec3(0.0), -gravity)
+    for b in range(1, nbody):
+        parent = body_parentid[b]
+        vel = cvel_out[worldid, parent]
+        acc = cacc_out[worldid, parent]
+        jadr = body_jntadr[b]
+        for j in range(jadr, jadr + body_jntnum[b]):
+            # d/dt of a dof axis is (velocity of the frame carrying it) x cdof (RBDA ch. 2): a joint's
+            # axis is carried by the parent and the joints before it in the same body
+            dadr = jnt_dofadr[j]
+            if jnt_type[j] == JNT_FREE:
+                # translations along fixed world axes (a free body's parent is the world): no derivative;
+                # the three rotation axes are body-fixed, so all are carried by the full body velocity,
+                # whose own rotation part drops out of sum_k (omega x axis_k) qvel_k = omega x omega = 0
+                for k in range(3):
+                    vel = vel + cdof_in[worldid, dadr + k] * qvel_in[worldid, dadr + k]
+                carrier = vel
+                for k in range(3, 6):
+                    qd = qvel_in[worldid, dadr + k]
+                    acc = acc + motion_cross_motion(carrier, cdof_in[worldid, dadr + k]) * qd
+                    vel = vel + cdof_in[worldid, dadr + k] * qd
+            else:
+                qd = qvel_in[worldid, dadr]
+                acc = acc + motion_cross_motion(vel, cdof_in[worldid, dadr]) * qd
+                vel = vel + cdof_in[worldid, dadr] * qd
+        cvel_out[worldid, b] = vel
+        cacc_out[worldid, b] = acc
+        mass = cmass_in[worldid, b]
+        mc = cmc_in[worldid, b]
+        rot = crot_in[worldid, b]
+        cfrc_out[worldid, b] = inertia_mul_motion(mass, mc, rot, acc) + motion_cross_force(
+            vel, inertia_mul_motion(mass, mc, rot, vel)
+        )
+
+    # backward pass: project body forces on the dofs, pass subtree forces to the parent
+    for b in range(nbody - 1, 0, -1):
+        dadr = body_dofadr[b]
+        for d in range(dadr, dadr + body_dofnum[b]):
+            qfrc_bias_out[worldid, d] = wp.dot(cdof_in[worldid, d], cfrc_out[worldid, b])
+        parent = body_parentid[b]
+        if parent > 0:
+            cfrc_out[worldid, parent] = cfrc_out[worldid, parent] + cfrc_out[worldid, b]
+
+
+@wp.func
+def crb(
+    worldid: int,
+    # Model:
+    body_parentid: wp.array[int],
+    dof_bodyid: wp.array[int],
+    dof_parentid: wp.array[int],
+    dof_armature: wp.array[float],
+    # Data in:
+    cdof_in: wp.array2d[wp.spatial_vector],
+    # Data out:
+    cmass_out: wp.array2d[float],
+    cmc_out: wp.array2d[wp.vec3],
+    crot_out: wp.array2d[wp.mat33],
+    qM_out: wp.array3d[float],
+):
+    """Mass matrix M(q) incl. armature [kg m^2, kg m, kg] by composite rigid bodies (RBDA ch. 6), joint space.
+
+    The body inertias in cmass/cmc/crot become composite (subtree) inertias in place.
+    """
+    for b in range(body_parentid.shape[0] - 1, 0, -1):
+        parent = body_parentid[b]
+        if parent > 0:
+            cmass_out[worldid, parent] = cmass_out[worldid, parent] + cmass_out[worldid, b]
+            cmc_out[worldid, parent] = cmc_out[worldid, parent] + cmc_out[worldid, b]
+            crot_out[worldid, parent] = crot_out[worldid, parent] + crot_out[worldid, b]
+
+    # M[i, j] = cdof_j . (Ic_body(i) cdof_i) for j = i and the dof ancestors of i; every other entry is
+    # structurally zero
+    nv = dof_bodyid.shape[0]
+    for i in range(nv):
+        for j in range(nv):
+            qM_out[worldid, i, j] = 0.0
+    for i in range(nv):
+        b = dof_bodyid[i]
+        f = inertia_mul_motion(cmass_out[worldid, b], cmc_out[worldid, b], crot_out[worldid, b], cdof_in[worldid, i])
+        qM_out[worldid, i, i] = wp.dot(cdof_in[worldid, i], f) + dof_armature[i]
+        j = dof_parentid[i]
+        while j >= 0:
+            mij = wp.dot(cdof_in[worldid, j], f)
+            qM_out[worldid, i, j] = mij
+            qM_out[worldid, j, i] = mij
+            j = dof_parentid[j]

@@ -1,0 +1,120 @@
+"""Device-side model and data of the articulated-body pipeline, and the joint and geom type codes.
+
+``Model`` holds what is fixed for a simulation (mujoco.MjModel's names, one row per body, joint, dof,
+actuator or collision geom) plus the per-env randomizable multipliers; ``Data`` holds the state and the
+per-env scratch every stage writes. Both are plain dataclasses of Warp arrays, built by ``kernels.io``.
+Kernels take their fields as flat parameters of the same names (``qpos`` binds ``qpos_in`` and
+``qpos_out``), so a launch is assembled by name from these fields (``kernels.forward.launch_inputs``).
+
+Units are SI, positions in the world frame unless stated, quaternions ``wp.quat`` stored x, y, z, w.
+N = num_envs; E = 1 (shared) or N rows of a randomizable multiplier, read as ``arr[worldid % E, i]``.
+"""
+
+import dataclasses
+
+import warp as wp
+
+import mjcf.model as mjcf_model
+
+wp.set_module_options({"enable_backward": False, "max_unroll": 1})
+
+# mjtJoint and mjtGeom codes: the host-side ints are defined once, in mjcf.model; kernels see them as constants.
+JNT_FREE = wp.constant(mjcf_model.JNT_FREE)
+JNT_BALL = wp.constant(mjcf_model.JNT_BALL)
+JNT_SLIDE = wp.constant(mjcf_model.JNT_SLIDE)
+JNT_HINGE = wp.constant(mjcf_model.JNT_HINGE)
+GEOM_PLANE = wp.constant(mjcf_model.GEOM_PLANE)
+GEOM_SPHERE = wp.constant(mjcf_model.GEOM_SPHERE)
+GEOM_CAPSULE = wp.constant(mjcf_model.GEOM_CAPSULE)
+GEOM_BOX = wp.constant(mjcf_model.GEOM_BOX)
+
+
+@dataclasses.dataclass
+class Model:
+    """Static model on the device: kinematic tree, inertias, joints, actuators, collision geoms, options."""
+
+    # bodies (nbody,), body 0 is the world
+    body_parentid: wp.array  # int: parent body id
+    body_rootid: wp.array  # int: the tree's root body (child of the world), its origin is the tree's reference point
+    body_jntnum: wp.array  # int: number of joints of the body
+    body_jntadr: wp.array  # int: first joint id of the body
+    body_dofnum: wp.array  # int: number of dofs of the body
+    body_dofadr: wp.array  # int: first dof id of the body
+    body_lastdof: wp.array  # int: last dof of the body or its nearest ancestor with dofs, -1 if none
+    body_pos: wp.array  # vec3 [m]: body frame origin in the parent frame
+    body_quat: wp.array  # quat: body frame orientation in the parent frame
+    body_ipos: wp.array  # vec3 [m]: center of mass in the body frame
+    body_iquat: wp.array  # quat: principal inertia frame in the body frame
+    body_mass: wp.array  # float [kg]
+    body_inertia: wp.array  # vec3 [kg m^2]: principal moments about the center of mass
+    # joints (njnt,)
+    jnt_type: wp.array  # int: JNT_FREE, JNT_SLIDE or JNT_HINGE
+    jnt_bodyid: wp.array  # int: body the joint moves
+    jnt_qposadr: wp.array  # int: first qpos index
+    jnt_dofadr: wp.array  # int: first dof index
+    jnt_pos: wp.array  # vec3 [m]: anchor in the body frame
+    jnt_axis: wp.array  # vec3: unit axis in the body frame
+    jnt_stiffness: wp.array  # float [N m/rad or N/m]: spring toward qpos_spring
+    jnt_limited: wp.array  # int: 1 where the limit spring acts (limited and joint limits enabled)
+    jnt_range: wp.array  # vec2 [rad or m]: lower, upper limit
+    qpos0: wp.array  # float (nq,): reference configuration, hinge/slide positions are measured from it
+    qpos_spring: wp.array  # float (nq,): spring rest positions
+    # dofs (nv,)
+    dof_bodyid: wp.array  # int: body the dof moves
+    dof_parentid: wp.array  # int: previous dof on the path to the root, -1 at the root
+    dof_armature: wp.array  # float [kg m^2 or kg]: added to the mass-matrix diagonal
+    dof_damping: wp.array  # float [N m s/rad or N s/m]: viscous damping, integrated implicitly
+    # actuators (nu,), motors on one hinge or slide joint each
+    actuator_dofadr: wp.array  # int: driven dof
+    actuator_gear: wp.array  # float [N m or N per unit ctrl]
+    actuator_ctrlrange: wp.array  # vec2: ctrl clamp where ctrllimited
+    actuator_ctrllimited: wp.array  # int
+    # collision geoms against the world plane (ncgeom,), empty without contacts
+    cgeom_type: wp.array  # int: GEOM_SPHERE, GEOM_CAPSULE or GEOM_BOX
+    cgeom_bodyid: wp.array  # int: body the geom is attached to
+    cgeom_geomid: wp.array  # int: the geom's id in the model (column of geom_friction_scale)
+    cgeom_pos: wp.array  # vec3 [m]: geom center in the body frame
+    cgeom_quat: wp.array  # quat: geom frame in the body frame
+    cgeom_size: wp.array  # vec3 [m]: radius / half-length / half-extents, as mujoco geom_size
+    cgeom_margin: wp.array  # float [m]: contact margin of the pair with the plane
+    cgeom_friction: wp.array  # float: sliding friction of the pair with the plane
+    # per-env multipliers (E, ...)
+    body_mass_scale: wp.array  # float (E, nbody): scales body mass and inertia
+    actuator_gear_scale: wp.array  # float (E, nu): scales the motor gear
+    dof_damping_scale: wp.array  # float (E, nv): scales the dof damping
+    geom_friction_scale: wp.array  # float (E, ngeom): scales the geom's sliding friction
+    # options
+    gravity: wp.vec3  # [m/s^2]
+    timestep: float  # [s]: one step() of the simulator
+    substeps: int  # Euler substeps of timestep / substeps per step()
+    plane_normal: wp.vec3  # unit normal of the contact plane n . x = plane_offset
+    plane_offset: float  # [m]
+    contact_stiffness: float  # [1/s^2]: per unit of the contacting tree's mass
+    contact_damping: float  # [1/s]: per unit of the contacting tree's mass
+    friction_eps: float  # [m/s]: slip speed below which friction is viscous
+    limit_stiffness: float  # [1/s^2]: per unit of the dof's diagonal inertia
+    limit_damping: float  # [1/s]: per unit of the dof's diagonal inertia
+
+
+@dataclasses.dataclass
+class Data:
+    """Per-env state and scratch on the device; scratch is valid after a step or ``forward()``."""
+
+    qpos: wp.array  # float (N, nq): generalized positions, MuJoCo order
+    qvel: wp.array  # float (N, nv): generalized velocities, MuJoCo order
+    ctrl: wp.array  # float (N, nu): motor controls
+    xpos: wp.array  # vec3 (N, nbody) [m]: body frame origins
+    xquat: wp.array  # quat (N, nbody): body frame orientations
+    xanchor: wp.array  # vec3 (N, njnt) [m]: joint anchors
+    xaxis: wp.array  # vec3 (N, njnt): joint axes (world z for a free joint)
+    cdof: wp.array  # spatial_vector (N, nv): dof motion subspaces at the tree's reference point, world axes
+    cmass: wp.array  # float (N, nbody) [kg]: body mass, then composite (subtree) mass after crb
+    cmc: wp.array  # vec3 (N, nbody) [kg m]: first moment about the tree's reference point, likewise
+    crot: wp.array  # mat33 (N, nbody) [kg m^2]: rotational inertia about the reference point, likewise
+    cvel: wp.array  # spatial_vector (N, nbody): body velocity (omega [rad/s], v [m/s]) at the reference point
+    cacc: wp.array  # spatial_vector (N, nbody): bias acceleration with qacc = 0, gravity as base acceleration
+    cfrc: wp.array  # spatial_vector (N, nbody): body force (torque [N m], force [N]), then subtree sums
+    qfrc_bias: wp.array  # float (N, nv) [N m or N]: Coriolis, centrifugal and gravity forces
+    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; Cholesky factor (lower) after a step
+    qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve
+    jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
