@@ -122,26 +122,18 @@ class Args:
     reward_scale: float = 1.0
     """rewards are multiplied by this for learning (CleanRL Isaac Gym's reward_scaler); returns are logged unscaled"""
 
-    # to be filled in runtime
+    # to be filled in runtime (not flags)
     batch_size: tyro.conf.Suppress[int] = 0
-    """the batch size (computed in runtime)"""
     minibatch_size: tyro.conf.Suppress[int] = 0
-    """the mini-batch size (computed in runtime)"""
     num_iterations: tyro.conf.Suppress[int] = 0
-    """the number of iterations (computed in runtime)"""
     run_name: tyro.conf.Suppress[str] = ""
-    """<env_id>__<exp_name>__<seed>__<unix time> (computed in runtime; kept on resume)"""
+    """<env_id>__<exp_name>__<seed>__<unix time>, kept on resume"""
 
 
 def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed: int | None = None):
     # validate=False: the env's per-step NaN-action check is a host sync; observations are checked per iteration
-    return envs.make(
-        args.env_id,
-        num_envs=num_envs or args.num_envs,
-        device=str(device),
-        seed=args.seed if seed is None else seed,
-        validate=False,
-    )
+    seed, num_envs = args.seed if seed is None else seed, num_envs or args.num_envs
+    return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False)
 
 
 def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias_const: float = 0.0) -> nn.Linear:
@@ -333,7 +325,9 @@ def load_checkpoint(path: str) -> dict:
     except Exception as e:  # torch.load's messages are long and advise unsafe loading: replaced by one line
         with open(path, "rb") as f:
             is_zip = f.read(4) == b"PK\x03\x04"  # torch.save writes a zip archive
-        what = "holds Python objects other than tensors" if "Unsupported global" in str(e) else "is damaged (truncated?)"
+        what = (
+            "holds Python objects other than tensors" if "Unsupported global" in str(e) else "is damaged (truncated?)"
+        )
         fail(f"cannot read checkpoint {path!r}: the file {what if is_zip else 'is not a PyTorch checkpoint'}")
     keys = ("agent", "optimizer", "obs_rms", "args", "iteration", "global_step")
     missing = [k for k in keys if k not in ckpt] if isinstance(ckpt, dict) else list(keys)
@@ -384,8 +378,7 @@ def validate(args: Args) -> torch.device:
             fail(f"--{f.name.replace('_', '-')} must be finite, got {getattr(args, f.name)}")
     if args.batch_size % args.num_minibatches:
         fail(
-            f"--num-minibatches {args.num_minibatches} does not divide the batch size {args.batch_size} "
-            f"(num_envs {args.num_envs} x num_steps {args.num_steps})"
+            f"--num-minibatches {args.num_minibatches} does not divide the batch size {args.batch_size} (envs x steps)"
         )
     if args.num_iterations < 1:  # total_timesteps < 1 included
         fail(f"--total-timesteps {args.total_timesteps} is less than one batch ({args.batch_size} steps)")
