@@ -1,16 +1,12 @@
 # PPO on Gymnasium vector envs, the baseline beside ppo_warp.py. Results: results/ppo_cartpole.md, ppo_pendulum.md
-"""The same PPO as cleanppo/ppo_warp.py (same Args, agent, GAE, update and logging) on Gymnasium's own
-implementation of each task, so every learning curve of ppo_warp.py can be set beside it.
-`diff cleanppo/ppo_warp.py cleanppo/ppo_gym.py` shows only the env: `make_env` and the checkpointed env state.
+"""The same PPO as cleanppo/ppo_warp.py on Gymnasium's own implementation of each task, so every learning curve of
+ppo_warp.py can be set beside it. `diff cleanppo/ppo_warp.py cleanppo/ppo_gym.py` shows only the env.
+Both act on the Warp envs' action definition, one action in [-1, 1]: CartPole-v1's Discrete(2) action is its sign
+(a > 0 pushes right, as the Warp cartpole at |a| = 1); Pendulum-v1's torque in [-2, 2] N m is 2 * clip(a, -1, 1).
 
-Both scripts act on the same continuous action definition as the Warp envs: one action in [-1, 1].
-  cartpole: CartPole-v1 has a Discrete(2) action space; the Gaussian policy's 1-D action is mapped to it by
-            its sign (a > 0 pushes right), which is also what the Warp cartpole does at |a| = 1.
-  pendulum: Pendulum-v1's torque in [-2, 2] N m is 2 * clip(a, -1, 1), as in the Warp pendulum.
-
-Run:    python cleanppo/ppo_gym.py --env-id cartpole
-Resume: python cleanppo/ppo_gym.py --resume runs/<run_name>/checkpoint.pt (the Gymnasium env state is not in the
-        checkpoint: a resumed run restarts its episodes, so it is close to, not identical with, an uninterrupted one)
+Run: python cleanppo/ppo_gym.py [--env-id pendulum]   (--help: the env's defaults)
+     python cleanppo/ppo_gym.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]
+     (the Gymnasium env state is not in the checkpoint: a resumed run restarts its episodes)
 """
 
 import collections
@@ -19,10 +15,12 @@ import math
 import os
 import platform
 import random
+import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from types import SimpleNamespace
 from typing import Literal
 
 import gymnasium as gym
@@ -31,27 +29,44 @@ import torch
 import torch.nn as nn
 import tyro
 
+# Per-env presets: the values that differ from Args' defaults (rsl_rl's legged_gym PPO, used for ant and every env
+# not listed). Chosen for a 2-core CPU, where the policy network and not the env is the cost, by sweeps over 4-7
+# seeds (results/ppo_cartpole.md, results/ppo_pendulum.md): 32x32 networks need no more env steps than 64x64 at about
+# half the cost; cartpole reached 475 in 7 of 7 seeds with 64 envs x 32 steps and lambda 0.9 (the RL Zoo's 0.8 with
+# 128 x 16: 4 of 5), gamma 0.98 from the RL Zoo (hyperparams/ppo.yml, CartPole-v1); pendulum reached -200 in 5 of 5
+# with gamma 0.95, lambda 0.9, desired_kl 0.02 (0.01: 0 of 4) and rewards scaled by 0.1 (64x64: 0 of 4 in 130k).
+# fmt: off
+PRESETS = {
+    "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
+    "pendulum": dict(total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.95, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, desired_kl=0.02, reward_scale=0.1),  # noqa: E501
+}
+# fmt: on
+ROOT = os.path.dirname(os.path.abspath(__file__))
+SAFE_ON_RESUME = ("total_timesteps", "save_every", "save_minutes", "quiet", "resume", "eval", "eval_episodes")
+
 
 @dataclass
 class Args:
     exp_name: str = os.path.basename(__file__)[: -len(".py")]
     """the name of this experiment"""
     env_id: str = "cartpole"
-    """the id of the environment: cartpole or pendulum"""
+    """the id of the environment: cartpole or pendulum; presets for each change the defaults below"""
     seed: int = 1
     """seed of the experiment (torch, numpy, random and the envs)"""
     torch_deterministic: bool = True
     """if toggled, deterministic torch algorithms (cudnn.deterministic, use_deterministic_algorithms on CUDA)"""
     device: str = "auto"
-    """torch device: auto (cuda:0 when a CUDA device is present, else cpu), cpu, cuda, cuda:1, ..."""
+    """torch device: auto (cuda:0 when a CUDA device is present, else cpu), cpu, cuda (or gpu), cuda:1, ..."""
     torch_threads: int = 1
     """torch intra-op threads on CPU (0: torch's default); one thread is fastest for these small networks"""
     log_dir: str = "runs"
-    """TensorBoard runs, config JSON and checkpoints go to <log_dir>/<run_name>/"""
+    """TensorBoard runs, config JSON, progress.csv and checkpoints go to <log_dir>/<run_name>/"""
     save_every: int = 50
-    """save a checkpoint every this many iterations (and always at the end); 0: only at the end"""
+    """save a checkpoint every this many iterations (and at the end, and on SIGINT/SIGTERM); 0: off"""
+    save_minutes: float = 5.0
+    """also save a checkpoint when this many minutes have passed since the last one; 0: off"""
     resume: str | None = None
-    """path of a checkpoint to continue (its args are used; the run keeps writing into the checkpoint's folder)"""
+    """checkpoint to continue, in its folder; only total_timesteps, save_every, save_minutes and quiet may change"""
     eval: str | None = None
     """path of a checkpoint: run its deterministic policy for `eval_episodes` episodes, print mean and std, exit"""
     eval_episodes: int = 10
@@ -59,80 +74,57 @@ class Args:
     quiet: bool = False
     """if toggled, no console line per iteration"""
 
-    # Algorithm specific arguments; None means the env's default from ENV_DEFAULTS below
-    total_timesteps: int | None = None
-    """total env steps of the experiment (default: the env's, or 20 iterations if that is more)"""
-    num_envs: int | None = None
+    # Algorithm specific arguments
+    total_timesteps: int = 50_000_000
+    """total env steps of the experiment"""
+    num_envs: int = 4096
     """the number of parallel environments"""
-    num_steps: int | None = None
+    num_steps: int = 24
     """the number of steps to run in each environment per rollout"""
-    learning_rate: float | None = None
+    learning_rate: float = 1e-3
     """the (initial) learning rate of the optimizer"""
     lr_schedule: Literal["adaptive", "anneal", "constant"] = "adaptive"
     """adaptive: rsl_rl's KL-driven rule (lr / 1.5 if kl > 2 desired_kl, x 1.5 if kl < desired_kl / 2, clamped to
     [1e-5, max_learning_rate]); anneal: CleanRL's linear decay to 0; constant"""
-    desired_kl: float | None = None
+    desired_kl: float = 0.01
     """the KL divergence the adaptive schedule steers towards"""
-    max_learning_rate: float | None = None
+    max_learning_rate: float = 1e-2
     """the upper clamp of the adaptive schedule (rsl_rl: 1e-2)"""
-    gamma: float | None = None
+    gamma: float = 0.99
     """the discount factor gamma"""
-    gae_lambda: float | None = None
+    gae_lambda: float = 0.95
     """the lambda for the generalized advantage estimation"""
-    num_minibatches: int | None = None
+    num_minibatches: int = 4
     """the number of mini-batches per epoch"""
-    update_epochs: int | None = None
+    update_epochs: int = 5
     """the K epochs to update the policy"""
     norm_adv: bool = True
     """toggles advantage normalization (per minibatch)"""
     norm_obs: bool = True
     """toggles running mean/std observation normalization"""
-    clip_coef: float | None = None
+    clip_coef: float = 0.2
     """the surrogate clipping coefficient"""
     clip_vloss: bool = False
     """toggles whether or not to use a clipped loss for the value function, as per the paper (off: CleanRL Isaac Gym)"""
-    ent_coef: float | None = None
+    ent_coef: float = 0.01
     """coefficient of the entropy"""
-    vf_coef: float | None = None
+    vf_coef: float = 1.0
     """coefficient of the value function"""
-    max_grad_norm: float | None = None
+    max_grad_norm: float = 1.0
     """the maximum norm for the global gradient clipping"""
-    hidden: tuple[int, ...] | None = None
+    hidden: tuple[int, ...] = (256, 128, 64)
     """hidden layer sizes of the actor and of the critic (two separate tanh MLPs)"""
-    init_log_std: float | None = None
+    init_log_std: float = 0.0
     """initial log standard deviation of the Gaussian policy (state independent)"""
-    reward_scale: float | None = None
+    reward_scale: float = 1.0
     """rewards are multiplied by this for learning (CleanRL Isaac Gym's reward_scaler); returns are logged unscaled"""
 
-    # to be filled in runtime
-    batch_size: int = 0
-    """the batch size (computed in runtime)"""
-    minibatch_size: int = 0
-    """the mini-batch size (computed in runtime)"""
-    num_iterations: int = 0
-    """the number of iterations (computed in runtime)"""
-    run_name: str = ""
-    """<env_id>__<exp_name>__<seed>__<unix time> (computed in runtime; kept on resume)"""
-
-
-# Per-env defaults, chosen for a 2-core CPU, where the policy network and not the env is the cost, by sweeps over
-# 4-7 seeds (results/ppo_cartpole.md, results/ppo_pendulum.md). Taken from: gamma 0.98 for cartpole, the RL Zoo's
-# tuned PPO (rl-baselines3-zoo hyperparams/ppo.yml, CartPole-v1); desired_kl 0.01, clip 0.2, lr 1e-3 clamped to
-# [1e-5, 1e-2], 5 epochs and the adaptive schedule, rsl_rl (legged_gym's PPO config); no value clipping, CleanRL
-# Isaac Gym's default; orthogonal init and Adam eps 1e-5, CleanRL. Measured here: 32x32 networks need no more env
-# steps than 64x64 at about half the cost; cartpole reached 475 in 7 of 7 seeds with 64 envs x 32 steps and lambda
-# 0.9 (the Zoo's 0.8 with 128 x 16: 4 of 5); pendulum reached -200 in 5 of 5 with gamma 0.95, lambda 0.9,
-# desired_kl 0.02 (0.01: 0 of 4) and rewards scaled by 0.1 (64x64 networks: 0 of 4 within 130k steps).
-# fmt: off
-_COMMON = dict(learning_rate=1e-3, max_learning_rate=1e-2, clip_coef=0.2, ent_coef=0.0, vf_coef=0.5,
-               max_grad_norm=1.0, init_log_std=0.0)
-ENV_DEFAULTS = {
-    "cartpole": dict(_COMMON, total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, update_epochs=5,
-                     hidden=(32, 32), gamma=0.98, gae_lambda=0.9, desired_kl=0.01, reward_scale=1.0),
-    "pendulum": dict(_COMMON, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4, update_epochs=5,
-                     hidden=(32, 32), gamma=0.95, gae_lambda=0.9, desired_kl=0.02, reward_scale=0.1),
-}
-# fmt: on
+    # to be filled in runtime (not flags)
+    batch_size: tyro.conf.Suppress[int] = 0
+    minibatch_size: tyro.conf.Suppress[int] = 0
+    num_iterations: tyro.conf.Suppress[int] = 0
+    run_name: tyro.conf.Suppress[str] = ""
+    """<env_id>__<exp_name>__<seed>__<unix time>, kept on resume"""
 
 
 class GymVecEnv:
@@ -195,15 +187,11 @@ class GymVecEnv:
         info = {"final_obs": t(final_obs), "episode_return": t(ep_return), "episode_length": t(ep_length)}
         return t(obs), t(reward), t(terminated, torch.bool), t(truncated, torch.bool), info
 
-    def get_full_state(self) -> dict:
+    def state_dict(self) -> dict:
         return {}  # see the module docstring: the Gymnasium env state is not checkpointed
 
-    def set_full_state(self, state: dict) -> None:
+    def load_state_dict(self, state: dict) -> None:
         pass
-
-
-def resolve_device(name: str) -> torch.device:
-    return torch.device(("cuda:0" if torch.cuda.is_available() else "cpu") if name == "auto" else name)
 
 
 def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed: int | None = None) -> GymVecEnv:
@@ -256,12 +244,12 @@ class Agent(nn.Module):
 
 
 class Adam:
-    """Adam as torch.optim.Adam computes it (eps outside the square root, bias-corrected), written out because
-    torch.optim imports torch._dynamo on first use: 1.0 s here, a fifth of cartpole's whole time budget."""
+    """Adam as torch.optim.Adam(foreach=True) computes it (eps outside the square root, bias-corrected), written out
+    because torch.optim costs cartpole's default run ~2.1 s of CPU time, +38% (measured here, the results identical):
+    its first use imports torch._dynamo (0.9 s) and its step costs ~2x this one (so does torch.optim.adam.adam)."""
 
     def __init__(self, params, lr: float, eps: float = 1e-5, betas: tuple[float, float] = (0.9, 0.999)):
-        self.params, self.lr, self.eps, self.betas = list(params), lr, eps, betas
-        self.t = 0
+        self.params, self.lr, self.eps, self.betas, self.t = list(params), lr, eps, betas, 0
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
 
@@ -270,19 +258,10 @@ class Adam:
             p.grad = None
 
     @torch.no_grad()
-    def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
-        """Scale all gradients so that their global norm is at most max_norm; return the norm before clipping."""
-        grads = [p.grad for p in self.params]
-        norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-        torch._foreach_mul_(grads, (max_norm / (norm + 1e-6)).clamp(max=1.0))
-        return norm
-
-    @torch.no_grad()
     def step(self) -> None:
         self.t += 1
         beta1, beta2 = self.betas
         grads = [p.grad for p in self.params]
-        # one op per line over all parameters (torch._foreach_*), as torch.optim.Adam's foreach path
         torch._foreach_lerp_(self.exp_avg, grads, 1.0 - beta1)
         torch._foreach_mul_(self.exp_avg_sq, beta2)
         torch._foreach_addcmul_(self.exp_avg_sq, grads, grads, value=1.0 - beta2)
@@ -320,13 +299,50 @@ class RunningMeanStd(nn.Module):
         self.var.copy_(m2 / total)
         self.count.copy_(total)
 
-    def frozen(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """float32 (mean, 1/std) used unchanged for a whole rollout, so stored and recomputed inputs agree."""
-        return self.mean.float(), (self.var + 1e-8).rsqrt().float()
+    def frozen(self) -> tuple[torch.Tensor, torch.Tensor, float]:
+        """float32 (mean, 1/std, clip) used unchanged for a whole rollout, so stored and recomputed inputs agree."""
+        return self.mean.float(), (self.var + 1e-8).rsqrt().float(), self.clip
 
 
 def normalize(x: torch.Tensor, mean: torch.Tensor, inv_std: torch.Tensor, clip: float) -> torch.Tensor:
-    return ((x - mean) * inv_std).clamp_(-clip, clip)
+    return ((x - mean) * inv_std).clamp(-clip, clip)
+
+
+def make_storage(T: int, N: int, O: int, A: int, device: torch.device) -> SimpleNamespace:  # noqa: E741
+    """The rollout buffers, [T, N, ...] on the device. final_obs: the last observation of an episode that ended at
+    that step (before the autoreset); mus: the policy's action mean, for the closed-form KL."""
+    shapes = dict(obs=(T, N, O), final_obs=(T, N, O), actions=(T, N, A), mus=(T, N, A), logprobs=(T, N),
+                  rewards=(T, N), values=(T, N), ep_returns=(T, N), ep_lengths=(T, N))  # fmt: skip
+    storage = SimpleNamespace(**{k: torch.zeros(shape, device=device) for k, shape in shapes.items()})
+    storage.terminateds = torch.zeros((T, N), dtype=torch.bool, device=device)
+    storage.truncateds = torch.zeros((T, N), dtype=torch.bool, device=device)
+    return storage
+
+
+def rollout(
+    agent, env_step, storage: SimpleNamespace, next_obs: torch.Tensor, obs_norm, mark=lambda step, k: None
+) -> None:
+    """Fill `storage` with one rollout, with no host sync; `next_obs` (a buffer) is advanced in place. Observations
+    are normalized with statistics frozen for the rollout; mark(step, k) records the phase clocks."""
+    for step in range(storage.obs.shape[0]):
+        mark(step, 0)
+        storage.obs[step] = next_obs
+        with torch.no_grad():
+            action, logprob, _, value, mu = agent.get_action_and_value(normalize(next_obs, *obs_norm))
+        storage.values[step] = value
+        storage.actions[step] = action
+        storage.mus[step] = mu
+        storage.logprobs[step] = logprob
+        mark(step, 1)
+        obs, reward, terminated, truncated, info = env_step(action)
+        next_obs.copy_(obs)
+        storage.rewards[step] = reward
+        storage.terminateds[step] = terminated
+        storage.truncateds[step] = truncated
+        storage.final_obs[step] = info["final_obs"]
+        storage.ep_returns[step] = info["episode_return"]
+        storage.ep_lengths[step] = info["episode_length"]
+        mark(step, 2)
 
 
 def compute_gae(rewards, values, terminated, truncated, final_values, next_value, gamma, gae_lambda):
@@ -349,91 +365,165 @@ def compute_gae(rewards, values, terminated, truncated, final_values, next_value
     return advantages, advantages + values
 
 
+def advantages_and_returns(agent, storage: SimpleNamespace, next_obs: torch.Tensor, obs_norm, args: Args):
+    """GAE advantages and returns [T, N] of a rollout, with the rollout's observation normalization."""
+    with torch.no_grad():
+        # bootstrap value if not done; a time-limit truncation is bootstrapped from the episode's final observation
+        final_values = agent.get_value(normalize(storage.final_obs, *obs_norm))
+        next_value = agent.get_value(normalize(next_obs, *obs_norm))
+        return compute_gae(
+            storage.rewards * args.reward_scale, storage.values, storage.terminateds, storage.truncateds,
+            final_values, next_value, args.gamma, args.gae_lambda,
+        )  # fmt: skip
+
+
+def ppo_loss(agent, b: dict, mb_inds: torch.Tensor, old_std: torch.Tensor, args: Args):
+    """Clipped surrogate policy loss, value loss and mean entropy of one minibatch of the flat batch `b`, with
+    (no grad) the mean KL(old || new) of the two Gaussians and the fraction of clipped ratios."""
+    _, newlogprob, entropy, newvalue, newmu = agent.get_action_and_value(b["obs"][mb_inds], b["actions"][mb_inds])
+    logratio = newlogprob - b["logprobs"][mb_inds]
+    ratio = logratio.exp()
+    with torch.no_grad():
+        # KL(old || new) in closed form, as rsl_rl computes it for its schedule
+        new_std = agent.actor_logstd.exp()
+        mus = b["mus"][mb_inds]
+        kl = (new_std / old_std).log() + (old_std.square() + (mus - newmu).square()) / (2.0 * new_std.square()) - 0.5
+        clipfrac = ((ratio - 1.0).abs() > args.clip_coef).float().mean()
+
+    mb_advantages = b["advantages"][mb_inds]
+    if args.norm_adv:
+        mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
+
+    # Policy loss
+    pg_loss1 = -mb_advantages * ratio
+    pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)
+    pg_loss = torch.max(pg_loss1, pg_loss2).mean()
+
+    # Value loss
+    mb_returns, mb_values = b["returns"][mb_inds], b["values"][mb_inds]
+    if args.clip_vloss:
+        v_loss_unclipped = (newvalue - mb_returns) ** 2
+        v_clipped = mb_values + torch.clamp(newvalue - mb_values, -args.clip_coef, args.clip_coef)
+        v_loss = 0.5 * torch.max(v_loss_unclipped, (v_clipped - mb_returns) ** 2).mean()
+    else:
+        v_loss = 0.5 * ((newvalue - mb_returns) ** 2).mean()
+    return pg_loss, v_loss, entropy.mean(), kl.sum(-1).mean(), clipfrac
+
+
 def fail(message: str) -> None:
     sys.exit(f"{os.path.basename(__file__)}: error: {message}")
 
 
-def validate(args: Args) -> None:
-    """Stop before any work on arguments that cannot run."""
-    if args.env_id not in ENV_DEFAULTS:
-        fail(f"unknown env_id {args.env_id!r}; available: {', '.join(ENV_DEFAULTS)}")
-    for name, value in ENV_DEFAULTS[args.env_id].items():
-        if getattr(args, name) is None and name != "total_timesteps":
-            setattr(args, name, value)
+def load_checkpoint(path: str) -> dict:
+    """The checkpoint at `path`, or a one-line error naming the file and what is wrong with it."""
+    if not os.path.isfile(path):
+        fail(f"checkpoint {path!r} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch.load's messages are long and advise unsafe loading: replaced by one line
+        with open(path, "rb") as f:
+            is_zip = f.read(4) == b"PK\x03\x04"  # torch.save writes a zip archive
+        what = (
+            "holds Python objects other than tensors" if "Unsupported global" in str(e) else "is damaged (truncated?)"
+        )
+        fail(f"cannot read checkpoint {path!r}: the file {what if is_zip else 'is not a PyTorch checkpoint'}")
+    keys = ("agent", "optimizer", "obs_rms", "args", "iteration", "global_step")
+    missing = [k for k in keys if k not in ckpt] if isinstance(ckpt, dict) else list(keys)
+    if missing or not isinstance(ckpt["args"], dict):
+        fail(f"{path!r} is not a checkpoint of {os.path.basename(__file__)} (missing: {', '.join(missing) or 'args'})")
+    return ckpt
+
+
+def parse_args() -> tuple[Args, dict | None]:
+    """Args from the command line over the defaults of --env-id's preset, or of the checkpoint on --resume."""
+
+    def argv_value(flag: str) -> str | None:  # read before tyro parses: it picks the defaults
+        argv = sys.argv[1:]
+        values = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
+        return ([a[len(flag) + 1 :] for a in argv if a.startswith(flag + "=")] + values or [None])[-1]
+
+    resume = argv_value("--resume")
+    ckpt = load_checkpoint(resume) if resume else None
+    if ckpt is not None:
+        saved = {f.name: ckpt["args"][f.name] for f in fields(Args) if f.name in ckpt["args"]}
+        default = Args(**{**saved, "hidden": tuple(saved.get("hidden", Args.hidden))})
+    else:
+        env_id = argv_value("--env-id") or Args.env_id
+        default = Args(**{"env_id": env_id, **PRESETS.get(env_id, {})})
+    presets = "\n".join(f"  {env_id}: " + ", ".join(f"{k}={v}" for k, v in p.items()) for env_id, p in PRESETS.items())
+    description = f"{__doc__}\nDefaults below are for --env-id {default.env_id}. Presets:\n{presets}\n"
+    args = tyro.cli(Args, default=default, description=description)
+    if ckpt is not None:
+        computed = ("batch_size", "minibatch_size", "num_iterations", "run_name")
+        changed = [f.name for f in fields(Args) if f.name not in SAFE_ON_RESUME + computed]
+        changed = [n for n in changed if getattr(args, n) != getattr(default, n)]
+        if changed:
+            fail("; ".join(f"cannot change {n} on resume (checkpoint has {getattr(default, n)})" for n in changed))
+    return args, ckpt
+
+
+def validate(args: Args) -> torch.device:
+    """Stop before any work on arguments that cannot run; return the torch device."""
+    if args.env_id not in PRESETS:
+        fail(f"unknown env_id {args.env_id!r}; available: {', '.join(PRESETS)}")
     for name in ("num_envs", "num_steps", "num_minibatches", "update_epochs", "eval_episodes"):
         if getattr(args, name) < 1:
             fail(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    args.batch_size = args.num_envs * args.num_steps
-    if args.total_timesteps is None:  # the env's budget, but at least 20 iterations when --num-envs is raised
-        args.total_timesteps = max(ENV_DEFAULTS[args.env_id]["total_timesteps"], 20 * args.batch_size)
+    if not args.hidden or min(args.hidden) < 1:
+        fail(f"--hidden needs one or more layer sizes >= 1, got {' '.join(map(str, args.hidden)) or 'none'}")
+    for f in fields(Args):
+        if f.type is float and not math.isfinite(getattr(args, f.name)):
+            fail(f"--{f.name.replace('_', '-')} must be finite, got {getattr(args, f.name)}")
     if args.batch_size % args.num_minibatches:
         fail(
-            f"--num-minibatches {args.num_minibatches} does not divide the batch size {args.batch_size} "
-            f"(num_envs {args.num_envs} x num_steps {args.num_steps})"
+            f"--num-minibatches {args.num_minibatches} does not divide the batch size {args.batch_size} (envs x steps)"
         )
-    args.minibatch_size = args.batch_size // args.num_minibatches
-    args.num_iterations = args.total_timesteps // args.batch_size
     if args.num_iterations < 1:  # total_timesteps < 1 included
         fail(f"--total-timesteps {args.total_timesteps} is less than one batch ({args.batch_size} steps)")
     if args.learning_rate <= 0 or args.gamma <= 0 or args.gamma > 1 or not 0 <= args.gae_lambda <= 1:
         fail(f"need learning_rate > 0, 0 < gamma <= 1, 0 <= gae_lambda <= 1; got {args}")
-    if args.save_every < 0:
-        fail(f"--save-every must be >= 0, got {args.save_every}")
-    for path in (args.resume, args.eval):
-        if path is not None and not os.path.isfile(path):
-            fail(f"checkpoint {path!r} does not exist")
-
-
-def save_checkpoint(path: str, state: dict) -> None:
-    """Write to a temporary file, then rename: a kill leaves either the previous checkpoint or the new one."""
-    tmp = f"{path}.tmp"
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    if args.save_every < 0 or args.save_minutes < 0:
+        fail(f"--save-every and --save-minutes must be >= 0, got {args.save_every} and {args.save_minutes}")
+    # the torch device: auto is cuda:0 when torch sees a CUDA device; gpu is cuda
+    name = "cuda" + args.device[3:] if args.device.startswith("gpu") else args.device
+    name = ("cuda:0" if torch.cuda.is_available() else "cpu") if name == "auto" else name
+    if not (name == "cpu" or name == "cuda" or name.startswith("cuda:") and name[5:].isdigit()):
+        fail(f"unknown --device {args.device!r}; use auto, cpu, cuda (or gpu) or cuda:<index>")
+    if name != "cpu" and (int(name[5:] or 0) >= torch.cuda.device_count() or not torch.cuda.is_available()):
+        fail(f"--device {args.device}: no such CUDA device here (torch sees {torch.cuda.device_count()})")
+    return torch.device(name)
 
 
 def run_metadata(args: Args, device: torch.device) -> dict:
     def git(*cmd):
         try:
-            out = subprocess.run(
-                ["git", *cmd], capture_output=True, text=True, timeout=5, cwd=os.path.dirname(__file__)
-            )
-            return out.stdout.strip()
+            return subprocess.run(["git", *cmd], capture_output=True, text=True, timeout=5, cwd=ROOT).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    return {
-        "args": asdict(args),
-        "command": " ".join(sys.argv),
-        "git_commit": git("rev-parse", "HEAD"),
-        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
-        "cpu_count": os.cpu_count(),
-        "loadavg_at_start": os.getloadavg(),
-        "versions": {"python": platform.python_version(), "torch": torch.__version__, "gymnasium": gym.__version__},
-        "start_time": time.time(),
-    }
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
+    versions = {"python": platform.python_version(), "torch": torch.__version__, "gymnasium": gym.__version__}
+    return dict(args=asdict(args), command=" ".join(sys.argv), git_commit=git("rev-parse", "HEAD"),
+                git_dirty=bool(git("status", "--porcelain", "--untracked-files=no")), device=str(device),
+                device_name=name, cpu_count=os.cpu_count(), loadavg_at_start=os.getloadavg(), versions=versions,
+                start_time=time.time())  # fmt: skip
 
 
-def evaluate(path: str, args: Args) -> None:
-    if args.torch_threads > 0:
-        torch.set_num_threads(args.torch_threads)
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    saved = Args(**{k: tuple(v) if k == "hidden" else v for k, v in ckpt["args"].items()})
-    device = resolve_device(args.device)
+def evaluate(path: str, args: Args, device: torch.device) -> None:
+    ckpt = load_checkpoint(path)
+    saved = Args(**{k: tuple(v) if k == "hidden" else v for k, v in ckpt["args"].items() if k in Args.__annotations__})
     env = make_env(saved, device, num_envs=args.eval_episodes, seed=args.seed)
     agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std).to(device)
     agent.load_state_dict(ckpt["agent"])
     obs_rms = RunningMeanStd(env.num_obs).to(device)
     obs_rms.load_state_dict(ckpt["obs_rms"])
-    obs_mean, obs_inv_std = obs_rms.frozen() if saved.norm_obs else (0.0, 1.0)
+    obs_norm = obs_rms.frozen() if saved.norm_obs else (0.0, 1.0, obs_rms.clip)
     obs = env.reset(seed=args.seed)
     returns = torch.zeros(env.num_envs, device=device)
     finished = torch.zeros(env.num_envs, dtype=torch.bool, device=device)
     with torch.no_grad():
         for _ in range(env.max_episode_steps):  # every episode ends by its time limit
-            action = agent.actor_mean(normalize(obs, obs_mean, obs_inv_std, obs_rms.clip))
-            obs, _, terminated, truncated, info = env.step(action)
+            obs, _, terminated, truncated, info = env.step(agent.actor_mean(normalize(obs, *obs_norm)))
             done = (terminated | truncated) & ~finished
             returns = torch.where(done, info["episode_return"], returns)
             finished |= done
@@ -445,23 +535,29 @@ def evaluate(path: str, args: Args) -> None:
 
 
 if __name__ == "__main__":
-    args = tyro.cli(Args)
+    args, resume_ckpt = parse_args()
+    args.batch_size = int(args.num_envs * args.num_steps)
+    args.minibatch_size = int(args.batch_size // max(args.num_minibatches, 1))
+    args.num_iterations = args.total_timesteps // max(args.batch_size, 1)
+    device = validate(args)  # everything is checked before anything is created
+    if args.torch_threads > 0:
+        torch.set_num_threads(args.torch_threads)
     if args.eval is not None:
-        validate(args)
-        evaluate(args.eval, args)
+        evaluate(args.eval, args, device)
         sys.exit(0)
-    resume_ckpt = None
-    if args.resume is not None:
-        validate(args)
-        resume_ckpt = torch.load(args.resume, map_location="cpu", weights_only=True)
-        save_every, resume = args.save_every, args.resume
-        args = Args(**{k: tuple(v) if k == "hidden" else v for k, v in resume_ckpt["args"].items()})
-        args.save_every, args.resume = save_every, resume
-    validate(args)
-    if not args.run_name:
+    if resume_ckpt is not None and resume_ckpt["iteration"] >= args.num_iterations:
+        fail(
+            f"{args.resume} has finished its {resume_ckpt['iteration']} iterations ({resume_ckpt['global_step']} "
+            f"steps); pass a --total-timesteps larger than {args.total_timesteps} to continue it"
+        )
+    if resume_ckpt is None:
         args.run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
-    run_dir = os.path.join(args.log_dir, args.run_name)
-    os.makedirs(run_dir, exist_ok=True)
+    # a resumed run keeps writing into the checkpoint's folder
+    run_dir = os.path.join(args.log_dir, args.run_name) if resume_ckpt is None else os.path.dirname(args.resume)
+    try:
+        os.makedirs(run_dir or ".", exist_ok=True)
+    except OSError as e:
+        fail(f"cannot create the run folder {run_dir!r} (--log-dir {args.log_dir}): {e.strerror}")
     ckpt_path = os.path.join(run_dir, "checkpoint.pt")
 
     def last_good() -> str:
@@ -472,9 +568,6 @@ if __name__ == "__main__":
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
     torch.backends.cudnn.deterministic = args.torch_deterministic
-    if args.torch_threads > 0:
-        torch.set_num_threads(args.torch_threads)
-    device = resolve_device(args.device)
     if args.torch_deterministic and device.type == "cuda":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True)
@@ -482,17 +575,14 @@ if __name__ == "__main__":
     # env setup
     env = make_env(args, device)
     env_step = env.step
-    meta = run_metadata(args, device)
     with open(os.path.join(run_dir, "config.json" if resume_ckpt is None else "config_resume.json"), "w") as f:
-        json.dump(meta, f, indent=2)
+        json.dump(run_metadata(args, device), f, indent=2)
     from torch.utils.tensorboard import SummaryWriter  # imported late: it costs 0.3 s that the env setup overlaps
 
     # on resume, TensorBoard drops the events that the interrupted run wrote after its checkpoint
     writer = SummaryWriter(run_dir, purge_step=resume_ckpt["global_step"] if resume_ckpt else None)
-    writer.add_text(
-        "hyperparameters",
-        "|param|value|\n|-|-|\n" + "\n".join(f"|{key}|{value}|" for key, value in asdict(args).items()),
-    )
+    table = "\n".join(f"|{key}|{value}|" for key, value in asdict(args).items())
+    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
 
     agent = Agent(env.num_obs, env.num_actions, args.hidden, args.init_log_std).to(device)
     optimizer = Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
@@ -500,50 +590,28 @@ if __name__ == "__main__":
 
     # ALGO Logic: storage setup, preallocated on the device
     T, N, O, A = args.num_steps, args.num_envs, env.num_obs, env.num_actions
-    obs = torch.zeros((T, N, O), device=device)
-    final_obs = torch.zeros((T, N, O), device=device)
-    actions = torch.zeros((T, N, A), device=device)
-    mus = torch.zeros((T, N, A), device=device)
-    logprobs = torch.zeros((T, N), device=device)
-    rewards = torch.zeros((T, N), device=device)
-    terminateds = torch.zeros((T, N), dtype=torch.bool, device=device)
-    truncateds = torch.zeros((T, N), dtype=torch.bool, device=device)
-    values = torch.zeros((T, N), device=device)
-    ep_returns = torch.zeros((T, N), device=device)
-    ep_lengths = torch.zeros((T, N), device=device)
+    storage = make_storage(T, N, O, A, device)
 
     # TRY NOT TO MODIFY: start the game
     global_step, start_iteration = 0, 1
     recent_returns = collections.deque(maxlen=20)  # the last 20 finished episodes, the threshold measure
-    next_obs_buf = torch.zeros((N, O), device=device)
-    next_obs_buf.copy_(env.reset(seed=args.seed))
+    next_obs = torch.zeros((N, O), device=device)
+    next_obs.copy_(env.reset(seed=args.seed))
     if resume_ckpt is not None:
-        agent.load_state_dict(resume_ckpt["agent"])
-        optimizer.load_state_dict(resume_ckpt["optimizer"])
-        obs_rms.load_state_dict(resume_ckpt["obs_rms"])
+        try:
+            agent.load_state_dict(resume_ckpt["agent"])
+            optimizer.load_state_dict(resume_ckpt["optimizer"])
+            obs_rms.load_state_dict(resume_ckpt["obs_rms"])
+        except (RuntimeError, ValueError, KeyError) as e:
+            fail(f"checkpoint {args.resume!r} does not fit this script: {str(e).splitlines()[0]}")
         global_step, start_iteration = resume_ckpt["global_step"], resume_ckpt["iteration"] + 1
         recent_returns.extend(resume_ckpt["recent_returns"])
         torch.set_rng_state(resume_ckpt["torch_rng"])
         if device.type == "cuda":
             torch.cuda.set_rng_state(resume_ckpt["cuda_rng"], device)
-        if resume_ckpt["env_state"]:
-            env.set_full_state(resume_ckpt["env_state"])
-            next_obs_buf.copy_(resume_ckpt["next_obs"])
-
-    def checkpoint(iteration: int) -> dict:
-        return {
-            "agent": agent.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "obs_rms": obs_rms.state_dict(),
-            "args": asdict(args),
-            "iteration": iteration,
-            "global_step": global_step,
-            "recent_returns": list(recent_returns),
-            "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else torch.zeros(0),
-            "env_state": env.get_full_state(),
-            "next_obs": next_obs_buf.clone(),
-        }
+        if resume_ckpt["env_state"]:  # every device array of the env: physics, episode counters, RNG streams
+            env.load_state_dict(resume_ckpt["env_state"])
+            next_obs.copy_(resume_ckpt["next_obs"])
 
     # per-phase clocks without a host sync: CUDA events on CUDA (read at logging time), the host clock on CPU
     if device.type == "cuda":
@@ -565,74 +633,43 @@ if __name__ == "__main__":
             return sum(m[k + 1] - m[k] for m in marks)
 
     progress_path = os.path.join(run_dir, "progress.csv")
-    if resume_ckpt is None:
-        with open(progress_path, "w") as f:
-            f.write("iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps\n")
-    else:  # drop what the interrupted run logged after its checkpoint
-        with open(progress_path) as f:
-            lines = f.readlines()
-        with open(progress_path, "w") as f:
-            f.writelines([lines[0]] + [line for line in lines[1:] if int(line.split(",")[0]) < start_iteration])
+    old_rows = open(progress_path).readlines()[1:] if resume_ckpt is not None else []
+    with open(progress_path, "w") as f:  # on resume, drop what the interrupted run logged after its checkpoint
+        f.write("iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps,")
+        f.write("collect_time,policy_time,env_step_time,update_time\n")
+        f.writelines([row for row in old_rows if int(row.split(",")[0]) < start_iteration])
     progress = open(progress_path, "a")
-    start_time = time.time()
+
+    stop_signal = []  # SIGINT/SIGTERM: finish the iteration, save it and exit; a second signal stops at once
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, _: [stop_signal.append(signum), signal.signal(signum, signal.SIG_DFL)])
+    start_time = last_save = time.time()
     for iteration in range(start_iteration, args.num_iterations + 1):
         iteration_start = time.time()
         if args.lr_schedule == "anneal":
             optimizer.lr = (1.0 - (iteration - 1.0) / args.num_iterations) * args.learning_rate
-        obs_mean, obs_inv_std = obs_rms.frozen() if args.norm_obs else (torch.zeros(O), torch.ones(O))
-        obs_mean, obs_inv_std = obs_mean.to(device), obs_inv_std.to(device)
+        obs_norm = obs_rms.frozen() if args.norm_obs else (0.0, 1.0, obs_rms.clip)
 
-        # rollout, with no host sync: observations are normalized with statistics frozen for the iteration
-        for step in range(T):
-            mark(step, 0)
-            obs[step] = next_obs_buf
-            with torch.no_grad():
-                x = normalize(next_obs_buf, obs_mean, obs_inv_std, obs_rms.clip)
-                action, logprob, _, value, mu = agent.get_action_and_value(x)
-            values[step] = value
-            actions[step] = action
-            mus[step] = mu
-            logprobs[step] = logprob
-            mark(step, 1)
-            next_obs, reward, terminated, truncated, info = env_step(action)
-            next_obs_buf.copy_(next_obs)
-            rewards[step] = reward
-            terminateds[step] = terminated
-            truncateds[step] = truncated
-            final_obs[step] = info["final_obs"]
-            ep_returns[step] = info["episode_return"]
-            ep_lengths[step] = info["episode_length"]
-            mark(step, 2)
+        rollout(agent, env_step, storage, next_obs, obs_norm, mark)
         global_step += T * N
-        if not bool(torch.isfinite(obs).all() & torch.isfinite(final_obs).all() & torch.isfinite(next_obs_buf).all()):
-            bad = torch.nonzero(~torch.isfinite(torch.cat([obs, final_obs, next_obs_buf[None]])))[0].tolist()
+        all_obs = torch.cat([storage.obs, storage.final_obs, next_obs[None]])
+        if not bool(torch.isfinite(all_obs).all()):
             fail(
-                f"non-finite observation in the rollout of iteration {iteration} ([step, env, index] = {bad}; "
-                f"steps {T}..{2 * T - 1}: final observations, {2 * T}: the last one); {last_good()}"
+                f"non-finite observation in the rollout of iteration {iteration} ([step, env, index] = "
+                f"{torch.nonzero(~torch.isfinite(all_obs))[0].tolist()}; steps {T}..{2 * T - 1}: final observations, "
+                f"{2 * T}: the last one); {last_good()}"
             )
-
         collect_time = time.time() - iteration_start  # after the check's host read: on CUDA, the device time too
 
-        # bootstrap value if not done; a time-limit truncation is bootstrapped from the episode's final observation
         update_start = time.time()
-        with torch.no_grad():
-            b_obs = normalize(obs.reshape(-1, O), obs_mean, obs_inv_std, obs_rms.clip)
-            final_values = agent.get_value(normalize(final_obs, obs_mean, obs_inv_std, obs_rms.clip))
-            next_value = agent.get_value(normalize(next_obs_buf, obs_mean, obs_inv_std, obs_rms.clip))
-            advantages, returns = compute_gae(
-                rewards * args.reward_scale, values, terminateds, truncateds, final_values, next_value, args.gamma,
-                args.gae_lambda,
-            )  # fmt: skip
+        advantages, returns = advantages_and_returns(agent, storage, next_obs, obs_norm, args)
         if args.norm_obs:
-            obs_rms.update(obs)
+            obs_rms.update(storage.obs)
 
         # flatten the batch
-        b_logprobs = logprobs.reshape(-1)
-        b_actions = actions.reshape(-1, A)
-        b_mus = mus.reshape(-1, A)
-        b_advantages = advantages.reshape(-1)
-        b_returns = returns.reshape(-1)
-        b_values = values.reshape(-1)
+        b = dict(obs=normalize(storage.obs, *obs_norm), actions=storage.actions, mus=storage.mus,
+                 logprobs=storage.logprobs, advantages=advantages, returns=returns, values=storage.values)  # fmt: skip
+        b = {k: v.reshape(args.batch_size, *v.shape[2:]) for k, v in b.items()}
         old_std = agent.actor_logstd.detach().exp()
 
         # Optimizing the policy and value network
@@ -641,89 +678,49 @@ if __name__ == "__main__":
             b_inds = torch.randperm(args.batch_size, device=device)
             for start in range(0, args.batch_size, args.minibatch_size):
                 mb_inds = b_inds[start : start + args.minibatch_size]
-                _, newlogprob, entropy, newvalue, newmu = agent.get_action_and_value(b_obs[mb_inds], b_actions[mb_inds])
-                logratio = newlogprob - b_logprobs[mb_inds]
-                ratio = logratio.exp()
-                with torch.no_grad():
-                    # KL(old || new) of the two Gaussians in closed form, as rsl_rl computes it for its schedule
-                    new_std = agent.actor_logstd.exp()
-                    kl = (
-                        torch.log(new_std / old_std)
-                        + (old_std.square() + (b_mus[mb_inds] - newmu).square()) / (2.0 * new_std.square())
-                        - 0.5
-                    ).sum(-1)
-                    clipfracs.append(((ratio - 1.0).abs() > args.clip_coef).float().mean())
-
-                mb_advantages = b_advantages[mb_inds]
-                if args.norm_adv:
-                    mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
-
-                # Policy loss
-                pg_loss1 = -mb_advantages * ratio
-                pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)
-                pg_loss = torch.max(pg_loss1, pg_loss2).mean()
-
-                # Value loss
-                if args.clip_vloss:
-                    v_loss_unclipped = (newvalue - b_returns[mb_inds]) ** 2
-                    v_clipped = b_values[mb_inds] + torch.clamp(
-                        newvalue - b_values[mb_inds], -args.clip_coef, args.clip_coef
-                    )
-                    v_loss_clipped = (v_clipped - b_returns[mb_inds]) ** 2
-                    v_loss = 0.5 * torch.max(v_loss_unclipped, v_loss_clipped).mean()
-                else:
-                    v_loss = 0.5 * ((newvalue - b_returns[mb_inds]) ** 2).mean()
-
-                entropy_loss = entropy.mean()
+                pg_loss, v_loss, entropy_loss, kl, clipfrac = ppo_loss(agent, b, mb_inds, old_std, args)
                 loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
+                clipfracs.append(clipfrac)
 
                 optimizer.zero_grad()
                 loss.backward()
-                grad_norm = optimizer.clip_grad_norm_(args.max_grad_norm)
+                grad_norm = nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
                 # one host read per minibatch, in the update only: the finiteness check and the KL rule need it
-                kl_mean, loss_value, grad_value = torch.stack([kl.mean(), loss.detach(), grad_norm]).tolist()
+                kl_mean, loss_value, grad_value = torch.stack([kl, loss.detach(), grad_norm]).tolist()
                 kls.append(kl_mean)
                 where = f"at iteration {iteration} (epoch {epoch + 1}, minibatch {start // args.minibatch_size + 1})"
                 if not math.isfinite(loss_value):
                     fail(f"non-finite loss {loss_value} {where}; {last_good()}")
                 if not math.isfinite(grad_value):
                     fail(f"non-finite gradient (norm {grad_value}) {where}; {last_good()}")
-                if args.lr_schedule == "adaptive":  # rsl_rl's rule, applied before the step as rsl_rl does
-                    if kl_mean > args.desired_kl * 2.0:
-                        optimizer.lr = max(1e-5, optimizer.lr / 1.5)
-                    elif 0.0 < kl_mean < args.desired_kl / 2.0:
-                        optimizer.lr = min(args.max_learning_rate, optimizer.lr * 1.5)
+                lr = optimizer.lr
+                if args.lr_schedule == "adaptive" and kl_mean > args.desired_kl * 2.0:  # rsl_rl's rule, before the step
+                    optimizer.lr = max(1e-5, lr / 1.5)
+                elif args.lr_schedule == "adaptive" and 0.0 < kl_mean < args.desired_kl / 2.0:
+                    optimizer.lr = min(args.max_learning_rate, lr * 1.5)
                 optimizer.step()
         update_time = time.time() - update_start
 
         # logging: the episode statistics leave the device here, once per iteration
-        done_mask = terminateds | truncateds
-        finished_returns = ep_returns[done_mask].cpu().numpy()
-        finished_lengths = ep_lengths[done_mask].cpu().numpy()
+        done_mask = storage.terminateds | storage.truncateds
+        finished_returns = storage.ep_returns[done_mask].cpu().numpy()
+        finished_lengths = storage.ep_lengths[done_mask].cpu().numpy()
         recent_returns.extend(finished_returns.tolist())
         mean_recent = float(np.mean(recent_returns)) if recent_returns else float("nan")
         mean_finished = float(finished_returns.mean()) if len(finished_returns) else float("nan")
-        y_pred, y_true = b_values.cpu().numpy(), b_returns.cpu().numpy()
+        y_pred, y_true = b["values"].cpu().numpy(), b["returns"].cpu().numpy()
         var_y = np.var(y_true)
         explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
         sps = int(T * N / (time.time() - iteration_start))
-        action_std = agent.actor_logstd.exp().mean().item()
-        scalars = {
-            "charts/episodic_return_last20": mean_recent,
-            "charts/learning_rate": optimizer.lr,
-            "charts/action_std": action_std,
-            "charts/SPS": sps,
-            "losses/value_loss": v_loss.item(),
-            "losses/policy_loss": pg_loss.item(),
-            "losses/entropy": entropy_loss.item(),
-            "losses/approx_kl": float(np.mean(kls)),
-            "losses/clipfrac": torch.stack(clipfracs).mean().item(),
-            "losses/explained_variance": explained_var,
-            "perf/collect_time": collect_time,
-            "perf/policy_time": phase_time(0),
-            "perf/env_step_time": phase_time(1),
-            "perf/learn_time": update_time,
-        }
+        lr, policy_time, env_step_time = optimizer.lr, phase_time(0), phase_time(1)
+        action_std, approx_kl = agent.actor_logstd.exp().mean().item(), float(np.mean(kls))
+        scalars = {"charts/episodic_return_last20": mean_recent, "charts/learning_rate": lr,
+                   "charts/action_std": action_std, "charts/SPS": sps, "losses/value_loss": v_loss.item(),
+                   "losses/policy_loss": pg_loss.item(), "losses/entropy": entropy_loss.item(),
+                   "losses/approx_kl": approx_kl, "losses/clipfrac": torch.stack(clipfracs).mean().item(),
+                   "losses/explained_variance": explained_var, "perf/collect_time": collect_time,
+                   "perf/policy_time": policy_time, "perf/env_step_time": env_step_time,
+                   "perf/learn_time": update_time}  # fmt: skip
         if len(finished_returns):
             scalars["charts/episodic_return"] = mean_finished
             scalars["charts/episodic_length"] = float(finished_lengths.mean())
@@ -731,18 +728,38 @@ if __name__ == "__main__":
             writer.add_scalar(name, value, global_step)
         progress.write(
             f"{iteration},{global_step},{time.time():.3f},{time.process_time():.3f},{mean_recent:.3f},"
-            f"{mean_finished:.3f},{len(finished_returns)},{sps}\n"
+            f"{mean_finished:.3f},{len(finished_returns)},{sps},{collect_time:.6f},{policy_time:.6f},"
+            f"{env_step_time:.6f},{update_time:.6f}\n"
         )
         progress.flush()
+        elapsed = time.time() - start_time
+        eta = round(elapsed / (iteration - start_iteration + 1) * (args.num_iterations - iteration))
         if not args.quiet:
             print(
-                f"iter {iteration}/{args.num_iterations} step {global_step} SPS {sps} "
-                f"return(last 20) {mean_recent:.1f} lr {optimizer.lr:.1e} kl {scalars['losses/approx_kl']:.4f} "
-                f"std {action_std:.2f} | policy {scalars['perf/policy_time']:.3f}s "
-                f"env {scalars['perf/env_step_time']:.3f}s update {update_time:.3f}s"
+                f"iter {iteration}/{args.num_iterations} step {global_step} SPS {sps} return(last 20) "
+                f"{mean_recent:.1f} lr {lr:.1e} kl {approx_kl:.4f} std {action_std:.2f} | policy "
+                f"{policy_time:.3f}s env {env_step_time:.3f}s update {update_time:.3f}s | {elapsed:.1f} s elapsed, "
+                f"ETA {eta // 60}m{eta % 60:02d}s"
             )
-        if (args.save_every and iteration % args.save_every == 0) or iteration == args.num_iterations:
-            save_checkpoint(ckpt_path, checkpoint(iteration))
+        periodic = args.save_every and iteration % args.save_every == 0
+        if (
+            stop_signal
+            or periodic
+            or iteration == args.num_iterations
+            or time.time() - last_save >= 60 * args.save_minutes > 0
+        ):
+            state = dict(agent=agent.state_dict(), optimizer=optimizer.state_dict(), obs_rms=obs_rms.state_dict(),
+                         args=asdict(args), iteration=iteration, global_step=global_step,
+                         recent_returns=list(recent_returns), torch_rng=torch.get_rng_state(),
+                         cuda_rng=torch.cuda.get_rng_state(device) if device.type == "cuda" else torch.zeros(0),
+                         env_state=env.state_dict(), next_obs=next_obs)  # fmt: skip
+            torch.save(state, ckpt_path + ".tmp")
+            os.replace(ckpt_path + ".tmp", ckpt_path)  # a kill leaves the previous checkpoint or the new one
+            last_save = time.time()
+        if stop_signal:
+            name = signal.Signals(stop_signal[0]).name
+            print(f"stopped by {name} after iteration {iteration}: checkpoint {ckpt_path} (continue: --resume it)")
+            sys.exit(128 + stop_signal[0])
 
     progress.close()
     writer.close()

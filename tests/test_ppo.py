@@ -1,10 +1,14 @@
 """cleanppo/ppo_warp.py and cleanppo/ppo_gym.py: GAE by hand, end-to-end runs as subprocesses with tiny budgets,
-argument errors, resume after a kill, and one short learning run. Nothing here asserts on wall-clock time."""
+argument and checkpoint errors, --help, resume after a kill or a SIGTERM, and one short learning run. Nothing here
+asserts on wall-clock time. The wiring of rollout, GAE and loss with a stub env: tests/test_ppo_wiring.py."""
 
 import csv
 import glob
 import importlib.util
+import json
 import os
+import re
+import runpy
 import signal
 import subprocess
 import sys
@@ -17,6 +21,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PPO_WARP = os.path.join(ROOT, "cleanppo", "ppo_warp.py")
 PPO_GYM = os.path.join(ROOT, "cleanppo", "ppo_gym.py")
 TINY = ["--num-envs", "64", "--num-steps", "16", "--total-timesteps", "2048", "--num-minibatches", "4"]
+PROGRESS_COLUMNS = (
+    "iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps,"
+    "collect_time,policy_time,env_step_time,update_time"
+).split(",")
 
 
 def run(script, *args, cwd, timeout=300, check=True):
@@ -24,6 +32,16 @@ def run(script, *args, cwd, timeout=300, check=True):
     if check:
         assert p.returncode == 0, f"{script} {args} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     return p
+
+
+def exit_message(script, *args, cwd, monkeypatch) -> str:
+    """Run the script's main block in this process (no interpreter start-up per case) until it exits; return the
+    message it exits with (the scripts' fail() raises SystemExit(message), which Python prints as one line)."""
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "argv", [script, *args])
+    with pytest.raises(SystemExit) as e:
+        runpy.run_path(script, run_name="__main__")
+    return str(e.value.code)
 
 
 def only_run_dir(log_dir):
@@ -78,14 +96,20 @@ def test_smoke_run_checkpoint_and_eval(tmp_path, script, env_id):
     log_dir = str(tmp_path / "runs")
     p = run(script, "--env-id", env_id, "--log-dir", log_dir, *TINY, cwd=tmp_path)
     assert "return(last 20)" in p.stdout and "SPS" in p.stdout
+    assert re.search(r"iter 1/2 .* \d+\.\d s elapsed, ETA \d+m\d\ds", p.stdout), p.stdout
+    # no Warp banner, no "CUDA driver not found" warning from Warp's native library on a CPU run
+    assert "Warp" not in p.stdout + p.stderr and "CUDA driver" not in p.stdout + p.stderr, p.stdout + p.stderr
     run_dir = only_run_dir(log_dir)
     assert glob.glob(os.path.join(run_dir, "events.out.tfevents.*"))
     with open(os.path.join(run_dir, "progress.csv")) as f:
         rows = list(csv.DictReader(f))
+    assert list(rows[0]) == PROGRESS_COLUMNS
     assert len(rows) == 2 and int(rows[-1]["global_step"]) == 2048
+    for row in rows:  # the collect phase is the policy and the env step plus the storage copies and one check
+        assert 0 < float(row["policy_time"]) + float(row["env_step_time"]) <= float(row["collect_time"])
+        assert float(row["update_time"]) > 0
     ckpt = torch.load(os.path.join(run_dir, "checkpoint.pt"), weights_only=True)
     assert set(ckpt) >= {"agent", "optimizer", "obs_rms", "args", "iteration"} and ckpt["iteration"] == 2
-    import json
 
     with open(os.path.join(run_dir, "config.json")) as f:
         config = json.load(f)
@@ -104,18 +128,84 @@ def test_smoke_run_checkpoint_and_eval(tmp_path, script, env_id):
         (["--env-id", "nosuchenv"], "unknown env_id 'nosuchenv'"),
         (["--num-envs", "64", "--num-steps", "16", "--total-timesteps", "100"], "less than one batch (1024 steps)"),
         (["--resume", "no/such/checkpoint.pt"], "checkpoint 'no/such/checkpoint.pt' does not exist"),
+        (["--learning-rate", "nan"], "--learning-rate must be finite, got nan"),
+        (["--learning-rate", "inf"], "--learning-rate must be finite, got inf"),
+        (["--reward-scale", "nan"], "--reward-scale must be finite, got nan"),
+        (["--hidden", "0"], "--hidden needs one or more layer sizes >= 1, got 0"),
+        (["--hidden", "64", "0"], "--hidden needs one or more layer sizes >= 1, got 64 0"),
+        (["--hidden"], "--hidden needs one or more layer sizes >= 1, got none"),
+        (["--device", "tpu"], "unknown --device 'tpu'"),
     ],
 )
-def test_bad_arguments_stop_before_any_work(tmp_path, script, args, message):
+def test_bad_arguments_stop_before_any_work(tmp_path, monkeypatch, script, args, message):
     log_dir = tmp_path / "runs"
-    p = run(script, "--log-dir", str(log_dir), *args, cwd=tmp_path, check=False)
-    assert p.returncode != 0
-    assert message in p.stderr, p.stderr
+    assert message in exit_message(script, "--log-dir", str(log_dir), *args, cwd=tmp_path, monkeypatch=monkeypatch)
     assert not log_dir.exists()  # nothing was started
 
 
+def test_bad_argument_is_one_line_on_stderr(tmp_path):
+    p = run(PPO_GYM, "--log-dir", str(tmp_path / "runs"), "--num-envs", "0", cwd=tmp_path, check=False)
+    assert p.returncode == 1 and p.stderr == "ppo_gym.py: error: --num-envs must be >= 1, got 0\n"
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without a CUDA device")
+@pytest.mark.parametrize("script", [PPO_WARP, PPO_GYM])
+@pytest.mark.parametrize("device", ["cuda", "gpu", "cuda:1"])
+def test_cuda_without_gpu_stops_before_any_work(tmp_path, monkeypatch, script, device):
+    log_dir = tmp_path / "runs"
+    message = exit_message(script, "--log-dir", str(log_dir), "--device", device, cwd=tmp_path, monkeypatch=monkeypatch)
+    assert message == f"{os.path.basename(script)}: error: --device {device}: no such CUDA device here (torch sees 0)"
+    assert not log_dir.exists()
+
+
+def test_log_dir_that_cannot_be_created(tmp_path, monkeypatch):
+    (tmp_path / "a_file").write_text("")
+    for log_dir in ["/proc/nope", str(tmp_path / "a_file" / "runs")]:
+        message = exit_message(
+            PPO_WARP, "--log-dir", log_dir, "--env-id", "cartpole", cwd=tmp_path, monkeypatch=monkeypatch
+        )
+        assert f"cannot create the run folder '{log_dir}/cartpole__ppo_warp__1__" in message, message
+        assert not os.path.exists(log_dir)
+
+
+def test_help_shows_real_defaults_and_presets():
+    def help_text(*args):
+        p = run(PPO_WARP, *args, "--help", cwd=ROOT)
+        return " ".join(p.stdout.replace("│", " ").split())  # tyro's box, unwrapped
+
+    pendulum, default = help_text("--env-id", "pendulum"), help_text()
+    assert "--num-envs INT the number of parallel environments (default: 128)" in pendulum
+    assert "--num-envs INT the number of parallel environments (default: 4096)" in default
+    assert "--gamma FLOAT the discount factor gamma (default: 0.95)" in pendulum
+    assert "Defaults below are for --env-id pendulum" in pendulum and "cartpole: total_timesteps=200000" in pendulum
+    for text in (pendulum, default):
+        for computed in ("--batch-size", "--minibatch-size", "--num-iterations", "--run-name"):
+            assert computed not in text
+        assert text.count("(default: None)") == 2  # --resume and --eval; every hyperparameter shows its value
+
+
+NAN_REWARD_RUNNER = """
+import runpy, sys, envs
+make = envs.make
+def make_with_nan(*args, **kwargs):
+    env = make(*args, **kwargs)
+    step = env.step
+    def bad_step(actions):
+        obs, reward, *rest = step(actions)
+        return (obs, reward * float("nan"), *rest)
+    env.step = bad_step
+    return env
+envs.make = make_with_nan
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def test_non_finite_loss_stops_with_iteration(tmp_path):
-    p = run(PPO_WARP, "--log-dir", str(tmp_path), "--reward-scale", "nan", *TINY, cwd=tmp_path, check=False)
+    runner = tmp_path / "nan_runner.py"
+    runner.write_text(NAN_REWARD_RUNNER)
+    p = run(str(runner), PPO_WARP, "--log-dir", str(tmp_path), "--env-id", "cartpole", *TINY, cwd=tmp_path, check=False)
     assert p.returncode != 0
     assert "non-finite loss nan at iteration 1 (epoch 1, minibatch 1)" in p.stderr, p.stderr
 
@@ -175,8 +265,10 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     for name in ("agent", "obs_rms"):
         for key, value in full[name].items():
             assert torch.equal(value, resumed[name][key]), f"{name}.{key} differs after resume from {killed_at}"
-    for a, b in zip(full["optimizer"]["exp_avg"], resumed["optimizer"]["exp_avg"], strict=True):
-        assert torch.equal(a, b)
+    for key in ("exp_avg", "exp_avg_sq"):  # Adam's moments, step count and (adaptive) learning rate
+        for a, b in zip(full["optimizer"][key], resumed["optimizer"][key], strict=True):
+            assert torch.equal(a, b), f"optimizer {key} differs after resume from {killed_at}"
+    assert (full["optimizer"]["t"], full["optimizer"]["lr"]) == (resumed["optimizer"]["t"], resumed["optimizer"]["lr"])
     assert full["recent_returns"] == resumed["recent_returns"]
     assert torch.equal(full["next_obs"], resumed["next_obs"])
 
@@ -189,3 +281,79 @@ def test_cartpole_learns(tmp_path):
     with open(os.path.join(only_run_dir(log_dir), "progress.csv")) as f:
         rows = list(csv.DictReader(f))
     assert float(rows[-1]["return_last20"]) > 150.0, rows[-1]
+
+
+@pytest.mark.parametrize("script", [PPO_WARP, PPO_GYM])
+def test_sigterm_saves_the_iteration_and_resumes(tmp_path, script):
+    log_dir = str(tmp_path / "runs")
+    args = ["--env-id", "cartpole", "--num-envs", "16", "--num-steps", "8", "--num-minibatches", "1"]
+    args += ["--update-epochs", "1", "--total-timesteps", str(16 * 8 * 5000), "--save-every", "0"]
+    args += ["--save-minutes", "0", "--quiet", "--log-dir", log_dir]
+    proc = subprocess.Popen([sys.executable, script, *args], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    progress = os.path.join(log_dir, "*", "progress.csv")
+    while time.time() < deadline and not (glob.glob(progress) and len(open(glob.glob(progress)[0]).readlines()) > 3):
+        time.sleep(0.05)
+    assert not glob.glob(os.path.join(log_dir, "*", "checkpoint.pt"))  # saving is off until the signal
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, out
+    stopped = re.search(r"stopped by SIGTERM after iteration (\d+): checkpoint (\S+) ", out)
+    assert stopped, out
+    ckpt_path = os.path.join(only_run_dir(log_dir), "checkpoint.pt")
+    assert stopped[2] == ckpt_path
+    at = int(stopped[1])
+    assert torch.load(ckpt_path, weights_only=True)["iteration"] == at >= 3
+    # the resumed run honours a new (here smaller than the original) budget and finishes it
+    run(script, "--resume", ckpt_path, "--total-timesteps", str(16 * 8 * (at + 2)), "--quiet", cwd=tmp_path)
+    assert torch.load(ckpt_path, weights_only=True)["iteration"] == at + 2
+    with open(os.path.join(only_run_dir(log_dir), "progress.csv")) as f:
+        assert [int(row["iteration"]) for row in csv.DictReader(f)] == list(range(1, at + 3))
+
+
+def test_resume_changes_only_safe_arguments(tmp_path, monkeypatch):
+    log_dir = str(tmp_path / "runs")
+    run(PPO_WARP, "--env-id", "cartpole", "--log-dir", log_dir, *TINY, cwd=tmp_path)
+    ckpt_path = os.path.join(only_run_dir(log_dir), "checkpoint.pt")
+
+    def resume(*args):
+        return exit_message(PPO_WARP, "--resume", ckpt_path, *args, cwd=tmp_path, monkeypatch=monkeypatch)
+
+    message = resume("--learning-rate", "0.1")
+    assert message == "ppo_warp.py: error: cannot change learning_rate on resume (checkpoint has 0.001)"
+    message = resume("--num-envs", "32", "--seed", "2")
+    assert message.endswith("cannot change seed on resume (checkpoint has 1); cannot change num_envs on resume "
+                            "(checkpoint has 64)"), message  # fmt: skip
+    # the checkpoint's own values are not a change; a finished run says so
+    message = resume("--num-envs", "64", "--learning-rate", "0.001")
+    assert "has finished its 2 iterations (2048 steps); pass a --total-timesteps larger than 2048" in message
+    p = run(PPO_WARP, "--resume", ckpt_path, "--total-timesteps", "4096", "--save-minutes", "1", cwd=tmp_path)
+    assert "iter 4/4 step 4096" in p.stdout and "iter 2/" not in p.stdout
+    ckpt = torch.load(ckpt_path, weights_only=True)
+    assert ckpt["iteration"] == 4 and ckpt["args"]["total_timesteps"] == 4096 and ckpt["args"]["save_minutes"] == 1
+
+
+@pytest.mark.parametrize("script", [PPO_WARP, PPO_GYM])
+@pytest.mark.parametrize("flag", ["--resume", "--eval"])
+def test_damaged_or_foreign_checkpoints_give_one_line(tmp_path, monkeypatch, script, flag):
+    good = tmp_path / "good.pt"
+    torch.save({"agent": {}, "args": {}}, good)
+    cases = {
+        "random.pt": (os.urandom(4096), "is not a PyTorch checkpoint"),
+        "truncated.pt": (good.read_bytes()[:100], "is damaged (truncated?)"),
+    }
+    for name, (data, _) in cases.items():
+        (tmp_path / name).write_bytes(data)
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign.pt")
+    cases["foreign.pt"] = (None, "missing: agent, optimizer, obs_rms, args, iteration, global_step")
+    cases["good.pt"] = (None, "missing: optimizer, obs_rms, iteration, global_step")
+    for name, (_, message) in cases.items():
+        path = str(tmp_path / name)
+        text = exit_message(
+            script, flag, path, "--log-dir", str(tmp_path / "runs"), cwd=tmp_path, monkeypatch=monkeypatch
+        )
+        assert path in text and message in text and "weights_only" not in text and "\n" not in text, text
+    assert not (tmp_path / "runs").exists()
+    # the same line on stderr, with no traceback
+    p = run(script, flag, str(tmp_path / "random.pt"), cwd=tmp_path, check=False)
+    assert p.returncode == 1 and p.stderr.endswith("is not a PyTorch checkpoint\n") and len(p.stderr.splitlines()) == 1
