@@ -131,7 +131,10 @@ def warp_bytes(obj, depth: int = 2, seen: set | None = None) -> int:
     arrays held by a member (an env's Simulator) count; each allocation counted once."""
     seen = set() if seen is None else seen
     total = 0
-    for v in vars(obj).values() if hasattr(obj, "__dict__") else ():
+    values = list(vars(obj).values()) if hasattr(obj, "__dict__") else []
+    # an env keeps its device arrays in a dict keyed by the step kernel's argument names
+    values += [x for v in values if isinstance(v, dict) for x in v.values()]
+    for v in values:
         if isinstance(v, wp.array):
             if v.ptr is not None and v.ptr not in seen and v.capacity:
                 seen.add(v.ptr)
