@@ -89,21 +89,24 @@ def tables(runs, threshold, extra_crossings):
 
 
 def sweep_table(runs, threshold):
-    """One line per candidate (flags appended to the default command): seeds meeting, eval per seed."""
+    """One line per candidate (flags appended to the default command) and seed set (1-5, or the held-out 6-10):
+    seeds meeting, eval per seed."""
     lines = [
         "| flags appended to the default command | seeds meeting | final eval per seed | mean ± std "
-        "| full run, s (median) | first crossing (seeds) |",
-        "|---|---|---|---|---|---|",
+        "| full run, s (median) | first crossing (seeds) | load avg at start (median) |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for key in dict.fromkeys((r["peer"], r.get("extra", "")) for r in runs):
-        rs = sorted((r for r in runs if (r["peer"], r.get("extra", "")) == key), key=lambda r: r["seed"])
+    for key in dict.fromkeys((r["peer"], r.get("extra", ""), r["seed"] > 5) for r in runs):
+        rs = sorted((r for r in runs if (r["peer"], r.get("extra", ""), r["seed"] > 5) == key), key=lambda r: r["seed"])
         evs = [r["eval_return_mean"] for r in rs if r["eval_return_mean"] is not None]
         per_seed = ", ".join(f"{e:.0f}" for e in evs)
         hits = sum(1 for r in rs if crossing(r, threshold))
         meets = sum(r["meets_threshold"] for r in rs)
         lines.append(
-            f"| {key[0]} `{key[1] or '(default)'}` | {meets}/{len(rs)} | {per_seed} | {mean_std(evs, 1)} "
-            f"| {statistics.median(r['train_wall_s'] for r in rs):.1f} | {hits}/{len(rs)} |"
+            f"| {key[0]} `{key[1] or '(default)'}`{' (seeds 6-10)' if key[2] else ''} | {meets}/{len(rs)} | {per_seed} "
+            f"| {mean_std(evs, 1)} "
+            f"| {statistics.median(r['train_wall_s'] for r in rs):.1f} | {hits}/{len(rs)} "
+            f"| {statistics.median(r['loadavg_at_start'][0] for r in rs):.1f} |"
         )
     return lines
 
