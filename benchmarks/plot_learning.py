@@ -37,6 +37,15 @@ def mean_std(xs, digits):
     return f"{statistics.mean(xs):.{digits}f} ± {sd:.{digits}f}"
 
 
+def group(run):
+    """Runs are grouped by implementation and the flags appended to its default command (a proposed preset)."""
+    return run["peer"], run.get("extra", "")
+
+
+def label(peer, extra):
+    return LABELS.get(peer, peer) + (f" + `{extra}`" if extra else "")
+
+
 def crossing(run, threshold):
     return run["first_crossing"].get(str(threshold))
 
@@ -49,8 +58,8 @@ def tables(runs, threshold, extra_crossings):
         "| load avg at start |",
         "|---|---|---|---|---|---|",
     ]
-    for peer in dict.fromkeys(r["peer"] for r in runs):
-        rs = sorted((r for r in runs if r["peer"] == peer), key=lambda r: r["seed"])
+    for peer, extra in dict.fromkeys(group(r) for r in runs):
+        rs = sorted((r for r in runs if group(r) == (peer, extra)), key=lambda r: r["seed"])
         evs = [r["eval_return_mean"] for r in rs if r["eval_return_mean"] is not None]
         hits = [crossing(r, threshold) for r in rs if crossing(r, threshold)]
         walls = [r["train_wall_s"] for r in rs]
@@ -61,7 +70,7 @@ def tables(runs, threshold, extra_crossings):
         loads = [r["loadavg_at_start"][0] for r in rs]
         meets = sum(r["meets_threshold"] for r in rs)
         lines.append(
-            f"| {LABELS.get(peer, peer)} | **{meets}/{len(rs)}** | {mean_std(evs, 1)} | {statistics.median(walls):.1f} "
+            f"| {label(peer, extra)} | **{meets}/{len(rs)}** | {mean_std(evs, 1)} | {statistics.median(walls):.1f} "
             f"| {cross} | {min(loads):.1f}-{max(loads):.1f} |"
         )
     extra_head = "".join(f" | steps, s to {th:g}" for th in extra_crossings)
@@ -71,7 +80,8 @@ def tables(runs, threshold, extra_crossings):
         f"| s to {threshold:g}{extra_head} | full run, s | trained steps | load avg start / end |",
         "|---|---|---|---|---|---|" + "---|" * len(extra_crossings) + "---|---|---|",
     ]
-    for run in sorted(runs, key=lambda r: (list(LABELS).index(r["peer"]) if r["peer"] in LABELS else 9, r["seed"])):
+    groups = list(dict.fromkeys(group(r) for r in runs))
+    for run in sorted(runs, key=lambda r: (groups.index(group(r)), r["seed"])):
         hit = crossing(run, threshold)
         ev = run["eval_return_mean"]
         ev = f"{ev:.1f} ± {run['eval_return_std']:.1f} ({run['eval_episodes']})" if ev is not None else "not evaluated"
@@ -80,7 +90,7 @@ def tables(runs, threshold, extra_crossings):
             h = crossing(run, th)
             extra += f" | {h['steps']}, {h['time_s']:.1f}" if h else " | never"
         lines.append(
-            f"| {run['peer']} | {run['seed']} | {ev} | {'yes' if run['meets_threshold'] else 'no'} "
+            f"| {label(*group(run))} | {run['seed']} | {ev} | {'yes' if run['meets_threshold'] else 'no'} "
             f"| {hit['steps'] if hit else 'never'} | {format(hit['time_s'], '.1f') if hit else '-'}{extra} "
             f"| {run['train_wall_s']:.1f}{' (cap)' if run['killed_at_cap'] else ''} | {run['final_steps']} "
             f"| {run['loadavg_at_start'][0]:.1f} / {run['loadavg_at_end'][0]:.1f} |"
@@ -117,17 +127,23 @@ def plot(path, out_dir):
     task, threshold, runs = record["task"], record["threshold"], record["runs"]
     extra_crossings = [float(k) for k in runs[0]["first_crossing"] if float(k) != threshold]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    groups = list(dict.fromkeys(group(r) for r in runs))
     for run in runs:
         if not run["curve"]:
             continue
         t, steps, ret = zip(*run["curve"], strict=True)
-        first = run["seed"] == min(r["seed"] for r in runs if r["peer"] == run["peer"])
-        label = LABELS.get(run["peer"], run["peer"]) if first else None
-        kw = dict(color=COLORS.get(run["peer"]), alpha=0.8, linewidth=1.2)
-        axes[0].plot(steps, ret, label=label, **kw)
-        axes[1].plot(t, ret, **kw)
+        first = run["seed"] == min(r["seed"] for r in runs if group(r) == group(run))
+        # a peer's group drawn before another of the same peer is the superseded one (the old default): dotted
+        old = any(g[0] == run["peer"] for g in groups[groups.index(group(run)) + 1 :])
+        kw = dict(
+            color=COLORS.get(run["peer"]), alpha=0.4 if old else 0.8, linewidth=1.2, linestyle=":" if old else "-"
+        )
+        kw["label"] = label(*group(run)).replace("`", "") if first else None
+        axes[0].plot(steps, ret, **kw)
+        axes[1].plot(t, ret, **{**kw, "label": None})
         if run["eval_return_mean"] is not None:  # the final evaluation, at the end of training
             mk = dict(color=COLORS.get(run["peer"]), marker="o" if run["meets_threshold"] else "x", zorder=3)
+            mk["alpha"] = kw["alpha"]
             axes[0].scatter([run["final_steps"]], [run["eval_return_mean"]], **mk)
             axes[1].scatter([run["train_wall_s"]], [run["eval_return_mean"]], **mk)
     for ax, xlabel in zip(axes, ("env steps", "wall-clock seconds since launch"), strict=True):
@@ -155,6 +171,7 @@ def plot(path, out_dir):
             {
                 "task": task,
                 "implementation": run["peer"],
+                "flags": run.get("extra", ""),
                 "seed": run["seed"],
                 "eval_return_mean": run["eval_return_mean"],
                 "eval_return_std": run["eval_return_std"],
