@@ -90,7 +90,8 @@ def tables(runs, threshold, extra_crossings):
             h = crossing(run, th)
             extra += f" | {h['steps']}, {h['time_s']:.1f}" if h else " | never"
         lines.append(
-            f"| {label(*group(run))} | {run['seed']} | {ev} | {'yes' if run['meets_threshold'] else 'no'} "
+            f"| {run['peer']}{' + flags' if run.get('extra') else ''} | {run['seed']} | {ev} "
+            f"| {'yes' if run['meets_threshold'] else 'no'} "
             f"| {hit['steps'] if hit else 'never'} | {format(hit['time_s'], '.1f') if hit else '-'}{extra} "
             f"| {run['train_wall_s']:.1f}{' (cap)' if run['killed_at_cap'] else ''} | {run['final_steps']} "
             f"| {run['loadavg_at_start'][0]:.1f} / {run['loadavg_at_end'][0]:.1f} |"
