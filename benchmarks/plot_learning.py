@@ -16,6 +16,7 @@ import statistics
 import sys
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -152,6 +153,7 @@ def plot(path, out_dir):
         ax.set_xlabel(xlabel)
         ax.set_ylabel("mean return, last 20 training episodes")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # overlapping 2x10^0, 3x10^0 labels
         ax.grid(alpha=0.3)
     axes[0].legend(loc="lower right", fontsize=8)
     n = len({r["seed"] for r in runs})
