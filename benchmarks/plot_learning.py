@@ -140,7 +140,7 @@ def plot(path, out_dir):
         kw = dict(
             color=COLORS.get(run["peer"]), alpha=0.4 if old else 0.8, linewidth=1.2, linestyle=":" if old else "-"
         )
-        kw["label"] = label(*group(run)).replace("`", "") if first else None
+        kw["label"] = LABELS.get(run["peer"], run["peer"]) + (" + flags" if run.get("extra") else "") if first else None
         axes[0].plot(steps, ret, **kw)
         axes[1].plot(t, ret, **{**kw, "label": None})
         if run["eval_return_mean"] is not None:  # the final evaluation, at the end of training
@@ -155,14 +155,14 @@ def plot(path, out_dir):
         ax.set_xscale("log")
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # overlapping 2x10^0, 3x10^0 labels
         ax.grid(alpha=0.3)
-    axes[0].legend(loc="lower right", fontsize=8)
+    fig.legend(loc="lower center", ncol=3, fontsize=8)  # "+ flags": the proposed preset, see the record
     n = len({r["seed"] for r in runs})
     fig.suptitle(
         f"{task}: {n} seeds each; lines: last-20 training mean, markers: final deterministic evaluation "
         f"(o meets {threshold:g}, x misses)",
         fontsize=10,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     png = os.path.join(out_dir, f"ppo_{task}_learning.png")
     fig.savefig(png, dpi=110)
     plt.close(fig)
