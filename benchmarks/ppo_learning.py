@@ -1,18 +1,29 @@
-"""Learning speed of cleanppo/ppo_warp.py against the same PPO on Gymnasium (cleanppo/ppo_gym.py), CleanRL's PPO
-with its defaults and Stable-Baselines3 PPO with the RL Zoo's tuned settings: wall-clock from launch and env steps
-until the mean return of the last 20 finished episodes reaches the task's threshold.
+"""Learning records that hold up: for each implementation and seed, the final deterministic evaluation of the
+trained policy (100 episodes), the wall time from launch to the end of training with the default command, and,
+separately, the wall time and env steps until the mean return of the last 20 training episodes first crosses the
+task's threshold (cartpole 500, the maximum of CartPole-v1; pendulum -200).
 
-Every run is a fresh process launched with its default command (plus a seed and an output folder), one at a time.
-The clock starts just before the launch, so imports, env construction and Warp's kernel load count. The load
-average of the machine is recorded at the start of each run (other users share these cores).
+A seed *meets* the threshold when its final evaluated return (mean over the evaluation episodes) does. Every run is
+a fresh process launched with the implementation's default command (plus a seed and an output folder), one at a
+time, with no early stop; the clock starts just before the launch, so imports, env construction and Warp's kernel
+load count. The evaluation runs afterwards in its own process, on env seeds the training never used (1000 + seed),
+and is not part of the training time. The load average is recorded at the start and the end of each run (other
+users may share the cores).
 
-    python benchmarks/ppo_learning.py --task cartpole --seeds 1 2 3 --cleanrl-dir /tmp/cleanrl_peer
-    python benchmarks/ppo_learning.py --task pendulum --seeds 1 2 3 --cleanrl-dir /tmp/cleanrl_peer
-    python benchmarks/plot_learning.py   # figures from the JSON files
+    python benchmarks/ppo_learning.py --task cartpole --seeds 1 2 3 4 5 --peers ppo_warp ppo_gym sb3_zoo
+    python benchmarks/ppo_learning.py --task pendulum --seeds 1 2 3 4 5 --peers ppo_warp ppo_gym sb3_zoo
+    python benchmarks/plot_learning.py   # figures, CSV and the markdown tables from the JSON files
 
-CleanRL's scripts are not part of this repository: fetch vwxyzjn/cleanrl and point --cleanrl-dir at a folder holding
-`ppo.py` and `ppo_continuous_action.py`; they run under the Gymnasium they pin (0.29.1), given by --cleanrl-pythonpath
-(e.g. `pip install --target /tmp/cleanrl_deps --no-deps gymnasium==0.29.1`). Writes results/ppo_<task>_runs.json.
+Candidate settings for the cleanppo scripts: `--extra "--total-timesteps 300000 --gamma 0.97"` appends the flags to
+their command and writes results/ppo_<task>_sweep.json instead (runs keyed by peer, flags and seed).
+
+Peers: `sb3_zoo` is Stable-Baselines3 PPO with the RL Zoo's tuned settings and budget (benchmarks/sb3_zoo.py, which
+saves and evaluates its model deterministically in Gymnasium's env). `cleanrl` runs CleanRL's scripts with their
+defaults and full budget (500k steps on CartPole, 1M on Pendulum: minutes on a CPU); they save no model by default,
+so its row has the first crossing and the last-20 training mean only. CleanRL's scripts are not part of this
+repository: fetch vwxyzjn/cleanrl, point --cleanrl-dir at a folder holding `ppo.py` and `ppo_continuous_action.py`,
+and give the Gymnasium they pin (0.29.1) with --cleanrl-pythonpath
+(`pip install --target /tmp/cleanrl_deps --no-deps gymnasium==0.29.1`). Writes results/ppo_<task>_runs.json.
 """
 
 import argparse
@@ -22,6 +33,8 @@ import glob
 import json
 import os
 import platform
+import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -30,10 +43,13 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TASKS = {
-    "cartpole": dict(threshold=475.0, gym_id="CartPole-v1", cleanrl="ppo.py"),
-    "pendulum": dict(threshold=-200.0, gym_id="Pendulum-v1", cleanrl="ppo_continuous_action.py"),
+    # extra_crossings: also recorded, for comparison with Gymnasium's reward_threshold (CartPole-v1: 475)
+    "cartpole": dict(threshold=500.0, extra_crossings=(475.0,), gym_id="CartPole-v1", cleanrl="ppo.py"),
+    "pendulum": dict(threshold=-200.0, extra_crossings=(), gym_id="Pendulum-v1", cleanrl="ppo_continuous_action.py"),
 }
 WINDOW = 20
+EVAL_SEED_OFFSET = 1000
+RETURN_RE = re.compile(r"return (-?[0-9.]+(?:e[-+]?\d+)?) \+- ([0-9.]+(?:e[-+]?\d+)?)")
 
 
 def last20_curve(episodes):
@@ -47,10 +63,12 @@ def last20_curve(episodes):
 
 
 def read_progress(run_dir):
-    """cleanppo scripts: progress.csv has the last-20 mean at the end of every iteration."""
+    """cleanppo scripts: progress.csv has the last-20 mean and the process CPU time at the end of every iteration."""
     with open(glob.glob(os.path.join(run_dir, "*", "progress.csv"))[0]) as f:
         rows = list(csv.DictReader(f))
-    return [(float(r["wall_time"]), int(r["global_step"]), float(r["return_last20"])) for r in rows]
+    return [
+        (float(r["wall_time"]), int(r["global_step"]), float(r["return_last20"]), float(r["cpu_time"])) for r in rows
+    ]
 
 
 def read_cleanrl(run_dir):
@@ -74,6 +92,44 @@ def read_sb3(path):
     return last20_curve([(float(r["wall_time"]), int(r["global_step"]), float(r["return"])) for r in rows])
 
 
+def first_crossing(curve, threshold, t0):
+    """Wall seconds since launch, env steps (and process CPU seconds where logged) at the first point of the
+    last-20 curve at or above the threshold; None where it never gets there."""
+    hit = next((c for c in curve if c[2] >= threshold), None)
+    if hit is None:
+        return None
+    return {"time_s": round(hit[0] - t0, 3), "steps": hit[1], "cpu_s": hit[3] if len(hit) > 3 else None}
+
+
+def evaluate(peer, seed, work, args, env):
+    """Final deterministic evaluation of the trained policy in its own process: (mean, std, episodes, command)."""
+    py, eval_seed = sys.executable, EVAL_SEED_OFFSET + seed
+    if peer in ("ppo_warp", "ppo_gym"):
+        ckpt = glob.glob(os.path.join(work, "*", "checkpoint.pt"))
+        if not ckpt:
+            return None
+        cmd = [py, os.path.join(ROOT, "cleanppo", f"{peer}.py"), "--eval", ckpt[0]]
+        cmd += ["--eval-episodes", str(args.eval_episodes), "--seed", str(eval_seed)]
+    elif peer == "sb3_zoo":
+        model = os.path.join(work, "model.zip")
+        if not os.path.exists(model):
+            return None
+        cmd = [py, os.path.join(ROOT, "benchmarks", "sb3_zoo.py"), "--env-id", TASKS[args.task]["gym_id"]]
+        cmd += ["--eval", model, "--eval-episodes", str(args.eval_episodes), "--seed", str(eval_seed)]
+    else:
+        return None
+    out = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
+    match = RETURN_RE.search(out.stdout)
+    if out.returncode != 0 or match is None:
+        print(out.stdout[-2000:], out.stderr[-3000:], file=sys.stderr)
+        raise RuntimeError(f"evaluation failed: {' '.join(cmd)}")
+    return float(match.group(1)), float(match.group(2)), args.eval_episodes, shorten(cmd)
+
+
+def shorten(cmd):
+    return " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in cmd)
+
+
 def run_one(task, peer, seed, args):
     spec = TASKS[task]
     work = tempfile.mkdtemp(prefix=f"{task}_{peer}_{seed}_")
@@ -83,7 +139,7 @@ def run_one(task, peer, seed, args):
     py = sys.executable
     if peer in ("ppo_warp", "ppo_gym"):
         cmd = [py, os.path.join(ROOT, "cleanppo", f"{peer}.py"), "--env-id", task, "--seed", str(seed)]
-        cmd += ["--log-dir", work, "--quiet"]
+        cmd += ["--log-dir", work, "--quiet", *shlex.split(args.extra)]
         cap = args.cap
     elif peer == "cleanrl":
         cmd = [py, os.path.join(args.cleanrl_dir, spec["cleanrl"]), "--env-id", spec["gym_id"], "--seed", str(seed)]
@@ -92,53 +148,53 @@ def run_one(task, peer, seed, args):
     elif peer == "sb3_zoo":
         out = os.path.join(work, "episodes.csv")
         cmd = [py, os.path.join(ROOT, "benchmarks", "sb3_zoo.py"), "--env-id", spec["gym_id"], "--seed", str(seed)]
-        cmd += ["--out", out, "--stop-at", str(spec["threshold"])]
+        cmd += ["--out", out, "--save", os.path.join(work, "model.zip")]
         cap = args.peer_cap
     else:
         raise ValueError(peer)
     loadavg = os.getloadavg()
     t0 = time.time()
     proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    reader = {"cleanrl": lambda: read_cleanrl(work), "sb3_zoo": lambda: read_sb3(out)}.get(peer)
-    killed = False
-    while proc.poll() is None:
-        time.sleep(1.0 if reader else 0.2)
-        if time.time() - t0 > cap:
-            proc.kill()
-            killed = True
-        elif reader is not None and peer == "cleanrl":
-            # CleanRL runs its full budget (minutes); stop it a few seconds after it reaches the threshold
-            curve = reader()
-            hit = next((c for c in curve if c[2] >= spec["threshold"]), None)
-            if hit is not None and time.time() - hit[0] > 3.0:
-                proc.kill()
-                killed = True
+    try:
+        _, stderr = proc.communicate(timeout=cap)
+        killed = False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+        killed = True
     wall = time.time() - t0
-    stderr = proc.stderr.read()
-    if proc.returncode not in (0, None) and not killed:
+    loadavg_end = os.getloadavg()
+    if proc.returncode != 0 and not killed:
         print(stderr[-3000:], file=sys.stderr)
         raise RuntimeError(f"{peer} seed {seed} failed: {' '.join(cmd)}")
-    curve = reader() if reader else read_progress(work)
-    hit = next((c for c in curve if c[2] >= spec["threshold"]), None)
-    cpu = None  # cleanppo scripts also log their process CPU time: less sensitive to other users' load
-    if reader is None and hit is not None:
-        with open(glob.glob(os.path.join(work, "*", "progress.csv"))[0]) as f:
-            cpu = next(float(r["cpu_time"]) for r in csv.DictReader(f) if int(r["global_step"]) == hit[1])
+    curve = {"cleanrl": lambda: read_cleanrl(work), "sb3_zoo": lambda: read_sb3(out)}.get(
+        peer, lambda: read_progress(work)
+    )()
+    final = None if killed else evaluate(peer, seed, work, args, env)
+    crossings = {str(th): first_crossing(curve, th, t0) for th in (spec["threshold"], *spec["extra_crossings"])}
+    finite = [c[2] for c in curve if c[2] == c[2]]  # skip NaN (no episode yet)
     return {
         "task": task,
         "peer": peer,
+        "extra": args.extra,
         "seed": seed,
-        "command": " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in cmd),
+        "command": shorten(cmd),
         "loadavg_at_start": loadavg,
+        "loadavg_at_end": loadavg_end,
         "launch_time": t0,
-        "process_wall_s": wall,
-        "stopped_by_runner": killed,
+        "train_wall_s": round(wall, 3),  # launch to the end of training (process exit)
+        "killed_at_cap": killed,
         "cap_s": cap,
-        "time_to_threshold_s": None if hit is None else hit[0] - t0,
-        "steps_to_threshold": None if hit is None else hit[1],
-        "cpu_s_to_threshold": cpu,
-        "best_last20": max((c[2] for c in curve if c[2] == c[2]), default=None),  # skip NaN (no episode yet)
-        "curve": [(round(w - t0, 3), s, round(r, 2)) for w, s, r in curve],
+        "eval_return_mean": None if final is None else final[0],
+        "eval_return_std": None if final is None else final[1],
+        "eval_episodes": None if final is None else final[2],
+        "eval_command": None if final is None else final[3],
+        "meets_threshold": final is not None and final[0] >= spec["threshold"],
+        "first_crossing": crossings,
+        "final_last20": finite[-1] if finite else None,
+        "best_last20": max(finite, default=None),
+        "final_steps": curve[-1][1] if curve else None,
+        "curve": [(round(c[0] - t0, 3), c[1], round(c[2], 2)) for c in curve],
     }
 
 
@@ -159,39 +215,50 @@ def provenance():
         "git_dirty_files": git("status", "--porcelain", "--untracked-files=no", "cleanppo", "benchmarks", "envs"),
         "machine": {"cpu": cpu or platform.processor(), "cpu_count": os.cpu_count(), "gpu": "none"},
         "versions": {"python": platform.python_version(), **{p: version(p) for p in packages}},
-        "cleanrl": "vwxyzjn/cleanrl fe8d8a03c41a7ef5b523e2e354bd01c363e786bb, run with gymnasium 0.29.1 (its pin)",
     }
 
 
-def summary(runs):
-    lines = ["| implementation | seeds reaching | time to threshold (s) | env steps to threshold | load avg at start |"]
-    lines.append("|---|---|---|---|---|")
-    for peer in dict.fromkeys(r["peer"] for r in runs):
-        rs = [r for r in runs if r["peer"] == peer]
-        ok = [r for r in rs if r["time_to_threshold_s"] is not None]
-        times = [r["time_to_threshold_s"] for r in ok]
-        steps = [r["steps_to_threshold"] for r in ok]
+def line(run, threshold):
+    """One console line per run."""
+    hit = run["first_crossing"][str(threshold)]
+    ev = run["eval_return_mean"]
+    return (
+        f"{run['task']} {run['peer']} {run['extra']} seed {run['seed']}: "
+        + (f"eval {ev:.1f} +- {run['eval_return_std']:.1f}" if ev is not None else "no eval")
+        + (" (meets)" if run["meets_threshold"] else " (misses)")
+        + f", trained in {run['train_wall_s']:.1f} s; first crossing "
+        + (f"{hit['time_s']:.1f} s, {hit['steps']} steps" if hit else "never")
+        + f"; load {run['loadavg_at_start'][0]:.2f}"
+    )
 
-        def fmt(xs, digits):
-            if not xs:
-                return "not reached"
-            sd = statistics.stdev(xs) if len(xs) > 1 else 0.0
-            return f"{statistics.mean(xs):.{digits}f} ± {sd:.{digits}f}"
 
-        not_reached = [r for r in rs if r["time_to_threshold_s"] is None]
-        note = "" if not not_reached else f" (others: not within {min(r['cap_s'] for r in not_reached):.0f} s)"
-        loads = ", ".join(f"{r['loadavg_at_start'][0]:.2f}" for r in rs)
-        lines.append(f"| {peer} | {len(ok)}/{len(rs)} | {fmt(times, 1)}{note} | {fmt(steps, 0)} | {loads} |")
-    return "\n".join(lines)
+def summary(runs, threshold):
+    """Per (peer, extra): seeds meeting the threshold, final evaluated return mean +- std, median times."""
+    out = []
+    for key in dict.fromkeys((r["peer"], r["extra"]) for r in runs):
+        rs = [r for r in runs if (r["peer"], r["extra"]) == key]
+        evs = [r["eval_return_mean"] for r in rs if r["eval_return_mean"] is not None]
+        hits = [r["first_crossing"][str(threshold)] for r in rs if r["first_crossing"][str(threshold)]]
+        sd = statistics.stdev(evs) if len(evs) > 1 else 0.0
+        out.append(
+            f"{key[0]} {key[1]!r}: meets {sum(r['meets_threshold'] for r in rs)}/{len(rs)}, eval "
+            + (f"{statistics.mean(evs):.1f} +- {sd:.1f}" if evs else "-")
+            + f", median train wall {statistics.median(r['train_wall_s'] for r in rs):.1f} s"
+            + f", crossing {len(hits)}/{len(rs)}"
+            + (f" (median {statistics.median(h['time_s'] for h in hits):.1f} s)" if hits else "")
+        )
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=sorted(TASKS), required=True)
-    parser.add_argument("--peers", nargs="+", default=["ppo_warp", "ppo_gym", "cleanrl", "sb3_zoo"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
-    parser.add_argument("--cap", type=float, default=120.0, help="seconds before a cleanppo run is killed")
-    parser.add_argument("--peer-cap", type=float, default=120.0, help="seconds before a peer run is killed")
+    parser.add_argument("--peers", nargs="+", default=["ppo_warp", "ppo_gym", "sb3_zoo"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
+    parser.add_argument("--extra", default="", help="flags appended to the cleanppo scripts' command (a candidate)")
+    parser.add_argument("--eval-episodes", type=int, default=100)
+    parser.add_argument("--cap", type=float, default=600.0, help="seconds before a cleanppo run is killed")
+    parser.add_argument("--peer-cap", type=float, default=900.0, help="seconds before a peer run is killed")
     parser.add_argument(
         "--threads",
         type=int,
@@ -201,9 +268,10 @@ if __name__ == "__main__":
     )
     parser.add_argument("--cleanrl-dir", default="/tmp/cleanrl_peer")
     parser.add_argument("--cleanrl-pythonpath", default="/tmp/cleanrl_deps")
-    parser.add_argument("--out", default=None, help="default: results/ppo_<task>_runs.json (runs are merged in)")
+    parser.add_argument("--out", default=None, help="default: results/ppo_<task>_runs.json (_sweep.json with --extra)")
     args = parser.parse_args()
-    out = args.out or os.path.join(ROOT, "results", f"ppo_{args.task}_runs.json")
+    threshold = TASKS[args.task]["threshold"]
+    out = args.out or os.path.join(ROOT, "results", f"ppo_{args.task}_{'sweep' if args.extra else 'runs'}.json")
 
     record = {"runs": []}
     if os.path.exists(out):
@@ -212,22 +280,21 @@ if __name__ == "__main__":
     for peer in args.peers:
         for seed in args.seeds:
             run = run_one(args.task, peer, seed, args)
-            record["runs"] = [r for r in record["runs"] if (r["peer"], r["seed"]) != (peer, seed)] + [run]
-            t = run["time_to_threshold_s"]
-            print(
-                f"{args.task} {peer} seed {seed}: "
-                + (f"{t:.2f} s, {run['steps_to_threshold']} steps" if t is not None else "not reached")
-                + f" (best last-20 {run['best_last20']}, load {run['loadavg_at_start'][0]:.2f})",
-                flush=True,
-            )
+            key = (peer, args.extra, seed)
+            record["runs"] = [r for r in record["runs"] if (r["peer"], r.get("extra", ""), r["seed"]) != key] + [run]
+            print(line(run, threshold), flush=True)
             record.update(
                 task=args.task,
-                threshold=TASKS[args.task]["threshold"],
-                measure=f"mean return of the last {WINDOW} finished episodes, wall-clock from process launch",
+                threshold=threshold,
+                measure=(
+                    f"final: deterministic policy, mean return over {args.eval_episodes} evaluation episodes on env "
+                    f"seeds {EVAL_SEED_OFFSET} + seed; first crossing: mean return of the last {WINDOW} finished "
+                    "training episodes, wall-clock from process launch"
+                ),
                 command=" ".join(["python", "benchmarks/ppo_learning.py", *sys.argv[1:]]),
                 threads=args.threads,
                 **provenance(),
             )
             with open(out, "w") as f:
                 json.dump(record, f, indent=1)
-    print(summary(record["runs"]))
+    print(summary(record["runs"], threshold))

@@ -7,19 +7,24 @@ entries "CartPole-v1" and "Pendulum-v1", both marked "# Tuned"), stated here so 
 DummyVecEnv of Monitor-wrapped envs); the policy is SB3's default MlpPolicy (64x64 tanh).
 
 Every finished episode is written to --out as `wall_time,global_step,return` (flushed as it comes, so a killed run
-keeps its record); with --stop-at R the run stops once the mean return of the last 20 episodes reaches R.
+keeps its record); with --stop-at R the run stops once the mean return of the last 20 episodes reaches R (by default
+it runs the Zoo's whole budget). --save writes the trained model; --eval runs a saved model's deterministic policy
+for --eval-episodes episodes in Gymnasium's env (10 envs, seeded with --seed) and prints `return M +- S`.
 
-    python benchmarks/sb3_zoo.py --env-id CartPole-v1 --seed 1 --out /tmp/sb3_cartpole_1.csv --stop-at 475
+    python benchmarks/sb3_zoo.py --env-id CartPole-v1 --seed 1 --out /tmp/sb3_cartpole_1.csv --save /tmp/sb3_1.zip
+    python benchmarks/sb3_zoo.py --env-id CartPole-v1 --eval /tmp/sb3_1.zip --eval-episodes 100 --seed 1001
 """
 
 import argparse
 import collections
 import time
 
+import numpy as np
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
 
 ZOO_PPO = {
     "CartPole-v1": dict(
@@ -80,9 +85,28 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--env-id", choices=sorted(ZOO_PPO), required=True)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", required=True, help="CSV of finished episodes")
+    parser.add_argument("--out", default=None, help="CSV of finished episodes (required for training)")
     parser.add_argument("--stop-at", type=float, default=None, help="stop when the last-20 mean reaches this")
+    parser.add_argument("--save", default=None, help="write the trained model here (.zip)")
+    parser.add_argument("--eval", default=None, help="a saved model: evaluate its deterministic policy and exit")
+    parser.add_argument("--eval-episodes", type=int, default=100)
     args = parser.parse_args()
+
+    if args.eval is not None:
+        torch.set_num_threads(1)
+        env = make_vec_env(args.env_id, n_envs=10, seed=args.seed)
+        model = PPO.load(args.eval, device="cpu")
+        returns, _ = evaluate_policy(
+            model, env, n_eval_episodes=args.eval_episodes, deterministic=True, return_episode_rewards=True
+        )
+        mean, std = float(np.mean(returns)), float(np.std(returns))
+        print(
+            f"eval {args.eval}: {args.env_id}, {len(returns)} episodes, deterministic policy: "
+            f"return {mean:.2f} +- {std:.2f}"
+        )
+        raise SystemExit(0)
+    if args.out is None:
+        parser.error("--out is required for training")
 
     hp = dict(ZOO_PPO[args.env_id])
     n_envs, n_timesteps, policy = hp.pop("n_envs"), int(hp.pop("n_timesteps")), hp.pop("policy")
@@ -93,3 +117,5 @@ if __name__ == "__main__":
     model = PPO(policy, env, seed=args.seed, verbose=0, device="cpu", **hp)
     print(f"SB3 PPO + RL Zoo on {args.env_id}, seed {args.seed}, torch threads {torch.get_num_threads()}", flush=True)
     model.learn(total_timesteps=n_timesteps, callback=EpisodeLog(args.out, args.stop_at))
+    if args.save is not None:
+        model.save(args.save)
