@@ -2,10 +2,11 @@
 """PPO for massively parallel envs: rollout, GAE, update and logging stay on the device, with one host read per
 iteration for logging. References, cited where a value is taken: CleanRL's ppo_continuous_action.py and its Isaac Gym
 variant, rsl_rl's PPO (legged_gym), the RL Zoo. `diff cleanppo/ppo_warp.py cleanppo/ppo_gym.py` shows only the env.
+The run plumbing that is not the algorithm (checks, checkpoints, resume, logs, signals) is cleanppo_utils/runs.py.
 
 Run: python cleanppo/ppo_warp.py [--env-id cartpole] [--num-envs 16384 --device auto]   (--help: the env's defaults)
      python cleanppo/ppo_warp.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]
-     python cleanppo/ppo_warp.py --eval runs/<run_name>/checkpoint.pt --eval-episodes 100
+     python cleanppo/ppo_warp.py --eval runs/<run_name>/checkpoint.pt --eval-episodes 100 [--capture-video]
 """
 
 import collections
@@ -64,7 +65,7 @@ class Args:
     save_minutes: float = 5.0
     """also save a checkpoint when this many minutes have passed since the last one; 0: off"""
     resume: str | None = None
-    """checkpoint to continue, in its folder; only total_timesteps, save_every, save_minutes and quiet may change"""
+    """checkpoint to continue, in its folder; only total_timesteps, saving, quiet and capture_video may change"""
     eval: str | None = None
     """path of a checkpoint: run its deterministic policy for `eval_episodes` episodes, print mean and std, exit"""
     eval_episodes: int = 10
@@ -235,9 +236,10 @@ class RunningMeanStd(nn.Module):
         self.var.copy_(m2 / total)
         self.count.copy_(total)
 
-    def frozen(self) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """float32 (mean, 1/std, clip) used unchanged for a whole rollout, so stored and recomputed inputs agree."""
-        return self.mean.float(), (self.var + 1e-8).rsqrt().float(), self.clip
+    def frozen(self, enabled: bool = True) -> tuple[torch.Tensor, torch.Tensor, float]:
+        """float32 (mean, 1/std, clip) used unchanged for a whole rollout, so stored and recomputed inputs agree;
+        (0, 1, clip) when observation normalization is off."""
+        return (self.mean.float(), (self.var + 1e-8).rsqrt().float(), self.clip) if enabled else (0.0, 1.0, self.clip)
 
 
 def normalize(x: torch.Tensor, mean: torch.Tensor, inv_std: torch.Tensor, clip: float) -> torch.Tensor:
@@ -344,20 +346,13 @@ def ppo_loss(agent, b: dict, mb_inds: torch.Tensor, old_std: torch.Tensor, args:
     return pg_loss, v_loss, entropy.mean(), kl.sum(-1).mean(), clipfrac
 
 
-def deterministic_policy(agent: Agent, obs_rms: RunningMeanStd, norm_obs: bool):
-    """The policy that evaluation and videos run: the actor mean of the observation normalized as in training."""
-    obs_norm = obs_rms.frozen() if norm_obs else (0.0, 1.0, obs_rms.clip)
-    return lambda obs: agent.actor_mean(normalize(obs, *obs_norm))
-
-
 if __name__ == "__main__":
     args, resume_ckpt = runs.parse_args(Args, PRESETS, __doc__)
     args.batch_size = int(args.num_envs * args.num_steps)
     args.minibatch_size = int(args.batch_size // max(args.num_minibatches, 1))
     args.num_iterations = args.total_timesteps // max(args.batch_size, 1)
     device = runs.validate(args, envs.list_envs())  # everything is checked before anything is created
-    if args.torch_threads > 0:
-        torch.set_num_threads(args.torch_threads)
+    runs.init_torch(args.torch_threads)
     runs.init_warp(device)
     if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
         ckpt = runs.load_checkpoint(args.eval)
@@ -366,15 +361,14 @@ if __name__ == "__main__":
         agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std).to(device)
         obs_rms = RunningMeanStd(env.num_obs).to(device)
         agent.load_state_dict(ckpt["agent"]), obs_rms.load_state_dict(ckpt["obs_rms"])
-        policy = deterministic_policy(agent, obs_rms, saved.norm_obs)
+        policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(saved.norm_obs)))  # noqa: E731
         runs.evaluate(args.eval, saved.env_id, env, policy, args.seed)
         if args.capture_video:
             runs.capture_video(saved.env_id, policy, os.path.dirname(args.eval), ckpt["global_step"], device, args.seed)
         sys.exit(0)
     if resume_ckpt is None:
         args.run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
-    # a resumed run keeps writing into the checkpoint's folder
-    run_dir, ckpt_path = runs.make_run_dir(args, resume_ckpt)
+    run_dir, ckpt_path = runs.make_run_dir(args, resume_ckpt)  # on resume, the checkpoint's folder
 
     # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
@@ -390,7 +384,6 @@ if __name__ == "__main__":
     env = make_env(args, device)
     env_step = runs.graph_step(env, device) if use_graph else env.step
     print(f"device {device}; CUDA graph: {'on' if use_graph else 'off (only on CUDA)'}")
-
     agent = Agent(env.num_obs, env.num_actions, args.hidden, args.init_log_std).to(device)
     optimizer = Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     obs_rms = RunningMeanStd(env.num_obs).to(device)
@@ -402,14 +395,11 @@ if __name__ == "__main__":
     # TRY NOT TO MODIFY: start the game
     global_step, start_iteration = 0, 1
     recent_returns = collections.deque(maxlen=20)  # the last 20 finished episodes, the threshold measure
-    next_obs = torch.zeros((N, O), device=device)
-    next_obs.copy_(env.reset(seed=args.seed))
+    next_obs = env.reset(seed=args.seed).clone()  # a buffer of its own: the env's tensors are views it overwrites
     if resume_ckpt is not None:
-        global_step, start_iteration = runs.restore_checkpoint(
-            resume_ckpt, args.resume, agent, optimizer, obs_rms, recent_returns, env, next_obs, device
-        )
+        global_step, start_iteration = runs.restore_checkpoint(resume_ckpt, args.resume, agent, optimizer, obs_rms,
+                                                               recent_returns, env, next_obs, device)  # fmt: skip
     mark, phase_time = runs.phase_clocks(device, T)  # per-phase clocks without a host sync
-    # config.json, TensorBoard and progress.csv; on resume, what the interrupted run logged after its checkpoint goes
     writer, progress = runs.open_logs(run_dir, args, device, {"warp": wp.__version__}, resume_ckpt, start_iteration)
     stop_signal = runs.stop_signals()  # SIGINT/SIGTERM: finish the iteration, save it and exit
     start_time = last_save = time.time()
@@ -417,7 +407,7 @@ if __name__ == "__main__":
         iteration_start = time.time()
         if args.lr_schedule == "anneal":
             optimizer.lr = (1.0 - (iteration - 1.0) / args.num_iterations) * args.learning_rate
-        obs_norm = obs_rms.frozen() if args.norm_obs else (0.0, 1.0, obs_rms.clip)
+        obs_norm = obs_rms.frozen(args.norm_obs)
 
         rollout(agent, env_step, storage, next_obs, obs_norm, mark)
         global_step += T * N
@@ -451,10 +441,8 @@ if __name__ == "__main__":
                 # one host read per minibatch, in the update only: the finiteness check and the KL rule need it
                 kl_mean, loss_value, grad_value = torch.stack([kl, loss.detach(), grad_norm]).tolist()
                 kls.append(kl_mean)
-                if not math.isfinite(loss_value + grad_value):
-                    what = f"loss {loss_value}" if not math.isfinite(loss_value) else f"gradient (norm {grad_value})"
-                    runs.fail(f"non-finite {what} at iteration {iteration} (epoch {epoch + 1}, minibatch "
-                              f"{start // args.minibatch_size + 1}); {runs.last_good(ckpt_path)}")  # fmt: skip
+                where = f"at iteration {iteration} (epoch {epoch + 1}, minibatch {start // args.minibatch_size + 1})"
+                runs.check_finite_update(loss_value, grad_value, where, ckpt_path)
                 if args.lr_schedule == "adaptive" and kl_mean > args.desired_kl * 2.0:  # rsl_rl's rule, before the step
                     optimizer.lr = max(1e-5, optimizer.lr / 1.5)
                 elif args.lr_schedule == "adaptive" and 0.0 < kl_mean < args.desired_kl / 2.0:
@@ -487,10 +475,8 @@ if __name__ == "__main__":
             scalars["charts/episodic_length"] = float(finished_lengths.mean())
         for name, value in scalars.items():
             writer.add_scalar(name, value, global_step)
-        times = (collect_time, policy_time, env_step_time, update_time)
-        runs.write_progress(
-            progress, iteration, global_step, mean_recent, mean_finished, len(finished_returns), sps, times
-        )
+        runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, len(finished_returns), sps,
+                            collect_time, policy_time, env_step_time, update_time)  # fmt: skip
         elapsed = time.time() - start_time
         if not args.quiet:
             print(
@@ -508,7 +494,7 @@ if __name__ == "__main__":
 
     progress.close()
     if args.capture_video:  # one deterministic episode of the final policy, as --eval runs it
-        policy = deterministic_policy(agent, obs_rms, args.norm_obs)
+        policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(args.norm_obs)))  # noqa: E731
         runs.capture_video(args.env_id, policy, run_dir, global_step, device, args.seed, writer)
     writer.close()
     print(f"done: {global_step} steps in {time.time() - start_time:.1f} s; checkpoint {ckpt_path}")

@@ -117,6 +117,12 @@ def validate(args, env_ids: list[str]) -> torch.device:
     return torch.device(name)
 
 
+def init_torch(threads: int) -> None:
+    """Torch's intra-op threads on CPU (0: torch's default)."""
+    if threads > 0:
+        torch.set_num_threads(threads)
+
+
 def init_warp(device: torch.device) -> None:
     """wp.init() without the banner (an INFO log: Warp 1.19 has no `config.quiet`) and, on CPU, without the "Could not
     find or load the NVIDIA CUDA driver" line that Warp's native library (cuda_util.cpp) writes to fd 2 unasked."""
@@ -214,6 +220,14 @@ def check_finite_rollout(obs, final_obs, next_obs, iteration: int, ckpt_path: st
         )
 
 
+def check_finite_update(loss: float, grad_norm: float, where: str, ckpt_path: str) -> None:
+    """Stop on a non-finite minibatch loss or gradient norm, saying `where` and which checkpoint to go back to."""
+    if not math.isfinite(loss):
+        fail(f"non-finite loss {loss} {where}; {last_good(ckpt_path)}")
+    if not math.isfinite(grad_norm):
+        fail(f"non-finite gradient (norm {grad_norm}) {where}; {last_good(ckpt_path)}")
+
+
 def evaluate(path: str, env_id: str, env, policy, seed: int) -> None:
     """Run `policy` deterministically for one episode in each of env's envs (until the time limit); print the mean
     return and, for Warp envs, the mean of each reward term per step of the unfinished episodes."""
@@ -282,7 +296,7 @@ def open_logs(run_dir: str, args, device: torch.device, versions: dict, resume_c
 
 
 def write_progress(progress, iteration: int, global_step: int, return_last20: float, return_iteration: float,
-                   episodes: int, sps: int, times: tuple[float, ...]) -> None:  # fmt: skip
+                   episodes: int, sps: int, *times: float) -> None:  # fmt: skip
     """Append one row of PROGRESS_COLUMNS (times: collect, policy, env step and update seconds) and flush it."""
     row = (f"{iteration},{global_step},{time.time():.3f},{time.process_time():.3f},{return_last20:.3f},"
            f"{return_iteration:.3f},{episodes},{sps}," + ",".join(f"{t:.6f}" for t in times))  # fmt: skip
