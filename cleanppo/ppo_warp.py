@@ -27,6 +27,7 @@ import warp as wp
 
 import envs
 from cleanppo_utils import runs
+from cleanppo_utils.evaluation import capture_video, evaluate
 
 # Per-env presets: the values that differ from Args' defaults (rsl_rl's legged_gym PPO, used for ant and every env
 # not listed). Chosen for a 2-core CPU, where the policy network and not the env is the cost, by sweeps over 4-7
@@ -362,13 +363,12 @@ if __name__ == "__main__":
         obs_rms = RunningMeanStd(env.num_obs).to(device)
         agent.load_state_dict(ckpt["agent"]), obs_rms.load_state_dict(ckpt["obs_rms"])
         policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(saved.norm_obs)))  # noqa: E731
-        runs.evaluate(args.eval, saved.env_id, env, policy, args.seed)
+        evaluate(args.eval, saved.env_id, env, policy, args.seed)
         if args.capture_video:
-            runs.capture_video(saved.env_id, policy, os.path.dirname(args.eval), ckpt["global_step"], device, args.seed)
+            capture_video(saved.env_id, policy, os.path.dirname(args.eval), ckpt["global_step"], device, args.seed)
         sys.exit(0)
-    if resume_ckpt is None:
-        args.run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
-    run_dir, ckpt_path = runs.make_run_dir(args, resume_ckpt)  # on resume, the checkpoint's folder
+    args.run_name = args.run_name or f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
+    run_dir, ckpt_path = runs.make_run_dir(args, resume_ckpt)  # on resume, the checkpoint's folder and run_name
 
     # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
@@ -495,6 +495,6 @@ if __name__ == "__main__":
     progress.close()
     if args.capture_video:  # one deterministic episode of the final policy, as --eval runs it
         policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(args.norm_obs)))  # noqa: E731
-        runs.capture_video(args.env_id, policy, run_dir, global_step, device, args.seed, writer)
+        capture_video(args.env_id, policy, run_dir, global_step, device, args.seed, writer)
     writer.close()
     print(f"done: {global_step} steps in {time.time() - start_time:.1f} s; checkpoint {ckpt_path}")

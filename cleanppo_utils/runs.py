@@ -1,6 +1,6 @@
 """Run plumbing of the cleanppo/ PPO scripts that is not the algorithm (CleanRL keeps the same in cleanrl_utils/):
 argument parsing over presets or a checkpoint, argument checks, checkpoints written and read safely, the run folder,
-config metadata, progress.csv, per-phase clocks, SIGINT/SIGTERM handling, ETA, and the evaluation video. Every error
+config metadata, progress.csv, per-phase clocks, SIGINT/SIGTERM handling, ETA, the CUDA-graph env step. Every error
 is one line on stderr, `<script>.py: error: ...`, before any work is started where it can be."""
 
 import json
@@ -228,32 +228,6 @@ def check_finite_update(loss: float, grad_norm: float, where: str, ckpt_path: st
         fail(f"non-finite gradient (norm {grad_norm}) {where}; {last_good(ckpt_path)}")
 
 
-def evaluate(path: str, env_id: str, env, policy, seed: int) -> None:
-    """Run `policy` deterministically for one episode in each of env's envs (until the time limit); print the mean
-    return and, for Warp envs, the mean of each reward term per step of the unfinished episodes."""
-    obs = env.reset(seed=seed)
-    returns = torch.zeros(env.num_envs, device=obs.device)
-    finished = torch.zeros(env.num_envs, dtype=torch.bool, device=obs.device)
-    names = getattr(env, "reward_term_names", None)
-    term_sums, steps = torch.zeros(len(names or []), device=obs.device), 0
-    with torch.no_grad():
-        for _ in range(env.max_episode_steps):  # every episode ends by its time limit
-            obs, _, terminated, truncated, info = env.step(policy(obs))
-            if names:
-                term_sums += info["reward_terms"][~finished].sum(0)
-                steps += int((~finished).sum())
-            done = (terminated | truncated) & ~finished
-            returns = torch.where(done, info["episode_return"], returns)
-            finished |= done
-    returns = returns.cpu().numpy()
-    line = f"eval {path}: env {env_id}, {len(returns)} episodes, deterministic policy: "
-    line += f"return {returns.mean():.2f} +- {returns.std():.2f}"
-    if names:
-        terms = ", ".join(f"{n} {v:.3f}" for n, v in zip(names, (term_sums / steps).tolist(), strict=True))
-        line += f"; mean reward terms per step: {terms}"
-    print(line)
-
-
 def phase_clocks(device: torch.device, num_steps: int):
     """(mark, phase_time): mark(step, k) stamps point k in 0..2 of a rollout step, phase_time(k) sums the seconds
     from point k to k + 1 over the rollout. CUDA events on CUDA (no host sync until read), the host clock on CPU."""
@@ -343,25 +317,3 @@ def graph_step(env, device: torch.device):
         return graph_out
 
     return env_step
-
-
-def capture_video(env_id: str, policy, run_dir: str, global_step: int, device: torch.device, seed: int, writer=None):
-    """Record one episode of `policy` in the Warp env `env_id` (envs.video.record_episode, an env of its own) to
-    <run_dir>/videos/eval_<global_step>.mp4 with its per-step trace .csv beside it, log it to TensorBoard as
-    videos/eval (through `writer`, or a new writer in run_dir), print and return the video's path."""
-    import envs
-    from envs.video import log_video, record_episode
-
-    init_warp(device)
-    stem = os.path.join(run_dir, "videos", f"eval_{global_step}")
-    os.makedirs(os.path.dirname(stem), exist_ok=True)
-    env = envs.make(env_id, num_envs=1, device=str(device), seed=seed)
-    episode = record_episode(env, policy, stem + ".mp4", trace_path=stem + ".csv", seed=seed)
-    if writer is None:
-        from torch.utils.tensorboard import SummaryWriter
-
-        writer = SummaryWriter(run_dir)
-    log_video(writer, "videos/eval", episode.frames, global_step, episode.fps)
-    writer.flush()
-    print(f"video {stem}.mp4: {episode.length} steps, return {episode.episode_return:.2f} (trace {stem}.csv)")
-    return stem + ".mp4"
