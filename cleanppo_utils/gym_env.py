@@ -37,12 +37,15 @@ class GymVecEnv:
         self.ep_length = np.zeros(num_envs, dtype=np.int64)
 
     def reset(self, seed: int | None = None) -> torch.Tensor:
+        """Reset every env (seeded with `seed`, else the constructor's seed); return the observations [N, num_obs]."""
         obs, _ = self.envs.reset(seed=self.seed if seed is None else seed)
         self.ep_return[:] = 0.0
         self.ep_length[:] = 0
         return torch.as_tensor(obs, dtype=torch.float32, device=self.device)
 
     def step(self, actions: torch.Tensor):
+        """Step with actions [N, 1] in [-1, 1]; return torch (obs, reward, terminated, truncated, info), finished
+        envs already reset (obs is the new episode's first; info["final_obs"] the ended one's last)."""
         a = actions.detach().cpu().numpy()
         if self.env_id == "cartpole":
             a = (a[:, 0] > 0.0).astype(np.int64)
@@ -69,7 +72,9 @@ class GymVecEnv:
         return t(obs), t(reward), t(terminated, torch.bool), t(truncated, torch.bool), info
 
     def state_dict(self) -> dict:
-        return {}  # see the module docstring: the Gymnasium env state is not checkpointed
+        """Nothing: the Gymnasium env state is not checkpointed (a resumed run restarts its episodes)."""
+        return {}
 
     def load_state_dict(self, state: dict) -> None:
+        """Nothing to load (see state_dict)."""
         pass
