@@ -405,7 +405,6 @@ if __name__ == "__main__":
         if args.lr_schedule == "anneal":
             optimizer.lr = (1.0 - (iteration - 1.0) / args.num_iterations) * args.learning_rate
         obs_norm = obs_rms.frozen(args.norm_obs)
-
         rollout(agent, env_step, storage, next_obs, obs_norm, mark)
         global_step += T * N
         runs.check_finite_rollout(storage.obs, storage.final_obs, next_obs, iteration, ckpt_path)

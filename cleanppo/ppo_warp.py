@@ -379,8 +379,9 @@ if __name__ == "__main__":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True)
 
-    # env setup; on CUDA the step is one captured CUDA graph, replayed on the stream that torch and Warp share
+    # env setup; on CUDA, torch and Warp share one stream, on which the env step is captured once as a graph
     use_graph = args.cuda_graph and device.type == "cuda"
+    runs.share_cuda_stream(device)
     env = make_env(args, device)
     env_step = runs.graph_step(env, device) if use_graph else env.step
     print(f"device {device}; CUDA graph: {'on' if use_graph else 'off (only on CUDA)'}")
@@ -408,7 +409,6 @@ if __name__ == "__main__":
         if args.lr_schedule == "anneal":
             optimizer.lr = (1.0 - (iteration - 1.0) / args.num_iterations) * args.learning_rate
         obs_norm = obs_rms.frozen(args.norm_obs)
-
         rollout(agent, env_step, storage, next_obs, obs_norm, mark)
         global_step += T * N
         runs.check_finite_rollout(storage.obs, storage.final_obs, next_obs, iteration, ckpt_path)

@@ -301,13 +301,21 @@ def eta(elapsed: float, iterations_done: int, iterations_left: int) -> str:
     return f"ETA {seconds // 60}m{seconds % 60:02d}s"
 
 
-def graph_step(env, device: torch.device):
-    """A function that does env.step(action) by replaying the step captured once as a CUDA graph (no Python launch
-    overhead); torch and Warp are put on one stream first, so the replay is ordered with the policy's kernels."""
+def share_cuda_stream(device: torch.device) -> None:
+    """On CUDA, put torch and Warp on one new stream, so env steps and the policy's kernels run in order without a
+    host sync; call it before the env is made. Nothing on CPU."""
     import warp as wp
 
-    torch.cuda.set_stream(torch.cuda.Stream(device))
-    wp.set_stream(wp.stream_from_torch(torch.cuda.current_stream(device)), device=str(device))
+    if device.type == "cuda":
+        torch.cuda.set_stream(torch.cuda.Stream(device))
+        wp.set_stream(wp.stream_from_torch(torch.cuda.current_stream(device)), device=str(device))
+
+
+def graph_step(env, device: torch.device):
+    """A function that does env.step(action) by replaying the step captured once as a CUDA graph on the current
+    stream (share_cuda_stream), without Python launch overhead."""
+    import warp as wp
+
     with wp.ScopedCapture(device=str(device)) as capture:
         graph_out = env.step(env.actions)  # captured, not run: the graph reads the actions from env.actions
 
