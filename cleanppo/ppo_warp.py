@@ -2,23 +2,20 @@
 """PPO for massively parallel envs: rollout, GAE, update and logging stay on the device, with one host read per
 iteration for logging. References, cited where a value is taken: CleanRL's ppo_continuous_action.py and its Isaac Gym
 variant, rsl_rl's PPO (legged_gym), the RL Zoo. `diff cleanppo/ppo_warp.py cleanppo/ppo_gym.py` shows only the env.
+The run plumbing that is not the algorithm (checks, checkpoints, resume, logs, signals) is cleanppo_utils/runs.py.
 
 Run: python cleanppo/ppo_warp.py [--env-id cartpole] [--num-envs 16384 --device auto]   (--help: the env's defaults)
      python cleanppo/ppo_warp.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]
-     python cleanppo/ppo_warp.py --eval runs/<run_name>/checkpoint.pt --eval-episodes 100
+     python cleanppo/ppo_warp.py --eval runs/<run_name>/checkpoint.pt --eval-episodes 100 [--capture-video]
 """
 
 import collections
-import json
 import math
 import os
-import platform
 import random
-import signal
-import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Literal
 
@@ -29,6 +26,8 @@ import tyro
 import warp as wp
 
 import envs
+from cleanppo_utils import runs
+from cleanppo_utils.evaluation import capture_video, evaluate
 
 # Per-env presets: the values that differ from Args' defaults (rsl_rl's legged_gym PPO, used for ant and every env
 # not listed). Chosen for a 2-core CPU, where the policy network and not the env is the cost, by sweeps over 4-7
@@ -42,8 +41,6 @@ PRESETS = {
     "pendulum": dict(total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.95, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, desired_kl=0.02, reward_scale=0.1),  # noqa: E501
 }
 # fmt: on
-ROOT = os.path.dirname(os.path.abspath(__file__))
-SAFE_ON_RESUME = ("total_timesteps", "save_every", "save_minutes", "quiet", "resume", "eval", "eval_episodes")
 
 
 @dataclass
@@ -69,13 +66,16 @@ class Args:
     save_minutes: float = 5.0
     """also save a checkpoint when this many minutes have passed since the last one; 0: off"""
     resume: str | None = None
-    """checkpoint to continue, in its folder; only total_timesteps, save_every, save_minutes and quiet may change"""
+    """checkpoint to continue, in its folder; only total_timesteps, saving, quiet and capture_video may change"""
     eval: str | None = None
     """path of a checkpoint: run its deterministic policy for `eval_episodes` episodes, print mean and std, exit"""
     eval_episodes: int = 10
     """number of episodes run by --eval"""
     quiet: bool = False
     """if toggled, no console line per iteration"""
+    capture_video: bool = False
+    """if toggled, record one deterministic episode (envs.video, in the Warp env of env_id) at the end of training and
+    with --eval: <run folder>/videos/eval_<global_step>.mp4, its per-step trace .csv beside it, and in TensorBoard"""
 
     # Algorithm specific arguments
     total_timesteps: int = 50_000_000
@@ -237,9 +237,10 @@ class RunningMeanStd(nn.Module):
         self.var.copy_(m2 / total)
         self.count.copy_(total)
 
-    def frozen(self) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """float32 (mean, 1/std, clip) used unchanged for a whole rollout, so stored and recomputed inputs agree."""
-        return self.mean.float(), (self.var + 1e-8).rsqrt().float(), self.clip
+    def frozen(self, enabled: bool = True) -> tuple[torch.Tensor, torch.Tensor, float]:
+        """float32 (mean, 1/std, clip) used unchanged for a whole rollout, so stored and recomputed inputs agree;
+        (0, 1, clip) when observation normalization is off."""
+        return (self.mean.float(), (self.var + 1e-8).rsqrt().float(), self.clip) if enabled else (0.0, 1.0, self.clip)
 
 
 def normalize(x: torch.Tensor, mean: torch.Tensor, inv_std: torch.Tensor, clip: float) -> torch.Tensor:
@@ -257,9 +258,7 @@ def make_storage(T: int, N: int, O: int, A: int, device: torch.device) -> Simple
     return storage
 
 
-def rollout(
-    agent, env_step, storage: SimpleNamespace, next_obs: torch.Tensor, obs_norm, mark=lambda step, k: None
-) -> None:
+def rollout(agent, env_step, storage: SimpleNamespace, next_obs: torch.Tensor, obs_norm, mark=lambda step, k: None):
     """Fill `storage` with one rollout, with no host sync; `next_obs` (a buffer) is advanced in place. Observations
     are normalized with statistics frozen for the rollout; mark(step, k) records the phase clocks."""
     for step in range(storage.obs.shape[0]):
@@ -348,179 +347,28 @@ def ppo_loss(agent, b: dict, mb_inds: torch.Tensor, old_std: torch.Tensor, args:
     return pg_loss, v_loss, entropy.mean(), kl.sum(-1).mean(), clipfrac
 
 
-def fail(message: str) -> None:
-    sys.exit(f"{os.path.basename(__file__)}: error: {message}")
-
-
-def load_checkpoint(path: str) -> dict:
-    """The checkpoint at `path`, or a one-line error naming the file and what is wrong with it."""
-    if not os.path.isfile(path):
-        fail(f"checkpoint {path!r} does not exist")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch.load's messages are long and advise unsafe loading: replaced by one line
-        with open(path, "rb") as f:
-            is_zip = f.read(4) == b"PK\x03\x04"  # torch.save writes a zip archive
-        what = (
-            "holds Python objects other than tensors" if "Unsupported global" in str(e) else "is damaged (truncated?)"
-        )
-        fail(f"cannot read checkpoint {path!r}: the file {what if is_zip else 'is not a PyTorch checkpoint'}")
-    keys = ("agent", "optimizer", "obs_rms", "args", "iteration", "global_step")
-    missing = [k for k in keys if k not in ckpt] if isinstance(ckpt, dict) else list(keys)
-    if missing or not isinstance(ckpt["args"], dict):
-        fail(f"{path!r} is not a checkpoint of {os.path.basename(__file__)} (missing: {', '.join(missing) or 'args'})")
-    return ckpt
-
-
-def parse_args() -> tuple[Args, dict | None]:
-    """Args from the command line over the defaults of --env-id's preset, or of the checkpoint on --resume."""
-
-    def argv_value(flag: str) -> str | None:  # read before tyro parses: it picks the defaults
-        argv = sys.argv[1:]
-        values = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
-        return ([a[len(flag) + 1 :] for a in argv if a.startswith(flag + "=")] + values or [None])[-1]
-
-    resume = argv_value("--resume")
-    ckpt = load_checkpoint(resume) if resume else None
-    if ckpt is not None:
-        saved = {f.name: ckpt["args"][f.name] for f in fields(Args) if f.name in ckpt["args"]}
-        default = Args(**{**saved, "hidden": tuple(saved.get("hidden", Args.hidden))})
-    else:
-        env_id = argv_value("--env-id") or Args.env_id
-        default = Args(**{"env_id": env_id, **PRESETS.get(env_id, {})})
-    presets = "\n".join(f"  {env_id}: " + ", ".join(f"{k}={v}" for k, v in p.items()) for env_id, p in PRESETS.items())
-    description = f"{__doc__}\nDefaults below are for --env-id {default.env_id}. Presets:\n{presets}\n"
-    args = tyro.cli(Args, default=default, description=description)
-    if ckpt is not None:
-        computed = ("batch_size", "minibatch_size", "num_iterations", "run_name")
-        changed = [f.name for f in fields(Args) if f.name not in SAFE_ON_RESUME + computed]
-        changed = [n for n in changed if getattr(args, n) != getattr(default, n)]
-        if changed:
-            fail("; ".join(f"cannot change {n} on resume (checkpoint has {getattr(default, n)})" for n in changed))
-    return args, ckpt
-
-
-def validate(args: Args) -> torch.device:
-    """Stop before any work on arguments that cannot run; return the torch device."""
-    if args.env_id not in envs.list_envs():
-        fail(f"unknown env_id {args.env_id!r}; available: {', '.join(envs.list_envs())}")
-    for name in ("num_envs", "num_steps", "num_minibatches", "update_epochs", "eval_episodes"):
-        if getattr(args, name) < 1:
-            fail(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    if not args.hidden or min(args.hidden) < 1:
-        fail(f"--hidden needs one or more layer sizes >= 1, got {' '.join(map(str, args.hidden)) or 'none'}")
-    for f in fields(Args):
-        if f.type is float and not math.isfinite(getattr(args, f.name)):
-            fail(f"--{f.name.replace('_', '-')} must be finite, got {getattr(args, f.name)}")
-    if args.batch_size % args.num_minibatches:
-        fail(
-            f"--num-minibatches {args.num_minibatches} does not divide the batch size {args.batch_size} (envs x steps)"
-        )
-    if args.num_iterations < 1:  # total_timesteps < 1 included
-        fail(f"--total-timesteps {args.total_timesteps} is less than one batch ({args.batch_size} steps)")
-    if args.learning_rate <= 0 or args.gamma <= 0 or args.gamma > 1 or not 0 <= args.gae_lambda <= 1:
-        fail(f"need learning_rate > 0, 0 < gamma <= 1, 0 <= gae_lambda <= 1; got {args}")
-    if args.save_every < 0 or args.save_minutes < 0:
-        fail(f"--save-every and --save-minutes must be >= 0, got {args.save_every} and {args.save_minutes}")
-    # the torch device: auto is cuda:0 when torch sees a CUDA device; gpu is cuda
-    name = "cuda" + args.device[3:] if args.device.startswith("gpu") else args.device
-    name = ("cuda:0" if torch.cuda.is_available() else "cpu") if name == "auto" else name
-    if not (name == "cpu" or name == "cuda" or name.startswith("cuda:") and name[5:].isdigit()):
-        fail(f"unknown --device {args.device!r}; use auto, cpu, cuda (or gpu) or cuda:<index>")
-    if name != "cpu" and (int(name[5:] or 0) >= torch.cuda.device_count() or not torch.cuda.is_available()):
-        fail(f"--device {args.device}: no such CUDA device here (torch sees {torch.cuda.device_count()})")
-    return torch.device(name)
-
-
-def init_warp(device: torch.device) -> None:
-    """wp.init() without the banner (an INFO log: Warp 1.19 has no `config.quiet`) and, on CPU, without the "Could not
-    find or load the NVIDIA CUDA driver" line that Warp's native library (cuda_util.cpp) writes to fd 2 unasked."""
-    wp.config.log_level = wp.LOG_WARNING
-    saved_stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    sys.stderr.flush()
-    os.dup2(devnull if device.type == "cpu" else saved_stderr, 2)
-    try:
-        wp.init()
-    finally:
-        os.dup2(saved_stderr, 2)
-        os.close(saved_stderr)
-        os.close(devnull)
-
-
-def run_metadata(args: Args, device: torch.device) -> dict:
-    def git(*cmd):
-        try:
-            return subprocess.run(["git", *cmd], capture_output=True, text=True, timeout=5, cwd=ROOT).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
-    versions = {"python": platform.python_version(), "torch": torch.__version__, "warp": wp.__version__}
-    return dict(args=asdict(args), command=" ".join(sys.argv), git_commit=git("rev-parse", "HEAD"),
-                git_dirty=bool(git("status", "--porcelain", "--untracked-files=no")), device=str(device),
-                device_name=name, cpu_count=os.cpu_count(), loadavg_at_start=os.getloadavg(), versions=versions,
-                start_time=time.time())  # fmt: skip
-
-
-def evaluate(path: str, args: Args, device: torch.device) -> None:
-    ckpt = load_checkpoint(path)
-    saved = Args(**{k: tuple(v) if k == "hidden" else v for k, v in ckpt["args"].items() if k in Args.__annotations__})
-    env = make_env(saved, device, num_envs=args.eval_episodes, seed=args.seed)
-    agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std).to(device)
-    agent.load_state_dict(ckpt["agent"])
-    obs_rms = RunningMeanStd(env.num_obs).to(device)
-    obs_rms.load_state_dict(ckpt["obs_rms"])
-    obs_norm = obs_rms.frozen() if saved.norm_obs else (0.0, 1.0, obs_rms.clip)
-    obs = env.reset(seed=args.seed)
-    returns = torch.zeros(env.num_envs, device=device)
-    finished = torch.zeros(env.num_envs, dtype=torch.bool, device=device)
-    term_sums = torch.zeros(len(env.reward_term_names), device=device)  # per-step reward terms of unfinished episodes
-    steps = 0
-    with torch.no_grad():
-        for _ in range(env.max_episode_steps):  # every episode ends by its time limit
-            obs, _, terminated, truncated, info = env.step(agent.actor_mean(normalize(obs, *obs_norm)))
-            term_sums += info["reward_terms"][~finished].sum(0)
-            steps += int((~finished).sum())
-            done = (terminated | truncated) & ~finished
-            returns = torch.where(done, info["episode_return"], returns)
-            finished |= done
-    returns = returns.cpu().numpy()
-    terms = ", ".join(f"{n} {v:.3f}" for n, v in zip(env.reward_term_names, (term_sums / steps).tolist(), strict=True))
-    print(
-        f"eval {path}: env {saved.env_id}, {len(returns)} episodes, deterministic policy: "
-        f"return {returns.mean():.2f} +- {returns.std():.2f}; mean reward terms per step: {terms}"
-    )
-
-
 if __name__ == "__main__":
-    args, resume_ckpt = parse_args()
+    args, resume_ckpt = runs.parse_args(Args, PRESETS, __doc__)
     args.batch_size = int(args.num_envs * args.num_steps)
     args.minibatch_size = int(args.batch_size // max(args.num_minibatches, 1))
     args.num_iterations = args.total_timesteps // max(args.batch_size, 1)
-    device = validate(args)  # everything is checked before anything is created
-    if args.torch_threads > 0:
-        torch.set_num_threads(args.torch_threads)
-    init_warp(device)
-    if args.eval is not None:
-        evaluate(args.eval, args, device)
+    device = runs.validate(args, envs.list_envs())  # everything is checked before anything is created
+    runs.init_torch(args.torch_threads)
+    runs.init_warp(device)
+    if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
+        ckpt = runs.load_checkpoint(args.eval)
+        saved = runs.saved_args(Args, ckpt["args"])
+        env = make_env(saved, device, num_envs=args.eval_episodes, seed=args.seed)
+        agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std).to(device)
+        obs_rms = RunningMeanStd(env.num_obs).to(device)
+        agent.load_state_dict(ckpt["agent"]), obs_rms.load_state_dict(ckpt["obs_rms"])
+        policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(saved.norm_obs)))  # noqa: E731
+        evaluate(args.eval, saved.env_id, env, policy, args.seed)
+        if args.capture_video:
+            capture_video(saved.env_id, policy, os.path.dirname(args.eval), ckpt["global_step"], device, args.seed)
         sys.exit(0)
-    if resume_ckpt is not None and resume_ckpt["iteration"] >= args.num_iterations:
-        fail(
-            f"{args.resume} has finished its {resume_ckpt['iteration']} iterations ({resume_ckpt['global_step']} "
-            f"steps); pass a --total-timesteps larger than {args.total_timesteps} to continue it"
-        )
-    if resume_ckpt is None:
-        args.run_name = f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
-    # a resumed run keeps writing into the checkpoint's folder
-    run_dir = os.path.join(args.log_dir, args.run_name) if resume_ckpt is None else os.path.dirname(args.resume)
-    try:
-        os.makedirs(run_dir or ".", exist_ok=True)
-    except OSError as e:
-        fail(f"cannot create the run folder {run_dir!r} (--log-dir {args.log_dir}): {e.strerror}")
-    ckpt_path = os.path.join(run_dir, "checkpoint.pt")
-
-    def last_good() -> str:
-        return f"the last good checkpoint is {ckpt_path}" if os.path.exists(ckpt_path) else "no checkpoint written yet"
+    args.run_name = args.run_name or f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
+    run_dir, ckpt_path = runs.make_run_dir(args, resume_ckpt)  # on resume, the checkpoint's folder and run_name
 
     # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
@@ -533,30 +381,10 @@ if __name__ == "__main__":
 
     # env setup; on CUDA, torch and Warp share one stream, on which the env step is captured once as a graph
     use_graph = args.cuda_graph and device.type == "cuda"
-    if device.type == "cuda":
-        torch.cuda.set_stream(torch.cuda.Stream(device))
-        wp.set_stream(wp.stream_from_torch(torch.cuda.current_stream(device)), device=str(device))
+    runs.share_cuda_stream(device)
     env = make_env(args, device)
-    env_step = env.step
-    if use_graph:
-        with wp.ScopedCapture(device=str(device)) as capture:
-            graph_out = env.step(env.actions)  # captured, not run: the graph reads the actions from env.actions
-
-        def env_step(action):
-            env.actions.copy_(action)
-            wp.capture_launch(capture.graph)
-            return graph_out
-
+    env_step = runs.graph_step(env, device) if use_graph else env.step
     print(f"device {device}; CUDA graph: {'on' if use_graph else 'off (only on CUDA)'}")
-    with open(os.path.join(run_dir, "config.json" if resume_ckpt is None else "config_resume.json"), "w") as f:
-        json.dump(run_metadata(args, device), f, indent=2)
-    from torch.utils.tensorboard import SummaryWriter  # imported late: it costs 0.3 s that the env setup overlaps
-
-    # on resume, TensorBoard drops the events that the interrupted run wrote after its checkpoint
-    writer = SummaryWriter(run_dir, purge_step=resume_ckpt["global_step"] if resume_ckpt else None)
-    table = "\n".join(f"|{key}|{value}|" for key, value in asdict(args).items())
-    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
-
     agent = Agent(env.num_obs, env.num_actions, args.hidden, args.init_log_std).to(device)
     optimizer = Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     obs_rms = RunningMeanStd(env.num_obs).to(device)
@@ -568,70 +396,22 @@ if __name__ == "__main__":
     # TRY NOT TO MODIFY: start the game
     global_step, start_iteration = 0, 1
     recent_returns = collections.deque(maxlen=20)  # the last 20 finished episodes, the threshold measure
-    next_obs = torch.zeros((N, O), device=device)
-    next_obs.copy_(env.reset(seed=args.seed))
+    next_obs = env.reset(seed=args.seed).clone()  # a buffer of its own: the env's tensors are views it overwrites
     if resume_ckpt is not None:
-        try:
-            agent.load_state_dict(resume_ckpt["agent"])
-            optimizer.load_state_dict(resume_ckpt["optimizer"])
-            obs_rms.load_state_dict(resume_ckpt["obs_rms"])
-        except (RuntimeError, ValueError, KeyError) as e:
-            fail(f"checkpoint {args.resume!r} does not fit this script: {str(e).splitlines()[0]}")
-        global_step, start_iteration = resume_ckpt["global_step"], resume_ckpt["iteration"] + 1
-        recent_returns.extend(resume_ckpt["recent_returns"])
-        torch.set_rng_state(resume_ckpt["torch_rng"])
-        if device.type == "cuda":
-            torch.cuda.set_rng_state(resume_ckpt["cuda_rng"], device)
-        if resume_ckpt["env_state"]:  # every device array of the env: physics, episode counters, RNG streams
-            env.load_state_dict(resume_ckpt["env_state"])
-            next_obs.copy_(resume_ckpt["next_obs"])
-
-    # per-phase clocks without a host sync: CUDA events on CUDA (read at logging time), the host clock on CPU
-    if device.type == "cuda":
-        marks = [[torch.cuda.Event(enable_timing=True) for _ in range(3)] for _ in range(T)]
-
-        def mark(step: int, k: int) -> None:
-            marks[step][k].record()
-
-        def phase_time(k: int) -> float:
-            marks[-1][2].synchronize()
-            return sum(m[k].elapsed_time(m[k + 1]) for m in marks) / 1e3
-    else:
-        marks = [[0.0] * 3 for _ in range(T)]
-
-        def mark(step: int, k: int) -> None:
-            marks[step][k] = time.perf_counter()
-
-        def phase_time(k: int) -> float:
-            return sum(m[k + 1] - m[k] for m in marks)
-
-    progress_path = os.path.join(run_dir, "progress.csv")
-    old_rows = open(progress_path).readlines()[1:] if resume_ckpt is not None else []
-    with open(progress_path, "w") as f:  # on resume, drop what the interrupted run logged after its checkpoint
-        f.write("iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps,")
-        f.write("collect_time,policy_time,env_step_time,update_time\n")
-        f.writelines([row for row in old_rows if int(row.split(",")[0]) < start_iteration])
-    progress = open(progress_path, "a")
-
-    stop_signal = []  # SIGINT/SIGTERM: finish the iteration, save it and exit; a second signal stops at once
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda signum, _: [stop_signal.append(signum), signal.signal(signum, signal.SIG_DFL)])
+        global_step, start_iteration = runs.restore_checkpoint(resume_ckpt, args.resume, agent, optimizer, obs_rms,
+                                                               recent_returns, env, next_obs, device)  # fmt: skip
+    mark, phase_time = runs.phase_clocks(device, T)  # per-phase clocks without a host sync
+    writer, progress = runs.open_logs(run_dir, args, device, {"warp": wp.__version__}, resume_ckpt, start_iteration)
+    stop_signal = runs.stop_signals()  # SIGINT/SIGTERM: finish the iteration, save it and exit
     start_time = last_save = time.time()
     for iteration in range(start_iteration, args.num_iterations + 1):
         iteration_start = time.time()
         if args.lr_schedule == "anneal":
             optimizer.lr = (1.0 - (iteration - 1.0) / args.num_iterations) * args.learning_rate
-        obs_norm = obs_rms.frozen() if args.norm_obs else (0.0, 1.0, obs_rms.clip)
-
+        obs_norm = obs_rms.frozen(args.norm_obs)
         rollout(agent, env_step, storage, next_obs, obs_norm, mark)
         global_step += T * N
-        all_obs = torch.cat([storage.obs, storage.final_obs, next_obs[None]])
-        if not bool(torch.isfinite(all_obs).all()):
-            fail(
-                f"non-finite observation in the rollout of iteration {iteration} ([step, env, index] = "
-                f"{torch.nonzero(~torch.isfinite(all_obs))[0].tolist()}; steps {T}..{2 * T - 1}: final observations, "
-                f"{2 * T}: the last one); {last_good()}"
-            )
+        runs.check_finite_rollout(storage.obs, storage.final_obs, next_obs, iteration, ckpt_path)
         collect_time = time.time() - iteration_start  # after the check's host read: on CUDA, the device time too
 
         update_start = time.time()
@@ -662,15 +442,11 @@ if __name__ == "__main__":
                 kl_mean, loss_value, grad_value = torch.stack([kl, loss.detach(), grad_norm]).tolist()
                 kls.append(kl_mean)
                 where = f"at iteration {iteration} (epoch {epoch + 1}, minibatch {start // args.minibatch_size + 1})"
-                if not math.isfinite(loss_value):
-                    fail(f"non-finite loss {loss_value} {where}; {last_good()}")
-                if not math.isfinite(grad_value):
-                    fail(f"non-finite gradient (norm {grad_value}) {where}; {last_good()}")
-                lr = optimizer.lr
+                runs.check_finite_update(loss_value, grad_value, where, ckpt_path)
                 if args.lr_schedule == "adaptive" and kl_mean > args.desired_kl * 2.0:  # rsl_rl's rule, before the step
-                    optimizer.lr = max(1e-5, lr / 1.5)
+                    optimizer.lr = max(1e-5, optimizer.lr / 1.5)
                 elif args.lr_schedule == "adaptive" and 0.0 < kl_mean < args.desired_kl / 2.0:
-                    optimizer.lr = min(args.max_learning_rate, lr * 1.5)
+                    optimizer.lr = min(args.max_learning_rate, optimizer.lr * 1.5)
                 optimizer.step()
         update_time = time.time() - update_start
 
@@ -699,41 +475,26 @@ if __name__ == "__main__":
             scalars["charts/episodic_length"] = float(finished_lengths.mean())
         for name, value in scalars.items():
             writer.add_scalar(name, value, global_step)
-        progress.write(
-            f"{iteration},{global_step},{time.time():.3f},{time.process_time():.3f},{mean_recent:.3f},"
-            f"{mean_finished:.3f},{len(finished_returns)},{sps},{collect_time:.6f},{policy_time:.6f},"
-            f"{env_step_time:.6f},{update_time:.6f}\n"
-        )
-        progress.flush()
+        runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, len(finished_returns), sps,
+                            collect_time, policy_time, env_step_time, update_time)  # fmt: skip
         elapsed = time.time() - start_time
-        eta = round(elapsed / (iteration - start_iteration + 1) * (args.num_iterations - iteration))
         if not args.quiet:
             print(
                 f"iter {iteration}/{args.num_iterations} step {global_step} SPS {sps} return(last 20) "
                 f"{mean_recent:.1f} lr {lr:.1e} kl {approx_kl:.4f} std {action_std:.2f} | policy "
                 f"{policy_time:.3f}s env {env_step_time:.3f}s update {update_time:.3f}s | {elapsed:.1f} s elapsed, "
-                f"ETA {eta // 60}m{eta % 60:02d}s"
+                f"{runs.eta(elapsed, iteration - start_iteration + 1, args.num_iterations - iteration)}"
             )
-        periodic = args.save_every and iteration % args.save_every == 0
-        if (
-            stop_signal
-            or periodic
-            or iteration == args.num_iterations
-            or time.time() - last_save >= 60 * args.save_minutes > 0
-        ):
-            state = dict(agent=agent.state_dict(), optimizer=optimizer.state_dict(), obs_rms=obs_rms.state_dict(),
-                         args=asdict(args), iteration=iteration, global_step=global_step,
-                         recent_returns=list(recent_returns), torch_rng=torch.get_rng_state(),
-                         cuda_rng=torch.cuda.get_rng_state(device) if device.type == "cuda" else torch.zeros(0),
-                         env_state=env.state_dict(), next_obs=next_obs)  # fmt: skip
-            torch.save(state, ckpt_path + ".tmp")
-            os.replace(ckpt_path + ".tmp", ckpt_path)  # a kill leaves the previous checkpoint or the new one
+        periodic = args.save_every and iteration % args.save_every == 0 or iteration == args.num_iterations
+        if stop_signal or periodic or time.time() - last_save >= 60 * args.save_minutes > 0:
+            runs.save_checkpoint(ckpt_path, args, iteration, global_step, agent, optimizer, obs_rms, recent_returns,
+                                 env, next_obs, device)  # fmt: skip
             last_save = time.time()
-        if stop_signal:
-            name = signal.Signals(stop_signal[0]).name
-            print(f"stopped by {name} after iteration {iteration}: checkpoint {ckpt_path} (continue: --resume it)")
-            sys.exit(128 + stop_signal[0])
+        runs.exit_on_signal(stop_signal, iteration, ckpt_path)
 
     progress.close()
+    if args.capture_video:  # one deterministic episode of the final policy, as --eval runs it
+        policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(args.norm_obs)))  # noqa: E731
+        capture_video(args.env_id, policy, run_dir, global_step, device, args.seed, writer)
     writer.close()
     print(f"done: {global_step} steps in {time.time() - start_time:.1f} s; checkpoint {ckpt_path}")

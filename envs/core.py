@@ -39,7 +39,7 @@ import warp as wp
 
 from kernels.episode import EpisodeState, kernel_inputs, make_step_kernel
 
-wp.config.quiet = True
+wp.config.log_level = wp.LOG_WARNING  # no init banner (an INFO log; Warp 1.19 has no config.quiet)
 
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
 

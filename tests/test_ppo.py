@@ -357,3 +357,34 @@ def test_damaged_or_foreign_checkpoints_give_one_line(tmp_path, monkeypatch, scr
     # the same line on stderr, with no traceback
     p = run(script, flag, str(tmp_path / "random.pt"), cwd=tmp_path, check=False)
     assert p.returncode == 1 and p.stderr.endswith("is not a PyTorch checkpoint\n") and len(p.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("script", [PPO_WARP, PPO_GYM])
+def test_capture_video_at_the_end_and_with_eval(tmp_path, script):
+    """--capture-video records one deterministic episode of the final policy: an MP4 whose frames match its trace's
+    rows, in TensorBoard as videos/eval at the last step; --eval --capture-video on the checkpoint replays it."""
+    import imageio.v2 as imageio
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    log_dir = str(tmp_path / "runs")
+    p = run(script, "--env-id", "cartpole", "--log-dir", log_dir, *TINY, "--capture-video", cwd=tmp_path)
+    run_dir = only_run_dir(log_dir)
+    video, trace = (os.path.join(run_dir, "videos", f"eval_2048.{ext}") for ext in ("mp4", "csv"))
+    assert f"video {video}: " in p.stdout, p.stdout
+    with imageio.get_reader(video) as reader:
+        frames = [frame for frame in reader]  # not list(reader): the ffmpeg reader's len() is inf
+    with open(trace) as f:
+        rows = list(csv.DictReader(f))
+    assert len(frames) == len(rows) >= 8 and frames[0].shape == (360, 480, 3)  # a random cartpole lasts ~8+ steps
+    assert int(rows[-1]["terminated"]) + int(rows[-1]["truncated"]) == 1
+    events = EventAccumulator(run_dir, size_guidance={"images": 0})
+    events.Reload()
+    (image,) = events.Images("videos/eval")
+    assert image.step == 2048 and len(imageio.mimread(image.encoded_image_string, format="GIF")) == len(rows)
+
+    os.rename(trace, trace + ".train")
+    p = run(script, "--eval", os.path.join(run_dir, "checkpoint.pt"), "--eval-episodes", "2", "--capture-video",
+            cwd=tmp_path)  # fmt: skip
+    assert "2 episodes" in p.stdout and f"video {video}: " in p.stdout, p.stdout
+    with open(trace) as f, open(trace + ".train") as g:
+        assert f.read() == g.read()  # the same policy, normalization and seed: the same episode

@@ -1,0 +1,327 @@
+"""Run plumbing of the cleanppo/ PPO scripts that is not the algorithm (CleanRL keeps the same in cleanrl_utils/):
+argument parsing over presets or a checkpoint, argument checks, checkpoints written and read safely, the run folder,
+config metadata, progress.csv, per-phase clocks, SIGINT/SIGTERM handling, ETA, the CUDA-graph env step. Every error
+is one line on stderr, `<script>.py: error: ...`, before any work is started where it can be."""
+
+import json
+import math
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, fields
+from typing import NoReturn
+
+import torch
+import tyro
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHECKPOINT_KEYS = ("agent", "optimizer", "obs_rms", "args", "iteration", "global_step")
+COMPUTED = ("batch_size", "minibatch_size", "num_iterations", "run_name")
+# the Args fields a --resume may change: they do not change what is learned
+SAFE_ON_RESUME = ("total_timesteps", "save_every", "save_minutes", "quiet", "resume", "eval", "eval_episodes",
+                  "capture_video")  # fmt: skip
+PROGRESS_COLUMNS = ("iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps,"
+                    "collect_time,policy_time,env_step_time,update_time")  # fmt: skip
+
+
+def fail(message: str) -> NoReturn:
+    """Exit with `<script>: error: <message>` on stderr and status 1, as argparse does."""
+    sys.exit(f"{os.path.basename(sys.argv[0])}: error: {message}")
+
+
+def load_checkpoint(path: str) -> dict:
+    """The checkpoint at `path` (tensors on the CPU), or a one-line error naming the file and what is wrong with it."""
+    if not os.path.isfile(path):
+        fail(f"checkpoint {path!r} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch.load's messages are long and advise unsafe loading: replaced by one line
+        with open(path, "rb") as f:
+            is_zip = f.read(4) == b"PK\x03\x04"  # torch.save writes a zip archive
+        what = (
+            "holds Python objects other than tensors" if "Unsupported global" in str(e) else "is damaged (truncated?)"
+        )
+        fail(f"cannot read checkpoint {path!r}: the file {what if is_zip else 'is not a PyTorch checkpoint'}")
+    missing = [k for k in CHECKPOINT_KEYS if k not in ckpt] if isinstance(ckpt, dict) else list(CHECKPOINT_KEYS)
+    if missing or not isinstance(ckpt["args"], dict):
+        script = os.path.basename(sys.argv[0])
+        fail(f"{path!r} is not a checkpoint of {script} (missing: {', '.join(missing) or 'args'})")
+    return ckpt
+
+
+def saved_args(args_type, saved: dict):
+    """An `args_type` (the script's Args dataclass) holding a checkpoint's saved args; unknown names are dropped."""
+    names = {f.name for f in fields(args_type)}
+    return args_type(**{k: tuple(v) if k == "hidden" else v for k, v in saved.items() if k in names})
+
+
+def parse_args(args_type, presets: dict, doc: str):
+    """(args, checkpoint or None): the command line over the defaults of --env-id's preset, or of the checkpoint on
+    --resume, where only the SAFE_ON_RESUME fields may change."""
+
+    def argv_value(flag: str) -> str | None:  # read before tyro parses: it picks the defaults
+        argv = sys.argv[1:]
+        values = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
+        return ([a[len(flag) + 1 :] for a in argv if a.startswith(flag + "=")] + values or [None])[-1]
+
+    resume = argv_value("--resume")
+    ckpt = load_checkpoint(resume) if resume else None
+    if ckpt is not None:
+        default = saved_args(args_type, ckpt["args"])
+    else:
+        env_id = argv_value("--env-id") or args_type.env_id
+        default = args_type(**{"env_id": env_id, **presets.get(env_id, {})})
+    text = "\n".join(f"  {env_id}: " + ", ".join(f"{k}={v}" for k, v in p.items()) for env_id, p in presets.items())
+    description = f"{doc}\nDefaults below are for --env-id {default.env_id}. Presets:\n{text}\n"
+    args = tyro.cli(args_type, default=default, description=description)
+    if ckpt is not None:
+        changed = [f.name for f in fields(args_type) if f.name not in SAFE_ON_RESUME + COMPUTED]
+        changed = [n for n in changed if getattr(args, n) != getattr(default, n)]
+        if changed:
+            fail("; ".join(f"cannot change {n} on resume (checkpoint has {getattr(default, n)})" for n in changed))
+    return args, ckpt
+
+
+def validate(args, env_ids: list[str]) -> torch.device:
+    """Stop before any work on arguments that cannot run; return the torch device that --device names."""
+    if args.env_id not in env_ids:
+        fail(f"unknown env_id {args.env_id!r}; available: {', '.join(env_ids)}")
+    for name in ("num_envs", "num_steps", "num_minibatches", "update_epochs", "eval_episodes"):
+        if getattr(args, name) < 1:
+            fail(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if not args.hidden or min(args.hidden) < 1:
+        fail(f"--hidden needs one or more layer sizes >= 1, got {' '.join(map(str, args.hidden)) or 'none'}")
+    for f in fields(args):
+        if f.type is float and not math.isfinite(getattr(args, f.name)):
+            fail(f"--{f.name.replace('_', '-')} must be finite, got {getattr(args, f.name)}")
+    if args.batch_size % args.num_minibatches:
+        fail(
+            f"--num-minibatches {args.num_minibatches} does not divide the batch size {args.batch_size} (envs x steps)"
+        )
+    if args.num_iterations < 1:  # total_timesteps < 1 included
+        fail(f"--total-timesteps {args.total_timesteps} is less than one batch ({args.batch_size} steps)")
+    if args.learning_rate <= 0 or args.gamma <= 0 or args.gamma > 1 or not 0 <= args.gae_lambda <= 1:
+        fail(f"need learning_rate > 0, 0 < gamma <= 1, 0 <= gae_lambda <= 1; got {args}")
+    if args.save_every < 0 or args.save_minutes < 0:
+        fail(f"--save-every and --save-minutes must be >= 0, got {args.save_every} and {args.save_minutes}")
+    # auto is cuda:0 when torch sees a CUDA device; gpu is cuda
+    name = "cuda" + args.device[3:] if args.device.startswith("gpu") else args.device
+    name = ("cuda:0" if torch.cuda.is_available() else "cpu") if name == "auto" else name
+    if not (name == "cpu" or name == "cuda" or name.startswith("cuda:") and name[5:].isdigit()):
+        fail(f"unknown --device {args.device!r}; use auto, cpu, cuda (or gpu) or cuda:<index>")
+    if name != "cpu" and (int(name[5:] or 0) >= torch.cuda.device_count() or not torch.cuda.is_available()):
+        fail(f"--device {args.device}: no such CUDA device here (torch sees {torch.cuda.device_count()})")
+    return torch.device(name)
+
+
+def init_torch(threads: int) -> None:
+    """Torch's intra-op threads on CPU (0: torch's default)."""
+    if threads > 0:
+        torch.set_num_threads(threads)
+
+
+def init_warp(device: torch.device) -> None:
+    """wp.init() without the banner (an INFO log: Warp 1.19 has no `config.quiet`) and, on CPU, without the "Could not
+    find or load the NVIDIA CUDA driver" line that Warp's native library (cuda_util.cpp) writes to fd 2 unasked."""
+    import warp as wp
+
+    wp.config.log_level = wp.LOG_WARNING
+    saved_stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    sys.stderr.flush()
+    os.dup2(devnull if device.type == "cpu" else saved_stderr, 2)
+    try:
+        wp.init()
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        os.close(devnull)
+
+
+def make_run_dir(args, resume_ckpt: dict | None) -> tuple[str, str]:
+    """(run folder, checkpoint path): <log_dir>/<run_name>/, or the folder of the --resume checkpoint, created."""
+    if resume_ckpt is not None and resume_ckpt["iteration"] >= args.num_iterations:
+        fail(
+            f"{args.resume} has finished its {resume_ckpt['iteration']} iterations ({resume_ckpt['global_step']} "
+            f"steps); pass a --total-timesteps larger than {args.total_timesteps} to continue it"
+        )
+    run_dir = os.path.join(args.log_dir, args.run_name) if resume_ckpt is None else os.path.dirname(args.resume)
+    try:
+        os.makedirs(run_dir or ".", exist_ok=True)
+    except OSError as e:
+        fail(f"cannot create the run folder {run_dir!r} (--log-dir {args.log_dir}): {e.strerror}")
+    return run_dir, os.path.join(run_dir, "checkpoint.pt")
+
+
+def last_good(ckpt_path: str) -> str:
+    """What an error message says about the checkpoint a user can go back to."""
+    return f"the last good checkpoint is {ckpt_path}" if os.path.exists(ckpt_path) else "no checkpoint written yet"
+
+
+def run_metadata(args, device: torch.device, versions: dict) -> dict:
+    """The run's config.json: args, command, git commit and state, device, machine load and library versions."""
+
+    def git(*cmd):
+        try:
+            return subprocess.run(["git", *cmd], capture_output=True, text=True, timeout=5, cwd=ROOT).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
+    versions = {"python": platform.python_version(), "torch": torch.__version__, **versions}
+    return dict(args=asdict(args), command=" ".join(sys.argv), git_commit=git("rev-parse", "HEAD"),
+                git_dirty=bool(git("status", "--porcelain", "--untracked-files=no")), device=str(device),
+                device_name=name, cpu_count=os.cpu_count(), loadavg_at_start=os.getloadavg(), versions=versions,
+                start_time=time.time())  # fmt: skip
+
+
+def save_checkpoint(path: str, args, iteration: int, global_step: int, agent, optimizer, obs_rms, recent_returns,
+                    env, next_obs: torch.Tensor, device: torch.device) -> None:  # fmt: skip
+    """Write everything a resumed run needs to continue bit for bit; a kill leaves the previous file or the new one."""
+    state = dict(agent=agent.state_dict(), optimizer=optimizer.state_dict(), obs_rms=obs_rms.state_dict(),
+                 args=asdict(args), iteration=iteration, global_step=global_step, recent_returns=list(recent_returns),
+                 torch_rng=torch.get_rng_state(),
+                 cuda_rng=torch.cuda.get_rng_state(device) if device.type == "cuda" else torch.zeros(0),
+                 env_state=env.state_dict(), next_obs=next_obs)  # fmt: skip
+    torch.save(state, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def restore_checkpoint(ckpt: dict, path: str, agent, optimizer, obs_rms, recent_returns, env, next_obs: torch.Tensor,
+                       device: torch.device) -> tuple[int, int]:  # fmt: skip
+    """Load what save_checkpoint wrote into the run's objects; return (global_step, first iteration to run)."""
+    try:
+        agent.load_state_dict(ckpt["agent"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        obs_rms.load_state_dict(ckpt["obs_rms"])
+    except (RuntimeError, ValueError, KeyError) as e:
+        fail(f"checkpoint {path!r} does not fit this script: {str(e).splitlines()[0]}")
+    recent_returns.extend(ckpt["recent_returns"])
+    torch.set_rng_state(ckpt["torch_rng"])
+    if device.type == "cuda":
+        torch.cuda.set_rng_state(ckpt["cuda_rng"], device)
+    if ckpt["env_state"]:  # every device array of the env: physics, episode counters, RNG streams
+        env.load_state_dict(ckpt["env_state"])
+        next_obs.copy_(ckpt["next_obs"])
+    return ckpt["global_step"], ckpt["iteration"] + 1
+
+
+def check_finite_rollout(obs, final_obs, next_obs, iteration: int, ckpt_path: str) -> None:
+    """Stop with the first [step, env, index] of a non-finite observation in the rollout ([T, N, O] each)."""
+    all_obs = torch.cat([obs, final_obs, next_obs[None]])
+    if not bool(torch.isfinite(all_obs).all()):
+        T = obs.shape[0]
+        fail(
+            f"non-finite observation in the rollout of iteration {iteration} ([step, env, index] = "
+            f"{torch.nonzero(~torch.isfinite(all_obs))[0].tolist()}; steps {T}..{2 * T - 1}: final observations, "
+            f"{2 * T}: the last one); {last_good(ckpt_path)}"
+        )
+
+
+def check_finite_update(loss: float, grad_norm: float, where: str, ckpt_path: str) -> None:
+    """Stop on a non-finite minibatch loss or gradient norm, saying `where` and which checkpoint to go back to."""
+    if not math.isfinite(loss):
+        fail(f"non-finite loss {loss} {where}; {last_good(ckpt_path)}")
+    if not math.isfinite(grad_norm):
+        fail(f"non-finite gradient (norm {grad_norm}) {where}; {last_good(ckpt_path)}")
+
+
+def phase_clocks(device: torch.device, num_steps: int):
+    """(mark, phase_time): mark(step, k) stamps point k in 0..2 of a rollout step, phase_time(k) sums the seconds
+    from point k to k + 1 over the rollout. CUDA events on CUDA (no host sync until read), the host clock on CPU."""
+    if device.type == "cuda":
+        marks = [[torch.cuda.Event(enable_timing=True) for _ in range(3)] for _ in range(num_steps)]
+
+        def mark(step: int, k: int) -> None:
+            marks[step][k].record()
+
+        def phase_time(k: int) -> float:
+            marks[-1][2].synchronize()
+            return sum(m[k].elapsed_time(m[k + 1]) for m in marks) / 1e3
+
+        return mark, phase_time
+    marks = [[0.0] * 3 for _ in range(num_steps)]
+
+    def mark(step: int, k: int) -> None:
+        marks[step][k] = time.perf_counter()
+
+    return mark, lambda k: sum(m[k + 1] - m[k] for m in marks)
+
+
+def open_logs(run_dir: str, args, device: torch.device, versions: dict, resume_ckpt: dict | None, start_iteration: int):
+    """(TensorBoard writer, progress.csv open for appending): writes config.json (config_resume.json on resume) and
+    the hyperparameter table; on resume, TensorBoard events and progress rows that the interrupted run wrote after its
+    checkpoint are dropped."""
+    from torch.utils.tensorboard import SummaryWriter  # imported here: it costs 0.3 s, after the argument checks
+
+    with open(os.path.join(run_dir, "config.json" if resume_ckpt is None else "config_resume.json"), "w") as f:
+        json.dump(run_metadata(args, device, versions), f, indent=2)
+    writer = SummaryWriter(run_dir, purge_step=resume_ckpt["global_step"] if resume_ckpt else None)
+    table = "\n".join(f"|{key}|{value}|" for key, value in asdict(args).items())
+    writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
+    path = os.path.join(run_dir, "progress.csv")
+    old_rows = open(path).readlines()[1:] if resume_ckpt is not None else []
+    with open(path, "w") as f:
+        f.write(PROGRESS_COLUMNS + "\n")
+        f.writelines([row for row in old_rows if int(row.split(",")[0]) < start_iteration])
+    return writer, open(path, "a")
+
+
+def write_progress(progress, iteration: int, global_step: int, return_last20: float, return_iteration: float,
+                   episodes: int, sps: int, *times: float) -> None:  # fmt: skip
+    """Append one row of PROGRESS_COLUMNS (times: collect, policy, env step and update seconds) and flush it."""
+    row = (f"{iteration},{global_step},{time.time():.3f},{time.process_time():.3f},{return_last20:.3f},"
+           f"{return_iteration:.3f},{episodes},{sps}," + ",".join(f"{t:.6f}" for t in times))  # fmt: skip
+    progress.write(row + "\n")
+    progress.flush()
+
+
+def stop_signals() -> list:
+    """A list that SIGINT or SIGTERM appends its number to, so the loop can save and exit after the iteration; a
+    second signal of the same kind stops at once (the default handler is put back)."""
+    received = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, _: [received.append(signum), signal.signal(signum, signal.SIG_DFL)])
+    return received
+
+
+def exit_on_signal(received: list, iteration: int, ckpt_path: str) -> None:
+    """After the checkpoint of `iteration` is saved: exit with 128 + signal number if a stop signal came."""
+    if received:
+        name = signal.Signals(received[0]).name
+        print(f"stopped by {name} after iteration {iteration}: checkpoint {ckpt_path} (continue: --resume it)")
+        sys.exit(128 + received[0])
+
+
+def eta(elapsed: float, iterations_done: int, iterations_left: int) -> str:
+    """Remaining time at the mean iteration time so far, as `ETA 3m07s`."""
+    seconds = round(elapsed / iterations_done * iterations_left)
+    return f"ETA {seconds // 60}m{seconds % 60:02d}s"
+
+
+def share_cuda_stream(device: torch.device) -> None:
+    """On CUDA, put torch and Warp on one new stream, so env steps and the policy's kernels run in order without a
+    host sync; call it before the env is made. Nothing on CPU."""
+    import warp as wp
+
+    if device.type == "cuda":
+        torch.cuda.set_stream(torch.cuda.Stream(device))
+        wp.set_stream(wp.stream_from_torch(torch.cuda.current_stream(device)), device=str(device))
+
+
+def graph_step(env, device: torch.device):
+    """A function that does env.step(action) by replaying the step captured once as a CUDA graph on the current
+    stream (share_cuda_stream), without Python launch overhead."""
+    import warp as wp
+
+    with wp.ScopedCapture(device=str(device)) as capture:
+        graph_out = env.step(env.actions)  # captured, not run: the graph reads the actions from env.actions
+
+    def env_step(action):
+        env.actions.copy_(action)
+        wp.capture_launch(capture.graph)
+        return graph_out
+
+    return env_step
