@@ -29,7 +29,7 @@ NOTES = (
     "cleanppo/ppo_warp.py run as is (a subprocess per point, --quiet, a temporary --log-dir), timed by its own "
     "per-phase clocks in progress.csv: policy and env_step inside the rollout (host clock on CPU, CUDA events on a "
     "GPU), collect_other = collect_time - policy - env_step, update = GAE + PPO epochs, logging = the rest of the "
-    "iteration (wall_time difference - collect - update). Hyperparameters: ppo_warp.py's ENV_DEFAULTS for the env, "
+    "iteration (wall_time difference - collect - update). Hyperparameters: ppo_warp.py's preset for the env, "
     "num_envs as given. SPS = num_envs * num_steps / iteration time (median over the timed iterations; warm-up "
     "iterations excluded). On CPU torch uses torch_threads threads; a Warp CPU launch runs on one core."
 )
@@ -39,11 +39,11 @@ KEYS += ["setup_s", "warmup_iteration_s", "storage_bytes_per_env", "env_warp_byt
 
 
 def preset_num_steps(env_id: str) -> int:
-    """ppo_warp.py's default rollout length for env_id (its ENV_DEFAULTS, read from the script, not copied)."""
+    """ppo_warp.py's default rollout length for env_id (its PRESETS over Args, read from the script, not copied)."""
     spec = importlib.util.spec_from_file_location("ppo_warp", PPO_WARP)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # definitions only: the training loop is under `if __name__ == "__main__"`
-    return module.ENV_DEFAULTS.get(env_id, module.ENV_DEFAULTS["default"])["num_steps"]
+    return module.PRESETS.get(env_id, {}).get("num_steps", module.Args.num_steps)
 
 
 def ppo_flags(ppo_args: dict) -> list[str]:

@@ -32,15 +32,15 @@ from cleanppo_utils.evaluation import capture_video, evaluate
 from cleanppo_utils.gym_env import GymVecEnv
 
 # Per-env presets: the values that differ from Args' defaults (rsl_rl's legged_gym PPO, used for ant and every env
-# not listed). Chosen for a 2-core CPU, where the policy network and not the env is the cost, by sweeps over 4-7
-# seeds (results/ppo_cartpole.md, results/ppo_pendulum.md): 32x32 networks need no more env steps than 64x64 at about
-# half the cost; cartpole reached 475 in 7 of 7 seeds with 64 envs x 32 steps and lambda 0.9 (the RL Zoo's 0.8 with
-# 128 x 16: 4 of 5), gamma 0.98 from the RL Zoo (hyperparams/ppo.yml, CartPole-v1); pendulum reached -200 in 5 of 5
-# with gamma 0.95, lambda 0.9, desired_kl 0.02 (0.01: 0 of 4) and rewards scaled by 0.1 (64x64: 0 of 4 in 130k).
+# not listed). Chosen for a 2-core CPU, where the policy network and not the env is the cost, so that at least 4 of 5
+# seeds' final deterministic evaluation meets the threshold (results/ppo_cartpole.md, results/ppo_pendulum.md):
+# 32x32 networks need no more env steps than 64x64 at about half the cost; cartpole with 64 envs x 32 steps, lambda
+# 0.9 and gamma 0.99 (the RL Zoo's 0.98: 4 of 5, the cart drifted off the track); pendulum with 300k steps, lr 3e-3
+# annealed, gamma 0.98, rewards x 0.1 (the former 200k adaptive-lr preset evaluated at -200 in only 2 of 5 seeds).
 # fmt: off
 PRESETS = {
-    "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
-    "pendulum": dict(total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.95, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, desired_kl=0.02, reward_scale=0.1),  # noqa: E501
+    "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
+    "pendulum": dict(total_timesteps=300_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3, lr_schedule="anneal", reward_scale=0.1),  # noqa: E501
 }
 # fmt: on
 

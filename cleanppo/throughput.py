@@ -56,7 +56,7 @@ class TrainArgs:
     env_ids: tuple[str, ...] = ("cartpole",)
     """the ids of the environments to profile (envs.list_envs())"""
     num_envs: tuple[int, ...] = (1024, 4096, 16384)
-    """numbers of parallel envs to profile (the other hyperparameters: ppo_warp.py's ENV_DEFAULTS for env_id)"""
+    """numbers of parallel envs to profile (the other hyperparameters: ppo_warp.py's preset for env_id)"""
     iterations: int = 5
     """timed PPO iterations per num_envs (median, min and max are reported)"""
     warmup_iterations: int = 1
@@ -76,7 +76,7 @@ class TrainArgs:
     out: str = OUT
     """folder for train.csv and train.json"""
 
-    # Passed to ppo_warp.py as flags; None leaves ppo_warp.py's default for the env (its ENV_DEFAULTS)
+    # Passed to ppo_warp.py as flags; None leaves ppo_warp.py's default for the env (its preset)
     num_steps: int | None = None
     """the number of steps to run in each environment per rollout"""
     learning_rate: float | None = None

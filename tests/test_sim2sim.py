@@ -114,7 +114,7 @@ def _tiny_checkpoint(path: str, env_id: str) -> torch.nn.Module:
     obs_rms.update(torch.randn(64, env.num_obs) * 3.0 + 1.0)
     args = asdict(ppo.Args(env_id=env_id, hidden=(16, 8)))
     torch.save({"agent": agent.state_dict(), "obs_rms": obs_rms.state_dict(), "args": args}, path)
-    mean, inv_std = obs_rms.frozen()
+    mean, inv_std, _ = obs_rms.frozen()
     return lambda x: agent.actor_mean(ppo.normalize(x, mean, inv_std, obs_rms.clip))
 
 
