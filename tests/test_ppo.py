@@ -177,7 +177,7 @@ def test_help_shows_real_defaults_and_presets():
     pendulum, default = help_text("--env-id", "pendulum"), help_text()
     assert "--num-envs INT the number of parallel environments (default: 128)" in pendulum
     assert "--num-envs INT the number of parallel environments (default: 4096)" in default
-    assert "--gamma FLOAT the discount factor gamma (default: 0.95)" in pendulum
+    assert "--gamma FLOAT the discount factor gamma (default: 0.98)" in pendulum
     assert "Defaults below are for --env-id pendulum" in pendulum and "cartpole: total_timesteps=200000" in pendulum
     for text in (pendulum, default):
         for computed in ("--batch-size", "--minibatch-size", "--num-iterations", "--run-name"):
