@@ -5,7 +5,7 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
 - Geometry. Sphere, capsule and box geoms against one static plane n . x = d (the world body's plane geom,
   usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a box eight
   (its corners); each point is active while its signed distance is below the contact margin
-  (``max(geom_margin)`` of the pair, as MuJoCo's narrow phase), and then pushes toward distance = margin.
+  (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule), and then pushes toward distance = margin.
   Geom-geom contacts between bodies (self-collision) are not modeled.
 - Normal force: a spring-damper per active point, scaled by the mass m of the contacting kinematic tree,
   F_n = m (k depth - c v_n), depth = margin - dist [m], v_n the normal velocity of the point [m/s]

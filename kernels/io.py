@@ -91,8 +91,8 @@ def _contact_geoms(model, contacts: bool):
                 raise NotImplementedError(
                     f"contacts support sphere, capsule and box geoms; geom {g} has mjtGeom type {gtype[g]}"
                 )
-            # MuJoCo's pair mixing at equal priority: max margin, max friction
-            rows.append((g, max(margin[g], margin[pl]), max(friction[g], friction[pl])))
+            # MuJoCo 4.0 sums the pair's margins (3.x took the max); friction: max at equal priority
+            rows.append((g, margin[g] + margin[pl], max(friction[g], friction[pl])))
     return normal, offset, rows
 
 

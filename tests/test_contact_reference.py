@@ -117,13 +117,8 @@ def test_box_on_slope_sticks_or_slides_with_the_per_env_friction_scale():
     assert travel[1] < 5e-3, travel  # sticks (creep at friction_eps: a few mm at most)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MuJoCo 4.0 sums the two geoms' margins for automatic contacts (mj_collideGeoms); kernels/contact.py "
-    "takes their max (MuJoCo < 4's rule), so a geom 15 mm above a floor, both with margin 10 mm, is in contact "
-    "in MuJoCo 4.0 and free here",
-)
 def test_pair_margin_matches_mujoco():
+    """MuJoCo 4.0 sums the two geoms' margins: a sphere 15 mm above a floor, both margins 10 mm, is in contact."""
     xml = (
         '<mujoco><worldbody><geom type="plane" size="5 5 .1" margin="0.01"/><body pos="0 0 0.115"><freejoint/>'
         '<geom type="sphere" size="0.1" margin="0.01"/></body></worldbody></mujoco>'
@@ -156,15 +151,13 @@ def _reference_model(path: str, contacts: bool) -> mujoco.MjModel:
     m = mujoco.MjModel.from_xml_path(path)
     m.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER
     # Only what both simulators model: geom-floor contacts (no self-collision), no joint limits (MuJoCo's are soft
-    # constraints, ours a penalty; tests/test_contact.py checks them), and the pair margin of our rule (MuJoCo
-    # 4.0 sums the margins, see test_pair_margin_matches_mujoco): the floor's margin moved onto the other geom.
+    # constraints, ours a penalty; tests/test_contact.py checks them).
     m.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_LIMIT
     if not contacts:
         m.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT
     floor = m.geom_bodyid == 0
     m.geom_contype[:] = np.where(floor, 1, 2)
     m.geom_conaffinity[:] = np.where(floor, 2, 1)
-    m.geom_margin[floor] = 0.0
     return m
 
 
