@@ -7,8 +7,15 @@ model and its pairwise distance functions are in ``kernels.contact``.
 
 import warp as wp
 
-from kernels.contact import contact_coefficients, plane_box, plane_capsule, plane_sphere
-from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE
+from kernels.contact import (
+    contact_coefficients,
+    impedance,
+    plane_box,
+    plane_capsule,
+    plane_sphere,
+    reference_coefficients,
+)
+from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -57,6 +64,79 @@ def _apply_point_force(
 
 
 @wp.func
+def _point_jac_dot(
+    worldid: int,
+    body: int,
+    point: wp.vec3,
+    direction: wp.vec3,
+    # Model:
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    x_in: wp.array2d[float],
+):
+    """J x: the velocity [m/s] (or acceleration) along a unit world direction of a world point on body for dof
+    velocities (accelerations) x."""
+    ref = xpos_in[worldid, body_rootid[body]]
+    wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
+    out = float(0.0)
+    i = body_lastdof[body]
+    while i >= 0:
+        out += wp.dot(cdof_in[worldid, i], wrench) * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
+
+
+@wp.func
+def _contact_point(
+    worldid: int,
+    g: int,
+    k: int,
+    # Model:
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_pos: wp.array[wp.vec3],
+    cgeom_quat: wp.array[wp.quat],
+    cgeom_size: wp.array[wp.vec3],
+    plane_normal: wp.vec3,
+    plane_offset: float,
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+):
+    """Contact point k of collision geom g against the plane: (number of points of the geom, signed distance [m],
+    point [m, world]): a sphere has one point, a capsule two (its end caps), a box eight (its corners)."""
+    body = cgeom_bodyid[g]
+    rot = xquat_in[worldid, body]
+    center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
+    grot = rot * cgeom_quat[g]
+    gtype = cgeom_type[g]
+    size = cgeom_size[g]
+    npoints = 1
+    dist = float(0.0)
+    point = wp.vec3(0.0)
+    if gtype == GEOM_SPHERE:
+        dist, point = plane_sphere(plane_normal, plane_offset, center, size[0])
+    elif gtype == GEOM_CAPSULE:
+        npoints = 2
+        # capsule axis is the geom's local z; point k is end cap k
+        axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
+        d0, p0, d1, p1 = plane_capsule(plane_normal, plane_offset, center, axis, size[1], size[0])
+        dist = d0
+        point = p0
+        if k == 1:
+            dist = d1
+            point = p1
+    elif gtype == GEOM_BOX:
+        npoints = 8
+        dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
+    return npoints, dist, point
+
+
+@wp.func
 def contacts(
     worldid: int,
     h: float,
@@ -69,10 +149,16 @@ def contacts(
     cgeom_size: wp.array[wp.vec3],
     cgeom_margin: wp.array[float],
     cgeom_friction: wp.array[float],
+    cgeom_condim: wp.array[int],
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    cgeom_invweight: wp.array[float],
+    cgeom_pointadr: wp.array[int],
+    gravity: wp.vec3,
     plane_normal: wp.vec3,
     plane_offset: float,
-    contact_stiffness: float,
-    contact_damping: float,
+    contact_impratio: float,
+    contact_pyramidal: int,
     friction_eps: float,
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
@@ -82,89 +168,140 @@ def contacts(
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
     cvel_in: wp.array2d[wp.spatial_vector],
-    cmass_in: wp.array2d[float],
     cdof_in: wp.array2d[wp.spatial_vector],
+    contact_force_in: wp.array2d[float],
     # Data out:
     jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """Soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact)."""
+    """MuJoCo's soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
+
+    Friction is scaled by each point's normal force of the previous substep (contact_force_in, ``contact_forces``).
+    """
+    gravity_n = wp.dot(gravity, plane_normal)
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
-        rot = xquat_in[worldid, body]
-        center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
-        grot = rot * cgeom_quat[g]
-        gtype = cgeom_type[g]
-        size = cgeom_size[g]
-        npoints = 1
-        if gtype == GEOM_CAPSULE:
-            npoints = 2
-        elif gtype == GEOM_BOX:
-            npoints = 8
-        for k in range(npoints):
-            dist = float(0.0)
-            point = wp.vec3(0.0)
-            if gtype == GEOM_SPHERE:
-                dist, point = plane_sphere(plane_normal, plane_offset, center, size[0])
-            elif gtype == GEOM_CAPSULE:
-                # capsule axis is the geom's local z; point k is end cap k
-                axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
-                d0, p0, d1, p1 = plane_capsule(plane_normal, plane_offset, center, axis, size[1], size[0])
-                dist = d0
-                point = p0
-                if k == 1:
-                    dist = d1
-                    point = p1
-            else:
-                dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
-            depth = cgeom_margin[g] - dist
-            if depth > 0.0:
+        npoints = int(1)
+        k = int(0)
+        while k < npoints:
+            npoints, dist, point = _contact_point(
+                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
+                plane_offset, xpos_in, xquat_in,
+            )  # fmt: skip
+            r = dist - cgeom_margin[g]
+            if r < 0.0:
                 root = body_rootid[body]
                 vel_ref = cvel_in[worldid, body]
                 vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, root])
                 mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
-                fn, cn, ct, tangent = contact_coefficients(
-                    depth,
-                    vel,
-                    plane_normal,
-                    cmass_in[worldid, root],
-                    mu,
-                    contact_stiffness,
-                    contact_damping,
-                    friction_eps,
-                    h,
-                )
-                # normal, slip direction and the second tangent: (M + h sum c J^T J) qacc = qfrc
-                _apply_point_force(
-                    worldid, body, point, plane_normal, fn, h * cn, body_rootid, body_lastdof, dof_parentid,
-                    xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                fn_prev = contact_force_in[worldid, cgeom_pointadr[g] + k]
+                active, fref, dcoef, ct, tangent = contact_coefficients(
+                    r, vel, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], cgeom_condim[g],
+                    contact_pyramidal, contact_impratio, mu, gravity_n, fn_prev, friction_eps,
                 )  # fmt: skip
-                if ct > 0.0:
-                    t2 = wp.cross(plane_normal, tangent)
-                    vt = wp.dot(vel, tangent)
+                if active:
+                    # MuJoCo's soft constraint f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc +
+                    # J^T D aref; friction: (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
                     _apply_point_force(
-                        worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
+                        worldid, body, point, plane_normal, fref, dcoef, body_rootid, body_lastdof, dof_parentid,
                         xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
                     )  # fmt: skip
-                    _apply_point_force(
-                        worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
-                        dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                    if ct > 0.0:
+                        t2 = wp.cross(plane_normal, tangent)
+                        vt = wp.dot(vel, tangent)
+                        _apply_point_force(
+                            worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
+                            xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                        )  # fmt: skip
+                        _apply_point_force(
+                            worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
+                            dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                        )  # fmt: skip
+            k += 1
+
+
+@wp.func
+def contact_forces(
+    worldid: int,
+    # Model:
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_pos: wp.array[wp.vec3],
+    cgeom_quat: wp.array[wp.quat],
+    cgeom_size: wp.array[wp.vec3],
+    cgeom_margin: wp.array[float],
+    cgeom_friction: wp.array[float],
+    cgeom_geomid: wp.array[int],
+    cgeom_condim: wp.array[int],
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    cgeom_invweight: wp.array[float],
+    cgeom_pointadr: wp.array[int],
+    gravity: wp.vec3,
+    plane_normal: wp.vec3,
+    plane_offset: float,
+    contact_impratio: float,
+    contact_pyramidal: int,
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    geom_friction_scale: wp.array2d[float],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    qvel_in: wp.array2d[float],
+    qacc_in: wp.array2d[float],
+    # Data out:
+    contact_force_out: wp.array2d[float],
+):
+    """Normal force [N] of each contact point after the solve, MuJoCo's f = D (aref - J qacc) (0 where inactive)."""
+    gravity_n = wp.dot(gravity, plane_normal)
+    for g in range(cgeom_type.shape[0]):
+        body = cgeom_bodyid[g]
+        npoints = int(1)
+        k = int(0)
+        while k < npoints:
+            npoints, dist, point = _contact_point(
+                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
+                plane_offset, xpos_in, xquat_in,
+            )  # fmt: skip
+            f = float(0.0)
+            r = dist - cgeom_margin[g]
+            if r < 0.0:
+                vn = _point_jac_dot(
+                    worldid, body, point, plane_normal, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                    qvel_in,
+                )  # fmt: skip
+                mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
+                active, fref, dcoef, ct, tangent = contact_coefficients(
+                    r, vn * plane_normal, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g],
+                    cgeom_condim[g], contact_pyramidal, contact_impratio, mu, gravity_n, 0.0, 1.0,
+                )  # fmt: skip
+                if active:
+                    an = _point_jac_dot(
+                        worldid, body, point, plane_normal, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                        qacc_in,
                     )  # fmt: skip
+                    f = wp.max(fref - dcoef * an, 0.0)
+            contact_force_out[worldid, cgeom_pointadr[g] + k] = f
+            k += 1
 
 
 @wp.func
 def joint_limits(
     worldid: int,
-    h: float,
     # Model:
     jnt_type: wp.array[int],
     jnt_qposadr: wp.array[int],
     jnt_dofadr: wp.array[int],
     jnt_limited: wp.array[int],
     jnt_range: wp.array[wp.vec2],
-    limit_stiffness: float,
-    limit_damping: float,
+    jnt_margin: wp.array[float],
+    jnt_solref: wp.array[wp.vec2],
+    jnt_solimp: wp.array[vec5],
+    dof_invweight: wp.array[float],
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
@@ -172,28 +309,29 @@ def joint_limits(
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """One-sided spring-damper [N m or N] past each hinge/slide limit, implicit like the contacts.
+    """MuJoCo's soft joint limits [N m or N] of hinge and slide joints, into qfrc and the diagonal of qM.
 
-    Stiffness and damping are per unit of the dof's diagonal inertia M_dd (incl. armature), so the limit's
-    time constant is 1 / sqrt(limit_stiffness) whatever the link: F = M_dd (k pen - c v) pushing inward.
+    Each side within the margin of its limit is the constraint f = D (aref - a) >= 0 of the contacts
+    (kernels.contact), on the dof itself: D = d / (1 - d) / dof_invweight0, aref = -b v - k d r.
     """
     for j in range(jnt_type.shape[0]):
         if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
             q = qpos_in[worldid, jnt_qposadr[j]]
             d = jnt_dofadr[j]
-            pen = float(0.0)
-            sign = float(0.0)
-            if q < jnt_range[j][0]:
-                pen = jnt_range[j][0] - q
-                sign = 1.0
-            elif q > jnt_range[j][1]:
-                pen = q - jnt_range[j][1]
-                sign = -1.0
-            if pen > 0.0:
-                m = qM_out[worldid, d, d]
-                k = m * limit_stiffness
-                cn = m * limit_damping + h * k
-                f = k * pen - cn * sign * qvel_in[worldid, d]
-                if f > 0.0:
-                    qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * f
-                    qM_out[worldid, d, d] = qM_out[worldid, d, d] + h * cn
+            solimp = jnt_solimp[j]
+            k, b = reference_coefficients(jnt_solref[j], solimp[1])
+            for side in range(2):
+                sign = float(1.0)
+                dist = q - jnt_range[j][0]
+                if side == 1:
+                    sign = -1.0
+                    dist = jnt_range[j][1] - q
+                r = dist - jnt_margin[j]
+                if r < 0.0:
+                    imp = impedance(solimp, r)
+                    aref = -b * sign * qvel_in[worldid, d] - k * imp * r
+                    # a limit only pushes: leave it out while its reference acceleration pulls
+                    if aref > 0.0:
+                        dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                        qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
+                        qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
