@@ -171,13 +171,17 @@ def contacts(
     cdof_in: wp.array2d[wp.spatial_vector],
     contact_force_in: wp.array2d[float],
     # Data out:
+    contact_dcoef_out: wp.array2d[float],
+    contact_fref_out: wp.array2d[float],
+    contact_point_out: wp.array2d[wp.vec3],
     jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
     """MuJoCo's soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
 
-    Friction is scaled by each point's normal force of the previous substep (contact_force_in, ``contact_forces``).
+    Friction is scaled by each point's normal force of the previous substep (contact_force_in, ``contact_forces``);
+    each point's D [kg] (0: inactive), D aref [N] and position [m, world] are kept for ``contact_forces``.
     """
     gravity_n = wp.dot(gravity, plane_normal)
     for g in range(cgeom_type.shape[0]):
@@ -190,17 +194,22 @@ def contacts(
                 plane_offset, xpos_in, xquat_in,
             )  # fmt: skip
             r = dist - cgeom_margin[g]
+            idx = cgeom_pointadr[g] + k
+            contact_dcoef_out[worldid, idx] = 0.0
             if r < 0.0:
                 root = body_rootid[body]
                 vel_ref = cvel_in[worldid, body]
                 vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, root])
                 mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
-                fn_prev = contact_force_in[worldid, cgeom_pointadr[g] + k]
+                fn_prev = contact_force_in[worldid, idx]
                 active, fref, dcoef, ct, tangent = contact_coefficients(
                     r, vel, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], cgeom_condim[g],
                     contact_pyramidal, contact_impratio, mu, gravity_n, fn_prev, friction_eps,
                 )  # fmt: skip
                 if active:
+                    contact_dcoef_out[worldid, idx] = dcoef
+                    contact_fref_out[worldid, idx] = fref
+                    contact_point_out[worldid, idx] = point
                     # MuJoCo's soft constraint f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc +
                     # J^T D aref; friction: (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
                     _apply_point_force(
@@ -227,66 +236,39 @@ def contact_forces(
     # Model:
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
-    cgeom_pos: wp.array[wp.vec3],
-    cgeom_quat: wp.array[wp.quat],
-    cgeom_size: wp.array[wp.vec3],
-    cgeom_margin: wp.array[float],
-    cgeom_friction: wp.array[float],
-    cgeom_geomid: wp.array[int],
-    cgeom_condim: wp.array[int],
-    cgeom_solref: wp.array[wp.vec2],
-    cgeom_solimp: wp.array[vec5],
-    cgeom_invweight: wp.array[float],
     cgeom_pointadr: wp.array[int],
-    gravity: wp.vec3,
     plane_normal: wp.vec3,
-    plane_offset: float,
-    contact_impratio: float,
-    contact_pyramidal: int,
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
-    geom_friction_scale: wp.array2d[float],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
     cdof_in: wp.array2d[wp.spatial_vector],
-    qvel_in: wp.array2d[float],
     qacc_in: wp.array2d[float],
+    contact_dcoef_in: wp.array2d[float],
+    contact_fref_in: wp.array2d[float],
+    contact_point_in: wp.array2d[wp.vec3],
     # Data out:
     contact_force_out: wp.array2d[float],
 ):
     """Normal force [N] of each contact point after the solve, MuJoCo's f = D (aref - J qacc) (0 where inactive)."""
-    gravity_n = wp.dot(gravity, plane_normal)
     for g in range(cgeom_type.shape[0]):
-        body = cgeom_bodyid[g]
-        npoints = int(1)
-        k = int(0)
-        while k < npoints:
-            npoints, dist, point = _contact_point(
-                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
-                plane_offset, xpos_in, xquat_in,
-            )  # fmt: skip
+        npoints = 1
+        if cgeom_type[g] == GEOM_CAPSULE:
+            npoints = 2
+        elif cgeom_type[g] == GEOM_BOX:
+            npoints = 8
+        for k in range(npoints):
+            idx = cgeom_pointadr[g] + k
+            dcoef = contact_dcoef_in[worldid, idx]
             f = float(0.0)
-            r = dist - cgeom_margin[g]
-            if r < 0.0:
-                vn = _point_jac_dot(
-                    worldid, body, point, plane_normal, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
-                    qvel_in,
+            if dcoef > 0.0:
+                an = _point_jac_dot(
+                    worldid, cgeom_bodyid[g], contact_point_in[worldid, idx], plane_normal, body_rootid,
+                    body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in,
                 )  # fmt: skip
-                mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
-                active, fref, dcoef, ct, tangent = contact_coefficients(
-                    r, vn * plane_normal, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g],
-                    cgeom_condim[g], contact_pyramidal, contact_impratio, mu, gravity_n, 0.0, 1.0,
-                )  # fmt: skip
-                if active:
-                    an = _point_jac_dot(
-                        worldid, body, point, plane_normal, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
-                        qacc_in,
-                    )  # fmt: skip
-                    f = wp.max(fref - dcoef * an, 0.0)
-            contact_force_out[worldid, cgeom_pointadr[g] + k] = f
-            k += 1
+                f = wp.max(contact_fref_in[worldid, idx] - dcoef * an, 0.0)
+            contact_force_out[worldid, idx] = f
 
 
 @wp.func

@@ -245,6 +245,9 @@ def _pipeline(step: bool) -> wp.Kernel:
         qM_out: wp.array3d[float],
         jac_out: wp.array2d[float],
         contact_force_out: wp.array2d[float],
+        contact_dcoef_out: wp.array2d[float],
+        contact_fref_out: wp.array2d[float],
+        contact_point_out: wp.array2d[wp.vec3],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -294,7 +297,8 @@ def _pipeline(step: bool) -> wp.Kernel:
                     cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
                     cgeom_pointadr, gravity, plane_normal, plane_offset, contact_impratio, contact_pyramidal,
                     friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out,
-                    cvel_out, cdof_out, contact_force_out, jac_out, qacc_out, qM_out,
+                    cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out, contact_point_out,
+                    jac_out, qacc_out, qM_out,
                 )  # fmt: skip
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
@@ -303,11 +307,9 @@ def _pipeline(step: bool) -> wp.Kernel:
                 )  # fmt: skip
                 factor_solve(worldid, qM_out, qacc_out)
                 contact_forces(
-                    worldid, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin, cgeom_friction,
-                    cgeom_geomid, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight, cgeom_pointadr, gravity,
-                    plane_normal, plane_offset, contact_impratio, contact_pyramidal, body_rootid, body_lastdof,
-                    dof_parentid, geom_friction_scale, xpos_out, xquat_out, cdof_out, qvel_in, qacc_out,
-                    contact_force_out,
+                    worldid, cgeom_type, cgeom_bodyid, cgeom_pointadr, plane_normal, body_rootid, body_lastdof,
+                    dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out,
+                    contact_point_out, contact_force_out,
                 )  # fmt: skip
                 euler(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out

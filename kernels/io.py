@@ -310,6 +310,7 @@ def make_data(model, num_envs: int, device) -> Data:
     """Per-env state at the reference configuration qpos0 and at rest, zero controls, zeroed scratch."""
     n, nb, nj = int(num_envs), int(model.nbody), int(model.njnt)
     nv, nu = int(model.nv), int(model.nu)
+    npoint = max(int(_NPOINTS[np.asarray(model.geom_type).reshape(-1)].sum()), 1)
 
     def zeros(shape, dtype):
         return wp.zeros(shape, dtype=dtype, device=device)
@@ -334,5 +335,8 @@ def make_data(model, num_envs: int, device) -> Data:
         qacc=zeros((n, nv), float),
         jac=zeros((n, max(nv, 1)), float),
         # every geom's points: a bound on those of the geoms touching the plane
-        contact_force=zeros((n, max(int(_NPOINTS[np.asarray(model.geom_type).reshape(-1)].sum()), 1)), float),
+        contact_force=zeros((n, npoint), float),
+        contact_dcoef=zeros((n, npoint), float),
+        contact_fref=zeros((n, npoint), float),
+        contact_point=zeros((n, npoint), wp.vec3),
     )

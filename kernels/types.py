@@ -129,3 +129,6 @@ class Data:
     qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve
     jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
     contact_force: wp.array  # float (N, max(npoint, 1)) [N]: normal force of each contact point, last substep
+    contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: constraint D of each point this substep, 0 inactive
+    contact_fref: wp.array  # float (N, max(npoint, 1)) [N]: D aref of each active point this substep
+    contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each active point this substep
