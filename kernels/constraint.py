@@ -1,8 +1,7 @@
-"""Constraint-like forces of one env per call (``@wp.func``): joint-limit springs and geom-plane contacts.
+"""Constraint forces of one env per call (``@wp.func``): joint limits, geom-plane contacts, geom-geom contacts.
 
-Both add a force to qfrc and the implicit (backward-Euler) terms of their damping and stiffness to the
-lower triangle of qM before the solve, the way MuJoCo's Euler integrator treats joint damping; the contact
-model and its pairwise distance functions are in ``kernels.contact``.
+Each is MuJoCo's soft constraint f = D (aref - J qacc): it adds D aref J^T to qfrc and D J^T J to the lower
+triangle of qM before the solve; the law and the pairwise distance functions are in ``kernels.contact``.
 """
 
 import warp as wp
@@ -14,6 +13,8 @@ from kernels.contact import (
     plane_capsule,
     plane_sphere,
     reference_coefficients,
+    segment_segment,
+    sphere_sphere,
 )
 from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE, vec5
 
@@ -269,6 +270,127 @@ def contact_forces(
                 )  # fmt: skip
                 f = wp.max(contact_fref_in[worldid, idx] - dcoef * an, 0.0)
             contact_force_out[worldid, idx] = f
+
+
+@wp.func
+def _geom_segment(
+    worldid: int,
+    g: int,
+    # Model:
+    geom_type: wp.array[int],
+    geom_bodyid: wp.array[int],
+    geom_pos: wp.array[wp.vec3],
+    geom_quat: wp.array[wp.quat],
+    geom_size: wp.array[wp.vec3],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+):
+    """A sphere or capsule geom as a segment [m, world] (its end-cap centers; a sphere's are both its center) and
+    its radius [m]."""
+    body = geom_bodyid[g]
+    rot = xquat_in[worldid, body]
+    center = xpos_in[worldid, body] + wp.quat_rotate(rot, geom_pos[g])
+    if geom_type[g] == GEOM_CAPSULE:
+        axis = wp.quat_rotate(rot * geom_quat[g], wp.vec3(0.0, 0.0, 1.0))
+        half = geom_size[g][1] * axis
+        return center + half, center - half, geom_size[g][0]
+    return center, center, geom_size[g][0]
+
+
+@wp.func
+def _point_velocity(
+    worldid: int,
+    body: int,
+    point: wp.vec3,
+    # Model:
+    body_rootid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cvel_in: wp.array2d[wp.spatial_vector],
+):
+    """Velocity [m/s, world] of a world point moving with body."""
+    v = cvel_in[worldid, body]
+    return wp.spatial_bottom(v) + wp.cross(wp.spatial_top(v), point - xpos_in[worldid, body_rootid[body]])
+
+
+@wp.func
+def self_contacts(
+    worldid: int,
+    # Model:
+    cpair_geom1: wp.array[int],
+    cpair_geom2: wp.array[int],
+    cpair_margin: wp.array[float],
+    cpair_solref: wp.array[wp.vec2],
+    cpair_solimp: wp.array[vec5],
+    cpair_invweight: wp.array[float],
+    geom_type: wp.array[int],
+    geom_bodyid: wp.array[int],
+    geom_pos: wp.array[wp.vec3],
+    geom_quat: wp.array[wp.quat],
+    geom_size: wp.array[wp.vec3],
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cvel_in: wp.array2d[wp.spatial_vector],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    # Data out:
+    jac_out: wp.array2d[float],
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """Frictionless soft contacts [N] between sphere/capsule geoms of moving bodies (kernels.io's pair list), one
+    point per pair at the closest points, MuJoCo's constraint law on the relative normal motion; into qfrc, qM."""
+    nv = qfrc_out.shape[1]
+    for p in range(cpair_geom1.shape[0]):
+        g1 = cpair_geom1[p]
+        g2 = cpair_geom2[p]
+        a0, a1, ra = _geom_segment(
+            worldid, g1, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, xpos_in, xquat_in
+        )
+        b0, b1, rb = _geom_segment(
+            worldid, g2, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, xpos_in, xquat_in
+        )
+        pa, pb = segment_segment(a0, a1, b0, b1)
+        dist, normal, point = sphere_sphere(pa, ra, pb, rb)
+        r = dist - cpair_margin[p]
+        if r < 0.0:
+            body1 = geom_bodyid[g1]
+            body2 = geom_bodyid[g2]
+            # normal from geom 1 to geom 2; v_n > 0: separating
+            vel = _point_velocity(worldid, body2, point, body_rootid, xpos_in, cvel_in) - _point_velocity(
+                worldid, body1, point, body_rootid, xpos_in, cvel_in
+            )
+            # frictionless (condim 1), and both bodies fall alike: active while aref > 0
+            active, fref, dcoef, ct, tangent = contact_coefficients(
+                r, wp.dot(vel, normal) * normal, normal, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], 1, 0,
+                1.0, 0.0, 0.0, 0.0, 1.0,
+            )  # fmt: skip
+            if active:
+                # dense row J = J_2 - J_1 of the normal: the two chains may share dofs (one tree)
+                for i in range(nv):
+                    jac_out[worldid, i] = 0.0
+                for side in range(2):
+                    body = body2
+                    sign = float(1.0)
+                    if side == 1:
+                        body = body1
+                        sign = -1.0
+                    ref = xpos_in[worldid, body_rootid[body]]
+                    wrench = wp.spatial_vector(wp.cross(point - ref, normal), normal)
+                    i = body_lastdof[body]
+                    while i >= 0:
+                        jac_out[worldid, i] = jac_out[worldid, i] + sign * wp.dot(cdof_in[worldid, i], wrench)
+                        i = dof_parentid[i]
+                for i in range(nv):
+                    ji = jac_out[worldid, i]
+                    if ji != 0.0:
+                        qfrc_out[worldid, i] = qfrc_out[worldid, i] + ji * fref
+                        for j in range(i + 1):
+                            qM_out[worldid, i, j] = qM_out[worldid, i, j] + dcoef * ji * jac_out[worldid, j]
 
 
 @wp.func

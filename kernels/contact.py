@@ -67,6 +67,53 @@ def plane_box(normal: wp.vec3, offset: float, center: wp.vec3, rot: wp.mat33, ha
 
 
 @wp.func
+def segment_segment(a0: wp.vec3, a1: wp.vec3, b0: wp.vec3, b1: wp.vec3):
+    """Closest points [m, world] of segments a0-a1 and b0-b1 (either may be a point), as (point on a, point on b)."""
+    da = a1 - a0
+    db = b1 - b0
+    r = a0 - b0
+    aa = wp.dot(da, da)
+    bb = wp.dot(db, db)
+    f = wp.dot(db, r)
+    s = float(0.0)
+    t = float(0.0)
+    if aa <= 1.0e-12 and bb <= 1.0e-12:
+        return a0, b0
+    if aa <= 1.0e-12:
+        t = wp.clamp(f / bb, 0.0, 1.0)
+    else:
+        c = wp.dot(da, r)
+        if bb <= 1.0e-12:
+            s = wp.clamp(-c / aa, 0.0, 1.0)
+        else:
+            ab = wp.dot(da, db)
+            denom = aa * bb - ab * ab
+            # parallel segments (denom ~ 0): any s works, take the start of a and project
+            if denom > 1.0e-12 * aa * bb:
+                s = wp.clamp((ab * f - c * bb) / denom, 0.0, 1.0)
+            t = (ab * s + f) / bb
+            if t < 0.0:
+                t = 0.0
+                s = wp.clamp(-c / aa, 0.0, 1.0)
+            elif t > 1.0:
+                t = 1.0
+                s = wp.clamp((ab - c) / aa, 0.0, 1.0)
+    return a0 + s * da, b0 + t * db
+
+
+@wp.func
+def sphere_sphere(c1: wp.vec3, r1: float, c2: wp.vec3, r2: float):
+    """Signed distance [m] between two spheres, the unit normal from 1 to 2 and the midpoint of the gap [m, world]."""
+    d = c2 - c1
+    length = wp.length(d)
+    normal = wp.vec3(0.0, 0.0, 1.0)
+    if length > 1.0e-9:
+        normal = d / length
+    dist = length - r1 - r2
+    return dist, normal, c1 + (r1 + 0.5 * dist) * normal
+
+
+@wp.func
 def impedance(solimp: vec5, r: float):
     """MuJoCo's constraint impedance d in (0, 1) at violation r [m]: solimp's power sigmoid of |r| / width."""
     dmin = solimp[0]

@@ -13,7 +13,7 @@ import re
 
 import warp as wp
 
-from kernels.constraint import contact_forces, contacts, joint_limits
+from kernels.constraint import contact_forces, contacts, joint_limits, self_contacts
 from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_FREE, vec5
@@ -213,6 +213,17 @@ def _pipeline(step: bool) -> wp.Kernel:
         cgeom_solimp: wp.array[vec5],
         cgeom_invweight: wp.array[float],
         cgeom_pointadr: wp.array[int],
+        geom_type: wp.array[int],
+        geom_bodyid: wp.array[int],
+        geom_pos: wp.array[wp.vec3],
+        geom_quat: wp.array[wp.quat],
+        geom_size: wp.array[wp.vec3],
+        cpair_geom1: wp.array[int],
+        cpair_geom2: wp.array[int],
+        cpair_margin: wp.array[float],
+        cpair_solref: wp.array[wp.vec2],
+        cpair_solimp: wp.array[vec5],
+        cpair_invweight: wp.array[float],
         body_mass_scale: wp.array2d[float],
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
@@ -299,6 +310,11 @@ def _pipeline(step: bool) -> wp.Kernel:
                     friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out,
                     cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out, contact_point_out,
                     jac_out, qacc_out, qM_out,
+                )  # fmt: skip
+                self_contacts(
+                    worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
+                    geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, body_rootid, body_lastdof, dof_parentid,
+                    xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qacc_out, qM_out,
                 )  # fmt: skip
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,

@@ -149,6 +149,41 @@ def _contact_geoms(model, contacts: bool, h: float):
     return normal, offset, rows
 
 
+def _self_pairs(model, contacts: bool, h: float):
+    """Geom pairs of moving bodies that may touch, by MuJoCo's rules, and their (margin, solref, solimp) rows.
+
+    Kept: sphere and capsule geoms whose contype/conaffinity bits meet, on bodies welded to different bodies,
+    neither a parent-child weld pair (MuJoCo's filterparent) nor a `<contact><exclude>` pair, not both static.
+    Pairs with a box (not modeled between bodies) are left out; the kernel treats every pair as frictionless
+    (condim 1, what Gymnasium's humanoid uses).
+    """
+    if not contacts:
+        return []
+    gtype = np.asarray(model.geom_type).reshape(-1)
+    gbody = np.asarray(model.geom_bodyid).reshape(-1)
+    contype = np.asarray(model.geom_contype).reshape(-1)
+    conaff = np.asarray(model.geom_conaffinity).reshape(-1)
+    weld = np.asarray(model.body_weldid).reshape(-1)
+    parent = np.asarray(model.body_parentid).reshape(-1)
+    excluded = set(int(x) for x in np.asarray(getattr(model, "exclude_signature", [])).reshape(-1))
+    rows = []
+    for g1 in range(len(gtype)):
+        for g2 in range(g1 + 1, len(gtype)):
+            b1, b2 = int(gbody[g1]), int(gbody[g2])
+            if gtype[g1] not in (2, 3) or gtype[g2] not in (2, 3) or b1 == 0 or b2 == 0:
+                continue
+            if not ((contype[g1] & conaff[g2]) or (contype[g2] & conaff[g1])):
+                continue
+            w1, w2 = int(weld[b1]), int(weld[b2])
+            if w1 == w2 or (w1 != 0 and w2 != 0 and (w1 == weld[parent[w2]] or w2 == weld[parent[w1]])):
+                continue
+            if (min(b1, b2) << 16) + max(b1, b2) in excluded:
+                continue
+            margin, _, _, ref, imp = _pair_params(model, g1, g2, h)
+            rows.append((g1, g2, margin, ref, imp))
+    return rows
+
+
 def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
     """MuJoCo's body_invweight0[:, 0] and dof_invweight0 at qpos0: the mean diagonal of J M^-1 J^T [1/kg] of each
     body's center-of-mass Jacobian J (3 x nv, world translation), 0 for bodies welded to the world, and the
@@ -222,7 +257,8 @@ def put_model(
     normal, offset, rows = _contact_geoms(model, contacts, float(timestep) / int(substeps))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     h = float(timestep) / int(substeps)
-    need_weights = len(rows) or bool(np.any(limited & joint_limits))
+    pairs = _self_pairs(model, contacts, h)
+    need_weights = len(rows) or len(pairs) or bool(np.any(limited & joint_limits))
     invweight, dof_invweight = invweight0(model, device) if need_weights else (np.zeros(nb), np.ones(nv))
     jnt_solref = np.asarray(model.jnt_solref, dtype=np.float64).reshape(nj, 2).copy()
     jnt_solimp = np.asarray(model.jnt_solimp, dtype=np.float64).reshape(nj, 5).copy()
@@ -286,6 +322,17 @@ def put_model(
         cgeom_solimp=arr(np.array([r[5] for r in rows]).reshape(-1, 5), vec5),
         cgeom_invweight=arr(invweight[gbody[ids]], float),
         cgeom_pointadr=arr(np.concatenate([[0], np.cumsum(_NPOINTS[gtype[ids]])[:-1]]) if len(ids) else [], int),
+        geom_type=arr(gtype, int),
+        geom_bodyid=arr(gbody, int),
+        geom_pos=arr(gpos, wp.vec3),
+        geom_quat=arr(_wxyz_to_xyzw(gquat), wp.quat),
+        geom_size=arr(gsize, wp.vec3),
+        cpair_geom1=arr([p[0] for p in pairs], int),
+        cpair_geom2=arr([p[1] for p in pairs], int),
+        cpair_margin=arr([p[2] for p in pairs], float),
+        cpair_solref=arr(np.array([p[3] for p in pairs]).reshape(-1, 2), wp.vec2),
+        cpair_solimp=arr(np.array([p[4] for p in pairs]).reshape(-1, 5), vec5),
+        cpair_invweight=arr([invweight[gbody[p[0]]] + invweight[gbody[p[1]]] for p in pairs], float),
         # one shared row (E = 1) until the simulator's set_params gives each env its own
         body_mass_scale=wp.ones((1, nb), dtype=float, device=device),
         actuator_gear_scale=wp.ones((1, nu), dtype=float, device=device),

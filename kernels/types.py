@@ -90,6 +90,19 @@ class Model:
     cgeom_solimp: wp.array  # vec5: the pair's solimp (dmin, dmax, width [m], mid, power), clamped as MuJoCo
     cgeom_invweight: wp.array  # float [1/kg]: MuJoCo's body_invweight0 (translation) of the geom's body
     cgeom_pointadr: wp.array  # int: the geom's first column in Data.contact_force (1 sphere, 2 capsule, 8 box points)
+    # all geoms (ngeom,), read by the geom pairs
+    geom_type: wp.array  # int: mjtGeom
+    geom_bodyid: wp.array  # int: body the geom is attached to
+    geom_pos: wp.array  # vec3 [m]: geom center in the body frame
+    geom_quat: wp.array  # quat: geom frame in the body frame
+    geom_size: wp.array  # vec3 [m]: as mujoco geom_size
+    # geom pairs between moving bodies (npair,), empty without contacts (kernels.io._self_pairs)
+    cpair_geom1: wp.array  # int: first geom (the contact normal points from it to the second)
+    cpair_geom2: wp.array  # int: second geom
+    cpair_margin: wp.array  # float [m]: sum of the two margins
+    cpair_solref: wp.array  # vec2: the pair's mixed solref
+    cpair_solimp: wp.array  # vec5: the pair's mixed solimp
+    cpair_invweight: wp.array  # float [1/kg]: sum of the two bodies' body_invweight0
     # per-env multipliers (E, ...)
     body_mass_scale: wp.array  # float (E, nbody): scales body mass and inertia
     actuator_gear_scale: wp.array  # float (E, nu): scales the motor gear
