@@ -6,7 +6,8 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a box eight
   (its corners); each point is active while its signed distance is below the contact margin
   (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule; ``geom_gap`` only widens MuJoCo's detection).
-  Geom-geom contacts between bodies (self-collision) are not modeled.
+  Sphere and capsule geoms of two moving bodies also collide (``kernels.constraint.self_contacts``): one point at
+  the closest points of their segments, frictionless.
 - Pair parameters (``kernels.io._pair_params``, MuJoCo's mj_contactParam): the geom of higher ``priority`` gives
   condim, friction, solref and solimp; at equal priority condim and friction are the max, solref and solimp
   are mixed by ``solmix``. condim 1 is frictionless.
@@ -23,8 +24,8 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
 
-Known limits: no geom-geom contacts, no torsional or rolling friction, no cylinder/ellipsoid/mesh geoms,
-one plane; the active set is a one-pass estimate (MuJoCo's solver iterates).
+Known limits: geom-geom contacts are frictionless and skip boxes; no torsional or rolling friction; no
+cylinder/ellipsoid/mesh geoms; one plane; the active set is a one-pass estimate (MuJoCo's solver iterates).
 """
 
 import warp as wp
