@@ -24,8 +24,9 @@ class Simulator:
     """Batched articulated-body simulator: num_envs copies of one model stepped by MuJoCo's Euler integrator.
 
     ``model`` is anything with mujoco.MjModel's attribute names, shapes and meaning (``mjcf.load_mjcf``
-    output or a ``mujoco.MjModel``). ``contacts`` adds soft geom-plane contacts (``kernels.contact``),
-    ``joint_limits`` one-sided limit springs; both are implicit, like the joint damping. Each ``step()`` runs
+    output or a ``mujoco.MjModel``). ``contacts`` adds geom-plane contacts, ``joint_limits`` hinge/slide limits,
+    both MuJoCo's soft constraints from the model's solref/solimp/margin (``kernels.contact``), linear in qacc
+    and solved with the mass matrix. Each ``step()`` runs
     ``substeps`` Euler steps of timestep / substeps [s] in one launch.
 
     The fields of ``kernels.types.Model`` and ``Data`` are attributes of the simulator (``sim.qpos``,
@@ -41,22 +42,14 @@ class Simulator:
         joint_limits: bool = False,
         substeps: int = 1,
         timestep: float | None = None,
-        contact_stiffness: float = 1.0e4,
-        contact_damping: float = 200.0,
         friction_eps: float = 1.0e-3,
-        limit_stiffness: float = 2770.0,
-        limit_damping: float = 105.0,
     ):
-        for name, value in (
-            ("contact_stiffness", contact_stiffness),
-            ("contact_damping", contact_damping),
-            ("friction_eps", friction_eps),
-            ("limit_stiffness", limit_stiffness),
-            ("limit_damping", limit_damping),
+        if (
+            isinstance(friction_eps, bool)
+            or not isinstance(friction_eps, (int, float))
+            or not np.isfinite(friction_eps)
+            or friction_eps <= 0
         ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        if friction_eps <= 0:
             raise ValueError(f"friction_eps must be > 0, got {friction_eps!r}")
         if isinstance(substeps, bool) or not isinstance(substeps, (int, np.integer)) or substeps < 1:
             raise ValueError(f"substeps must be an int >= 1, got {substeps!r}")
@@ -82,11 +75,7 @@ class Simulator:
             joint_limits=self.joint_limits,
             substeps=int(substeps),
             timestep=timestep,
-            contact_stiffness=float(contact_stiffness),
-            contact_damping=float(contact_damping),
             friction_eps=float(friction_eps),
-            limit_stiffness=float(limit_stiffness),
-            limit_damping=float(limit_damping),
         )
         d = make_data(model, self.num_envs, self.device)
         # flat attributes rather than sim.m / sim.d: envs (state_dict) walk vars(sim) for its arrays, and
@@ -134,6 +123,7 @@ class Simulator:
         self._check_tensor("qvel", qvel, self.nv)
         self._qpos_t.copy_(qpos)
         self._qvel_t.copy_(qvel)
+        self.contact_force.zero_()  # friction reads the last substep's normal forces: none from another state
 
     def get_state(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Zero-copy torch views (qpos [N, nq], qvel [N, nv]) of the device state; the next step overwrites them."""

@@ -1,14 +1,22 @@
-"""Constraint-like forces of one env per call (``@wp.func``): joint-limit springs and geom-plane contacts.
+"""Constraint forces of one env per call (``@wp.func``): joint limits, geom-plane contacts, geom-geom contacts.
 
-Both add a force to qfrc and the implicit (backward-Euler) terms of their damping and stiffness to the
-lower triangle of qM before the solve, the way MuJoCo's Euler integrator treats joint damping; the contact
-model and its pairwise distance functions are in ``kernels.contact``.
+Each is MuJoCo's soft constraint f = D (aref - J qacc): it adds D aref J^T to qfrc and D J^T J to the lower
+triangle of qM before the solve; the law and the pairwise distance functions are in ``kernels.contact``.
 """
 
 import warp as wp
 
-from kernels.contact import contact_coefficients, plane_box, plane_capsule, plane_sphere
-from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE
+from kernels.contact import (
+    contact_coefficients,
+    impedance,
+    plane_box,
+    plane_capsule,
+    plane_sphere,
+    reference_coefficients,
+    segment_segment,
+    sphere_sphere,
+)
+from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -57,6 +65,79 @@ def _apply_point_force(
 
 
 @wp.func
+def _point_jac_dot(
+    worldid: int,
+    body: int,
+    point: wp.vec3,
+    direction: wp.vec3,
+    # Model:
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    x_in: wp.array2d[float],
+):
+    """J x: the velocity [m/s] (or acceleration) along a unit world direction of a world point on body for dof
+    velocities (accelerations) x."""
+    ref = xpos_in[worldid, body_rootid[body]]
+    wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
+    out = float(0.0)
+    i = body_lastdof[body]
+    while i >= 0:
+        out += wp.dot(cdof_in[worldid, i], wrench) * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
+
+
+@wp.func
+def _contact_point(
+    worldid: int,
+    g: int,
+    k: int,
+    # Model:
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_pos: wp.array[wp.vec3],
+    cgeom_quat: wp.array[wp.quat],
+    cgeom_size: wp.array[wp.vec3],
+    plane_normal: wp.vec3,
+    plane_offset: float,
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+):
+    """Contact point k of collision geom g against the plane: (number of points of the geom, signed distance [m],
+    point [m, world]): a sphere has one point, a capsule two (its end caps), a box eight (its corners)."""
+    body = cgeom_bodyid[g]
+    rot = xquat_in[worldid, body]
+    center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
+    grot = rot * cgeom_quat[g]
+    gtype = cgeom_type[g]
+    size = cgeom_size[g]
+    npoints = 1
+    dist = float(0.0)
+    point = wp.vec3(0.0)
+    if gtype == GEOM_SPHERE:
+        dist, point = plane_sphere(plane_normal, plane_offset, center, size[0])
+    elif gtype == GEOM_CAPSULE:
+        npoints = 2
+        # capsule axis is the geom's local z; point k is end cap k
+        axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
+        d0, p0, d1, p1 = plane_capsule(plane_normal, plane_offset, center, axis, size[1], size[0])
+        dist = d0
+        point = p0
+        if k == 1:
+            dist = d1
+            point = p1
+    elif gtype == GEOM_BOX:
+        npoints = 8
+        dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
+    return npoints, dist, point
+
+
+@wp.func
 def contacts(
     worldid: int,
     h: float,
@@ -69,10 +150,16 @@ def contacts(
     cgeom_size: wp.array[wp.vec3],
     cgeom_margin: wp.array[float],
     cgeom_friction: wp.array[float],
+    cgeom_condim: wp.array[int],
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    cgeom_invweight: wp.array[float],
+    cgeom_pointadr: wp.array[int],
+    gravity: wp.vec3,
     plane_normal: wp.vec3,
     plane_offset: float,
-    contact_stiffness: float,
-    contact_damping: float,
+    contact_impratio: float,
+    contact_pyramidal: int,
     friction_eps: float,
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
@@ -82,89 +169,243 @@ def contacts(
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
     cvel_in: wp.array2d[wp.spatial_vector],
-    cmass_in: wp.array2d[float],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    contact_force_in: wp.array2d[float],
+    # Data out:
+    contact_dcoef_out: wp.array2d[float],
+    contact_fref_out: wp.array2d[float],
+    contact_point_out: wp.array2d[wp.vec3],
+    jac_out: wp.array2d[float],
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """MuJoCo's soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
+
+    Friction is scaled by each point's normal force of the previous substep (contact_force_in, ``contact_forces``);
+    each point's D [kg] (0: inactive), D aref [N] and position [m, world] are kept for ``contact_forces``.
+    """
+    gravity_n = wp.dot(gravity, plane_normal)
+    for g in range(cgeom_type.shape[0]):
+        body = cgeom_bodyid[g]
+        npoints = int(1)
+        k = int(0)
+        while k < npoints:
+            npoints, dist, point = _contact_point(
+                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
+                plane_offset, xpos_in, xquat_in,
+            )  # fmt: skip
+            r = dist - cgeom_margin[g]
+            idx = cgeom_pointadr[g] + k
+            contact_dcoef_out[worldid, idx] = 0.0
+            if r < 0.0:
+                root = body_rootid[body]
+                vel_ref = cvel_in[worldid, body]
+                vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, root])
+                mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
+                fn_prev = contact_force_in[worldid, idx]
+                active, fref, dcoef, ct, tangent = contact_coefficients(
+                    r, vel, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], cgeom_condim[g],
+                    contact_pyramidal, contact_impratio, mu, gravity_n, fn_prev, friction_eps,
+                )  # fmt: skip
+                if active:
+                    contact_dcoef_out[worldid, idx] = dcoef
+                    contact_fref_out[worldid, idx] = fref
+                    contact_point_out[worldid, idx] = point
+                    # MuJoCo's soft constraint f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc +
+                    # J^T D aref; friction: (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
+                    _apply_point_force(
+                        worldid, body, point, plane_normal, fref, dcoef, body_rootid, body_lastdof, dof_parentid,
+                        xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                    )  # fmt: skip
+                    if ct > 0.0:
+                        t2 = wp.cross(plane_normal, tangent)
+                        vt = wp.dot(vel, tangent)
+                        _apply_point_force(
+                            worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
+                            xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                        )  # fmt: skip
+                        _apply_point_force(
+                            worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
+                            dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                        )  # fmt: skip
+            k += 1
+
+
+@wp.func
+def contact_forces(
+    worldid: int,
+    # Model:
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_pointadr: wp.array[int],
+    plane_normal: wp.vec3,
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    qacc_in: wp.array2d[float],
+    contact_dcoef_in: wp.array2d[float],
+    contact_fref_in: wp.array2d[float],
+    contact_point_in: wp.array2d[wp.vec3],
+    # Data out:
+    contact_force_out: wp.array2d[float],
+):
+    """Normal force [N] of each contact point after the solve, MuJoCo's f = D (aref - J qacc) (0 where inactive)."""
+    for g in range(cgeom_type.shape[0]):
+        npoints = 1
+        if cgeom_type[g] == GEOM_CAPSULE:
+            npoints = 2
+        elif cgeom_type[g] == GEOM_BOX:
+            npoints = 8
+        for k in range(npoints):
+            idx = cgeom_pointadr[g] + k
+            dcoef = contact_dcoef_in[worldid, idx]
+            f = float(0.0)
+            if dcoef > 0.0:
+                an = _point_jac_dot(
+                    worldid, cgeom_bodyid[g], contact_point_in[worldid, idx], plane_normal, body_rootid,
+                    body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in,
+                )  # fmt: skip
+                f = wp.max(contact_fref_in[worldid, idx] - dcoef * an, 0.0)
+            contact_force_out[worldid, idx] = f
+
+
+@wp.func
+def _geom_segment(
+    worldid: int,
+    g: int,
+    # Model:
+    geom_type: wp.array[int],
+    geom_bodyid: wp.array[int],
+    geom_pos: wp.array[wp.vec3],
+    geom_quat: wp.array[wp.quat],
+    geom_size: wp.array[wp.vec3],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+):
+    """A sphere or capsule geom as a segment [m, world] (its end-cap centers; a sphere's are both its center) and
+    its radius [m]."""
+    body = geom_bodyid[g]
+    rot = xquat_in[worldid, body]
+    center = xpos_in[worldid, body] + wp.quat_rotate(rot, geom_pos[g])
+    if geom_type[g] == GEOM_CAPSULE:
+        axis = wp.quat_rotate(rot * geom_quat[g], wp.vec3(0.0, 0.0, 1.0))
+        half = geom_size[g][1] * axis
+        return center + half, center - half, geom_size[g][0]
+    return center, center, geom_size[g][0]
+
+
+@wp.func
+def _point_velocity(
+    worldid: int,
+    body: int,
+    point: wp.vec3,
+    # Model:
+    body_rootid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cvel_in: wp.array2d[wp.spatial_vector],
+):
+    """Velocity [m/s, world] of a world point moving with body."""
+    v = cvel_in[worldid, body]
+    return wp.spatial_bottom(v) + wp.cross(wp.spatial_top(v), point - xpos_in[worldid, body_rootid[body]])
+
+
+@wp.func
+def self_contacts(
+    worldid: int,
+    # Model:
+    cpair_geom1: wp.array[int],
+    cpair_geom2: wp.array[int],
+    cpair_margin: wp.array[float],
+    cpair_solref: wp.array[wp.vec2],
+    cpair_solimp: wp.array[vec5],
+    cpair_invweight: wp.array[float],
+    geom_type: wp.array[int],
+    geom_bodyid: wp.array[int],
+    geom_pos: wp.array[wp.vec3],
+    geom_quat: wp.array[wp.quat],
+    geom_size: wp.array[wp.vec3],
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cvel_in: wp.array2d[wp.spatial_vector],
     cdof_in: wp.array2d[wp.spatial_vector],
     # Data out:
     jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """Soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact)."""
-    for g in range(cgeom_type.shape[0]):
-        body = cgeom_bodyid[g]
-        rot = xquat_in[worldid, body]
-        center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
-        grot = rot * cgeom_quat[g]
-        gtype = cgeom_type[g]
-        size = cgeom_size[g]
-        npoints = 1
-        if gtype == GEOM_CAPSULE:
-            npoints = 2
-        elif gtype == GEOM_BOX:
-            npoints = 8
-        for k in range(npoints):
-            dist = float(0.0)
-            point = wp.vec3(0.0)
-            if gtype == GEOM_SPHERE:
-                dist, point = plane_sphere(plane_normal, plane_offset, center, size[0])
-            elif gtype == GEOM_CAPSULE:
-                # capsule axis is the geom's local z; point k is end cap k
-                axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
-                d0, p0, d1, p1 = plane_capsule(plane_normal, plane_offset, center, axis, size[1], size[0])
-                dist = d0
-                point = p0
-                if k == 1:
-                    dist = d1
-                    point = p1
-            else:
-                dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
-            depth = cgeom_margin[g] - dist
-            if depth > 0.0:
-                root = body_rootid[body]
-                vel_ref = cvel_in[worldid, body]
-                vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, root])
-                mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
-                fn, cn, ct, tangent = contact_coefficients(
-                    depth,
-                    vel,
-                    plane_normal,
-                    cmass_in[worldid, root],
-                    mu,
-                    contact_stiffness,
-                    contact_damping,
-                    friction_eps,
-                    h,
-                )
-                # normal, slip direction and the second tangent: (M + h sum c J^T J) qacc = qfrc
-                _apply_point_force(
-                    worldid, body, point, plane_normal, fn, h * cn, body_rootid, body_lastdof, dof_parentid,
-                    xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                )  # fmt: skip
-                if ct > 0.0:
-                    t2 = wp.cross(plane_normal, tangent)
-                    vt = wp.dot(vel, tangent)
-                    _apply_point_force(
-                        worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
-                        xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                    )  # fmt: skip
-                    _apply_point_force(
-                        worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
-                        dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                    )  # fmt: skip
+    """Frictionless soft contacts [N] between sphere/capsule geoms of moving bodies (kernels.io's pair list), one
+    point per pair at the closest points, MuJoCo's constraint law on the relative normal motion; into qfrc, qM."""
+    nv = qfrc_out.shape[1]
+    for p in range(cpair_geom1.shape[0]):
+        g1 = cpair_geom1[p]
+        g2 = cpair_geom2[p]
+        a0, a1, ra = _geom_segment(
+            worldid, g1, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, xpos_in, xquat_in
+        )
+        b0, b1, rb = _geom_segment(
+            worldid, g2, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, xpos_in, xquat_in
+        )
+        pa, pb = segment_segment(a0, a1, b0, b1)
+        dist, normal, point = sphere_sphere(pa, ra, pb, rb)
+        r = dist - cpair_margin[p]
+        if r < 0.0:
+            body1 = geom_bodyid[g1]
+            body2 = geom_bodyid[g2]
+            # normal from geom 1 to geom 2; v_n > 0: separating
+            vel = _point_velocity(worldid, body2, point, body_rootid, xpos_in, cvel_in) - _point_velocity(
+                worldid, body1, point, body_rootid, xpos_in, cvel_in
+            )
+            # frictionless (condim 1), and both bodies fall alike: active while aref > 0
+            active, fref, dcoef, ct, tangent = contact_coefficients(
+                r, wp.dot(vel, normal) * normal, normal, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], 1, 0,
+                1.0, 0.0, 0.0, 0.0, 1.0,
+            )  # fmt: skip
+            if active:
+                # dense row J = J_2 - J_1 of the normal: the two chains may share dofs (one tree)
+                for i in range(nv):
+                    jac_out[worldid, i] = 0.0
+                for side in range(2):
+                    body = body2
+                    sign = float(1.0)
+                    if side == 1:
+                        body = body1
+                        sign = -1.0
+                    ref = xpos_in[worldid, body_rootid[body]]
+                    wrench = wp.spatial_vector(wp.cross(point - ref, normal), normal)
+                    i = body_lastdof[body]
+                    while i >= 0:
+                        jac_out[worldid, i] = jac_out[worldid, i] + sign * wp.dot(cdof_in[worldid, i], wrench)
+                        i = dof_parentid[i]
+                for i in range(nv):
+                    ji = jac_out[worldid, i]
+                    if ji != 0.0:
+                        qfrc_out[worldid, i] = qfrc_out[worldid, i] + ji * fref
+                        for j in range(i + 1):
+                            qM_out[worldid, i, j] = qM_out[worldid, i, j] + dcoef * ji * jac_out[worldid, j]
 
 
 @wp.func
 def joint_limits(
     worldid: int,
-    h: float,
     # Model:
     jnt_type: wp.array[int],
     jnt_qposadr: wp.array[int],
     jnt_dofadr: wp.array[int],
     jnt_limited: wp.array[int],
     jnt_range: wp.array[wp.vec2],
-    limit_stiffness: float,
-    limit_damping: float,
+    jnt_margin: wp.array[float],
+    jnt_solref: wp.array[wp.vec2],
+    jnt_solimp: wp.array[vec5],
+    dof_invweight: wp.array[float],
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
@@ -172,28 +413,29 @@ def joint_limits(
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """One-sided spring-damper [N m or N] past each hinge/slide limit, implicit like the contacts.
+    """MuJoCo's soft joint limits [N m or N] of hinge and slide joints, into qfrc and the diagonal of qM.
 
-    Stiffness and damping are per unit of the dof's diagonal inertia M_dd (incl. armature), so the limit's
-    time constant is 1 / sqrt(limit_stiffness) whatever the link: F = M_dd (k pen - c v) pushing inward.
+    Each side within the margin of its limit is the constraint f = D (aref - a) >= 0 of the contacts
+    (kernels.contact), on the dof itself: D = d / (1 - d) / dof_invweight0, aref = -b v - k d r.
     """
     for j in range(jnt_type.shape[0]):
         if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
             q = qpos_in[worldid, jnt_qposadr[j]]
             d = jnt_dofadr[j]
-            pen = float(0.0)
-            sign = float(0.0)
-            if q < jnt_range[j][0]:
-                pen = jnt_range[j][0] - q
-                sign = 1.0
-            elif q > jnt_range[j][1]:
-                pen = q - jnt_range[j][1]
-                sign = -1.0
-            if pen > 0.0:
-                m = qM_out[worldid, d, d]
-                k = m * limit_stiffness
-                cn = m * limit_damping + h * k
-                f = k * pen - cn * sign * qvel_in[worldid, d]
-                if f > 0.0:
-                    qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * f
-                    qM_out[worldid, d, d] = qM_out[worldid, d, d] + h * cn
+            solimp = jnt_solimp[j]
+            k, b = reference_coefficients(jnt_solref[j], solimp[1])
+            for side in range(2):
+                sign = float(1.0)
+                dist = q - jnt_range[j][0]
+                if side == 1:
+                    sign = -1.0
+                    dist = jnt_range[j][1] - q
+                r = dist - jnt_margin[j]
+                if r < 0.0:
+                    imp = impedance(solimp, r)
+                    aref = -b * sign * qvel_in[worldid, d] - k * imp * r
+                    # a limit only pushes: leave it out while its reference acceleration pulls
+                    if aref > 0.0:
+                        dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                        qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
+                        qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef

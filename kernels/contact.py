@@ -1,36 +1,36 @@
-"""Geom-plane contact: pairwise distance functions and the soft contact force law, as pure ``@wp.func``.
+"""Geom-plane contacts and joint limits as MuJoCo's soft constraints: pairwise distances and the constraint law.
 
 Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=True)``):
 
 - Geometry. Sphere, capsule and box geoms against one static plane n . x = d (the world body's plane geom,
   usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a box eight
   (its corners); each point is active while its signed distance is below the contact margin
-  (``max(geom_margin)`` of the pair, as MuJoCo's narrow phase), and then pushes toward distance = margin.
-  Geom-geom contacts between bodies (self-collision) are not modeled.
-- Normal force: a spring-damper per active point, scaled by the mass m of the contacting kinematic tree,
-  F_n = m (k depth - c v_n), depth = margin - dist [m], v_n the normal velocity of the point [m/s]
-  (k = ``contact_stiffness`` [1/s^2], c = ``contact_damping`` [1/s]). A single body resting on n points
-  sinks by g / (n k): 1 mm for one point at the default k = 1e4 s^-2 (MuJoCo's default soft contact
-  sinks 0.1 to 0.4 mm for the same bodies).
-- Friction: regularized Coulomb, F_t = -mu F_n v_t / sqrt(|v_t|^2 + eps^2), isotropic in the tangent
-  plane, mu = max of the pair's sliding friction (MuJoCo's default mixing), eps = ``friction_eps`` [m/s]:
-  below atan(mu) a body on a slope creeps at about eps tan(theta) / mu / sqrt(1 - (tan(theta) / mu)^2).
-- Integration: both forces are linear in the point velocity with frozen coefficients, and the simulator
-  treats them implicitly, like MuJoCo's Euler integrator treats joint damping: it adds
-  h (c + h k) J_n^T J_n + h c_t J_t^T J_t to the mass matrix (h the substep, c_t = mu F_n / sqrt(...)),
-  which is backward Euler on the linearized contact. An explicit spring-damper at these stiffnesses
-  needs h below ~2 / (c m / m_eff) (about 1 ms for an Ant foot, whose effective mass is ~m/6); the implicit
-  one runs at MuJoCo's own 10 ms Ant step (what the locomotion envs use) and cannot gain energy from the
-  contact. A point stays in the implicit system while it penetrates, also when it separates faster than
-  the spring pushes (then with zero explicit force): gating it on the velocity makes resting contacts
-  chatter at 10 ms (points switching on and off every step). At 10 ms the Ant rests 2.6 cm lower than at
-  5 ms substeps (0.590 m vs 0.609 m; MuJoCo: 0.616 m Euler, 0.544 m RK4), see tests/test_contact.py.
+  (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule; ``geom_gap`` only widens MuJoCo's detection).
+  Sphere and capsule geoms of two moving bodies also collide (``kernels.constraint.self_contacts``): one point at
+  the closest points of their segments, frictionless.
+- Pair parameters (``kernels.io._pair_params``, MuJoCo's mj_contactParam): the geom of higher ``priority`` gives
+  condim, friction, solref and solimp; at equal priority condim and friction are the max, solref and solimp
+  are mixed by ``solmix``. condim 1 is frictionless.
+- Normal force: MuJoCo's soft constraint, f = D (aref - a_n) >= 0 with a_n = J qacc the point's normal
+  acceleration, aref = -b v_n - k d(r) r, r = dist - margin [m], d(r) the impedance of solimp, (k, b) from
+  solref, D = d / (1 - d) / diagApprox with diagApprox = MuJoCo's body_invweight0 of the geom's body [1/kg]
+  (pyramidal cone: D of its 2 (condim - 1) edges summed, as mj_makeImpedance). f is linear in qacc, so the
+  simulator adds D J^T J to the mass matrix and D aref J^T to the force, which is MuJoCo's solution whenever
+  its active set is ours: a point is active while aref exceeds the normal component of gravity (the force
+  a free body would need). Drops of a sphere, box and capsule match MuJoCo at the same step (tests).
+- Friction: regularized Coulomb, F_t = -mu F_n v_t / sqrt(|v_t|^2 + eps^2), isotropic in the tangent plane, with
+  F_n the point's normal force solved in the previous substep (``Data.contact_force``), treated implicitly
+  (h c_t J_t^T J_t in the mass matrix); below atan(mu) a body on a slope creeps at about eps tan / mu.
+- Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
+  jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
 
-Known limits: no geom-geom contacts, no torsional or rolling friction, no cylinder/ellipsoid/mesh geoms,
-one plane; the implicit linearization makes impacts slightly inelastic (damped) at large substeps.
+Known limits: geom-geom contacts are frictionless and skip boxes; no torsional or rolling friction; no
+cylinder/ellipsoid/mesh geoms; one plane; the active set is a one-pass estimate (MuJoCo's solver iterates).
 """
 
 import warp as wp
+
+from kernels.types import vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -68,45 +68,139 @@ def plane_box(normal: wp.vec3, offset: float, center: wp.vec3, rot: wp.mat33, ha
 
 
 @wp.func
+def segment_segment(a0: wp.vec3, a1: wp.vec3, b0: wp.vec3, b1: wp.vec3):
+    """Closest points [m, world] of segments a0-a1 and b0-b1 (either may be a point), as (point on a, point on b)."""
+    da = a1 - a0
+    db = b1 - b0
+    r = a0 - b0
+    aa = wp.dot(da, da)
+    bb = wp.dot(db, db)
+    f = wp.dot(db, r)
+    s = float(0.0)
+    t = float(0.0)
+    if aa <= 1.0e-12 and bb <= 1.0e-12:
+        return a0, b0
+    if aa <= 1.0e-12:
+        t = wp.clamp(f / bb, 0.0, 1.0)
+    else:
+        c = wp.dot(da, r)
+        if bb <= 1.0e-12:
+            s = wp.clamp(-c / aa, 0.0, 1.0)
+        else:
+            ab = wp.dot(da, db)
+            denom = aa * bb - ab * ab
+            # parallel segments (denom ~ 0): any s works, take the start of a and project
+            if denom > 1.0e-12 * aa * bb:
+                s = wp.clamp((ab * f - c * bb) / denom, 0.0, 1.0)
+            t = (ab * s + f) / bb
+            if t < 0.0:
+                t = 0.0
+                s = wp.clamp(-c / aa, 0.0, 1.0)
+            elif t > 1.0:
+                t = 1.0
+                s = wp.clamp((ab - c) / aa, 0.0, 1.0)
+    return a0 + s * da, b0 + t * db
+
+
+@wp.func
+def sphere_sphere(c1: wp.vec3, r1: float, c2: wp.vec3, r2: float):
+    """Signed distance [m] between two spheres, the unit normal from 1 to 2 and the midpoint of the gap [m, world]."""
+    d = c2 - c1
+    length = wp.length(d)
+    normal = wp.vec3(0.0, 0.0, 1.0)
+    if length > 1.0e-9:
+        normal = d / length
+    dist = length - r1 - r2
+    return dist, normal, c1 + (r1 + 0.5 * dist) * normal
+
+
+@wp.func
+def impedance(solimp: vec5, r: float):
+    """MuJoCo's constraint impedance d in (0, 1) at violation r [m]: solimp's power sigmoid of |r| / width."""
+    dmin = solimp[0]
+    dmax = solimp[1]
+    width = solimp[2]
+    if dmin == dmax or width <= 1.0e-15:
+        return 0.5 * (dmin + dmax)
+    x = wp.abs(r) / width
+    if x >= 1.0:
+        return dmax
+    if x <= 0.0:
+        return dmin
+    mid = solimp[3]
+    power = solimp[4]
+    y = x
+    if power != 1.0:
+        if x <= mid:
+            y = wp.pow(x, power) / wp.pow(mid, power - 1.0)
+        else:
+            y = 1.0 - wp.pow(1.0 - x, power) / wp.pow(1.0 - mid, power - 1.0)
+    return dmin + y * (dmax - dmin)
+
+
+@wp.func
+def reference_coefficients(solref: wp.vec2, dmax: float):
+    """MuJoCo's (k [1/s^2], b [1/s]) of aref = -b v - k d r: from (timeconst, dampratio) when solref[0] > 0, else
+    direct (-stiffness, -damping); both divided by dmax as MuJoCo's mj_makeImpedance."""
+    if solref[0] > 0.0:
+        k = 1.0 / wp.max(1.0e-15, dmax * dmax * solref[0] * solref[0] * solref[1] * solref[1])
+        b = 2.0 / wp.max(1.0e-15, dmax * solref[0])
+        return k, b
+    return -solref[0] / wp.max(1.0e-15, dmax * dmax), -solref[1] / wp.max(1.0e-15, dmax)
+
+
+@wp.func
 def contact_coefficients(
-    depth: float,
+    r: float,
     vel: wp.vec3,
     normal: wp.vec3,
-    mass: float,
+    solref: wp.vec2,
+    solimp: vec5,
+    invweight: float,
+    condim: int,
+    pyramidal: int,
+    impratio: float,
     mu: float,
-    stiffness: float,
-    damping: float,
+    gravity_n: float,
+    fn_prev: float,
     friction_eps: float,
-    h: float,
 ):
-    """Implicit-Euler coefficients of one contact point, SI units (N, N s/m).
+    """MuJoCo's soft normal constraint of one contact point and our friction, SI units.
 
-    Returns (f_n, a_n, c_t, tangent): the normal force to apply at the current velocity f_n [N] (>= 0),
-    the normal velocity coefficient a_n = h (c + h k) m [N s/m] whose h-multiple goes into the mass matrix,
-    the tangential viscous coefficient c_t = mu F_n / sqrt(|v_t|^2 + eps^2) [N s/m], and the unit slip
-    direction (any tangent when not slipping). depth: penetration below the margin [m]; vel: point velocity.
+    Returns (active, f_ref, D, c_t, tangent): whether the point pushes, the force D aref [N] to add along the normal,
+    MuJoCo's constraint stiffness D = 1 / R [kg] (the implicit term D J^T J of the mass matrix), the tangential
+    viscous coefficient c_t = mu F_n / sqrt(|v_t|^2 + eps^2) [N s/m] with F_n = fn_prev [N] (the point's normal
+    force of the previous substep) and the unit slip direction. r = dist - margin [m] (< 0); vel: point velocity
+    [m/s, world]; invweight: MuJoCo's diagApprox of the normal [1/kg]; gravity_n: the normal component of gravity
+    [m/s^2], the free acceleration against which the point must push to be active.
     """
+    imp = impedance(solimp, r)
+    k, b = reference_coefficients(solref, solimp[1])
     vn = wp.dot(vel, normal)
-    k = mass * stiffness
-    c = mass * damping
-    # backward Euler on the spring: depth after the step is depth - h vn_new, so the damping grows by h k
-    cn = c + h * k
-    fn = k * depth - cn * vn
+    aref = -b * vn - k * imp * r
+    scale = 1.0 / invweight
+    if pyramidal != 0 and condim > 1:
+        # pyramidal cone: 2 (condim - 1) edges share R = 2 mu^2 / impratio (1 + mu^2) diagApprox (1 - d) / d, so the
+        # normal sees D = 2 (condim - 1) / R (mj_diagApprox, mj_makeImpedance)
+        mu0 = wp.max(mu, 1.0e-5)
+        scale = scale * float(condim - 1) * impratio / (mu0 * mu0 * (1.0 + mu0 * mu0))
+    dcoef = scale * imp / (1.0 - imp)
+    fref = dcoef * aref
     ct = float(0.0)
     tangent = wp.vec3(0.0)
-    if fn > 0.0:
+    # MuJoCo's force is D (aref - a_n) >= 0; a free body under gravity has a_n = gravity_n, so a point whose aref
+    # is below that would pull: leave it out of the system
+    active = aref > gravity_n
+    if active and fn_prev > 0.0:
         vt = vel - vn * normal
         speed = wp.length(vt)
-        # regularized Coulomb: |F_t| -> mu F_n when sliding, viscous below friction_eps
-        ct = mu * fn / wp.sqrt(speed * speed + friction_eps * friction_eps)
+        # regularized Coulomb on the last solved normal force: D aref alone is no estimate of it, since a stiff
+        # contact (large D) turns a small normal acceleration into a large error
+        ct = mu * fn_prev / wp.sqrt(speed * speed + friction_eps * friction_eps)
         if speed > 1.0e-9:
             tangent = vt / speed
         else:
             tangent = wp.normalize(wp.cross(normal, wp.vec3(1.0, 0.0, 0.0)))
             if wp.length(wp.cross(normal, wp.vec3(1.0, 0.0, 0.0))) < 1.0e-3:
                 tangent = wp.normalize(wp.cross(normal, wp.vec3(0.0, 1.0, 0.0)))
-    else:
-        # separating faster than the spring pushes: no force at the current velocity, but the implicit
-        # damping stays while the point penetrates (gating it on the velocity makes resting contacts chatter)
-        fn = 0.0
-    return fn, cn, ct, tangent
+    return active, fref, dcoef, ct, tangent

@@ -13,10 +13,10 @@ import re
 
 import warp as wp
 
-from kernels.constraint import contacts, joint_limits
+from kernels.constraint import contact_forces, contacts, joint_limits, self_contacts
 from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
-from kernels.types import JNT_FREE
+from kernels.types import JNT_FREE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -186,12 +186,16 @@ def _pipeline(step: bool) -> wp.Kernel:
         jnt_stiffness: wp.array[float],
         jnt_limited: wp.array[int],
         jnt_range: wp.array[wp.vec2],
+        jnt_margin: wp.array[float],
+        jnt_solref: wp.array[wp.vec2],
+        jnt_solimp: wp.array[vec5],
         qpos0: wp.array[float],
         qpos_spring: wp.array[float],
         dof_bodyid: wp.array[int],
         dof_parentid: wp.array[int],
         dof_armature: wp.array[float],
         dof_damping: wp.array[float],
+        dof_invweight: wp.array[float],
         actuator_dofadr: wp.array[int],
         actuator_gear: wp.array[float],
         actuator_ctrlrange: wp.array[wp.vec2],
@@ -204,6 +208,22 @@ def _pipeline(step: bool) -> wp.Kernel:
         cgeom_size: wp.array[wp.vec3],
         cgeom_margin: wp.array[float],
         cgeom_friction: wp.array[float],
+        cgeom_condim: wp.array[int],
+        cgeom_solref: wp.array[wp.vec2],
+        cgeom_solimp: wp.array[vec5],
+        cgeom_invweight: wp.array[float],
+        cgeom_pointadr: wp.array[int],
+        geom_type: wp.array[int],
+        geom_bodyid: wp.array[int],
+        geom_pos: wp.array[wp.vec3],
+        geom_quat: wp.array[wp.quat],
+        geom_size: wp.array[wp.vec3],
+        cpair_geom1: wp.array[int],
+        cpair_geom2: wp.array[int],
+        cpair_margin: wp.array[float],
+        cpair_solref: wp.array[wp.vec2],
+        cpair_solimp: wp.array[vec5],
+        cpair_invweight: wp.array[float],
         body_mass_scale: wp.array2d[float],
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
@@ -213,11 +233,9 @@ def _pipeline(step: bool) -> wp.Kernel:
         substeps: int,
         plane_normal: wp.vec3,
         plane_offset: float,
-        contact_stiffness: float,
-        contact_damping: float,
+        contact_impratio: float,
+        contact_pyramidal: int,
         friction_eps: float,
-        limit_stiffness: float,
-        limit_damping: float,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
@@ -237,6 +255,10 @@ def _pipeline(step: bool) -> wp.Kernel:
         qfrc_bias_out: wp.array2d[float],
         qM_out: wp.array3d[float],
         jac_out: wp.array2d[float],
+        contact_force_out: wp.array2d[float],
+        contact_dcoef_out: wp.array2d[float],
+        contact_fref_out: wp.array2d[float],
+        contact_point_out: wp.array2d[wp.vec3],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -278,14 +300,21 @@ def _pipeline(step: bool) -> wp.Kernel:
                 for d in range(qacc_out.shape[1]):
                     qacc_out[worldid, d] = 0.0
                 joint_limits(
-                    worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, limit_stiffness,
-                    limit_damping, qpos_in, qvel_in, qacc_out, qM_out,
+                    worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
+                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, qM_out,
                 )  # fmt: skip
                 contacts(
                     worldid, h, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
-                    cgeom_margin, cgeom_friction, plane_normal, plane_offset, contact_stiffness, contact_damping,
+                    cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
+                    cgeom_pointadr, gravity, plane_normal, plane_offset, contact_impratio, contact_pyramidal,
                     friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out,
-                    cvel_out, cmass_out, cdof_out, jac_out, qacc_out, qM_out,
+                    cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out, contact_point_out,
+                    jac_out, qacc_out, qM_out,
+                )  # fmt: skip
+                self_contacts(
+                    worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
+                    geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, body_rootid, body_lastdof, dof_parentid,
+                    xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qacc_out, qM_out,
                 )  # fmt: skip
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
@@ -293,6 +322,11 @@ def _pipeline(step: bool) -> wp.Kernel:
                     actuator_gear_scale, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out,
                 )  # fmt: skip
                 factor_solve(worldid, qM_out, qacc_out)
+                contact_forces(
+                    worldid, cgeom_type, cgeom_bodyid, cgeom_pointadr, plane_normal, body_rootid, body_lastdof,
+                    dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out,
+                    contact_point_out, contact_force_out,
+                )  # fmt: skip
                 euler(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out
                 )  # fmt: skip

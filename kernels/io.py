@@ -4,10 +4,13 @@ The input ``model`` is anything with mujoco.MjModel's attribute names, shapes an
 output or a ``mujoco.MjModel``); quaternions are converted from MuJoCo's w, x, y, z to ``wp.quat`` order.
 """
 
+import dataclasses
+
 import numpy as np
 import warp as wp
 
-from kernels.types import Data, Model
+from kernels.types import Data, Model, vec5
+from mjcf.model import MJ_MINVAL
 
 
 def _wxyz_to_xyzw(q: np.ndarray) -> np.ndarray:
@@ -64,12 +67,64 @@ def check_model(model) -> None:
         raise ValueError(f"model.opt.timestep must be > 0, got {dt}")
 
 
-def _contact_geoms(model, contacts: bool):
-    """The world plane (normal, offset [m]) and the rows (geom id, margin [m], friction) of the geoms touching it."""
+def _solref_solimp(model, g: int):
+    """Geom g's solref (2,) and solimp (5,), MuJoCo's defaults where the model has none."""
+    solref = getattr(model, "geom_solref", None)
+    solimp = getattr(model, "geom_solimp", None)
+    ref = np.array([0.02, 1.0]) if solref is None else np.asarray(solref, dtype=np.float64).reshape(-1, 2)[g]
+    imp = (
+        np.array([0.9, 0.95, 0.001, 0.5, 2.0])
+        if solimp is None
+        else np.asarray(solimp, dtype=np.float64).reshape(-1, 5)[g]
+    )
+    return ref, imp
+
+
+def _pair_params(model, g1: int, g2: int, h: float):
+    """MuJoCo 4.0's contact parameters of the geom pair (g1, g2): margin [m], sliding friction, condim, solref, solimp.
+
+    Margins add up. The geom of higher priority gives condim, friction, solref and solimp; at equal priority condim
+    and friction are the max of the two, solimp (and a standard solref) are mixed with weight solmix1 / (solmix1 +
+    solmix2), a direct solref takes the elementwise min (MuJoCo's mj_contactParam). Then getsolparam's clamps:
+    timeconst >= 2 h, impedances in [1e-4, 0.9999], width >= 0, power >= 1.
+    """
+    margin = np.asarray(model.geom_margin, dtype=np.float64).reshape(-1)
+    friction = np.asarray(model.geom_friction, dtype=np.float64).reshape(-1, 3)[:, 0]
+    condim = np.asarray(getattr(model, "geom_condim", np.full(len(margin), 3))).reshape(-1)
+    priority = np.asarray(getattr(model, "geom_priority", np.zeros(len(margin)))).reshape(-1)
+    solmix = np.asarray(getattr(model, "geom_solmix", np.ones(len(margin))), dtype=np.float64).reshape(-1)
+    (ref1, imp1), (ref2, imp2) = _solref_solimp(model, g1), _solref_solimp(model, g2)
+    if priority[g1] != priority[g2]:
+        w = g1 if priority[g1] > priority[g2] else g2
+        dim, mu = int(condim[w]), float(friction[w])
+        ref, imp = (ref1, imp1) if w == g1 else (ref2, imp2)
+    else:
+        dim, mu = int(max(condim[g1], condim[g2])), float(max(friction[g1], friction[g2]))
+        s1, s2 = solmix[g1], solmix[g2]
+        if s1 >= MJ_MINVAL and s2 >= MJ_MINVAL:
+            mix = s1 / (s1 + s2)
+        elif s1 < MJ_MINVAL and s2 < MJ_MINVAL:
+            mix = 0.5
+        else:
+            mix = 0.0 if s1 < MJ_MINVAL else 1.0
+        ref = mix * ref1 + (1 - mix) * ref2 if ref1[0] > 0 and ref2[0] > 0 else np.minimum(ref1, ref2)
+        imp = mix * imp1 + (1 - mix) * imp2
+    ref, imp = ref.copy(), imp.copy()
+    if ref[0] > 0:
+        ref[0] = max(ref[0], 2 * h)  # MuJoCo's integrator safety (refsafe), at our step h
+    imp[[0, 1, 3]] = np.clip(imp[[0, 1, 3]], 1e-4, 0.9999)
+    imp[2], imp[4] = max(imp[2], 0.0), max(imp[4], 1.0)
+    return margin[g1] + margin[g2], (mu if dim > 1 else 0.0), dim, ref, imp
+
+
+def _contact_geoms(model, contacts: bool, h: float):
+    """The world plane (normal, offset [m]) and one row (geom id, margin, friction, condim, solref, solimp) per geom
+    touching it (``_pair_params``)."""
     gtype = np.asarray(model.geom_type).reshape(-1)
     gbody = np.asarray(model.geom_bodyid).reshape(-1)
     contype = np.asarray(model.geom_contype).reshape(-1)
     conaff = np.asarray(model.geom_conaffinity).reshape(-1)
+    weld = np.asarray(model.body_weldid).reshape(-1)
     planes = np.flatnonzero((gtype == 0) & (gbody == 0))
     rows = []
     normal, offset = np.array([0.0, 0.0, 1.0]), 0.0
@@ -82,18 +137,95 @@ def _contact_geoms(model, contacts: bool):
         # plane normal = the plane geom's local z axis in the world (the world body is the identity frame)
         normal = np.array([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)])
         offset = float(normal @ np.asarray(model.geom_pos, dtype=np.float64).reshape(-1, 3)[pl])
-        margin = np.asarray(model.geom_margin).reshape(-1)
-        friction = np.asarray(model.geom_friction).reshape(-1, 3)[:, 0]
         for g in range(len(gtype)):
-            if gbody[g] == 0 or not ((contype[g] & conaff[pl]) or (contype[pl] & conaff[g])):
+            # bodies welded to the world (no dofs up their chain) cannot move: MuJoCo skips those pairs too
+            if weld[gbody[g]] == 0 or not ((contype[g] & conaff[pl]) or (contype[pl] & conaff[g])):
                 continue
             if gtype[g] not in (2, 3, 6):
                 raise NotImplementedError(
                     f"contacts support sphere, capsule and box geoms; geom {g} has mjtGeom type {gtype[g]}"
                 )
-            # MuJoCo's pair mixing at equal priority: max margin, max friction
-            rows.append((g, max(margin[g], margin[pl]), max(friction[g], friction[pl])))
+            rows.append((g, *_pair_params(model, g, pl, h)))
     return normal, offset, rows
+
+
+def _self_pairs(model, contacts: bool, h: float):
+    """Geom pairs of moving bodies that may touch, by MuJoCo's rules, and their (margin, solref, solimp) rows.
+
+    Kept: sphere and capsule geoms whose contype/conaffinity bits meet, on bodies welded to different bodies,
+    neither a parent-child weld pair (MuJoCo's filterparent) nor a `<contact><exclude>` pair, not both static.
+    Pairs with a box (not modeled between bodies) are left out; the kernel treats every pair as frictionless
+    (condim 1, what Gymnasium's humanoid uses).
+    """
+    if not contacts:
+        return []
+    gtype = np.asarray(model.geom_type).reshape(-1)
+    gbody = np.asarray(model.geom_bodyid).reshape(-1)
+    contype = np.asarray(model.geom_contype).reshape(-1)
+    conaff = np.asarray(model.geom_conaffinity).reshape(-1)
+    weld = np.asarray(model.body_weldid).reshape(-1)
+    parent = np.asarray(model.body_parentid).reshape(-1)
+    excluded = set(int(x) for x in np.asarray(getattr(model, "exclude_signature", [])).reshape(-1))
+    rows = []
+    for g1 in range(len(gtype)):
+        for g2 in range(g1 + 1, len(gtype)):
+            b1, b2 = int(gbody[g1]), int(gbody[g2])
+            if gtype[g1] not in (2, 3) or gtype[g2] not in (2, 3) or b1 == 0 or b2 == 0:
+                continue
+            if not ((contype[g1] & conaff[g2]) or (contype[g2] & conaff[g1])):
+                continue
+            w1, w2 = int(weld[b1]), int(weld[b2])
+            if w1 == w2 or (w1 != 0 and w2 != 0 and (w1 == weld[parent[w2]] or w2 == weld[parent[w1]])):
+                continue
+            if (min(b1, b2) << 16) + max(b1, b2) in excluded:
+                continue
+            margin, _, _, ref, imp = _pair_params(model, g1, g2, h)
+            rows.append((g1, g2, margin, ref, imp))
+    return rows
+
+
+def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
+    """MuJoCo's body_invweight0[:, 0] and dof_invweight0 at qpos0: the mean diagonal of J M^-1 J^T [1/kg] of each
+    body's center-of-mass Jacobian J (3 x nv, world translation), 0 for bodies welded to the world, and the
+    diagonal of M^-1 [1/(kg m^2) or 1/kg] (hinge and slide dofs). A mujoco.MjModel brings its own."""
+    if getattr(model, "body_invweight0", None) is not None:
+        body = np.asarray(model.body_invweight0, dtype=np.float64).reshape(-1, 2)[:, 0].copy()
+        return body, np.asarray(model.dof_invweight0, dtype=np.float64).reshape(-1).copy()
+    from kernels.forward import _forward_kernel, launch_inputs  # forward imports nothing from io: no cycle
+
+    m = put_model(model, device, False, False, 1, float(model.opt.timestep), 1e-3)
+    d = make_data(model, 1, device)
+    fields = {**{f.name: getattr(m, f.name) for f in dataclasses.fields(m)}}
+    fields.update({f.name: getattr(d, f.name) for f in dataclasses.fields(d)})
+    wp.launch(_forward_kernel, dim=1, inputs=launch_inputs(_forward_kernel, fields), device=device)
+    qM = d.qM.numpy()[0].astype(np.float64)
+    qM = np.tril(qM) + np.tril(qM, -1).T
+    xpos, xquat = d.xpos.numpy()[0].astype(np.float64), d.xquat.numpy()[0].astype(np.float64)
+    cdof = d.cdof.numpy()[0].astype(np.float64)  # (nv, 6): angular, linear at the tree's reference point
+    root, dof_parent = np.asarray(model.body_rootid), np.asarray(model.dof_parentid)
+    lastdof = m.body_lastdof.numpy()
+    ipos = np.asarray(model.body_ipos, dtype=np.float64).reshape(-1, 3)
+    minv = np.linalg.inv(qM) if qM.size else qM
+    out = np.zeros(int(model.nbody))
+    for b in range(1, int(model.nbody)):
+        if lastdof[b] < 0:
+            continue
+        x, y, z, w = xquat[b]
+        rot = np.array(
+            [
+                [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+            ]
+        )
+        arm = xpos[b] + rot @ ipos[b] - xpos[root[b]]
+        jac = np.zeros((3, int(model.nv)))
+        i = lastdof[b]
+        while i >= 0:
+            jac[:, i] = cdof[i, 3:] + np.cross(cdof[i, :3], arm)
+            i = dof_parent[i]
+        out[b] = max(MJ_MINVAL, np.trace(jac @ minv @ jac.T) / 3)
+    return out, np.maximum(np.diag(minv).copy(), MJ_MINVAL)
 
 
 def put_model(
@@ -103,11 +235,7 @@ def put_model(
     joint_limits: bool,
     substeps: int,
     timestep: float,
-    contact_stiffness: float,
-    contact_damping: float,
     friction_eps: float,
-    limit_stiffness: float,
-    limit_damping: float,
 ) -> Model:
     """Device copy of an MjModel-like ``model`` (checked by ``check_model``) with the simulator's options."""
     check_model(model)
@@ -126,8 +254,18 @@ def put_model(
     for b in range(1, nb):
         lastdof[b] = dofadr[b] + dofnum[b] - 1 if dofnum[b] > 0 else lastdof[parent[b]]
 
-    normal, offset, rows = _contact_geoms(model, contacts)
+    normal, offset, rows = _contact_geoms(model, contacts, float(timestep) / int(substeps))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
+    h = float(timestep) / int(substeps)
+    pairs = _self_pairs(model, contacts, h)
+    need_weights = len(rows) or len(pairs) or bool(np.any(limited & joint_limits))
+    invweight, dof_invweight = invweight0(model, device) if need_weights else (np.zeros(nb), np.ones(nv))
+    jnt_solref = np.asarray(model.jnt_solref, dtype=np.float64).reshape(nj, 2).copy()
+    jnt_solimp = np.asarray(model.jnt_solimp, dtype=np.float64).reshape(nj, 5).copy()
+    # getsolparam's clamps, as for the contacts (_pair_params)
+    jnt_solref[:, 0] = np.where(jnt_solref[:, 0] > 0, np.maximum(jnt_solref[:, 0], 2 * h), jnt_solref[:, 0])
+    jnt_solimp[:, [0, 1, 3]] = np.clip(jnt_solimp[:, [0, 1, 3]], 1e-4, 0.9999)
+    jnt_solimp[:, 2], jnt_solimp[:, 4] = np.maximum(jnt_solimp[:, 2], 0.0), np.maximum(jnt_solimp[:, 4], 1.0)
     gtype = np.asarray(model.geom_type).reshape(-1)
     gbody = np.asarray(model.geom_bodyid).reshape(-1)
     gsize = np.asarray(model.geom_size, dtype=np.float64).reshape(-1, 3)
@@ -157,12 +295,16 @@ def put_model(
         jnt_stiffness=arr(model.jnt_stiffness, float),
         jnt_limited=arr(limited & joint_limits, int),
         jnt_range=arr(np.asarray(model.jnt_range, dtype=np.float64).reshape(nj, 2), wp.vec2),
+        jnt_margin=arr(np.asarray(model.jnt_margin).reshape(nj), float),
+        jnt_solref=arr(jnt_solref, wp.vec2),
+        jnt_solimp=arr(jnt_solimp, vec5),
         qpos0=arr(model.qpos0, float),
         qpos_spring=arr(model.qpos_spring, float),
         dof_bodyid=arr(model.dof_bodyid, int),
         dof_parentid=arr(model.dof_parentid, int),
         dof_armature=arr(model.dof_armature, float),
         dof_damping=arr(model.dof_damping, float),
+        dof_invweight=arr(dof_invweight, float),
         actuator_dofadr=arr(jnt_dofadr[trn_jnt] if nu else np.zeros(0), int),
         actuator_gear=arr(np.asarray(model.actuator_gear).reshape(nu, 6)[:, 0], float),
         actuator_ctrlrange=arr(np.asarray(model.actuator_ctrlrange).reshape(nu, 2), wp.vec2),
@@ -175,6 +317,22 @@ def put_model(
         cgeom_size=arr(gsize[ids].reshape(-1, 3), wp.vec3),
         cgeom_margin=arr(np.array([r[1] for r in rows]), float),
         cgeom_friction=arr(np.array([r[2] for r in rows]), float),
+        cgeom_condim=arr(np.array([r[3] for r in rows]), int),
+        cgeom_solref=arr(np.array([r[4] for r in rows]).reshape(-1, 2), wp.vec2),
+        cgeom_solimp=arr(np.array([r[5] for r in rows]).reshape(-1, 5), vec5),
+        cgeom_invweight=arr(invweight[gbody[ids]], float),
+        cgeom_pointadr=arr(np.concatenate([[0], np.cumsum(_NPOINTS[gtype[ids]])[:-1]]) if len(ids) else [], int),
+        geom_type=arr(gtype, int),
+        geom_bodyid=arr(gbody, int),
+        geom_pos=arr(gpos, wp.vec3),
+        geom_quat=arr(_wxyz_to_xyzw(gquat), wp.quat),
+        geom_size=arr(gsize, wp.vec3),
+        cpair_geom1=arr([p[0] for p in pairs], int),
+        cpair_geom2=arr([p[1] for p in pairs], int),
+        cpair_margin=arr([p[2] for p in pairs], float),
+        cpair_solref=arr(np.array([p[3] for p in pairs]).reshape(-1, 2), wp.vec2),
+        cpair_solimp=arr(np.array([p[4] for p in pairs]).reshape(-1, 5), vec5),
+        cpair_invweight=arr([invweight[gbody[p[0]]] + invweight[gbody[p[1]]] for p in pairs], float),
         # one shared row (E = 1) until the simulator's set_params gives each env its own
         body_mass_scale=wp.ones((1, nb), dtype=float, device=device),
         actuator_gear_scale=wp.ones((1, nu), dtype=float, device=device),
@@ -185,18 +343,21 @@ def put_model(
         substeps=int(substeps),
         plane_normal=wp.vec3(*normal.tolist()),
         plane_offset=float(offset),
-        contact_stiffness=float(contact_stiffness),
-        contact_damping=float(contact_damping),
+        contact_impratio=float(getattr(model.opt, "impratio", 1.0)),
+        contact_pyramidal=int(getattr(model.opt, "cone", 0) == 0),
         friction_eps=float(friction_eps),
-        limit_stiffness=float(limit_stiffness),
-        limit_damping=float(limit_damping),
     )
+
+
+# contact points per mjtGeom: sphere 1, capsule 2 (end caps), box 8 (corners), other types none
+_NPOINTS = np.array([0, 0, 1, 2, 0, 0, 8])
 
 
 def make_data(model, num_envs: int, device) -> Data:
     """Per-env state at the reference configuration qpos0 and at rest, zero controls, zeroed scratch."""
     n, nb, nj = int(num_envs), int(model.nbody), int(model.njnt)
     nv, nu = int(model.nv), int(model.nu)
+    npoint = max(int(_NPOINTS[np.asarray(model.geom_type).reshape(-1)].sum()), 1)
 
     def zeros(shape, dtype):
         return wp.zeros(shape, dtype=dtype, device=device)
@@ -220,4 +381,9 @@ def make_data(model, num_envs: int, device) -> Data:
         qM=zeros((n, nv, nv), float),
         qacc=zeros((n, nv), float),
         jac=zeros((n, max(nv, 1)), float),
+        # every geom's points: a bound on those of the geoms touching the plane
+        contact_force=zeros((n, npoint), float),
+        contact_dcoef=zeros((n, npoint), float),
+        contact_fref=zeros((n, npoint), float),
+        contact_point=zeros((n, npoint), wp.vec3),
     )

@@ -28,6 +28,9 @@ GEOM_SPHERE = wp.constant(mjcf_model.GEOM_SPHERE)
 GEOM_CAPSULE = wp.constant(mjcf_model.GEOM_CAPSULE)
 GEOM_BOX = wp.constant(mjcf_model.GEOM_BOX)
 
+# MuJoCo's solimp (dmin, dmax, width [m], mid, power) of one contact
+vec5 = wp.types.vector(length=5, dtype=float)
+
 
 @dataclasses.dataclass
 class Model:
@@ -57,6 +60,9 @@ class Model:
     jnt_stiffness: wp.array  # float [N m/rad or N/m]: spring toward qpos_spring
     jnt_limited: wp.array  # int: 1 where the limit spring acts (limited and joint limits enabled)
     jnt_range: wp.array  # vec2 [rad or m]: lower, upper limit
+    jnt_margin: wp.array  # float [rad or m]: the limit acts within this distance of the range
+    jnt_solref: wp.array  # vec2: MuJoCo's solref of the limit (timeconst [s] >= 2 h, dampratio) or direct
+    jnt_solimp: wp.array  # vec5: MuJoCo's solimp of the limit (dmin, dmax, width, mid, power)
     qpos0: wp.array  # float (nq,): reference configuration, hinge/slide positions are measured from it
     qpos_spring: wp.array  # float (nq,): spring rest positions
     # dofs (nv,)
@@ -64,6 +70,7 @@ class Model:
     dof_parentid: wp.array  # int: previous dof on the path to the root, -1 at the root
     dof_armature: wp.array  # float [kg m^2 or kg]: added to the mass-matrix diagonal
     dof_damping: wp.array  # float [N m s/rad or N s/m]: viscous damping, integrated implicitly
+    dof_invweight: wp.array  # float: MuJoCo's dof_invweight0, diagonal of M^-1 at qpos0 [1/(kg m^2) or 1/kg]
     # actuators (nu,), motors on one hinge or slide joint each
     actuator_dofadr: wp.array  # int: driven dof
     actuator_gear: wp.array  # float [N m or N per unit ctrl]
@@ -76,8 +83,26 @@ class Model:
     cgeom_pos: wp.array  # vec3 [m]: geom center in the body frame
     cgeom_quat: wp.array  # quat: geom frame in the body frame
     cgeom_size: wp.array  # vec3 [m]: radius / half-length / half-extents, as mujoco geom_size
-    cgeom_margin: wp.array  # float [m]: contact margin of the pair with the plane
-    cgeom_friction: wp.array  # float: sliding friction of the pair with the plane
+    cgeom_margin: wp.array  # float [m]: contact margin of the pair with the plane (sum of the two, MuJoCo 4.0)
+    cgeom_friction: wp.array  # float: sliding friction of the pair with the plane (0 for condim 1)
+    cgeom_condim: wp.array  # int: contact dimensionality of the pair (1: frictionless, 3: sliding friction)
+    cgeom_solref: wp.array  # vec2: the pair's solref (timeconst [s] >= 2 h, dampratio) or (-stiffness, -damping)
+    cgeom_solimp: wp.array  # vec5: the pair's solimp (dmin, dmax, width [m], mid, power), clamped as MuJoCo
+    cgeom_invweight: wp.array  # float [1/kg]: MuJoCo's body_invweight0 (translation) of the geom's body
+    cgeom_pointadr: wp.array  # int: the geom's first column in Data.contact_force (1 sphere, 2 capsule, 8 box points)
+    # all geoms (ngeom,), read by the geom pairs
+    geom_type: wp.array  # int: mjtGeom
+    geom_bodyid: wp.array  # int: body the geom is attached to
+    geom_pos: wp.array  # vec3 [m]: geom center in the body frame
+    geom_quat: wp.array  # quat: geom frame in the body frame
+    geom_size: wp.array  # vec3 [m]: as mujoco geom_size
+    # geom pairs between moving bodies (npair,), empty without contacts (kernels.io._self_pairs)
+    cpair_geom1: wp.array  # int: first geom (the contact normal points from it to the second)
+    cpair_geom2: wp.array  # int: second geom
+    cpair_margin: wp.array  # float [m]: sum of the two margins
+    cpair_solref: wp.array  # vec2: the pair's mixed solref
+    cpair_solimp: wp.array  # vec5: the pair's mixed solimp
+    cpair_invweight: wp.array  # float [1/kg]: sum of the two bodies' body_invweight0
     # per-env multipliers (E, ...)
     body_mass_scale: wp.array  # float (E, nbody): scales body mass and inertia
     actuator_gear_scale: wp.array  # float (E, nu): scales the motor gear
@@ -89,11 +114,9 @@ class Model:
     substeps: int  # Euler substeps of timestep / substeps per step()
     plane_normal: wp.vec3  # unit normal of the contact plane n . x = plane_offset
     plane_offset: float  # [m]
-    contact_stiffness: float  # [1/s^2]: per unit of the contacting tree's mass
-    contact_damping: float  # [1/s]: per unit of the contacting tree's mass
+    contact_impratio: float  # MuJoCo's opt.impratio: friction-to-normal impedance ratio
+    contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic
     friction_eps: float  # [m/s]: slip speed below which friction is viscous
-    limit_stiffness: float  # [1/s^2]: per unit of the dof's diagonal inertia
-    limit_damping: float  # [1/s]: per unit of the dof's diagonal inertia
 
 
 @dataclasses.dataclass
@@ -118,3 +141,7 @@ class Data:
     qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; Cholesky factor (lower) after a step
     qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve
     jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
+    contact_force: wp.array  # float (N, max(npoint, 1)) [N]: normal force of each contact point, last substep
+    contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: constraint D of each point this substep, 0 inactive
+    contact_fref: wp.array  # float (N, max(npoint, 1)) [N]: D aref of each active point this substep
+    contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each active point this substep
