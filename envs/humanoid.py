@@ -2,9 +2,10 @@
 
 Model: envs/assets/humanoid.xml, written from Gymnasium's v5 humanoid.xml (same kinematics, masses, joint
 ranges, springs, gears, control range, timestep 0.003 s); frame_skip 5, so dt = 0.015 s, each timestep split
-into `substeps` (1) implicit Euler substeps with soft contacts against the floor (kernels/contact.py).
-Known differences from Gymnasium: no self-collision between limbs (floor contacts only), and the forward
-term uses the torso's displacement instead of the whole-body center of mass.
+into `substeps` (1) implicit Euler substeps with MuJoCo's soft contacts against the floor and between limbs
+(frictionless capsule/sphere self-collisions, as the MJCF's contype/conaffinity allow; kernels/constraint.py).
+Known differences from Gymnasium: the forward term uses the torso's displacement instead of the whole-body center of
+mass.
 
 Action (17, normalized, clipped to [-1, 1]; ctrl = 0.4 a, torque = gear * ctrl):
   | idx   | actuators (gear N m)                                                                   |
