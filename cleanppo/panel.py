@@ -23,6 +23,7 @@ import contextlib
 import csv
 import dataclasses
 import functools
+import gzip
 import json
 import os
 import random
@@ -150,7 +151,7 @@ def perturb_kwargs(args: Args) -> dict:
 def train_ppo_warp(args: Args, seed: int, run_dir: str) -> str:
     """Train ppo_warp as a subprocess (scripts do not import each other); return its checkpoint path."""
     cmd = [sys.executable, "cleanppo/ppo_warp.py", "--env-id", args.env_id, "--seed", str(seed), "--device", "cpu"]
-    cmd += ["--log-dir", os.path.join(run_dir, "train"), "--quiet"]
+    cmd += ["--log-dir", os.path.abspath(os.path.join(run_dir, "train")), "--quiet"]
     if args.total_timesteps:
         cmd += ["--total-timesteps", str(args.total_timesteps)]
     if args.num_envs:
@@ -378,9 +379,12 @@ def run_one(args: Args, method: str, seed: int) -> dict:
                 ep["return"] = float(ep["success"])
             episodes.append({"method": method, "seed": seed, "condition": cond, "episode": i, **ep})
         worst = min(range(len(results)), key=lambda i: results[i]["ep"]["return"])
-        write_trace(
-            trace_rows(results[worst]["trace"]), os.path.join(args.out, "traces", f"{method}_seed{seed}_{cond}.csv")
-        )
+        rows = trace_rows(results[worst]["trace"])
+        os.makedirs(os.path.join(args.out, "traces"), exist_ok=True)
+        with gzip.open(os.path.join(args.out, "traces", f"{method}_seed{seed}_{cond}.csv.gz"), "wt", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
     result = {"method": method, "seed": seed, "policy": os.path.relpath(path, args.out)}
     result.update(train_seconds=train_s, eval_seconds=time.time() - start - train_s, episodes=episodes)
     tmp = os.path.join(run_dir, "result.json.tmp")
@@ -391,14 +395,14 @@ def run_one(args: Args, method: str, seed: int) -> dict:
 
 
 def trace_rows(trace) -> list[dict]:
-    """Per-step rows of one episode: step, state_i, obs_i, action_i, reward, violation (0/1)."""
+    """Per-step rows of one episode: step, state_i, obs_i, action_i, reward, violation (0/1); 7 digits."""
     states, obs, actions, rewards, violation = trace
     rows = []
     for t in range(len(rewards)):
-        row = {"step": t, **{f"state_{i}": float(v) for i, v in enumerate(states[t])}}
-        row.update({f"obs_{i}": float(v) for i, v in enumerate(obs[t])})
-        row.update({f"action_{i}": float(v) for i, v in enumerate(actions[t])})
-        rows.append({**row, "reward": float(rewards[t]), "violation": int(violation[t])})
+        row = {"step": t, **{f"state_{i}": f"{v:.7g}" for i, v in enumerate(states[t])}}
+        row.update({f"obs_{i}": f"{v:.7g}" for i, v in enumerate(obs[t])})
+        row.update({f"action_{i}": f"{v:.7g}" for i, v in enumerate(actions[t])})
+        rows.append({**row, "reward": f"{rewards[t]:.7g}", "violation": int(violation[t])})
     return rows
 
 
@@ -441,9 +445,15 @@ def postmortem(rows: list[dict], methods: list[str], perturbation: str) -> list[
     score = l0["return_mean"] - b0["return_mean"]
     behaviour = l0["success_mean"] - b0["success_mean"]
     drop_b, drop_l = b0["success_mean"] - b1["success_mean"], l0["success_mean"] - l1["success_mean"]
-    top = {r["method"]: max(r["labels"], key=lambda k: r["labels"][k]) for r in (b1, l1)}
+    top = {}
+    for r in (b1, l1):
+        failures = {k: v for k, v in r["labels"].items() if k != "none" and v}
+        top[r["method"]] = max(failures, key=failures.get) if failures else "none (no failure)"
+    robust = l1["success_mean"] >= b1["success_mean"]
     if behaviour > 0 and l0["violations_mean"] <= b0["violations_mean"]:
-        verdict = "improved behaviour (more successes, no more violations)"
+        verdict = "improved nominal behaviour (more successes, no more violations)"
+        verdict += f", {'and' if robust else 'but not'} under {perturbation} ({l1['success_mean']:.2f} against "
+        verdict += f"{b1['success_mean']:.2f} success)"
     elif score > 0:
         verdict = "improved only the headline score (higher return without more successes or fewer violations)"
     else:
@@ -455,8 +465,9 @@ def postmortem(rows: list[dict], methods: list[str], perturbation: str) -> list[
         f"for {base}, with {l0['violations_mean']:.1f} against {b0['violations_mean']:.1f} safety violations per "
         f"episode.",
         f"Under {perturbation}, success fell by {drop_l:.2f} for {lib} and by {drop_b:.2f} for {base}.",
-        f"Diagnostics: the most frequent label under {perturbation} is '{top[lib]}' for {lib} and '{top[base]}' for "
-        f"{base}; labels of the nominal column: {lib} {_nonzero(l0['labels'])}, {base} {_nonzero(b0['labels'])}.",
+        f"Diagnostics: the most frequent failure label under {perturbation} is '{top[lib]}' for {lib} and "
+        f"'{top[base]}' for {base}; labels of the nominal column: {lib} {_nonzero(l0['labels'])}, "
+        f"{base} {_nonzero(b0['labels'])}.",
         f"Verdict: against {base}, {lib} {verdict}.",
     ]
 
@@ -491,12 +502,11 @@ def worst_failure(args: Args, runs: list[dict], out: str) -> dict:
     # the trace kept per (run, condition) is its lowest-return episode, so the panel's worst has one
     worst = min(failures, key=lambda e: (e["return"], e["length"]))
     name = f"{worst['method']}_seed{worst['seed']}_{worst['condition']}"
-    src = os.path.join(out, "traces", f"{name}.csv")
-    shutil.copyfile(src, os.path.join(out, "worst_failure.csv"))
+    with gzip.open(os.path.join(out, "traces", f"{name}.csv.gz"), "rt", newline="") as f:
+        rows = list(csv.DictReader(f))
+    write_trace(rows, os.path.join(out, "worst_failure.csv"))
     info = {**worst, "trace": "worst_failure.csv", "video": None}
     if args.video:
-        with open(src) as f:
-            rows = list(csv.DictReader(f))
         cols = [k for k in rows[0] if k.startswith("state_")]
         states = np.array([[float(r[k]) for k in cols] for r in rows])
         write_video(
@@ -569,13 +579,17 @@ def run_panel(args: Args, seeds: tuple[int, ...], out: str) -> dict:
     start = time.time()
     args = dataclasses.replace(args, seeds=seeds, out=out)
     os.makedirs(out, exist_ok=True)
-    cfg = dataclasses.asdict(args)
+    cfg = json.loads(json.dumps(dataclasses.asdict(args)))  # tuples as lists, as config.json holds them
     con = contract(args)
     cfg_path = os.path.join(out, "config.json")
     if os.path.exists(cfg_path):
         with open(cfg_path) as f:
             old = json.load(f)["config"]
-        fixed = [k for k in cfg if k not in ("seeds", "second_panel", "video", "out") and old.get(k) != cfg[k]]
+        fixed = [
+            k
+            for k in cfg
+            if k not in ("seeds", "second_panel", "second_seeds", "video", "out") and old.get(k) != cfg[k]
+        ]
         if fixed:
             raise SystemExit(
                 f"panel: {out} holds a panel with other {fixed}; resume with the same or use another --out"
