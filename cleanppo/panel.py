@@ -450,14 +450,17 @@ def postmortem(rows: list[dict], methods: list[str], perturbation: str) -> list[
         failures = {k: v for k, v in r["labels"].items() if k != "none" and v}
         top[r["method"]] = max(failures, key=failures.get) if failures else "none (no failure)"
     robust = l1["success_mean"] >= b1["success_mean"]
-    if behaviour > 0 and l0["violations_mean"] <= b0["violations_mean"]:
+    # a difference within the seeds' spread (mean of the two stds over seeds) is a tie, not an improvement
+    better_behaviour = behaviour > 0.5 * (l0["success_std"] + b0["success_std"])
+    better_score = score > 0.5 * (l0["return_std"] + b0["return_std"])
+    if better_behaviour and l0["violations_mean"] <= b0["violations_mean"]:
         verdict = "improved nominal behaviour (more successes, no more violations)"
         verdict += f", {'and' if robust else 'but not'} under {perturbation} ({l1['success_mean']:.2f} against "
         verdict += f"{b1['success_mean']:.2f} success)"
-    elif score > 0:
+    elif better_score:
         verdict = "improved only the headline score (higher return without more successes or fewer violations)"
     else:
-        verdict = "improved neither the score nor the behaviour"
+        verdict = "improved neither the score nor the behaviour beyond the spread over seeds"
     return [
         f"Headline: nominal return {pm(l0, 'return')} for {lib} against {pm(b0, 'return')} for {base} "
         f"({score:+.1f}), over {l0['seeds']} seeds.",
@@ -652,6 +655,8 @@ if __name__ == "__main__":
         with open(os.path.join(args.out, "second_panel", "panel.md"), "w") as f:
             f.write(markdown(second))
         record["second_panel"] = "second_panel/record.json"
+        with open(os.path.join(args.out, "record.json"), "w") as f:
+            json.dump(record, f, indent=1)
     with open(os.path.join(args.out, "panel.md"), "w") as f:
         f.write(markdown(record))
     print(markdown(record))
