@@ -13,7 +13,7 @@ kept as it is, the others are trained and evaluated. The evidence folder (--out)
   config.json          the arguments, task contract, labelling rules and versions, written before training
   runs/<m>_seed<s>/    the training run (checkpoint, log) and result.json: every evaluation episode, labelled
   traces/              per (run, condition): the per-step trace (state, obs, action, reward, violation) of its
-                       lowest-return episode
+                       worst episode (worst_key: failures first, then lowest return)
   episodes.csv         one row per evaluation episode; metrics.csv one row per (method, condition)
   worst_failure.csv / .mp4   the panel's worst failure (lowest return among failures): trace and video
   record.json, panel.md      everything above in one JSON; the tables and the postmortem in Markdown
@@ -333,7 +333,13 @@ def label(ep: dict, perturbation: str | None, nominal_terminated: bool | None) -
     return "action"
 
 
+def worst_key(ep: dict) -> tuple:
+    """Order of badness: failures (label != none) first, then lower return, then shorter episode."""
+    return (ep["label"] == "none", ep["return"], ep["length"])
+
+
 def run_dir_of(out: str, method: str, seed: int) -> str:
+    """The folder of one training run in the evidence folder."""
     return os.path.join(out, "runs", f"{method}_seed{seed}")
 
 
@@ -378,7 +384,7 @@ def run_one(args: Args, method: str, seed: int) -> dict:
             if cond == "sparse_reward":
                 ep["return"] = float(ep["success"])
             episodes.append({"method": method, "seed": seed, "condition": cond, "episode": i, **ep})
-        worst = min(range(len(results)), key=lambda i: results[i]["ep"]["return"])
+        worst = min(range(len(results)), key=lambda i: worst_key(results[i]["ep"]))
         rows = trace_rows(results[worst]["trace"])
         os.makedirs(os.path.join(args.out, "traces"), exist_ok=True)
         with gzip.open(os.path.join(args.out, "traces", f"{method}_seed{seed}_{cond}.csv.gz"), "wt", newline="") as f:
@@ -499,11 +505,10 @@ def render_states(env_id: str, states: np.ndarray) -> np.ndarray:
 
 def worst_failure(args: Args, runs: list[dict], out: str) -> dict:
     """The lowest-return failure (label != none) of the panel, or the lowest-return episode when none failed;
-    copies its per-step trace to worst_failure.csv and renders worst_failure.mp4 from its states."""
+    writes its per-step trace to worst_failure.csv and renders worst_failure.mp4 from its states."""
     episodes = [e for r in runs for e in r["episodes"]]
-    failures = [e for e in episodes if e["label"] != "none"] or episodes
-    # the trace kept per (run, condition) is its lowest-return episode, so the panel's worst has one
-    worst = min(failures, key=lambda e: (e["return"], e["length"]))
+    # each (run, condition) kept the trace of its worst episode by the same key, so the panel's worst has one
+    worst = min(episodes, key=worst_key)
     name = f"{worst['method']}_seed{worst['seed']}_{worst['condition']}"
     with gzip.open(os.path.join(out, "traces", f"{name}.csv.gz"), "rt", newline="") as f:
         rows = list(csv.DictReader(f))
