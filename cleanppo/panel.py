@@ -22,7 +22,6 @@ kept as it is, the others are trained and evaluated. The evidence folder (--out)
 import contextlib
 import csv
 import dataclasses
-import functools
 import gzip
 import json
 import os
@@ -39,8 +38,8 @@ import torch
 import tyro
 
 import envs
-from benchmarks import sim2sim
-from envs.video import MujocoScene, draw_cartpole, draw_pendulum, write_trace, write_video
+from benchmarks import panel_eval, sim2sim
+from envs.video import write_trace, write_video
 
 
 @dataclass
@@ -79,7 +78,7 @@ class Args:
 
 
 DEFAULT_STRENGTH = {"obs_noise": 0.1, "action_delay": 2, "friction": 0.3, "sparse_reward": None, "param_shift": 1.5}
-DYNAMICS = ("friction", "param_shift")
+DYNAMICS = ("friction", "param_shift")  # perturbations of the physics (label "state")
 # success metric and one safety constraint per env: a bound on a slice of the true state (get_state), checked per step
 CONTRACTS = {
     "cartpole": dict(success="return >= 475 (CartPole-v1's reward threshold)", success_return=475.0,
@@ -214,104 +213,6 @@ def load_policy(method: str, path: str):
     return lambda obs: jit(obs).detach()
 
 
-# --- evaluation: nominal and perturbed, Warp or Gymnasium ------------------------------------------------------
-
-
-@functools.cache
-def _dt(env_id: str) -> float:
-    return envs.make(env_id, num_envs=1, device="cpu").dt
-
-
-def _finish(args: Args, states, obs, actions, rewards, terminated: bool, truncated: bool, end: str) -> dict:
-    """One episode's arrays -> its record (return, success, violations, end) and its trace arrays."""
-    c = CONTRACTS[args.env_id]
-    lo, hi = c["safety_slice"]
-    violation = (np.abs(states[:, lo:hi]) > c["bound"]).any(axis=1)
-    ret = float(rewards.sum())
-    if "success_return" in c:
-        success = ret >= c["success_return"]
-    else:
-        dt = _dt(args.env_id)
-        velocity = (states[-1, 0] - states[0, 0]) / max((len(states) - 1) * dt, dt)
-        success = (not terminated) and truncated and velocity >= c["success_velocity"]
-    ep = {"return": ret, "length": len(rewards), "end": end, "success": bool(success)}
-    ep.update(violations=int(violation.sum()), terminated=terminated, truncated=truncated)
-    return {"ep": ep, "trace": (states, obs, actions, rewards, violation)}
-
-
-def eval_warp(args: Args, policy, kwargs: dict) -> list[dict]:
-    """Run args.eval_episodes episodes of the Warp env (one env each, seeded starts) with `kwargs` applied."""
-    n = args.eval_episodes
-    env = envs.make(args.env_id, num_envs=n, device="cpu", seed=args.eval_seed, **kwargs)
-    obs = env.reset(seed=args.eval_seed)
-    rows = {k: [] for k in ("states", "obs", "actions", "rewards")}
-    ends = [None] * n
-    for t in range(env.max_episode_steps):
-        rows["states"].append(env.get_state().numpy().astype(np.float64))
-        rows["obs"].append(obs.numpy().copy())
-        action = policy(obs).clamp(-1.0, 1.0)
-        rows["actions"].append(action.numpy().copy())
-        obs, reward, terminated, truncated, info = env.step(action)
-        rows["rewards"].append(reward.numpy().astype(np.float64))
-        final_obs = info["final_obs"].numpy()
-        for i in np.flatnonzero((terminated | truncated).numpy()):
-            if ends[i] is None:
-                te, tr = bool(terminated[i]), bool(truncated[i])
-                ends[i] = (t + 1, te, tr, sim2sim.end_cause(args.env_id, final_obs[i], te, tr))
-        if all(e is not None for e in ends):
-            break
-    arr = {k: np.stack(v) for k, v in rows.items()}
-    out = []
-    for i, end in enumerate(ends):
-        length, te, tr, cause = end if end is not None else (len(arr["rewards"]), False, False, "running")
-        out.append(_finish(args, *(arr[k][:length, i] for k in ("states", "obs", "actions", "rewards")), te, tr, cause))
-    return out
-
-
-def eval_gymnasium(args: Args, policy, perturbed: bool) -> list[dict]:
-    """The same episodes in Gymnasium's env of the task, each from the Warp env's start state, perturbed or not."""
-    env_id, n = args.env_id, args.eval_episodes
-    max_steps = envs.env_class(env_id).default_max_episode_steps
-    warp_env = envs.make(env_id, num_envs=n, device="cpu", seed=args.eval_seed)
-    warp_env.reset(seed=args.eval_seed)
-    starts = warp_env.get_state().numpy().copy()
-    gym_env = sim2sim.make_gym(env_id, max_steps)
-    u, kind, s = gym_env.unwrapped, args.perturbation if perturbed else None, args.strength
-    if kind in DYNAMICS and env_id not in sim2sim.MUJOCO_TASKS:
-        raise SystemExit(f"panel: --sim gymnasium applies {kind} to the MuJoCo tasks only, not {env_id!r}")
-    if kind == "friction":
-        u.model.geom_friction[:, 0] *= s
-    if kind == "param_shift":
-        if args.param != "mass":
-            raise SystemExit("panel: --sim gymnasium shifts param 'mass' only")
-        u.model.body_mass[:] *= s
-        u.model.body_inertia[:] *= s
-    rng = np.random.default_rng(args.eval_seed)
-    out = []
-    for i in range(n):
-        gym_env.reset(seed=args.eval_seed + i)
-        o = sim2sim.gym_set_state(env_id, u, starts[i])
-        queue = [np.zeros(gym_env.action_space.shape or (1,), np.float32)] * (int(s) if kind == "action_delay" else 0)
-        rows = {k: [] for k in ("states", "obs", "actions", "rewards")}
-        terminated = truncated = False
-        while not (terminated or truncated):
-            mujoco = env_id in sim2sim.MUJOCO_TASKS
-            state = np.concatenate([u.data.qpos, u.data.qvel]) if mujoco else np.asarray(u.state)
-            if kind == "obs_noise":
-                o = o + rng.normal(0.0, s, size=o.shape).astype(np.float32)
-            a = np.clip(policy(torch.as_tensor(o, dtype=torch.float32)[None])[0].numpy(), -1.0, 1.0)
-            rows["states"].append(np.array(state, dtype=np.float64)), rows["obs"].append(o), rows["actions"].append(a)
-            queue.append(a)
-            o, reward, terminated, truncated, _ = gym_env.step(sim2sim.gym_action(env_id, gym_env, queue.pop(0)))
-            o = np.asarray(o, dtype=np.float32)
-            rows["rewards"].append(float(reward))
-        cause = sim2sim.end_cause(env_id, o, bool(terminated), bool(truncated))
-        arr = [np.stack(rows[k]) for k in ("states", "obs", "actions")] + [np.array(rows["rewards"])]
-        out.append(_finish(args, *arr, bool(terminated), bool(truncated), cause))
-    gym_env.close()
-    return out
-
-
 # --- labels, one run, the panel ------------------------------------------------------------------------------
 
 
@@ -370,9 +271,11 @@ def run_one(args: Args, method: str, seed: int) -> dict:
     for cond in ("nominal", args.perturbation):
         perturbed = cond != "nominal"
         if args.sim == "gymnasium":
-            results = eval_gymnasium(args, policy, perturbed)
+            results = panel_eval.eval_gymnasium(args, CONTRACTS[args.env_id], policy, perturbed)
         else:
-            results = eval_warp(args, policy, perturb_kwargs(args) if perturbed else {})
+            results = panel_eval.eval_warp(
+                args, CONTRACTS[args.env_id], policy, perturb_kwargs(args) if perturbed else {}
+            )
         conditions[cond] = results
     episodes = []
     for cond, results in conditions.items():
@@ -385,7 +288,7 @@ def run_one(args: Args, method: str, seed: int) -> dict:
                 ep["return"] = float(ep["success"])
             episodes.append({"method": method, "seed": seed, "condition": cond, "episode": i, **ep})
         worst = min(range(len(results)), key=lambda i: worst_key(results[i]["ep"]))
-        rows = trace_rows(results[worst]["trace"])
+        rows = panel_eval.trace_rows(results[worst]["trace"])
         os.makedirs(os.path.join(args.out, "traces"), exist_ok=True)
         with gzip.open(os.path.join(args.out, "traces", f"{method}_seed{seed}_{cond}.csv.gz"), "wt", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -398,18 +301,6 @@ def run_one(args: Args, method: str, seed: int) -> dict:
         json.dump(result, f, indent=1)
     os.replace(tmp, os.path.join(run_dir, "result.json"))  # the run counts as done only once this file exists
     return result
-
-
-def trace_rows(trace) -> list[dict]:
-    """Per-step rows of one episode: step, state_i, obs_i, action_i, reward, violation (0/1); 7 digits."""
-    states, obs, actions, rewards, violation = trace
-    rows = []
-    for t in range(len(rewards)):
-        row = {"step": t, **{f"state_{i}": f"{v:.7g}" for i, v in enumerate(states[t])}}
-        row.update({f"obs_{i}": f"{v:.7g}" for i, v in enumerate(obs[t])})
-        row.update({f"action_{i}": f"{v:.7g}" for i, v in enumerate(actions[t])})
-        rows.append({**row, "reward": f"{rewards[t]:.7g}", "violation": int(violation[t])})
-    return rows
 
 
 def metrics(runs: list[dict], conditions: list[str]) -> list[dict]:
@@ -485,24 +376,6 @@ def _nonzero(d: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in d.items() if v) or "-"
 
 
-def render_states(env_id: str, states: np.ndarray) -> np.ndarray:
-    """Frames (uint8 [T, H, W, 3]) of a state trace: MuJoCo's renderer for MJCF envs, 2D drawings otherwise."""
-    env = envs.make(env_id, num_envs=1, device="cpu")
-    if getattr(env, "sim", None) is None:
-        draw = draw_cartpole if env_id == "cartpole" else draw_pendulum
-        length = env.config["pole_length" if env_id == "cartpole" else "length"]
-        return np.stack([draw(s, length) for s in states])
-    scene = MujocoScene(env, 480, 360)
-    try:
-        frames = []
-        for s in states:
-            scene.pose(s)
-            frames.append(scene.render())
-        return np.stack(frames)
-    finally:
-        scene.close()
-
-
 def worst_failure(args: Args, runs: list[dict], out: str) -> dict:
     """The lowest-return failure (label != none) of the panel, or the lowest-return episode when none failed;
     writes its per-step trace to worst_failure.csv and renders worst_failure.mp4 from its states."""
@@ -518,7 +391,9 @@ def worst_failure(args: Args, runs: list[dict], out: str) -> dict:
         cols = [k for k in rows[0] if k.startswith("state_")]
         states = np.array([[float(r[k]) for k in cols] for r in rows])
         write_video(
-            render_states(args.env_id, states), os.path.join(out, "worst_failure.mp4"), fps=1.0 / _dt(args.env_id)
+            panel_eval.render_states(args.env_id, states),
+            os.path.join(out, "worst_failure.mp4"),
+            fps=1.0 / panel_eval.control_dt(args.env_id),
         )
         info.update(video="worst_failure.mp4", frames=len(states))
     return info
