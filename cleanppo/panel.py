@@ -426,7 +426,9 @@ def markdown(record: dict) -> str:
         p["command"],
         "```",
     ]
-    lines += ["", f"Commit {p['git_commit']}, {p['date_utc']}, {p['cpu']}; {record['wall_seconds']:.0f} s wall.", ""]
+    lines += ["", f"Commit {p['git_commit']}, {p['date_utc']}, {p['cpu']}. Time: {record['wall_seconds']:.0f} s"]
+    lines[-1] += " of training, evaluation and aggregation (summed over runs: a resumed panel counts the runs it kept)."
+    lines.append("")
     lines += [f"Versions: {', '.join(f'{k} {v}' for k, v in p['versions'].items())}.", "", "## Task contract", ""]
     lines += [f"- **{k}**: {v}" for k, v in c.items()]
     lines += ["", f"Seeds {cfg['seeds']}, {cfg['eval_episodes']} evaluation episodes per run and condition, "]
@@ -494,6 +496,7 @@ def run_panel(args: Args, seeds: tuple[int, ...], out: str) -> dict:
                 continue
             print(f"panel: {method} seed {seed}: training and evaluating", flush=True)
             runs.append(run_one(args, method, seed))
+    start = time.time()
     conditions = ["nominal", args.perturbation]
     rows = metrics(runs, conditions)
     record = {
@@ -502,6 +505,7 @@ def run_panel(args: Args, seeds: tuple[int, ...], out: str) -> dict:
         "postmortem": postmortem(rows, list(args.methods), args.perturbation),
         "wall_seconds": 0.0,
     }  # fmt: skip
+    # the runs' own times (a resumed panel counts the runs it kept) plus this aggregation
     record["wall_seconds"] = float(sum(r["train_seconds"] + r["eval_seconds"] for r in runs) + time.time() - start)
     validate_record(record)
     with open(os.path.join(out, "record.json"), "w") as f:
