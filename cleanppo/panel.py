@@ -368,7 +368,7 @@ def postmortem(rows: list[dict], methods: list[str], perturbation: str) -> list[
         f"Diagnostics: the most frequent failure label under {perturbation} is '{top[lib]}' for {lib} and "
         f"'{top[base]}' for {base}; labels of the nominal column: {lib} {_nonzero(l0['labels'])}, "
         f"{base} {_nonzero(b0['labels'])}.",
-        f"Verdict: against {base}, {lib} {verdict}.",
+        f"Verdict: against {base}, {lib} {verdict}; a difference within half the summed spread over seeds is a tie.",
     ]
 
 
