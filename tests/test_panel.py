@@ -142,3 +142,20 @@ def test_resume_refuses_another_configuration(tmp_path):
         [sys.executable, PANEL, *TINY, "--seeds", "3", "--out", str(out)], capture_output=True, text=True, cwd=ROOT
     )
     assert p.returncode != 0 and "holds a panel with other" in p.stderr
+
+
+def test_second_panel_reports_only_its_own_seeds(tmp_path):
+    out = tmp_path / "out"
+    args = [*TINY, "--seeds", "3", "--second-panel", "--second-seeds", "5", "--no-video", "--perturbation", "obs_noise"]
+    _run([*args, "--out", str(out)], ROOT)
+    with open(out / "record.json") as f:
+        first = json.load(f)
+    with open(out / "second_panel" / "record.json") as f:
+        second = json.load(f)
+    assert first["second_panel"] == "second_panel/record.json"
+    assert {r["seed"] for r in first["runs"]} == {3} and {r["seed"] for r in second["runs"]} == {5}
+    assert all(m["seeds"] == 1 for m in first["metrics"] + second["metrics"])
+    nominal = [e["return"] for r in second["runs"] for e in r["episodes"] if e["condition"] == "nominal"]
+    row = next(m for m in second["metrics"] if m["method"] == "ppo_warp" and m["condition"] == "nominal")
+    assert row["return_mean"] == pytest.approx(sum(nominal[:2]) / 2)  # ppo_warp's two episodes of seed 5 alone
+    assert "## Postmortem" in (out / "second_panel" / "panel.md").read_text()
