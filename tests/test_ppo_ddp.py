@@ -1,6 +1,13 @@
 """ppo_warp_ddp.py over torch.distributed on CPU (gloo, 2 ranks), and the env offset that makes a rank's envs draw the
 random numbers of their global indices."""
 
+import csv
+import glob
+import os
+import subprocess
+import sys
+
+import pytest
 import torch
 
 import envs
@@ -26,3 +33,87 @@ def test_env_offset_gives_the_rows_of_the_big_env_bit_for_bit():
         finished += int(terminated_s.sum())
     assert finished > 5  # resets happened, so the reset draws were compared too
     torch.testing.assert_close(small.get_state(), big.get_state()[4:9], rtol=0, atol=0)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PPO_DDP = os.path.join(ROOT, "cleanppo", "ppo_warp_ddp.py")
+PPO_WARP = os.path.join(ROOT, "cleanppo", "ppo_warp.py")
+CARTPOLE = ["--env-id", "cartpole", "--num-envs", "64", "--quiet"]  # the preset: 32 steps, 2048 steps per iteration
+# Runs the script's main block under torchrun, then saves what each rank holds (the script saves rank 0's only).
+RANK_DUMP = """
+import os, runpy, sys, torch
+out, script = sys.argv[1], sys.argv[2]
+sys.argv = sys.argv[2:]
+g = runpy.run_path(script, run_name="__main__")
+state = {"agent": g["agent"].state_dict(), "obs_rms": g["obs_rms"].state_dict(), "lr": g["optimizer"].lr}
+torch.save(state, os.path.join(out, f"rank{os.environ['RANK']}.pt"))
+"""
+
+
+def subprocess_env() -> dict:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+
+
+def torchrun(nproc: int, out, *flags: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ppo_warp_ddp.py on `nproc` CPU ranks (gloo) with runs under out/runs and each rank's state in out/."""
+    os.makedirs(out, exist_ok=True)
+    wrapper = os.path.join(out, "rank_dump.py")
+    with open(wrapper, "w") as f:
+        f.write(RANK_DUMP)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc), wrapper,
+           str(out), PPO_DDP, *CARTPOLE, "--log-dir", os.path.join(out, "runs"), *flags]  # fmt: skip
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=out, timeout=timeout, env=subprocess_env())
+    assert p.returncode == 0, f"{cmd} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
+    return p
+
+
+def checkpoint(out) -> dict:
+    (path,) = glob.glob(os.path.join(out, "runs", "*", "checkpoint.pt"))
+    return torch.load(path, weights_only=True)
+
+
+def progress(out) -> list[dict]:
+    (path,) = glob.glob(os.path.join(out, "runs", "*", "progress.csv"))
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory):
+    """3 iterations of the cartpole preset (2 minibatches x 5 epochs, normalized advantages, adaptive lr) on 2 ranks."""
+    out = tmp_path_factory.mktemp("two_ranks")
+    torchrun(2, out, "--total-timesteps", str(3 * 2048))
+    return out
+
+
+def test_parameters_are_bit_identical_across_ranks_after_several_updates(two_ranks):
+    rank0, rank1 = (torch.load(os.path.join(two_ranks, f"rank{r}.pt"), weights_only=True) for r in (0, 1))
+    for part in ("agent", "obs_rms"):
+        for name, value in rank0[part].items():
+            assert torch.equal(value, rank1[part][name]), f"{part}.{name} differs between the ranks"
+    assert rank0["lr"] == rank1["lr"]
+    ckpt = checkpoint(two_ranks)
+    assert ckpt["iteration"] == 3 and ckpt["global_step"] == 3 * 2048 and ckpt["next_obs"].shape == (64, 4)
+    assert not torch.equal(ckpt["agent"]["actor_logstd"], torch.zeros(1, 1))  # it did learn something
+
+
+def test_two_ranks_make_the_first_update_of_one_process(tmp_path):
+    # one minibatch, one epoch, no per-minibatch advantage normalization: the averaged gradient is the one process's
+    flags = ["--num-minibatches", "1", "--update-epochs", "1", "--no-norm-adv", "--total-timesteps", "2048"]
+    torchrun(2, tmp_path / "ddp", *flags)
+    single = tmp_path / "single"
+    p = subprocess.run([sys.executable, PPO_WARP, *CARTPOLE, "--log-dir", str(single / "runs"), *flags],
+                       capture_output=True, text=True, timeout=300, env=subprocess_env())  # fmt: skip
+    assert p.returncode == 0, p.stderr[-3000:]
+    ddp, one = checkpoint(tmp_path / "ddp"), checkpoint(single)
+    # same start states, same actions: the rollout and the envs' state after it agree bit for bit
+    assert torch.equal(ddp["next_obs"], one["next_obs"])
+    for name, value in one["env_state"].items():
+        assert torch.equal(ddp["env_state"][name], value), name
+    # the update: sums over 1024 vs 2048 samples and the all-reduce round differently (float32; seen: 3e-8)
+    diffs = {name: float((ddp["agent"][name] - value).abs().max()) for name, value in one["agent"].items()}
+    print("max |ddp - one process| per parameter after the first update:", diffs)
+    for name, value in one["agent"].items():
+        torch.testing.assert_close(ddp["agent"][name], value, rtol=1e-5, atol=1e-6, msg=name)
+    for name, value in one["obs_rms"].items():  # float64 moments merged from the two ranks
+        torch.testing.assert_close(ddp["obs_rms"][name], value, rtol=1e-9, atol=1e-12, msg=name)
