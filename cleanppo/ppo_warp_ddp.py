@@ -478,8 +478,7 @@ if __name__ == "__main__":
                 # gradients averaged over the ranks, with the KL and the loss, in one all-reduce
                 grads = [p.grad for p in agent.parameters()]
                 flat = torch.cat([g.reshape(-1) for g in grads] + [torch.stack([kl, loss.detach()])])
-                with ddp.peers_alive(rank, f"the gradient all-reduce of iteration {iteration}"):
-                    ddp.all_mean(flat)
+                ddp.all_mean(flat)
                 for g, averaged in zip(grads, flat[:-2].split([g.numel() for g in grads]), strict=True):
                     g.copy_(averaged.view_as(g))
                 kl, loss = flat[-2], flat[-1]
@@ -499,8 +498,7 @@ if __name__ == "__main__":
         # logging: the episode statistics of every rank, in global env order, leave the device here once per iteration
         done_mask = (storage.terminateds | storage.truncateds).float()
         logged = torch.stack([storage.ep_returns, storage.ep_lengths, done_mask, storage.values, returns])
-        with ddp.peers_alive(rank, f"the logging all-gather of iteration {iteration}"):
-            ep_returns, ep_lengths, done_mask, values, returns = ddp.all_gather_cat(logged, dim=2)
+        ep_returns, ep_lengths, done_mask, values, returns = ddp.all_gather_cat(logged, dim=2)
         done_mask = done_mask.bool()
         finished_returns = ep_returns[done_mask].cpu().numpy()
         finished_lengths = ep_lengths[done_mask].cpu().numpy()
@@ -540,18 +538,15 @@ if __name__ == "__main__":
         # every rank must take part in a save and stop with the others: the signal and the clock are agreed on
         timed_save = time.time() - last_save >= 60 * args.save_minutes > 0
         flags = torch.tensor([stop_signal[0] if stop_signal else 0, int(timed_save)], device=device)
-        with ddp.peers_alive(rank, f"the stop/save decision of iteration {iteration}"):
-            dist.all_reduce(flags, op=dist.ReduceOp.MAX)
-        stop, timed_save = flags.tolist()
+        stop, timed_save = ddp.all_max(flags).tolist()
         if stop or periodic or timed_save:
-            with ddp.peers_alive(rank, f"the checkpoint all-gather of iteration {iteration}"):
-                global_env = SimpleNamespace(state_dict=lambda: ddp.gather_env_state(env.state_dict(), env_layout))
-                global_next_obs = ddp.all_gather_cat(next_obs)
-                if rank == 0:
-                    runs.save_checkpoint(ckpt_path, args, iteration, global_step, agent, optimizer, obs_rms,
-                                         recent_returns, global_env, global_next_obs, device)  # fmt: skip
-                else:
-                    global_env.state_dict()  # the ranks' part of the gather that rank 0's save does
+            # every env of every rank, in global order, so that any world size can resume it
+            global_env_state = ddp.gather_env_state(env.state_dict(), env_layout)
+            global_env = SimpleNamespace(state_dict=global_env_state.copy)
+            global_next_obs = ddp.all_gather_cat(next_obs)
+            if rank == 0:
+                runs.save_checkpoint(ckpt_path, args, iteration, global_step, agent, optimizer, obs_rms, recent_returns,
+                                     global_env, global_next_obs, device)  # fmt: skip
             last_save = time.time()
         runs.exit_on_signal([stop] if stop else [], iteration, ckpt_path)
 

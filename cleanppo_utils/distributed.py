@@ -3,9 +3,9 @@ torchrun's environment (NCCL on CUDA, gloo on CPU, collective timeouts), one-lin
 averaging collectives, and the env checkpoint gathered from every rank and split again for any world size."""
 
 import datetime
+import functools
 import os
 import sys
-from contextlib import contextmanager
 
 import torch
 import torch.distributed as dist
@@ -42,28 +42,43 @@ def init(device_name: str, timeout_s: float) -> tuple[int, int, int, torch.devic
     return rank, world_size, local_rank, device
 
 
-@contextmanager
-def peers_alive(rank: int, what: str):
-    """Turn a collective that fails because another rank died or stalled past the timeout into a one-line exit."""
-    try:
-        yield
-    except (RuntimeError, dist.DistBackendError) as e:
-        message = str(e).splitlines()[0] if str(e) else type(e).__name__
-        print(
-            f"{os.path.basename(sys.argv[0])}: error: rank {rank}: lost the other ranks during {what} ({message}); "
-            "a rank died or stalled past --collective-timeout: torchrun's summary names the rank that failed first",
-            file=sys.stderr,
-            flush=True,
-        )
-        os._exit(1)  # not sys.exit: destroying a process group with a dead peer can hang
+def collective(fn):
+    """Decorate a function that calls collectives: when one fails because another rank died, or stalled past the
+    timeout, this rank exits with one line instead of a traceback (torchrun's summary names the rank that failed)."""
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (RuntimeError, dist.DistBackendError) as e:
+            message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            print(
+                f"{os.path.basename(sys.argv[0])}: error: rank {dist.get_rank()}: lost the other ranks in "
+                f"{fn.__name__} ({message}); a rank died or waited longer than --collective-timeout: torchrun's "
+                "summary names the rank that failed first",
+                file=sys.stderr,
+                flush=True,
+            )
+            os._exit(1)  # not sys.exit: tearing down a process group whose peer is gone can hang
+
+    return guarded
 
 
+@collective
 def all_mean(x: torch.Tensor) -> torch.Tensor:
     """The mean of `x` over the ranks (every rank gets it), in place."""
     dist.all_reduce(x)
     return x.div_(dist.get_world_size())
 
 
+@collective
+def all_max(x: torch.Tensor) -> torch.Tensor:
+    """The element-wise maximum of `x` over the ranks (every rank gets it), in place."""
+    dist.all_reduce(x, op=dist.ReduceOp.MAX)
+    return x
+
+
+@collective
 def all_gather_cat(x: torch.Tensor, dim: int = 0) -> torch.Tensor:
     """The ranks' `x` (same shape on every rank) concatenated along `dim` in rank order, on every rank."""
     parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
@@ -71,6 +86,7 @@ def all_gather_cat(x: torch.Tensor, dim: int = 0) -> torch.Tensor:
     return torch.cat(parts, dim)
 
 
+@collective
 def broadcast_object(obj, src: int = 0):
     """Rank `src`'s picklable `obj`, on every rank."""
     box = [obj]

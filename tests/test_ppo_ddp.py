@@ -4,8 +4,11 @@ random numbers of their global indices."""
 import csv
 import glob
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -61,7 +64,9 @@ def torchrun(nproc: int, out, *flags: str, timeout: float = 300) -> subprocess.C
     with open(wrapper, "w") as f:
         f.write(RANK_DUMP)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc), wrapper,
-           str(out), PPO_DDP, *CARTPOLE, "--log-dir", os.path.join(out, "runs"), *flags]  # fmt: skip
+           str(out), PPO_DDP, *CARTPOLE, *flags]  # fmt: skip
+    if "--resume" not in flags:  # a resumed run writes into its checkpoint's folder
+        cmd += ["--log-dir", os.path.join(out, "runs")]
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=out, timeout=timeout, env=subprocess_env())
     assert p.returncode == 0, f"{cmd} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     return p
@@ -117,3 +122,74 @@ def test_two_ranks_make_the_first_update_of_one_process(tmp_path):
         torch.testing.assert_close(ddp["agent"][name], value, rtol=1e-5, atol=1e-6, msg=name)
     for name, value in one["obs_rms"].items():  # float64 moments merged from the two ranks
         torch.testing.assert_close(ddp["obs_rms"][name], value, rtol=1e-9, atol=1e-12, msg=name)
+
+
+def test_a_short_run_on_two_ranks_improves_cartpole(tmp_path):
+    torchrun(2, tmp_path, "--total-timesteps", str(20 * 2048))
+    rows = progress(tmp_path)
+    assert len(rows) == 20 and int(rows[-1]["global_step"]) == 20 * 2048
+    first, last = float(rows[0]["return_iteration"]), float(rows[-1]["return_last20"])
+    assert first < 40 and last > 3 * first, (first, last)  # a random policy balances ~22 steps
+
+
+def test_resume_a_two_rank_checkpoint_on_one_rank(two_ranks, tmp_path):
+    # the 2-rank checkpoint continued one iteration by 1 rank, by 2 ranks and by ppo_warp.py (one process)
+    (path,) = glob.glob(os.path.join(two_ranks, "runs", "*", "checkpoint.pt"))
+    for name in ("one", "two", "single"):  # a resumed run writes into its checkpoint's folder: one copy each
+        shutil.copytree(os.path.dirname(path), tmp_path / name / "runs" / "saved")
+    resume = lambda name: ["--resume", str(tmp_path / name / "runs" / "saved" / "checkpoint.pt")]  # noqa: E731
+    torchrun(1, tmp_path / "one", *resume("one"), "--total-timesteps", str(4 * 2048))
+    torchrun(2, tmp_path / "two", *resume("two"), "--total-timesteps", str(4 * 2048))
+    p = subprocess.run([sys.executable, PPO_WARP, *resume("single"), "--total-timesteps", str(4 * 2048)],
+                       capture_output=True, text=True, timeout=300, env=subprocess_env())  # fmt: skip
+    assert p.returncode == 0, p.stderr[-3000:]
+    one, two, single = (checkpoint(tmp_path / name) for name in ("one", "two", "single"))
+    assert one["iteration"] == two["iteration"] == single["iteration"] == 4 and one["global_step"] == 4 * 2048
+    # the rollout of iteration 4 comes from the restored policy and envs: the same whatever the world size
+    assert torch.equal(one["next_obs"], two["next_obs"]) and torch.equal(one["next_obs"], single["next_obs"])
+    for name, value in single["env_state"].items():
+        assert torch.equal(one["env_state"][name], value) and torch.equal(two["env_state"][name], value), name
+    # 1 rank is ppo_warp.py bit for bit (2 ranks normalize advantages and shuffle per rank: another update)
+    for part in ("agent", "obs_rms"):
+        for name, value in single[part].items():
+            assert torch.equal(one[part][name], value), f"{part}.{name}"
+    assert [int(r["iteration"]) for r in progress(tmp_path / "one")] == [1, 2, 3, 4]  # appended to the 2-rank rows
+
+
+def test_not_under_torchrun_is_a_clear_error(tmp_path):
+    env = {k: v for k, v in subprocess_env().items() if k not in ("RANK", "WORLD_SIZE", "MASTER_ADDR")}
+    p = subprocess.run([sys.executable, PPO_DDP, *CARTPOLE, "--log-dir", str(tmp_path)], capture_output=True,
+                       text=True, timeout=120, env=env)  # fmt: skip
+    assert p.returncode == 1
+    assert "ppo_warp_ddp.py: error: not launched by torchrun (missing RANK, WORLD_SIZE" in p.stderr
+    assert "torchrun --standalone --nproc_per_node" in p.stderr
+
+
+def test_killing_one_rank_ends_the_other_with_a_message(tmp_path):
+    # the two ranks launched by hand with torchrun's variables, so that the test kills one of them
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    flags = [*CARTPOLE, "--log-dir", str(tmp_path), "--total-timesteps", "100000000", "--collective-timeout", "60"]
+    ranks = []
+    for rank in (0, 1):
+        env = {**subprocess_env(), "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2",
+               "LOCAL_WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}  # fmt: skip
+        ranks.append(subprocess.Popen([sys.executable, PPO_DDP, *flags], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))  # fmt: skip
+    try:
+        deadline = time.time() + 240
+        while not glob.glob(str(tmp_path / "*" / "checkpoint.pt")):  # a save: both ranks are in the loop
+            assert time.time() < deadline and ranks[0].poll() is None, ranks[0].communicate()
+            rows = glob.glob(str(tmp_path / "*" / "progress.csv"))
+            if rows and len(open(rows[0]).readlines()) > 3:
+                break
+            time.sleep(0.5)
+        ranks[1].kill()
+        _, stderr = ranks[0].communicate(timeout=120)  # well under the 60 s timeout plus an iteration
+    finally:
+        for p in ranks:
+            if p.poll() is None:
+                p.kill()
+    assert ranks[0].returncode == 1, stderr[-2000:]
+    assert "ppo_warp_ddp.py: error: rank 0: lost the other ranks in" in stderr, stderr[-2000:]
