@@ -495,19 +495,15 @@ if __name__ == "__main__":
                 optimizer.step()
         update_time = time.time() - update_start
 
-        # logging: the episode statistics of every rank, in global env order, leave the device here once per iteration
-        done_mask = (storage.terminateds | storage.truncateds).float()
-        logged = torch.stack([storage.ep_returns, storage.ep_lengths, done_mask, storage.values, returns])
-        ep_returns, ep_lengths, done_mask, values, returns = ddp.all_gather_cat(logged, dim=2)
-        done_mask = done_mask.bool()
-        finished_returns = ep_returns[done_mask].cpu().numpy()
-        finished_lengths = ep_lengths[done_mask].cpu().numpy()
-        recent_returns.extend(finished_returns.tolist())
+        # logging: a fixed-size summary of every rank's episodes and values leaves the device here, once per iteration
+        done_mask = storage.terminateds | storage.truncateds
+        episodes, last_returns, explained_var = ddp.episode_summary(
+            storage.ep_returns, storage.ep_lengths, done_mask, returns, storage.values, first_env, args.num_envs,
+            keep=recent_returns.maxlen,
+        )  # fmt: skip
+        recent_returns.extend(last_returns)
         mean_recent = float(np.mean(recent_returns)) if recent_returns else float("nan")
-        mean_finished = float(finished_returns.mean()) if len(finished_returns) else float("nan")
-        y_pred, y_true = values.cpu().numpy(), returns.cpu().numpy()
-        var_y = np.var(y_true)
-        explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
+        mean_finished = episodes["return_sum"] / episodes["count"] if episodes["count"] else float("nan")
         sps = int(T * args.num_envs / (time.time() - iteration_start))
         lr, policy_time, env_step_time = optimizer.lr, phase_time(0), phase_time(1)
         action_std, approx_kl = agent.actor_logstd.exp().mean().item(), float(np.mean(kls))
@@ -518,13 +514,13 @@ if __name__ == "__main__":
                    "losses/explained_variance": explained_var, "perf/collect_time": collect_time,
                    "perf/policy_time": policy_time, "perf/env_step_time": env_step_time,
                    "perf/learn_time": update_time}  # fmt: skip
-        if len(finished_returns):
+        if episodes["count"]:
             scalars["charts/episodic_return"] = mean_finished
-            scalars["charts/episodic_length"] = float(finished_lengths.mean())
+            scalars["charts/episodic_length"] = episodes["length_sum"] / episodes["count"]
         for name, value in scalars.items() if rank == 0 else ():
             writer.add_scalar(name, value, global_step)
         if rank == 0:
-            runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, len(finished_returns),
+            runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, episodes["count"],
                                 sps, collect_time, policy_time, env_step_time, update_time)  # fmt: skip
         elapsed = time.time() - start_time
         if not args.quiet and rank == 0:

@@ -94,6 +94,31 @@ def broadcast_object(obj, src: int = 0):
     return box[0]
 
 
+@collective
+def episode_summary(ep_returns, ep_lengths, done, returns, values, first_env: int, num_envs: int, keep: int):
+    """Every rank's rollout ([T, n] each, this rank's envs from `first_env` of `num_envs`) summed up for logging, from
+    a fixed-size message per rank (43 float64 for keep=20, whatever the number of envs): ({count, return_sum,
+    length_sum} of the finished episodes, the returns of the last `keep` of them in the order one process would list
+    them (step, then global env index), the explained variance of the values for the returns)."""
+    T, n = done.shape
+    step_env = torch.arange(T, device=done.device)[:, None] * num_envs + first_env
+    position = (step_env + torch.arange(n, device=done.device)[None]).double()[done][-keep:]
+    last = torch.full((2, keep), -1.0, dtype=torch.float64, device=done.device)
+    last[0, keep - len(position) :], last[1, keep - len(position) :] = position, ep_returns[done][-keep:].double()
+    y, d = returns.double(), (returns - values).double()
+    sums = torch.stack([done.sum().double(), ep_returns[done].double().sum(), ep_lengths[done].double().sum(),
+                        y.sum(), y.square().sum(), d.sum(), d.square().sum()])  # fmt: skip
+    parts = all_gather_cat(torch.cat([sums, last.flatten()])[None]).cpu()
+    count, return_sum, length_sum, y1, y2, d1, d2 = parts[:, :7].sum(0).tolist()
+    positions, rets = parts[:, 7 : 7 + keep].flatten(), parts[:, 7 + keep :].flatten()
+    order = positions.argsort()
+    last_returns = rets[order][positions[order] >= 0][-keep:].tolist()
+    total = y.numel() * dist.get_world_size()
+    var_y, var_d = y2 / total - (y1 / total) ** 2, d2 / total - (d1 / total) ** 2
+    explained = float("nan") if var_y == 0 else 1.0 - var_d / var_y
+    return dict(count=int(count), return_sum=return_sum, length_sum=length_sum), last_returns, explained
+
+
 def env_layout(make_env) -> dict[str, int]:
     """Bytes per env of each array in an env's state_dict (0: the same on every env and rank, e.g. the seed), from
     throwaway 1- and 2-env copies; make_env(n) builds one. Per-env arrays have the env as leading index."""

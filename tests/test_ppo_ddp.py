@@ -120,6 +120,11 @@ def test_two_ranks_make_the_first_update_of_one_process(tmp_path):
     print("max |ddp - one process| per parameter after the first update:", diffs)
     for name, value in one["agent"].items():
         torch.testing.assert_close(ddp["agent"][name], value, rtol=1e-5, atol=1e-6, msg=name)
+    # rank 0's log summarizes both ranks' episodes as one process lists them (the last 20 in step, then env order)
+    (ddp_row,), (one_row,) = progress(tmp_path / "ddp"), progress(single)
+    assert ddp_row["episodes"] == one_row["episodes"] and int(one_row["episodes"]) > 20
+    for column in ("return_last20", "return_iteration"):
+        assert float(ddp_row[column]) == pytest.approx(float(one_row[column]), rel=1e-6), column
     for name, value in one["obs_rms"].items():  # float64 moments merged from the two ranks
         torch.testing.assert_close(ddp["obs_rms"][name], value, rtol=1e-9, atol=1e-12, msg=name)
 
