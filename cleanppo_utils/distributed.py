@@ -97,7 +97,7 @@ def broadcast_object(obj, src: int = 0):
 @collective
 def episode_summary(ep_returns, ep_lengths, done, returns, values, first_env: int, num_envs: int, keep: int):
     """Every rank's rollout ([T, n] each, this rank's envs from `first_env` of `num_envs`) summed up for logging, from
-    a fixed-size message per rank (43 float64 for keep=20, whatever the number of envs): ({count, return_sum,
+    a fixed-size message per rank (47 float64 for keep=20, whatever the number of envs): ({count, return_sum,
     length_sum} of the finished episodes, the returns of the last `keep` of them in the order one process would list
     them (step, then global env index), the explained variance of the values for the returns)."""
     T, n = done.shape
