@@ -5,6 +5,7 @@ import csv
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -170,12 +171,14 @@ def test_not_under_torchrun_is_a_clear_error(tmp_path):
     assert "torchrun --standalone --nproc_per_node" in p.stderr
 
 
-def test_killing_one_rank_ends_the_other_with_a_message(tmp_path):
-    # the two ranks launched by hand with torchrun's variables, so that the test kills one of them
+@pytest.mark.parametrize("how", ["killed", "stopped"])
+def test_a_rank_that_dies_or_hangs_ends_the_other_with_a_message(tmp_path, how):
+    # the two ranks launched by hand with torchrun's variables, so that the test can kill (SIGKILL: its connections
+    # close) or stop (SIGSTOP: it hangs, connections open, so only the collective timeout ends the wait) one of them
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    flags = [*CARTPOLE, "--log-dir", str(tmp_path), "--total-timesteps", "100000000", "--collective-timeout", "60"]
+    flags = [*CARTPOLE, "--log-dir", str(tmp_path), "--total-timesteps", "100000000", "--collective-timeout", "10"]
     ranks = []
     for rank in (0, 1):
         env = {**subprocess_env(), "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2",
@@ -184,14 +187,15 @@ def test_killing_one_rank_ends_the_other_with_a_message(tmp_path):
                                       stderr=subprocess.PIPE, text=True))  # fmt: skip
     try:
         deadline = time.time() + 240
-        while not glob.glob(str(tmp_path / "*" / "checkpoint.pt")):  # a save: both ranks are in the loop
-            assert time.time() < deadline and ranks[0].poll() is None, ranks[0].communicate()
+        while True:  # wait until both ranks are in the training loop: rank 0 has logged 3 iterations
             rows = glob.glob(str(tmp_path / "*" / "progress.csv"))
             if rows and len(open(rows[0]).readlines()) > 3:
                 break
+            if time.time() > deadline or ranks[0].poll() is not None:
+                pytest.fail(f"rank 0 did not reach its third iteration (exit status {ranks[0].poll()})")
             time.sleep(0.5)
-        ranks[1].kill()
-        _, stderr = ranks[0].communicate(timeout=120)  # well under the 60 s timeout plus an iteration
+        ranks[1].send_signal(signal.SIGKILL if how == "killed" else signal.SIGSTOP)
+        _, stderr = ranks[0].communicate(timeout=120)  # the 10 s timeout plus an iteration, on a loaded machine
     finally:
         for p in ranks:
             if p.poll() is None:
