@@ -146,11 +146,17 @@ class WarpEnv:
         action_delay: int | tuple[int, int] = 0,
         max_episode_steps: int | None = None,
         validate: bool = True,
+        env_offset: int = 0,
         **overrides,
     ):
         """Build `num_envs` copies; `sim` (a kernels.articulation.Simulator) steps the physics of MJCF envs,
-        `constants` are the config fields the subclass derives; overrides are config fields and scale knobs."""
+        `constants` are the config fields the subclass derives; overrides are config fields and scale knobs.
+        `env_offset`: the global index of env 0, so that a process holding envs [k, k + num_envs) of a run split
+        over several processes draws the same random numbers as one process holding them all."""
         self._set_knobs(num_envs, device, seed, obs_noise_std, action_noise_std, action_delay, max_episode_steps)
+        if isinstance(env_offset, bool) or not isinstance(env_offset, Integral) or env_offset < 0:
+            raise ValueError(f"env_offset must be an integer >= 0, got {env_offset!r}")
+        self.env_offset = int(env_offset)
         self.validate = bool(validate)
         cfg, scale_ranges = self._set_config(overrides, constants or {})
         self._allocate()
@@ -300,6 +306,7 @@ class WarpEnv:
             # block of state stays in cache. A GPU runs one env per thread.
             "envs_per_thread": 1 if wp.get_device(self.device).is_cuda else 256,
             "seed": self.seed,
+            "env_offset": self.env_offset,
             "max_episode_steps": self.max_episode_steps,
             "reset_all": 0,
             "action_noise_std": self.action_noise_std,

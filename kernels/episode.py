@@ -107,6 +107,7 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         a: action_type,
         worldid: int,
         seed: int,
+        env_offset: int,
         action_noise_std: float,
         delay_hi: int,
         episode: wp.array[EpisodeState],
@@ -118,7 +119,7 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         ep = episode[worldid]
         if action_noise_std > 0.0:
             # Counter-based stream, advanced only when drawn from: a knob left at zero costs nothing.
-            rng = env_rng(seed, worldid, ep.rng_counter)
+            rng = env_rng(seed, env_offset + worldid, ep.rng_counter)
             ep.rng_counter = ep.rng_counter + 1
             for j in range(act_len):
                 a[j] = a[j] + action_noise_std * wp.randn(rng)
@@ -168,6 +169,7 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         num_envs: int,
         envs_per_thread: int,
         seed: int,
+        env_offset: int,
         max_episode_steps: int,
         reset_all: int,
         action_noise_std: float,
@@ -224,7 +226,9 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                     a = actions_in[worldid]
                     perturbed = action_noise_std > 0.0 or delay_hi > 0
                     if perturbed:
-                        a = perturbed_action(a, worldid, seed, action_noise_std, delay_hi, episode, action_buf, buf_len)
+                        a = perturbed_action(
+                            a, worldid, seed, env_offset, action_noise_std, delay_hi, episode, action_buf, buf_len
+                        )
                     else:
                         for j in range(act_len):
                             a[j] = wp.clamp(a[j], -1.0, 1.0)
@@ -257,7 +261,7 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                 if not reset:
                     if obs_noise_std > 0.0:
                         # observation noise draws from a batch of its own (the act pass's stream is gone)
-                        rng = env_rng(seed, worldid, ep.rng_counter)
+                        rng = env_rng(seed, env_offset + worldid, ep.rng_counter)
                         ep.rng_counter = ep.rng_counter + 1
                     if wp.static(physics):
                         s_phys = state_type()
@@ -285,7 +289,7 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
 
                 if reset:
                     # Autoreset (or reset()): the observation returned below is the first of the next episode.
-                    rng = env_rng(seed, worldid, ep.rng_counter)
+                    rng = env_rng(seed, env_offset + worldid, ep.rng_counter)
                     ep.rng_counter = ep.rng_counter + 1
                     s, sc, ep, rng = new_episode(cfg, scale_lo, scale_hi, delay_lo, delay_hi, rng, ep)
                     scale[worldid] = sc
