@@ -69,9 +69,9 @@ def _actuator_affine(model):
     """Per-actuator (gain [N m or N per ctrl unit], bias b0, b1, b2, force range, forcelimited) and whether any
     actuator is not a plain motor (gain 1, no bias, no force limit): False lets motor-only models skip that path."""
     nu = int(model.nu)
-    gain = np.asarray(getattr(model, "actuator_gainprm", np.ones((nu, 10)))).reshape(nu, -1)[:, 0]
+    gain = np.asarray(getattr(model, "actuator_gainprm", np.ones((nu, 10)))).reshape(nu, 10)[:, 0]
     biastype = np.asarray(getattr(model, "actuator_biastype", np.zeros(nu))).reshape(nu)
-    biasprm = np.asarray(getattr(model, "actuator_biasprm", np.zeros((nu, 10)))).reshape(nu, -1)[:, :3]
+    biasprm = np.asarray(getattr(model, "actuator_biasprm", np.zeros((nu, 10)))).reshape(nu, 10)[:, :3]
     biasprm = np.where((biastype == 1)[:, None], biasprm, 0.0)
     frange = np.asarray(getattr(model, "actuator_forcerange", np.zeros((nu, 2)))).reshape(nu, 2)
     flim = np.asarray(getattr(model, "actuator_forcelimited", np.zeros(nu))).reshape(nu) != 0
