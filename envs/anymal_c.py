@@ -4,8 +4,8 @@ Sources (leggedrobotics/legged_gym at ae614c0): envs/base/legged_robot.py (rewar
 pushes), envs/base/legged_robot_config.py (defaults), envs/anymal_c/mixed_terrains/anymal_c_rough_config.py and
 envs/anymal_c/flat/anymal_c_flat_config.py (the flat task's overrides). Model: envs/assets/anymal_c.xml (12
 position servos, kp 100 N m/rad, torque clamp +-80 N m, joint damping 1 N m s/rad; legged_gym uses kp 80, kd 2 or
-an actuator network). One control step is dt = 0.02 s (50 Hz): decimation 4 physics steps of 0.005 s, each split
-into `substeps` implicit Euler substeps with soft contacts.
+an actuator network). One control step is dt = 0.02 s (50 Hz): frame_skip 4 (legged_gym's decimation) physics
+steps of sim_dt 0.005 s, each split into `substeps` implicit Euler substeps with soft contacts.
 
 Action (12, normalized, clipped to [-1, 1]): joint position targets ctrl = default_dof_pos + action_scale (0.5) * a
 [rad], tracked by the servos; actuators in the order LF_HAA, LF_HFE, LF_KFE, RF_*, LH_*, RH_* (HAA hip abduction,
@@ -407,20 +407,20 @@ class AnymalC(MjcfEnv):
         device: str = "auto",
         seed: int = 0,
         *,
-        decimation: int = 4,
+        frame_skip: int = 4,
         sim_dt: float = 0.005,
         substeps: int = 1,
         **overrides,
     ):
-        """Load the model, build its simulator (decimation x sim_dt per control step) and the env on top."""
-        for name, value in (("num_envs", num_envs), ("decimation", decimation), ("substeps", substeps)):
+        """Load the model, build its simulator (frame_skip x sim_dt per control step) and the env on top."""
+        for name, value in (("num_envs", num_envs), ("frame_skip", frame_skip), ("substeps", substeps)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
         if isinstance(sim_dt, bool) or not isinstance(sim_dt, (int, float)) or not sim_dt > 0:
             raise ValueError(f"sim_dt must be a number > 0 s, got {sim_dt!r}")
         self.task_funcs = anymal_funcs()[0]
         self.model = load_mjcf(os.path.join(ASSETS, self.asset))
-        self.frame_skip, self.substeps = int(decimation), int(substeps)
+        self.frame_skip, self.substeps = int(frame_skip), int(substeps)
         dt = float(sim_dt) * self.frame_skip
         sim = Simulator(
             self.model,

@@ -341,7 +341,7 @@ def test_bad_input_is_named():
         env.set_state(torch.zeros(1, 37))
     with pytest.raises(TypeError, match="unknown override 'kp'"):
         envs.make("anymal_c", num_envs=1, device="cpu", kp=80.0)
-    with pytest.raises(ValueError, match="decimation"):
-        envs.make("anymal_c", num_envs=1, device="cpu", decimation=0)
+    with pytest.raises(ValueError, match="frame_skip"):
+        envs.make("anymal_c", num_envs=1, device="cpu", frame_skip=0)
     with pytest.raises(ValueError, match="strength_scale"):
         envs.make("anymal_c", num_envs=1, device="cpu", strength_scale=(1.2, 0.8))
