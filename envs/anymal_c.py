@@ -168,7 +168,8 @@ def _foot_chains(model):
 
 @functools.cache
 def anymal_funcs():
-    """Build (task_step, task_terminated, task_reset, task_observe) and the foot-height function of the task."""
+    """Build the task's (task_step, task_terminated, task_reset, task_observe), its foot_heights(s) (world frame, m)
+    and base_frame(s) (base linear and angular velocity in the base frame, m/s and rad/s, and projected gravity)."""
     model = load_mjcf(os.path.join(ASSETS, ASSET))
     pos, quat, axis, qadr, feet, radius = _foot_chains(model)
     mat12x3 = wp.types.matrix(shape=(12, 3), dtype=wp.float32)
