@@ -9,6 +9,7 @@ from envs.core import WarpEnv, resolve_device
 # env id -> "module:Class", imported on first use so `import envs` compiles nothing.
 _REGISTRY = {
     "ant": "envs.ant:Ant",
+    "anymal_c": "envs.anymal_c:AnymalC",
     "cartpole": "envs.cartpole:CartPole",
     "half_cheetah": "envs.half_cheetah:HalfCheetah",
     "humanoid": "envs.humanoid:Humanoid",

@@ -34,10 +34,16 @@ def smooth_force(
     dof_damping: wp.array[float],
     dof_damping_scale: wp.array2d[float],
     actuator_dofadr: wp.array[int],
+    actuator_qposadr: wp.array[int],
     actuator_gear: wp.array[float],
     actuator_ctrlrange: wp.array[wp.vec2],
     actuator_ctrllimited: wp.array[int],
+    actuator_gain: wp.array[float],
+    actuator_bias: wp.array[wp.vec3],
+    actuator_forcerange: wp.array[wp.vec2],
+    actuator_forcelimited: wp.array[int],
     actuator_gear_scale: wp.array2d[float],
+    actuator_affine: int,
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
@@ -47,7 +53,10 @@ def smooth_force(
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """Add MuJoCo's qfrc_smooth [N m, N] = -bias - damping qvel - stiffness (q - q_spring) + gear ctrl to qfrc.
+    """Add MuJoCo's qfrc_smooth [N m, N] = -bias - damping qvel - stiffness (q - q_spring) + actuator forces to qfrc.
+
+    Actuator force (MuJoCo's mj_fwdActuation with a joint transmission): gear ctrl for a motor model
+    (``actuator_affine`` 0); else gear clamp(gain ctrl + b0 + b1 gear q + b2 gear qdot) (position servos).
 
     Joint damping is implicit, as in MuJoCo's Euler integrator: h damping goes on the diagonal of qM, so
     (M + h D) qacc = qfrc_smooth is stable for any damping.
@@ -67,13 +76,35 @@ def smooth_force(
             )
 
     # motors: force = gear * ctrl, ctrl clamped to ctrlrange when ctrllimited
-    for a in range(actuator_dofadr.shape[0]):
-        c = ctrl_in[worldid, a]
-        if actuator_ctrllimited[a] != 0:
-            c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
-        gear = actuator_gear[a] * actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
-        dadr = actuator_dofadr[a]
-        qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + gear * c
+    if actuator_affine == 0:
+        for a in range(actuator_dofadr.shape[0]):
+            c = ctrl_in[worldid, a]
+            if actuator_ctrllimited[a] != 0:
+                c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
+            gear = actuator_gear[a] * actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
+            dadr = actuator_dofadr[a]
+            qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + gear * c
+    else:
+        # MuJoCo's fixed gain + affine bias on actuator length gear q and velocity gear qdot (a position servo:
+        # kp ctrl - kp q - kv qdot); the bias is explicit, as in MuJoCo's Euler (only implicitfast/implicit
+        # integrate -kv qdot implicitly). The per-env scale multiplies the force before its clamp: motor strength.
+        for a in range(actuator_dofadr.shape[0]):
+            c = ctrl_in[worldid, a]
+            if actuator_ctrllimited[a] != 0:
+                c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
+            gear = actuator_gear[a]
+            dadr = actuator_dofadr[a]
+            b = actuator_bias[a]
+            force = (
+                actuator_gain[a] * c
+                + b[0]
+                + b[1] * gear * qpos_in[worldid, actuator_qposadr[a]]
+                + b[2] * gear * qvel_in[worldid, dadr]
+            )
+            force = force * actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
+            if actuator_forcelimited[a] != 0:
+                force = wp.clamp(force, actuator_forcerange[a][0], actuator_forcerange[a][1])
+            qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + gear * force
 
 
 @wp.func
@@ -197,9 +228,14 @@ def _pipeline(step: bool) -> wp.Kernel:
         dof_damping: wp.array[float],
         dof_invweight: wp.array[float],
         actuator_dofadr: wp.array[int],
+        actuator_qposadr: wp.array[int],
         actuator_gear: wp.array[float],
         actuator_ctrlrange: wp.array[wp.vec2],
         actuator_ctrllimited: wp.array[int],
+        actuator_gain: wp.array[float],
+        actuator_bias: wp.array[wp.vec3],
+        actuator_forcerange: wp.array[wp.vec2],
+        actuator_forcelimited: wp.array[int],
         cgeom_type: wp.array[int],
         cgeom_bodyid: wp.array[int],
         cgeom_geomid: wp.array[int],
@@ -228,6 +264,7 @@ def _pipeline(step: bool) -> wp.Kernel:
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
         geom_friction_scale: wp.array2d[float],
+        actuator_affine: int,
         gravity: wp.vec3,
         timestep: float,
         substeps: int,
@@ -318,8 +355,9 @@ def _pipeline(step: bool) -> wp.Kernel:
                 )  # fmt: skip
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
-                    dof_damping_scale, actuator_dofadr, actuator_gear, actuator_ctrlrange, actuator_ctrllimited,
-                    actuator_gear_scale, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out,
+                    dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
+                    actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
+                    actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out,
                 )  # fmt: skip
                 factor_solve(worldid, qM_out, qacc_out)
                 contact_forces(

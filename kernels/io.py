@@ -49,22 +49,37 @@ def check_model(model) -> None:
         trn = np.asarray(model.actuator_trnid).reshape(nu, 2)[:, 0]
         if np.any(trn < 0) or np.any(trn >= int(model.njnt)) or np.any(jnt_type[trn] < 2):
             raise NotImplementedError(f"actuators must drive hinge or slide joints; actuator_trnid={trn}")
-        for name, ok in (("actuator_trntype", 0), ("actuator_dyntype", 0), ("actuator_gaintype", 0)):
+        for name in ("actuator_trntype", "actuator_dyntype", "actuator_gaintype"):
             v = getattr(model, name, None)
-            if v is not None and np.any(np.asarray(v) != ok):
-                raise NotImplementedError(f"only motor actuators are supported: model.{name}={np.asarray(v)}")
+            if v is not None and np.any(np.asarray(v) != 0):
+                raise NotImplementedError(
+                    f"only joint transmission, no activation dynamics and fixed gain are supported: "
+                    f"model.{name}={np.asarray(v)}"
+                )
         bias = getattr(model, "actuator_biastype", None)
-        if bias is not None and np.any(np.asarray(bias) != 0):
-            raise NotImplementedError(f"only motor actuators are supported: model.actuator_biastype={bias}")
-        gain = getattr(model, "actuator_gainprm", None)
-        if gain is not None and np.any(np.asarray(gain)[:, 0] != 1):
-            raise NotImplementedError("only motor actuators (actuator_gainprm[:, 0] == 1) are supported")
-        flim = getattr(model, "actuator_forcelimited", None)
-        if flim is not None and np.any(np.asarray(flim) != 0):
-            raise NotImplementedError("actuator force limits (actuator_forcelimited) are not supported")
+        if bias is not None and np.any((np.asarray(bias) != 0) & (np.asarray(bias) != 1)):
+            raise NotImplementedError(f"only motor and affine (position) actuators are supported: biastype={bias}")
+        frange = np.asarray(getattr(model, "actuator_forcerange", np.zeros((nu, 2)))).reshape(nu, 2)
+        flim = np.asarray(getattr(model, "actuator_forcelimited", np.zeros(nu))).reshape(nu) != 0
+        if np.any(flim & (frange[:, 0] > frange[:, 1])):
+            raise ValueError(f"actuator_forcerange must have lo <= hi where forcelimited: {frange[flim]}")
     dt = float(model.opt.timestep)
     if not np.isfinite(dt) or dt <= 0:
         raise ValueError(f"model.opt.timestep must be > 0, got {dt}")
+
+
+def _actuator_affine(model):
+    """Per-actuator (gain [N m or N per ctrl unit], bias b0, b1, b2, force range, forcelimited) and whether any
+    actuator is not a plain motor (gain 1, no bias, no force limit): False lets motor-only models skip that path."""
+    nu = int(model.nu)
+    gain = np.asarray(getattr(model, "actuator_gainprm", np.ones((nu, 10)))).reshape(nu, 10)[:, 0]
+    biastype = np.asarray(getattr(model, "actuator_biastype", np.zeros(nu))).reshape(nu)
+    biasprm = np.asarray(getattr(model, "actuator_biasprm", np.zeros((nu, 10)))).reshape(nu, 10)[:, :3]
+    biasprm = np.where((biastype == 1)[:, None], biasprm, 0.0)
+    frange = np.asarray(getattr(model, "actuator_forcerange", np.zeros((nu, 2)))).reshape(nu, 2)
+    flim = np.asarray(getattr(model, "actuator_forcelimited", np.zeros(nu))).reshape(nu) != 0
+    affine = bool(np.any(gain != 1) or np.any(biasprm != 0) or np.any(flim))
+    return gain, biasprm, frange, flim, affine
 
 
 def _solref_solimp(model, g: int):
@@ -254,6 +269,7 @@ def put_model(
     for b in range(1, nb):
         lastdof[b] = dofadr[b] + dofnum[b] - 1 if dofnum[b] > 0 else lastdof[parent[b]]
 
+    gain, biasprm, frange, flim, affine = _actuator_affine(model)
     normal, offset, rows = _contact_geoms(model, contacts, float(timestep) / int(substeps))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     h = float(timestep) / int(substeps)
@@ -306,9 +322,15 @@ def put_model(
         dof_damping=arr(model.dof_damping, float),
         dof_invweight=arr(dof_invweight, float),
         actuator_dofadr=arr(jnt_dofadr[trn_jnt] if nu else np.zeros(0), int),
+        actuator_qposadr=arr(np.asarray(model.jnt_qposadr)[trn_jnt] if nu else np.zeros(0), int),
         actuator_gear=arr(np.asarray(model.actuator_gear).reshape(nu, 6)[:, 0], float),
         actuator_ctrlrange=arr(np.asarray(model.actuator_ctrlrange).reshape(nu, 2), wp.vec2),
         actuator_ctrllimited=arr(np.asarray(model.actuator_ctrllimited).reshape(nu) != 0, int),
+        actuator_gain=arr(gain, float),
+        actuator_bias=arr(biasprm.reshape(nu, 3), wp.vec3),
+        actuator_forcerange=arr(frange, wp.vec2),
+        actuator_forcelimited=arr(flim, int),
+        actuator_affine=int(affine),
         cgeom_type=arr(gtype[ids], int),
         cgeom_bodyid=arr(gbody[ids], int),
         cgeom_geomid=arr(ids, int),

@@ -71,11 +71,17 @@ class Model:
     dof_armature: wp.array  # float [kg m^2 or kg]: added to the mass-matrix diagonal
     dof_damping: wp.array  # float [N m s/rad or N s/m]: viscous damping, integrated implicitly
     dof_invweight: wp.array  # float: MuJoCo's dof_invweight0, diagonal of M^-1 at qpos0 [1/(kg m^2) or 1/kg]
-    # actuators (nu,), motors on one hinge or slide joint each
+    # actuators (nu,) on one hinge or slide joint each: force = gain ctrl + b0 + b1 gear q + b2 gear qdot
+    # (MuJoCo's fixed gain and affine bias; a motor is gain 1, bias 0), clamped where forcelimited
     actuator_dofadr: wp.array  # int: driven dof
-    actuator_gear: wp.array  # float [N m or N per unit ctrl]
+    actuator_qposadr: wp.array  # int: qpos index of the driven joint
+    actuator_gear: wp.array  # float: joint torque [N m] or force [N] per unit actuator force
     actuator_ctrlrange: wp.array  # vec2: ctrl clamp where ctrllimited
     actuator_ctrllimited: wp.array  # int
+    actuator_gain: wp.array  # float: gainprm[0], actuator force per ctrl unit (kp [N m/rad] of a position servo)
+    actuator_bias: wp.array  # vec3: biasprm[0:3] (b0 [N m], -kp [N m/rad], -kv [N m s/rad]); 0 unless affine
+    actuator_forcerange: wp.array  # vec2 [N m or N]: actuator force clamp where forcelimited
+    actuator_forcelimited: wp.array  # int
     # collision geoms against the world plane (ncgeom,), empty without contacts
     cgeom_type: wp.array  # int: GEOM_SPHERE, GEOM_CAPSULE or GEOM_BOX
     cgeom_bodyid: wp.array  # int: body the geom is attached to
@@ -105,10 +111,12 @@ class Model:
     cpair_invweight: wp.array  # float [1/kg]: sum of the two bodies' body_invweight0
     # per-env multipliers (E, ...)
     body_mass_scale: wp.array  # float (E, nbody): scales body mass and inertia
-    actuator_gear_scale: wp.array  # float (E, nu): scales the motor gear
+    actuator_gear_scale: wp.array  # float (E, nu): scales the motor gear; of a non-motor model, the actuator
+    # force before its clamp (motor strength)
     dof_damping_scale: wp.array  # float (E, nv): scales the dof damping
     geom_friction_scale: wp.array  # float (E, ngeom): scales the geom's sliding friction
     # options
+    actuator_affine: int  # 1 when any actuator is not a plain motor: the smooth force takes the general law
     gravity: wp.vec3  # [m/s^2]
     timestep: float  # [s]: one step() of the simulator
     substeps: int  # Euler substeps of timestep / substeps per step()
