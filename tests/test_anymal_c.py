@@ -279,12 +279,25 @@ def test_determinism_across_num_envs_with_randomization_on():
     o5, p5, r5 = _rollout(5, 40, **kw)
     torch.testing.assert_close(o2, o5[:, :2], rtol=0, atol=0)
     torch.testing.assert_close(p2, p5[:, :2], rtol=0, atol=0)
-    torch.testing.assert_close(r2, r5[:, :2], rtol=0, atol=0)
+    # equal_nan: an episode can diverge under low friction (test_no_divergence_under_friction_randomization); the
+    # same env must diverge at the same step whatever num_envs
+    torch.testing.assert_close(r2, r5[:, :2], rtol=0, atol=0, equal_nan=True)
     # the randomized parameters differ between envs and episodes, within their ranges
     scales = p5[:, :, 6:9]
     assert len(torch.unique(scales[:, :, 0])) > 5
     for k, (lo, hi) in enumerate([(0.3, 1.5), (0.74, 1.26), (0.8, 1.2)]):
         assert float(scales[:, :, k].min()) >= lo and float(scales[:, :, k].max()) <= hi
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: with MuJoCo's pyramidal cone (impratio 100) the contact's D grows as 1 / mu^2, and with the "
+    "foot friction scaled down (0.3 x 0.8) random actions drive some episodes to NaN within 20 steps (float32, "
+    "explicit friction force from the previous substep's normal force); the env resets them, but their reward is NaN",
+)
+def test_no_divergence_under_friction_randomization():
+    _, _, rewards = _rollout(4, 40, friction_scale=(0.3, 1.5), max_episode_steps=15)
+    assert torch.isfinite(rewards).all()
 
 
 def test_privileged_obs_is_the_true_base_velocity_scales_and_contacts():
