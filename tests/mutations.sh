@@ -27,8 +27,11 @@ mutate() {  # name, file, sed expression, pytest arguments...
     else
         local start=$SECONDS
         echo "## $name"
-        $PY -m pytest -q -m "not slow" -p no:cacheprovider "$@" 2>&1 | grep -E "^FAILED|^ERROR|passed|failed|error" |
-            sed 's/ - .*//'
+        local out
+        out=$($PY -m pytest -q -m "not slow" -p no:cacheprovider "$@" 2>&1 |
+            grep -E "^(FAILED|ERROR) |^[0-9]+ (passed|failed|errors?|deselected)|no tests ran" | sed 's/ - .*//')
+        echo "$out"
+        grep -qE "^(FAILED|ERROR) " <<<"$out" || echo "   NOT CAUGHT: no fast test failed"
         echo "   ($((SECONDS - start)) s)"
     fi
     cp "$BACKUP" "$FILE"
