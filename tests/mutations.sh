@@ -1,44 +1,89 @@
 #!/usr/bin/env bash
 # The mutation check behind tests/MUTATIONS.md: reintroduce each one-line bug, run the fast tests that should
-# catch it, print the failures, restore the file. Run from the repo root on a clean tree:
-#   PY=.venv/bin/python tests/mutations.sh
+# catch it, print the failures and the row's time, restore the file. Run from the repo root on a clean tree:
+#   PY=.venv/bin/python tests/mutations.sh            (all rows)
+#   PY=.venv/bin/python tests/mutations.sh 4 13       (rows whose name starts with these numbers)
 # A row printing "did not apply" means the code moved: update its pattern (and the table).
 set -uo pipefail
 PY=${PY:-python}
 export PYTHONPATH=$PWD
+ROWS=" $* "
+BACKUP=""
+FILE=""
+# an interrupted run must not leave a mutated file behind
+trap '[ -n "$BACKUP" ] && cp "$BACKUP" "$FILE" && rm -f "$BACKUP"; exit 1' INT TERM
 mutate() {  # name, file, sed expression, pytest arguments...
-    local name=$1 file=$2 expr=$3
+    local name=$1 expr=$3
+    FILE=$2
     shift 3
-    local backup
-    backup=$(mktemp)
-    cp "$file" "$backup"
-    sed -i "$expr" "$file"
-    if cmp -s "$file" "$backup"; then
+    if [ "$ROWS" != "  " ] && [[ "$ROWS" != *" ${name%% *} "* ]]; then
+        return
+    fi
+    BACKUP=$(mktemp)
+    cp "$FILE" "$BACKUP"
+    sed -i "$expr" "$FILE"
+    if cmp -s "$FILE" "$BACKUP"; then
         echo "## $name: did not apply"
     else
+        local start=$SECONDS
         echo "## $name"
-        $PY -m pytest -q -m "not slow" -p no:cacheprovider "$@" 2>&1 | grep -E "^FAILED|passed|failed" | sed 's/ - .*//'
+        local out
+        out=$($PY -m pytest -q -m "not slow" -p no:cacheprovider "$@" 2>&1 |
+            grep -E "^(FAILED|ERROR) |^[0-9]+ (passed|failed|errors?|deselected)|no tests ran" | sed 's/ - .*//')
+        echo "$out"
+        grep -qE "^(FAILED|ERROR) " <<<"$out" || echo "   NOT CAUGHT: no fast test failed"
+        echo "   ($((SECONDS - start)) s)"
     fi
-    cp "$backup" "$file"
-    rm -f "$backup"
+    cp "$BACKUP" "$FILE"
+    rm -f "$BACKUP"
+    BACKUP=""
 }
-mutate "1 gravity sign in the RNEA base acceleration" kernels/articulation.py \
+# --- the twelve bugs of issue 18 ------------------------------------------------------------------------------
+mutate "1 gravity sign in the RNEA base acceleration" kernels/smooth.py \
     's/wp.spatial_vector(wp.vec3(0.0), -gravity)/wp.spatial_vector(wp.vec3(0.0), gravity)/' \
     tests/test_articulation.py -k "ant or random_trees and 0"
-mutate "2 armature dropped from the mass matrix" kernels/articulation.py 's/ + dof_armature\[i\]$//' \
+mutate "2 armature dropped from the mass matrix" kernels/smooth.py 's/ + dof_armature\[i\]$//' \
     tests/test_articulation.py -k "ant or random_trees and 0"
-mutate "3 friction mixing max -> min" kernels/articulation.py \
-    's/max(friction\[g\], friction\[pl\])/min(friction[g], friction[pl])/' \
-    tests/test_contact_reference.py tests/test_randomization.py
+mutate "3 friction mixing max -> min" kernels/io.py \
+    's/float(max(friction\[g1\], friction\[g2\]))/float(min(friction[g1], friction[g2]))/' \
+    tests/test_contact_reference.py -k "friction"
+mutate "4 PPO bootstraps truncations from obs, not final_obs (ppo_warp.py)" cleanppo/ppo_warp.py \
+    's/final_values = agent.get_value(normalize(storage.final_obs, \*obs_norm))/final_values = agent.get_value(normalize(storage.obs, *obs_norm))/' \
+    tests/test_ppo_wiring.py
 mutate "5 delay ring buffer read one slot off" kernels/episode.py \
-    's/ep.buf_head - ep.delay + buf_len/ep.buf_head - ep.delay + 1 + buf_len/' \
+    's/(ep.buf_head - ep.delay + buf_len)/(ep.buf_head - ep.delay + 1 + buf_len)/' \
     tests/test_envs.py tests/test_episodes.py -k delay
-mutate "6 ant ctrl_cost_weight 0.5 -> 0.25" envs/ant.py 's/ctrl_cost_weight: float = 0.5,/ctrl_cost_weight: float = 0.25,/' \
-    tests/test_locomotion.py
+mutate "6 ant ctrl_cost_weight 0.5 -> 0.25" envs/ant.py \
+    's/ctrl_cost_weight: float = 0.5  #/ctrl_cost_weight: float = 0.25  #/' tests/test_locomotion.py
 mutate "7 delay buffer not cleared at reset" kernels/episode.py \
     's/action_buf\[worldid \* buf_len + i\] = action_type()/pass/' tests/test_envs.py tests/test_episodes.py -k delay
-mutate "8 contact ignores the per-env friction scale" kernels/articulation.py \
+mutate "8 contact ignores the per-env friction scale" kernels/constraint.py \
     's/mu = cgeom_friction\[g\] \* geom_friction_scale\[worldid % geom_friction_scale.shape\[0\], cgeom_geomid\[g\]\]/mu = cgeom_friction[g]/' \
-    tests/test_contact_reference.py tests/test_randomization.py
+    tests/test_contact_reference.py tests/test_randomization.py -k friction
+mutate "9 clipped surrogate max -> min (ppo_warp.py)" cleanppo/ppo_warp.py \
+    's/pg_loss = torch.max(pg_loss1, pg_loss2).mean()/pg_loss = torch.min(pg_loss1, pg_loss2).mean()/' \
+    tests/test_ppo_wiring.py tests/test_ppo.py
+mutate "10 truncation bootstrap removed from compute_gae (ppo_warp.py)" cleanppo/ppo_warp.py \
+    's/^    rewards = rewards + gamma \* torch.where(bootstrap, final_values, torch.zeros_like(final_values))$/    rewards = rewards/' \
+    tests/test_ppo_wiring.py tests/test_ppo.py
+mutate "11 truncation bootstrap removed from compute_gae (ppo_gym.py)" cleanppo/ppo_gym.py \
+    's/^    rewards = rewards + gamma \* torch.where(bootstrap, final_values, torch.zeros_like(final_values))$/    rewards = rewards/' \
+    tests/test_ppo_wiring.py tests/test_ppo.py
 mutate "12 pendulum reset angle pi -> pi/2" envs/pendulum.py \
-    's/reset_theta: float = math.pi,/reset_theta: float = math.pi \/ 2,/' tests/test_episodes.py tests/test_envs.py -k pendulum
+    's/reset_theta: float = math.pi  #/reset_theta: float = math.pi \/ 2  #/' \
+    tests/test_episodes.py tests/test_envs.py -k pendulum
+# --- comparable bugs in the code added since ------------------------------------------------------------------
+mutate "13 contact pair margin sum -> max" kernels/io.py \
+    's/return margin\[g1\] + margin\[g2\], /return max(margin[g1], margin[g2]), /' \
+    tests/test_contact_reference.py -k "margin or dropped"
+mutate "14 geom priority ignored (equal-priority rule always)" kernels/io.py \
+    's/if priority\[g1\] != priority\[g2\]:/if False:/' tests/test_contact_reference.py -k "priority"
+mutate "15 adapters hand out the env's views, not copies" envs/adapters.py \
+    's/return obs.clone(), reward.clone(), terminated.clone(), truncated.clone(), info/return obs, reward, terminated, truncated, info/' \
+    tests/test_adapters.py
+mutate "16 launch arguments bound by dict order, not by name" kernels/episode.py \
+    's/return \[values\[name\] for name in names\]/return list(values.values())/' \
+    tests/test_env_contract.py tests/test_envs.py -k "kernel_inputs or cartpole"
+mutate "17 mass scale bound to the friction parameter" envs/core.py \
+    's/"mass_param": names.index("mass") if "mass" in names else -1,/"mass_param": names.index("friction") if "friction" in names else -1,/' \
+    tests/test_randomization.py tests/test_episodes.py
