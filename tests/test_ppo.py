@@ -283,6 +283,23 @@ def test_cartpole_learns(tmp_path):
     assert float(rows[-1]["return_last20"]) > 150.0, rows[-1]
 
 
+def test_saves_by_wall_clock_while_running(tmp_path):
+    """--save-minutes saves mid-run with --save-every 0: a killed run (SIGKILL, no handler) leaves a checkpoint."""
+    log_dir = str(tmp_path / "runs")
+    args = ["--env-id", "cartpole", "--num-envs", "16", "--num-steps", "8", "--num-minibatches", "1"]
+    args += ["--update-epochs", "1", "--total-timesteps", str(16 * 8 * 5000), "--save-every", "0"]
+    args += ["--save-minutes", "1e-6", "--quiet", "--log-dir", log_dir]  # due after every iteration
+    proc = subprocess.Popen([sys.executable, PPO_WARP, *args], cwd=tmp_path, stdout=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    progress = os.path.join(log_dir, "*", "progress.csv")
+    while time.time() < deadline and not (glob.glob(progress) and len(open(glob.glob(progress)[0]).readlines()) > 3):
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=60)
+    ckpt = torch.load(glob.glob(os.path.join(log_dir, "*", "checkpoint.pt"))[0], weights_only=True)
+    assert 1 <= ckpt["iteration"] < 5000 and ckpt["args"]["save_every"] == 0
+
+
 @pytest.mark.parametrize("script", [PPO_WARP, PPO_GYM])
 def test_sigterm_saves_the_iteration_and_resumes(tmp_path, script):
     log_dir = str(tmp_path / "runs")
