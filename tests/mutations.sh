@@ -31,7 +31,11 @@ mutate() {  # name, file, sed expression, pytest arguments...
         out=$($PY -m pytest -q -m "not slow" -p no:cacheprovider "$@" 2>&1 |
             grep -E "^(FAILED|ERROR) |^[0-9]+ (passed|failed|errors?|deselected)|no tests ran" | sed 's/ - .*//')
         echo "$out"
-        grep -qE "^(FAILED|ERROR) " <<<"$out" || echo "   NOT CAUGHT: no fast test failed"
+        if ! grep -qE "^[0-9]+ (passed|failed|errors?|deselected)" <<<"$out"; then
+            echo "   NO RESULT: pytest printed no summary (interrupted or crashed)"
+        elif ! grep -qE "^(FAILED|ERROR) " <<<"$out"; then
+            echo "   NOT CAUGHT: no fast test failed"
+        fi
         echo "   ($((SECONDS - start)) s)"
     fi
     cp "$BACKUP" "$FILE"
