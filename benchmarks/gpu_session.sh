@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# One GPU session's checks in priority order under one deadline (the device tool of this workplace: a lent GPU for a
+# few minutes). Run from the project root after `source .gpu/b/gpu-setup.sh`:
+#   bash benchmarks/gpu_session.sh <seconds> <commit> <stage> [<stage> ...]
+# Stages: info, ant, half_cheetah, humanoid, anymal, ddp, sweep, report, parity (see `case` below). Each stage is
+# skipped when less time is left than it needs. Writes $OUT/log.txt (everything printed) and $OUT/runs.tar.gz
+# (progress.csv, config, the final policies' agent + obs_rms + args, sweep CSVs); the env state of checkpoints is
+# dropped to fit the transfer limits.
+set -u
+START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
+OUT=${OUT:-/tmp/out}; R=/tmp/gpu_runs; mkdir -p "$OUT" "$R"
+LOG="$OUT/log.txt"
+left() { echo $((DEADLINE - $(date +%s))); }
+say() { echo "== $* (+$(($(date +%s) - START)) s, $(left) s left)" | tee -a "$LOG"; }
+run() {  # run <needs seconds> <label> <command...>: with a timeout at the deadline, output to the log
+  local need=$1 label=$2; shift 2
+  if [ "$(left)" -lt "$need" ]; then say "SKIP $label (needs $need s)"; return 1; fi
+  say "$label: $*"
+  timeout --signal=INT --kill-after=10 "$(left)" "$@" >>"$LOG" 2>&1
+  local rc=$?; say "$label rc=$rc"; return $rc
+}
+train() {  # train <label> <needs> <args...>: ppo_warp.py into $R/<label>, then a 256-episode deterministic eval
+  local label=$1 need=$2; shift 2
+  run "$need" "$label" python3 cleanppo/ppo_warp.py --log-dir "$R/$label" --save-minutes 0 --save-every 0 "$@"
+  local ck; ck=$(ls -t "$R/$label"/*/checkpoint.pt 2>/dev/null | head -1)
+  [ -n "$ck" ] && run 20 "$label-eval" python3 cleanppo/ppo_warp.py --eval "$ck" --eval-episodes 256
+}
+for stage in "$@"; do
+  case $stage in
+    info)
+      say "commit $COMMIT"
+      nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv >>"$LOG" 2>&1
+      python3 -c "import torch, warp as wp, numpy; print('torch', torch.__version__, 'warp', wp.__version__, \
+'numpy', numpy.__version__, torch.cuda.get_device_name(0))" >>"$LOG" 2>&1 ;;
+    ant) train ant 60 --num-envs 16384 ;;
+    half_cheetah) train half_cheetah 50 --env-id half_cheetah --num-envs 16384 ;;
+    humanoid) train humanoid 70 --env-id humanoid --num-envs 16384 ;;
+    humanoid_long) train humanoid_long 200 --env-id humanoid --num-envs 16384 --total-timesteps 200000000 ;;
+    anymal) train anymal 120 --env-id anymal_c --num-envs 4096 --total-timesteps 30000000 --hidden 128 64 32 \
+      --ent-coef 0 --init-log-std -1 ;;
+    anymal16k) train anymal16k 120 --env-id anymal_c --num-envs 16384 --total-timesteps 60000000 ;;
+    ddp)
+      run 40 ddp torchrun --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs 16384 \
+        --total-timesteps 2000000 --log-dir "$R/ddp" --save-minutes 0 ;;
+    sweep)
+      run 60 sweep python3 cleanppo/throughput.py env --device cuda:0 --env-ids ant humanoid half_cheetah anymal_c \
+        --num-envs 16384 65536 262144 --repeats 3 --seconds 0.2 --no-cold-cache --max-point-seconds 10 \
+        --out "$R/sweep" ;;
+    report) run 60 report python3 cleanppo/throughput.py gpu --out "$R/report" ;;
+    *) say "unknown stage $stage" ;;
+  esac
+done
+say "packing"
+python3 - "$R" <<'EOF' >>"$LOG" 2>&1
+import pathlib, sys, torch
+for ck in pathlib.Path(sys.argv[1]).rglob("checkpoint.pt"):  # keep the policy, drop the env state (size)
+    c = torch.load(ck, map_location="cpu", weights_only=False)
+    torch.save({k: c[k] for k in ("agent", "obs_rms", "args", "global_step") if k in c}, ck.with_name("policy.pt"))
+    ck.unlink()
+EOF
+tar -czf "$OUT/runs.tar.gz" --exclude='events.out.tfevents*' --exclude='*.mp4' -C "$R" . 2>>"$LOG"
+ls -la "$OUT" | tee -a "$LOG"
