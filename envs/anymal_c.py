@@ -341,7 +341,10 @@ def anymal_funcs():
                 o[12 + j] += cfg.noise_level * 0.01 * wp.randf(rng, -1.0, 1.0)
                 o[24 + j] += cfg.noise_level * 1.5 * 0.05 * wp.randf(rng, -1.0, 1.0)
         for i in range(NUM_OBS):
-            o[i] = wp.clamp(o[i], -100.0, 100.0)
+            # a NaN must survive the clip: the trainer's finiteness check reads the observations (final_obs
+            # of a diverged episode), and a clamped NaN would let its NaN reward through silently
+            if wp.isfinite(o[i]):
+                o[i] = wp.clamp(o[i], -100.0, 100.0)
         return o
 
     return (step, terminated, reset, observe), foot_heights, base_frame
