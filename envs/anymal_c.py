@@ -74,8 +74,7 @@ import torch
 import warp as wp
 
 from envs.articulated import MjcfEnv
-from envs.core import ASSETS, WarpEnv, all_finite, resolve_device
-from kernels.articulation import Simulator
+from envs.core import ASSETS, all_finite
 from mjcf import load_mjcf
 
 wp.set_module_options({"enable_backward": False})
@@ -401,9 +400,11 @@ class AnymalC(MjcfEnv):
     num_obs = NUM_OBS
     num_actions = NU
     state_dim = STATE_DIM
+    task_state_dim = STATE_DIM - NQ - NV
     default_max_episode_steps = 1000
     param_names = ("friction", "base_mass", "strength")
     reward_term_names = TERMS
+    task_funcs = property(lambda self: anymal_funcs()[0])  # built on first use: reads the asset
 
     def __init__(
         self,
@@ -416,26 +417,8 @@ class AnymalC(MjcfEnv):
         substeps: int = 1,
         **overrides,
     ):
-        """Load the model, build its simulator (frame_skip x sim_dt per control step) and the env on top."""
-        for name, value in (("num_envs", num_envs), ("frame_skip", frame_skip), ("substeps", substeps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if isinstance(sim_dt, bool) or not isinstance(sim_dt, (int, float)) or not sim_dt > 0:
-            raise ValueError(f"sim_dt must be a number > 0 s, got {sim_dt!r}")
-        self.task_funcs = anymal_funcs()[0]
-        self.model = load_mjcf(os.path.join(ASSETS, self.asset))
-        self.frame_skip, self.substeps = int(frame_skip), int(substeps)
-        dt = float(sim_dt) * self.frame_skip
-        sim = Simulator(
-            self.model,
-            int(num_envs),
-            resolve_device(device),
-            contacts=True,
-            joint_limits=True,
-            substeps=self.frame_skip * self.substeps,
-            timestep=dt,
-        )
-        WarpEnv.__init__(self, num_envs, device, seed, sim=sim, constants=self._model_constants(dt), **overrides)
+        """Load the model and build the env on it: frame_skip (legged_gym's decimation) x sim_dt per control step."""
+        super().__init__(num_envs, device, seed, frame_skip=frame_skip, substeps=substeps, sim_dt=sim_dt, **overrides)
 
     def _model_constants(self, dt: float) -> dict:
         m = self.model
