@@ -365,3 +365,24 @@ def test_bad_input_is_named():
         envs.make("anymal_c", num_envs=1, device="cpu", frame_skip=0)
     with pytest.raises(ValueError, match="strength_scale"):
         envs.make("anymal_c", num_envs=1, device="cpu", strength_scale=(1.2, 0.8))
+
+
+def test_eval_script_holds_the_commands_and_measures_the_error(tmp_path):
+    from benchmarks.anymal_eval import evaluate, load_policy
+
+    # the default pose barely moves: the error is about the command itself, the yaw error the yaw command
+    cmds = ((1.0, 0.0, 0.0), (0.0, 0.0, 0.5))
+    rows = evaluate(lambda obs: torch.zeros(obs.shape[0], 12), cmds, num_envs=1, seconds=1.5, settle=0.5)
+    assert abs(rows[0]["lin_err"] - 1.0) < 0.15 and abs(rows[1]["yaw_err"] - 0.5) < 0.1
+    assert rows[0]["fell"] == 0.0 and abs(rows[0]["vx"]) < 0.15
+    # a checkpoint's actor (ELU, observation normalization) rebuilt from its weights alone
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(48, 8), torch.nn.ELU(), torch.nn.Linear(8, 12))
+    weights = {f"actor_mean.{k}": v for k, v in net.state_dict().items()}
+    rms = {"mean": torch.randn(48, dtype=torch.float64), "var": torch.rand(48, dtype=torch.float64) + 0.5}
+    path = tmp_path / "ckpt.pt"
+    args = {"env_id": "anymal_c", "activation": "elu", "norm_obs": True}
+    torch.save({"agent": weights, "obs_rms": rms, "args": args}, path)
+    obs = torch.randn(5, 48) * 3
+    expected = net(((obs - rms["mean"].float()) / (rms["var"] + 1e-8).sqrt().float()).clamp(-10, 10))
+    torch.testing.assert_close(load_policy(str(path), 48)(obs), expected)
