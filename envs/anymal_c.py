@@ -55,8 +55,8 @@ colliding geom, so height and tilt stand in for it.
 Truncation: 1,000 steps (20 s).
 
 Domain randomization (per env, drawn per episode when given as a (lo, hi) range; default off, 1.0):
-  friction_scale   every geom's sliding friction (pair friction = max(foot 0.8, floor 1.0) * scale; legged_gym's
-                   flat range [0, 1.5] is friction_scale=(0.05, 1.5)). MuJoCo's foot priority is not modeled yet.
+  friction_scale   every geom's sliding friction (pair friction = the priority-1 foot's 0.8, as MuJoCo, * scale;
+                   legged_gym's flat range [0, 1.5] is friction_scale=(0.05, 1.5))
   base_mass_scale  the base's mass and inertia (legged_gym adds U(-5, 5) kg to 19.2 kg: (0.74, 1.26))
   strength_scale   every servo's torque before the +-80 N m clamp (motor strength)
 info["privileged_obs"] (13): base linear velocity (3, base frame, m/s), angular velocity (3, rad/s), the three

@@ -386,3 +386,22 @@ def test_eval_script_holds_the_commands_and_measures_the_error(tmp_path):
     obs = torch.randn(5, 48) * 3
     expected = net(((obs - rms["mean"].float()) / (rms["var"] + 1e-8).sqrt().float()).clamp(-10, 10))
     torch.testing.assert_close(load_policy(str(path), 48)(obs), expected)
+
+
+def test_feet_take_their_priority_friction_as_mujoco():
+    # the foot geoms have priority 1 over the floor: the pair takes the foot's 0.8, not max(0.8, floor 1.0)
+    m = mujoco.MjModel.from_xml_path(os.path.join(ASSETS, "anymal_c.xml"))
+    d = mujoco.MjData(m)
+    mujoco.mj_resetDataKeyframe(m, d, 0)
+    d.qpos[2] -= 0.05  # feet into the floor
+    mujoco.mj_forward(m, d)
+    assert d.ncon == 4
+    sim = _env().sim
+    assert [_env().model.geom_names[g] for g in sim.cgeom_geomid.numpy()] == [
+        "LF_FOOT",
+        "RF_FOOT",
+        "LH_FOOT",
+        "RH_FOOT",
+    ]
+    np.testing.assert_allclose(sim.cgeom_friction.numpy(), d.contact.friction[:, 0], rtol=1e-6)
+    assert float(d.contact.friction[0, 0]) == pytest.approx(0.8)
