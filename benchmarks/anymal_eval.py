@@ -27,9 +27,9 @@ COMMANDS = ((0.5, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.5, 0.0), (0.0, 0.0, 0.5), 
 ACTIVATIONS = {"tanh": nn.Tanh, "elu": nn.ELU, "relu": nn.ReLU}
 
 
-def load_policy(path: str, num_obs: int):
-    """The deterministic policy obs [N, 48] -> action mean [N, 12] of a ppo_warp checkpoint, on the CPU."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+def load_policy(path: str, num_obs: int, device: str = "cpu"):
+    """The deterministic policy obs [N, 48] -> action mean [N, 12] of a ppo_warp checkpoint, on `device`."""
+    ckpt = torch.load(path, map_location=device, weights_only=True)
     saved, weights = ckpt["args"], ckpt["agent"]
     if saved.get("env_id") != "anymal_c":
         raise ValueError(f"{path}: a checkpoint of env {saved.get('env_id')!r}, not anymal_c")
@@ -42,12 +42,12 @@ def load_policy(path: str, num_obs: int):
             lin.weight.data.copy_(w), lin.bias.data.copy_(b)
             layers += [lin, act()]
         i += 1
-    actor = nn.Sequential(*layers[:-1])
+    actor = nn.Sequential(*layers[:-1]).to(device)
     if saved.get("norm_obs", False):
         rms = ckpt["obs_rms"]
         mean, inv_std = rms["mean"].float(), (rms["var"] + 1e-8).rsqrt().float()
     else:
-        mean, inv_std = torch.zeros(num_obs), torch.ones(num_obs)
+        mean, inv_std = torch.zeros(num_obs, device=device), torch.ones(num_obs, device=device)
     return lambda obs: actor(((obs - mean) * inv_std).clamp(-10.0, 10.0))
 
 
@@ -67,22 +67,24 @@ def _base_velocities(state: torch.Tensor):
     return v_body, state[:, 24]
 
 
-def evaluate(policy, commands=COMMANDS, num_envs: int = 16, seconds: float = 10.0, settle: float = 1.0, seed=0):
+def evaluate(policy, commands=COMMANDS, num_envs=16, seconds=10.0, settle=1.0, seed=0, device="cpu"):
     """Per command: dict(command, lin_err [m/s], yaw_err [rad/s], vx [m/s], fell), means over envs and steps."""
     n = len(commands) * num_envs
     env = envs.make(
-        "anymal_c", num_envs=n, device="cpu", seed=seed, resampling_time=1.0e6, max_push_vel_xy=0.0, noise_level=0.0
+        "anymal_c", num_envs=n, device=device, seed=seed, resampling_time=1.0e6, max_push_vel_xy=0.0, noise_level=0.0
     )
-    cmd = torch.tensor(commands, dtype=torch.float32).repeat_interleave(num_envs, 0)
+    cmd = torch.tensor(commands, dtype=torch.float32, device=env.actions.device).repeat_interleave(num_envs, 0)
     obs = env.reset(seed=seed).clone()
     state = env.get_state().clone()
     state[:, CMD : CMD + 3] = cmd
     env.set_state(state)
-    obs[:, 9:12] = cmd * torch.tensor([2.0, 2.0, 0.25])  # the commands' observation scales (envs/anymal_c.py)
+    obs[:, 9:12] = cmd * torch.tensor(
+        [2.0, 2.0, 0.25], device=cmd.device
+    )  # the commands' observation scales (envs/anymal_c.py)
     steps = int(round(seconds / env.dt))
     skip = int(round(settle / env.dt))
-    alive = torch.ones(n, dtype=torch.bool)
-    lin_sum, yaw_sum, vx_sum, count = torch.zeros(n), torch.zeros(n), torch.zeros(n), torch.zeros(n)
+    alive = torch.ones(n, dtype=torch.bool, device=cmd.device)
+    lin_sum, yaw_sum, vx_sum, count = torch.zeros(4, n, device=cmd.device)
     with torch.no_grad():
         for t in range(steps):
             obs, _, terminated, truncated, info = env.step(policy(obs).clamp(-1.0, 1.0))
@@ -118,15 +120,16 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--settle", type=float, default=1.0, help="seconds left out of the means at the start")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda:0")
     a = parser.parse_args()
     torch.set_grad_enabled(False)
     if a.policy == "zero":
-        policy, name = (lambda obs: torch.zeros(obs.shape[0], 12)), "zero action (default pose)"
+        policy, name = (lambda obs: torch.zeros_like(obs[:, :12])), "zero action (default pose)"
     else:
         if not a.checkpoint:
             parser.error("give a checkpoint or --policy zero")
-        policy, name = load_policy(a.checkpoint, 48), a.checkpoint
-    rows = evaluate(policy, num_envs=a.envs, seconds=a.seconds, settle=a.settle, seed=a.seed)
+        policy, name = load_policy(a.checkpoint, 48, a.device), a.checkpoint
+    rows = evaluate(policy, num_envs=a.envs, seconds=a.seconds, settle=a.settle, seed=a.seed, device=a.device)
     print(
         f"anymal_c velocity tracking, {name}: {a.envs} episodes x {a.seconds:g} s per command, first {a.settle:g} s out"
     )
