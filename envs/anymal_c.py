@@ -55,8 +55,8 @@ colliding geom, so height and tilt stand in for it.
 Truncation: 1,000 steps (20 s).
 
 Domain randomization (per env, drawn per episode when given as a (lo, hi) range; default off, 1.0):
-  friction_scale   every geom's sliding friction (pair friction = max(foot 0.8, floor 1.0) * scale; legged_gym's
-                   flat range [0, 1.5] is friction_scale=(0.05, 1.5)). MuJoCo's foot priority is not modeled yet.
+  friction_scale   every geom's sliding friction (pair friction = the priority-1 foot's 0.8, as MuJoCo, * scale;
+                   legged_gym's flat range [0, 1.5] is friction_scale=(0.05, 1.5))
   base_mass_scale  the base's mass and inertia (legged_gym adds U(-5, 5) kg to 19.2 kg: (0.74, 1.26))
   strength_scale   every servo's torque before the +-80 N m clamp (motor strength)
 info["privileged_obs"] (13): base linear velocity (3, base frame, m/s), angular velocity (3, rad/s), the three
@@ -74,8 +74,7 @@ import torch
 import warp as wp
 
 from envs.articulated import MjcfEnv
-from envs.core import ASSETS, WarpEnv, all_finite, resolve_device
-from kernels.articulation import Simulator
+from envs.core import ASSETS, all_finite
 from mjcf import load_mjcf
 
 wp.set_module_options({"enable_backward": False})
@@ -341,7 +340,10 @@ def anymal_funcs():
                 o[12 + j] += cfg.noise_level * 0.01 * wp.randf(rng, -1.0, 1.0)
                 o[24 + j] += cfg.noise_level * 1.5 * 0.05 * wp.randf(rng, -1.0, 1.0)
         for i in range(NUM_OBS):
-            o[i] = wp.clamp(o[i], -100.0, 100.0)
+            # a NaN must survive the clip: the trainer's finiteness check reads the observations (final_obs
+            # of a diverged episode), and a clamped NaN would let its NaN reward through silently
+            if wp.isfinite(o[i]):
+                o[i] = wp.clamp(o[i], -100.0, 100.0)
         return o
 
     return (step, terminated, reset, observe), foot_heights, base_frame
@@ -398,9 +400,11 @@ class AnymalC(MjcfEnv):
     num_obs = NUM_OBS
     num_actions = NU
     state_dim = STATE_DIM
+    task_state_dim = STATE_DIM - NQ - NV
     default_max_episode_steps = 1000
     param_names = ("friction", "base_mass", "strength")
     reward_term_names = TERMS
+    task_funcs = property(lambda self: anymal_funcs()[0])  # built on first use: reads the asset
 
     def __init__(
         self,
@@ -413,26 +417,8 @@ class AnymalC(MjcfEnv):
         substeps: int = 1,
         **overrides,
     ):
-        """Load the model, build its simulator (frame_skip x sim_dt per control step) and the env on top."""
-        for name, value in (("num_envs", num_envs), ("frame_skip", frame_skip), ("substeps", substeps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if isinstance(sim_dt, bool) or not isinstance(sim_dt, (int, float)) or not sim_dt > 0:
-            raise ValueError(f"sim_dt must be a number > 0 s, got {sim_dt!r}")
-        self.task_funcs = anymal_funcs()[0]
-        self.model = load_mjcf(os.path.join(ASSETS, self.asset))
-        self.frame_skip, self.substeps = int(frame_skip), int(substeps)
-        dt = float(sim_dt) * self.frame_skip
-        sim = Simulator(
-            self.model,
-            int(num_envs),
-            resolve_device(device),
-            contacts=True,
-            joint_limits=True,
-            substeps=self.frame_skip * self.substeps,
-            timestep=dt,
-        )
-        WarpEnv.__init__(self, num_envs, device, seed, sim=sim, constants=self._model_constants(dt), **overrides)
+        """Load the model and build the env on it: frame_skip (legged_gym's decimation) x sim_dt per control step."""
+        super().__init__(num_envs, device, seed, frame_skip=frame_skip, substeps=substeps, sim_dt=sim_dt, **overrides)
 
     def _model_constants(self, dt: float) -> dict:
         m = self.model

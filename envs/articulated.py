@@ -3,14 +3,14 @@ those envs share.
 
 An MjcfEnv task declares its `asset` (an MJCF file in envs/assets) besides the WarpEnv contract; its sizes are
 checked against the model, and config fields declared without a default are derived from the model:
-  dt          control step, s: frame_skip MJCF timesteps
+  dt          control step, s: frame_skip MJCF timesteps (or frame_skip sim_dt when the task sets sim_dt)
   init_z      height of the root body in qpos0, m (a free joint's qpos[2])
   ctrl_scale  half-width of the actuators' one symmetric control range (ctrl = ctrl_scale * a)
 """
 
 import functools
 import os
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,7 @@ class MjcfEnv(WarpEnv):
 
     asset: str = ""  # MJCF file name in envs/assets
     param_names = ("mass", "friction")
+    task_state_dim: int = 0  # the task's own state after concat(qpos, qvel) (commands, last action, ...)
 
     def __init__(
         self,
@@ -68,17 +69,22 @@ class MjcfEnv(WarpEnv):
         *,
         frame_skip: int = 5,
         substeps: int = 1,
+        sim_dt: float | None = None,
         **overrides,
     ):
-        """Load the task's model, build its simulator and hand both to WarpEnv with the derived config fields."""
+        """Load the task's model, build its simulator (frame_skip steps of sim_dt, default the MJCF timestep, per
+        control step) and hand both to WarpEnv with the derived config fields."""
         for name, value in (("num_envs", num_envs), ("frame_skip", frame_skip), ("substeps", substeps)):
             if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if sim_dt is not None and (isinstance(sim_dt, bool) or not isinstance(sim_dt, Real) or not sim_dt > 0):
+            raise ValueError(f"sim_dt must be a number > 0 s, got {sim_dt!r}")
         self.model = load_mjcf(os.path.join(ASSETS, self.asset))
         self.frame_skip, self.substeps = int(frame_skip), int(substeps)
-        if self.state_dim != self.model.nq + self.model.nv or self.num_actions != self.model.nu:
+        nq, nv = self.model.nq, self.model.nv
+        if self.state_dim != nq + nv + self.task_state_dim or self.num_actions != self.model.nu:
             raise ValueError(f"{self.name}: state_dim / num_actions disagree with {self.asset}")
-        dt = float(self.model.opt.timestep) * self.frame_skip
+        dt = float(self.model.opt.timestep if sim_dt is None else sim_dt) * self.frame_skip
         sim = Simulator(
             self.model,
             int(num_envs),

@@ -14,7 +14,8 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
 - Normal force: MuJoCo's soft constraint, f = D (aref - a_n) >= 0 with a_n = J qacc the point's normal
   acceleration, aref = -b v_n - k d(r) r, r = dist - margin [m], d(r) the impedance of solimp, (k, b) from
   solref, D = d / (1 - d) / diagApprox with diagApprox = MuJoCo's body_invweight0 of the geom's body [1/kg]
-  (pyramidal cone: D of its 2 (condim - 1) edges summed, as mj_makeImpedance). f is linear in qacc, so the
+  (pyramidal cone: D of its 2 (condim - 1) edges summed, as mj_makeImpedance, capped at 9999 / diagApprox, the
+  stiffest single row MuJoCo allows, since the sum grows as impratio / mu^2). f is linear in qacc, so the
   simulator adds D J^T J to the mass matrix and D aref J^T to the force, which is MuJoCo's solution whenever
   its active set is ours: a point is active while aref exceeds the normal component of gravity (the force
   a free body would need). Drops of a sphere, box and capsule match MuJoCo at the same step (tests).
@@ -33,6 +34,13 @@ import warp as wp
 from kernels.types import vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
+
+# MuJoCo clamps every impedance to mjMAXIMP = 0.9999 (engine_core_constraint.c getsolparam): one constraint row is
+# at most 0.9999 / 0.0001 times stiffer than 1 / diagApprox. The pyramidal normal (the sum of its edges) exceeds that
+# as impratio / mu^2; MuJoCo solves it in float64, but our float32 Cholesky of M + D J^T J loses every digit off the
+# normal beyond it (ANYmal, impratio 100: NaN within 4 s of random actions at any friction). At the bound the normal
+# already follows aref to ~1e-4 (a_n = (a0 + A D aref) / (1 + A D), A ~ diagApprox), so the cap changes no physics.
+MAX_STIFFNESS_RATIO = wp.constant(0.9999 / (1.0 - 0.9999))
 
 
 @wp.func
@@ -168,11 +176,11 @@ def contact_coefficients(
     """MuJoCo's soft normal constraint of one contact point and our friction, SI units.
 
     Returns (active, f_ref, D, c_t, tangent): whether the point pushes, the force D aref [N] to add along the normal,
-    MuJoCo's constraint stiffness D = 1 / R [kg] (the implicit term D J^T J of the mass matrix), the tangential
-    viscous coefficient c_t = mu F_n / sqrt(|v_t|^2 + eps^2) [N s/m] with F_n = fn_prev [N] (the point's normal
-    force of the previous substep) and the unit slip direction. r = dist - margin [m] (< 0); vel: point velocity
-    [m/s, world]; invweight: MuJoCo's diagApprox of the normal [1/kg]; gravity_n: the normal component of gravity
-    [m/s^2], the free acceleration against which the point must push to be active.
+    MuJoCo's constraint stiffness D = 1 / R [kg] capped at 9999 / invweight (the implicit term D J^T J of the mass
+    matrix), the tangential viscous coefficient c_t = mu F_n / sqrt(|v_t|^2 + eps^2) [N s/m] with F_n = fn_prev [N]
+    (the point's normal force of the previous substep) and the unit slip direction. r = dist - margin [m] (< 0);
+    vel: point velocity [m/s, world]; invweight: MuJoCo's diagApprox of the normal [1/kg]; gravity_n: the normal
+    component of gravity [m/s^2], the free acceleration against which the point must push to be active.
     """
     imp = impedance(solimp, r)
     k, b = reference_coefficients(solref, solimp[1])
@@ -184,7 +192,7 @@ def contact_coefficients(
         # normal sees D = 2 (condim - 1) / R (mj_diagApprox, mj_makeImpedance)
         mu0 = wp.max(mu, 1.0e-5)
         scale = scale * float(condim - 1) * impratio / (mu0 * mu0 * (1.0 + mu0 * mu0))
-    dcoef = scale * imp / (1.0 - imp)
+    dcoef = wp.min(scale * imp / (1.0 - imp), MAX_STIFFNESS_RATIO / invweight)
     fref = dcoef * aref
     ct = float(0.0)
     tangent = wp.vec3(0.0)

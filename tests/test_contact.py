@@ -15,7 +15,8 @@ import torch
 import warp as wp
 
 from kernels.articulation import Simulator
-from kernels.contact import plane_box, plane_capsule, plane_sphere
+from kernels.contact import contact_coefficients, plane_box, plane_capsule, plane_sphere
+from kernels.types import vec5
 from mjcf import load_mjcf
 
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs/mujoco/assets")
@@ -219,3 +220,49 @@ def test_many_ants_under_random_actions_stay_finite():
     q, v = sim.get_state()
     assert torch.isfinite(q).all() and torch.isfinite(v).all()
     assert (q[:, 2] > 0.0).all() and (q[:, 2] < 3.0).all(), q[:, 2]
+
+
+@wp.kernel(module="unique", enable_backward=False)
+def _coefficients_kernel(
+    r: float,
+    solref: wp.vec2,
+    solimp: vec5,
+    invweight: float,
+    impratio: float,
+    mu: float,
+    dcoef_out: wp.array[float],
+):
+    active, fref, dcoef, ct, tangent = contact_coefficients(
+        r, wp.vec3(0.0), wp.vec3(0.0, 0.0, 1.0), solref, solimp, invweight, 3, 1, impratio, mu, -9.81, 0.0, 1.0e-3
+    )
+    dcoef_out[0] = dcoef
+
+
+@pytest.mark.parametrize("mu", [1.0, 0.8, 0.3, 0.05, 1.0e-3])
+def test_pyramidal_normal_stiffness_is_mujocos_up_to_the_stiffest_row(mu):
+    # MuJoCo's D of the pyramid's 4 rows summed is the normal's D; it grows as impratio / mu^2, and ours stops at
+    # 0.9999 / 0.0001 / diagApprox (kernels/contact.py), where float32 still solves M + D J^T J
+    xml = (
+        '<mujoco><option cone="pyramidal" impratio="100" timestep="0.005"/>'
+        '<worldbody><geom type="plane" size="1 1 .1"/>'
+        f'<body pos="0 0 0.075"><freejoint/><geom type="sphere" size="0.1" mass="2" friction="{mu} 0 0" priority="1" '
+        'solimp="0.015 1 0.031" solref="0.02 1"/></body></worldbody></mujoco>'
+    )
+    m = mujoco.MjModel.from_xml_string(xml)
+    d = mujoco.MjData(m)
+    mujoco.mj_forward(m, d)
+    assert d.nefc == 4
+    d_mujoco = float(d.efc_D.sum())
+    solimp = m.geom_solimp[1].copy()
+    solimp[[0, 1, 3]] = np.clip(solimp[[0, 1, 3]], 1e-4, 0.9999)  # getsolparam's clamp, done by kernels/io.py
+    invweight = float(m.body_invweight0[1, 0])
+    out = wp.full(1, np.nan, dtype=float, device="cpu")
+    r = float(d.efc_pos[0] - d.efc_margin[0])
+    args = [r, wp.vec2(*m.geom_solref[1]), vec5(*solimp), invweight, float(m.opt.impratio), mu, out]
+    wp.launch(_coefficients_kernel, 1, inputs=args, device="cpu")
+    cap = 0.9999 / 0.0001 / invweight
+    np.testing.assert_allclose(out.numpy()[0], min(d_mujoco, cap), rtol=1e-4)
+    if mu <= 0.05:
+        assert d_mujoco > 10 * cap  # the case the cap exists for
+    elif mu >= 0.8:
+        assert d_mujoco < cap
