@@ -117,6 +117,6 @@ class Ant(LocomotionEnv):
         cgeom = list(self.sim.cgeom_geomid.numpy())
         pointadr = self.sim.cgeom_pointadr.numpy()[[cgeom.index(g) for g in geom_ids]]
         self._foot_pointadr = wp.array(pointadr.astype(np.int32), dtype=int, device=self.device)
-        a = self._arrays
-        inputs = [self._foot_pointadr, a["scale"], a["episode"], self.sim.qvel, self.sim.contact_force, self._privileged]
+        a, sim = self._arrays, self.sim
+        inputs = [self._foot_pointadr, a["scale"], a["episode"], sim.qvel, sim.contact_force, self._privileged]
         return wp.launch(_ant_privileged, self.num_envs, inputs=inputs, device=self.device, record_cmd=True)
