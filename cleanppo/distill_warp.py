@@ -47,7 +47,7 @@ from ppo_warp import Adam, RunningMeanStd, compute_gae, normalize  # noqa: E402
 # legged_gym PPO) with friction and mass randomized.
 # fmt: off
 PRESETS = {
-    "pendulum": dict(teacher_timesteps=400_000, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4,
+    "pendulum": dict(teacher_timesteps=600_000, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4,
                      hidden=(64, 64), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3,
                      lr_schedule="anneal", reward_scale=0.1, mass_scale=(0.7, 1.3), length_scale=(0.7, 1.3),
                      obs_noise_std=0.05),

@@ -229,7 +229,7 @@ def test_argument_errors_name_the_problem(monkeypatch):
 def test_dagger_student_closes_most_of_the_gap_to_the_teacher_on_randomized_noisy_pendulum(
     tmp_path, monkeypatch, capsys
 ):
-    """Pendulum preset: mass and length x U(0.7, 1.3) per episode, observation noise 0.05; teacher 400k env steps on
+    """Pendulum preset: mass and length x U(0.7, 1.3) per episode, observation noise 0.05; teacher 600k env steps on
     privileged observations, DAgger student 200k. Measure (50 held-out episodes, env seed 1001): the share of the
     teacher's return gain over the zero action that the student keeps, (R_student - R_zero) / (R_teacher - R_zero)."""
     run(
