@@ -6,7 +6,8 @@ challenging terrain"; RMA, Kumar et al. 2021; rsl_rl's `Distillation` algorithm 
 
 --student-algo:
   dagger    DAgger (Ross et al. 2011): in each step an env follows the teacher with probability beta, else the student;
-            the teacher labels every visited state; action MSE; beta falls linearly from 1 to 0 (--beta-decay)
+            the teacher labels every visited state; action MSE; beta falls linearly from 1 to 0 (--beta-decay);
+            online, as rsl_rl trains: each rollout serves --update-epochs and is dropped, not aggregated
   bc        behaviour cloning: the teacher always acts (beta = 1), the student learns from its rollouts
   rslrl     rsl_rl's Distillation: the student always acts (beta = 0), the teacher labels
   asym_ppo  no teacher: PPO whose actor sees the student's inputs and whose critic sees (obs, privileged_obs),
@@ -44,13 +45,16 @@ from ppo_warp import Adam, RunningMeanStd, compute_gae, normalize  # noqa: E402
 
 # Per-env presets. Pendulum: ppo_warp.py's pendulum preset for the PPO phases (gamma 0.98, rewards x 0.1, lr 3e-3
 # annealed), mass and length randomized by +-30% and noise on every observation; ant: ppo_warp.py's defaults (rsl_rl's
-# legged_gym PPO) with friction and mass randomized.
+# legged_gym PPO) at 16384 envs (its H100 mission command) with friction and mass randomized; the teacher's budget is
+# where ppo_warp's ant return takes off (31M steps: 357, 47M: 1947; results/h100_2026-11-26_3a3d89e/ant_progress.csv).
 # fmt: off
 PRESETS = {
     "pendulum": dict(teacher_timesteps=600_000, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4,
                      hidden=(64, 64), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3,
                      lr_schedule="anneal", reward_scale=0.1, mass_scale=(0.7, 1.3), length_scale=(0.7, 1.3),
                      obs_noise_std=0.05),
+    "ant": dict(teacher_timesteps=40_000_000, total_timesteps=10_000_000, num_envs=16384, mass_scale=(0.7, 1.3),
+                friction_scale=(0.5, 1.25), obs_noise_std=0.02),
 }
 # fmt: on
 
@@ -420,10 +424,8 @@ if __name__ == "__main__":
         teacher_optimizer = Adam(teacher.parameters(), lr=args.learning_rate, eps=1e-5)
         teacher_rms = RunningMeanStd(O + P).to(device)
         if teacher_ckpt is not None:
-            (
-                teacher.load_state_dict(teacher_ckpt["teacher"]),
-                teacher_rms.load_state_dict(teacher_ckpt["teacher_obs_rms"]),
-            )
+            teacher.load_state_dict(teacher_ckpt["teacher"])
+            teacher_rms.load_state_dict(teacher_ckpt["teacher_obs_rms"])
     student = Agent(W, O + P, A, args.hidden, args.init_log_std).to(device)
     if args.student_algo == "asym_ppo":
         optimizer = Adam(student.parameters(), lr=args.learning_rate, eps=1e-5)
@@ -452,13 +454,12 @@ if __name__ == "__main__":
     )
     if resume_ckpt is not None:
         try:
-            student.load_state_dict(resume_ckpt["agent"]), optimizer.load_state_dict(resume_ckpt["optimizer"])
+            student.load_state_dict(resume_ckpt["agent"])
+            optimizer.load_state_dict(resume_ckpt["optimizer"])
             student_rms.load_state_dict(resume_ckpt["obs_rms"])
             if teacher is not None:
-                (
-                    teacher.load_state_dict(resume_ckpt["teacher"]),
-                    teacher_rms.load_state_dict(resume_ckpt["teacher_obs_rms"]),
-                )
+                teacher.load_state_dict(resume_ckpt["teacher"])
+                teacher_rms.load_state_dict(resume_ckpt["teacher_obs_rms"])
                 teacher_optimizer.load_state_dict(resume_ckpt["teacher_optimizer"])
         except (RuntimeError, ValueError, KeyError) as e:
             runs.fail(f"checkpoint {args.resume!r} does not fit this script: {str(e).splitlines()[0]}")
