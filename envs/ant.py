@@ -36,14 +36,28 @@ Termination: unhealthy, i.e. torso z outside healthy_z_range (0.2, 1.0) m or a n
 Truncation: 1,000 steps (`max_episode_steps`).
 
 Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every
-geom's sliding friction); privileged observation = (mass_scale, friction_scale).
+geom's sliding friction).
+
+Privileged observation (12, `info["privileged_obs"]`, for a teacher; never in the observation):
+  | idx   | quantity                                                                  | unit  |
+  | 0-1   | mass_scale, friction_scale (this episode)                                 | -     |
+  | 2-4   | torso linear velocity x, y, z (world frame), noise-free                   | m/s   |
+  | 5-7   | torso angular velocity (body frame), noise-free                           | rad/s |
+  | 8-11  | foot contacts of the 4 ankle capsules, legs 1-4 (front left, front right,  | 0 / 1 |
+  |       | back, right back): a normal force > 0 in the last substep; 0 at a reset    |       |
 
 State (`get_state`): concat(qpos (15), qvel (14)) in MuJoCo order.
 """
 
+import numpy as np
 import warp as wp
 
 from envs.locomotion import LocomotionEnv
+from kernels.episode import EpisodeState
+
+wp.set_module_options({"enable_backward": False})
+
+FOOT_GEOMS = ("left_ankle_geom", "right_ankle_geom", "third_ankle_geom", "fourth_ankle_geom")  # legs 1-4
 
 
 @wp.struct
@@ -60,9 +74,49 @@ class AntConfig:
     dt: float  # control step, s
 
 
+@wp.kernel
+def _ant_privileged(
+    # Model:
+    foot_pointadr: wp.array[int],
+    # Data in:
+    scale_in: wp.array[wp.vec2],
+    episode_in: wp.array[EpisodeState],
+    qvel_in: wp.array2d[float],
+    contact_force_in: wp.array2d[float],
+    # Data out:
+    privileged_out: wp.array2d[float],
+):
+    worldid = wp.tid()
+    sc = scale_in[worldid]
+    privileged_out[worldid, 0] = sc[0]
+    privileged_out[worldid, 1] = sc[1]
+    # the free joint's qvel: world-frame linear, body-frame angular velocity (MuJoCo), before observation noise
+    for i in range(6):
+        privileged_out[worldid, 2 + i] = qvel_in[worldid, i]
+    fresh = episode_in[worldid].ep_length == 0  # the forces still belong to the episode that just ended
+    for f in range(4):
+        touch = float(0.0)
+        for k in range(2):  # a capsule has two contact points (kernels/io.py)
+            if contact_force_in[worldid, foot_pointadr[f] + k] > 0.0 and not fresh:
+                touch = 1.0
+        privileged_out[worldid, 8 + f] = touch
+
+
 class Ant(LocomotionEnv):
     """Gymnasium Ant-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
 
     name = "ant"
     asset = "ant.xml"
     cfg_type = AntConfig
+    privileged_obs_names = ("mass_scale", "friction_scale", "vx", "vy", "vz", "wx", "wy", "wz",
+                            "contact_1", "contact_2", "contact_3", "contact_4")  # fmt: skip
+
+    def _privileged_launch(self, cfg):
+        """Recorded launch writing info["privileged_obs"] (layout in the module docstring) after the physics."""
+        geom_ids = [self.model.geom_names.index(name) for name in FOOT_GEOMS]
+        cgeom = list(self.sim.cgeom_geomid.numpy())
+        pointadr = self.sim.cgeom_pointadr.numpy()[[cgeom.index(g) for g in geom_ids]]
+        self._foot_pointadr = wp.array(pointadr.astype(np.int32), dtype=int, device=self.device)
+        a, sim = self._arrays, self.sim
+        inputs = [self._foot_pointadr, a["scale"], a["episode"], sim.qvel, sim.contact_force, self._privileged]
+        return wp.launch(_ant_privileged, self.num_envs, inputs=inputs, device=self.device, record_cmd=True)

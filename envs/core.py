@@ -23,7 +23,9 @@ knobs every env has:
                      (lo, hi): drawn per env per episode, uniform in [lo, hi] (domain randomization)
   max_episode_steps  time limit (truncation)
 
-The current scales are the privileged observation (`info["privileged_obs"]`, [N, P]) a teacher can use.
+The current scales are the privileged observation (`info["privileged_obs"]`, [N, P]) a teacher can use; an env
+that declares `privileged_obs_names` writes its own columns instead (scales first, then e.g. the noise-free state),
+through a kernel launched after each step and reset (`_privileged_launch`).
 """
 
 from __future__ import annotations
@@ -113,6 +115,9 @@ class WarpEnv:
     task_funcs: tuple = ()  # (task_step, task_terminated, task_reset, task_observe), all @wp.func
     cfg_type: type = None  # the task's @wp.struct config table
     dt_field: str = "dt"  # the config field holding the control step, s
+    # columns of info["privileged_obs"] when the env writes its own after each step (`_privileged_launch`);
+    # empty: the privileged observation is the parameter scales
+    privileged_obs_names: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
         # The constructor's signature, spelled out from the config table (inspect.signature, help(), IDEs).
@@ -212,7 +217,7 @@ class WarpEnv:
         self.dt = self.config[self.dt_field]
         if not self.dt > 0:
             raise ValueError(f"{self.name}: the control time step must be > 0 s, got {self.dt!r}")
-        self.num_privileged_obs = len(self.param_names)
+        self.num_privileged_obs = len(self.privileged_obs_names or self.param_names)
         return cfg, [_parse_range(k, overrides.get(k, 1.0), positive=True) for k in scale_knobs]
 
     def _allocate(self) -> None:
@@ -263,7 +268,11 @@ class WarpEnv:
             "episode_length": t["final_length_out"],
             "reward_terms": t["reward_terms_out"][:, : len(self.reward_term_names)],
         }
-        if self.num_privileged_obs:
+        if self.privileged_obs_names:
+            with wp.ScopedDevice(self.device):
+                self._privileged = wp.zeros((self.num_envs, self.num_privileged_obs), dtype=float)
+            self.info["privileged_obs"] = wp.to_torch(self._privileged)
+        elif self.num_privileged_obs:
             self.info["privileged_obs"] = self.param_scales
 
     def _simulator_rows(self, sim) -> dict[str, wp.array]:
@@ -337,6 +346,12 @@ class WarpEnv:
         self._reset_cmd = record(self.step_kernel)
         self._reset_cmd.set_param_by_name("reset_all", 1)
         self._act_cmd = None if sim is None else record(self.act_kernel)
+        self._privileged_cmd = self._privileged_launch(cfg) if self.privileged_obs_names else None
+
+    def _privileged_launch(self, cfg):
+        """A recorded launch (record_cmd=True) that writes `self._privileged` [N, num_privileged_obs] from the
+        state after a step; envs that declare `privileged_obs_names` define it."""
+        raise NotImplementedError(f"{self.name} declares privileged_obs_names but no _privileged_launch")
 
     # --- the step API ----------------------------------------------------------------------------------
 
@@ -348,6 +363,8 @@ class WarpEnv:
             self._set_seed(int(seed))
             self._arrays["episode"].zero_()
         self._reset_cmd.launch()
+        if self._privileged_cmd is not None:
+            self._privileged_cmd.launch()
         return self._obs_t
 
     def step(self, actions: torch.Tensor):
@@ -360,6 +377,8 @@ class WarpEnv:
             self._act_cmd.launch()
             self.sim.step()
         self._step_cmd.launch()
+        if self._privileged_cmd is not None:
+            self._privileged_cmd.launch()
         return self._obs_t, self._reward_t, self._terminated_t, self._truncated_t, self.info
 
     @property
@@ -382,6 +401,8 @@ class WarpEnv:
         self._state_t.copy_(state)
         if self.sim is not None:
             self.sim.set_state(state[:, : self.sim.nq], state[:, self.sim.nq :])
+        if self._privileged_cmd is not None:
+            self._privileged_cmd.launch()
 
     def _device_arrays(self) -> dict[str, wp.array]:
         # Every Warp array the env and its simulator own, by name.

@@ -27,6 +27,11 @@ Termination: never. Truncation: 200 steps (`max_episode_steps`), as Gymnasium's 
 Physical parameters, each with a `<name>_scale` knob (fixed or (lo, hi) per episode):
   mass (1.0 kg), length (1.0 m), gravity (10.0 m/s^2).
 
+Privileged observation (6, `info["privileged_obs"]`, for a teacher; never in the observation):
+  | idx | quantity                                             | unit  |
+  | 0-2 | mass_scale, length_scale, gravity_scale (this episode) | -     |
+  | 3-5 | cos(theta), sin(theta), angular velocity, noise-free  | -, -, rad/s |
+
 State (`get_state`): (theta, theta_dot), Gymnasium's `env.unwrapped.state` order.
 """
 
@@ -107,6 +112,25 @@ def pendulum_observe(cfg: PendulumConfig, sc: wp.vec3, s: wp.vec2) -> wp.vec3:
     return wp.vec3(wp.cos(s[0]), wp.sin(s[0]), s[1])
 
 
+@wp.kernel
+def _pendulum_privileged(
+    # Model:
+    cfg: PendulumConfig,
+    # Data in:
+    state_in: wp.array[wp.vec2],
+    scale_in: wp.array[wp.vec3],
+    # Data out:
+    privileged_out: wp.array2d[float],
+):
+    # the observation without the obs_noise_std noise the step kernel adds, beside the episode's scales
+    worldid = wp.tid()
+    sc = scale_in[worldid]
+    o = pendulum_observe(cfg, sc, state_in[worldid])
+    for k in range(3):
+        privileged_out[worldid, k] = sc[k]
+        privileged_out[worldid, 3 + k] = o[k]
+
+
 class Pendulum(WarpEnv):
     """Gymnasium Pendulum-v1 with a torque in [-1, 1] x 2 N m; see the module docstring."""
 
@@ -119,3 +143,9 @@ class Pendulum(WarpEnv):
     reward_term_names = ("angle", "velocity", "action")
     task_funcs = (pendulum_step, pendulum_terminated, pendulum_reset, pendulum_observe)
     cfg_type = PendulumConfig
+    privileged_obs_names = ("mass_scale", "length_scale", "gravity_scale", "cos_theta", "sin_theta", "theta_dot")
+
+    def _privileged_launch(self, cfg):
+        """Recorded launch writing info["privileged_obs"] (layout in the module docstring) from state and scales."""
+        inputs = [cfg, self._arrays["state"], self._arrays["scale"], self._privileged]
+        return wp.launch(_pendulum_privileged, self.num_envs, inputs=inputs, device=self.device, record_cmd=True)

@@ -143,12 +143,12 @@ def test_ant_mass_and_friction_scales_reach_the_simulator():
     env = envs.make("ant", num_envs=16, device=DEVICE, seed=0, mass_scale=(0.5, 1.5), friction_scale=(0.2, 0.4))
     env.reset()
     priv = env.info["privileged_obs"]
-    assert priv.shape == (16, 2)
+    assert priv.shape == (16, 12)  # scales first (envs/ant.py's privileged layout)
     assert ((priv[:, 0] >= 0.5) & (priv[:, 0] <= 1.5)).all() and priv[:, 0].std() > 0.05
     mass = wp.to_torch(env.sim.body_mass_scale)
     friction = wp.to_torch(env.sim.geom_friction_scale)
     np.testing.assert_allclose(mass.numpy(), priv[:, :1].expand(16, mass.shape[1]).numpy())
-    np.testing.assert_allclose(friction.numpy(), priv[:, 1:].expand(16, friction.shape[1]).numpy())
+    np.testing.assert_allclose(friction.numpy(), priv[:, 1:2].expand(16, friction.shape[1]).numpy())
 
 
 def test_ant_perturbation_knobs_and_set_state():

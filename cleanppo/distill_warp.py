@@ -1,0 +1,594 @@
+# Teacher-student distillation with privileged information. Results: results/distill_pendulum.md
+"""A teacher trained by PPO on privileged observations (randomized physical parameters, the noise-free state), then
+a student that sees only what a robot measures (noisy observations, its own past actions), trained to act like the
+teacher: the sim-to-real recipe of legged locomotion (Lee et al. 2020, "Learning quadrupedal locomotion over
+challenging terrain"; RMA, Kumar et al. 2021; rsl_rl's `Distillation` algorithm and `StudentTeacher` module).
+
+--student-algo:
+  dagger    DAgger (Ross et al. 2011): in each step an env follows the teacher with probability beta, else the student;
+            the teacher labels every visited state; action MSE; beta falls linearly from 1 to 0 (--beta-decay);
+            online, as rsl_rl trains: each rollout serves --update-epochs and is dropped, not aggregated
+  bc        behaviour cloning: the teacher always acts (beta = 1), the student learns from its rollouts
+  rslrl     rsl_rl's Distillation: the student always acts (beta = 0), the teacher labels
+  asym_ppo  no teacher: PPO whose actor sees the student's inputs and whose critic sees (obs, privileged_obs),
+            given the teacher's and the student's env steps together (--teacher-timesteps + --total-timesteps)
+The student is an MLP over the last --history-len observations and actions (the window of RMA's adaptation module;
+rsl_rl's StudentTeacher is an MLP too): it trains on shuffled minibatches like the teacher, with no backpropagation
+through time, and a window of k steps is enough to estimate a pendulum's mass and length from its motion.
+
+Run: python cleanppo/distill_warp.py [--env-id pendulum] [--student-algo dagger]   (--help: the env's defaults)
+     python cleanppo/distill_warp.py --teacher-checkpoint runs/<run>/checkpoint.pt --student-algo bc
+     python cleanppo/distill_warp.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]
+     python cleanppo/distill_warp.py --eval runs/<run>/checkpoint.pt --eval-episodes 100 [--mass-scale 1.3 1.6 ...]
+"""
+
+import collections
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn as nn
+import tyro
+import warp as wp
+
+import envs
+from cleanppo_utils import runs
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # ppo_warp.py beside this file (not a package)
+from ppo_warp import Adam, RunningMeanStd, compute_gae, normalize  # noqa: E402
+
+# Per-env presets. Pendulum: ppo_warp.py's pendulum preset for the PPO phases (gamma 0.98, rewards x 0.1, lr 3e-3
+# annealed), mass and length randomized by +-30% and noise on every observation; ant: ppo_warp.py's defaults (rsl_rl's
+# legged_gym PPO) at 16384 envs (its H100 mission command) with friction and mass randomized; the teacher's budget is
+# where ppo_warp's ant return takes off (31M steps: 357, 47M: 1947; results/h100_2026-11-26_3a3d89e/ant_progress.csv).
+# fmt: off
+PRESETS = {
+    "pendulum": dict(teacher_timesteps=600_000, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4,
+                     hidden=(64, 64), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3,
+                     lr_schedule="anneal", reward_scale=0.1, mass_scale=(0.7, 1.3), length_scale=(0.7, 1.3),
+                     obs_noise_std=0.05),
+    "ant": dict(teacher_timesteps=40_000_000, total_timesteps=10_000_000, num_envs=16384, mass_scale=(0.7, 1.3),
+                friction_scale=(0.5, 1.25), obs_noise_std=0.02),
+}
+# fmt: on
+
+
+@dataclass
+class Args:
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment"""
+    env_id: str = "ant"
+    """the id of the environment (envs.list_envs()); it must declare privileged observations"""
+    seed: int = 1
+    """seed of the experiment (torch, numpy, random and the envs)"""
+    torch_deterministic: bool = True
+    """if toggled, deterministic torch algorithms (cudnn.deterministic, use_deterministic_algorithms on CUDA)"""
+    device: str = "auto"
+    """torch device: auto (cuda:0 when a CUDA device is present, else cpu), cpu, cuda (or gpu), cuda:1, ..."""
+    cuda_graph: bool = True
+    """replay the env step as a captured CUDA graph (CUDA only; on CPU a logged no-op)"""
+    torch_threads: int = 1
+    """torch intra-op threads on CPU (0: torch's default)"""
+    log_dir: str = "runs"
+    """TensorBoard runs, config JSON, progress.csv and checkpoints go to <log_dir>/<run_name>/"""
+    save_every: int = 50
+    """save a checkpoint every this many iterations (and at the end, and on SIGINT/SIGTERM); 0: off"""
+    save_minutes: float = 5.0
+    """also save a checkpoint when this many minutes have passed since the last one; 0: off"""
+    resume: str | None = None
+    """checkpoint to continue, in its folder; only total_timesteps, saving and quiet may change"""
+    eval: str | None = None
+    """path of a checkpoint: run its student, its teacher and the zero action deterministically for `eval_episodes`
+    episodes in the env this command line describes (held-out ranges, noise, delay), print the returns, exit"""
+    eval_episodes: int = 10
+    """number of episodes run by --eval"""
+    eval_json: str | None = None
+    """with --eval: also append the result as one JSON line to this file"""
+    quiet: bool = False
+    """if toggled, no console line per iteration"""
+    capture_video: bool = False
+    """not supported by this script (the student needs its history); kept so that the run plumbing reads the flag"""
+
+    # Environment: what the student measures and what is randomized (each used when the env has the parameter)
+    mass_scale: tuple[float, float] = (1.0, 1.0)
+    """mass scale range, drawn per env per episode (envs with a `mass` parameter)"""
+    length_scale: tuple[float, float] = (1.0, 1.0)
+    """length scale range (pendulum)"""
+    friction_scale: tuple[float, float] = (1.0, 1.0)
+    """friction scale range (MJCF envs)"""
+    obs_noise_std: float = 0.0
+    """Gaussian noise (std, observation units) on every observation; the privileged observation has none"""
+    action_delay: tuple[int, int] = (0, 0)
+    """action delay range in steps, drawn per env per episode"""
+
+    # Algorithm specific arguments
+    student_algo: Literal["dagger", "bc", "rslrl", "asym_ppo"] = "dagger"
+    """how the student learns (the module docstring)"""
+    teacher_timesteps: int = 30_000_000
+    """env steps of the teacher's PPO (ignored with --teacher-checkpoint; asym_ppo adds them to its own budget)"""
+    teacher_checkpoint: str | None = None
+    """a distill_warp.py checkpoint whose teacher (trained on the same env id) is used instead of training one"""
+    total_timesteps: int = 20_000_000
+    """env steps of the student's phase"""
+    history_len: int = 8
+    """the student's input: the last history_len (observation, previous action) pairs, zeros before the episode"""
+    beta_decay: float = 0.5
+    """dagger: beta falls linearly from 1 to 0 over this fraction of the student's iterations"""
+    student_learning_rate: float = 1e-3
+    """learning rate of the distilled students (dagger, bc, rslrl), constant"""
+    num_envs: int = 4096
+    """the number of parallel environments"""
+    num_steps: int = 24
+    """the number of steps to run in each environment per rollout"""
+    learning_rate: float = 1e-3
+    """the (initial) learning rate of the PPO phases"""
+    lr_schedule: Literal["adaptive", "anneal", "constant"] = "adaptive"
+    """PPO: adaptive (rsl_rl's KL rule), anneal (linear to 0 over the phase) or constant"""
+    desired_kl: float = 0.01
+    """the KL divergence the adaptive schedule steers towards"""
+    max_learning_rate: float = 1e-2
+    """the upper clamp of the adaptive schedule"""
+    gamma: float = 0.99
+    """the discount factor gamma"""
+    gae_lambda: float = 0.95
+    """the lambda for the generalized advantage estimation"""
+    num_minibatches: int = 4
+    """the number of mini-batches per epoch (PPO and distillation)"""
+    update_epochs: int = 5
+    """the K epochs per rollout (PPO and distillation)"""
+    norm_adv: bool = True
+    """toggles advantage normalization (per minibatch)"""
+    clip_coef: float = 0.2
+    """the surrogate clipping coefficient"""
+    ent_coef: float = 0.01
+    """coefficient of the entropy"""
+    vf_coef: float = 1.0
+    """coefficient of the value function"""
+    max_grad_norm: float = 1.0
+    """the maximum norm for the global gradient clipping"""
+    hidden: tuple[int, ...] = (256, 128, 64)
+    """hidden layer sizes of every actor and critic (tanh MLPs)"""
+    init_log_std: float = 0.0
+    """initial log standard deviation of the PPO policies (state independent)"""
+    reward_scale: float = 1.0
+    """rewards are multiplied by this for learning; returns are logged unscaled"""
+
+    # to be filled in runtime (not flags)
+    batch_size: tyro.conf.Suppress[int] = 0
+    minibatch_size: tyro.conf.Suppress[int] = 0
+    num_iterations: tyro.conf.Suppress[int] = 0
+    """teacher_iterations + student_iterations: the iterations of the whole run"""
+    teacher_iterations: tyro.conf.Suppress[int] = 0
+    run_name: tyro.conf.Suppress[str] = ""
+
+
+def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed: int | None = None):
+    # the perturbation knobs the env has; validate=False: the per-step NaN-action check is a host sync
+    knobs = dict(obs_noise_std=args.obs_noise_std, action_delay=tuple(args.action_delay))
+    for p in ("mass", "length", "friction"):
+        if p in envs.env_class(args.env_id).param_names:
+            knobs[f"{p}_scale"] = tuple(getattr(args, f"{p}_scale"))
+    seed, num_envs = args.seed if seed is None else seed, num_envs or args.num_envs
+    return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False, **knobs)
+
+
+def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias_const: float = 0.0) -> nn.Linear:
+    torch.nn.init.orthogonal_(layer.weight, std)
+    torch.nn.init.constant_(layer.bias, bias_const)
+    return layer
+
+
+def mlp(sizes: list[int], out_std: float) -> nn.Sequential:
+    layers = []
+    for i in range(len(sizes) - 1):
+        last = i == len(sizes) - 2
+        layers.append(layer_init(nn.Linear(sizes[i], sizes[i + 1]), std=out_std if last else np.sqrt(2)))
+        if not last:
+            layers.append(nn.Tanh())
+    return nn.Sequential(*layers)
+
+
+class Agent(nn.Module):
+    """Gaussian policy over the first `num_actor_obs` input columns, value network over the last `num_critic_obs`:
+    the teacher's actor and critic both read all of (obs, privileged_obs); a student's row is (window, obs,
+    privileged_obs) and its actor reads the window only (asymmetric actor-critic, Pinto et al. 2018)."""
+
+    def __init__(self, num_actor_obs: int, num_critic_obs: int, num_actions: int, hidden, init_log_std: float):
+        super().__init__()
+        self.num_actor_obs, self.num_critic_obs = num_actor_obs, num_critic_obs
+        self.critic = mlp([num_critic_obs, *hidden, 1], out_std=1.0)
+        self.actor_mean = mlp([num_actor_obs, *hidden, num_actions], out_std=0.01)
+        self.actor_logstd = nn.Parameter(torch.full((1, num_actions), float(init_log_std)))
+
+    def act(self, x: torch.Tensor) -> torch.Tensor:
+        """The deterministic action (the Gaussian's mean) from the actor's columns of x."""
+        return self.actor_mean(x[..., : self.num_actor_obs])
+
+    def get_value(self, x: torch.Tensor) -> torch.Tensor:
+        return self.critic(x[..., x.shape[-1] - self.num_critic_obs :]).squeeze(-1)
+
+    def get_action_and_value(self, x: torch.Tensor, action: torch.Tensor | None = None):
+        """Return action, log prob, entropy, value and the action mean; samples an action when none is given."""
+        mean = self.act(x)
+        logstd = self.actor_logstd.expand_as(mean)
+        dist = torch.distributions.Normal(mean, logstd.exp(), validate_args=False)
+        if action is None:
+            action = dist.sample()
+        return action, dist.log_prob(action).sum(-1), dist.entropy().sum(-1), self.get_value(x), mean
+
+
+def push_window(window: torch.Tensor, obs: torch.Tensor, prev_action: torch.Tensor, done: torch.Tensor):
+    """The student's input one step later: the window [N, k * (O + A)] shifted by one (obs, previous action) pair;
+    an env whose episode just ended starts from zeros, with a zero previous action."""
+    window = torch.where(done[:, None], torch.zeros_like(window), window)
+    prev_action = torch.where(done[:, None], torch.zeros_like(prev_action), prev_action)
+    step = obs.shape[1] + prev_action.shape[1]
+    return torch.cat([window[:, step:], obs, prev_action], dim=1)
+
+
+def ppo_update(agent, optimizer, b: dict, args: Args, ckpt_path: str, where: str) -> dict:
+    """Clipped-surrogate PPO epochs over the flat batch `b` (CleanRL's loss; rsl_rl's KL rule when adaptive);
+    return the last minibatch's losses and the mean KL, as floats."""
+    kls, clipfracs = [], []
+    old_std = agent.actor_logstd.detach().exp()
+    for _ in range(args.update_epochs):
+        b_inds = torch.randperm(args.batch_size, device=b["x"].device)
+        for start in range(0, args.batch_size, args.minibatch_size):
+            mb = b_inds[start : start + args.minibatch_size]
+            _, newlogprob, entropy, newvalue, newmu = agent.get_action_and_value(b["x"][mb], b["actions"][mb])
+            ratio = (newlogprob - b["logprobs"][mb]).exp()
+            with torch.no_grad():  # KL(old || new) of the two Gaussians in closed form, as rsl_rl's schedule reads it
+                new_std = agent.actor_logstd.exp()
+                kl = (
+                    (new_std / old_std).log()
+                    + (old_std.square() + (b["mus"][mb] - newmu).square()) / (2.0 * new_std.square())
+                    - 0.5
+                )
+                clipfracs.append(((ratio - 1.0).abs() > args.clip_coef).float().mean())
+            mb_adv = b["advantages"][mb]
+            if args.norm_adv:
+                mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
+            pg_loss = torch.max(-mb_adv * ratio, -mb_adv * ratio.clamp(1 - args.clip_coef, 1 + args.clip_coef)).mean()
+            v_loss = 0.5 * (newvalue - b["returns"][mb]).square().mean()
+            loss = pg_loss - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
+            optimizer.zero_grad()
+            loss.backward()
+            grad_norm = nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+            kl_mean, loss_value, grad_value = torch.stack([kl.sum(-1).mean(), loss.detach(), grad_norm]).tolist()
+            runs.check_finite_update(loss_value, grad_value, where, ckpt_path)
+            kls.append(kl_mean)
+            if args.lr_schedule == "adaptive" and kl_mean > args.desired_kl * 2.0:
+                optimizer.lr = max(1e-5, optimizer.lr / 1.5)
+            elif args.lr_schedule == "adaptive" and 0.0 < kl_mean < args.desired_kl / 2.0:
+                optimizer.lr = min(args.max_learning_rate, optimizer.lr * 1.5)
+            optimizer.step()
+    return dict(policy_loss=pg_loss.item(), value_loss=v_loss.item(), entropy=entropy.mean().item(),
+                approx_kl=float(np.mean(kls)), clipfrac=torch.stack(clipfracs).mean().item())  # fmt: skip
+
+
+def distill_update(student, optimizer, b: dict, args: Args, ckpt_path: str, where: str) -> dict:
+    """Epochs of action MSE between the student's deterministic action and the teacher's label over the flat batch."""
+    for _ in range(args.update_epochs):
+        b_inds = torch.randperm(args.batch_size, device=b["x"].device)
+        for start in range(0, args.batch_size, args.minibatch_size):
+            mb = b_inds[start : start + args.minibatch_size]
+            loss = (student.act(b["x"][mb]) - b["labels"][mb]).square().mean()
+            optimizer.zero_grad()
+            loss.backward()
+            grad_norm = nn.utils.clip_grad_norm_(student.parameters(), args.max_grad_norm)
+            runs.check_finite_update(*torch.stack([loss.detach(), grad_norm]).tolist(), where, ckpt_path)
+            optimizer.step()
+    return dict(distill_loss=loss.item())
+
+
+def evaluate_policies(args: Args, saved: Args, ckpt: dict, device: torch.device) -> dict:
+    """Mean and std of the episode returns of the student, the teacher (when the checkpoint has one) and the zero
+    action, each deterministic for one episode in each of `eval_episodes` envs of the env `args` describes: the same
+    seed, so the same parameter draws, initial states and observation noise for the three."""
+    O, A, P = (lambda e: (e.num_obs, e.num_actions, e.num_privileged_obs))(make_env(saved, device, num_envs=1))
+    W = saved.history_len * (O + A)
+    student = Agent(W, O + P, A, saved.hidden, saved.init_log_std).to(device)
+    student_rms = RunningMeanStd(W + O + P).to(device)
+    student.load_state_dict(ckpt["agent"]), student_rms.load_state_dict(ckpt["obs_rms"])
+    names = ["student", "zero"]
+    if ckpt.get("teacher"):
+        teacher = Agent(O + P, O + P, A, saved.hidden, saved.init_log_std).to(device)
+        teacher_rms = RunningMeanStd(O + P).to(device)
+        teacher.load_state_dict(ckpt["teacher"]), teacher_rms.load_state_dict(ckpt["teacher_obs_rms"])
+        names.append("teacher")
+    out = {}
+    for name in names:
+        env = make_env(args, device, num_envs=args.eval_episodes, seed=args.seed)
+        obs = env.reset(seed=args.seed)
+        window = torch.zeros(env.num_envs, W, device=device)
+        done = torch.ones(env.num_envs, dtype=torch.bool, device=device)
+        action = torch.zeros(env.num_envs, A, device=device)
+        returns = torch.zeros(env.num_envs, device=device)
+        finished = torch.zeros(env.num_envs, dtype=torch.bool, device=device)
+        with torch.no_grad():
+            for _ in range(env.max_episode_steps):  # every episode ends by its time limit
+                window = push_window(window, obs, action, done)
+                if name == "student":  # the window only: no privileged column is in its input
+                    mean, inv_std, clip = student_rms.frozen()
+                    action = student.act(normalize(window, mean[:W], inv_std[:W], clip)).clamp(-1.0, 1.0)
+                elif name == "teacher":
+                    x = torch.cat([obs, env.info["privileged_obs"]], 1)
+                    action = teacher.act(normalize(x, *teacher_rms.frozen())).clamp(-1.0, 1.0)
+                obs, _, terminated, truncated, info = env.step(action)
+                done = terminated | truncated
+                returns = torch.where(done & ~finished, info["episode_return"], returns)
+                finished |= done
+        out[name] = (float(returns.mean()), float(returns.std()))
+    return out
+
+
+def student_inputs(window, obs, privileged):
+    """A student's batch row: (window, obs, privileged_obs); its actor reads the window, its critic the rest."""
+    return torch.cat([window, obs, privileged], dim=1)
+
+
+def save(path: str, args: Args, iteration: int, global_step: int, student, optimizer, student_rms, teacher,
+         teacher_optimizer, teacher_rms, recent_returns, env, loop: dict, device: torch.device) -> None:  # fmt: skip
+    """Write everything a resumed run needs (both phases); a kill leaves the previous file or the new one."""
+    state = dict(agent=student.state_dict(), optimizer=optimizer.state_dict(), obs_rms=student_rms.state_dict(),
+                 teacher=teacher.state_dict() if teacher is not None else {},
+                 teacher_optimizer=teacher_optimizer.state_dict() if teacher_optimizer is not None else {},
+                 teacher_obs_rms=teacher_rms.state_dict() if teacher is not None else {},
+                 args=asdict(args), iteration=iteration, global_step=global_step, recent_returns=list(recent_returns),
+                 torch_rng=torch.get_rng_state(),
+                 cuda_rng=torch.cuda.get_rng_state(device) if device.type == "cuda" else torch.zeros(0),
+                 env_state=env.state_dict(), loop=loop)  # fmt: skip
+    torch.save(state, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+if __name__ == "__main__":
+    args, resume_ckpt = runs.parse_args(Args, PRESETS, __doc__)
+    args.batch_size = int(args.num_envs * args.num_steps)
+    args.minibatch_size = int(args.batch_size // max(args.num_minibatches, 1))
+    student_steps = args.total_timesteps + (args.teacher_timesteps if args.student_algo == "asym_ppo" else 0)
+    train_teacher = args.student_algo != "asym_ppo" and args.teacher_checkpoint is None
+    args.teacher_iterations = args.teacher_timesteps // max(args.batch_size, 1) if train_teacher else 0
+    args.num_iterations = args.teacher_iterations + student_steps // max(args.batch_size, 1)
+    device = runs.validate(args, envs.list_envs())  # everything is checked before anything is created
+    env_type = envs.env_class(args.env_id)
+    if not (env_type.privileged_obs_names or env_type.param_names):
+        runs.fail(f"env {args.env_id!r} declares no privileged observations")
+    if args.history_len < 1 or not 0.0 < args.beta_decay <= 1.0 or args.student_learning_rate <= 0:
+        runs.fail("need --history-len >= 1, 0 < --beta-decay <= 1 and --student-learning-rate > 0")
+    runs.init_torch(args.torch_threads)
+    runs.init_warp(device)
+    if args.eval is not None:  # the checkpoint's student and teacher in the env of this command line, then exit
+        ckpt = runs.load_checkpoint(args.eval)
+        saved = runs.saved_args(Args, ckpt["args"])
+        if saved.env_id != args.env_id:  # the env's knobs come from this command line and --env-id's preset
+            runs.fail(f"{args.eval!r} was trained on {saved.env_id}: pass --env-id {saved.env_id}")
+        result = evaluate_policies(args, saved, ckpt, device)
+        (s, s_std), (z, _) = result["student"], result["zero"]
+        line = f"eval {args.eval}: env {args.env_id}, {args.eval_episodes} episodes: student {s:.2f} +- {s_std:.2f}"
+        record = dict(checkpoint=args.eval, student_algo=saved.student_algo, train_seed=saved.seed, seed=args.seed,
+                      episodes=args.eval_episodes, mass_scale=args.mass_scale, length_scale=args.length_scale,
+                      friction_scale=args.friction_scale, obs_noise_std=args.obs_noise_std,
+                      action_delay=args.action_delay, **{f"{k}_return": v[0] for k, v in result.items()},
+                      **{f"{k}_return_std": v[1] for k, v in result.items()})  # fmt: skip
+        if "teacher" in result:
+            t = result["teacher"][0]
+            # the share of the teacher's improvement over the zero action that the student keeps: returns of
+            # pendulum are negative, where a plain student/teacher ratio means nothing
+            record["gap_closed"] = (s - z) / (t - z)
+            line += f", teacher {t:.2f}, zero action {z:.2f}: student/teacher {s / t:.3f}, gap closed "
+            line += f"{record['gap_closed']:.3f}"
+        print(line)
+        if args.eval_json:
+            with open(args.eval_json, "a") as f:
+                f.write(json.dumps(record) + "\n")
+        sys.exit(0)
+    teacher_ckpt = runs.load_checkpoint(args.teacher_checkpoint) if args.teacher_checkpoint else None
+    if teacher_ckpt is not None and (not teacher_ckpt.get("teacher") or teacher_ckpt["args"]["env_id"] != args.env_id):
+        runs.fail(f"{args.teacher_checkpoint!r} holds no teacher for env {args.env_id!r}")
+    args.run_name = (
+        args.run_name or f"{args.env_id}__{args.exp_name}__{args.student_algo}__{args.seed}__{int(time.time())}"
+    )
+    run_dir, ckpt_path = runs.make_run_dir(args, resume_ckpt)
+
+    # TRY NOT TO MODIFY: seeding
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+    if args.torch_deterministic and device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+
+    # env setup; on CUDA, torch and Warp share one stream, on which the env step is captured once as a graph
+    use_graph = args.cuda_graph and device.type == "cuda"
+    runs.share_cuda_stream(device)
+    env = make_env(args, device)
+    env_step = runs.graph_step(env, device) if use_graph else env.step
+    print(f"device {device}; CUDA graph: {'on' if use_graph else 'off (only on CUDA)'}; student: {args.student_algo}")
+    T, N, O, A, P = args.num_steps, args.num_envs, env.num_obs, env.num_actions, env.num_privileged_obs
+    W = args.history_len * (O + A)  # the student's input width
+
+    # the teacher: actor and critic on (obs, privileged_obs); the student: actor on the window, critic (asym_ppo
+    # only) on (obs, privileged_obs)
+    teacher, teacher_optimizer, teacher_rms = None, None, None
+    if args.student_algo != "asym_ppo":
+        saved = runs.saved_args(Args, teacher_ckpt["args"]) if teacher_ckpt else args
+        teacher = Agent(O + P, O + P, A, saved.hidden, saved.init_log_std).to(device)
+        teacher_optimizer = Adam(teacher.parameters(), lr=args.learning_rate, eps=1e-5)
+        teacher_rms = RunningMeanStd(O + P).to(device)
+        if teacher_ckpt is not None:
+            teacher.load_state_dict(teacher_ckpt["teacher"])
+            teacher_rms.load_state_dict(teacher_ckpt["teacher_obs_rms"])
+    student = Agent(W, O + P, A, args.hidden, args.init_log_std).to(device)
+    if args.student_algo == "asym_ppo":
+        optimizer = Adam(student.parameters(), lr=args.learning_rate, eps=1e-5)
+    else:  # a distilled student is its actor's mean: the critic and the log std are not trained
+        optimizer = Adam(student.actor_mean.parameters(), lr=args.student_learning_rate, eps=1e-5)
+    student_rms = RunningMeanStd(W + O + P).to(device)
+
+    # ALGO Logic: storage setup, preallocated on the device; x is a batch row (teacher: (obs, privileged_obs);
+    # student: (window, obs, privileged_obs)); labels are the teacher's actions
+    X = max(O + P, W + O + P)
+    storage = {k: torch.zeros((T, N, *shape), device=device) for k, shape in dict(
+        x=(X,), actions=(A,), mus=(A,), labels=(A,), logprobs=(), rewards=(), values=(), ep_returns=(), ep_lengths=(),
+        terminateds=(), truncateds=()).items()}  # fmt: skip
+
+    # TRY NOT TO MODIFY: start the game
+    global_step, start_iteration = 0, 1
+    recent_returns = collections.deque(maxlen=20)
+    obs = env.reset(seed=args.seed)
+    # what the rollout carries from step to step: the step's observations, the student's window, the last action
+    loop = dict(
+        obs=obs.clone(),
+        privileged=env.info["privileged_obs"].clone(),
+        window=torch.zeros(N, W, device=device),
+        action=torch.zeros(N, A, device=device),
+        done=torch.ones(N, dtype=torch.bool, device=device),
+    )
+    if resume_ckpt is not None:
+        try:
+            student.load_state_dict(resume_ckpt["agent"])
+            optimizer.load_state_dict(resume_ckpt["optimizer"])
+            student_rms.load_state_dict(resume_ckpt["obs_rms"])
+            if teacher is not None:
+                teacher.load_state_dict(resume_ckpt["teacher"])
+                teacher_rms.load_state_dict(resume_ckpt["teacher_obs_rms"])
+                teacher_optimizer.load_state_dict(resume_ckpt["teacher_optimizer"])
+        except (RuntimeError, ValueError, KeyError) as e:
+            runs.fail(f"checkpoint {args.resume!r} does not fit this script: {str(e).splitlines()[0]}")
+        recent_returns.extend(resume_ckpt["recent_returns"])
+        torch.set_rng_state(resume_ckpt["torch_rng"])
+        if device.type == "cuda":
+            torch.cuda.set_rng_state(resume_ckpt["cuda_rng"], device)
+        env.load_state_dict(resume_ckpt["env_state"])
+        loop = {k: v.to(device) for k, v in resume_ckpt["loop"].items()}
+        global_step, start_iteration = resume_ckpt["global_step"], resume_ckpt["iteration"] + 1
+    writer, progress = runs.open_logs(run_dir, args, device, {"warp": wp.__version__}, resume_ckpt, start_iteration)
+    stop_signal = runs.stop_signals()  # SIGINT/SIGTERM: finish the iteration, save it and exit
+    start_time = last_save = time.time()
+    for iteration in range(start_iteration, args.num_iterations + 1):
+        iteration_start = time.time()
+        teacher_phase = iteration <= args.teacher_iterations
+        ppo = teacher_phase or args.student_algo == "asym_ppo"
+        agent, opt, rms = (
+            (teacher, teacher_optimizer, teacher_rms) if teacher_phase else (student, optimizer, student_rms)
+        )
+        phase_iteration = iteration - (0 if teacher_phase else args.teacher_iterations)
+        phase_iterations = args.teacher_iterations if teacher_phase else args.num_iterations - args.teacher_iterations
+        if ppo and args.lr_schedule == "anneal":
+            opt.lr = (1.0 - (phase_iteration - 1.0) / phase_iterations) * args.learning_rate
+        # DAgger's mixing probability; bc: the teacher always acts, rslrl: the student always does
+        beta = dict(bc=1.0, rslrl=0.0).get(args.student_algo, max(0.0, 1.0 - (phase_iteration - 1) / max(
+            args.beta_decay * phase_iterations, 1.0)))  # fmt: skip
+        x_width = O + P if teacher_phase else W + O + P
+        xs = storage["x"][..., :x_width]
+        norm = rms.frozen()
+        teacher_norm = teacher_rms.frozen() if teacher is not None else None
+
+        # rollout: no host sync
+        for step in range(T):
+            loop["window"] = push_window(loop["window"], loop["obs"], loop["action"], loop["done"])
+            x = torch.cat([loop["obs"], loop["privileged"]], 1)
+            if not teacher_phase:
+                x = student_inputs(loop["window"], loop["obs"], loop["privileged"])
+            xs[step] = x
+            with torch.no_grad():
+                if ppo:
+                    action, logprob, _, value, mu = agent.get_action_and_value(normalize(x, *norm))
+                    storage["logprobs"][step], storage["values"][step], storage["mus"][step] = logprob, value, mu
+                else:
+                    # the env clips actions to [-1, 1]: the teacher's label is the action it would apply
+                    label = teacher.act(normalize(x[:, W:], *teacher_norm)).clamp(-1.0, 1.0)
+                    own = student.act(normalize(x, *norm)).clamp(-1.0, 1.0)
+                    use_teacher = torch.rand(N, 1, device=device) < beta
+                    action = torch.where(use_teacher, label, own)
+                    storage["labels"][step] = label
+            storage["actions"][step] = action
+            obs, reward, terminated, truncated, info = env_step(action)
+            loop["obs"].copy_(obs)
+            loop["privileged"].copy_(info["privileged_obs"])
+            loop["action"] = action.clamp(-1.0, 1.0)  # what the robot commanded, as it knows it
+            loop["done"] = terminated | truncated
+            storage["rewards"][step] = reward
+            storage["terminateds"][step] = terminated
+            storage["truncateds"][step] = truncated
+            storage["ep_returns"][step] = info["episode_return"]
+            storage["ep_lengths"][step] = info["episode_length"]
+        global_step += T * N
+        runs.check_finite_rollout(xs, xs[:0], xs[-1], iteration, ckpt_path)
+        collect_time = time.time() - iteration_start
+
+        update_start = time.time()
+        where = f"at iteration {iteration}"
+        terminateds, truncateds = storage["terminateds"].bool(), storage["truncateds"].bool()
+        if ppo:
+            with torch.no_grad():
+                # a time-limit truncation is bootstrapped with the value of the step's own input (rsl_rl's rule:
+                # the privileged observation of the episode's final state is not kept)
+                x_next = torch.cat([loop["obs"], loop["privileged"]], 1)
+                if not teacher_phase:
+                    x_next = student_inputs(push_window(loop["window"], loop["obs"], loop["action"], loop["done"]),
+                                            loop["obs"], loop["privileged"])  # fmt: skip
+                next_value = agent.get_value(normalize(x_next, *norm))
+                advantages, returns = compute_gae(
+                    storage["rewards"] * args.reward_scale, storage["values"], terminateds, truncateds,
+                    storage["values"], next_value, args.gamma, args.gae_lambda,
+                )  # fmt: skip
+        rms.update(xs)
+        b = dict(x=normalize(xs, *norm), actions=storage["actions"], labels=storage["labels"], mus=storage["mus"],
+                 logprobs=storage["logprobs"], values=storage["values"])  # fmt: skip
+        if ppo:
+            b.update(advantages=advantages, returns=returns)
+        b = {k: v.reshape(args.batch_size, *v.shape[2:]) for k, v in b.items()}
+        if ppo:
+            losses = ppo_update(agent, opt, b, args, ckpt_path, where)
+        else:
+            losses = distill_update(student, optimizer, b, args, ckpt_path, where)
+        update_time = time.time() - update_start
+
+        # logging: the episode statistics leave the device here, once per iteration
+        done_mask = terminateds | truncateds
+        finished_returns = storage["ep_returns"][done_mask].cpu().numpy()
+        recent_returns.extend(finished_returns.tolist())
+        mean_recent = float(np.mean(recent_returns)) if recent_returns else float("nan")
+        mean_finished = float(finished_returns.mean()) if len(finished_returns) else float("nan")
+        sps = int(T * N / (time.time() - iteration_start))
+        phase = "teacher" if teacher_phase else "student"
+        scalars = {f"{phase}/episodic_return_last20": mean_recent, "charts/SPS": sps, "charts/beta": beta,
+                   "charts/learning_rate": opt.lr, "perf/collect_time": collect_time,
+                   "perf/learn_time": update_time, **{f"losses/{phase}_{k}": v for k, v in losses.items()}}  # fmt: skip
+        if len(finished_returns):
+            scalars[f"{phase}/episodic_return"] = mean_finished
+            if not teacher_phase:
+                scalars["charts/episodic_return"] = mean_finished
+        for name, value in scalars.items():
+            writer.add_scalar(name, value, global_step)
+        runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, len(finished_returns), sps,
+                            collect_time, 0.0, 0.0, update_time)  # fmt: skip
+        elapsed = time.time() - start_time
+        if not args.quiet:
+            loss_text = " ".join(f"{k} {v:.4f}" for k, v in losses.items() if k in ("distill_loss", "approx_kl"))
+            print(
+                f"iter {iteration}/{args.num_iterations} {phase} step {global_step} SPS {sps} return(last 20) "
+                f"{mean_recent:.1f} beta {beta:.2f} {loss_text} | {elapsed:.1f} s elapsed, "
+                f"{runs.eta(elapsed, iteration - start_iteration + 1, args.num_iterations - iteration)}"
+            )
+        if iteration == args.teacher_iterations:
+            recent_returns.clear()  # the student's returns from here on
+        periodic = args.save_every and iteration % args.save_every == 0 or iteration == args.num_iterations
+        if stop_signal or periodic or time.time() - last_save >= 60 * args.save_minutes > 0:
+            save(ckpt_path, args, iteration, global_step, student, optimizer, student_rms, teacher, teacher_optimizer,
+                 teacher_rms, recent_returns, env, loop, device)  # fmt: skip
+            last_save = time.time()
+        runs.exit_on_signal(stop_signal, iteration, ckpt_path)
+
+    progress.close()
+    writer.close()
+    print(f"done: {global_step} steps in {time.time() - start_time:.1f} s; checkpoint {ckpt_path}")

@@ -1,0 +1,249 @@
+"""Privileged observations (pendulum, ant: the documented layout) and cleanppo/distill_warp.py: every student
+algorithm end to end with tiny budgets, a resume that continues bit for bit across the teacher/student boundary,
+a student that never receives privileged terms (the env's privileged columns poisoned: checked, not assumed), and
+one learning run on pendulum with randomized mass and length and observation noise."""
+
+import importlib.util
+import json
+import math
+import os
+import re
+import runpy
+import sys
+
+import numpy as np
+import pytest
+import torch
+import warp as wp
+
+import envs
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DISTILL = os.path.join(ROOT, "cleanppo", "distill_warp.py")
+TINY = ["--env-id", "pendulum", "--num-envs", "16", "--num-steps", "8", "--num-minibatches", "2", "--hidden", "8", "8",
+        "--history-len", "3", "--teacher-timesteps", "256", "--total-timesteps", "256", "--quiet"]  # fmt: skip
+NAN = float("nan")
+
+
+def run(*args, monkeypatch, capsys) -> str:
+    """Run the script's main block in this process (no interpreter and torch start-up per run); return its stdout,
+    or fail with its error message."""
+    monkeypatch.setattr(sys, "argv", [DISTILL, *args])
+    capsys.readouterr()
+    try:
+        runpy.run_path(DISTILL, run_name="__main__")
+    except SystemExit as e:
+        assert e.code in (0, None), f"distill_warp.py {args} failed: {e.code}"
+    return capsys.readouterr().out
+
+
+def exit_message(*args, monkeypatch) -> str:
+    monkeypatch.setattr(sys, "argv", [DISTILL, *args])
+    with pytest.raises(SystemExit) as e:
+        runpy.run_path(DISTILL, run_name="__main__")
+    return str(e.value.code)
+
+
+def checkpoint_of(log_dir) -> str:
+    (run_dir,) = os.listdir(log_dir)
+    return os.path.join(log_dir, run_dir, "checkpoint.pt")
+
+
+def evaluate(ckpt: str, out: str, monkeypatch, capsys, *extra) -> dict:
+    """Run the script's --eval (in this process, so the env can be patched); return its JSON record."""
+    run("--env-id", "pendulum", "--eval", ckpt, "--eval-json", out, *extra, monkeypatch=monkeypatch, capsys=capsys)
+    with open(out) as f:
+        return json.loads(f.readlines()[-1])
+
+
+# --- privileged observations --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env_id", ["pendulum", "ant"])
+def test_spec_docstring_gives_the_privileged_layout(env_id):
+    cls = envs.env_class(env_id)
+    doc = sys.modules[cls.__module__].__doc__
+    width = int(re.search(r"Privileged observation \((\d+)", doc).group(1))
+    assert width == len(cls.privileged_obs_names) == envs.make(env_id, num_envs=1, device="cpu").num_privileged_obs
+
+
+def test_pendulum_privileged_obs_are_the_scales_and_the_noise_free_observation():
+    n = 64
+    env = envs.make("pendulum", num_envs=n, device="cpu", seed=3, mass_scale=(0.5, 1.5), length_scale=(0.7, 1.3),
+                    obs_noise_std=0.1, max_episode_steps=5)  # fmt: skip
+    obs = env.reset()
+    for _ in range(8):  # across an autoreset at step 5: the new episode's scales and state
+        priv = env.info["privileged_obs"]
+        state = env.get_state()
+        assert priv.shape == (n, 6)
+        torch.testing.assert_close(priv[:, :3], env.param_scales)
+        clean = torch.stack([state[:, 0].cos(), state[:, 0].sin(), state[:, 1]], 1)
+        torch.testing.assert_close(priv[:, 3:], clean, atol=1e-5, rtol=1e-5)
+        noise = (obs - clean).std().item()
+        assert 0.07 < noise < 0.13  # the observation carries obs_noise_std (0.1), the privileged columns none
+        obs, *_ = env.step(torch.rand(n, 1) * 2 - 1)
+    assert (priv[:, 0] - 1.0).abs().max() > 0.3 and (priv[:, 2] == 1.0).all()  # mass drawn, gravity fixed
+
+
+def test_ant_privileged_obs_are_the_scales_true_velocities_and_foot_contacts():
+    n = 8
+    env = envs.make("ant", num_envs=n, device="cpu", seed=0, mass_scale=(0.6, 1.4), friction_scale=(0.5, 1.0),
+                    obs_noise_std=0.1)  # fmt: skip
+    env.reset()
+    assert (env.info["privileged_obs"][:, 8:] == 0).all()  # no contact force belongs to a fresh episode
+    for _ in range(30):  # the ant falls from 0.75 m onto its feet
+        obs, *_ = env.step(torch.zeros(n, 8))
+    priv, state = env.info["privileged_obs"], env.get_state()
+    assert priv.shape == (n, 12)
+    torch.testing.assert_close(priv[:, :2], env.param_scales)
+    torch.testing.assert_close(priv[:, 2:8], state[:, 15:21])  # qvel[0:6] of the free joint, noise-free
+    assert (obs[:, 13:19] - priv[:, 2:8]).std() > 0.05  # the observed velocities are noisy
+    contacts = priv[:, 8:]
+    assert set(contacts.unique().tolist()) <= {0.0, 1.0}
+    force = wp.to_torch(env.sim.contact_force)
+    for f, adr in enumerate(env._foot_pointadr.numpy()):
+        touching = (force[:, adr] > 0) | (force[:, adr + 1] > 0)
+        assert (contacts[:, f] == touching.float()).all()
+    assert contacts.sum() >= n * 2  # a resting ant stands on its feet
+
+
+# --- the student's inputs ---------------------------------------------------------------------------------
+
+
+def load_distill():
+    spec = importlib.util.spec_from_file_location("distill_warp_under_test", DISTILL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_student_actor_ignores_the_privileged_columns_of_its_batch_row():
+    m = load_distill()
+    O, A, P, k = 3, 1, 6, 4
+    W = k * (O + A)
+    student = m.Agent(W, O + P, A, (16, 16), 0.0)
+    window = torch.randn(32, W)
+    row = m.student_inputs(window, torch.randn(32, O), torch.randn(32, P))
+    poisoned = row.clone()
+    poisoned[:, W:] = NAN  # the observation and privileged columns that only the critic reads
+    with torch.no_grad():
+        torch.testing.assert_close(student.act(poisoned), student.act(row))
+        assert torch.isfinite(student.act(poisoned)).all()
+        assert torch.isnan(student.get_value(poisoned)).all()  # the critic does read them
+
+
+def test_window_holds_the_last_k_observations_and_actions_and_restarts_with_an_episode():
+    m = load_distill()
+    obs = [torch.full((2, 3), float(t)) for t in range(4)]
+    act = [torch.full((2, 1), -float(t)) for t in range(4)]
+    window = torch.zeros(2, 8)
+    done = torch.tensor([True, True])
+    for t in range(4):
+        window = m.push_window(window, obs[t], act[t - 1] if t else torch.zeros(2, 1), done)
+        done = torch.tensor([False, t == 2])  # env 1's episode ends at step 2: obs[3] is a first observation
+    assert window[0].tolist() == [2, 2, 2, -1, 3, 3, 3, -2]
+    assert window[1].tolist() == [0, 0, 0, 0, 3, 3, 3, 0]
+
+
+# --- the script -------------------------------------------------------------------------------------------
+
+
+def test_every_student_algorithm_runs_and_the_student_never_sees_privileged_terms(tmp_path, monkeypatch, capsys):
+    run(*TINY, "--log-dir", str(tmp_path / "dagger"), monkeypatch=monkeypatch, capsys=capsys)
+    teacher_ckpt = checkpoint_of(tmp_path / "dagger")
+    ckpt = torch.load(teacher_ckpt, weights_only=True)
+    assert ckpt["iteration"] == 4 and ckpt["global_step"] == 512 and ckpt["teacher"]
+    for algo in ("bc", "rslrl", "asym_ppo"):
+        flags = ["--teacher-checkpoint", teacher_ckpt] if algo != "asym_ppo" else []
+        log = str(tmp_path / algo)
+        out = run(*TINY, "--student-algo", algo, "--log-dir", log, *flags, monkeypatch=monkeypatch, capsys=capsys)
+        assert "done: " in out
+        c = torch.load(checkpoint_of(tmp_path / algo), weights_only=True)
+        # asym_ppo gets the teacher's env steps too; with --teacher-checkpoint only the student's are run
+        assert c["global_step"] == (512 if algo == "asym_ppo" else 256)
+        assert bool(c["teacher"]) == (algo != "asym_ppo")
+
+    # the same evaluation with every privileged observation the env hands out replaced by NaN
+    clean = evaluate(teacher_ckpt, str(tmp_path / "clean.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
+    step, reset = envs.core.WarpEnv.step, envs.core.WarpEnv.reset
+
+    def poisoned_step(self, actions):
+        out = step(self, actions)
+        out[4]["privileged_obs"].fill_(NAN)
+        return out
+
+    def poisoned_reset(self, seed=None):
+        obs = reset(self, seed)
+        self.info["privileged_obs"].fill_(NAN)
+        return obs
+
+    monkeypatch.setattr(envs.core.WarpEnv, "step", poisoned_step)
+    monkeypatch.setattr(envs.core.WarpEnv, "reset", poisoned_reset)
+    poisoned = evaluate(teacher_ckpt, str(tmp_path / "poisoned.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
+    assert math.isfinite(clean["student_return"]) and math.isfinite(clean["teacher_return"])
+    assert poisoned["student_return"] == clean["student_return"]  # bit for bit
+    assert poisoned["teacher_return"] != clean["teacher_return"]  # the poison reached the env's privileged_obs
+
+
+def test_resume_continues_across_the_teacher_student_boundary_bit_for_bit(tmp_path, monkeypatch, capsys):
+    # rsl_rl's distillation: nothing in it depends on the budget (DAgger's beta and an annealed rate do)
+    budget = ["--student-algo", "rslrl", "--teacher-timesteps", "256", "--save-every", "1"]
+    run(
+        *TINY,
+        *budget,
+        "--total-timesteps",
+        "512",
+        "--log-dir",
+        str(tmp_path / "whole"),
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    run(
+        *TINY,
+        *budget,
+        "--total-timesteps",
+        "128",
+        "--log-dir",
+        str(tmp_path / "part"),
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    part = checkpoint_of(tmp_path / "part")
+    assert torch.load(part, weights_only=True)["iteration"] == 3  # 2 teacher + 1 student iterations
+    out = run("--resume", part, "--total-timesteps", "512", "--quiet", monkeypatch=monkeypatch, capsys=capsys)
+    assert "done: 768 steps" in out
+    whole = torch.load(checkpoint_of(tmp_path / "whole"), weights_only=True)
+    resumed = torch.load(part, weights_only=True)
+    for key in ("agent", "teacher", "obs_rms"):
+        for name, value in whole[key].items():
+            np.testing.assert_array_equal(resumed[key][name].numpy(), value.numpy(), err_msg=f"{key}.{name}")
+
+
+def test_argument_errors_name_the_problem(monkeypatch):
+    assert "--history-len >= 1" in exit_message(*TINY, "--history-len", "0", monkeypatch=monkeypatch)
+    message = exit_message(*TINY, "--teacher-checkpoint", "nope.pt", monkeypatch=monkeypatch)
+    assert "checkpoint 'nope.pt' does not exist" in message
+
+
+@pytest.mark.slow
+def test_dagger_student_closes_most_of_the_gap_to_the_teacher_on_randomized_noisy_pendulum(
+    tmp_path, monkeypatch, capsys
+):
+    """Pendulum preset: mass and length x U(0.7, 1.3) per episode, observation noise 0.05; teacher 600k env steps on
+    privileged observations, DAgger student 200k. Measure (50 held-out episodes, env seed 1001): the share of the
+    teacher's return gain over the zero action that the student keeps, (R_student - R_zero) / (R_teacher - R_zero)."""
+    run(
+        "--env-id",
+        "pendulum",
+        "--seed",
+        "1",
+        "--quiet",
+        "--log-dir",
+        str(tmp_path / "runs"),
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    ckpt = checkpoint_of(tmp_path / "runs")
+    r = evaluate(ckpt, str(tmp_path / "eval.jsonl"), monkeypatch, capsys, "--eval-episodes", "50", "--seed", "1001")
+    assert r["teacher_return"] > r["zero_return"] + 600  # the teacher swings up (zero action: about -1,200)
+    assert r["gap_closed"] >= 0.8, r
