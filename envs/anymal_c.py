@@ -213,11 +213,16 @@ def anymal_funcs(cfg_type=AnymalCConfig, ground=None):
             h[leg] = foot_center(s, leg)[2] - foot_radius
         return h
 
+    if ground is None:
+
+        @wp.func
+        def ground(cfg: cfg_type, x: float, y: float):
+            # the floor z = 0
+            return wp.vec3(0.0, 0.0, 1.0), 0.0
+
     @wp.func
     def foot_clearance(cfg: cfg_type, s: state_type) -> wp.vec4:
-        # signed distance [m] of each foot sphere to the ground plane under its centre (the floor: foot_heights)
-        if wp.static(ground is None):
-            return foot_heights(s)
+        # signed distance [m] of each foot sphere to the ground plane under its centre
         h = wp.vec4()
         for leg in range(4):
             c = foot_center(s, leg)
@@ -228,8 +233,6 @@ def anymal_funcs(cfg_type=AnymalCConfig, ground=None):
     @wp.func
     def base_height(cfg: cfg_type, s: state_type) -> float:
         # the base's height [m] above the ground under it
-        if wp.static(ground is None):
-            return s[2]
         n, d = ground(cfg, s[0], s[1])
         return s[2] - (d - n[0] * s[0] - n[1] * s[1]) / n[2]
 

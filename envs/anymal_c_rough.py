@@ -23,18 +23,19 @@ difficulty i / num_rows: slope 0.4 d, step height 0.05 + 0.18 d m, obstacles 0.0
 spheres against the triangle under each (kernels/constraint.py), MuJoCo's soft contact law as on the plane.
 
 Reward: anymal_c's terms (tracking_lin_vel, tracking_ang_vel, lin_vel_z, ang_vel_xy, orientation, torques, dof_acc,
-action_rate, feet_air_time, positive_clip), with LeggedRobotCfg's rough weights as defaults: tracking_lin_vel_weight
-(1.0), tracking_ang_vel_weight (0.5), lin_vel_z_weight (-2.0), ang_vel_xy_weight (-0.05), orientation_weight (0.0),
-torques_weight (-1e-05), dof_acc_weight (-2.5e-07), action_rate_weight (-0.01), feet_air_time_weight (1.0),
-tracking_sigma (0.25), only_positive_rewards (1.0). A foot is in contact when its sphere reaches the ground plane under
-it. legged_gym's collision term (thighs and shanks) is not computed: the asset's only colliding geoms are the feet.
+action_rate, feet_air_time, positive_clip), with LeggedRobotCfg's rough weights as defaults:
+tracking_lin_vel_weight (1.0), tracking_ang_vel_weight (0.5), lin_vel_z_weight (-2.0), ang_vel_xy_weight (-0.05),
+orientation_weight (0.0), torques_weight (-1e-05), dof_acc_weight (-2.5e-07), action_rate_weight (-0.01),
+feet_air_time_weight (1.0), tracking_sigma (0.25), only_positive_rewards (1.0). A foot is in contact when its sphere
+reaches the ground plane under it. legged_gym's collision term (thighs and shanks) is not computed: the asset's only
+colliding geoms are the feet.
 
 Commands: lin_vel_x_range (-1.0, 1.0), lin_vel_y_range (-1.0, 1.0) m/s, ang_vel_yaw_range (-1.0, 1.0) rad/s, resampled
 every resampling_time (10.0) s (legged_gym's rough defaults; its heading mode, which turns a heading command into the
 yaw rate, is not implemented). Pushes: every push_interval_s (15.0) s, up to max_push_vel_xy (1.0) m/s.
-Other flat-task fields keep their defaults: action_scale (0.5), noise_level (1.0), init_z (0.6), reset_base_vel
-(0.5), min_base_height (0.25), max_gravity_z (-0.5); height_scale (5.0), height_noise (0.1) and scan_offset (0.5) set
-the scan's observation as above.
+Other flat-task fields keep their defaults: action_scale (0.5), noise_level (1.0), init_z (0.6),
+reset_base_vel (0.5), min_base_height (0.25), max_gravity_z (-0.5); height_scale (5.0), height_noise (0.1) and
+scan_offset (0.5) set the scan's observation as above.
 
 Reset and curriculum: env i (global index) walks terrain type column i % num_cols (legged_gym assigns blocks of envs
 to columns, which depends on num_envs); its first level is drawn uniformly from 0..max_init_level (5) (0..num_rows - 1
