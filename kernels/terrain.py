@@ -58,8 +58,24 @@ def hfield_height(
     hfield: wp.array2d[float], spacing: float, x: float, y: float, plane_normal: wp.vec3, plane_offset: float
 ) -> float:
     """Height z [m, world] of the terrain surface at world (x, y) [m] (the model's plane outside the field)."""
-    n, d = hfield_plane(hfield, spacing, x, y, plane_normal, plane_offset)
-    return (d - n[0] * x - n[1] * y) / n[2]
+    nrow = hfield.shape[0]
+    ncol = hfield.shape[1]
+    u = x / spacing
+    v = y / spacing
+    if nrow < 2 or ncol < 2 or not (u >= 0.0 and v >= 0.0 and u <= float(nrow - 1) and v <= float(ncol - 1)):
+        return (plane_offset - plane_normal[0] * x - plane_normal[1] * y) / plane_normal[2]
+    # hfield_plane's triangles, without the normal: the height scan calls this 187 times per env and step
+    i = wp.min(int(wp.floor(u)), nrow - 2)
+    j = wp.min(int(wp.floor(v)), ncol - 2)
+    fu = u - float(i)
+    fv = v - float(j)
+    h00 = hfield[i, j]
+    h11 = hfield[i + 1, j + 1]
+    if fv >= fu:
+        h01 = hfield[i, j + 1]
+        return h00 + fu * (h11 - h01) + fv * (h01 - h00)
+    h10 = hfield[i + 1, j]
+    return h00 + fu * (h10 - h00) + fv * (h11 - h10)
 
 
 @wp.func
