@@ -152,8 +152,7 @@ def rough_funcs():
         o = obs_type()
         for i in range(FLAT_OBS):
             o[i] = flat[i]
-        # a stream of its own beside the flat observation's (key, 2 count + 1)
-        rng = wp.rand_init(int(s[KEY]) + KEY_RANGE, 2 * int(s[COUNT]) + 1)
+        rng = scan_rng(s)
         noise = cfg.noise_level * cfg.height_noise * cfg.height_scale
         for k in range(NUM_SCAN):
             v = scan(cfg, s, k)
@@ -165,10 +164,17 @@ def rough_funcs():
     return (step, terminated, reset, observe), scan
 
 
+@wp.func
+def scan_rng(s: wp.types.vector(STATE_DIM, wp.float32)) -> wp.uint32:
+    """RNG state of the scan noise at state s (a stream beside the flat observation's (key, 2 count + 1)): the scan's
+    k-th draw is its k-th randf, so the curriculum kernel can take the noise back out for the privileged scan."""
+    return wp.rand_init(int(s[KEY]) + KEY_RANGE, 2 * int(s[COUNT]) + 1)
+
+
 @functools.cache
 def _place_kernel():
     """Kernel: terrain levels and spawn origins at resets (the curriculum), progress, the privileged scan."""
-    (_, _, _, observe), scan = rough_funcs()
+    _, scan = rough_funcs()
     state_type = wp.types.vector(STATE_DIM, wp.float32)
     obs_type = wp.types.vector(NUM_OBS, wp.float32)
 
@@ -180,6 +186,7 @@ def _place_kernel():
         env_offset: int,
         first_reset: int,
         curriculum: int,
+        obs_noise_std: float,
         max_init_level: int,
         tile_size: float,
         episode_s: float,
@@ -199,6 +206,7 @@ def _place_kernel():
         worldid = wp.tid()
         gid = env_offset + worldid
         num_rows = origins.shape[0]
+        noise = cfg.noise_level * cfg.height_noise * cfg.height_scale
         s = state[worldid]
         if episode_in[worldid].ep_length == 0:
             lvl = level[worldid]
@@ -231,15 +239,35 @@ def _place_kernel():
             s[1] = s[1] + o[1] + wp.randf(rng, -1.0, 1.0)
             s[2] = s[2] + o[2]
             state[worldid] = s
-            obs_out[worldid] = observe(cfg, scale_in[worldid], s)
+            # the new episode's scan at its spawn point (the rest of its first observation holds no position)
+            ob = obs_out[worldid]
+            rng = scan_rng(s)
+            for k in range(NUM_SCAN):
+                v = scan(cfg, s, k)
+                privileged_out[worldid, NUM_PRIV + k] = v
+                if noise > 0.0:
+                    v += noise * wp.randf(rng, -1.0, 1.0)
+                ob[FLAT_OBS + k] = wp.clamp(v, -100.0, 100.0)
+            obs_out[worldid] = ob
+        elif obs_noise_std > 0.0:
+            # the env's Gaussian observation noise is in the scan too: look the privileged scan up again
+            for k in range(NUM_SCAN):
+                privileged_out[worldid, NUM_PRIV + k] = scan(cfg, s, k)
+        else:
+            # the privileged scan is the observed one less its noise (the same draws, |scan| <= 5: 1e-6 rounding)
+            ob = obs_out[worldid]
+            rng = scan_rng(s)
+            for k in range(NUM_SCAN):
+                v = ob[FLAT_OBS + k]
+                if noise > 0.0:
+                    v -= noise * wp.randf(rng, -1.0, 1.0)
+                privileged_out[worldid, NUM_PRIV + k] = v
         o = env_origin[worldid]
         dx = s[0] - o[0]
         dy = s[1] - o[1]
         cx = s[CMD]
         cy = s[CMD + 1]
         progress[worldid] = wp.vec2(wp.sqrt(dx * dx + dy * dy), wp.sqrt(cx * cx + cy * cy))
-        for k in range(NUM_SCAN):
-            privileged_out[worldid, NUM_PRIV + k] = scan(cfg, s, k)
 
     return place
 
@@ -309,6 +337,7 @@ class AnymalCRough(AnymalC):
             "env_offset": self.env_offset,
             "first_reset": 0,
             "curriculum": int(self.curriculum),
+            "obs_noise_std": self.obs_noise_std,
             "max_init_level": self.max_init_level,
             "tile_size": self.terrain.tile_size,
             "episode_s": self.max_episode_steps * self.dt,
@@ -320,6 +349,7 @@ class AnymalCRough(AnymalC):
             "obs_out": self._arrays["obs_out"],
             "privileged_out": self._privileged,
         }
+        self._cfg = cfg
         k = _place_kernel()
         inputs = [args[a.label] for a in k.adj.args]
         self._place_cmd = wp.launch(k, n, inputs=inputs, device=self.device, record_cmd=True)

@@ -11,7 +11,8 @@ import torch
 import warp as wp
 
 import envs
-from envs.anymal_c_rough import NUM_OBS, SCAN_X, SCAN_Y
+from envs.anymal_c import STATE_DIM
+from envs.anymal_c_rough import NUM_OBS, SCAN_X, SCAN_Y, AnymalCRoughConfig, rough_funcs
 
 FLAT_WEIGHTS = dict(
     orientation_weight=-5.0, torques_weight=-2.5e-5, feet_air_time_weight=2.0, resampling_time=4.0,
@@ -58,9 +59,23 @@ def _expected_scan(env, state: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
+@functools.cache
+def _scan_kernel():
+    scan = rough_funcs()[1]
+
+    @wp.kernel(module="unique", enable_backward=False)
+    def scan_all(
+        cfg: AnymalCRoughConfig, s: wp.array[wp.types.vector(STATE_DIM, float)], out: wp.array2d[float]
+    ):  # fmt: skip
+        i = wp.tid()
+        for k in range(out.shape[1]):
+            out[i, k] = scan(cfg, s[i], k)
+
+    return scan_all
+
+
 def test_scan_matches_the_height_field_on_constructed_states():
     env = _small_env()
-    env.step(torch.zeros(env.num_envs, 12))  # past the reset: the scan kernel then leaves the states where they are
     rng = np.random.default_rng(0)
     state = env.get_state().clone()
     for i in range(env.num_envs):
@@ -77,9 +92,11 @@ def test_scan_matches_the_height_field_on_constructed_states():
             [w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
              w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2]
         )  # fmt: skip
-    env.set_state(state)
-    env._place_cmd.launch()  # the privileged scan of the current states
-    priv = env.info["privileged_obs"][:, 13:].numpy()
+    priv = np.full((env.num_envs, 187), np.inf, dtype=np.float32)  # a missed write fails
+    out = wp.array(priv, dtype=float, device="cpu")
+    states = wp.array(state.numpy(), dtype=wp.types.vector(STATE_DIM, float), device="cpu")
+    wp.launch(_scan_kernel(), env.num_envs, inputs=[env._cfg, states], outputs=[out], device="cpu")
+    priv = out.numpy()
     for i in range(env.num_envs):
         expected = _expected_scan(env, state[i].numpy().astype(np.float64))
         # float32 coordinates of ~80 m: 1e-5 m, times the scale 5
@@ -97,8 +114,15 @@ def test_observation_is_the_flat_observation_then_the_noisy_scan():
         clean, *_ = quiet.step(a)
     scan, priv = clean[:, 48:], quiet.info["privileged_obs"][:, 13:]
     torch.testing.assert_close(scan, priv, rtol=0, atol=1e-6)  # noise off: the observation is the privileged scan
+    # noise on: the privileged scan stays the noise-free one (the curriculum kernel takes the same draws back out)
+    torch.testing.assert_close(env.info["privileged_obs"], quiet.info["privileged_obs"], rtol=0, atol=2e-6)
     noise = (obs[:, 48:] - env.info["privileged_obs"][:, 13:]).abs()
     assert 0.2 < float(noise.max()) <= 0.5 + 1e-5  # uniform, half-width 0.1 m x 5
+    # Gaussian observation noise on top: the privileged scan is looked up, still noise-free
+    gauss = envs.make("anymal_c_rough", num_envs=3, device="cpu", seed=1, num_rows=2, num_cols=10, obs_noise_std=0.3)
+    for _ in range(3):
+        gauss.step(a)
+    torch.testing.assert_close(gauss.info["privileged_obs"], quiet.info["privileged_obs"], rtol=0, atol=2e-6)
 
 
 def _upside_down(state: torch.Tensor, i: int) -> None:
