@@ -88,7 +88,7 @@ SCAN_Y = tuple(round(-0.5 + 0.1 * i, 1) for i in range(11))
 NUM_SCAN = wp.constant(len(SCAN_X) * len(SCAN_Y))
 NUM_OBS = wp.constant(FLAT_OBS + len(SCAN_X) * len(SCAN_Y))
 NUM_PRIV_ROUGH = NUM_PRIV + len(SCAN_X) * len(SCAN_Y)
-SCAN_NX, SCAN_NY = wp.constant(len(SCAN_X)), wp.constant(len(SCAN_Y))
+SCAN_NY = wp.constant(len(SCAN_Y))
 
 # LeggedRobotCfg's rough-terrain values where they differ from anymal_c_flat's (anymal_c_rough keeps them)
 ROUGH_DEFAULTS = {
@@ -122,7 +122,8 @@ AnymalCRoughConfig = _config_struct()
 
 @wp.func
 def terrain_ground(cfg: AnymalCRoughConfig, x: float, y: float):
-    """Plane (unit normal, offset [m]) of the terrain under world (x, y) [m]; the floor z = 0 outside the field."""
+    """Plane (unit normal, offset [m]) of the terrain under world (x, y) [m]; outside the field the floor z = 0,
+    the plane of anymal_c.xml that the simulator falls back to there."""
     return hfield_plane(cfg.hfield, cfg.hfield_spacing, x, y, wp.vec3(0.0, 0.0, 1.0), 0.0)
 
 
@@ -193,7 +194,6 @@ def _place_kernel():
         origins: wp.array2d[wp.vec3],
         # Data in:
         episode_in: wp.array[EpisodeState],
-        scale_in: wp.array[scale_type],
         # Data in and out:
         state: wp.array[state_type],
         level: wp.array[int],
@@ -343,7 +343,6 @@ class AnymalCRough(AnymalC):
             "episode_s": self.max_episode_steps * self.dt,
             "origins": origins,
             "episode_in": self._arrays["episode"],
-            "scale_in": self._arrays["scale"],
             "state": self._arrays["state"],
             **self._terrain_arrays,
             "obs_out": self._arrays["obs_out"],
