@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 import warp as wp
 
 from envs import terrain
@@ -206,3 +207,25 @@ def test_generated_grid_layout_types_and_origins():
     assert t.origins[i, j, 2] == pytest.approx(t.heights[x0 + 30 : x0 + 50, y0 + 30 : y0 + 50].max())
     assert terrain.generate(3, 10, seed=4).heights.tobytes() == t.heights.tobytes()
     assert terrain.generate(3, 10, seed=5).heights.tobytes() != t.heights.tobytes()
+
+
+def test_spheres_dropped_on_a_step_rest_on_its_two_levels():
+    """A 0.15 m step in the field: a sphere dropped over the upper level rests on it, one over the lower level rests
+    there, each at the soft contact's depth below its surface + radius (measured 0.37 mm on both levels)."""
+    xml = (
+        '<mujoco><option timestep="0.01"/><worldbody><geom type="plane" size="50 50 .1"/>'
+        '<body pos="0 0 1"><freejoint/><geom type="sphere" size="0.05"/></body></worldbody></mujoco>'
+    )
+    sim = Simulator(load_mjcf(xml), 2, contacts=True, substeps=2)
+    heights = np.zeros((40, 20))
+    heights[20:] = 0.15  # x >= 2.0 m is the upper level
+    sim.set_hfield(heights, SPACING)
+    q, v = sim.get_state()
+    q, v = q.clone(), v.clone()
+    q[:, :3] = torch.tensor([[3.0, 1.0, 0.4], [1.0, 1.0, 0.4]])
+    sim.set_state(q, v)
+    for _ in range(150):
+        sim.step()
+    z = sim.get_state()[0][:, 2].numpy()
+    assert 0.0 < 0.15 + 0.05 - z[0] < 1e-3 and 0.0 < 0.05 - z[1] < 1e-3, z
+    assert np.abs(sim.get_state()[1].numpy()).max() < 1e-3  # at rest
