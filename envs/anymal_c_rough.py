@@ -30,9 +30,12 @@ feet_air_time_weight (1.0), tracking_sigma (0.25), only_positive_rewards (1.0). 
 reaches the ground plane under it. legged_gym's collision term (thighs and shanks) is not computed: the asset's only
 colliding geoms are the feet.
 
-Commands: lin_vel_x_range (-1.0, 1.0), lin_vel_y_range (-1.0, 1.0) m/s, ang_vel_yaw_range (-1.0, 1.0) rad/s, resampled
-every resampling_time (10.0) s (legged_gym's rough defaults; its heading mode, which turns a heading command into the
-yaw rate, is not implemented). Pushes: every push_interval_s (15.0) s, up to max_push_vel_xy (1.0) m/s.
+Commands: lin_vel_x_range (-1.0, 1.0), lin_vel_y_range (-1.0, 1.0) m/s, resampled every resampling_time (10.0) s
+(legged_gym's rough defaults). With heading_command (1.0) (legged_gym's heading mode) a heading target U(-3.14, 3.14)
+rad is drawn with each command and every step the yaw-rate command becomes clip(0.5 wrap(target - base heading), -1, 1)
+rad/s (set after the step's reward, so the reward uses the previous step's; legged_gym's the current one); with 0,
+the yaw rate is drawn from ang_vel_yaw_range (-1.0, 1.0) rad/s. Pushes: every push_interval_s (15.0) s, up to
+max_push_vel_xy (1.0) m/s.
 Other flat-task fields keep their defaults: action_scale (0.5), noise_level (1.0), init_z (0.6),
 reset_base_vel (0.5), min_base_height (0.25), max_gravity_z (-0.5); height_scale (5.0), height_noise (0.1) and
 scan_offset (0.5) set the scan's observation as above.
@@ -108,10 +111,11 @@ def _config_struct():
         height_scale=float,  # observation units per m of scan
         height_noise=float,  # m, uniform scan noise half-width (times noise_level)
         scan_offset=float,  # m, subtracted from the base height above each scan point
+        heading_command=float,  # 1: legged_gym's heading mode sets the yaw-rate command, 0: drawn as anymal_c
         hfield=wp.array2d[float],  # m, terrain heights at world (i hfield_spacing, j hfield_spacing)
         hfield_spacing=float,  # m
     )
-    defaults.update(height_scale=5.0, height_noise=0.1, scan_offset=0.5)
+    defaults.update(height_scale=5.0, height_noise=0.1, scan_offset=0.5, heading_command=1.0)
     namespace = {"__annotations__": annotations, "__module__": __name__, **defaults}
     namespace["__doc__"] = "anymal_c_rough's config: AnymalCConfig's fields, the scan's scales and the height field."
     return wp.struct(type("AnymalCRoughConfig", (), namespace))
@@ -199,6 +203,7 @@ def _place_kernel():
         level: wp.array[int],
         env_origin: wp.array[wp.vec3],
         progress: wp.array[wp.vec2],
+        heading: wp.array[float],
         # Data out:
         obs_out: wp.array[obs_type],
         privileged_out: wp.array2d[float],
@@ -208,7 +213,9 @@ def _place_kernel():
         num_rows = origins.shape[0]
         noise = cfg.noise_level * cfg.height_noise * cfg.height_scale
         s = state[worldid]
-        if episode_in[worldid].ep_length == 0:
+        ob = obs_out[worldid]
+        just_reset = episode_in[worldid].ep_length == 0
+        if just_reset:
             lvl = level[worldid]
             if first_reset != 0:
                 # legged_gym's _get_env_origins: levels uniform in 0..max_init_level, all levels without curriculum
@@ -238,9 +245,7 @@ def _place_kernel():
             s[0] = s[0] + o[0] + wp.randf(rng, -1.0, 1.0)
             s[1] = s[1] + o[1] + wp.randf(rng, -1.0, 1.0)
             s[2] = s[2] + o[2]
-            state[worldid] = s
             # the new episode's scan at its spawn point (the rest of its first observation holds no position)
-            ob = obs_out[worldid]
             rng = scan_rng(s)
             for k in range(NUM_SCAN):
                 v = scan(cfg, s, k)
@@ -248,20 +253,33 @@ def _place_kernel():
                 if noise > 0.0:
                     v += noise * wp.randf(rng, -1.0, 1.0)
                 ob[FLAT_OBS + k] = wp.clamp(v, -100.0, 100.0)
-            obs_out[worldid] = ob
         elif obs_noise_std > 0.0:
             # the env's Gaussian observation noise is in the scan too: look the privileged scan up again
             for k in range(NUM_SCAN):
                 privileged_out[worldid, NUM_PRIV + k] = scan(cfg, s, k)
         else:
             # the privileged scan is the observed one less its noise (the same draws, |scan| <= 5: 1e-6 rounding)
-            ob = obs_out[worldid]
             rng = scan_rng(s)
             for k in range(NUM_SCAN):
                 v = ob[FLAT_OBS + k]
                 if noise > 0.0:
                     v -= noise * wp.randf(rng, -1.0, 1.0)
                 privileged_out[worldid, NUM_PRIV + k] = v
+        if cfg.heading_command != 0.0:
+            # legged_gym's heading mode (_resample_commands, _post_physics_step_callback): a heading in
+            # [-3.14, 3.14] rad drawn with each command, the yaw-rate command clip(0.5 wrap(target - heading), -1, 1)
+            count = int(s[COUNT])
+            every = int(wp.round(cfg.resampling_time / cfg.dt))
+            if just_reset or (every > 0 and count % every == 0):
+                rng = wp.rand_init(int(s[KEY]) + 3 * KEY_RANGE, count)
+                heading[worldid] = wp.randf(rng, -3.14, 3.14)
+            forward = wp.quat_rotate(wp.quat(s[4], s[5], s[6], s[3]), wp.vec3(1.0, 0.0, 0.0))
+            err = heading[worldid] - wp.atan2(forward[1], forward[0])
+            err = err - 2.0 * wp.pi * wp.floor((err + wp.pi) / (2.0 * wp.pi))
+            s[CMD + 2] = wp.clamp(0.5 * err, -1.0, 1.0)
+            ob[11] = 0.25 * s[CMD + 2]  # anymal_c's command scale; commands carry no noise
+        state[worldid] = s
+        obs_out[worldid] = ob
         o = env_origin[worldid]
         dx = s[0] - o[0]
         dy = s[1] - o[1]
@@ -329,6 +347,7 @@ class AnymalCRough(AnymalC):
                 "level": wp.zeros(n, dtype=int),
                 "env_origin": wp.zeros(n, dtype=wp.vec3),
                 "progress": wp.zeros(n, dtype=wp.vec2),
+                "heading": wp.zeros(n, dtype=float),
             }
             origins = wp.array(self.terrain.origins, dtype=wp.vec3)
         args = {

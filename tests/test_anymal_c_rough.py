@@ -16,7 +16,7 @@ from envs.anymal_c_rough import NUM_OBS, SCAN_X, SCAN_Y, AnymalCRoughConfig, rou
 
 FLAT_WEIGHTS = dict(
     orientation_weight=-5.0, torques_weight=-2.5e-5, feet_air_time_weight=2.0, resampling_time=4.0,
-    ang_vel_yaw_range=(-1.5, 1.5),
+    ang_vel_yaw_range=(-1.5, 1.5), heading_command=0.0,
 )  # fmt: skip
 
 
@@ -233,3 +233,26 @@ def test_determinism_across_num_envs_with_randomization_on():
     torch.testing.assert_close(o2, o5[:, :2], rtol=0, atol=0, equal_nan=True)
     torch.testing.assert_close(p2, p5[:, :2], rtol=0, atol=0, equal_nan=True)
     assert torch.equal(l2, l5[:, :2])
+
+
+def test_heading_mode_sets_the_yaw_rate_command():
+    """legged_gym's heading mode: yaw-rate command = clip(0.5 wrap(heading target - heading), -1, 1), every step."""
+    env = envs.make("anymal_c_rough", num_envs=4, device="cpu", seed=6, num_rows=1, num_cols=1, max_init_level=0)
+    env.step(torch.zeros(4, 12))
+    targets = torch.tensor([0.3, 3.0, -3.0, -0.1])
+    wp.to_torch(env._terrain_arrays["heading"]).copy_(targets)
+    state = env.get_state().clone()
+    yaws = torch.tensor([0.0, -3.0, 2.9, 0.5])  # errors 0.3, 6.0 -> -0.28, -5.9 -> 0.38, -0.6
+    state[:, 3:7] = torch.stack([torch.cos(yaws / 2), 0 * yaws, 0 * yaws, torch.sin(yaws / 2)], 1)
+    env.set_state(state)
+    obs, *_ = env.step(torch.zeros(4, 12))
+    s = env.get_state()
+    w, x, y, z = s[:, 3], s[:, 4], s[:, 5], s[:, 6]
+    heading = torch.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))  # of the base's forward axis
+    err = torch.remainder(targets - heading + math.pi, 2 * math.pi) - math.pi
+    expected = torch.clamp(0.5 * err, -1.0, 1.0)
+    torch.testing.assert_close(s[:, 39], expected, rtol=0, atol=1e-5)
+    torch.testing.assert_close(obs[:, 11], 0.25 * expected, rtol=0, atol=1e-5)
+    assert float(expected.abs().min()) > 0.05 and float(expected.abs().max()) > 0.1  # not trivially zero
+    off = envs.make("anymal_c_rough", num_envs=4, device="cpu", seed=6, num_rows=1, num_cols=1, heading_command=0.0)
+    assert float(off.get_state()[:, 39].abs().max()) > 0.0  # the flat task's own yaw-rate draw
