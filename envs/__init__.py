@@ -10,6 +10,7 @@ from envs.core import WarpEnv, resolve_device
 _REGISTRY = {
     "ant": "envs.ant:Ant",
     "anymal_c": "envs.anymal_c:AnymalC",
+    "anymal_c_rough": "envs.anymal_c_rough:AnymalCRough",
     "cartpole": "envs.cartpole:CartPole",
     "half_cheetah": "envs.half_cheetah:HalfCheetah",
     "humanoid": "envs.humanoid:Humanoid",

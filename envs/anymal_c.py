@@ -166,9 +166,15 @@ def _foot_chains(model):
 
 
 @functools.cache
-def anymal_funcs():
+def anymal_funcs(cfg_type=AnymalCConfig, ground=None):
     """Build the task's (task_step, task_terminated, task_reset, task_observe), its foot_heights(s) (world frame, m)
-    and base_frame(s) (base linear and angular velocity in the base frame, m/s and rad/s, and projected gravity)."""
+    and base_frame(s) (base linear and angular velocity in the base frame, m/s and rad/s, and projected gravity).
+
+    Hook for other grounds (envs/anymal_c_rough.py): `cfg_type`, a config struct with at least AnymalCConfig's
+    fields, and `ground`, a `@wp.func ground(cfg, x, y) -> (unit normal, offset [m])`, the plane n . p = offset of
+    the ground under world (x, y) [m]; foot contacts and the base height are then measured against it (default: the
+    floor z = 0). foot_heights stays the height above z = 0.
+    """
     model = load_mjcf(os.path.join(ASSETS, ASSET))
     pos, quat, axis, qadr, feet, radius = _foot_chains(model)
     mat12x3 = wp.types.matrix(shape=(12, 3), dtype=wp.float32)
@@ -186,22 +192,48 @@ def anymal_funcs():
     terms_type = wp.types.vector(len(TERMS), wp.float32)
 
     @wp.func
+    def foot_center(s: state_type, leg: int) -> wp.vec3:
+        # the foot sphere's centre [m, world] of leg 0..3 (LF, RF, LH, RH) by the legs' forward kinematics
+        p = wp.vec3(s[0], s[1], s[2])
+        r = wp.quat(s[4], s[5], s[6], s[3])
+        for k in range(3):
+            i = 3 * leg + k
+            p = p + wp.quat_rotate(r, wp.vec3(body_pos[i, 0], body_pos[i, 1], body_pos[i, 2]))
+            bq = wp.quat(body_quat[i, 0], body_quat[i, 1], body_quat[i, 2], body_quat[i, 3])
+            ax = wp.vec3(jnt_axis[i, 0], jnt_axis[i, 1], jnt_axis[i, 2])
+            r = r * bq * wp.quat_from_axis_angle(ax, s[7 + i])
+        return p + wp.quat_rotate(r, wp.vec3(foot_pos[leg, 0], foot_pos[leg, 1], foot_pos[leg, 2]))
+
+    @wp.func
     def foot_heights(s: state_type) -> wp.vec4:
         """Height [m] of each foot sphere's lowest point above the floor z = 0, LF, RF, LH, RH (world frame)."""
-        q0 = wp.quat(s[4], s[5], s[6], s[3])
         h = wp.vec4()
         for leg in range(4):
-            p = wp.vec3(s[0], s[1], s[2])
-            r = q0
-            for k in range(3):
-                i = 3 * leg + k
-                p = p + wp.quat_rotate(r, wp.vec3(body_pos[i, 0], body_pos[i, 1], body_pos[i, 2]))
-                bq = wp.quat(body_quat[i, 0], body_quat[i, 1], body_quat[i, 2], body_quat[i, 3])
-                ax = wp.vec3(jnt_axis[i, 0], jnt_axis[i, 1], jnt_axis[i, 2])
-                r = r * bq * wp.quat_from_axis_angle(ax, s[7 + i])
-            c = p + wp.quat_rotate(r, wp.vec3(foot_pos[leg, 0], foot_pos[leg, 1], foot_pos[leg, 2]))
-            h[leg] = c[2] - foot_radius
+            h[leg] = foot_center(s, leg)[2] - foot_radius
         return h
+
+    if ground is None:
+
+        @wp.func
+        def ground(cfg: cfg_type, x: float, y: float):
+            # the floor z = 0
+            return wp.vec3(0.0, 0.0, 1.0), 0.0
+
+    @wp.func
+    def foot_clearance(cfg: cfg_type, s: state_type) -> wp.vec4:
+        # signed distance [m] of each foot sphere to the ground plane under its centre
+        h = wp.vec4()
+        for leg in range(4):
+            c = foot_center(s, leg)
+            n, d = ground(cfg, c[0], c[1])
+            h[leg] = wp.dot(n, c) - d - foot_radius
+        return h
+
+    @wp.func
+    def base_height(cfg: cfg_type, s: state_type) -> float:
+        # the base's height [m] above the ground under it
+        n, d = ground(cfg, s[0], s[1])
+        return s[2] - (d - n[0] * s[0] - n[1] * s[1]) / n[2]
 
     @wp.func
     def base_frame(s: state_type):
@@ -214,7 +246,7 @@ def anymal_funcs():
         return v, w, g
 
     @wp.func
-    def draw_command(cfg: AnymalCConfig, s: state_type, rng: wp.uint32):
+    def draw_command(cfg: cfg_type, s: state_type, rng: wp.uint32):
         vx = wp.randf(rng, cfg.lin_vel_x_range[0], cfg.lin_vel_x_range[1])
         vy = wp.randf(rng, cfg.lin_vel_y_range[0], cfg.lin_vel_y_range[1])
         s[CMD + 2] = wp.randf(rng, cfg.ang_vel_yaw_range[0], cfg.ang_vel_yaw_range[1])
@@ -226,13 +258,13 @@ def anymal_funcs():
         return s, rng
 
     @wp.func
-    def servo_torque(cfg: AnymalCConfig, strength: float, s: state_type, a: vec12, j: int) -> float:
+    def servo_torque(cfg: cfg_type, strength: float, s: state_type, a: vec12, j: int) -> float:
         target = cfg.default_dof_pos[j] + cfg.action_scale * a[j]
         tau = strength * (cfg.kp * (target - s[7 + j]) - cfg.kv * s[25 + j])
         return wp.clamp(tau, -cfg.torque_limit, cfg.torque_limit)
 
     @wp.func
-    def step(cfg: AnymalCConfig, sc: scale_type, s: state_type, s_phys: state_type, a: vec12):
+    def step(cfg: cfg_type, sc: scale_type, s: state_type, s_phys: state_type, a: vec12):
         ns = s_phys
         for i in range(CMD, STATE_DIM):
             ns[i] = s[i]
@@ -262,7 +294,7 @@ def anymal_funcs():
         t[6] = cfg.dof_acc_weight * acc_sq
         t[7] = cfg.action_rate_weight * rate_sq
         # legged_gym's _reward_feet_air_time, with its contact filter (this step's or the last step's contact)
-        h = foot_heights(ns)
+        h = foot_clearance(cfg, ns)
         air_reward = float(0.0)
         for f in range(4):
             contact = float(0.0)
@@ -298,12 +330,12 @@ def anymal_funcs():
         return ns, t
 
     @wp.func
-    def terminated(cfg: AnymalCConfig, sc: scale_type, s: state_type) -> bool:
+    def terminated(cfg: cfg_type, sc: scale_type, s: state_type) -> bool:
         v, w, g = base_frame(s)
-        return (not all_finite(s)) or s[2] < cfg.min_base_height or g[2] > cfg.max_gravity_z
+        return (not all_finite(s)) or base_height(cfg, s) < cfg.min_base_height or g[2] > cfg.max_gravity_z
 
     @wp.func
-    def reset(cfg: AnymalCConfig, sc: scale_type, rng: wp.uint32):
+    def reset(cfg: cfg_type, sc: scale_type, rng: wp.uint32):
         s = state_type()
         s[2] = cfg.init_z
         s[3] = 1.0
@@ -316,7 +348,7 @@ def anymal_funcs():
         return s, rng
 
     @wp.func
-    def observe(cfg: AnymalCConfig, sc: scale_type, s: state_type):
+    def observe(cfg: cfg_type, sc: scale_type, s: state_type):
         v, w, g = base_frame(s)
         o = obs_type()
         for i in range(3):
@@ -404,7 +436,7 @@ class AnymalC(MjcfEnv):
     default_max_episode_steps = 1000
     param_names = ("friction", "base_mass", "strength")
     reward_term_names = TERMS
-    task_funcs = property(lambda self: anymal_funcs()[0])  # built on first use: reads the asset
+    task_funcs = property(lambda self: self._task_functions())  # built on first use (cached): reads the asset
 
     def __init__(
         self,
@@ -419,6 +451,10 @@ class AnymalC(MjcfEnv):
     ):
         """Load the model and build the env on it: frame_skip (legged_gym's decimation) x sim_dt per control step."""
         super().__init__(num_envs, device, seed, frame_skip=frame_skip, substeps=substeps, sim_dt=sim_dt, **overrides)
+
+    def _task_functions(self) -> tuple:
+        # the four task functions (a hook: envs/anymal_c_rough.py builds them for its terrain)
+        return anymal_funcs()[0]
 
     def _model_constants(self, dt: float) -> dict:
         m = self.model

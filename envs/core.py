@@ -78,7 +78,13 @@ def _is_number(v) -> bool:
 
 
 def _config_value(env: str, key: str, value, field_type):
-    # A float field takes one finite number, a Warp vector field (e.g. a (lo, hi) range) as many as its length.
+    # A float field takes one finite number, a Warp vector field (e.g. a (lo, hi) range) as many as its length; an
+    # array field (a lookup table the env derives, e.g. a terrain height field) a Warp array of its dtype and ndim.
+    if wp.types.is_array(field_type):
+        if not (isinstance(value, wp.array) and value.dtype == field_type.dtype and value.ndim == field_type.ndim):
+            what = f"a {field_type.ndim}D Warp array of {field_type.dtype.__name__}"
+            raise ValueError(f"{env}: {key} must be {what}, got {value!r}")
+        return value
     length = field_type._length_ if wp.types.type_is_vector(field_type) else None
     values = tuple(value) if length and isinstance(value, (tuple, list)) else (value,)
     if len(values) != (length or 1) or not all(_is_number(v) for v in values):

@@ -155,6 +155,24 @@ class Simulator:
             "qfrc_bias": wp.to_torch(self.qfrc_bias),
         }
 
+    def set_hfield(self, heights, spacing: float = 0.1) -> None:
+        """Collide the geoms with a height field, heights[i, j] [m] at world (i spacing, j spacing) [m], two
+        triangles per cell (kernels.terrain), and with the model's plane outside it; heights None: the plane alone.
+
+        One field serves every env. The array is copied to the device; the launches are rebuilt (not in a loop).
+        """
+        if heights is None:
+            heights, spacing = np.zeros((1, 1), dtype=np.float32), 1.0
+        else:
+            heights = np.asarray(heights, dtype=np.float32)
+            if heights.ndim != 2 or min(heights.shape) < 2 or not np.all(np.isfinite(heights)):
+                raise ValueError(f"heights must be a finite 2D array of >= 2 x 2 samples, got shape {heights.shape}")
+            if isinstance(spacing, bool) or not isinstance(spacing, (int, float)) or not spacing > 0:
+                raise ValueError(f"spacing must be a number > 0 m, got {spacing!r}")
+        self.hfield = wp.array(heights, dtype=float, device=self.device)
+        self.hfield_spacing = float(spacing)
+        self._build_launches()
+
     def set_params(
         self,
         body_mass_scale: torch.Tensor | None = None,

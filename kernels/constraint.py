@@ -1,4 +1,7 @@
-"""Constraint forces of one env per call (``@wp.func``): joint limits, geom-plane contacts, geom-geom contacts.
+"""Constraint forces of one env per call (``@wp.func``): joint limits, geom-ground contacts, geom-geom contacts.
+
+The ground is the model's plane or, where the simulator has one, a height field (``kernels.terrain``): each
+contact point is taken against the plane of the terrain triangle under it.
 
 Each is MuJoCo's soft constraint f = D (aref - J qacc): it adds D aref J^T to qfrc and D J^T J to the lower
 triangle of qM before the solve; the law and the pairwise distance functions are in ``kernels.contact``.
@@ -10,12 +13,11 @@ from kernels.contact import (
     contact_coefficients,
     impedance,
     plane_box,
-    plane_capsule,
-    plane_sphere,
     reference_coefficients,
     segment_segment,
     sphere_sphere,
 )
+from kernels.terrain import hfield_plane, hfield_sphere
 from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
@@ -104,12 +106,15 @@ def _contact_point(
     cgeom_size: wp.array[wp.vec3],
     plane_normal: wp.vec3,
     plane_offset: float,
+    hfield: wp.array2d[float],
+    hfield_spacing: float,
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
 ):
-    """Contact point k of collision geom g against the plane: (number of points of the geom, signed distance [m],
-    point [m, world]): a sphere has one point, a capsule two (its end caps), a box eight (its corners)."""
+    """Contact point k of collision geom g against the ground: (number of points of the geom, signed distance [m],
+    point [m, world], unit normal [world]): a sphere has one point, a capsule two (its end caps), a box eight (its
+    corners). The ground under each point is the plane, or the height field's triangle there (kernels.terrain)."""
     body = cgeom_bodyid[g]
     rot = xquat_in[worldid, body]
     center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
@@ -119,22 +124,25 @@ def _contact_point(
     npoints = 1
     dist = float(0.0)
     point = wp.vec3(0.0)
+    normal = plane_normal
     if gtype == GEOM_SPHERE:
-        dist, point = plane_sphere(plane_normal, plane_offset, center, size[0])
+        dist, point, normal = hfield_sphere(hfield, hfield_spacing, plane_normal, plane_offset, center, size[0])
     elif gtype == GEOM_CAPSULE:
         npoints = 2
-        # capsule axis is the geom's local z; point k is end cap k
+        # capsule axis is the geom's local z; point k is end cap k, against the ground under that cap
         axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
-        d0, p0, d1, p1 = plane_capsule(plane_normal, plane_offset, center, axis, size[1], size[0])
-        dist = d0
-        point = p0
+        cap = center + size[1] * axis
         if k == 1:
-            dist = d1
-            point = p1
+            cap = center - size[1] * axis
+        dist, point, normal = hfield_sphere(hfield, hfield_spacing, plane_normal, plane_offset, cap, size[0])
     elif gtype == GEOM_BOX:
         npoints = 8
         dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
-    return npoints, dist, point
+        # the corner against the ground under it
+        n, d = hfield_plane(hfield, hfield_spacing, point[0], point[1], plane_normal, plane_offset)
+        normal = n
+        dist = wp.dot(n, point) - d
+    return npoints, dist, point, normal
 
 
 @wp.func
@@ -158,6 +166,8 @@ def contacts(
     gravity: wp.vec3,
     plane_normal: wp.vec3,
     plane_offset: float,
+    hfield: wp.array2d[float],
+    hfield_spacing: float,
     contact_impratio: float,
     contact_pyramidal: int,
     friction_eps: float,
@@ -175,6 +185,7 @@ def contacts(
     contact_dcoef_out: wp.array2d[float],
     contact_fref_out: wp.array2d[float],
     contact_point_out: wp.array2d[wp.vec3],
+    contact_normal_out: wp.array2d[wp.vec3],
     jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
@@ -182,17 +193,16 @@ def contacts(
     """MuJoCo's soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
 
     Friction is scaled by each point's normal force of the previous substep (contact_force_in, ``contact_forces``);
-    each point's D [kg] (0: inactive), D aref [N] and position [m, world] are kept for ``contact_forces``.
+    each point's D [kg] (0: inactive), D aref [N], position [m, world] and normal are kept for ``contact_forces``.
     """
-    gravity_n = wp.dot(gravity, plane_normal)
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
         npoints = int(1)
         k = int(0)
         while k < npoints:
-            npoints, dist, point = _contact_point(
+            npoints, dist, point, normal = _contact_point(
                 worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
-                plane_offset, xpos_in, xquat_in,
+                plane_offset, hfield, hfield_spacing, xpos_in, xquat_in,
             )  # fmt: skip
             r = dist - cgeom_margin[g]
             idx = cgeom_pointadr[g] + k
@@ -204,21 +214,22 @@ def contacts(
                 mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
                 fn_prev = contact_force_in[worldid, idx]
                 active, fref, dcoef, ct, tangent = contact_coefficients(
-                    r, vel, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], cgeom_condim[g],
-                    contact_pyramidal, contact_impratio, mu, gravity_n, fn_prev, friction_eps,
+                    r, vel, normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], cgeom_condim[g],
+                    contact_pyramidal, contact_impratio, mu, wp.dot(gravity, normal), fn_prev, friction_eps,
                 )  # fmt: skip
                 if active:
                     contact_dcoef_out[worldid, idx] = dcoef
                     contact_fref_out[worldid, idx] = fref
                     contact_point_out[worldid, idx] = point
+                    contact_normal_out[worldid, idx] = normal
                     # MuJoCo's soft constraint f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc +
                     # J^T D aref; friction: (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
                     _apply_point_force(
-                        worldid, body, point, plane_normal, fref, dcoef, body_rootid, body_lastdof, dof_parentid,
+                        worldid, body, point, normal, fref, dcoef, body_rootid, body_lastdof, dof_parentid,
                         xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
                     )  # fmt: skip
                     if ct > 0.0:
-                        t2 = wp.cross(plane_normal, tangent)
+                        t2 = wp.cross(normal, tangent)
                         vt = wp.dot(vel, tangent)
                         _apply_point_force(
                             worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
@@ -238,7 +249,6 @@ def contact_forces(
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
     cgeom_pointadr: wp.array[int],
-    plane_normal: wp.vec3,
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
@@ -249,6 +259,7 @@ def contact_forces(
     contact_dcoef_in: wp.array2d[float],
     contact_fref_in: wp.array2d[float],
     contact_point_in: wp.array2d[wp.vec3],
+    contact_normal_in: wp.array2d[wp.vec3],
     # Data out:
     contact_force_out: wp.array2d[float],
 ):
@@ -265,8 +276,8 @@ def contact_forces(
             f = float(0.0)
             if dcoef > 0.0:
                 an = _point_jac_dot(
-                    worldid, cgeom_bodyid[g], contact_point_in[worldid, idx], plane_normal, body_rootid,
-                    body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in,
+                    worldid, cgeom_bodyid[g], contact_point_in[worldid, idx], contact_normal_in[worldid, idx],
+                    body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in,
                 )  # fmt: skip
                 f = wp.max(contact_fref_in[worldid, idx] - dcoef * an, 0.0)
             contact_force_out[worldid, idx] = f

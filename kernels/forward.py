@@ -270,6 +270,8 @@ def _pipeline(step: bool) -> wp.Kernel:
         substeps: int,
         plane_normal: wp.vec3,
         plane_offset: float,
+        hfield: wp.array2d[float],
+        hfield_spacing: float,
         contact_impratio: float,
         contact_pyramidal: int,
         friction_eps: float,
@@ -296,6 +298,7 @@ def _pipeline(step: bool) -> wp.Kernel:
         contact_dcoef_out: wp.array2d[float],
         contact_fref_out: wp.array2d[float],
         contact_point_out: wp.array2d[wp.vec3],
+        contact_normal_out: wp.array2d[wp.vec3],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -343,10 +346,10 @@ def _pipeline(step: bool) -> wp.Kernel:
                 contacts(
                     worldid, h, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
                     cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
-                    cgeom_pointadr, gravity, plane_normal, plane_offset, contact_impratio, contact_pyramidal,
-                    friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out,
-                    cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out, contact_point_out,
-                    jac_out, qacc_out, qM_out,
+                    cgeom_pointadr, gravity, plane_normal, plane_offset, hfield, hfield_spacing, contact_impratio,
+                    contact_pyramidal, friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale,
+                    xpos_out, xquat_out, cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out,
+                    contact_point_out, contact_normal_out, jac_out, qacc_out, qM_out,
                 )  # fmt: skip
                 self_contacts(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
@@ -361,9 +364,9 @@ def _pipeline(step: bool) -> wp.Kernel:
                 )  # fmt: skip
                 factor_solve(worldid, qM_out, qacc_out)
                 contact_forces(
-                    worldid, cgeom_type, cgeom_bodyid, cgeom_pointadr, plane_normal, body_rootid, body_lastdof,
-                    dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out,
-                    contact_point_out, contact_force_out,
+                    worldid, cgeom_type, cgeom_bodyid, cgeom_pointadr, body_rootid, body_lastdof, dof_parentid,
+                    xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out, contact_point_out,
+                    contact_normal_out, contact_force_out,
                 )  # fmt: skip
                 euler(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out

@@ -365,6 +365,8 @@ def put_model(
         substeps=int(substeps),
         plane_normal=wp.vec3(*normal.tolist()),
         plane_offset=float(offset),
+        hfield=wp.zeros((1, 1), dtype=float, device=device),
+        hfield_spacing=1.0,
         contact_impratio=float(getattr(model.opt, "impratio", 1.0)),
         contact_pyramidal=int(getattr(model.opt, "cone", 0) == 0),
         friction_eps=float(friction_eps),
@@ -408,4 +410,5 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_dcoef=zeros((n, npoint), float),
         contact_fref=zeros((n, npoint), float),
         contact_point=zeros((n, npoint), wp.vec3),
+        contact_normal=zeros((n, npoint), wp.vec3),
     )

@@ -122,6 +122,9 @@ class Model:
     substeps: int  # Euler substeps of timestep / substeps per step()
     plane_normal: wp.vec3  # unit normal of the contact plane n . x = plane_offset
     plane_offset: float  # [m]
+    hfield: wp.array  # float (nrow, ncol) [m]: terrain heights at world (i hfield_spacing, j hfield_spacing), the
+    # plane outside it; (1, 1): no height field (kernels.terrain, Simulator.set_hfield)
+    hfield_spacing: float  # [m]: distance between height-field samples along x and y
     contact_impratio: float  # MuJoCo's opt.impratio: friction-to-normal impedance ratio
     contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic
     friction_eps: float  # [m/s]: slip speed below which friction is viscous
@@ -153,3 +156,4 @@ class Data:
     contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: constraint D of each point this substep, 0 inactive
     contact_fref: wp.array  # float (N, max(npoint, 1)) [N]: D aref of each active point this substep
     contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each active point this substep
+    contact_normal: wp.array  # vec3 (N, max(npoint, 1)): unit ground normal of each active point this substep

@@ -1,0 +1,231 @@
+"""Height-field terrain: the surface lookups (kernels/terrain.py) against hand computations, contacts on a height
+field against the same contacts on MuJoCo-style planes, and the generated terrain (envs/terrain.py) against the
+definitions of Isaac Gym's terrain_utils and legged_gym's Terrain."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import warp as wp
+
+from envs import terrain
+from kernels.articulation import Simulator
+from kernels.terrain import hfield_height, hfield_plane, hfield_sphere
+from mjcf import load_mjcf
+
+SPACING = 0.1
+
+
+@wp.kernel
+def _lookup_kernel(
+    hfield: wp.array2d[float],
+    spacing: float,
+    points: wp.array[wp.vec3],
+    radius: float,
+    normal_out: wp.array[wp.vec3],
+    offset_out: wp.array[float],
+    height_out: wp.array[float],
+    dist_out: wp.array[float],
+    deepest_out: wp.array[wp.vec3],
+    sphere_normal_out: wp.array[wp.vec3],
+):
+    tid = wp.tid()
+    p = points[tid]
+    up = wp.vec3(0.0, 0.0, 1.0)
+    n, d = hfield_plane(hfield, spacing, p[0], p[1], up, 0.0)
+    normal_out[tid] = n
+    offset_out[tid] = d
+    height_out[tid] = hfield_height(hfield, spacing, p[0], p[1], up, 0.0)
+    dist, deepest, sn = hfield_sphere(hfield, spacing, up, 0.0, p, radius)
+    dist_out[tid] = dist
+    deepest_out[tid] = deepest
+    sphere_normal_out[tid] = sn
+
+
+def _lookup(heights: np.ndarray, points: np.ndarray, radius: float = 0.05) -> dict:
+    n = len(points)
+
+    def fill(dtype):
+        # prefilled with inf: a missed write fails
+        return wp.full(n, dtype(*([np.inf] * 3)) if dtype is wp.vec3 else np.inf, dtype=dtype, device="cpu")
+
+    outs = [fill(wp.vec3), fill(float), fill(float), fill(float), fill(wp.vec3), fill(wp.vec3)]
+    field = wp.array(heights.astype(np.float32), dtype=float, device="cpu")
+    pts = wp.array(points.astype(np.float32), dtype=wp.vec3, device="cpu")
+    wp.launch(_lookup_kernel, n, inputs=[field, SPACING, pts, radius], outputs=outs, device="cpu")
+    keys = ("normal", "offset", "height", "dist", "deepest", "sphere_normal")
+    return {k: o.numpy() for k, o in zip(keys, outs, strict=True)}
+
+
+def _grid(nx: int, ny: int):
+    return np.meshgrid(np.arange(nx) * SPACING, np.arange(ny) * SPACING, indexing="ij")
+
+
+def test_flat_field_is_its_height_with_an_up_normal():
+    heights = np.full((6, 5), 0.3)
+    pts = np.array([[0.12, 0.23, 1.0], [0.0, 0.0, 0.0], [0.5, 0.4, 0.31]])
+    out = _lookup(heights, pts)
+    np.testing.assert_allclose(out["height"], 0.3, atol=1e-6)
+    np.testing.assert_allclose(out["normal"], [[0, 0, 1]] * 3, atol=1e-6)
+    np.testing.assert_allclose(out["dist"], pts[:, 2] - 0.3 - 0.05, atol=1e-6)
+
+
+def test_slope_height_normal_and_a_resting_sphere_by_hand():
+    # z = 0.1 + tan(a) x + tan(b) y sampled on the grid: every triangle lies in that one plane
+    ta, tb = 0.4, -0.25
+    xx, yy = _grid(8, 7)
+    heights = 0.1 + ta * xx + tb * yy
+    rng = np.random.default_rng(0)
+    pts = np.column_stack([rng.uniform(0, 0.7, 20), rng.uniform(0, 0.6, 20), rng.uniform(0, 0.5, 20)])
+    out = _lookup(heights, pts)
+    n = np.array([-ta, -tb, 1.0]) / math.sqrt(1 + ta * ta + tb * tb)
+    np.testing.assert_allclose(out["normal"], np.tile(n, (20, 1)), atol=1e-6)
+    np.testing.assert_allclose(out["height"], 0.1 + ta * pts[:, 0] + tb * pts[:, 1], atol=1e-6)
+    np.testing.assert_allclose(out["offset"], n[2] * 0.1, atol=1e-6)
+    # a sphere resting on the slope: its center one radius along the normal from a surface point
+    r = 0.05
+    surface = np.array([0.33, 0.27, 0.1 + ta * 0.33 + tb * 0.27])
+    for depth in (0.0, 0.004):
+        c = surface + (r - depth) * n
+        out = _lookup(heights, c[None], radius=r)
+        np.testing.assert_allclose(out["dist"], [-depth], atol=1e-6)
+        np.testing.assert_allclose(out["deepest"][0], c - r * n, atol=1e-6)
+        np.testing.assert_allclose(out["sphere_normal"][0], n, atol=1e-6)
+
+
+def test_step_splits_each_cell_into_isaacgyms_two_triangles():
+    # a unit step along x between samples 2 and 3: the cell (2, j) is a ramp, its neighbours are flat
+    heights = np.zeros((6, 4))
+    heights[3:] = 0.2
+    pts = np.array([[0.1, 0.15, 0], [0.25, 0.12, 0], [0.25, 0.18, 0], [0.45, 0.1, 0]])
+    out = _lookup(heights, pts)
+    np.testing.assert_allclose(out["height"], [0.0, 0.1, 0.1, 0.2], atol=1e-6)
+    ramp = np.array([-2.0, 0.0, 1.0]) / math.sqrt(5.0)  # rises 0.2 m over one 0.1 m cell
+    np.testing.assert_allclose(out["normal"], [[0, 0, 1], ramp, ramp, [0, 0, 1]], atol=1e-6)
+    # a lone raised sample: (i, j), (i+1, j+1), (i, j+1) above the (i, j)-(i+1, j+1) diagonal, the other below
+    heights = np.zeros((3, 3))
+    heights[1, 0] = 0.1  # vertex (i+1, j) of cell (0, 0): only the triangle below the diagonal sees it
+    out = _lookup(heights, np.array([[0.07, 0.02, 0], [0.02, 0.07, 0]]))
+    np.testing.assert_allclose(out["height"], [0.1 * (0.7 - 0.2), 0.0], atol=1e-6)
+
+
+def test_outside_the_field_is_the_plane():
+    heights = np.full((4, 4), 0.5)
+    out = _lookup(heights, np.array([[-0.01, 0.1, 0], [0.1, 0.31, 0], [5.0, 5.0, 0]]))
+    np.testing.assert_allclose(out["height"], 0.0, atol=1e-7)
+    np.testing.assert_allclose(out["normal"], [[0, 0, 1]] * 3, atol=1e-7)
+
+
+def _body_xml(plane_euler: str, pos, geom: str, mu: float = 0.5) -> str:
+    return (
+        f'<mujoco><option timestep="0.01"/><worldbody><geom type="plane" size="50 50 .1" euler="{plane_euler}" '
+        f'friction="{mu} 0 0"/><body pos="{pos[0]} {pos[1]} {pos[2]}" euler="0 15 10"><freejoint/>{geom}'
+        "</body></worldbody></mujoco>"
+    )
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [
+        '<geom type="box" size="0.1 0.1 0.05" friction="0.5 0 0"/>',
+        '<geom type="sphere" size="0.08" friction="0.5 0 0"/>',
+        '<geom type="capsule" size="0.05" fromto="-0.1 0 0 0.1 0 0" friction="0.5 0 0"/>',
+    ],
+)
+def test_geom_on_a_sloped_field_moves_as_on_the_same_tilted_plane(geom):
+    """A tilted MJCF plane and a height field sampling the same plane give the same contacts, hence the same
+    motion (the field's triangles are that plane; outside it the flat plane would hold the body)."""
+    theta = math.radians(32.0)  # above atan(0.5) = 26.6 degrees: the box slides, the others roll
+    start = (1.0, 1.0, -math.tan(theta) * 1.0 + 0.2)
+    tilted = Simulator(load_mjcf(_body_xml(f"0 {math.degrees(theta)} 0", start, geom)), 1, contacts=True, substeps=2)
+    field = Simulator(load_mjcf(_body_xml("0 0 0", start, geom)), 1, contacts=True, substeps=2)
+    xx, _ = _grid(60, 30)  # 6 m: the rolling sphere stays on the field
+    field.set_hfield(-math.tan(theta) * xx, SPACING)  # the tilted plane's surface z = -tan(theta) x
+    for _ in range(100):  # 1 s: drop, contact, slide or roll down the slope
+        tilted.step()
+        field.step()
+    q_tilted, q_field = tilted.get_state()[0].numpy(), field.get_state()[0].numpy()
+    assert 5.0 > q_tilted[0, 0] > start[0] + 0.2  # went downhill (+x), on the field
+    # float32 normal from the grid differences vs the plane's quaternion: measured 9e-6 (qpos) after 1 s
+    np.testing.assert_allclose(q_field, q_tilted, atol=1e-4)
+
+
+def test_stairs_have_legged_gyms_step_height_and_width():
+    d = 0.5
+    hf = terrain.make_tile("stairs_down", d, 80, np.random.default_rng(0))
+    step = int((0.05 + 0.18 * d) / 0.005)  # 0.14 m in 5 mm units: 28
+    sw = int(0.31 / 0.1)  # 3 samples
+    diag = hf[np.arange(40), np.arange(40)]
+    # along the diagonal from the edge: 0, then one step up every sw samples while the square inside is wider than
+    # the 3 m (30 sample) platform: 80 - 2 sw k > 30 for k = 0..8, 9 steps, a 26-sample top
+    expect = np.minimum(np.arange(40) // sw, 9) * step
+    np.testing.assert_array_equal(diag, expect)
+    up = terrain.make_tile("stairs_up", d, 80, np.random.default_rng(0))
+    np.testing.assert_array_equal(up, -hf)
+    centre = hf[40 - 13 : 40 + 13, 40 - 13 : 40 + 13]
+    assert np.all(centre == 9 * step) and hf[40 - 14, 40] == 8 * step  # the 2.6 m top platform
+
+
+def test_slope_angle_and_platform_follow_the_pyramid_definition():
+    d = 0.75
+    hf = terrain.make_tile("slope_down", d, 80, np.random.default_rng(0)).astype(float) * 0.005
+    slope = 0.4 * d
+    # pyramid_sloped_terrain: max_height (1 - |x - c| / c)(1 - |y - c| / c) with max_height = slope (tile / 2),
+    # clipped at its value at the platform's corner, 1.5 m from the centre: 240 * (25 / 40)^2 units of 5 mm
+    top = int(240 * (25 / 40) ** 2) * 0.005
+    assert hf.max() == pytest.approx(top) and hf[40, 40] == pytest.approx(top)
+    line = hf[:40, 40]  # from the edge to the centre: rises at `slope` until it meets the platform height
+    rising = np.flatnonzero(line < top)
+    assert line[0] == 0.0 and len(rising) == int(top / slope / 0.1) + 1
+    np.testing.assert_allclose(np.diff(line[rising]) / 0.1, slope, atol=0.051)  # 5 mm integer rounding per 0.1 m
+    assert np.all(terrain.make_tile("slope_up", d, 80, np.random.default_rng(0)) <= 0)
+
+
+def test_rough_slope_and_obstacles_stay_in_their_height_ranges():
+    rng = np.random.default_rng(1)
+    flat = terrain.make_tile("rough_slope", 0.0, 80, rng)
+    assert flat.min() >= -10 and flat.max() <= 10 and flat.std() > 2  # uniform noise within +-5 cm
+    obstacles = terrain.make_tile("discrete", 1.0, 80, rng)
+    mh = int(0.25 / 0.005)
+    assert set(np.unique(obstacles)) <= {-mh, -mh // 2, 0, mh // 2, mh} and len(np.unique(obstacles)) > 2
+    assert np.all(obstacles[25:55, 25:55] == 0)  # the 3 m platform
+
+
+def test_generated_grid_layout_types_and_origins():
+    t = terrain.generate(num_rows=3, num_cols=10, seed=4)
+    assert t.heights.shape == (3 * 80 + 2, 10 * 80 + 2) and t.heights.dtype == np.float32
+    # legged_gym's column choices j / 10 + 0.001 against the cumulative proportions 0.1, 0.2, 0.55, 0.8, 1
+    assert t.kind == ["slope_up", "rough_slope", "stairs_up", "stairs_up", "stairs_up", "stairs_up",
+                      "stairs_down", "stairs_down", "discrete", "discrete"]  # fmt: skip
+    frame = np.concatenate([t.heights[0], t.heights[-1], t.heights[:, 0], t.heights[:, -1]])
+    assert np.all(frame == 0)
+    np.testing.assert_allclose(t.origins[2, 7, :2], [(1 + 2 * 80 + 40) * 0.1, (1 + 7 * 80 + 40) * 0.1], atol=1e-5)
+    # origin z: the highest ground within 1 m of the tile centre; row 0 (difficulty 0) of stairs is 5 cm steps
+    i, j = 1, 6
+    x0, y0 = 1 + i * 80, 1 + j * 80
+    assert t.origins[i, j, 2] == pytest.approx(t.heights[x0 + 30 : x0 + 50, y0 + 30 : y0 + 50].max())
+    assert terrain.generate(3, 10, seed=4).heights.tobytes() == t.heights.tobytes()
+    assert terrain.generate(3, 10, seed=5).heights.tobytes() != t.heights.tobytes()
+
+
+def test_spheres_dropped_on_a_step_rest_on_its_two_levels():
+    """A 0.15 m step in the field: a sphere dropped over the upper level rests on it, one over the lower level rests
+    there, each at the soft contact's depth below its surface + radius (measured 0.37 mm on both levels)."""
+    xml = (
+        '<mujoco><option timestep="0.01"/><worldbody><geom type="plane" size="50 50 .1"/>'
+        '<body pos="0 0 1"><freejoint/><geom type="sphere" size="0.05"/></body></worldbody></mujoco>'
+    )
+    sim = Simulator(load_mjcf(xml), 2, contacts=True, substeps=2)
+    heights = np.zeros((40, 20))
+    heights[20:] = 0.15  # x >= 2.0 m is the upper level
+    sim.set_hfield(heights, SPACING)
+    q, v = sim.get_state()
+    q, v = q.clone(), v.clone()
+    q[:, :3] = torch.tensor([[3.0, 1.0, 0.4], [1.0, 1.0, 0.4]])
+    sim.set_state(q, v)
+    for _ in range(150):
+        sim.step()
+    z = sim.get_state()[0][:, 2].numpy()
+    assert 0.0 < 0.15 + 0.05 - z[0] < 1e-3 and 0.0 < 0.05 - z[1] < 1e-3, z
+    assert np.abs(sim.get_state()[1].numpy()).max() < 1e-3  # at rest
