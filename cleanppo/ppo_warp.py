@@ -62,6 +62,8 @@ class Args:
     """torch device: auto (cuda:0 when a CUDA device is present, else cpu), cpu, cuda (or gpu), cuda:1, ..."""
     cuda_graph: bool = True
     """replay the env step as a captured CUDA graph (CUDA only; on CPU a logged no-op)"""
+    cuda_graph_update: bool = True
+    """replay each minibatch update as a captured CUDA graph (CUDA only; checked against an eager update first)"""
     torch_threads: int = 1
     """torch intra-op threads on CPU (0: torch's default); one thread is fastest for these small networks"""
     log_dir: str = "runs"
@@ -201,6 +203,7 @@ class Adam:
     def __init__(self, params, lr: float, eps: float = 1e-5, betas: tuple[float, float] = (0.9, 0.999)):
         self.params, self.eps, self.betas, self.t = list(params), eps, betas, 0
         self.lr = torch.tensor(lr, dtype=torch.float64, device=self.params[0].device)
+        self.bias = torch.ones(2, dtype=torch.float64, device=self.lr.device)  # 1 - beta1^t, sqrt(1 - beta2^t)
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
 
@@ -208,20 +211,25 @@ class Adam:
         for p in self.params:
             p.grad = None
 
+    def count_step(self) -> None:
+        """Count the next step and set its bias corrections on the device: before step(), outside a CUDA graph."""
+        self.t += 1
+        self.bias[0].fill_(1.0 - self.betas[0] ** self.t)
+        self.bias[1].fill_(math.sqrt(1.0 - self.betas[1] ** self.t))
+
     @torch.no_grad()
     def step(self, ok: torch.Tensor) -> None:
         """One step; where `ok` (0-dim bool on the device) is False the parameters stay as they are, with no sync."""
-        self.t += 1
         beta1, beta2 = self.betas
         grads = [torch.where(ok, p.grad, 0.0) for p in self.params]  # a NaN gradient must not reach the moments
         torch._foreach_lerp_(self.exp_avg, grads, 1.0 - beta1)
         torch._foreach_mul_(self.exp_avg_sq, beta2)
         torch._foreach_addcmul_(self.exp_avg_sq, grads, grads, value=1.0 - beta2)
         denom = torch._foreach_sqrt(self.exp_avg_sq)
-        torch._foreach_div_(denom, math.sqrt(1.0 - beta2**self.t))
+        torch._foreach_div_(denom, self.bias[1].float())
         torch._foreach_add_(denom, self.eps)
         # addcdiv_(value=-lr / (1 - beta1^t)) with a tensor lr, rounded as addcdiv_ rounds: (value * exp_avg) / denom
-        step_size = torch.where(ok, self.lr / -(1.0 - beta1**self.t), 0.0).float()
+        step_size = torch.where(ok, self.lr / -self.bias[0], 0.0).float()
         update = torch._foreach_mul(self.exp_avg, step_size)
         torch._foreach_div_(update, denom)
         torch._foreach_add_(self.params, update)
@@ -232,6 +240,7 @@ class Adam:
     def load_state_dict(self, state: dict) -> None:
         self.lr.fill_(state["lr"])
         self.t = state["t"]
+        self.bias.fill_(1.0)  # count_step() sets it before each step
         for mine, saved in zip(self.exp_avg + self.exp_avg_sq, state["exp_avg"] + state["exp_avg_sq"], strict=True):
             mine.copy_(saved)
 
@@ -375,6 +384,23 @@ def adapt_lr(lr: torch.Tensor, kl: torch.Tensor, args: Args) -> None:
     lr.copy_(torch.where(kl > args.desired_kl * 2.0, lower, keep))
 
 
+def update_minibatch(agent, optimizer, args: Args, b: dict, mb_inds, old_std, stats_out: torch.Tensor) -> None:
+    """One minibatch step with no host sync (so it can be captured as a CUDA graph): the loss and its gradients,
+    rsl_rl's lr rule, an Adam step that a non-finite loss or gradient skips, the log std projected into its bounds.
+    The minibatch's statistics (runs.MB_STATS) go to `stats_out`; optimizer.count_step() comes before it."""
+    pg_loss, v_loss, entropy_loss, kl, clipfrac = ppo_loss(agent, b, mb_inds, old_std, args)
+    loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
+    optimizer.zero_grad()
+    loss.backward()
+    grad_norm = nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+    stats_out.copy_(torch.stack([kl, loss, grad_norm, clipfrac, pg_loss, v_loss, entropy_loss]).detach())
+    if args.lr_schedule == "adaptive":
+        adapt_lr(optimizer.lr, kl, args)
+    # a non-finite minibatch leaves the parameters as they are; the iteration's read stops the run, naming it
+    optimizer.step(ok=torch.isfinite(loss) & torch.isfinite(grad_norm))
+    agent.actor_logstd.data.clamp_(args.min_log_std, args.max_log_std)  # projected: its gradient still flows
+
+
 if __name__ == "__main__":
     args, resume_ckpt = runs.parse_args(Args, PRESETS, __doc__)
     args.batch_size = int(args.num_envs * args.num_steps)
@@ -421,6 +447,11 @@ if __name__ == "__main__":
     T, N, O, A = args.num_steps, args.num_envs, env.num_obs, env.num_actions
     storage = make_storage(T, N, O, A, device)
     mb_stats = torch.zeros(args.update_epochs * args.num_minibatches, len(runs.MB_STATS), device=device)
+    update = lambda *mb: update_minibatch(agent, optimizer, args, *mb)  # noqa: E731
+    if args.cuda_graph_update and device.type == "cuda":
+        update = runs.GraphedUpdate(
+            update, [*agent.parameters(), *optimizer.exp_avg, *optimizer.exp_avg_sq, optimizer.lr]
+        )
 
     # TRY NOT TO MODIFY: start the game
     global_step, start_iteration = 0, 1
@@ -460,19 +491,8 @@ if __name__ == "__main__":
             b_inds = torch.randperm(args.batch_size, device=device)
             for start in range(0, args.batch_size, args.minibatch_size):
                 mb_inds = b_inds[start : start + args.minibatch_size]
-                pg_loss, v_loss, entropy_loss, kl, clipfrac = ppo_loss(agent, b, mb_inds, old_std, args)
-                loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
-
-                optimizer.zero_grad()
-                loss.backward()
-                grad_norm = nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
-                k = epoch * args.num_minibatches + start // args.minibatch_size
-                mb_stats[k] = torch.stack([kl, loss, grad_norm, clipfrac, pg_loss, v_loss, entropy_loss]).detach()
-                if args.lr_schedule == "adaptive":
-                    adapt_lr(optimizer.lr, kl, args)
-                # a non-finite minibatch leaves the parameters as they are; the read below stops the run, naming it
-                optimizer.step(ok=torch.isfinite(loss) & torch.isfinite(grad_norm))
-                agent.actor_logstd.data.clamp_(args.min_log_std, args.max_log_std)  # projected: gradients still flow
+                optimizer.count_step()
+                update(b, mb_inds, old_std, mb_stats[epoch * args.num_minibatches + start // args.minibatch_size])
 
         # the iteration's one host read after the rollout's check: minibatch statistics, episodes, lr, std
         done_mask = storage.terminateds | storage.truncateds

@@ -359,3 +359,64 @@ def graph_step(env, device: torch.device):
         return graph_out
 
     return env_step
+
+
+class GraphedUpdate:
+    """update(b, mb_inds, old_std, stats_out), one minibatch step with no host sync, replayed as a CUDA graph (as
+    LeanRL does for CleanRL): the batch and the old std (when `b` is a new dict, once per iteration) and the
+    minibatch's indices are copied into fixed tensors that the graph reads. Captured at the first call after 3 warm-up
+    calls; then one eager call and one replay from the same state are compared, and on a mismatch (or a capture error)
+    it says so and stays eager. `state`: every tensor the update changes, restored after the warm-up and the check."""
+
+    def __init__(self, update, state: list[torch.Tensor]):
+        self.update, self.state, self.graph, self.b_src = update, state, None, None
+
+    def _restore(self, saved: list[torch.Tensor]) -> None:
+        with torch.no_grad():
+            for t, s in zip(self.state, saved, strict=True):
+                t.copy_(s)
+
+    def _capture(self, b: dict, mb_inds: torch.Tensor, old_std: torch.Tensor, stats_out: torch.Tensor) -> None:
+        self.b = {k: v.clone() for k, v in b.items()}
+        self.inds, self.old_std, self.row = mb_inds.clone(), old_std.clone(), stats_out.clone()
+        saved = [t.detach().clone() for t in self.state]
+        args = (self.b, self.inds, self.old_std, self.row)
+        try:
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):  # warm-up (autograd, cuBLAS workspaces) off the capture, as torch's docs do
+                for _ in range(3):
+                    self.update(*args)
+            torch.cuda.current_stream().wait_stream(side)
+            self._restore(saved)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                self.update(*args)
+            self.update(*args)
+            eager = [t.detach().clone() for t in self.state]
+            self._restore(saved)
+            graph.replay()
+            diff = max(float((a - t).abs().max()) for a, t in zip(eager, self.state, strict=True))
+            self._restore(saved)
+        except RuntimeError as e:  # a capture that CUDA refuses: the eager update still works
+            self._restore(saved)
+            print(f"CUDA-graph update: capture failed ({str(e).splitlines()[0]}); the update stays eager")
+            self.graph = False
+            return
+        ok = diff <= 1e-6 * max(1.0, max(float(t.abs().max()) for t in saved))
+        print(f"CUDA-graph update: replay vs eager, max difference {diff:.3g}: {'on' if ok else 'off, eager'}")
+        self.graph = graph if ok else False
+
+    def __call__(self, b: dict, mb_inds: torch.Tensor, old_std: torch.Tensor, stats_out: torch.Tensor) -> None:
+        if self.graph is None:
+            self._capture(b, mb_inds, old_std, stats_out)
+        if self.graph is False:
+            return self.update(b, mb_inds, old_std, stats_out)
+        if b is not self.b_src:
+            for k, v in b.items():
+                self.b[k].copy_(v)
+            self.old_std.copy_(old_std)
+            self.b_src = b
+        self.inds.copy_(mb_inds)
+        self.graph.replay()
+        stats_out.copy_(self.row)
