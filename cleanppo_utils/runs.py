@@ -396,7 +396,7 @@ class GraphedUpdate:
             eager = [t.detach().clone() for t in self.state]
             self._restore(saved)
             graph.replay()
-            diff = max(float((a - t).abs().max()) for a, t in zip(eager, self.state, strict=True))
+            diff = max(float((a - t.detach()).abs().max()) for a, t in zip(eager, self.state, strict=True))
             self._restore(saved)
         except RuntimeError as e:  # a capture that CUDA refuses: the eager update still works
             self._restore(saved)

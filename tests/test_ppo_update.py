@@ -1,7 +1,8 @@
 """The PPO update of cleanppo/ppo_warp.py and ppo_gym.py without per-minibatch host syncs: the adaptive learning rate
 decided on the device against rsl_rl's host rule over a real run, Adam with a tensor learning rate against
-torch.optim.Adam and its device-side skip of a non-finite step, the bounded log std, the --activation flag and the
-per-env presets (in --help and kept on --resume)."""
+torch.optim.Adam and its device-side skip of a non-finite step, the CUDA-graph update's bookkeeping with a stand-in
+for capture (no GPU here), the bounded log std, the --activation flag and the per-env presets (in --help and kept on
+--resume)."""
 
 import glob
 import importlib.util
@@ -174,3 +175,66 @@ def test_resume_keeps_the_presets_and_refuses_to_change_them(tmp_path, monkeypat
     with pytest.raises(SystemExit) as e:
         runs.parse_args(ppo.Args, ppo.PRESETS, ppo.__doc__)
     assert "cannot change max_log_std on resume (checkpoint has 0.0)" in str(e.value.code)
+
+
+class StandInGraph:
+    """torch.cuda.CUDAGraph on CPU: replay() runs the update on the fixed tensors, as a captured graph reads them."""
+
+    def replay(self):
+        self.run()
+
+
+def test_graphed_update_feeds_the_graph_each_iteration_and_minibatch(monkeypatch):
+    """runs.GraphedUpdate with a stand-in for CUDA capture (capture runs nothing, replay runs the update on the fixed
+    tensors): 2 iterations x 2 minibatches give the parameters and statistics of the eager update, so new batches
+    and indices reach the fixed tensors and the warm-up and the check leave the state as it was."""
+    import contextlib
+
+    from cleanppo_utils import runs
+
+    ppo = load(PPO_WARP)
+    args = ppo.Args(env_id="cartpole", hidden=(8, 8))
+    gen = torch.Generator().manual_seed(3)
+
+    def batch():
+        n = 32
+        return dict(obs=torch.randn(n, 4, generator=gen), actions=torch.randn(n, 1, generator=gen),
+                    mus=torch.randn(n, 1, generator=gen), logprobs=torch.randn(n, generator=gen) - 1.0,
+                    advantages=torch.randn(n, generator=gen), returns=torch.randn(n, generator=gen),
+                    values=torch.randn(n, generator=gen))  # fmt: skip
+
+    agents, optimizers = [], []
+    for _ in range(2):
+        torch.manual_seed(0)
+        agents.append(ppo.Agent(4, 1, args.hidden, args.init_log_std))
+        optimizers.append(ppo.Adam(agents[-1].parameters(), lr=args.learning_rate))
+    eager = lambda *mb: ppo.update_minibatch(agents[0], optimizers[0], args, *mb)  # noqa: E731
+    state = [*agents[1].parameters(), *optimizers[1].exp_avg, *optimizers[1].exp_avg_sq, optimizers[1].lr]
+    graphed = runs.GraphedUpdate(lambda *mb: ppo.update_minibatch(agents[1], optimizers[1], args, *mb), state)
+
+    @contextlib.contextmanager
+    def capture(graph):  # a capture runs nothing: the update called inside it is undone
+        saved = [t.detach().clone() for t in state]
+        yield
+        graphed._restore(saved)
+        graph.run = lambda: graphed.update(graphed.b, graphed.inds, graphed.old_std, graphed.row)
+
+    stream = type("Stream", (), {"wait_stream": lambda self, other: None})
+    monkeypatch.setattr(torch.cuda, "Stream", stream)
+    monkeypatch.setattr(torch.cuda, "current_stream", lambda: stream())
+    monkeypatch.setattr(torch.cuda, "stream", lambda s: contextlib.nullcontext())
+    monkeypatch.setattr(torch.cuda, "CUDAGraph", StandInGraph)
+    monkeypatch.setattr(torch.cuda, "graph", capture)
+    stats = torch.zeros(2, 4, len(runs.MB_STATS))
+    for iteration in range(2):
+        b = batch()
+        old_std = agents[0].actor_logstd.detach().exp()
+        inds = torch.randperm(32, generator=gen)
+        for k in range(2):
+            for i, (update, opt) in enumerate(((eager, optimizers[0]), (graphed, optimizers[1]))):
+                opt.count_step()
+                update(b, inds[16 * k : 16 * (k + 1)], old_std.clone(), stats[i, 2 * iteration + k])
+    assert graphed.graph is not None and graphed.graph is not False  # captured, and the check passed
+    torch.testing.assert_close(stats[1], stats[0], rtol=0, atol=0)
+    for p, q in zip(agents[0].parameters(), agents[1].parameters(), strict=True):
+        torch.testing.assert_close(q, p, rtol=0, atol=0)
