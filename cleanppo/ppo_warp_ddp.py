@@ -44,10 +44,15 @@ from cleanppo_utils.evaluation import capture_video, evaluate
 # 32x32 networks need no more env steps than 64x64 at about half the cost; cartpole with 64 envs x 32 steps, lambda
 # 0.9 and gamma 0.99 (the RL Zoo's 0.98: 4 of 5, the cart drifted off the track); pendulum with 300k steps, lr 3e-3
 # annealed, gamma 0.98, rewards x 0.1 (the former 200k adaptive-lr preset evaluated at -200 in only 2 of 5 seeds).
+# anymal_c: rsl_rl's AnymalCFlatCfgPPO over LeggedRobotCfgPPO (legged_gym; [128, 64, 32] ELU, clipped value loss,
+# 300 iterations of 4,096 x 24) but ent_coef 0 and init std e^-1: actions are clipped to [-1, 1], so the entropy bonus
+# only widens a Gaussian the env never sees (CPU runs in docs/anymal_c.md). humanoid: std bounded by 1 (docs/ppo.md).
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
     "pendulum": dict(total_timesteps=300_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3, lr_schedule="anneal", reward_scale=0.1),  # noqa: E501
+    "anymal_c": dict(total_timesteps=300 * 4096 * 24, hidden=(128, 64, 32), activation="elu", clip_vloss=True, ent_coef=0.0, init_log_std=-1.0, max_log_std=0.0),  # noqa: E501
+    "humanoid": dict(max_log_std=0.0),
 }
 # fmt: on
 
@@ -66,6 +71,8 @@ class Args:
     """torch device: auto (cuda:0 when a CUDA device is present, else cpu), cpu, cuda (or gpu), cuda:1, ..."""
     cuda_graph: bool = True
     """replay the env step as a captured CUDA graph (CUDA only; on CPU a logged no-op)"""
+    cuda_graph_update: bool = False
+    """not in this script: the minibatch update holds an all-reduce (ppo_warp.py replays it as a CUDA graph)"""
     torch_threads: int = 1
     """torch intra-op threads on CPU (0: torch's default); one thread is fastest for these small networks"""
     log_dir: str = "runs"
@@ -127,9 +134,15 @@ class Args:
     max_grad_norm: float = 1.0
     """the maximum norm for the global gradient clipping"""
     hidden: tuple[int, ...] = (256, 128, 64)
-    """hidden layer sizes of the actor and of the critic (two separate tanh MLPs)"""
+    """hidden layer sizes of the actor and of the critic (two separate MLPs)"""
+    activation: Literal["tanh", "elu"] = "tanh"
+    """the MLPs' activation (CleanRL: tanh; rsl_rl's legged_gym configs: elu)"""
     init_log_std: float = 0.0
     """initial log standard deviation of the Gaussian policy (state independent)"""
+    min_log_std: float = -20.0
+    """the log std is projected into [min_log_std, max_log_std] after every step (SB3's SAC bounds, -20 and 2)"""
+    max_log_std: float = 2.0
+    """upper bound of the log std: with actions clipped to [-1, 1] the entropy bonus can widen it without end"""
     reward_scale: float = 1.0
     """rewards are multiplied by this for learning (CleanRL Isaac Gym's reward_scaler); returns are logged unscaled"""
 
@@ -155,13 +168,13 @@ def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias_const: float = 0.
     return layer
 
 
-def mlp(sizes: list[int], out_std: float) -> nn.Sequential:
+def mlp(sizes: list[int], out_std: float, activation: str = "tanh") -> nn.Sequential:
     layers = []
     for i in range(len(sizes) - 1):
         last = i == len(sizes) - 2
         layers.append(layer_init(nn.Linear(sizes[i], sizes[i + 1]), std=out_std if last else np.sqrt(2)))
         if not last:
-            layers.append(nn.Tanh())
+            layers.append(nn.ELU() if activation == "elu" else nn.Tanh())
     return nn.Sequential(*layers)
 
 
@@ -171,12 +184,12 @@ LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 class Agent(nn.Module):
     """Gaussian policy with a state-independent log std, and a separate value network."""
 
-    def __init__(self, num_obs: int, num_actions: int, hidden: tuple[int, ...], init_log_std: float,
+    def __init__(self, num_obs: int, num_actions: int, hidden: tuple[int, ...], init_log_std: float, activation="tanh",
                  env_rows: slice = slice(None), num_envs: int = 0):  # fmt: skip
         super().__init__()
         self.env_rows, self.num_envs = env_rows, num_envs  # this rank's rows of the run's num_envs
-        self.critic = mlp([num_obs, *hidden, 1], out_std=1.0)
-        self.actor_mean = mlp([num_obs, *hidden, num_actions], out_std=0.01)
+        self.critic = mlp([num_obs, *hidden, 1], out_std=1.0, activation=activation)
+        self.actor_mean = mlp([num_obs, *hidden, num_actions], out_std=0.01, activation=activation)
         self.actor_logstd = nn.Parameter(torch.full((1, num_actions), float(init_log_std)))
 
     def get_value(self, x: torch.Tensor) -> torch.Tensor:
@@ -201,10 +214,13 @@ class Agent(nn.Module):
 class Adam:
     """Adam as torch.optim.Adam(foreach=True) computes it (eps outside the square root, bias-corrected), written out
     because torch.optim costs cartpole's default run ~2.1 s of CPU time, +38% (measured here, the results identical):
-    its first use imports torch._dynamo (0.9 s) and its step costs ~2x this one (so does torch.optim.adam.adam)."""
+    its first use imports torch._dynamo (0.9 s) and its step costs ~2x this one (so does torch.optim.adam.adam).
+    The learning rate is a float64 0-dim tensor on the device, so the KL rule can change it without a host sync."""
 
     def __init__(self, params, lr: float, eps: float = 1e-5, betas: tuple[float, float] = (0.9, 0.999)):
-        self.params, self.lr, self.eps, self.betas, self.t = list(params), lr, eps, betas, 0
+        self.params, self.eps, self.betas, self.t = list(params), eps, betas, 0
+        self.lr = torch.tensor(lr, dtype=torch.float64, device=self.params[0].device)
+        self.bias = torch.ones(2, dtype=torch.float64, device=self.lr.device)  # 1 - beta1^t, sqrt(1 - beta2^t)
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
 
@@ -212,24 +228,36 @@ class Adam:
         for p in self.params:
             p.grad = None
 
-    @torch.no_grad()
-    def step(self) -> None:
+    def count_step(self) -> None:
+        """Count the next step and set its bias corrections on the device: before step(), outside a CUDA graph."""
         self.t += 1
+        self.bias[0].fill_(1.0 - self.betas[0] ** self.t)
+        self.bias[1].fill_(math.sqrt(1.0 - self.betas[1] ** self.t))
+
+    @torch.no_grad()
+    def step(self, ok: torch.Tensor) -> None:
+        """One step; where `ok` (0-dim bool on the device) is False the parameters stay as they are, with no sync."""
         beta1, beta2 = self.betas
-        grads = [p.grad for p in self.params]
+        grads = [torch.where(ok, p.grad, 0.0) for p in self.params]  # a NaN gradient must not reach the moments
         torch._foreach_lerp_(self.exp_avg, grads, 1.0 - beta1)
         torch._foreach_mul_(self.exp_avg_sq, beta2)
         torch._foreach_addcmul_(self.exp_avg_sq, grads, grads, value=1.0 - beta2)
         denom = torch._foreach_sqrt(self.exp_avg_sq)
-        torch._foreach_div_(denom, math.sqrt(1.0 - beta2**self.t))
+        torch._foreach_div_(denom, self.bias[1].float())
         torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(self.params, self.exp_avg, denom, value=-self.lr / (1.0 - beta1**self.t))
+        # addcdiv_(value=-lr / (1 - beta1^t)) with a tensor lr, rounded as addcdiv_ rounds: (value * exp_avg) / denom
+        step_size = torch.where(ok, self.lr / -self.bias[0], 0.0).float()
+        update = torch._foreach_mul(self.exp_avg, step_size)
+        torch._foreach_div_(update, denom)
+        torch._foreach_add_(self.params, update)
 
     def state_dict(self) -> dict:
-        return {"lr": self.lr, "t": self.t, "exp_avg": self.exp_avg, "exp_avg_sq": self.exp_avg_sq}
+        return {"lr": float(self.lr), "t": self.t, "exp_avg": self.exp_avg, "exp_avg_sq": self.exp_avg_sq}
 
     def load_state_dict(self, state: dict) -> None:
-        self.lr, self.t = state["lr"], state["t"]
+        self.lr.fill_(state["lr"])
+        self.t = state["t"]
+        self.bias.fill_(1.0)  # count_step() sets it before each step
         for mine, saved in zip(self.exp_avg + self.exp_avg_sq, state["exp_avg"] + state["exp_avg_sq"], strict=True):
             mine.copy_(saved)
 
@@ -367,6 +395,39 @@ def ppo_loss(agent, b: dict, mb_inds: torch.Tensor, old_std: torch.Tensor, args:
     return pg_loss, v_loss, entropy.mean(), kl.sum(-1).mean(), clipfrac
 
 
+def adapt_lr(lr: torch.Tensor, kl: torch.Tensor, args: Args) -> None:
+    """rsl_rl's KL rule on the device, before the step: lr / 1.5 if the minibatch's KL > 2 desired_kl, x 1.5 if
+    0 < KL < desired_kl / 2, clamped to [1e-5, max_learning_rate]; `lr` (float64, 0-dim) is changed in place."""
+    kl = kl.double()  # float64 comparisons, as the host rule compared the float32 KL read as a Python float
+    lower, higher = (lr / 1.5).clamp(min=1e-5), (lr * 1.5).clamp(max=args.max_learning_rate)
+    keep = torch.where((kl > 0.0) & (kl < args.desired_kl / 2.0), higher, lr)
+    lr.copy_(torch.where(kl > args.desired_kl * 2.0, lower, keep))
+
+
+def update_minibatch(agent, optimizer, args: Args, b: dict, mb_inds, old_std, stats_out: torch.Tensor) -> None:
+    """One minibatch step with no host sync (so it can be captured as a CUDA graph): the loss and its gradients,
+    rsl_rl's lr rule, an Adam step that a non-finite loss or gradient skips, the log std projected into its bounds.
+    The minibatch's statistics (runs.MB_STATS) go to `stats_out`; optimizer.count_step() comes before it."""
+    pg_loss, v_loss, entropy_loss, kl, clipfrac = ppo_loss(agent, b, mb_inds, old_std, args)
+    loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
+    optimizer.zero_grad()
+    loss.backward()
+    # gradients averaged over the ranks, with the KL and the loss, in one all-reduce
+    grads = [p.grad for p in agent.parameters()]
+    flat = torch.cat([g.reshape(-1) for g in grads] + [torch.stack([kl, loss.detach()])])
+    ddp.all_mean(flat)
+    for g, averaged in zip(grads, flat[:-2].split([g.numel() for g in grads]), strict=True):
+        g.copy_(averaged.view_as(g))
+    kl, loss = flat[-2], flat[-1]
+    grad_norm = nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+    stats_out.copy_(torch.stack([kl, loss, grad_norm, clipfrac, pg_loss, v_loss, entropy_loss]).detach())
+    if args.lr_schedule == "adaptive":
+        adapt_lr(optimizer.lr, kl, args)
+    # a non-finite minibatch leaves the parameters as they are; the iteration's read stops the run, naming it
+    optimizer.step(ok=torch.isfinite(loss) & torch.isfinite(grad_norm))
+    agent.actor_logstd.data.clamp_(args.min_log_std, args.max_log_std)  # projected: its gradient still flows
+
+
 if __name__ == "__main__":
     runs.SAFE_ON_RESUME += ("collective_timeout",)  # how long to wait for peers does not change what is learned
     args, resume_ckpt = runs.parse_args(Args, PRESETS, __doc__)
@@ -380,7 +441,7 @@ if __name__ == "__main__":
         ckpt = runs.load_checkpoint(args.eval)
         saved = runs.saved_args(Args, ckpt["args"])
         env = make_env(saved, device, num_envs=args.eval_episodes, seed=args.seed)
-        agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std).to(device)
+        agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std, saved.activation).to(device)
         obs_rms = RunningMeanStd(env.num_obs).to(device)
         agent.load_state_dict(ckpt["agent"]), obs_rms.load_state_dict(ckpt["obs_rms"])
         policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(saved.norm_obs)))  # noqa: E731
@@ -418,7 +479,8 @@ if __name__ == "__main__":
         graph = "on" if use_graph else "off (only on CUDA)"
         print(f"device {device} x {world_size} ranks ({backend}); CUDA graph: {graph}")
     env_rows = slice(first_env, first_env + num_envs)
-    agent = Agent(env.num_obs, env.num_actions, args.hidden, args.init_log_std, env_rows, args.num_envs).to(device)
+    agent = Agent(env.num_obs, env.num_actions, args.hidden, args.init_log_std, args.activation, env_rows,
+                  args.num_envs).to(device)  # fmt: skip
     optimizer = Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
     obs_rms = RunningMeanStd(env.num_obs).to(device)
 
@@ -426,6 +488,9 @@ if __name__ == "__main__":
     T, N, O, A = args.num_steps, num_envs, env.num_obs, env.num_actions
     batch_size, minibatch_size = T * N, T * N // args.num_minibatches  # this rank's share of the batch
     storage = make_storage(T, N, O, A, device)
+    mb_stats = torch.zeros(args.update_epochs * args.num_minibatches, len(runs.MB_STATS), device=device)
+    # the update is not captured as a CUDA graph here: its all-reduce would have to be captured with it
+    update = lambda *mb: update_minibatch(agent, optimizer, args, *mb)  # noqa: E731
 
     # TRY NOT TO MODIFY: start the game
     global_step, start_iteration = 0, 1
@@ -445,7 +510,7 @@ if __name__ == "__main__":
     for iteration in range(start_iteration, args.num_iterations + 1):
         iteration_start = time.time()
         if args.lr_schedule == "anneal":
-            optimizer.lr = (1.0 - (iteration - 1.0) / args.num_iterations) * args.learning_rate
+            optimizer.lr.fill_((1.0 - (iteration - 1.0) / args.num_iterations) * args.learning_rate)
         obs_norm = obs_rms.frozen(args.norm_obs)
         rollout(agent, env_step, storage, next_obs, obs_norm, mark)
         global_step += T * args.num_envs
@@ -463,64 +528,50 @@ if __name__ == "__main__":
         b = {k: v.reshape(batch_size, *v.shape[2:]) for k, v in b.items()}
         old_std = agent.actor_logstd.detach().exp()
 
-        # Optimizing the policy and value network
-        clipfracs, kls = [], []
+        # Optimizing the policy and value network, with no host sync: the KL rule, the finiteness check and the
+        # logged statistics stay on the device until the iteration's one read below
         for epoch in range(args.update_epochs):
             b_inds = torch.randperm(batch_size, device=device)
             for start in range(0, batch_size, minibatch_size):
                 mb_inds = b_inds[start : start + minibatch_size]
-                pg_loss, v_loss, entropy_loss, kl, clipfrac = ppo_loss(agent, b, mb_inds, old_std, args)
-                loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
-                clipfracs.append(clipfrac)
+                optimizer.count_step()
+                update(b, mb_inds, old_std, mb_stats[epoch * args.num_minibatches + start // minibatch_size])
 
-                optimizer.zero_grad()
-                loss.backward()
-                # gradients averaged over the ranks, with the KL and the loss, in one all-reduce
-                grads = [p.grad for p in agent.parameters()]
-                flat = torch.cat([g.reshape(-1) for g in grads] + [torch.stack([kl, loss.detach()])])
-                ddp.all_mean(flat)
-                for g, averaged in zip(grads, flat[:-2].split([g.numel() for g in grads]), strict=True):
-                    g.copy_(averaged.view_as(g))
-                kl, loss = flat[-2], flat[-1]
-                grad_norm = nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
-                # one host read per minibatch, in the update only: the finiteness check and the KL rule need it
-                kl_mean, loss_value, grad_value = torch.stack([kl, loss.detach(), grad_norm]).tolist()
-                kls.append(kl_mean)
-                where = f"at iteration {iteration} (epoch {epoch + 1}, minibatch {start // minibatch_size + 1})"
-                runs.check_finite_update(loss_value, grad_value, where, ckpt_path)
-                if args.lr_schedule == "adaptive" and kl_mean > args.desired_kl * 2.0:  # rsl_rl's rule, before the step
-                    optimizer.lr = max(1e-5, optimizer.lr / 1.5)
-                elif args.lr_schedule == "adaptive" and 0.0 < kl_mean < args.desired_kl / 2.0:
-                    optimizer.lr = min(args.max_learning_rate, optimizer.lr * 1.5)
-                optimizer.step()
+        # the iteration's one host read after the rollout's check: minibatch statistics, episodes, lr, std
+        done_mask = storage.terminateds | storage.truncateds
+        read = runs.read_iteration(done_mask, storage.ep_returns, storage.ep_lengths, b["returns"], b["values"],
+                                   recent_returns.maxlen, mb=mb_stats, lr=optimizer.lr,
+                                   std=agent.actor_logstd.detach().exp().mean())  # fmt: skip
+        runs.check_finite_update(read.mb, iteration, args.num_minibatches, ckpt_path)
         update_time = time.time() - update_start
 
         # logging: a fixed-size summary of every rank's episodes and values leaves the device here, once per iteration
-        done_mask = storage.terminateds | storage.truncateds
-        episodes, last_returns, explained_var = ddp.episode_summary(
+        episodes, read.last_returns, read.explained_var = ddp.episode_summary(
             storage.ep_returns, storage.ep_lengths, done_mask, returns, storage.values, first_env, args.num_envs,
             keep=recent_returns.maxlen,
         )  # fmt: skip
-        recent_returns.extend(last_returns)
+        read.count, read.return_sum, read.length_sum = episodes["count"], episodes["return_sum"], episodes["length_sum"]
+        recent_returns.extend(read.last_returns)
         mean_recent = float(np.mean(recent_returns)) if recent_returns else float("nan")
-        mean_finished = episodes["return_sum"] / episodes["count"] if episodes["count"] else float("nan")
+        mean_finished = read.return_sum / read.count if read.count else float("nan")
         sps = int(T * args.num_envs / (time.time() - iteration_start))
-        lr, policy_time, env_step_time = optimizer.lr, phase_time(0), phase_time(1)
-        action_std, approx_kl = agent.actor_logstd.exp().mean().item(), float(np.mean(kls))
+        lr, policy_time, env_step_time = float(read.lr), phase_time(0), phase_time(1)
+        action_std, approx_kl = float(read.std), float(read.mb[:, 0].mean())
+        last = dict(zip(runs.MB_STATS, read.mb[-1], strict=True))  # the last minibatch's losses, as CleanRL logs
         scalars = {"charts/episodic_return_last20": mean_recent, "charts/learning_rate": lr,
-                   "charts/action_std": action_std, "charts/SPS": sps, "losses/value_loss": v_loss.item(),
-                   "losses/policy_loss": pg_loss.item(), "losses/entropy": entropy_loss.item(),
-                   "losses/approx_kl": approx_kl, "losses/clipfrac": torch.stack(clipfracs).mean().item(),
-                   "losses/explained_variance": explained_var, "perf/collect_time": collect_time,
+                   "charts/action_std": action_std, "charts/SPS": sps, "losses/value_loss": last["v_loss"],
+                   "losses/policy_loss": last["pg_loss"], "losses/entropy": last["entropy"],
+                   "losses/approx_kl": approx_kl, "losses/clipfrac": float(read.mb[:, 3].mean()),
+                   "losses/explained_variance": read.explained_var, "perf/collect_time": collect_time,
                    "perf/policy_time": policy_time, "perf/env_step_time": env_step_time,
                    "perf/learn_time": update_time}  # fmt: skip
-        if episodes["count"]:
+        if read.count:
             scalars["charts/episodic_return"] = mean_finished
-            scalars["charts/episodic_length"] = episodes["length_sum"] / episodes["count"]
+            scalars["charts/episodic_length"] = read.length_sum / read.count
         for name, value in scalars.items() if rank == 0 else ():
             writer.add_scalar(name, value, global_step)
         if rank == 0:
-            runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, episodes["count"],
+            runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, read.count,
                                 sps, collect_time, policy_time, env_step_time, update_time)  # fmt: skip
         elapsed = time.time() - start_time
         if not args.quiet and rank == 0:

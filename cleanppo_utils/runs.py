@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, fields
+from types import SimpleNamespace
 from typing import NoReturn
 
+import numpy as np
 import torch
 import tyro
 
@@ -23,6 +25,8 @@ COMPUTED = ("batch_size", "minibatch_size", "num_iterations", "run_name")
 # the Args fields a --resume may change: they do not change what is learned
 SAFE_ON_RESUME = ("total_timesteps", "save_every", "save_minutes", "quiet", "resume", "eval", "eval_episodes",
                   "capture_video")  # fmt: skip
+# the columns of the per-minibatch statistics that the update keeps on the device until the iteration's one read
+MB_STATS = ("kl", "loss", "grad_norm", "clipfrac", "pg_loss", "v_loss", "entropy")
 PROGRESS_COLUMNS = ("iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps,"
                     "collect_time,policy_time,env_step_time,update_time")  # fmt: skip
 
@@ -105,6 +109,9 @@ def validate(args, env_ids: list[str]) -> torch.device:
         fail(f"--total-timesteps {args.total_timesteps} is less than one batch ({args.batch_size} steps)")
     if args.learning_rate <= 0 or args.gamma <= 0 or args.gamma > 1 or not 0 <= args.gae_lambda <= 1:
         fail(f"need learning_rate > 0, 0 < gamma <= 1, 0 <= gae_lambda <= 1; got {args}")
+    if not args.min_log_std <= args.init_log_std <= args.max_log_std:
+        fail(f"need --min-log-std <= --init-log-std <= --max-log-std, got {args.min_log_std}, {args.init_log_std}, "
+             f"{args.max_log_std}")  # fmt: skip
     if args.save_every < 0 or args.save_minutes < 0:
         fail(f"--save-every and --save-minutes must be >= 0, got {args.save_every} and {args.save_minutes}")
     # auto is cuda:0 when torch sees a CUDA device; gpu is cuda
@@ -220,12 +227,39 @@ def check_finite_rollout(obs, final_obs, next_obs, iteration: int, ckpt_path: st
         )
 
 
-def check_finite_update(loss: float, grad_norm: float, where: str, ckpt_path: str) -> None:
-    """Stop on a non-finite minibatch loss or gradient norm, saying `where` and which checkpoint to go back to."""
-    if not math.isfinite(loss):
-        fail(f"non-finite loss {loss} {where}; {last_good(ckpt_path)}")
-    if not math.isfinite(grad_norm):
-        fail(f"non-finite gradient (norm {grad_norm}) {where}; {last_good(ckpt_path)}")
+def check_finite_update(mb_stats, iteration: int, num_minibatches: int, ckpt_path: str) -> None:
+    """Stop at the first minibatch of the iteration's update (rows of MB_STATS, epoch-major) whose loss or gradient
+    norm is not finite, saying where it was and which checkpoint to go back to."""
+    for k, row in enumerate(mb_stats):
+        loss, grad_norm = float(row[1]), float(row[2])
+        where = f"at iteration {iteration} (epoch {k // num_minibatches + 1}, minibatch {k % num_minibatches + 1})"
+        if not math.isfinite(loss):
+            fail(f"non-finite loss {loss} {where}; {last_good(ckpt_path)}")
+        if not math.isfinite(grad_norm):
+            fail(f"non-finite gradient (norm {grad_norm}) {where}; {last_good(ckpt_path)}")
+
+
+def read_iteration(done, ep_returns, ep_lengths, returns, values, keep: int, **tensors):
+    """The iteration's one host read, a single device-to-host copy: of the finished episodes (`done` [T, N]) their
+    count, return_sum and length_sum and the returns of the last `keep` of them (step, then env order), the explained
+    variance of `values` for `returns`, and each of `tensors` as a float64 numpy array of its shape."""
+    flat_done = done.flatten()
+    position = torch.where(flat_done, torch.arange(flat_done.numel(), device=done.device), -1)
+    last = position.topk(min(keep, position.numel())).indices.flip(0)  # a boolean mask's index would be a sync
+    y, d = returns.double().flatten(), (returns - values).double().flatten()
+    var_y, var_d = y.var(unbiased=False), d.var(unbiased=False)
+    sums = torch.stack([flat_done.sum().double(), torch.where(done, ep_returns, 0.0).double().sum(),
+                        torch.where(done, ep_lengths, 0.0).double().sum(), var_y, var_d])  # fmt: skip
+    parts = [sums, flat_done[last].double(), ep_returns.flatten()[last].double()]
+    parts += [t.detach().double().flatten() for t in tensors.values()]
+    host = torch.cat(parts).cpu().numpy()
+    count, return_sum, length_sum, var_y, var_d = host[:5]
+    valid, rets, offset = host[5 : 5 + len(last)], host[5 + len(last) : 5 + 2 * len(last)], 5 + 2 * len(last)
+    out = dict(count=int(count), return_sum=float(return_sum), length_sum=float(length_sum))
+    out.update(last_returns=rets[valid > 0].tolist(), explained_var=np.nan if var_y == 0 else 1.0 - var_d / var_y)
+    for name, t in tensors.items():
+        out[name], offset = host[offset : offset + t.numel()].reshape(t.shape), offset + t.numel()
+    return SimpleNamespace(**out)
 
 
 def phase_clocks(device: torch.device, num_steps: int):
@@ -325,3 +359,64 @@ def graph_step(env, device: torch.device):
         return graph_out
 
     return env_step
+
+
+class GraphedUpdate:
+    """update(b, mb_inds, old_std, stats_out), one minibatch step with no host sync, replayed as a CUDA graph (as
+    LeanRL does for CleanRL): the batch and the old std (when `b` is a new dict, once per iteration) and the
+    minibatch's indices are copied into fixed tensors that the graph reads. Captured at the first call after 3 warm-up
+    calls; then one eager call and one replay from the same state are compared, and on a mismatch (or a capture error)
+    it says so and stays eager. `state`: every tensor the update changes, restored after the warm-up and the check."""
+
+    def __init__(self, update, state: list[torch.Tensor]):
+        self.update, self.state, self.graph, self.b_src = update, state, None, None
+
+    def _restore(self, saved: list[torch.Tensor]) -> None:
+        with torch.no_grad():
+            for t, s in zip(self.state, saved, strict=True):
+                t.copy_(s)
+
+    def _capture(self, b: dict, mb_inds: torch.Tensor, old_std: torch.Tensor, stats_out: torch.Tensor) -> None:
+        self.b = {k: v.clone() for k, v in b.items()}
+        self.inds, self.old_std, self.row = mb_inds.clone(), old_std.clone(), stats_out.clone()
+        saved = [t.detach().clone() for t in self.state]
+        args = (self.b, self.inds, self.old_std, self.row)
+        try:
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):  # warm-up (autograd, cuBLAS workspaces) off the capture, as torch's docs do
+                for _ in range(3):
+                    self.update(*args)
+            torch.cuda.current_stream().wait_stream(side)
+            self._restore(saved)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                self.update(*args)
+            self.update(*args)
+            eager = [t.detach().clone() for t in self.state]
+            self._restore(saved)
+            graph.replay()
+            diff = max(float((a - t.detach()).abs().max()) for a, t in zip(eager, self.state, strict=True))
+            self._restore(saved)
+        except RuntimeError as e:  # a capture that CUDA refuses: the eager update still works
+            self._restore(saved)
+            print(f"CUDA-graph update: capture failed ({str(e).splitlines()[0]}); the update stays eager")
+            self.graph = False
+            return
+        ok = diff <= 1e-6 * max(1.0, max(float(t.abs().max()) for t in saved))
+        print(f"CUDA-graph update: replay vs eager, max difference {diff:.3g}: {'on' if ok else 'off, eager'}")
+        self.graph = graph if ok else False
+
+    def __call__(self, b: dict, mb_inds: torch.Tensor, old_std: torch.Tensor, stats_out: torch.Tensor) -> None:
+        if self.graph is None:
+            self._capture(b, mb_inds, old_std, stats_out)
+        if self.graph is False:
+            return self.update(b, mb_inds, old_std, stats_out)
+        if b is not self.b_src:
+            for k, v in b.items():
+                self.b[k].copy_(v)
+            self.old_std.copy_(old_std)
+            self.b_src = b
+        self.inds.copy_(mb_inds)
+        self.graph.replay()
+        stats_out.copy_(self.row)
