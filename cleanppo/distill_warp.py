@@ -41,7 +41,7 @@ import envs
 from cleanppo_utils import runs
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # ppo_warp.py beside this file (not a package)
-from ppo_warp import Adam, RunningMeanStd, compute_gae, normalize  # noqa: E402
+from ppo_warp import Adam, RunningMeanStd, adapt_lr, compute_gae, normalize  # noqa: E402
 
 # Per-env presets. Pendulum: ppo_warp.py's pendulum preset for the PPO phases (gamma 0.98, rewards x 0.1, lr 3e-3
 # annealed), mass and length randomized by +-30% and noise on every observation; ant: ppo_warp.py's defaults (rsl_rl's
@@ -261,13 +261,12 @@ def ppo_update(agent, optimizer, b: dict, args: Args, ckpt_path: str, where: str
             loss.backward()
             grad_norm = nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
             kl_mean, loss_value, grad_value = torch.stack([kl.sum(-1).mean(), loss.detach(), grad_norm]).tolist()
-            runs.check_finite_update(loss_value, grad_value, where, ckpt_path)
+            runs.check_finite_loss(loss_value, grad_value, where, ckpt_path)
             kls.append(kl_mean)
-            if args.lr_schedule == "adaptive" and kl_mean > args.desired_kl * 2.0:
-                optimizer.lr = max(1e-5, optimizer.lr / 1.5)
-            elif args.lr_schedule == "adaptive" and 0.0 < kl_mean < args.desired_kl / 2.0:
-                optimizer.lr = min(args.max_learning_rate, optimizer.lr * 1.5)
-            optimizer.step()
+            if args.lr_schedule == "adaptive":  # rsl_rl's rule, before the step, as ppo_warp.py applies it
+                adapt_lr(optimizer.lr, kl.sum(-1).mean(), args)
+            optimizer.count_step()
+            optimizer.step(ok=torch.ones((), dtype=torch.bool, device=loss.device))  # checked finite above
     return dict(policy_loss=pg_loss.item(), value_loss=v_loss.item(), entropy=entropy.mean().item(),
                 approx_kl=float(np.mean(kls)), clipfrac=torch.stack(clipfracs).mean().item())  # fmt: skip
 
@@ -282,8 +281,9 @@ def distill_update(student, optimizer, b: dict, args: Args, ckpt_path: str, wher
             optimizer.zero_grad()
             loss.backward()
             grad_norm = nn.utils.clip_grad_norm_(student.parameters(), args.max_grad_norm)
-            runs.check_finite_update(*torch.stack([loss.detach(), grad_norm]).tolist(), where, ckpt_path)
-            optimizer.step()
+            runs.check_finite_loss(*torch.stack([loss.detach(), grad_norm]).tolist(), where, ckpt_path)
+            optimizer.count_step()
+            optimizer.step(ok=torch.ones((), dtype=torch.bool, device=loss.device))  # checked finite above
     return dict(distill_loss=loss.item())
 
 
@@ -483,7 +483,7 @@ if __name__ == "__main__":
         phase_iteration = iteration - (0 if teacher_phase else args.teacher_iterations)
         phase_iterations = args.teacher_iterations if teacher_phase else args.num_iterations - args.teacher_iterations
         if ppo and args.lr_schedule == "anneal":
-            opt.lr = (1.0 - (phase_iteration - 1.0) / phase_iterations) * args.learning_rate
+            opt.lr.fill_((1.0 - (phase_iteration - 1.0) / phase_iterations) * args.learning_rate)
         # DAgger's mixing probability; bc: the teacher always acts, rslrl: the student always does
         beta = dict(bc=1.0, rslrl=0.0).get(args.student_algo, max(0.0, 1.0 - (phase_iteration - 1) / max(
             args.beta_decay * phase_iterations, 1.0)))  # fmt: skip
@@ -562,7 +562,7 @@ if __name__ == "__main__":
         sps = int(T * N / (time.time() - iteration_start))
         phase = "teacher" if teacher_phase else "student"
         scalars = {f"{phase}/episodic_return_last20": mean_recent, "charts/SPS": sps, "charts/beta": beta,
-                   "charts/learning_rate": opt.lr, "perf/collect_time": collect_time,
+                   "charts/learning_rate": float(opt.lr), "perf/collect_time": collect_time,
                    "perf/learn_time": update_time, **{f"losses/{phase}_{k}": v for k, v in losses.items()}}  # fmt: skip
         if len(finished_returns):
             scalars[f"{phase}/episodic_return"] = mean_finished

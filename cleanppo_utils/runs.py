@@ -109,9 +109,9 @@ def validate(args, env_ids: list[str]) -> torch.device:
         fail(f"--total-timesteps {args.total_timesteps} is less than one batch ({args.batch_size} steps)")
     if args.learning_rate <= 0 or args.gamma <= 0 or args.gamma > 1 or not 0 <= args.gae_lambda <= 1:
         fail(f"need learning_rate > 0, 0 < gamma <= 1, 0 <= gae_lambda <= 1; got {args}")
-    if not args.min_log_std <= args.init_log_std <= args.max_log_std:
-        fail(f"need --min-log-std <= --init-log-std <= --max-log-std, got {args.min_log_std}, {args.init_log_std}, "
-             f"{args.max_log_std}")  # fmt: skip
+    lo, hi = getattr(args, "min_log_std", -math.inf), getattr(args, "max_log_std", math.inf)  # scripts without bounds
+    if not lo <= args.init_log_std <= hi:
+        fail(f"need --min-log-std <= --init-log-std <= --max-log-std, got {lo}, {args.init_log_std}, {hi}")
     if args.save_every < 0 or args.save_minutes < 0:
         fail(f"--save-every and --save-minutes must be >= 0, got {args.save_every} and {args.save_minutes}")
     # auto is cuda:0 when torch sees a CUDA device; gpu is cuda
@@ -231,12 +231,16 @@ def check_finite_update(mb_stats, iteration: int, num_minibatches: int, ckpt_pat
     """Stop at the first minibatch of the iteration's update (rows of MB_STATS, epoch-major) whose loss or gradient
     norm is not finite, saying where it was and which checkpoint to go back to."""
     for k, row in enumerate(mb_stats):
-        loss, grad_norm = float(row[1]), float(row[2])
         where = f"at iteration {iteration} (epoch {k // num_minibatches + 1}, minibatch {k % num_minibatches + 1})"
-        if not math.isfinite(loss):
-            fail(f"non-finite loss {loss} {where}; {last_good(ckpt_path)}")
-        if not math.isfinite(grad_norm):
-            fail(f"non-finite gradient (norm {grad_norm}) {where}; {last_good(ckpt_path)}")
+        check_finite_loss(float(row[1]), float(row[2]), where, ckpt_path)
+
+
+def check_finite_loss(loss: float, grad_norm: float, where: str, ckpt_path: str) -> None:
+    """Stop with one line when a loss or gradient norm read on the host is not finite, saying `where`."""
+    if not math.isfinite(loss):
+        fail(f"non-finite loss {loss} {where}; {last_good(ckpt_path)}")
+    if not math.isfinite(grad_norm):
+        fail(f"non-finite gradient (norm {grad_norm}) {where}; {last_good(ckpt_path)}")
 
 
 def read_iteration(done, ep_returns, ep_lengths, returns, values, keep: int, **tensors):
