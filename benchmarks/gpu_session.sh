@@ -2,7 +2,7 @@
 # One GPU session's checks in priority order under one deadline (the device tool of this workplace: a lent GPU for a
 # few minutes). Run from the project root after `source .gpu/b/gpu-setup.sh`:
 #   bash benchmarks/gpu_session.sh <seconds> <commit> <stage> [<stage> ...]
-# Stages: info, ant, half_cheetah, humanoid, anymal, ddp, sweep, report, parity (see `case` below). Each stage is
+# Stages: see `case` below. Each stage is
 # skipped when less time is left than it needs. Writes $OUT/log.txt (everything printed) and $OUT/runs.tar.gz
 # (progress.csv, config, the final policies' agent + obs_rms + args, sweep CSVs); the env state of checkpoints is
 # dropped to fit the transfer limits.
@@ -36,9 +36,24 @@ for stage in "$@"; do
     half_cheetah) train half_cheetah 50 --env-id half_cheetah --num-envs 16384 ;;
     humanoid) train humanoid 70 --env-id humanoid --num-envs 16384 ;;
     humanoid_long) train humanoid_long 200 --env-id humanoid --num-envs 16384 --total-timesteps 200000000 ;;
-    anymal) train anymal 120 --env-id anymal_c --num-envs 4096 --total-timesteps 30000000 --hidden 128 64 32 \
-      --ent-coef 0 --init-log-std -1 ;;
-    anymal16k) train anymal16k 120 --env-id anymal_c --num-envs 16384 --total-timesteps 60000000 ;;
+    anymal)  # the preset (rsl_rl's flat ANYmal PPO, 300 iterations of 4,096 x 24), then the tracking error
+      train anymal 120 --env-id anymal_c --num-envs 4096 && run 30 anymal-track python3 benchmarks/anymal_eval.py \
+        "$(ls -t "$R"/anymal/*/checkpoint.pt | head -1)" --device cuda:0 ;;
+    ant_pair)  # the same 20 M-step ant run of a base tree (/tmp/base, unpacked beforehand) and of this one
+      [ -d /tmp/base ] && run 40 ant-base env -C /tmp/base PYTHONPATH=/tmp/site:/tmp/base python3 \
+        cleanppo/ppo_warp.py --num-envs 16384 --total-timesteps 20000000 --quiet --save-minutes 0 --save-every 0 \
+        --log-dir "$R/ant_base20"
+      run 40 ant-new python3 cleanppo/ppo_warp.py --num-envs 16384 --total-timesteps 20000000 --quiet \
+        --save-minutes 0 --save-every 0 --log-dir "$R/ant_new20" ;;
+    syncs)  # host syncs per code line over 10 iterations (torch's sync debug mode)
+      run 40 syncs python3 -W always -c "import runpy,sys,torch; torch.cuda.set_sync_debug_mode('warn'); \
+sys.argv=['cleanppo/ppo_warp.py','--num-envs','16384','--total-timesteps','3932160','--log-dir','$R/sync','--quiet']; \
+runpy.run_path(sys.argv[0], run_name='__main__')" ;;
+    rough)
+      run 40 rough python3 cleanppo/ppo_warp.py --env-id anymal_c_rough --num-envs 4096 --hidden 512 256 128 \
+        --clip-vloss --init-log-std -1 --ent-coef 0 --max-log-std 0 --total-timesteps 4915200 --log-dir "$R/rough" \
+        --save-minutes 0 ;;
+    distill) OUT=$R PYTHON=python3 run 100 distill bash results/distill_ant_gpu.sh ;;
     ddp)
       run 40 ddp torchrun --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs 16384 \
         --total-timesteps 2000000 --log-dir "$R/ddp" --save-minutes 0 ;;
