@@ -148,22 +148,27 @@ def locomotion_funcs(
 
 
 @functools.cache
-def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, com_forward: bool) -> wp.Kernel:
-    """Build the kernel that completes a locomotion step with what the simulator's data holds (kernels.com).
+def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, com_forward: bool, phase: str):
+    """Build a kernel of the v5 pass of a locomotion task (module docstring), one thread per env.
 
-    `mode` 0, after a step: the v5 blocks of the last substep's state into obs (continuing envs) or final_obs (ended
-    ones), the contact_cost term (and, `com_forward`, the forward term) into the reward terms, the reward and the
-    episode's return; then, in every env that was reset (mode 1: all, after reset()), the blocks of the reset state
-    into obs. Mode 2 (after set_state) only records each env's center of mass. `blocks` (names of V5_BLOCKS) start
-    at observation index `base`.
+    phase "read", after the simulator's step and before the task kernel: each body's cfrc_ext and the contact cost
+    from the last substep's data (kernels.com), then, at the stepped state (qpos, qvel), the kinematics, the center
+    of mass and the `blocks` (names of V5_BLOCKS): the blocks into v5_obs, (contact_cost, forward) into v5_terms.
+    phase "write", after the task kernel: `mode` 0 (a step): v5_obs into obs (continuing envs) or final_obs (ended
+    ones) from index `base`, v5_terms into the reward terms, the reward and the episode's return; then, in every env
+    that was reset (mode 1: all, after reset()), the blocks of the reset state into obs (qfrc_actuator and cfrc_ext
+    0, as after Gymnasium's reset). Mode 2 (after set_state): only each env's center of mass. Both phases record
+    the center of mass x of the state they end at in com_x, for the next step's forward term.
     """
     has_cinert, has_cvel, has_qfrc, has_cfrc = (k in blocks for k in V5_BLOCKS)
     clip_forces = "contact_force_range" in cfg_type.vars
     clip_cost = "contact_cost_range" in cfg_type.vars
     has_contact = "contact_cost_weight" in cfg_type.vars
+    read = phase == "read"
     obs_len = wp.constant(num_obs)
     term_len = wp.constant(num_terms)
     first_block = wp.constant(base)
+    block_len = wp.constant(max(num_obs - base, 1))
 
     @wp.func
     def clipped(cfg: cfg_type, x: float) -> float:
@@ -172,14 +177,71 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         return x
 
     @wp.func
-    def com_x(tree_com_in: wp.array2d[wp.vec3], tree_mass_in: wp.array2d[float], body_rootid: wp.array[int], w: int):
-        # Humanoid-v5's mass_center: the mass-weighted body centers of mass of every tree
+    def state_blocks(
+        w: int,
+        observed: bool,
+        actuated: bool,
+        # Model:
+        body_parentid: wp.array[int], body_rootid: wp.array[int], body_jntnum: wp.array[int],
+        body_jntadr: wp.array[int], body_dofnum: wp.array[int], body_dofadr: wp.array[int], body_pos: wp.array[wp.vec3],
+        body_quat: wp.array[wp.quat], body_ipos: wp.array[wp.vec3], body_iquat: wp.array[wp.quat],
+        body_mass: wp.array[float], body_inertia: wp.array[wp.vec3], body_mass_scale: wp.array2d[float],
+        jnt_type: wp.array[int], jnt_bodyid: wp.array[int], jnt_qposadr: wp.array[int], jnt_dofadr: wp.array[int],
+        jnt_pos: wp.array[wp.vec3], jnt_axis: wp.array[wp.vec3], qpos0: wp.array[float],
+        actuator_dofadr: wp.array[int], actuator_gear: wp.array[float], actuator_ctrlrange: wp.array[wp.vec2],
+        actuator_ctrllimited: wp.array[int], actuator_gear_scale: wp.array2d[float], gravity: wp.vec3,
+        # Data in:
+        qpos_in: wp.array2d[float], qvel_in: wp.array2d[float], ctrl_in: wp.array2d[float],
+        # Data out:
+        xpos_out: wp.array2d[wp.vec3], xquat_out: wp.array2d[wp.quat], xanchor_out: wp.array2d[wp.vec3],
+        xaxis_out: wp.array2d[wp.vec3], cdof_out: wp.array2d[wp.spatial_vector], cmass_out: wp.array2d[float],
+        cmc_out: wp.array2d[wp.vec3], crot_out: wp.array2d[wp.mat33], cvel_out: wp.array2d[wp.spatial_vector],
+        cacc_out: wp.array2d[wp.spatial_vector], cfrc_out: wp.array2d[wp.spatial_vector],
+        qfrc_bias_out: wp.array2d[float], tree_com_out: wp.array2d[wp.vec3], tree_mass_out: wp.array2d[float],
+        dst_out: wp.array[float],
+        row: int,
+    ) -> float:
+        # the state's kinematics (what MuJoCo's data holds after mj_forward there); when observed, its cinert, cvel
+        # and (actuated) qfrc_actuator blocks added to dst_out from row; returns its center of mass x (Humanoid-v5's
+        # mass_center)
+        kinematics(
+            w, body_parentid, body_jntnum, body_jntadr, body_pos, body_quat, jnt_type, jnt_qposadr, jnt_pos, jnt_axis,
+            qpos0, qpos_in, xpos_out, xquat_out, xanchor_out, xaxis_out,
+        )  # fmt: skip
+        tree_com(w, body_rootid, body_ipos, body_mass, body_mass_scale, xpos_out, xquat_out, tree_com_out, tree_mass_out)
+        nbody = body_rootid.shape[0]
+        k = row
+        if wp.static(has_cinert) and observed:
+            for b in range(1, nbody):
+                c = body_com_inertia(w, b, body_rootid, body_ipos, body_iquat, body_mass, body_inertia,
+                                     body_mass_scale, xpos_out, xquat_out, tree_com_out)  # fmt: skip
+                for i in range(10):
+                    dst_out[k + i] = dst_out[k + i] + c[i]
+                k += 10
+        if wp.static(has_cvel) and observed:
+            com_inertia(w, body_rootid, body_ipos, body_iquat, body_mass, body_inertia, body_mass_scale, xpos_out,
+                        xquat_out, cmass_out, cmc_out, crot_out)  # fmt: skip
+            motion_subspace(w, body_rootid, jnt_type, jnt_bodyid, jnt_dofadr, xpos_out, xquat_out, xanchor_out,
+                            xaxis_out, cdof_out)  # fmt: skip
+            rne(w, body_parentid, body_jntnum, body_jntadr, body_dofnum, body_dofadr, jnt_type, jnt_dofadr, gravity,
+                qvel_in, cdof_out, cmass_out, cmc_out, crot_out, cvel_out, cacc_out, cfrc_out, qfrc_bias_out)  # fmt: skip
+            for b in range(1, nbody):
+                v = body_com_velocity(w, b, body_rootid, xpos_out, cvel_out, tree_com_out)
+                for i in range(6):
+                    dst_out[k + i] = dst_out[k + i] + v[i]
+                k += 6
+        if wp.static(has_qfrc):
+            if observed and actuated:
+                for d in range(6, qvel_in.shape[1]):
+                    dst_out[k] = dst_out[k] + actuator_dof_force(w, d, actuator_dofadr, actuator_gear,
+                        actuator_ctrlrange, actuator_ctrllimited, actuator_gear_scale, ctrl_in)  # fmt: skip
+                    k += 1
         num = float(0.0)
         den = float(0.0)
-        for b in range(1, body_rootid.shape[0]):
+        for b in range(1, nbody):
             if body_rootid[b] == b:
-                num += tree_mass_in[w, b] * tree_com_in[w, b][0]
-                den += tree_mass_in[w, b]
+                num += tree_mass_out[w, b] * tree_com_out[w, b][0]
+                den += tree_mass_out[w, b]
         return num / den
 
     def kernel(
@@ -242,7 +304,7 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         contact_friction_in: wp.array2d[float],
         terminated_in: wp.array[wp.bool],
         truncated_in: wp.array[wp.bool],
-        # Data out (the simulator's kinematics are recomputed at a reset state; the next step overwrites them):
+        # Data out (the simulator's kinematics at the state observed; its next step recomputes them):
         xpos_out: wp.array2d[wp.vec3],
         xquat_out: wp.array2d[wp.quat],
         xanchor_out: wp.array2d[wp.vec3],
@@ -258,6 +320,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         tree_com_out: wp.array2d[wp.vec3],
         tree_mass_out: wp.array2d[float],
         cfrc_ext_out: wp.array2d[wp.spatial_vector],
+        v5_obs_out: wp.array[float],
+        v5_terms_out: wp.array[wp.vec2],
         com_x_out: wp.array[float],
         episode_out: wp.array[EpisodeState],
         obs_out: wp.array[float],
@@ -268,9 +332,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
     ):
         w = wp.tid()
         nbody = body_rootid.shape[0]
-        ended = False
-        if mode == 0:
-            ended = terminated_in[w] or truncated_in[w]
+        if wp.static(read):
+            # the contact forces of the last substep, about the center of mass of the state they were solved at
             tree_com(w, body_rootid, body_ipos, body_mass, body_mass_scale, xpos_out, xquat_out, tree_com_out,
                      tree_mass_out)  # fmt: skip
             external_forces(
@@ -280,36 +343,20 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
                 cdof_out, qacc_in, contact_force_in, contact_dcoef_in, contact_point_in, contact_friction_in,
                 tree_com_out, cfrc_ext_out,
             )  # fmt: skip
-            row = w * obs_len
-            k = first_block
-            if wp.static(has_cinert):
-                for b in range(1, nbody):
-                    c = body_com_inertia(w, b, body_rootid, body_ipos, body_iquat, body_mass, body_inertia,
-                                         body_mass_scale, xpos_out, xquat_out, tree_com_out)  # fmt: skip
-                    for i in range(10):
-                        if ended:
-                            final_obs_out[row + k + i] += c[i]
-                        else:
-                            obs_out[row + k + i] += c[i]
-                    k += 10
-            if wp.static(has_cvel):
-                for b in range(1, nbody):
-                    v = body_com_velocity(w, b, body_rootid, xpos_out, cvel_out, tree_com_out)
-                    for i in range(6):
-                        if ended:
-                            final_obs_out[row + k + i] += v[i]
-                        else:
-                            obs_out[row + k + i] += v[i]
-                    k += 6
-            if wp.static(has_qfrc):
-                for d in range(6, qvel_in.shape[1]):
-                    f = actuator_dof_force(w, d, actuator_dofadr, actuator_gear, actuator_ctrlrange,
-                                           actuator_ctrllimited, actuator_gear_scale, ctrl_in)  # fmt: skip
-                    if ended:
-                        final_obs_out[row + k] += f
-                    else:
-                        obs_out[row + k] += f
-                    k += 1
+            row = w * block_len
+            for i in range(block_len):
+                v5_obs_out[row + i] = 0.0
+            # the other blocks at the stepped state, as MuJoCo's data holds them after an RK4 step (Gymnasium's ant.xml
+            # and humanoid.xml): its last stage evaluates the forward dynamics at the step's end, to O(h^2)
+            x_now = state_blocks(
+                w, True, True, body_parentid, body_rootid, body_jntnum, body_jntadr, body_dofnum, body_dofadr, body_pos,
+                body_quat, body_ipos, body_iquat, body_mass, body_inertia, body_mass_scale, jnt_type, jnt_bodyid,
+                jnt_qposadr, jnt_dofadr, jnt_pos, jnt_axis, qpos0, actuator_dofadr, actuator_gear, actuator_ctrlrange,
+                actuator_ctrllimited, actuator_gear_scale, gravity, qpos_in, qvel_in, ctrl_in, xpos_out, xquat_out,
+                xanchor_out, xaxis_out, cdof_out, cmass_out, cmc_out, crot_out, cvel_out, cacc_out, cfrc_out,
+                qfrc_bias_out, tree_com_out, tree_mass_out, v5_obs_out, row,
+            )  # fmt: skip
+            k = row + block_len - 6 * (nbody - 1)
             cost = float(0.0)
             for b in range(1, nbody):
                 e = cfrc_ext_out[w, b]
@@ -317,63 +364,53 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
                     x = clipped(cfg, e[i])
                     cost += x * x
                     if wp.static(has_cfrc):
-                        if ended:
-                            final_obs_out[row + k + i] += x
-                        else:
-                            obs_out[row + k + i] += x
+                        v5_obs_out[k + i] = x
                 k += 6
-            delta = float(0.0)
             if wp.static(has_contact):
                 cost = cfg.contact_cost_weight * cost
                 if wp.static(clip_cost):
                     cost = wp.clamp(cost, cfg.contact_cost_range[0], cfg.contact_cost_range[1])
-                reward_terms_out[w * term_len + term_len - 1] = -cost
-                delta = -cost
+            forward = float(0.0)
             if wp.static(com_forward):
-                x_now = com_x(tree_com_out, tree_mass_out, body_rootid, w)
                 forward = cfg.forward_reward_weight * (x_now - com_x_out[w]) / cfg.dt
-                reward_terms_out[w * term_len] = forward
-                delta += forward
                 com_x_out[w] = x_now
-            reward_out[w] = reward_out[w] + delta
-            if ended:
-                final_return_out[w] = final_return_out[w] + delta
-            else:
-                episode_out[w].ep_return = episode_out[w].ep_return + delta
-        if ended or mode != 0:
-            # the reset state's (or set_state's) kinematics, as Gymnasium's reset runs mj_forward
-            kinematics(
-                w, body_parentid, body_jntnum, body_jntadr, body_pos, body_quat, jnt_type, jnt_qposadr, jnt_pos,
-                jnt_axis, qpos0, qpos_in, xpos_out, xquat_out, xanchor_out, xaxis_out,
-            )  # fmt: skip
-            tree_com(w, body_rootid, body_ipos, body_mass, body_mass_scale, xpos_out, xquat_out, tree_com_out,
-                     tree_mass_out)  # fmt: skip
-            if wp.static(com_forward):
-                com_x_out[w] = com_x(tree_com_out, tree_mass_out, body_rootid, w)
-            if mode != 2 and wp.static(has_cinert or has_cvel):
-                row = w * obs_len
-                k = first_block
-                if wp.static(has_cinert):
-                    for b in range(1, nbody):
-                        c = body_com_inertia(w, b, body_rootid, body_ipos, body_iquat, body_mass, body_inertia,
-                                             body_mass_scale, xpos_out, xquat_out, tree_com_out)  # fmt: skip
-                        for i in range(10):
-                            obs_out[row + k + i] += c[i]
-                        k += 10
-                if wp.static(has_cvel):
-                    com_inertia(w, body_rootid, body_ipos, body_iquat, body_mass, body_inertia, body_mass_scale,
-                                xpos_out, xquat_out, cmass_out, cmc_out, crot_out)  # fmt: skip
-                    motion_subspace(w, body_rootid, jnt_type, jnt_bodyid, jnt_dofadr, xpos_out, xquat_out,
-                                    xanchor_out, xaxis_out, cdof_out)  # fmt: skip
-                    rne(w, body_parentid, body_jntnum, body_jntadr, body_dofnum, body_dofadr, jnt_type, jnt_dofadr,
-                        gravity, qvel_in, cdof_out, cmass_out, cmc_out, crot_out, cvel_out, cacc_out, cfrc_out,
-                        qfrc_bias_out)  # fmt: skip
-                    for b in range(1, nbody):
-                        v = body_com_velocity(w, b, body_rootid, xpos_out, cvel_out, tree_com_out)
-                        for i in range(6):
-                            obs_out[row + k + i] += v[i]
-                        k += 6
-                # qfrc_actuator and cfrc_ext of a reset state are 0, as after Gymnasium's reset
+            v5_terms_out[w] = wp.vec2(-cost, forward)
+        else:
+            ended = False
+            if mode == 0:
+                ended = terminated_in[w] or truncated_in[w]
+                terms = v5_terms_out[w]
+                delta = float(0.0)
+                if wp.static(has_contact):
+                    reward_terms_out[w * term_len + term_len - 1] = terms[0]
+                    delta = terms[0]
+                if wp.static(com_forward):
+                    reward_terms_out[w * term_len] = terms[1]
+                    delta += terms[1]
+                reward_out[w] = reward_out[w] + delta
+                # the task kernel has added this step's reward to the return, and moved it to final_return if it ended
+                if ended:
+                    final_return_out[w] = final_return_out[w] + delta
+                else:
+                    episode_out[w].ep_return = episode_out[w].ep_return + delta
+                if wp.static(len(blocks) > 0):
+                    row = w * obs_len + first_block
+                    for i in range(block_len):
+                        if ended:
+                            final_obs_out[row + i] = final_obs_out[row + i] + v5_obs_out[w * block_len + i]
+                        else:
+                            obs_out[row + i] = obs_out[row + i] + v5_obs_out[w * block_len + i]
+            if ended or mode != 0:
+                # a reset (or set) state: observed as after Gymnasium's reset (mj_forward, ctrl 0, no contact forces)
+                x_reset = state_blocks(
+                    w, mode != 2, False, body_parentid, body_rootid, body_jntnum, body_jntadr, body_dofnum, body_dofadr,
+                    body_pos, body_quat, body_ipos, body_iquat, body_mass, body_inertia, body_mass_scale, jnt_type,
+                    jnt_bodyid, jnt_qposadr, jnt_dofadr, jnt_pos, jnt_axis, qpos0, actuator_dofadr, actuator_gear,
+                    actuator_ctrlrange, actuator_ctrllimited, actuator_gear_scale, gravity, qpos_in, qvel_in, ctrl_in,
+                    xpos_out, xquat_out, xanchor_out, xaxis_out, cdof_out, cmass_out, cmc_out, crot_out, cvel_out,
+                    cacc_out, cfrc_out, qfrc_bias_out, tree_com_out, tree_mass_out, obs_out, w * obs_len + first_block,
+                )  # fmt: skip
+                com_x_out[w] = x_reset
 
     return wp.kernel(kernel, enable_backward=False, module="unique")
 
@@ -431,12 +468,13 @@ class LocomotionEnv(MjcfEnv):
         n, nbody = self.num_envs, sim.nbody
         blocks = self.v5_blocks if self.obs_layout == "v5" else ()
         base = self.state_dim - self.obs_skip
-        kernel = v5_kernel(self.cfg_type, self.num_obs, len(self.reward_term_names), base, blocks, self.com_forward)
         with wp.ScopedDevice(self.device):
             self._v5_arrays = {
                 "tree_com": wp.zeros((n, nbody), dtype=wp.vec3),
                 "tree_mass": wp.zeros((n, nbody), dtype=float),
                 "cfrc_ext": wp.zeros((n, nbody), dtype=wp.spatial_vector),
+                "v5_obs": wp.zeros(n * max(self.num_obs - base, 1), dtype=float),
+                "v5_terms": wp.zeros(n, dtype=wp.vec2),
                 "com_x": wp.zeros(n, dtype=float),
             }
 
@@ -459,12 +497,18 @@ class LocomotionEnv(MjcfEnv):
             "reward_terms": flat(a["reward_terms_out"]),
             "final_return": a["final_return_out"],
         }
-        args = launch_inputs(kernel, fields)
+        v5 = (self.cfg_type, self.num_obs, len(self.reward_term_names), base, blocks, self.com_forward)
+        read, write = v5_kernel(*v5, "read"), v5_kernel(*v5, "write")
+        self._v5_read = wp.launch(read, n, inputs=launch_inputs(read, fields), device=self.device, record_cmd=True)
         self._v5_cmds = []
         for mode in range(3):
-            cmd = wp.launch(kernel, n, inputs=args, device=self.device, record_cmd=True)
+            cmd = wp.launch(write, n, inputs=launch_inputs(write, fields), device=self.device, record_cmd=True)
             cmd.set_param_by_name("mode", mode)
             self._v5_cmds.append(cmd)
+
+    def _after_physics(self) -> None:
+        if self._v5_cmds is not None:
+            self._v5_read.launch()
 
     def reset(self, seed: int | None = None) -> torch.Tensor:
         """Start a new episode in every env (WarpEnv.reset), then add the v5 blocks of the reset states."""
@@ -474,7 +518,7 @@ class LocomotionEnv(MjcfEnv):
         return obs
 
     def step(self, actions: torch.Tensor):
-        """One control step (WarpEnv.step), then the v5 observation blocks and reward terms (module docstring)."""
+        """One control step (WarpEnv.step, with the v5 read pass after the physics), then the v5 write pass."""
         out = super().step(actions)
         if self._v5_cmds is not None:
             self._v5_cmds[0].launch()
