@@ -21,8 +21,9 @@ Observation (105), Gymnasium Ant-v5's default (`exclude_current_positions_from_o
   | 13-15   | torso linear velocity x, y, z (world frame)                     | m/s   |
   | 16-18   | torso angular velocity (body frame)                             | rad/s |
   | 19-26   | joint velocities, same order as 5-12                            | rad/s |
-  | 27-104  | MuJoCo's cfrc_ext of bodies 1-13 (torso, then each leg's 3 bodies in MJCF order): contact wrench  | N m, N |
-  |         | (torque, force) about the center of mass, world axes, each clipped to contact_force_range         |        |
+  | 27-104  | MuJoCo's cfrc_ext of bodies 1-13 (torso, then each leg's 3 bodies in MJCF order): | N m, N |
+  |         | contact torque and force about the center of mass, world axes, each component     |        |
+  |         | clipped to contact_force_range                                                    |        |
 The v5 layout is the default so that a policy trained here sees what a policy trained on Gymnasium's default Ant-v5
 sees (benchmarks/sim2sim.py runs it there); the contact forces are ours (kernels.com), not MuJoCo's solver's.
 

@@ -182,22 +182,51 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         observed: bool,
         actuated: bool,
         # Model:
-        body_parentid: wp.array[int], body_rootid: wp.array[int], body_jntnum: wp.array[int],
-        body_jntadr: wp.array[int], body_dofnum: wp.array[int], body_dofadr: wp.array[int], body_pos: wp.array[wp.vec3],
-        body_quat: wp.array[wp.quat], body_ipos: wp.array[wp.vec3], body_iquat: wp.array[wp.quat],
-        body_mass: wp.array[float], body_inertia: wp.array[wp.vec3], body_mass_scale: wp.array2d[float],
-        jnt_type: wp.array[int], jnt_bodyid: wp.array[int], jnt_qposadr: wp.array[int], jnt_dofadr: wp.array[int],
-        jnt_pos: wp.array[wp.vec3], jnt_axis: wp.array[wp.vec3], qpos0: wp.array[float],
-        actuator_dofadr: wp.array[int], actuator_gear: wp.array[float], actuator_ctrlrange: wp.array[wp.vec2],
-        actuator_ctrllimited: wp.array[int], actuator_gear_scale: wp.array2d[float], gravity: wp.vec3,
+        body_parentid: wp.array[int],
+        body_rootid: wp.array[int],
+        body_jntnum: wp.array[int],
+        body_jntadr: wp.array[int],
+        body_dofnum: wp.array[int],
+        body_dofadr: wp.array[int],
+        body_pos: wp.array[wp.vec3],
+        body_quat: wp.array[wp.quat],
+        body_ipos: wp.array[wp.vec3],
+        body_iquat: wp.array[wp.quat],
+        body_mass: wp.array[float],
+        body_inertia: wp.array[wp.vec3],
+        body_mass_scale: wp.array2d[float],
+        jnt_type: wp.array[int],
+        jnt_bodyid: wp.array[int],
+        jnt_qposadr: wp.array[int],
+        jnt_dofadr: wp.array[int],
+        jnt_pos: wp.array[wp.vec3],
+        jnt_axis: wp.array[wp.vec3],
+        qpos0: wp.array[float],
+        actuator_dofadr: wp.array[int],
+        actuator_gear: wp.array[float],
+        actuator_ctrlrange: wp.array[wp.vec2],
+        actuator_ctrllimited: wp.array[int],
+        actuator_gear_scale: wp.array2d[float],
+        gravity: wp.vec3,
         # Data in:
-        qpos_in: wp.array2d[float], qvel_in: wp.array2d[float], ctrl_in: wp.array2d[float],
+        qpos_in: wp.array2d[float],
+        qvel_in: wp.array2d[float],
+        ctrl_in: wp.array2d[float],
         # Data out:
-        xpos_out: wp.array2d[wp.vec3], xquat_out: wp.array2d[wp.quat], xanchor_out: wp.array2d[wp.vec3],
-        xaxis_out: wp.array2d[wp.vec3], cdof_out: wp.array2d[wp.spatial_vector], cmass_out: wp.array2d[float],
-        cmc_out: wp.array2d[wp.vec3], crot_out: wp.array2d[wp.mat33], cvel_out: wp.array2d[wp.spatial_vector],
-        cacc_out: wp.array2d[wp.spatial_vector], cfrc_out: wp.array2d[wp.spatial_vector],
-        qfrc_bias_out: wp.array2d[float], tree_com_out: wp.array2d[wp.vec3], tree_mass_out: wp.array2d[float],
+        xpos_out: wp.array2d[wp.vec3],
+        xquat_out: wp.array2d[wp.quat],
+        xanchor_out: wp.array2d[wp.vec3],
+        xaxis_out: wp.array2d[wp.vec3],
+        cdof_out: wp.array2d[wp.spatial_vector],
+        cmass_out: wp.array2d[float],
+        cmc_out: wp.array2d[wp.vec3],
+        crot_out: wp.array2d[wp.mat33],
+        cvel_out: wp.array2d[wp.spatial_vector],
+        cacc_out: wp.array2d[wp.spatial_vector],
+        cfrc_out: wp.array2d[wp.spatial_vector],
+        qfrc_bias_out: wp.array2d[float],
+        tree_com_out: wp.array2d[wp.vec3],
+        tree_mass_out: wp.array2d[float],
         dst_out: wp.array[float],
         row: int,
     ) -> float:
@@ -208,7 +237,9 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
             w, body_parentid, body_jntnum, body_jntadr, body_pos, body_quat, jnt_type, jnt_qposadr, jnt_pos, jnt_axis,
             qpos0, qpos_in, xpos_out, xquat_out, xanchor_out, xaxis_out,
         )  # fmt: skip
-        tree_com(w, body_rootid, body_ipos, body_mass, body_mass_scale, xpos_out, xquat_out, tree_com_out, tree_mass_out)
+        tree_com(
+            w, body_rootid, body_ipos, body_mass, body_mass_scale, xpos_out, xquat_out, tree_com_out, tree_mass_out
+        )
         nbody = body_rootid.shape[0]
         k = row
         if wp.static(has_cinert) and observed:
@@ -224,7 +255,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
             motion_subspace(w, body_rootid, jnt_type, jnt_bodyid, jnt_dofadr, xpos_out, xquat_out, xanchor_out,
                             xaxis_out, cdof_out)  # fmt: skip
             rne(w, body_parentid, body_jntnum, body_jntadr, body_dofnum, body_dofadr, jnt_type, jnt_dofadr, gravity,
-                qvel_in, cdof_out, cmass_out, cmc_out, crot_out, cvel_out, cacc_out, cfrc_out, qfrc_bias_out)  # fmt: skip
+                qvel_in, cdof_out, cmass_out, cmc_out, crot_out, cvel_out, cacc_out, cfrc_out,
+                qfrc_bias_out)  # fmt: skip
             for b in range(1, nbody):
                 v = body_com_velocity(w, b, body_rootid, xpos_out, cvel_out, tree_com_out)
                 for i in range(6):

@@ -168,7 +168,7 @@ def test_contact_cost_and_forward_terms_are_gymnasiums_formulas(env_id):
     k_contact = env.reward_term_names.index("contact_cost")
     returns = torch.zeros(n)
     ended = 0
-    for t, a in enumerate(_actions(n, 30, env.num_actions, scale=0.7)):
+    for a in _actions(n, 30, env.num_actions, scale=0.7):
         before = env.get_state().clone().numpy()
         obs, reward, terminated, truncated, info = env.step(a)
         cfrc = wp.to_torch(env._v5_arrays["cfrc_ext"]).numpy().astype(np.float64)
