@@ -444,7 +444,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
                 )  # fmt: skip
                 com_x_out[w] = x_reset
 
-    return wp.kernel(kernel, enable_backward=False, module="unique")
+    # compile time is user time: the stage functions inside are built rolled, as in kernels/ (DESIGN.md)
+    return wp.kernel(kernel, enable_backward=False, module="unique", module_options={"max_unroll": 1})
 
 
 class LocomotionEnv(MjcfEnv):
