@@ -2,6 +2,7 @@
 
     PYTHONPATH=$PWD python benchmarks/v5_obs.py cost       # share of an env step spent in the v5 kernels, per layout
     PYTHONPATH=$PWD python benchmarks/v5_obs.py contacts   # our cfrc_ext against MuJoCo's solver on the same states
+    PYTHONPATH=$PWD python benchmarks/v5_obs.py gpu        # on CUDA: compile, steps/s per layout, agreement with CPU
 
 cost: process CPU time of `env.step` and of the v5 read and write kernels alone, interleaved in one process, median
 of 15 repeats at 1,024 envs (zero actions: the ant rests on its legs, the humanoid falls). contacts: 8 envs brought
@@ -85,5 +86,39 @@ def contacts() -> None:
             )
 
 
+def gpu() -> None:
+    """On cuda:0, for ant and humanoid in both layouts: first make + step time (compile), env steps/s at 16,384 envs,
+    and the largest gap to the same envs on the CPU after a reset and after one step (float32 on both)."""
+    n, m, steps = 16384, 64, 30
+    for name in ("ant", "humanoid"):
+        for layout in ("v5", "short"):
+            t0 = time.perf_counter()
+            env = envs.make(name, num_envs=n, device="cuda:0", seed=0, obs_layout=layout, validate=False)
+            a = torch.zeros(n, env.num_actions, device="cuda:0")
+            obs = env.reset().clone()
+            env.step(a)
+            wp.synchronize_device("cuda:0")
+            first = time.perf_counter() - t0
+            wp.synchronize_device("cuda:0")
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                env.step(a)
+            wp.synchronize_device("cuda:0")
+            rate = n * steps / (time.perf_counter() - t0)
+            cpu = envs.make(name, num_envs=m, device="cpu", seed=0, obs_layout=layout)
+            gap_reset = (cpu.reset() - obs[:m].cpu()).abs().max().item()
+            small = envs.make(name, num_envs=m, device="cuda:0", seed=0, obs_layout=layout)
+            small.reset()
+            o_gpu = small.step(torch.zeros(m, env.num_actions, device="cuda:0"))[0].cpu()
+            o_cpu = cpu.step(torch.zeros(m, env.num_actions))[0]
+            gap_step = ((o_gpu - o_cpu).abs() / (1 + o_cpu.abs())).max().item()
+            print(
+                f"{name} {layout}: first make+step {first:.1f} s, {rate:,.0f} env steps/s at {n} envs, finite "
+                f"{bool(torch.isfinite(env.observations).all())}, CPU gap after reset {gap_reset:.1e}, "
+                f"after a step {gap_step:.1e} (relative)",
+                flush=True,
+            )
+
+
 if __name__ == "__main__":
-    {"cost": cost, "contacts": contacts}[sys.argv[1] if len(sys.argv) > 1 else "cost"]()
+    {"cost": cost, "contacts": contacts, "gpu": gpu}[sys.argv[1] if len(sys.argv) > 1 else "cost"]()
