@@ -12,20 +12,21 @@ config table decides:
     contact_force_range              each component clipped to the range first (Ant-v5), or
     contact_cost_range               the cost clipped to the range (Humanoid-v5)
 Reward terms: forward = forward_reward_weight * dx/dt (dx the root's x displacement over the step, m/s; with
-`com_forward`, Humanoid-v5's: the x displacement of the whole body's center of mass between the states MuJoCo's data
-holds after two consecutive steps, i.e. the states before each step's last substep), healthy (when the task has
-it), ctrl_cost = -ctrl_cost_weight * sum(ctrl^2), contact_cost (when the task has it).
+`com_forward`, Humanoid-v5's: the x displacement of the whole body's center of mass, Gymnasium's mass_center),
+healthy (when the task has it), ctrl_cost = -ctrl_cost_weight * sum(ctrl^2), contact_cost (when the task has it).
 Observation (`obs_layout`): "v5", Gymnasium's default observation: qpos[obs_skip:], qvel, then the task's `v5_blocks`
-in Gymnasium's order, MuJoCo's cinert[1:], cvel[1:], qfrc_actuator[6:], cfrc_ext[1:] (kernels.com; after a step,
-of the state before the step's last substep, as MuJoCo's data after mj_step; after a reset, of the reset state with
-qfrc_actuator and cfrc_ext 0, as after Gymnasium's reset); "short": qpos[obs_skip:], qvel only.
+in Gymnasium's order, MuJoCo's cinert[1:], cvel[1:], qfrc_actuator[6:], cfrc_ext[1:] (kernels.com); "short":
+qpos[obs_skip:], qvel only. After a step, cinert, cvel, qfrc_actuator and the center of mass are those of the stepped
+state: MuJoCo's data after mj_step holds its last forward evaluation, which Gymnasium's RK4 (ant.xml, humanoid.xml)
+makes at the step's end state (to O(h^2)); cfrc_ext are the contact forces our law applied in the last substep.
+After a reset: those of the reset state, with qfrc_actuator and cfrc_ext 0, as after Gymnasium's reset.
 Reset: qpos = qpos0 + U(-reset_noise_scale, reset_noise_scale); qvel = reset_noise_scale * N(0, 1), or
 U(-reset_noise_scale, reset_noise_scale) with `uniform_qvel_noise`.
 
-The v5 terms and blocks are read from the simulator's data by a second kernel, launched after the task kernel (the
-one WarpEnv builds from the task functions, which sees only the state): it adds the blocks to the observation slots
-the task kernel left 0 (observation noise included there), fills the reward terms it left 0 and adds them to the
-reward and the episode's return.
+The v5 terms and blocks come from the simulator's data, which the task kernel (built by WarpEnv from the task
+functions) does not see: a read pass between the physics and the task kernel computes them per env, a write pass
+after it adds the blocks to the observation slots the task kernel left 0 (its observation noise is already there),
+fills the reward terms it left 0 and adds them to the reward and the episode's return (v5_kernel).
 """
 
 import functools

@@ -1,7 +1,6 @@
-"""MuJoCo's com-based body quantities of one env per call (``@wp.func``), read from a step's last substep.
+"""MuJoCo's com-based body quantities of one env per call (``@wp.func``): what Gymnasium's v5 observations add.
 
-What Gymnasium's v5 locomotion observations are made of (MuJoCo documentation, Computation chapter; MuJoCo's
-engine_core_smooth.c): every spatial quantity is about the center of mass of the body's kinematic tree
+Definitions from MuJoCo's documentation (Computation chapter) and engine_core_smooth.c: every spatial quantity is about the center of mass of the body's kinematic tree
 (``subtree_com[body_rootid]``) with world axes, torque or angular part first.
 
 - ``tree_com``: MuJoCo's subtree_com of each root body (mj_comPos), the mass-weighted body centers of mass.
@@ -16,10 +15,9 @@ engine_core_smooth.c): every spatial quantity is about the center of mass of the
   -c_t (v_t + h a_t) in the tangent plane (implicit, as the solve applied it), and the normal force of each
   frictionless geom-geom pair, equal and opposite on its two bodies.
 
-The simulator's Data after a step holds the last substep's state before its Euler update (kinematics, cvel, cdof,
-solved qacc, contact points and forces): the same instant at which MuJoCo's data holds these quantities after
-mj_step, so observations built from them match Gymnasium's, which reads MuJoCo's data after mj_step and
-mj_rnePostConstraint.
+The first four read the kinematics of whatever state the caller computed them for (xpos, xquat, cvel).
+``external_forces`` reads the simulator's Data as a step leaves it: the last substep's state before its Euler update
+(kinematics, cvel, cdof), its solved qacc and its contact points and forces.
 """
 
 import warp as wp
