@@ -1,7 +1,8 @@
 """MuJoCo's com-based body quantities of one env per call (``@wp.func``): what Gymnasium's v5 observations add.
 
-Definitions from MuJoCo's documentation (Computation chapter) and engine_core_smooth.c: every spatial quantity is about the center of mass of the body's kinematic tree
-(``subtree_com[body_rootid]``) with world axes, torque or angular part first.
+Definitions from MuJoCo's documentation (Computation chapter) and engine_core_smooth.c: every spatial quantity is
+about the center of mass of the body's kinematic tree (``subtree_com[body_rootid]``) with world axes, torque or
+angular part first.
 
 - ``tree_com``: MuJoCo's subtree_com of each root body (mj_comPos), the mass-weighted body centers of mass.
 - ``body_com_inertia``: MuJoCo's cinert (mj_comPos, mju_inertCom): (I_xx, I_yy, I_zz, I_xy, I_xz, I_yz) of the body
