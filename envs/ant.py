@@ -27,7 +27,8 @@ Observation (105), Gymnasium Ant-v5's default (`exclude_current_positions_from_o
 The v5 layout is the default so that a policy trained here sees what a policy trained on Gymnasium's default Ant-v5
 sees (benchmarks/sim2sim.py runs it there); the contact forces are ours (kernels.com), not MuJoCo's solver's.
 
-Reward = forward + healthy + ctrl_cost (envs/locomotion.py), each term logged (info["reward_terms"], this order):
+Reward = forward + healthy + ctrl_cost + contact_cost (envs/locomotion.py), each term logged (info["reward_terms"],
+this order):
   forward    forward_reward_weight (1.0) * dx/dt, dx the torso's x displacement over the step [m/s]
   healthy    healthy_reward (1.0) while healthy (Ant-v5 pays it only when healthy)
   ctrl_cost  -ctrl_cost_weight (0.5) * sum(a^2)
