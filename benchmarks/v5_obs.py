@@ -2,7 +2,7 @@
 
     PYTHONPATH=$PWD python benchmarks/v5_obs.py cost       # share of an env step spent in the v5 kernels, per layout
     PYTHONPATH=$PWD python benchmarks/v5_obs.py contacts   # our cfrc_ext against MuJoCo's solver on the same states
-    PYTHONPATH=$PWD python benchmarks/v5_obs.py gpu        # on CUDA: compile, steps/s per layout, agreement with CPU
+    PYTHONPATH=$PWD python benchmarks/v5_obs.py gpu [ant|humanoid]  # on CUDA: compile, steps/s, agreement with CPU
 
 cost: process CPU time of `env.step` and of the v5 read and write kernels alone, interleaved in one process, median
 of 15 repeats at 1,024 envs (zero actions: the ant rests on its legs, the humanoid falls). contacts: 8 envs brought
@@ -90,7 +90,7 @@ def gpu() -> None:
     """On cuda:0, for ant and humanoid in both layouts: first make + step time (compile), env steps/s at 16,384 envs,
     and the largest gap to the same envs on the CPU after a reset and after one step (float32 on both)."""
     n, m, steps = 16384, 64, 30
-    for name in ("ant", "humanoid"):
+    for name in sys.argv[2:] or ("ant", "humanoid"):
         for layout in ("v5", "short"):
             t0 = time.perf_counter()
             env = envs.make(name, num_envs=n, device="cuda:0", seed=0, obs_layout=layout, validate=False)
