@@ -2,6 +2,7 @@
 
     git worktree add /tmp/base <commit>
     python benchmarks/compare_trees.py /tmp/base . --repeats 13
+    python benchmarks/compare_trees.py /tmp/base . --cases ant:1024:20,ant@short:1024:20   # env@obs_layout
 
 Each tree runs in a persistent worker process (its own PYTHONPATH and Warp modules); the driver asks them in
 turn, alternating which goes first, to time `env.step` for each (env, num_envs) and prints best and median
@@ -18,7 +19,12 @@ import time
 
 
 def worker() -> None:
-    """Serve `env_id num_envs steps` lines from stdin: step that env and print RESULT wall_rate cpu_rate."""
+    """Serve `env_id num_envs steps` lines from stdin: step that env and print RESULT wall_rate cpu_rate.
+
+    `env_id@layout` passes obs_layout=layout to an env that has that option (a tree whose env has not: its only one).
+    """
+    import inspect
+
     import torch
     import warp as wp
 
@@ -30,7 +36,9 @@ def worker() -> None:
         env_id, n, steps = line.split()
         n, steps = int(n), int(steps)
         if (env_id, n) not in made:
-            env = envs.make(env_id, num_envs=n, device="cpu", seed=0)
+            name, _, layout = env_id.partition("@")
+            has = layout and "obs_layout" in inspect.signature(envs.env_class(name)).parameters
+            env = envs.make(name, num_envs=n, device="cpu", seed=0, **({"obs_layout": layout} if has else {}))
             env.reset()
             made[(env_id, n)] = (env, torch.zeros(n, env.num_actions))
         env, actions = made[(env_id, n)]

@@ -93,6 +93,9 @@ def warp_modules() -> dict:
         found[f"{env_id} step kernel"] = env.step_kernel.module
         if getattr(env, "act_kernel", None) is not None:  # articulated envs: action kernel, simulator, step kernel
             found[f"{env_id} act kernel"] = env.act_kernel.module
+        if getattr(env, "_v5_cmds", None) is not None:  # ant, humanoid: the v5 observation passes (envs/locomotion.py)
+            found[f"{env_id} v5 read kernel"] = env._v5_read.kernel.module
+            found[f"{env_id} v5 write kernel"] = env._v5_cmds[0].kernel.module
     return found
 
 

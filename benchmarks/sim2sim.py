@@ -9,15 +9,20 @@ dict (Linear layers with Tanh between them, as ppo_warp's `mlp`) and acts determ
 
 Both simulators run the same episodes: episode i starts in Gymnasium from the state (qpos, qvel) that the Warp env
 drew for env i after `reset(seed)` (`--no-same-start`: Gymnasium's own reset with seed + i), with the same time
-limit. What is matched (GYM_TASKS):
-  ant          Ant-v5, include_cfrc_ext_in_observation=False, contact_cost_weight=0 (our env has no contact cost)
+limit. The observation layout is the checkpoint's: ant and humanoid policies trained on the default `obs_layout="v5"`
+(Gymnasium's default observation, with MuJoCo's cfrc_ext, and for humanoid cinert, cvel, qfrc_actuator) or on
+`obs_layout="short"` (qpos[2:], qvel; policies trained before the v5 layout), told apart by the checkpoint's
+observation size. What is matched (GYM_TASKS, per layout):
+  ant          Ant-v5 (v5: its defaults; short: include_cfrc_ext_in_observation=False); contact_cost in both
   half_cheetah HalfCheetah-v5
-  humanoid     Humanoid-v5, include_{cinert,cvel,qfrc_actuator,cfrc_ext}_in_observation=False, contact_cost_weight=0;
-               Gymnasium's forward reward uses the center of mass, ours the torso (envs/humanoid.py)
+  humanoid     Humanoid-v5 (v5: its defaults; short: include_{cinert,cvel,qfrc_actuator,cfrc_ext}_in_observation=False);
+               contact_cost and the center-of-mass forward reward in both
   cartpole     CartPole-v1, our force 10 a N applied by setting Gymnasium's force_mag to 10 |a| each step
   pendulum     Pendulum-v1, torque 2 a N m
 every MuJoCo task with exclude_current_positions_from_observation=True, and the reward weights, healthy range,
-reset noise and frame skip of our env's constructor defaults passed to Gymnasium under the same names. Actions are
+reset noise, contact cost and frame skip of our env's constructor defaults passed to Gymnasium under the same names.
+In the v5 layout each simulator observes its own contact forces: the policy meets MuJoCo's solver's in Gymnasium.
+Actions are
 clipped to [-1, 1] and mapped linearly onto Gymnasium's action space (MuJoCo's ctrlrange), as our envs map them.
 `--env-kwargs '{"healthy_z_range": [0.2, 100.0]}'` changes a constructor argument on both sides alike.
 
@@ -55,20 +60,18 @@ OBS_EPS = 1e-8  # ppo_warp's RunningMeanStd.frozen: 1 / sqrt(var + 1e-8)
 MUJOCO_TASKS = ("ant", "half_cheetah", "humanoid")
 HEIGHT_TASKS = ("ant", "humanoid")  # obs[0] is the torso height and the healthy range applies to it
 _NO_POSITIONS = dict(exclude_current_positions_from_observation=True)
-# env id -> (Gymnasium id, the Gymnasium options that give our env's observation layout and reward terms)
+# env id -> (Gymnasium id, the Gymnasium options that give our env's default (v5) observation layout)
 GYM_TASKS = {
-    "ant": ("Ant-v5", dict(_NO_POSITIONS, include_cfrc_ext_in_observation=False, contact_cost_weight=0.0)),
+    "ant": ("Ant-v5", dict(_NO_POSITIONS)),
     "half_cheetah": ("HalfCheetah-v5", dict(_NO_POSITIONS)),
-    "humanoid": (
-        "Humanoid-v5",
-        dict(
-            _NO_POSITIONS,
-            **{f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
-            contact_cost_weight=0.0,
-        ),
-    ),
+    "humanoid": ("Humanoid-v5", dict(_NO_POSITIONS)),
     "cartpole": ("CartPole-v1", {}),
     "pendulum": ("Pendulum-v1", {}),
+}
+# the Gymnasium options of obs_layout="short" (qpos[2:], qvel), added to the above
+SHORT_LAYOUT = {
+    "ant": dict(include_cfrc_ext_in_observation=False),
+    "humanoid": {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
 }
 
 
@@ -106,16 +109,33 @@ def env_params(env_id: str, overrides: dict | None = None) -> dict:
     return out
 
 
-def gym_kwargs(env_id: str, overrides: dict | None = None) -> dict:
+def gym_kwargs(env_id: str, overrides: dict | None = None, obs_layout: str = "v5") -> dict:
     """Return the Gymnasium kwargs for `env_id`: the layout options plus our values for parameters both share."""
     theirs = _gym_params(env_id) - {"num_envs", "device", "seed"}
     shared = {k: v for k, v in env_params(env_id, overrides).items() if k in theirs}
-    return {**shared, **GYM_TASKS[env_id][1]}
+    layout = SHORT_LAYOUT.get(env_id, {}) if obs_layout == "short" else {}
+    return {**shared, **GYM_TASKS[env_id][1], **layout}
 
 
-def make_gym(env_id: str, max_steps: int, overrides: dict | None = None) -> gym.Env:
+def make_gym(env_id: str, max_steps: int, overrides: dict | None = None, obs_layout: str = "v5") -> gym.Env:
     """Build Gymnasium's env of the same task, observation layout, reward weights and time limit as ours."""
-    return gym.make(GYM_TASKS[env_id][0], max_episode_steps=max_steps, **gym_kwargs(env_id, overrides))
+    return gym.make(GYM_TASKS[env_id][0], max_episode_steps=max_steps, **gym_kwargs(env_id, overrides, obs_layout))
+
+
+def obs_layout_of(env_id: str, num_obs: int) -> str:
+    """The obs_layout of our env whose observation has num_obs entries ("v5" for envs without the option)."""
+    cls = envs.env_class(env_id)
+    if num_obs == cls.num_obs:
+        return "v5"
+    if "obs_layout" in inspect.signature(cls).parameters and num_obs == cls.state_dim - cls.obs_skip:
+        return "short"
+    raise ValueError(f"{env_id}: no observation layout of our env has {num_obs} entries (v5: {cls.num_obs})")
+
+
+def layout_kwargs(env_id: str, obs_layout: str) -> dict:
+    """The constructor argument that selects obs_layout in our env (none for envs without the option)."""
+    has = "obs_layout" in inspect.signature(envs.env_class(env_id)).parameters
+    return {"obs_layout": obs_layout} if has else {}
 
 
 def gym_observe(env_id: str, u) -> np.ndarray:
@@ -159,7 +179,8 @@ def end_cause(env_id: str, final_obs: np.ndarray, terminated: bool, truncated: b
 
 
 def load_policy(path: str):
-    """Return (env id, train args, policy): policy maps raw observations [B, O] to actor-mean actions [B, A]."""
+    """Return (env id, train args, policy): policy maps raw observations [B, O] to actor-mean actions [B, A]
+    (O: policy.num_obs)."""
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     args, sd = ckpt["args"], ckpt["agent"]
     actor_sd = {k.removeprefix("actor_mean."): v for k, v in sd.items() if k.startswith("actor_mean.")}
@@ -185,6 +206,7 @@ def load_policy(path: str):
         x = ((obs - mean) * inv_std).clamp(-OBS_CLIP, OBS_CLIP) if norm_obs else obs
         return actor(x)
 
+    policy.num_obs = int(mean.numel())
     return args["env_id"], args, policy
 
 
@@ -199,12 +221,13 @@ def _new_track(n: int) -> dict:
     }
 
 
-def run_warp(env_id: str, policy, n: int, seed: int, max_steps: int, overrides: dict) -> tuple[dict, np.ndarray]:
+def run_warp(
+    env_id: str, policy, n: int, seed: int, max_steps: int, overrides: dict, obs_layout: str = "v5"
+) -> tuple[dict, np.ndarray]:
     """Run n episodes in the Warp env on the CPU (one env each); return the tracks and the initial states."""
     params = env_params(env_id, overrides)
-    env = envs.make(
-        env_id, num_envs=n, device="cpu", seed=seed, max_episode_steps=max_steps, **{k: params[k] for k in overrides}
-    )
+    kwargs = {**{k: params[k] for k in overrides}, **layout_kwargs(env_id, obs_layout)}
+    env = envs.make(env_id, num_envs=n, device="cpu", seed=seed, max_episode_steps=max_steps, **kwargs)
     obs = env.reset(seed=seed)
     start = env.get_state().clone().numpy()
     forward_weight = params.get("forward_reward_weight")
@@ -233,10 +256,19 @@ def run_warp(env_id: str, policy, n: int, seed: int, max_steps: int, overrides: 
     return track, start
 
 
-def run_gym(env_id: str, policy, n: int, seed: int, max_steps: int, start: np.ndarray | None, overrides: dict) -> dict:
+def run_gym(
+    env_id: str,
+    policy,
+    n: int,
+    seed: int,
+    max_steps: int,
+    start: np.ndarray | None,
+    overrides: dict,
+    obs_layout: str = "v5",
+) -> dict:
     """Run n episodes in Gymnasium's env, episode i from start[i] (or Gymnasium's reset with seed + i)."""
     params = env_params(env_id, overrides)
-    env = make_gym(env_id, max_steps, overrides)
+    env = make_gym(env_id, max_steps, overrides, obs_layout)
     u = env.unwrapped
     track = _new_track(n)
     for i in range(n):
@@ -302,16 +334,20 @@ def compare(path: str, args: Args) -> dict:
         raise SystemExit(f"sim2sim: no Gymnasium counterpart for env {env_id!r}; known: {', '.join(GYM_TASKS)}")
     max_steps = args.max_steps or envs.env_class(env_id).default_max_episode_steps
     overrides = json.loads(args.env_kwargs)
-    warp_track, start = run_warp(env_id, policy, args.episodes, args.seed, max_steps, overrides)
+    layout = obs_layout_of(env_id, policy.num_obs)
+    warp_track, start = run_warp(env_id, policy, args.episodes, args.seed, max_steps, overrides, layout)
     gym_start = start if args.same_start else None
-    gym_track = run_gym(env_id, policy, args.episodes, args.seed, max_steps, gym_start, overrides)
+    gym_track = run_gym(env_id, policy, args.episodes, args.seed, max_steps, gym_start, overrides, layout)
     warp, gymnasium = summarize(env_id, warp_track), summarize(env_id, gym_track)
     ratio = gymnasium["return_mean"] / warp["return_mean"] if warp["return_mean"] != 0 else math.nan
     return {
         "checkpoint": path,
         "env_id": env_id,
         "gym_id": GYM_TASKS[env_id][0],
-        "gym_kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in gym_kwargs(env_id, overrides).items()},
+        "obs_layout": layout,
+        "gym_kwargs": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in gym_kwargs(env_id, overrides, layout).items()
+        },
         "env_kwargs": overrides,
         "train": {k: train_args.get(k) for k in ("run_name", "seed", "total_timesteps", "num_envs", "hidden")},
         "max_steps": max_steps,

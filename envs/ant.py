@@ -11,8 +11,9 @@ Action (8, normalized, clipped to [-1, 1]; ctrl = a, torque = 150 a N m):
   | 2   | hip_1     | hinge   | 6   | hip_3    | hinge   |
   | 3   | ankle_1   | hinge   | 7   | ankle_3  | hinge   |
 
-Observation (27), Gymnasium Ant-v5 with `exclude_current_positions_from_observation=True` and
-`include_cfrc_ext_in_observation=False` (external contact forces are not observed):
+Observation (105), Gymnasium Ant-v5's default (`exclude_current_positions_from_observation=True`,
+`include_cfrc_ext_in_observation=True`); `obs_layout="short"` keeps the first 27 (Ant-v5 with
+`include_cfrc_ext_in_observation=False`, this env's observation before the v5 layout; envs/locomotion.py):
   | idx     | quantity                                                        | unit  |
   | 0       | torso z                                                         | m     |
   | 1-4     | torso orientation quaternion w, x, y, z                         | -     |
@@ -20,12 +21,19 @@ Observation (27), Gymnasium Ant-v5 with `exclude_current_positions_from_observat
   | 13-15   | torso linear velocity x, y, z (world frame)                     | m/s   |
   | 16-18   | torso angular velocity (body frame)                             | rad/s |
   | 19-26   | joint velocities, same order as 5-12                            | rad/s |
+  | 27-104  | MuJoCo's cfrc_ext of bodies 1-13 (torso, then each leg's 3 bodies in MJCF order): | N m, N |
+  |         | contact torque and force about the center of mass, world axes, each component     |        |
+  |         | clipped to contact_force_range                                                    |        |
+The v5 layout is the default so that a policy trained here sees what a policy trained on Gymnasium's default Ant-v5
+sees (benchmarks/sim2sim.py runs it there); the contact forces are ours (kernels.com), not MuJoCo's solver's.
 
-Reward = forward + healthy + ctrl_cost (envs/locomotion.py), each term logged (info["reward_terms"], this order):
+Reward = forward + healthy + ctrl_cost + contact_cost (envs/locomotion.py), each term logged (info["reward_terms"],
+this order):
   forward    forward_reward_weight (1.0) * dx/dt, dx the torso's x displacement over the step [m/s]
   healthy    healthy_reward (1.0) while healthy (Ant-v5 pays it only when healthy)
   ctrl_cost  -ctrl_cost_weight (0.5) * sum(a^2)
-Gymnasium's contact_cost (5e-4 * sum of clipped squared external contact forces) is not computed.
+  contact_cost  -contact_cost_weight (0.0005) * sum of the squared cfrc_ext components of every body, each clipped
+             to contact_force_range (-1.0, 1.0) [N m, N] (both layouts)
 
 Reset: qpos = qpos0 + U(-reset_noise_scale, reset_noise_scale) per coordinate (the quaternion included, as
 Gymnasium), qvel = reset_noise_scale * N(0, 1), reset_noise_scale (0.1); qpos0 (from ant.xml) = torso at
@@ -68,6 +76,8 @@ class AntConfig:
     forward_reward_weight: float = 1.0  # per m/s of forward velocity
     ctrl_cost_weight: float = 0.5  # per unit of sum(a^2)
     healthy_reward: float = 1.0  # per step while healthy
+    contact_cost_weight: float = 5e-4  # per unit of the sum of squared clipped cfrc_ext components
+    contact_force_range: wp.vec2 = (-1.0, 1.0)  # clip of each cfrc_ext component (N m, N), observation and cost
     healthy_z_range: wp.vec2 = (0.2, 1.0)  # torso heights of a healthy Ant (inclusive), m
     reset_noise_scale: float = 0.1  # half-width of the qpos noise (m, rad), std of the qvel noise (m/s, rad/s)
     init_z: float  # torso height of qpos0, m
@@ -120,3 +130,5 @@ class Ant(LocomotionEnv):
         a, sim = self._arrays, self.sim
         inputs = [self._foot_pointadr, a["scale"], a["episode"], sim.qvel, sim.contact_force, self._privileged]
         return wp.launch(_ant_privileged, self.num_envs, inputs=inputs, device=self.device, record_cmd=True)
+
+    v5_blocks = ("cfrc_ext",)

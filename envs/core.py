@@ -382,10 +382,14 @@ class WarpEnv:
         if self._act_cmd is not None:
             self._act_cmd.launch()
             self.sim.step()
+            self._after_physics()
         self._step_cmd.launch()
         if self._privileged_cmd is not None:
             self._privileged_cmd.launch()
         return self._obs_t, self._reward_t, self._terminated_t, self._truncated_t, self.info
+
+    def _after_physics(self) -> None:
+        """Launch what a subclass reads from the simulator's data between its step and the task kernel (none here)."""
 
     @property
     def applied_actions(self) -> torch.Tensor:

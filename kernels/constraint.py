@@ -186,6 +186,7 @@ def contacts(
     contact_fref_out: wp.array2d[float],
     contact_point_out: wp.array2d[wp.vec3],
     contact_normal_out: wp.array2d[wp.vec3],
+    contact_friction_out: wp.array2d[float],
     jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
@@ -193,7 +194,8 @@ def contacts(
     """MuJoCo's soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
 
     Friction is scaled by each point's normal force of the previous substep (contact_force_in, ``contact_forces``);
-    each point's D [kg] (0: inactive), D aref [N], position [m, world] and normal are kept for ``contact_forces``.
+    each point's D [kg] (0: inactive), D aref [N], position [m, world] and normal are kept for ``contact_forces``, its
+    friction coefficient c_t [N s/m] for the external forces of the observations (kernels.com).
     """
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
@@ -207,6 +209,7 @@ def contacts(
             r = dist - cgeom_margin[g]
             idx = cgeom_pointadr[g] + k
             contact_dcoef_out[worldid, idx] = 0.0
+            contact_friction_out[worldid, idx] = 0.0
             if r < 0.0:
                 root = body_rootid[body]
                 vel_ref = cvel_in[worldid, body]
@@ -222,6 +225,7 @@ def contacts(
                     contact_fref_out[worldid, idx] = fref
                     contact_point_out[worldid, idx] = point
                     contact_normal_out[worldid, idx] = normal
+                    contact_friction_out[worldid, idx] = ct
                     # MuJoCo's soft constraint f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc +
                     # J^T D aref; friction: (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
                     _apply_point_force(

@@ -299,6 +299,7 @@ def _pipeline(step: bool) -> wp.Kernel:
         contact_fref_out: wp.array2d[float],
         contact_point_out: wp.array2d[wp.vec3],
         contact_normal_out: wp.array2d[wp.vec3],
+        contact_friction_out: wp.array2d[float],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -349,7 +350,7 @@ def _pipeline(step: bool) -> wp.Kernel:
                     cgeom_pointadr, gravity, plane_normal, plane_offset, hfield, hfield_spacing, contact_impratio,
                     contact_pyramidal, friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale,
                     xpos_out, xquat_out, cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out,
-                    contact_point_out, contact_normal_out, jac_out, qacc_out, qM_out,
+                    contact_point_out, contact_normal_out, contact_friction_out, jac_out, qacc_out, qM_out,
                 )  # fmt: skip
                 self_contacts(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,

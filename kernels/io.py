@@ -411,4 +411,5 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_fref=zeros((n, npoint), float),
         contact_point=zeros((n, npoint), wp.vec3),
         contact_normal=zeros((n, npoint), wp.vec3),
+        contact_friction=zeros((n, npoint), float),
     )

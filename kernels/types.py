@@ -157,3 +157,5 @@ class Data:
     contact_fref: wp.array  # float (N, max(npoint, 1)) [N]: D aref of each active point this substep
     contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each active point this substep
     contact_normal: wp.array  # vec3 (N, max(npoint, 1)): unit ground normal of each active point this substep
+    contact_friction: wp.array  # float (N, max(npoint, 1)) [N s/m]: friction coefficient c_t of each point this
+    # substep (0: inactive or no friction); the friction force was -c_t (v_t + h a_t) in the tangent plane

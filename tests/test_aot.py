@@ -27,6 +27,9 @@ def _warp_modules_with_kernels():
         found[f"{env_id} step kernel"] = env.step_kernel.module
         if env.act_kernel is not None:  # articulated envs: action kernel, simulator, task kernel
             found[f"{env_id} act kernel"] = env.act_kernel.module
+        if getattr(env, "_v5_cmds", None) is not None:  # ant, humanoid: the v5 observation passes (envs/locomotion.py)
+            found[f"{env_id} v5 read kernel"] = env._v5_read.kernel.module
+            found[f"{env_id} v5 write kernel"] = env._v5_cmds[0].kernel.module
     return found
 
 
@@ -35,7 +38,7 @@ MODULES = _warp_modules_with_kernels()
 
 def test_every_env_and_kernels_module_is_covered():
     assert {"cartpole step kernel", "pendulum step kernel", "kernels.rng", "kernels.forward"} <= set(MODULES)
-    assert {"ant step kernel", "ant act kernel"} <= set(MODULES)
+    assert {"ant step kernel", "ant act kernel", "humanoid v5 read kernel", "humanoid v5 write kernel"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("arch", ARCHS)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import warp as wp
+from gymnasium.envs.mujoco.humanoid_v5 import mass_center
 
 import envs
 from mjcf import load_mjcf
@@ -24,26 +25,37 @@ def _actions(n: int, steps: int, num_actions: int, seed: int = 0) -> torch.Tenso
     return torch.rand(steps, n, num_actions, generator=gen) * 2 - 1
 
 
-# env id -> (Gymnasium id, Gymnasium kwargs for the same observation, expected reward terms, sizes)
+# env id -> (Gymnasium id, Gymnasium kwargs for the short observation (obs_layout="short"), expected reward terms,
+# sizes with the default (v5) observation); the v5 blocks are checked in tests/test_v5_obs.py
 SPECS = {
     "ant": (
         "Ant-v5",
         dict(include_cfrc_ext_in_observation=False),
-        lambda ref, a, x_velocity: [x_velocity, ref.healthy_reward, -ref.control_cost(a)],
-        (27, 8, 29),
+        lambda ref, a, x_velocity, com_velocity: [
+            x_velocity,
+            ref.healthy_reward,
+            -ref.control_cost(a),
+            -ref.contact_cost,
+        ],
+        (105, 8, 29),
     ),
     "half_cheetah": (
         "HalfCheetah-v5",
         {},
-        lambda ref, a, x_velocity: [x_velocity, -ref.control_cost(a)],
+        lambda ref, a, x_velocity, com_velocity: [x_velocity, -ref.control_cost(a)],
         (17, 6, 18),
     ),
-    # Humanoid's forward term here is the torso's velocity (Gymnasium: the center of mass), see envs/humanoid.py
+    # Humanoid's forward term is the center of mass's velocity (Gymnasium's mass_center)
     "humanoid": (
         "Humanoid-v5",
         {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
-        lambda ref, a, x_velocity: [1.25 * x_velocity, ref.healthy_reward, -_humanoid_ctrl_cost(ref, a)],
-        (45, 17, 47),
+        lambda ref, a, x_velocity, com_velocity: [
+            1.25 * com_velocity,
+            ref.healthy_reward,
+            -_humanoid_ctrl_cost(ref, a),
+            -ref.contact_cost,
+        ],
+        (348, 17, 47),
     ),
 }
 
@@ -67,13 +79,16 @@ def test_asset_matches_gymnasium_v5_model(env_id):
     assert ours.opt.timestep == ref.opt.timestep
     assert env.dt == pytest.approx(ref_env.dt)
     assert (env.num_obs, env.num_actions, env.state_dim, env.max_episode_steps) == (*sizes, 1000)
+    short = envs.make(env_id, num_envs=1, device=DEVICE, obs_layout="short")
+    assert short.num_obs == gym.make(gym_id, **SPECS[env_id][1]).observation_space.shape[0]
+    assert env.num_obs == ref_env.observation_space.shape[0]  # Gymnasium's default observation
 
 
 @pytest.mark.parametrize("env_id", sorted(SPECS))
 def test_observation_and_reward_terms_match_gymnasium_on_the_same_state(env_id):
     gym_id, gym_kwargs, expected_terms, (_, num_actions, _) = SPECS[env_id]
     n = 8
-    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=1)
+    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=1, obs_layout="short")
     ref = gym.make(gym_id, **gym_kwargs).unwrapped
     nq = ref.model.nq
     ref.reset(seed=0)
@@ -88,13 +103,23 @@ def test_observation_and_reward_terms_match_gymnasium_on_the_same_state(env_id):
         for i in range(n):
             if terminated[i] or truncated[i]:
                 continue
+            ref.set_state(before[i, :nq].double().numpy(), before[i, nq:].double().numpy())
+            com_before = mass_center(ref.model, ref.data)[0]
             ref.set_state(after[i, :nq].double().numpy(), after[i, nq:].double().numpy())
             np.testing.assert_allclose(obs[i].numpy(), ref._get_obs(), rtol=1e-6, atol=1e-6)
             a = acts[t, i].numpy()
             x_velocity = (after[i, 0] - before[i, 0]).item() / ref.dt
-            expected = expected_terms(ref, a, x_velocity)
-            # float32 reward terms against Gymnasium's float64 on the same state: measured 2.4e-7
-            np.testing.assert_allclose(terms[i].numpy(), expected, rtol=1e-6, atol=2e-6)
+            com_velocity = (mass_center(ref.model, ref.data)[0] - com_before) / ref.dt
+            if "contact_cost" in env.reward_term_names:
+                ref.data.cfrc_ext[:] = (
+                    wp.to_torch(env._v5_arrays["cfrc_ext"])[i].double().numpy()
+                )  # ours, their formula
+            expected = expected_terms(ref, a, x_velocity, com_velocity)
+            # float32 reward terms against Gymnasium's float64 on the same state: measured 2.4e-7 (the com-based forward
+            # term, a difference of two float32 centers of mass over 15 ms: 1e-4)
+            np.testing.assert_allclose(
+                terms[i].numpy(), expected, rtol=1e-6, atol=2e-4 if env_id == "humanoid" else 2e-6
+            )
             assert reward[i].item() == pytest.approx(terms[i].sum().item(), abs=1e-5)
             checked += 1
     assert checked > 50
