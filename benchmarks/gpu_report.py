@@ -79,8 +79,9 @@ def ptx_static_counts(ptx: str) -> dict[str, dict]:
 
 
 def warp_modules() -> dict:
-    """Every Warp module of envs/ and kernels/ that defines kernels, plus each env's fused step kernel module (built
-    by a factory, so it has a module of its own), as tests/test_aot.py collects them."""
+    """Every Warp module of envs/ and kernels/ that defines kernels, plus the modules of one kernel each: the split
+    physics step's stage kernels and each env's step kernel (built by a factory), as tests/test_aot.py collects
+    them."""
     found = {}
     for package in (envs, kernels):
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
@@ -88,6 +89,10 @@ def warp_modules() -> dict:
             module = wp.get_module(info.name)
             if module.kernels:
                 found[info.name] = module
+    from kernels.forward import SPLIT_KERNELS
+
+    for kernel in SPLIT_KERNELS:  # the GPU path of the physics step, each kernel in a module of its own
+        found[f"kernels.forward {kernel.key}"] = kernel.module
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
         found[f"{env_id} step kernel"] = env.step_kernel.module

@@ -411,6 +411,8 @@ class AnymalC(MjcfEnv):
         frame_skip: int = 4,
         sim_dt: float = 0.005,
         substeps: int = 1,
+        pipeline: str = "auto",
+        env_fastest: bool | None = None,
         **overrides,
     ):
         """Load the model, build its simulator (frame_skip x sim_dt per control step) and the env on top."""
@@ -431,6 +433,8 @@ class AnymalC(MjcfEnv):
             joint_limits=True,
             substeps=self.frame_skip * self.substeps,
             timestep=dt,
+            pipeline=pipeline,
+            env_fastest=env_fastest,
         )
         WarpEnv.__init__(self, num_envs, device, seed, sim=sim, constants=self._model_constants(dt), **overrides)
 
