@@ -54,8 +54,9 @@ class MjcfEnv(WarpEnv):
 
     One control step = frame_skip MJCF timesteps, each split into `substeps` implicit Euler substeps, all in
     one simulator launch (`pipeline="split"`, the default on CUDA: three launches per substep; `env_fastest`: the
-    simulator's scratch layout; both as kernels.articulation.Simulator, same results). `mass_scale` multiplies every body's mass and inertia, `friction_scale` every
-    geom's sliding friction (both per env, fixed or drawn per episode like any `<param>_scale` knob).
+    simulator's scratch layout; both as kernels.articulation.Simulator, same results). `mass_scale` multiplies
+    every body's mass and inertia, `friction_scale` every geom's sliding friction (both per env, fixed or drawn
+    per episode like any `<param>_scale` knob).
     """
 
     asset: str = ""  # MJCF file name in envs/assets
