@@ -193,12 +193,20 @@ def euler(
             qpos_out[worldid, qadr] = qpos_in[worldid, qadr] + h * qvel_out[worldid, dadr]
 
 
-def _pipeline(name: str, stages: tuple, loop: bool, own_module: bool = False) -> wp.Kernel:
+def _pipeline(
+    name: str,
+    stages: tuple,
+    loop: bool,
+    own_module: bool = False,
+    cuda_max_registers: int | None = None,
+    smem_spilling: bool = False,
+) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
     (kinematics to the mass matrix), limits (qacc zeroed, then joint-limit forces), contacts, self_contacts, force
     (the smooth force) and solve (factor-solve, contact forces, Euler); `loop` repeats them `substeps` times in
     the kernel, else the launch does one substep. `own_module`: a Warp module of the kernel's own (compiled on first
-    use apart from this one), with this module's options."""
+    use apart from this one), with this module's options; then `cuda_max_registers` caps the registers per CUDA
+    thread and `smem_spilling` lets ptxas spill to shared memory."""
 
     def pipeline(
         # Model:
@@ -383,7 +391,14 @@ def _pipeline(name: str, stages: tuple, loop: bool, own_module: bool = False) ->
                 )  # fmt: skip
 
     if own_module:
-        return wp.kernel(pipeline, name=name, module="unique", module_options=OPTIONS)
+        return wp.kernel(
+            pipeline,
+            name=name,
+            module="unique",
+            module_options=OPTIONS,
+            cuda_max_registers=cuda_max_registers,
+            enable_cuda_smem_spilling=smem_spilling,
+        )
     return wp.kernel(pipeline, name=name)
 
 
@@ -392,13 +407,15 @@ _step_kernel = _pipeline("_step_kernel", ("smooth", "limits", "contacts", "self_
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
 # One Euler substep as three launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
-# registers per CUDA thread and spills; each of these holds fewer values live (sm_90, `throughput.py gpu`: 96, 152
-# and 124 registers, no spills), so more envs share an SM. The stages hand over through the Data arrays that the
-# fused kernel writes and reads as well, in the same order, so both paths compute the same numbers.
-# Modules of their own: a CPU run never compiles them, a CUDA run never compiles the fused kernel.
+# registers per CUDA thread and spills; each of these holds fewer values live (sm_90, `throughput.py gpu`: 96, 128
+# and 124 registers, none spilled to local memory), so twice as many envs share an SM. The stages hand over
+# through the Data arrays that the fused kernel writes and reads as well, in the same order, so both paths compute
+# the same numbers. Modules of their own: a CPU run never compiles them, a CUDA step never the fused kernel.
 SPLIT_KERNELS = (
     _pipeline("_smooth_kernel", ("smooth",), False, True),
-    _pipeline("_contact_kernel", ("limits", "contacts"), False, True),
+    # capped at 128 registers (152 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its
+    # ~100 B per thread of spills in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13), none in local memory
+    _pipeline("_contact_kernel", ("limits", "contacts"), False, True, cuda_max_registers=128, smem_spilling=True),
     _pipeline("_solve_kernel", ("self_contacts", "force", "solve"), False, True),
 )
 
