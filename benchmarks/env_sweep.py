@@ -21,7 +21,8 @@ NOTES = (
     "capacity) / num_envs; rss_bytes_per_env: process RSS growth from before envs.make to after warm-up, / "
     "num_envs. On CPU a Warp launch runs on one core. cuda_graph: on CUDA each step replays the step captured once "
     "as a CUDA graph (as ppo_warp.py runs it). pipeline: the articulated envs' Simulator path (auto: split on CUDA, "
-    "fused on CPU). gpu_info: nvidia-smi's name, driver and SM clocks (current and max, MHz) at the start and end."
+    "fused on CPU; *_env_major: with the simulator's scratch env-major, as before the split path existed). "
+    "gpu_info: nvidia-smi's name, driver and SM clocks (current and max, MHz) at the start and end."
 )
 KEYS = ["env", "num_envs", "device", "steps_per_s", "steps_per_s_min", "steps_per_s_max", "us_per_step"]
 KEYS += ["ns_per_env_step", "median_s", "min_s", "max_s", "steps_per_repeat", "compile_s", "make_s", "first_step_s"]
@@ -83,7 +84,10 @@ def measure_point(
 ) -> dict:
     """One row of env.csv: the step timing of env_id at n envs, and its memory per env."""
     rss0 = rss_bytes()
-    kw = {"pipeline": pipeline} if pipeline != "auto" else {}
+    kw = {}
+    if pipeline != "auto":  # "split", "fused", or either with "_env_major": the Simulator's scratch left env-major
+        path, env_major, _ = pipeline.partition("_env_major")
+        kw = {"pipeline": path, "env_fastest": False if env_major else None}
     env, row = time_env_step(env_id, n, device, repeats, seconds, cuda_graph=cuda_graph, **kw)
     wbytes = warp_bytes(env)
     row.update(
@@ -98,7 +102,7 @@ def measure_point(
         num_actions=env.num_actions,
         articulated=getattr(env, "sim", None) is not None,
         cuda_graph=cuda_graph and device.startswith("cuda"),
-        pipeline=getattr(getattr(env, "sim", None), "pipeline", ""),
+        pipeline=pipeline if getattr(env, "sim", None) is not None else "",
     )
     return row
 
