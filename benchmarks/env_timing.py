@@ -148,9 +148,11 @@ def warp_bytes(obj, depth: int = 2, seen: set | None = None) -> int:
     values += [x for v in values if isinstance(v, dict) for x in v.values()]
     for v in values:
         if isinstance(v, wp.array):
-            if v.ptr is not None and v.ptr not in seen and v.capacity:
+            # a strided view (the simulator's env-fastest scratch) does not carry its buffer's capacity
+            nbytes = v.capacity if v.is_contiguous else v.size * wp.types.type_size_in_bytes(v.dtype)
+            if v.ptr is not None and v.ptr not in seen and nbytes:
                 seen.add(v.ptr)
-                total += int(v.capacity)
+                total += int(nbytes)
         elif depth > 0 and hasattr(v, "__dict__") and not isinstance(v, (type, torch.Tensor, torch.nn.Module)):
             total += warp_bytes(v, depth - 1, seen)
     return total
