@@ -93,9 +93,13 @@ def warp_modules() -> dict:
 
     for kernel in SPLIT_KERNELS:  # the GPU path of the physics step, each kernel in a module of its own
         found[f"kernels.forward {kernel.key}"] = kernel.module
+    from kernels.episode import make_step_kernel
+
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
-        found[f"{env_id} step kernel"] = env.step_kernel.module
+        # the variant a CUDA device runs (one env per thread), not the CPU one this env was built with
+        phase = "fused" if env.sim is None else "finish"
+        found[f"{env_id} step kernel"] = make_step_kernel(*env.task_funcs, env.cfg_type, env._sizes, phase, True).module
         if getattr(env, "act_kernel", None) is not None:  # articulated envs: action kernel, simulator, step kernel
             found[f"{env_id} act kernel"] = env.act_kernel.module
     return found
