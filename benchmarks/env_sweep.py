@@ -19,11 +19,14 @@ NOTES = (
     "compile_s: first envs.make of the env with num_envs=1 in a new process with an empty kernel cache (every "
     "module the env uses built and loaded; imports excluded). warp_bytes_per_env: Warp arrays the env owns (sum of "
     "capacity) / num_envs; rss_bytes_per_env: process RSS growth from before envs.make to after warm-up, / "
-    "num_envs. On CPU a Warp launch runs on one core."
+    "num_envs. On CPU a Warp launch runs on one core. cuda_graph: on CUDA each step replays the step captured once "
+    "as a CUDA graph (as ppo_warp.py runs it). pipeline: the articulated envs' Simulator path (auto: split on CUDA, "
+    "fused on CPU; *_env_major: with the simulator's scratch env-major, as before the split path existed). "
+    "gpu_info: nvidia-smi's name, driver and SM clocks (current and max, MHz) at the start and end."
 )
 KEYS = ["env", "num_envs", "device", "steps_per_s", "steps_per_s_min", "steps_per_s_max", "us_per_step"]
 KEYS += ["ns_per_env_step", "median_s", "min_s", "max_s", "steps_per_repeat", "compile_s", "make_s", "first_step_s"]
-KEYS += ["warp_bytes", "warp_bytes_per_env", "rss_bytes_per_env", "articulated"]
+KEYS += ["warp_bytes", "warp_bytes_per_env", "rss_bytes_per_env", "articulated", "cuda_graph", "pipeline"]
 
 COMPILE_PROBE = """
 import sys, time
@@ -62,10 +65,30 @@ def skip_reason(prev: dict | None, n: int, device: str, repeats: int, seconds: f
     return None
 
 
-def measure_point(env_id: str, n: int, device: str, repeats: int, seconds: float) -> dict:
+def gpu_info(device: str) -> dict:
+    """Name, driver and SM clocks [MHz] (current and max) of a CUDA device from nvidia-smi; {} on CPU or without it."""
+    if not str(device).startswith("cuda"):
+        return {}
+    fields = ["name", "driver_version", "clocks.sm", "clocks.max.sm", "clocks.mem", "power.draw", "temperature.gpu"]
+    index = str(device).partition(":")[2] or "0"
+    cmd = ["nvidia-smi", f"--id={index}", f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as e:
+        return {"error": str(e), "name": torch.cuda.get_device_name(device)}
+    return dict(zip(fields, [v.strip() for v in res.stdout.strip().split(",")], strict=False))
+
+
+def measure_point(
+    env_id: str, n: int, device: str, repeats: int, seconds: float, cuda_graph: bool = True, pipeline: str = "auto"
+) -> dict:
     """One row of env.csv: the step timing of env_id at n envs, and its memory per env."""
     rss0 = rss_bytes()
-    env, row = time_env_step(env_id, n, device, repeats, seconds)
+    kw = {}
+    if pipeline != "auto":  # "split", "fused", or either with "_env_major": the Simulator's scratch left env-major
+        path, env_major, _ = pipeline.partition("_env_major")
+        kw = {"pipeline": path, "env_fastest": False if env_major else None}
+    env, row = time_env_step(env_id, n, device, repeats, seconds, cuda_graph=cuda_graph, **kw)
     wbytes = warp_bytes(env)
     row.update(
         env=env_id,
@@ -78,11 +101,13 @@ def measure_point(env_id: str, n: int, device: str, repeats: int, seconds: float
         num_obs=env.num_obs,
         num_actions=env.num_actions,
         articulated=getattr(env, "sim", None) is not None,
+        cuda_graph=cuda_graph and device.startswith("cuda"),
+        pipeline=pipeline if getattr(env, "sim", None) is not None else "",
     )
     return row
 
 
-def run(env_ids, num_envs, device, repeats, seconds, cold_cache, max_point_seconds, out) -> None:
+def run(env_ids, num_envs, device, repeats, seconds, cold_cache, max_point_seconds, out, cuda_graph, pipelines) -> None:
     """Sweep every env over num_envs; write <out>/env.csv and env.json."""
     wp.init()
     torch.set_num_threads(1)  # the random actions are made once; one core, as every Warp CPU launch
@@ -91,23 +116,35 @@ def run(env_ids, num_envs, device, repeats, seconds, cold_cache, max_point_secon
         wp.set_stream(wp.stream_from_torch(torch.cuda.current_stream(device)), device=device)
     record = tool_record(NOTES)
     record["device"] = device
+    record["gpu_info"] = gpu_info(device)
     rows, compile_s, stopped = [], {}, set()
-    for env_id, n in progress([(e, n) for e in env_ids or envs.list_envs() for n in num_envs], "env"):
-        if env_id in stopped:
+    from envs.articulated import MjcfEnv
+
+    def paths(env_id):  # the physics path is a Simulator keyword: only articulated envs have one
+        return pipelines if issubclass(envs.env_class(env_id), MjcfEnv) else ("auto",)
+
+    points = [(e, n, p) for e in env_ids or envs.list_envs() for p in paths(e) for n in num_envs]
+    for env_id, n, pipeline in progress(points, "env"):
+        if (env_id, pipeline) in stopped:
             continue
         if env_id not in compile_s:
             compile_s[env_id] = cold_compile_seconds(env_id, device) if cold_cache else float("nan")
-        prev = ([r for r in rows if r["env"] == env_id] or [None])[-1]
+        prev = ([r for r in rows if r["env"] == env_id and r["_pipeline"] == pipeline] or [None])[-1]
         if why := skip_reason(prev, n, device, repeats, seconds, max_point_seconds):
             print(f"\n{env_id}: stopping before num_envs={n}: {why}", file=sys.stderr)
-            stopped.add(env_id)
+            stopped.add((env_id, pipeline))
             continue
         try:
-            rows.append(dict(measure_point(env_id, n, device, repeats, seconds), compile_s=compile_s[env_id]))
+            row = measure_point(env_id, n, device, repeats, seconds, cuda_graph, pipeline)
+            rows.append(dict(row, compile_s=compile_s[env_id], _pipeline=pipeline))
         except (MemoryError, RuntimeError) as e:
             print(f"\n{env_id}: stopping at num_envs={n}: {e}", file=sys.stderr)
-            stopped.add(env_id)
-    record["loadavg_at_end"] = os.getloadavg()
+            stopped.add((env_id, pipeline))
     for r in rows:
-        print(f"{r['env']}.{r['num_envs']}.steps_per_s {r['steps_per_s']:.4g}  us_per_step {r['us_per_step']:.1f}")
+        del r["_pipeline"]
+    record["loadavg_at_end"] = os.getloadavg()
+    record["gpu_info_at_end"] = gpu_info(device)
+    for r in rows:
+        name = f"{r['env']}.{r['pipeline']}" if r["pipeline"] else r["env"]
+        print(f"{name}.{r['num_envs']}.steps_per_s {r['steps_per_s']:.4g}  us_per_step {r['us_per_step']:.1f}")
     write_rows(out, "env", record, rows, KEYS)

@@ -65,27 +65,39 @@ def time_env_step(
     seconds: float = 0.5,
     validate: bool = False,
     action_sets: int = 1,
+    cuda_graph: bool = False,
+    **overrides,
 ) -> tuple[object, dict]:
-    """Build env_id with num_envs envs and time its full step API (envs.make(...).step) on uniform random actions in
-    [-1, 1]: `action_sets` sets drawn once (seed 0) and stepped in turn. Returns the env (for further entries on it)
-    and a row: make_s (envs.make, seconds), first_step_s, steps_per_repeat, median_s, min_s, max_s (seconds per step
-    of all num_envs envs) and the steps/s they imply."""
+    """Build env_id with num_envs envs (and `overrides`) and time its full step API (envs.make(...).step) on uniform
+    random actions in [-1, 1]: `action_sets` sets drawn once (seed 0) and stepped in turn. `cuda_graph` (CUDA only):
+    each step replays the step captured once as a CUDA graph, as ppo_warp.py does (cleanppo_utils/runs.graph_step).
+    Returns the env (for further entries on it) and a row: make_s (envs.make, seconds), first_step_s,
+    steps_per_repeat, median_s, min_s, max_s (seconds per step of all num_envs envs) and the steps/s they imply."""
     t0 = time.perf_counter()
-    env = envs.make(env_id, num_envs=num_envs, device=device, seed=0, validate=validate)
+    env = envs.make(env_id, num_envs=num_envs, device=device, seed=0, validate=validate, **overrides)
     wp.synchronize_device(device)
     make_s = time.perf_counter() - t0
     gen = torch.Generator().manual_seed(0)
     actions = (torch.rand(action_sets, num_envs, env.num_actions, generator=gen) * 2 - 1).to(env.actions.device)
     calls = [0]
+    env_step = env.step
 
     def step():
-        env.step(actions[calls[0] % action_sets])
+        env_step(actions[calls[0] % action_sets])
         calls[0] += 1
 
     t0 = time.perf_counter()
     step()
     device_sync(device)()
     first_step_s = time.perf_counter() - t0
+    if cuda_graph and str(device).startswith("cuda"):
+        with wp.ScopedCapture(device=device) as capture:
+            env.step(env.actions)  # captured, not run: the graph reads the actions from env.actions
+
+        def env_step(action):
+            env.actions.copy_(action)
+            wp.capture_launch(capture.graph)
+
     timing = time_calls(step, device, repeats, seconds)
     return env, dict(make_s=make_s, first_step_s=first_step_s, **timing, **steps_per_s(num_envs, timing))
 
@@ -136,9 +148,11 @@ def warp_bytes(obj, depth: int = 2, seen: set | None = None) -> int:
     values += [x for v in values if isinstance(v, dict) for x in v.values()]
     for v in values:
         if isinstance(v, wp.array):
-            if v.ptr is not None and v.ptr not in seen and v.capacity:
+            # a strided view (the simulator's env-fastest scratch) does not carry its buffer's capacity
+            nbytes = v.capacity if v.is_contiguous else v.size * wp.types.type_size_in_bytes(v.dtype)
+            if v.ptr is not None and v.ptr not in seen and nbytes:
                 seen.add(v.ptr)
-                total += int(v.capacity)
+                total += int(nbytes)
         elif depth > 0 and hasattr(v, "__dict__") and not isinstance(v, (type, torch.Tensor, torch.nn.Module)):
             total += warp_bytes(v, depth - 1, seen)
     return total

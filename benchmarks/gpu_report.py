@@ -79,8 +79,9 @@ def ptx_static_counts(ptx: str) -> dict[str, dict]:
 
 
 def warp_modules() -> dict:
-    """Every Warp module of envs/ and kernels/ that defines kernels, plus each env's fused step kernel module (built
-    by a factory, so it has a module of its own), as tests/test_aot.py collects them."""
+    """Every Warp module of envs/ and kernels/ that defines kernels, plus the modules of one kernel each: the split
+    physics step's stage kernels and each env's step kernel (built by a factory), as tests/test_aot.py collects
+    them."""
     found = {}
     for package in (envs, kernels):
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
@@ -88,9 +89,17 @@ def warp_modules() -> dict:
             module = wp.get_module(info.name)
             if module.kernels:
                 found[info.name] = module
+    from kernels.forward import SPLIT_KERNELS
+
+    for kernel in SPLIT_KERNELS:  # the GPU path of the physics step, each kernel in a module of its own
+        found[f"kernels.forward {kernel.key}"] = kernel.module
+    from kernels.episode import make_step_kernel
+
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
-        found[f"{env_id} step kernel"] = env.step_kernel.module
+        # the variant a CUDA device runs (one env per thread), not the CPU one this env was built with
+        phase = "fused" if env.sim is None else "finish"
+        found[f"{env_id} step kernel"] = make_step_kernel(*env.task_funcs, env.cfg_type, env._sizes, phase, True).module
         if getattr(env, "act_kernel", None) is not None:  # articulated envs: action kernel, simulator, step kernel
             found[f"{env_id} act kernel"] = env.act_kernel.module
         if getattr(env, "_v5_cmds", None) is not None:  # ant, humanoid: the v5 observation passes (envs/locomotion.py)

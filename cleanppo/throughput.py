@@ -45,6 +45,12 @@ class EnvArgs:
     """measure each env's compile time in a fresh process and kernel cache: what a new user waits for"""
     max_point_seconds: float = 90.0
     """skip the rest of an env's sweep once a point's measurement is predicted to take longer than this"""
+    cuda_graph: bool = True
+    """on CUDA, replay each step as a CUDA graph captured once, as ppo_warp.py steps the env (on CPU a no-op)"""
+    pipelines: tuple[Literal["auto", "fused", "split", "fused_env_major", "split_env_major"], ...] = ("auto",)
+    """articulated envs' physics path(s) to time: fused (one kernel per step), split (three kernels per substep), auto
+    (split on CUDA, fused on CPU); the scratch arrays env-fastest on CUDA, or env-major with *_env_major
+    (fused_env_major is the path before the split existed); other envs ignore it"""
     out: str = OUT
     """folder for env.csv and env.json"""
 

@@ -447,10 +447,15 @@ class AnymalC(MjcfEnv):
         frame_skip: int = 4,
         sim_dt: float = 0.005,
         substeps: int = 1,
+        pipeline: str = "auto",
+        env_fastest: bool | None = None,
         **overrides,
     ):
         """Load the model and build the env on it: frame_skip (legged_gym's decimation) x sim_dt per control step."""
-        super().__init__(num_envs, device, seed, frame_skip=frame_skip, substeps=substeps, sim_dt=sim_dt, **overrides)
+        super().__init__(
+            num_envs, device, seed, frame_skip=frame_skip, substeps=substeps, sim_dt=sim_dt, pipeline=pipeline,
+            env_fastest=env_fastest, **overrides,
+        )  # fmt: skip
 
     def _task_functions(self) -> tuple:
         # the four task functions (a hook: envs/anymal_c_rough.py builds them for its terrain)

@@ -53,8 +53,10 @@ class MjcfEnv(WarpEnv):
     the physics between the action kernel and the task kernel; state = concat(qpos, qvel) in MuJoCo order.
 
     One control step = frame_skip MJCF timesteps, each split into `substeps` implicit Euler substeps, all in
-    one simulator launch. `mass_scale` multiplies every body's mass and inertia, `friction_scale` every
-    geom's sliding friction (both per env, fixed or drawn per episode like any `<param>_scale` knob).
+    one simulator launch (`pipeline="split"`, the default on CUDA: three launches per substep; `env_fastest`: the
+    simulator's scratch layout; both as kernels.articulation.Simulator, same results). `mass_scale` multiplies
+    every body's mass and inertia, `friction_scale` every geom's sliding friction (both per env, fixed or drawn
+    per episode like any `<param>_scale` knob).
     """
 
     asset: str = ""  # MJCF file name in envs/assets
@@ -70,6 +72,8 @@ class MjcfEnv(WarpEnv):
         frame_skip: int = 5,
         substeps: int = 1,
         sim_dt: float | None = None,
+        pipeline: str = "auto",
+        env_fastest: bool | None = None,
         **overrides,
     ):
         """Load the task's model, build its simulator (frame_skip steps of sim_dt, default the MJCF timestep, per
@@ -93,6 +97,8 @@ class MjcfEnv(WarpEnv):
             joint_limits=True,
             substeps=self.frame_skip * self.substeps,
             timestep=dt,
+            pipeline=pipeline,
+            env_fastest=env_fastest,
         )
         super().__init__(num_envs, device, seed, sim=sim, constants=self._model_constants(dt), **overrides)
 

@@ -344,7 +344,7 @@ class WarpEnv:
             return wp.launch(kernel, num_threads, inputs=args, device=self.device, record_cmd=True)
 
         def kernel(phase):
-            return make_step_kernel(*self.task_funcs, self.cfg_type, self._sizes, phase)
+            return make_step_kernel(*self.task_funcs, self.cfg_type, self._sizes, phase, self.envs_per_thread == 1)
 
         self.step_kernel = kernel("fused" if sim is None else "finish")
         self.act_kernel = None if sim is None else kernel("act")

@@ -16,8 +16,15 @@ import numpy as np
 import torch
 import warp as wp
 
-from kernels.forward import _forward_kernel, _step_kernel, launch_inputs
+from kernels.forward import SPLIT_KERNELS, _forward_kernel, _step_kernel, launch_inputs
 from kernels.io import make_data, put_model
+
+# Data fields recomputed every substep before they are read: stored env-fastest on request (contact_force is read
+# by the next substep's friction and, like qpos, qvel and ctrl, stays env-major for state_dict and torch views).
+SCRATCH = (
+    "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
+    "qacc", "jac", "contact_dcoef", "contact_fref", "contact_point",
+)  # fmt: skip
 
 
 class Simulator:
@@ -27,7 +34,12 @@ class Simulator:
     output or a ``mujoco.MjModel``). ``contacts`` adds geom-plane contacts, ``joint_limits`` hinge/slide limits,
     both MuJoCo's soft constraints from the model's solref/solimp/margin (``kernels.contact``), linear in qacc
     and solved with the mass matrix. Each ``step()`` runs
-    ``substeps`` Euler steps of timestep / substeps [s] in one launch.
+    ``substeps`` Euler steps of timestep / substeps [s]: in one launch (``pipeline="fused"``, the default on a CPU)
+    or three launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
+    ``kernels.forward.SPLIT_KERNELS``); both compute the same numbers. ``env_fastest`` (default: on CUDA) stores
+    the per-substep scratch (kinematics, inertias, mass matrix, forces) with the env index fastest in memory, so the
+    threads of a GPU warp read and write neighbouring addresses; the arrays keep their (N, ...) shapes as strided
+    views, and qpos, qvel, ctrl and contact_force (carried between steps) stay env-major.
 
     The fields of ``kernels.types.Model`` and ``Data`` are attributes of the simulator (``sim.qpos``,
     ``sim.body_mass_scale``, ``sim.qM``, ...), so code that walks the simulator's arrays sees them all.
@@ -43,6 +55,8 @@ class Simulator:
         substeps: int = 1,
         timestep: float | None = None,
         friction_eps: float = 1.0e-3,
+        pipeline: str = "auto",
+        env_fastest: bool | None = None,
     ):
         if (
             isinstance(friction_eps, bool)
@@ -61,6 +75,16 @@ class Simulator:
         if device == "auto":
             device = "cuda:0" if wp.is_cuda_available() else "cpu"
         self.device = wp.get_device(device)
+        if pipeline == "auto":
+            pipeline = "split" if self.device.is_cuda else "fused"
+        if pipeline not in ("fused", "split"):
+            raise ValueError(f"pipeline must be 'auto', 'fused' or 'split', got {pipeline!r}")
+        self.pipeline = pipeline
+        if env_fastest is None:
+            env_fastest = self.device.is_cuda
+        if not isinstance(env_fastest, bool):
+            raise ValueError(f"env_fastest must be None, True or False, got {env_fastest!r}")
+        self.env_fastest = env_fastest
         self._torch_device = torch.device(wp.device_to_torch(self.device))
         timestep = float(model.opt.timestep if timestep is None else timestep)
         if not np.isfinite(timestep) or timestep <= 0:
@@ -78,6 +102,13 @@ class Simulator:
             friction_eps=float(friction_eps),
         )
         d = make_data(model, self.num_envs, self.device)
+        if self.env_fastest:
+            for name in SCRATCH:
+                a = getattr(d, name)
+                # allocated (..., N) and viewed as (N, ...): element [w, i, j] sits at i * stride + w
+                axes = tuple(range(1, a.ndim)) + (0,)
+                base = wp.zeros(tuple(a.shape[k] for k in axes), dtype=a.dtype, device=self.device)
+                setattr(d, name, base.transpose((a.ndim - 1,) + tuple(range(a.ndim - 1))))
         # flat attributes rather than sim.m / sim.d: envs (state_dict) walk vars(sim) for its arrays, and
         # set_params swaps the per-env rows in place of the shared one
         for obj in (m, d):
@@ -108,12 +139,15 @@ class Simulator:
 
     def _build_launches(self) -> None:
         # recorded once, replayed by step(): no per-call argument packing or allocation; arguments bound
-        # by name from the Model/Data fields held as attributes
-        fields = vars(self)
-        self._step_cmd, self._forward_cmd = (
-            wp.launch(k, dim=self.num_envs, inputs=launch_inputs(k, fields), device=self.device, record_cmd=True)
-            for k in (_step_kernel, _forward_kernel)
-        )
+        # by name from the Model/Data fields held as attributes. Only the pipeline in use is recorded (recording
+        # compiles a kernel's module) and forward()'s kernel on first use.
+        kernels = (_step_kernel,) if self.pipeline == "fused" else SPLIT_KERNELS
+        self._step_cmds = [self._record(k) for k in kernels]
+        self._forward_cmd = None
+
+    def _record(self, kernel: wp.Kernel):
+        inputs = launch_inputs(kernel, vars(self))
+        return wp.launch(kernel, dim=self.num_envs, inputs=inputs, device=self.device, record_cmd=True)
 
     # -- public API ------------------------------------------------------------------------------
 
@@ -137,7 +171,9 @@ class Simulator:
         if ctrl is not None:
             self._check_tensor("ctrl", ctrl, self.nu, check_nan=False)
             self._ctrl_t.copy_(ctrl)
-        self._step_cmd.launch()
+        for _ in range(1 if self.pipeline == "fused" else self.substeps):
+            for cmd in self._step_cmds:
+                cmd.launch()
 
     def forward(self) -> dict[str, torch.Tensor]:
         """Kinematics, mass matrix and bias forces at the current state, as torch views (debug and tests).
@@ -146,6 +182,8 @@ class Simulator:
         (incl. armature, as mujoco.mj_fullM), qfrc_bias [N, nv] (Coriolis, centrifugal and gravity, as
         MjData.qfrc_bias).
         """
+        if self._forward_cmd is None:
+            self._forward_cmd = self._record(_forward_kernel)
         self._forward_cmd.launch()
         xquat = wp.to_torch(self.xquat)
         return {

@@ -59,7 +59,9 @@ def kernel_inputs(kernel: wp.Kernel, values: dict) -> list:
 
 
 @functools.cache
-def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_type, sizes, phase="fused"):
+def make_step_kernel(
+    task_step, task_terminated, task_reset, task_observe, cfg_type, sizes, phase="fused", one_env_per_thread=False
+):
     """Build an env-step kernel (one thread per block of envs) from a task's four functions.
 
     `sizes` = (state, obs, action, params, reward_terms) vector lengths. The task functions, all `@wp.func`;
@@ -78,6 +80,10 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
     linearly from [-1, 1] to ctrl_range), then the physics, then "finish" (reward, termination, statistics,
     autoreset: writes the new episode's qpos, qvel and its mass and friction scales into the simulator's
     per-env rows). One kernel body serves the three phases.
+
+    `one_env_per_thread` (CUDA, where envs_per_thread is 1): the finish pass runs for the thread's env without the
+    loop over a block of envs. Compiled for sm_90, the loop form holds 168 registers per thread for ant, 254 for
+    humanoid; without it, 128 and (see `throughput.py gpu`) fewer envs wait on registers.
     """
     num_state, num_obs, num_actions, num_params, num_terms = sizes
     state_type = wp.types.vector(num_state, wp.float32)
@@ -162,6 +168,123 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
         s, rng = task_reset(cfg, sc, rng)
         return s, sc, ep, rng
 
+    @wp.func
+    def finish(
+        worldid: int,
+        cfg: cfg_type,
+        seed: int,
+        env_offset: int,
+        max_episode_steps: int,
+        reset_all: int,
+        obs_noise_std: float,
+        scale_lo: scale_type,
+        scale_hi: scale_type,
+        delay_lo: int,
+        delay_hi: int,
+        mass_param: int,
+        friction_param: int,
+        buf_len: int,
+        nq: int,
+        nv: int,
+        nbody: int,
+        ngeom: int,
+        state: wp.array[state_type],
+        scale: wp.array[scale_type],
+        episode: wp.array[EpisodeState],
+        action_buf: wp.array[action_type],
+        qpos: wp.array[float],
+        qvel: wp.array[float],
+        body_mass_scale_out: wp.array[float],
+        geom_friction_scale_out: wp.array[float],
+        applied_action_out: wp.array[action_type],
+        obs_out: wp.array[obs_type],
+        reward_out: wp.array[float],
+        reward_terms_out: wp.array[terms_type],
+        terminated_out: wp.array[wp.bool],
+        truncated_out: wp.array[wp.bool],
+        final_obs_out: wp.array[obs_type],
+        final_return_out: wp.array[float],
+        final_length_out: wp.array[int],
+    ):
+        # The finish pass of one env (reward, termination, statistics, autoreset, observation): a function of its
+        # own, so the CUDA variant calls it without the loop over a block of envs (sm_90, ant: 254 registers per
+        # thread as the loop's body, 168 as a function called in the loop, 128 without the loop).
+        # Loads first, stores last: on a CPU, a store before a read of a kernel argument makes the
+        # compiler copy that argument eagerly for every env (it may alias), rare path or not.
+        ep = episode[worldid]
+        s = state[worldid]
+        sc = scale[worldid]
+        rng = wp.uint32(0)
+        r = float(0.0)
+        terms = terms_type()
+        terminated = False
+        truncated = False
+        reset = reset_all != 0
+
+        if not reset:
+            if obs_noise_std > 0.0:
+                # observation noise draws from a batch of its own (the act pass's stream is gone)
+                rng = env_rng(seed, env_offset + worldid, ep.rng_counter)
+                ep.rng_counter = ep.rng_counter + 1
+            if wp.static(physics):
+                s_phys = state_type()
+                for i in range(nq):
+                    s_phys[i] = qpos[worldid * nq + i]
+                for i in range(nv):
+                    s_phys[nq + i] = qvel[worldid * nv + i]
+                s, terms = task_step(cfg, sc, s, s_phys, applied_action_out[worldid])
+            else:
+                terms = reward_terms_out[worldid]  # the act pass stepped the state
+            for k in range(term_len):
+                r = r + terms[k]
+            ep.ep_return = ep.ep_return + r
+            ep.ep_length = ep.ep_length + 1
+            terminated = task_terminated(cfg, sc, s)
+            truncated = ep.ep_length >= max_episode_steps
+            reset = terminated or truncated
+            if reset:
+                final_obs = task_observe(cfg, sc, s)
+                if obs_noise_std > 0.0:
+                    final_obs, rng = noisy(final_obs, obs_noise_std, rng)
+                final_obs_out[worldid] = final_obs
+                final_return_out[worldid] = ep.ep_return
+                final_length_out[worldid] = ep.ep_length
+
+        if reset:
+            # Autoreset (or reset()): the observation returned below is the first of the next episode.
+            rng = env_rng(seed, env_offset + worldid, ep.rng_counter)
+            ep.rng_counter = ep.rng_counter + 1
+            s, sc, ep, rng = new_episode(cfg, scale_lo, scale_hi, delay_lo, delay_hi, rng, ep)
+            scale[worldid] = sc
+            if delay_hi > 0:
+                for i in range(buf_len):
+                    action_buf[worldid * buf_len + i] = action_type()
+            if wp.static(physics):
+                # the new episode's state and parameters, into the simulator's per-env rows
+                for i in range(nq):
+                    qpos[worldid * nq + i] = s[i]
+                for i in range(nv):
+                    qvel[worldid * nv + i] = s[nq + i]
+                if mass_param >= 0:
+                    for b in range(nbody):
+                        body_mass_scale_out[worldid * nbody + b] = sc[mass_param]
+                if friction_param >= 0:
+                    for g in range(ngeom):
+                        geom_friction_scale_out[worldid * ngeom + g] = sc[friction_param]
+
+        obs = task_observe(cfg, sc, s)
+        if obs_noise_std > 0.0:
+            obs, rng = noisy(obs, obs_noise_std, rng)
+        reward_out[worldid] = r
+        if wp.static(physics) or reset_all != 0:
+            reward_terms_out[worldid] = terms
+        if wp.static(physics) or reset:
+            state[worldid] = s
+        store_episode(episode, worldid, ep)
+        obs_out[worldid] = obs
+        terminated_out[worldid] = terminated
+        truncated_out[worldid] = truncated
+
     @wp.kernel(module="unique", enable_backward=False)
     def env_step(
         # Model:
@@ -244,82 +367,23 @@ def make_step_kernel(task_step, task_terminated, task_reset, task_observe, cfg_t
                         state[worldid] = s_next
                         reward_terms_out[worldid] = terms_next
 
-        if wp.static(do_finish):
+        if wp.static(do_finish and one_env_per_thread):
+            if first < last:
+                finish(
+                    first, cfg, seed, env_offset, max_episode_steps, reset_all, obs_noise_std, scale_lo, scale_hi,
+                    delay_lo, delay_hi, mass_param, friction_param, buf_len, nq, nv, nbody, ngeom, state, scale,
+                    episode, action_buf, qpos, qvel, body_mass_scale_out, geom_friction_scale_out,
+                    applied_action_out, obs_out, reward_out, reward_terms_out, terminated_out, truncated_out,
+                    final_obs_out, final_return_out, final_length_out,
+                )  # fmt: skip
+        if wp.static(do_finish and not one_env_per_thread):
             for worldid in range(first, last):
-                # Loads first, stores last: on a CPU, a store before a read of a kernel argument makes the
-                # compiler copy that argument eagerly for every env (it may alias), rare path or not.
-                ep = episode[worldid]
-                s = state[worldid]
-                sc = scale[worldid]
-                rng = wp.uint32(0)
-                r = float(0.0)
-                terms = terms_type()
-                terminated = False
-                truncated = False
-                reset = reset_all != 0
-
-                if not reset:
-                    if obs_noise_std > 0.0:
-                        # observation noise draws from a batch of its own (the act pass's stream is gone)
-                        rng = env_rng(seed, env_offset + worldid, ep.rng_counter)
-                        ep.rng_counter = ep.rng_counter + 1
-                    if wp.static(physics):
-                        s_phys = state_type()
-                        for i in range(nq):
-                            s_phys[i] = qpos[worldid * nq + i]
-                        for i in range(nv):
-                            s_phys[nq + i] = qvel[worldid * nv + i]
-                        s, terms = task_step(cfg, sc, s, s_phys, applied_action_out[worldid])
-                    else:
-                        terms = reward_terms_out[worldid]  # the act pass stepped the state
-                    for k in range(term_len):
-                        r = r + terms[k]
-                    ep.ep_return = ep.ep_return + r
-                    ep.ep_length = ep.ep_length + 1
-                    terminated = task_terminated(cfg, sc, s)
-                    truncated = ep.ep_length >= max_episode_steps
-                    reset = terminated or truncated
-                    if reset:
-                        final_obs = task_observe(cfg, sc, s)
-                        if obs_noise_std > 0.0:
-                            final_obs, rng = noisy(final_obs, obs_noise_std, rng)
-                        final_obs_out[worldid] = final_obs
-                        final_return_out[worldid] = ep.ep_return
-                        final_length_out[worldid] = ep.ep_length
-
-                if reset:
-                    # Autoreset (or reset()): the observation returned below is the first of the next episode.
-                    rng = env_rng(seed, env_offset + worldid, ep.rng_counter)
-                    ep.rng_counter = ep.rng_counter + 1
-                    s, sc, ep, rng = new_episode(cfg, scale_lo, scale_hi, delay_lo, delay_hi, rng, ep)
-                    scale[worldid] = sc
-                    if delay_hi > 0:
-                        for i in range(buf_len):
-                            action_buf[worldid * buf_len + i] = action_type()
-                    if wp.static(physics):
-                        # the new episode's state and parameters, into the simulator's per-env rows
-                        for i in range(nq):
-                            qpos[worldid * nq + i] = s[i]
-                        for i in range(nv):
-                            qvel[worldid * nv + i] = s[nq + i]
-                        if mass_param >= 0:
-                            for b in range(nbody):
-                                body_mass_scale_out[worldid * nbody + b] = sc[mass_param]
-                        if friction_param >= 0:
-                            for g in range(ngeom):
-                                geom_friction_scale_out[worldid * ngeom + g] = sc[friction_param]
-
-                obs = task_observe(cfg, sc, s)
-                if obs_noise_std > 0.0:
-                    obs, rng = noisy(obs, obs_noise_std, rng)
-                reward_out[worldid] = r
-                if wp.static(physics) or reset_all != 0:
-                    reward_terms_out[worldid] = terms
-                if wp.static(physics) or reset:
-                    state[worldid] = s
-                store_episode(episode, worldid, ep)
-                obs_out[worldid] = obs
-                terminated_out[worldid] = terminated
-                truncated_out[worldid] = truncated
+                finish(
+                    worldid, cfg, seed, env_offset, max_episode_steps, reset_all, obs_noise_std, scale_lo, scale_hi,
+                    delay_lo, delay_hi, mass_param, friction_param, buf_len, nq, nv, nbody, ngeom, state, scale,
+                    episode, action_buf, qpos, qvel, body_mass_scale_out, geom_friction_scale_out,
+                    applied_action_out, obs_out, reward_out, reward_terms_out, terminated_out, truncated_out,
+                    final_obs_out, final_return_out, final_length_out,
+                )  # fmt: skip
 
     return env_step

@@ -3,7 +3,9 @@
 One thread per env runs a whole ``step()``: ``substeps`` times, the smooth pass (``kernels.smooth``), the
 joint-limit and contact forces (``kernels.constraint``), the smooth force, a dense Cholesky solve of
 (M + h diag(damping) + implicit constraint terms) qacc = qfrc, and MuJoCo's semi-implicit Euler update.
-``_forward_kernel`` is the same composition with the step part compiled out (a ``wp.static`` flag of one factory).
+``_forward_kernel`` is the same composition with the step part compiled out (``wp.static`` flags of one factory),
+and ``SPLIT_KERNELS`` cut one substep into three launches for the GPU (fewer registers per thread; the CPU keeps
+the fused kernel, which is faster there).
 
 Kernel arguments are bound by name: ``launch_inputs`` looks every argument of a kernel up among the fields
 of ``kernels.types.Model`` and ``Data`` (``qpos_in`` / ``qpos_out`` -> ``qpos``), so no list repeats the order.
@@ -18,7 +20,8 @@ from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_FREE, vec5
 
-wp.set_module_options({"enable_backward": False, "max_unroll": 1})
+OPTIONS = {"enable_backward": False, "max_unroll": 1}
+wp.set_module_options(OPTIONS)
 
 
 @wp.func
@@ -190,8 +193,20 @@ def euler(
             qpos_out[worldid, qadr] = qpos_in[worldid, qadr] + h * qvel_out[worldid, dadr]
 
 
-def _pipeline(step: bool) -> wp.Kernel:
-    """The fused kernel: the smooth pass alone (step False) or `substeps` full Euler steps (step True)."""
+def _pipeline(
+    name: str,
+    stages: tuple,
+    loop: bool,
+    own_module: bool = False,
+    cuda_max_registers: int | None = None,
+    smem_spilling: bool = False,
+) -> wp.Kernel:
+    """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
+    (kinematics to the mass matrix), limits (qacc zeroed, then joint-limit forces), contacts, self_contacts, force
+    (the smooth force) and solve (factor-solve, contact forces, Euler); `loop` repeats them `substeps` times in
+    the kernel, else the launch does one substep. `own_module`: a Warp module of the kernel's own (compiled on first
+    use apart from this one), with this module's options; then `cuda_max_registers` caps the registers per CUDA
+    thread and `smem_spilling` lets ptxas spill to shared memory."""
 
     def pipeline(
         # Model:
@@ -307,7 +322,7 @@ def _pipeline(step: bool) -> wp.Kernel:
         worldid = wp.tid()
         h = timestep / float(substeps)
         nstep = int(1)
-        if wp.static(step):
+        if wp.static(loop):
             nstep = substeps
             # Warp 1.19 compiles a CPU kernel a second time with constant strides for its 1D arrays (picked at
             # launch when they are contiguous) only if the kernel's own body has a constant-trip loop that
@@ -316,27 +331,29 @@ def _pipeline(step: bool) -> wp.Kernel:
             for _contiguous_version in range(2):
                 pass
         for _substep in range(nstep):
-            kinematics(
-                worldid, body_parentid, body_jntnum, body_jntadr, body_pos, body_quat, jnt_type, jnt_qposadr, jnt_pos,
-                jnt_axis, qpos0, qpos_in, xpos_out, xquat_out, xanchor_out, xaxis_out,
-            )  # fmt: skip
-            com_inertia(
-                worldid, body_rootid, body_ipos, body_iquat, body_mass, body_inertia, body_mass_scale, xpos_out,
-                xquat_out, cmass_out, cmc_out, crot_out,
-            )  # fmt: skip
-            motion_subspace(
-                worldid, body_rootid, jnt_type, jnt_bodyid, jnt_dofadr, xpos_out, xquat_out, xanchor_out, xaxis_out,
-                cdof_out,
-            )  # fmt: skip
-            rne(
-                worldid, body_parentid, body_jntnum, body_jntadr, body_dofnum, body_dofadr, jnt_type, jnt_dofadr,
-                gravity, qvel_in, cdof_out, cmass_out, cmc_out, crot_out, cvel_out, cacc_out, cfrc_out, qfrc_bias_out,
-            )  # fmt: skip
-            crb(
-                worldid, body_parentid, dof_bodyid, dof_parentid, dof_armature, cdof_out, cmass_out, cmc_out, crot_out,
-                qM_out,
-            )  # fmt: skip
-            if wp.static(step):
+            if wp.static("smooth" in stages):
+                kinematics(
+                    worldid, body_parentid, body_jntnum, body_jntadr, body_pos, body_quat, jnt_type, jnt_qposadr,
+                    jnt_pos, jnt_axis, qpos0, qpos_in, xpos_out, xquat_out, xanchor_out, xaxis_out,
+                )  # fmt: skip
+                com_inertia(
+                    worldid, body_rootid, body_ipos, body_iquat, body_mass, body_inertia, body_mass_scale, xpos_out,
+                    xquat_out, cmass_out, cmc_out, crot_out,
+                )  # fmt: skip
+                motion_subspace(
+                    worldid, body_rootid, jnt_type, jnt_bodyid, jnt_dofadr, xpos_out, xquat_out, xanchor_out, xaxis_out,
+                    cdof_out,
+                )  # fmt: skip
+                rne(
+                    worldid, body_parentid, body_jntnum, body_jntadr, body_dofnum, body_dofadr, jnt_type, jnt_dofadr,
+                    gravity, qvel_in, cdof_out, cmass_out, cmc_out, crot_out, cvel_out, cacc_out, cfrc_out,
+                    qfrc_bias_out,
+                )  # fmt: skip
+                crb(
+                    worldid, body_parentid, dof_bodyid, dof_parentid, dof_armature, cdof_out, cmass_out, cmc_out,
+                    crot_out, qM_out,
+                )  # fmt: skip
+            if wp.static("limits" in stages):
                 # constraint-like forces first: the limit law reads M_dd before the damping term is added to it
                 for d in range(qacc_out.shape[1]):
                     qacc_out[worldid, d] = 0.0
@@ -344,6 +361,7 @@ def _pipeline(step: bool) -> wp.Kernel:
                     worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
                     jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, qM_out,
                 )  # fmt: skip
+            if wp.static("contacts" in stages):
                 contacts(
                     worldid, h, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
                     cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
@@ -352,17 +370,20 @@ def _pipeline(step: bool) -> wp.Kernel:
                     xpos_out, xquat_out, cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out,
                     contact_point_out, contact_normal_out, contact_friction_out, jac_out, qacc_out, qM_out,
                 )  # fmt: skip
+            if wp.static("self_contacts" in stages):
                 self_contacts(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
                     geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, body_rootid, body_lastdof, dof_parentid,
                     xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qacc_out, qM_out,
                 )  # fmt: skip
+            if wp.static("force" in stages):
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                     dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
                     actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
                     actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out,
                 )  # fmt: skip
+            if wp.static("solve" in stages):
                 factor_solve(worldid, qM_out, qacc_out)
                 contact_forces(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_pointadr, body_rootid, body_lastdof, dof_parentid,
@@ -373,13 +394,34 @@ def _pipeline(step: bool) -> wp.Kernel:
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out
                 )  # fmt: skip
 
-    return wp.kernel(pipeline, name="_step_kernel" if step else "_forward_kernel")
+    if own_module:
+        return wp.kernel(
+            pipeline,
+            name=name,
+            module="unique",
+            module_options=OPTIONS,
+            cuda_max_registers=cuda_max_registers,
+            enable_cuda_smem_spilling=smem_spilling,
+        )
+    return wp.kernel(pipeline, name=name)
 
 
-# `substeps` MuJoCo Euler steps of timestep / substeps [s] per env; qpos/qvel alias in/out.
-_step_kernel = _pipeline(True)
+# `substeps` MuJoCo Euler steps of timestep / substeps [s] per env in one thread; qpos/qvel alias in/out.
+_step_kernel = _pipeline("_step_kernel", ("smooth", "limits", "contacts", "self_contacts", "force", "solve"), True)
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
-_forward_kernel = _pipeline(False)
+_forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
+# One Euler substep as three launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
+# registers per CUDA thread and spills; each of these holds fewer values live (sm_90, `throughput.py gpu`: 96, 128
+# and 124 registers, none spilled to local memory), so twice as many envs share an SM. The stages hand over
+# through the Data arrays that the fused kernel writes and reads as well, in the same order, so both paths compute
+# the same numbers. Modules of their own: a CPU run never compiles them, a CUDA step never the fused kernel.
+SPLIT_KERNELS = (
+    _pipeline("_smooth_kernel", ("smooth",), False, True),
+    # capped at 128 registers (152 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its
+    # ~100 B per thread of spills in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13), none in local memory
+    _pipeline("_contact_kernel", ("limits", "contacts"), False, True, cuda_max_registers=128, smem_spilling=True),
+    _pipeline("_solve_kernel", ("self_contacts", "force", "solve"), False, True),
+)
 
 
 # Flat parameters bound by name rather than Warp structs of arrays: a struct-argument twin of _step_kernel (same

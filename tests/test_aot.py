@@ -21,10 +21,20 @@ def _warp_modules_with_kernels():
             module = wp.get_module(info.name)
             if module.kernels:
                 found[info.name] = module
+    from kernels.forward import SPLIT_KERNELS
+
+    for kernel in SPLIT_KERNELS:  # the CUDA path of the physics step: one module per stage kernel
+        found[f"kernels.forward {kernel.key}"] = kernel.module
     # Each env's fused step kernel lives in a module of its own, built from the task's functions.
+    from kernels.episode import make_step_kernel
+
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
         found[f"{env_id} step kernel"] = env.step_kernel.module
+        # and the variant a CUDA device builds (one env per thread)
+        phase = "fused" if env.sim is None else "finish"
+        cuda_variant = make_step_kernel(*env.task_funcs, env.cfg_type, env._sizes, phase, True)
+        found[f"{env_id} step kernel (CUDA)"] = cuda_variant.module
         if env.act_kernel is not None:  # articulated envs: action kernel, simulator, task kernel
             found[f"{env_id} act kernel"] = env.act_kernel.module
         if getattr(env, "_v5_cmds", None) is not None:  # ant, humanoid: the v5 observation passes (envs/locomotion.py)
