@@ -9,9 +9,9 @@ dict (Linear layers with Tanh between them, as ppo_warp's `mlp`) and acts determ
 
 Both simulators run the same episodes: episode i starts in Gymnasium from the state (qpos, qvel) that the Warp env
 drew for env i after `reset(seed)` (`--no-same-start`: Gymnasium's own reset with seed + i), with the same time
-limit. The observation layout is the checkpoint's: ant and humanoid policies trained on the default `obs_layout="v5"`
-(Gymnasium's default observation, with MuJoCo's cfrc_ext, and for humanoid cinert, cvel, qfrc_actuator) or on
-`obs_layout="short"` (qpos[2:], qvel; policies trained before the v5 layout), told apart by the checkpoint's
+limit. The observation layout is the checkpoint's: ant and humanoid policies trained on `obs_layout="v5"`
+(Gymnasium's default observation, with MuJoCo's cfrc_ext, and for humanoid cinert, cvel, qfrc_actuator) or on the
+default `obs_layout="short"` (qpos[2:], qvel), told apart by the checkpoint's
 observation size. What is matched (GYM_TASKS, per layout):
   ant          Ant-v5 (v5: its defaults; short: include_cfrc_ext_in_observation=False); contact_cost in both
   half_cheetah HalfCheetah-v5
@@ -54,6 +54,7 @@ from gymnasium.envs.registration import load_env_creator
 from torch import nn
 
 import envs
+from mjcf import load_mjcf
 
 OBS_CLIP = 10.0  # ppo_warp's RunningMeanStd.clip (a constructor default, not stored in the checkpoint)
 OBS_EPS = 1e-8  # ppo_warp's RunningMeanStd.frozen: 1 / sqrt(var + 1e-8)
@@ -125,11 +126,14 @@ def make_gym(env_id: str, max_steps: int, overrides: dict | None = None, obs_lay
 def obs_layout_of(env_id: str, num_obs: int) -> str:
     """The obs_layout of our env whose observation has num_obs entries ("v5" for envs without the option)."""
     cls = envs.env_class(env_id)
-    if num_obs == cls.num_obs:
-        return "v5"
-    if "obs_layout" in inspect.signature(cls).parameters and num_obs == cls.state_dim - cls.obs_skip:
-        return "short"
-    raise ValueError(f"{env_id}: no observation layout of our env has {num_obs} entries (v5: {cls.num_obs})")
+    sizes = {"v5": cls.num_obs}
+    if "obs_layout" in inspect.signature(cls).parameters:
+        model = load_mjcf(os.path.join(envs.core.ASSETS, cls.asset))
+        sizes = {layout: cls._num_obs(model, layout) for layout in ("v5", "short")}
+    for layout, size in sizes.items():
+        if size == num_obs:
+            return layout
+    raise ValueError(f"{env_id}: no observation layout of our env has {num_obs} entries ({sizes})")
 
 
 def layout_kwargs(env_id: str, obs_layout: str) -> dict:
@@ -184,12 +188,13 @@ def load_policy(path: str):
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     args, sd = ckpt["args"], ckpt["agent"]
     actor_sd = {k.removeprefix("actor_mean."): v for k, v in sd.items() if k.startswith("actor_mean.")}
-    # ppo_warp's mlp: Linear at even indices of an nn.Sequential, Tanh after every Linear but the last
+    # ppo_warp's mlp: Linear at even indices of an nn.Sequential, its activation (args, tanh before it had one) after
+    # every Linear but the last
     indices = sorted(int(k.split(".")[0]) for k in actor_sd if k.endswith(".weight"))
     layers = []
     for j, idx in enumerate(indices):
         if j > 0:
-            layers.append(nn.Tanh())
+            layers.append(nn.ELU() if args.get("activation", "tanh") == "elu" else nn.Tanh())
         if len(layers) != idx:
             raise ValueError(f"{path}: not ppo_warp's actor layout (Linear, Tanh, ...): {sorted(actor_sd)}")
         out_features, in_features = actor_sd[f"{idx}.weight"].shape

@@ -464,7 +464,7 @@ class LocomotionEnv(MjcfEnv):
         super().__init_subclass__(**kwargs)
         model = load_mjcf(os.path.join(ASSETS, cls.asset))
         cls.state_dim, cls.num_actions = model.nq + model.nv, model.nu
-        cls.num_obs = cls._num_obs(model, "v5")
+        cls.num_obs = cls._num_obs(model, "short")  # the default layout (see LocomotionEnv.__init__)
         health = "healthy_z_range" in cls.cfg_type.vars
         names = ("forward", "healthy", "ctrl_cost") if health else ("forward", "ctrl_cost")
         cls.reward_term_names = names + ("contact_cost",) * ("contact_cost_weight" in cls.cfg_type.vars)
@@ -484,8 +484,12 @@ class LocomotionEnv(MjcfEnv):
         flags = (cls.obs_skip, cls.healthy_z_inclusive, cls.uniform_qvel_noise, num_obs, cls.com_forward)
         return locomotion_funcs(cls.cfg_type, model.nq, model.nv, model.nu, *flags)
 
-    def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, obs_layout: str = "v5", **kwargs):
-        """Build the env with Gymnasium's default observation ("v5") or the state-only one ("short")."""
+    def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, obs_layout: str = "short", **kwargs):
+        """Build the env with the state-only observation ("short", the default) or Gymnasium's default one ("v5").
+
+        short is the default because the v5 blocks' cfrc_ext comes from this project's contact law, which in moving
+        ant contacts applies far smaller normal forces than MuJoCo's solver (docs/envs.md), so a v5 policy would read
+        a signal that does not transfer; and on CUDA the wider observation costs the task kernel registers."""
         if obs_layout not in OBS_LAYOUTS:
             raise ValueError(f"{self.name}: obs_layout must be one of {OBS_LAYOUTS}, got {obs_layout!r}")
         self.obs_layout = obs_layout

@@ -68,7 +68,7 @@ def _humanoid_ctrl_cost(ref, a):
 @pytest.mark.parametrize("env_id", sorted(SPECS))
 def test_asset_matches_gymnasium_v5_model(env_id):
     gym_id, _, _, sizes = SPECS[env_id]
-    env = envs.make(env_id, num_envs=1, device=DEVICE)
+    env = envs.make(env_id, num_envs=1, device=DEVICE, obs_layout="v5")
     ours = load_mjcf(envs.core.os.path.join(envs.core.ASSETS, env.asset))
     ref_env = gym.make(gym_id).unwrapped
     ref = ref_env.model

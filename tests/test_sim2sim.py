@@ -134,8 +134,8 @@ def test_rebuilt_actor_equals_ppo_warp_actor(tmp_path):
     path = str(tmp_path / "ckpt.pt")
     reference = _tiny_checkpoint(path, "ant")
     env_id, args, policy = sim2sim.load_policy(path)
-    assert env_id == "ant" and tuple(args["hidden"]) == (16, 8) and policy.num_obs == 105
-    x = torch.randn(32, 105) * 5.0  # beyond the normalizer's clip for some entries
+    assert env_id == "ant" and tuple(args["hidden"]) == (16, 8) and policy.num_obs == 27
+    x = torch.randn(32, 27) * 5.0  # beyond the normalizer's clip for some entries
     with torch.no_grad():
         expected = reference(x)
     torch.testing.assert_close(policy(x), expected, rtol=1e-6, atol=1e-6)
@@ -188,7 +188,7 @@ def test_cli_runs_end_to_end_on_a_tiny_checkpoint(tmp_path):
     assert record["episodes"] == 2 and record["seed"] == 4 and record["same_start"] is True
     (r,) = record["results"]
     assert r["env_id"] == "ant" and r["gym_id"] == "Ant-v5" and r["max_steps"] == 8
-    assert r["obs_layout"] == "v5" and "include_cfrc_ext_in_observation" not in r["gym_kwargs"]
+    assert r["obs_layout"] == "short" and r["gym_kwargs"]["include_cfrc_ext_in_observation"] is False
     assert r["gym_kwargs"]["healthy_z_range"] == [0.2, 1.2]
     for side in ("warp", "gymnasium"):
         s = r[side]

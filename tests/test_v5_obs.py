@@ -41,10 +41,10 @@ def _ctrl(ref, a: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("env_id", "v5", "short"), [("ant", 105, 27), ("humanoid", 348, 45), ("half_cheetah", 17, 17)])
-def test_v5_layout_is_the_default_and_the_short_layout_its_head(env_id, v5, short):
-    full = envs.make(env_id, num_envs=4, device=DEVICE, seed=2)
-    head = envs.make(env_id, num_envs=4, device=DEVICE, seed=2, obs_layout="short")
-    assert (full.num_obs, head.num_obs, envs.env_class(env_id).num_obs) == (v5, short, v5)
+def test_short_layout_is_the_default_and_the_head_of_the_v5_layout(env_id, v5, short):
+    full = envs.make(env_id, num_envs=4, device=DEVICE, seed=2, obs_layout="v5")
+    head = envs.make(env_id, num_envs=4, device=DEVICE, seed=2)
+    assert (full.num_obs, head.num_obs, envs.env_class(env_id).num_obs, head.obs_layout) == (v5, short, short, "short")
     np.testing.assert_array_equal(full.reset()[:, :short].numpy(), head.reset().numpy())
     for a in _actions(4, 5, full.num_actions):
         o_full, r_full, *_ = full.step(a)
@@ -59,7 +59,7 @@ def test_humanoid_cinert_cvel_qfrc_actuator_match_mujoco_on_the_same_state():
     # after a step: MuJoCo's data at the stepped state (an RK4 step's last stage evaluates there) under the step's
     # ctrl; after a reset (time limit 6 below): at the reset state with ctrl 0; final_obs: at the episode's last state
     n = 6
-    env = envs.make("humanoid", num_envs=n, device=DEVICE, seed=1, max_episode_steps=6)
+    env = envs.make("humanoid", num_envs=n, device=DEVICE, seed=1, max_episode_steps=6, obs_layout="v5")
     ref = gym.make("Humanoid-v5").unwrapped
     ref.reset(seed=0)
     obs = env.reset()
@@ -89,7 +89,7 @@ def test_humanoid_cinert_cvel_qfrc_actuator_match_mujoco_on_the_same_state():
 
 
 def _ant_contact_state(n: int, prep: int, scale: float, env_id: str = "ant", seed: int = 0):
-    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=seed)
+    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=seed, obs_layout="v5")
     env.reset()
     for a in _actions(n, prep, env.num_actions, seed=2, scale=scale):
         env.step(a)
@@ -100,7 +100,7 @@ def _contact_forces_both(env, a: torch.Tensor, gym_id: str):
     """cfrc_ext[1:] [N, nbody - 1, 6] of our law (one substep from env's state, with env's last normal forces for the
     friction) and of MuJoCo's solver (mj_forward, mj_rnePostConstraint) at the same state and ctrl."""
     n = env.num_envs
-    one = envs.make(env.name, num_envs=n, device=DEVICE, frame_skip=1)
+    one = envs.make(env.name, num_envs=n, device=DEVICE, frame_skip=1, obs_layout="v5")
     state = env.get_state().clone()
     one.set_state(state)
     wp.copy(one.sim.contact_force, env.sim.contact_force)
@@ -161,7 +161,7 @@ def test_contact_cost_and_forward_terms_are_gymnasiums_formulas(env_id):
     # before and after the step; the terms sum to the reward and the episode return is the sum of the rewards
     n = 6
     gym_id = {"ant": "Ant-v5", "humanoid": "Humanoid-v5"}[env_id]
-    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=3, max_episode_steps=8)
+    env = envs.make(env_id, num_envs=n, device=DEVICE, seed=3, max_episode_steps=8, obs_layout="v5")
     ref = gym.make(gym_id).unwrapped
     ref.reset(seed=0)
     env.reset()
@@ -199,12 +199,12 @@ def test_contact_cost_and_forward_terms_are_gymnasiums_formulas(env_id):
 
 def test_v5_envs_resume_exactly_from_state_dict():
     # the center of mass of the last step is carried from step to step (humanoid's forward term): state_dict has it
-    env = envs.make("humanoid", num_envs=3, device=DEVICE, seed=4)
+    env = envs.make("humanoid", num_envs=3, device=DEVICE, seed=4, obs_layout="v5")
     acts = _actions(3, 6, 17)
     for a in acts[:3]:
         env.step(a)
     saved = env.state_dict()
-    copy = envs.make("humanoid", num_envs=3, device=DEVICE, seed=4)
+    copy = envs.make("humanoid", num_envs=3, device=DEVICE, seed=4, obs_layout="v5")
     copy.load_state_dict(saved)
     for a in acts[3:]:
         o1, r1, *_ = env.step(a)
