@@ -35,7 +35,7 @@ for stage in "$@"; do
     ant) train ant 60 --num-envs 16384 ;;
     half_cheetah) train half_cheetah 50 --env-id half_cheetah --num-envs 16384 ;;
     humanoid) train humanoid 70 --env-id humanoid --num-envs 16384 ;;
-    humanoid_long) train humanoid_long 200 --env-id humanoid --num-envs 16384 --total-timesteps 200000000 ;;
+    humanoid_long) train humanoid_long 120 --env-id humanoid --num-envs 16384 --total-timesteps 100000000 ;;
     anymal)  # the preset (rsl_rl's flat ANYmal PPO, 300 iterations of 4,096 x 24), then the tracking error
       train anymal 120 --env-id anymal_c --num-envs 4096 && run 30 anymal-track python3 benchmarks/anymal_eval.py \
         "$(ls -t "$R"/anymal/*/checkpoint.pt | head -1)" --device cuda:0 ;;
@@ -57,9 +57,9 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
     ddp)
       run 40 ddp torchrun --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs 16384 \
         --total-timesteps 2000000 --log-dir "$R/ddp" --save-minutes 0 ;;
-    sweep)
-      run 60 sweep python3 cleanppo/throughput.py env --device cuda:0 --env-ids ant humanoid half_cheetah anymal_c \
-        --num-envs 16384 65536 262144 --repeats 3 --seconds 0.2 --no-cold-cache --max-point-seconds 10 \
+    sweep)  # env steps/s of the old (fused_env_major), fused and split pipelines, CUDA graph on
+      run 50 sweep python3 cleanppo/throughput.py env --device cuda:0 --env-ids ant humanoid --num-envs 65536 262144 \
+        --pipelines fused_env_major fused split --repeats 3 --seconds 0.1 --no-cold-cache --max-point-seconds 10 \
         --out "$R/sweep" ;;
     report) run 60 report python3 cleanppo/throughput.py gpu --out "$R/report" ;;
     *) say "unknown stage $stage" ;;
