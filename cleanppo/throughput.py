@@ -16,13 +16,12 @@ env-step timing, env_sweep.py, train_phases.py, peers.py, gpu_report.py, cost.py
 in sync.
 """
 
+import importlib
 import os
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 import tyro
-
-from benchmarks import cost, env_sweep, gpu_report, peers, report, train_phases
 
 OUT = os.path.join("runs", "throughput")
 
@@ -184,17 +183,19 @@ class ReportArgs:
     """path of the README section (tables, scaling, cost, H100 projection) for README.md (default: in --out)"""
 
 
+# subcommand -> (its arguments, the benchmarks module whose run() it calls); modules are imported on use, so `env`
+# does not need the peers' packages (MuJoCo, MuJoCo Warp, Gymnasium)
 COMMANDS = {
-    "env": (EnvArgs, env_sweep.run),
-    "train": (TrainArgs, train_phases.run),
-    "peers": (PeersArgs, peers.run),
-    "gpu": (GpuArgs, gpu_report.run),
-    "cost": (CostArgs, cost.run),
-    "report": (ReportArgs, report.run),
+    "env": (EnvArgs, "env_sweep"),
+    "train": (TrainArgs, "train_phases"),
+    "peers": (PeersArgs, "peers"),
+    "gpu": (GpuArgs, "gpu_report"),
+    "cost": (CostArgs, "cost"),
+    "report": (ReportArgs, "report"),
 }
 
 if __name__ == "__main__":
     cfg = tyro.extras.subcommand_cli_from_dict({name: config for name, (config, _) in COMMANDS.items()})
     os.makedirs(cfg.out, exist_ok=True)
-    run = next(fn for config, fn in COMMANDS.values() if isinstance(cfg, config))
-    run(**asdict(cfg))
+    module = next(name for config, name in COMMANDS.values() if isinstance(cfg, config))
+    importlib.import_module(f"benchmarks.{module}").run(**asdict(cfg))

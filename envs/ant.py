@@ -11,9 +11,9 @@ Action (8, normalized, clipped to [-1, 1]; ctrl = a, torque = 150 a N m):
   | 2   | hip_1     | hinge   | 6   | hip_3    | hinge   |
   | 3   | ankle_1   | hinge   | 7   | ankle_3  | hinge   |
 
-Observation (105), Gymnasium Ant-v5's default (`exclude_current_positions_from_observation=True`,
-`include_cfrc_ext_in_observation=True`); `obs_layout="short"` keeps the first 27 (Ant-v5 with
-`include_cfrc_ext_in_observation=False`, this env's observation before the v5 layout; envs/locomotion.py):
+Observation (27), the default `obs_layout="short"` (Ant-v5 with `include_cfrc_ext_in_observation=False`); with
+`obs_layout="v5"` 105, Gymnasium Ant-v5's default (`exclude_current_positions_from_observation=True`,
+`include_cfrc_ext_in_observation=True`: rows 27-104 below; envs/locomotion.py):
   | idx     | quantity                                                        | unit  |
   | 0       | torso z                                                         | m     |
   | 1-4     | torso orientation quaternion w, x, y, z                         | -     |

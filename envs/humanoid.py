@@ -12,9 +12,9 @@ Action (17, normalized, clipped to [-1, 1]; ctrl = 0.4 a, torque = gear * ctrl):
   | 7-10  | left_hip_x, left_hip_z (100), left_hip_y (300), left_knee (200)                        |
   | 11-16 | right_shoulder1, right_shoulder2, right_elbow, left_shoulder1, left_shoulder2, left_elbow (25) |
 
-Observation (348), Gymnasium Humanoid-v5's default (`exclude_current_positions_from_observation=True`, cinert,
-cvel, qfrc_actuator and cfrc_ext included); `obs_layout="short"` keeps the first 45 (their
-`include_*_in_observation=False`, this env's observation before the v5 layout; envs/locomotion.py). MuJoCo's
+Observation (45), the default `obs_layout="short"` (Humanoid-v5 with `include_*_in_observation=False`); with
+`obs_layout="v5"` 348, Gymnasium Humanoid-v5's default (`exclude_current_positions_from_observation=True`, cinert,
+cvel, qfrc_actuator and cfrc_ext included: rows 45-347 below; envs/locomotion.py). MuJoCo's
 com-based quantities (kernels.com) are about the whole body's center of mass with world axes; bodies 1-13 are
 torso, lwaist, pelvis, right_thigh, right_shin, right_foot, left_thigh, ..., left_lower_arm in MJCF order:
   | idx     | quantity                                                              | unit       |
