@@ -7,7 +7,8 @@ entry of a joint near the body, M_ii ~ I_c + m |c - anchor|^2, came out of terms
 with 0.1 kg bodies 1-2 m from the root and armature near 0, M_ii lost up to 1e-4 of its value in float32
 (MuJoCo's com-based quantities, the same formulation, lose nothing in float64). Rounding MuJoCo's exact matrix
 to float32 moved qacc 5000x less than our matrix did. The composite inertias are now combined and applied at
-their own centers of mass (``kernels.smooth.crb``, ``kernels.spatial.inertia_com_mul_motion``).
+their own centers of mass (``kernels.smooth.crb``, ``kernels.spatial.inertia_com_mul_motion``, unit-tested in
+test_spatial.py).
 
 What is left is float32's floor for these models: a dense Cholesky of a matrix of condition number 1e3-1e4 and
 motion subspaces kept at the reference point (their shift to the center of mass cancels linearly, not
@@ -20,12 +21,8 @@ import mujoco
 import numpy as np
 import pytest
 import torch
-import warp as wp
 
 from kernels.articulation import Simulator
-from kernels.spatial import inertia_com_mul_motion
-
-wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
 NUM_ENVS = 4
 NUM_STEPS = 100
@@ -198,45 +195,3 @@ def test_mass_matrix_of_a_small_body_far_from_the_reference_point():
         mujoco.mj_fullM(m, d, ref)
         scale = np.sqrt(np.outer(np.diag(ref), np.diag(ref)))
         np.testing.assert_array_less(np.abs(ours[i] - ref) / scale, 1e-5)
-
-
-@wp.kernel
-def _com_inertia_kernel(
-    mass: float,
-    mc_in: wp.array[wp.vec3],
-    icom_in: wp.array[wp.mat33],
-    v_in: wp.array[wp.spatial_vector],
-    f_out: wp.array[wp.spatial_vector],
-):
-    f_out[0] = inertia_com_mul_motion(mass, mc_in[0], icom_in[0], v_in[0])
-
-
-def _skew(v):
-    return np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
-
-
-@pytest.mark.parametrize("mass", [0.7, 0.0])
-def test_inertia_com_mul_motion_is_the_6x6_inertia_about_the_point(mass):
-    """RBDA eq. 2.63 (angular part first): I_o = [[I_c + m cx cx^T, m cx], [m cx^T, m 1]]; massless gives (I_c w, 0)."""
-    rng = np.random.default_rng(1)
-    c = rng.normal(size=3)
-    a = rng.normal(size=(3, 3))
-    icom = a @ a.T
-    v = rng.normal(size=6)
-    cx = _skew(c)
-    big = np.block([[icom + mass * cx @ cx.T, mass * cx], [mass * cx.T, mass * np.eye(3)]])
-    out = wp.zeros(1, dtype=wp.spatial_vector, device="cpu")
-    out.fill_(float("nan"))
-    wp.launch(
-        _com_inertia_kernel,
-        dim=1,
-        inputs=[
-            mass,
-            wp.array((mass * c)[None].astype(np.float32), dtype=wp.vec3, device="cpu"),
-            wp.array(icom[None].astype(np.float32), dtype=wp.mat33, device="cpu"),
-            wp.array(v[None].astype(np.float32), dtype=wp.spatial_vector, device="cpu"),
-        ],
-        outputs=[out],
-        device="cpu",
-    )
-    np.testing.assert_allclose(out.numpy()[0], big @ v, rtol=1e-5, atol=1e-5)
