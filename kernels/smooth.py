@@ -257,8 +257,9 @@ def crb(
 
     Why at the center of mass: a small body far from its tree's reference point has an inertia about that point
     of size m |c|^2 and motion subspaces of size |c|, whose products cancel down to M_ii ~ m |c - anchor|^2 +
-    I_c. In float32 that cancellation cost M_ii up to 1e-4 of its value (1e-3 in qacc) on random trees of
-    0.1 kg bodies 1-2 m from the root, where MuJoCo (float64, the same com-based formulation) loses nothing.
+    I_c. In float32 that cancellation cost M_ii up to 1.5e-4 of its value (3e-4 of qacc) on random trees of
+    0.1-0.9 kg bodies 1-2 m from the root, where MuJoCo (float64, the same com-based formulation) loses nothing
+    (docs/physics.md, tests/test_conditioning.py).
     Composites combined at their centers of mass and each dof's motion taken at that center keep every term of
     the size of the result.
     """
