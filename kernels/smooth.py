@@ -267,15 +267,17 @@ def crb(
         parent = body_parentid[b]
         if parent > 0:
             # parallel-axis combination of two inertias at their own centers (positive terms only):
-            # I = I_1 + I_2 + m_1 m_2 / (m_1 + m_2) (|d|^2 1 - d d^T), d = c_1 - c_2
+            # I = I_1 + I_2 + m_1 m_2 / (m_1 + m_2) (|d|^2 1 - d d^T), d = c_1 - c_2 = e / (m_1 m_2) with
+            # e = m_2 h_1 - m_1 h_2 (one division instead of six)
             m1 = cmass_out[worldid, parent]
             m2 = cmass_out[worldid, b]
             h1 = cmc_out[worldid, parent]
             h2 = cmc_out[worldid, b]
             rot = crot_out[worldid, parent] + crot_out[worldid, b]
             if m1 > 0.0 and m2 > 0.0:
-                d = h1 / m1 - h2 / m2
-                rot = rot + (m1 * m2 / (m1 + m2)) * (wp.dot(d, d) * wp.identity(n=3, dtype=float) - wp.outer(d, d))
+                e = m2 * h1 - m1 * h2
+                k = 1.0 / (m1 * m2 * (m1 + m2))
+                rot = rot + k * (wp.dot(e, e) * wp.identity(n=3, dtype=float) - wp.outer(e, e))
             cmass_out[worldid, parent] = m1 + m2
             cmc_out[worldid, parent] = h1 + h2
             crot_out[worldid, parent] = rot
@@ -289,17 +291,18 @@ def crb(
     for i in range(nv):
         b = dof_bodyid[i]
         mass = cmass_out[worldid, b]
-        com = wp.vec3(0.0)
+        mc = cmc_out[worldid, b]
+        inv_mass = float(0.0)
         if mass > 0.0:
-            com = cmc_out[worldid, b] / mass
+            inv_mass = 1.0 / mass
         w = wp.spatial_top(cdof_in[worldid, i])
-        # the dof's velocity at the subtree's center of mass, and the momentum it gives the subtree there
-        vel_com = wp.spatial_bottom(cdof_in[worldid, i]) + wp.cross(w, com)
+        # the momentum the dof gives the subtree at its center of mass c = mc / m: lin = m (v + w x c), and
+        # M_ii = w . I_c w + m |v + w x c|^2 = w . I_c w + |lin|^2 / m
+        lin = mass * wp.spatial_bottom(cdof_in[worldid, i]) + wp.cross(w, mc)
         ang = crot_out[worldid, b] * w
-        lin = mass * vel_com
-        qM_out[worldid, i, i] = wp.dot(w, ang) + wp.dot(vel_com, lin) + dof_armature[i]
+        qM_out[worldid, i, i] = wp.dot(w, ang) + wp.dot(lin, lin) * inv_mass + dof_armature[i]
         # the momentum moved to the reference point, where the ancestors' cdof live
-        f = wp.spatial_vector(ang + wp.cross(com, lin), lin)
+        f = wp.spatial_vector(ang + wp.cross(mc, lin) * inv_mass, lin)
         j = dof_parentid[i]
         while j >= 0:
             mij = wp.dot(cdof_in[worldid, j], f)
