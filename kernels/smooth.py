@@ -218,10 +218,12 @@ def rne(
         cvel_out[worldid, b] = vel
         cacc_out[worldid, b] = acc
         mass = cmass_in[worldid, b]
-        mc = cmc_in[worldid, b]
+        com = wp.vec3(0.0)  # a massless body has no momentum wherever its center is put
+        if mass > 0.0:
+            com = cmc_in[worldid, b] * (1.0 / mass)
         rot = crot_in[worldid, b]
-        cfrc_out[worldid, b] = inertia_com_mul_motion(mass, mc, rot, acc) + motion_cross_force(
-            vel, inertia_com_mul_motion(mass, mc, rot, vel)
+        cfrc_out[worldid, b] = inertia_com_mul_motion(mass, com, rot, acc) + motion_cross_force(
+            vel, inertia_com_mul_motion(mass, com, rot, vel)
         )
 
     # backward pass: project body forces on the dofs, pass subtree forces to the parent

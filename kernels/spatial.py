@@ -86,20 +86,17 @@ def inertia_mul_motion(mass: float, mc: wp.vec3, rot_inertia: wp.mat33, v: wp.sp
 
 
 @wp.func
-def inertia_com_mul_motion(mass: float, mc: wp.vec3, com_inertia: wp.mat33, v: wp.spatial_vector) -> wp.spatial_vector:
-    """Spatial momentum (or force) I v about the point, for an inertia given at its center of mass c = mc / mass.
+def inertia_com_mul_motion(mass: float, com: wp.vec3, com_inertia: wp.mat33, v: wp.spatial_vector) -> wp.spatial_vector:
+    """Spatial momentum (or force) I v about the point, for an inertia given at its center of mass com [m].
 
-    com_inertia: rotational inertia about the center of mass [kg m^2], world orientation. The same product as
-    ``inertia_mul_motion`` with I_o = I_c + m (|c|^2 1 - c c^T), formed as (I_c w + c x p, p) with p = m (v + w x c),
-    the momentum of the center of mass: no term of size m |c|^2 that cancels when the point is far from the body
-    (RBDA ch. 2, spatial inertia at the center of mass). A massless body (mass 0, mc 0) gives (I_c w, 0).
+    com: center of mass minus the point; com_inertia: rotational inertia about the center of mass [kg m^2], world
+    orientation. The same product as ``inertia_mul_motion`` with I_o = I_c + m (|c|^2 1 - c c^T), formed as
+    (I_c w + c x p, p) with p = m (v + w x c), the momentum of the center of mass: no term of size m |c|^2 that
+    cancels when the point is far from the body (RBDA ch. 2, spatial inertia at the center of mass).
     """
     w = wp.spatial_top(v)
-    inv_mass = float(0.0)
-    if mass > 0.0:
-        inv_mass = 1.0 / mass
-    p = mass * wp.spatial_bottom(v) + wp.cross(w, mc)
-    return wp.spatial_vector(com_inertia * w + wp.cross(mc, p) * inv_mass, p)
+    p = mass * (wp.spatial_bottom(v) + wp.cross(w, com))
+    return wp.spatial_vector(com_inertia * w + wp.cross(com, p), p)
 
 
 @wp.func

@@ -71,12 +71,12 @@ def _inertia_kernel(
 @wp.kernel
 def _com_inertia_kernel(
     mass: float,
-    mc_in: wp.array[wp.vec3],
+    com_in: wp.array[wp.vec3],
     icom_in: wp.array[wp.mat33],
     v_in: wp.array[wp.spatial_vector],
     f_out: wp.array[wp.spatial_vector],
 ):
-    f_out[0] = inertia_com_mul_motion(mass, mc_in[0], icom_in[0], v_in[0])
+    f_out[0] = inertia_com_mul_motion(mass, com_in[0], icom_in[0], v_in[0])
 
 
 @wp.kernel
@@ -207,7 +207,7 @@ def test_inertia_at_the_center_of_mass(mass):
     wp.launch(
         _com_inertia_kernel,
         1,
-        inputs=[mass, _in(mass * offset, wp.vec3), _in(i_com, wp.mat33), _in(v, wp.spatial_vector)],
+        inputs=[mass, _in(offset, wp.vec3), _in(i_com, wp.mat33), _in(v, wp.spatial_vector)],
         outputs=[f_out],
         device="cpu",
     )
