@@ -129,11 +129,11 @@ def _amplification(m: mujoco.MjModel, qpos, qvel, ctrl, delta: float = 1e-7) -> 
 
 
 # Trees of the kind, qpos deviation from MuJoCo one step / 100 steps before -> after the fix (benchmarks/
-# conditioning.py --seeds ...; kernels of bb9115a -> this tree): 817 (14 dofs) 3.3e-4 / 5.0e-3 -> 9.3e-7 / 2.0e-4;
-# 153 (15) 7.1e-6 / 5.2e-3 -> 3.7e-7 / 2.0e-4; 420 (14) 9.1e-5 / 2.3e-3 -> 2.2e-7 / 4.6e-4; 111 (13) 1.3e-5 / 6.6e-5
-# -> 2.7e-7 / 4.9e-6; 89 (16) 5.1e-6 / 6.5e-5 -> 1.6e-6 / 1.4e-4; 17 (15) 5.5e-6 / 1.2e-5 -> 1.4e-7 / 4.4e-6.
+# conditioning.py --seeds ...; kernels of bb9115a -> this tree): 817 (14 dofs) 3.3e-4 / 5.0e-3 -> 8.7e-7 / 1.3e-4;
+# 153 (15) 7.1e-6 / 5.2e-3 -> 3.7e-7 / 6.7e-5; 420 (14) 9.1e-5 / 2.3e-3 -> 2.5e-7 / 1.6e-4; 111 (13) 1.3e-5 / 6.6e-5
+# -> 2.7e-7 / 4.5e-6; 89 (16) 5.1e-6 / 6.5e-5 -> 1.6e-6 / 1.4e-4; 17 (15) 5.5e-6 / 1.2e-5 -> 1.4e-7 / 2.2e-6.
 # Left out, though fair: trees where what is left (see above) already reaches 1e-3, e.g. seed 1 (2.1e-5 / 3.7e-3 ->
-# 1.7e-6 / 1.5e-3; between 2e-4 and 1.5e-3 depending on the order of float32 operations).
+# 1.7e-6 / 8.4e-4; between 2e-4 and 1.5e-3 depending on the order of float32 operations).
 TREE_SEEDS = [817, 153, 420, 111, 89, 17]
 
 
