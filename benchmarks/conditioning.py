@@ -220,14 +220,17 @@ def _mujoco_unstable(m: mujoco.MjModel, qpos, qvel, ctrl) -> bool:
     return False
 
 
-def compare(seed: int, module) -> dict:
+def compare(seed: int, module, device: str = "cpu") -> dict:
     """qpos deviation from MuJoCo after 1 and NUM_STEPS steps: float32 kernels, float64 build, MuJoCo perturbed."""
     m = _model(conditioning_tree_xml(seed))
     qpos, qvel, ctrl = _random_states(m, seed)
     n = qpos.shape[0]
-    sim32 = Simulator(m, n)
-    sim32.set_state(torch.tensor(qpos, dtype=torch.float32), torch.tensor(qvel, dtype=torch.float32))
-    ctrl32 = torch.tensor(ctrl, dtype=torch.float32)
+    sim32 = Simulator(m, n, device=device)
+    dev = sim32._torch_device
+    sim32.set_state(
+        torch.tensor(qpos, dtype=torch.float32, device=dev), torch.tensor(qvel, dtype=torch.float32, device=dev)
+    )
+    ctrl32 = torch.tensor(ctrl, dtype=torch.float32, device=dev)
     sim64 = Float64Sim(m, n, module)
     sim64.set_state(qpos, qvel, ctrl)
     ref1 = _mujoco_rollout(m, qpos, qvel, ctrl, 1)
@@ -237,9 +240,9 @@ def compare(seed: int, module) -> dict:
         sim32.step(ctrl32)
         sim64.step()
         if k == 0:
-            out["f32_1"] = float(np.abs(sim32.get_state()[0].numpy() - ref1).max())
+            out["f32_1"] = float(np.abs(sim32.get_state()[0].cpu().numpy() - ref1).max())
             out["f64_1"] = float(np.abs(sim64.qpos() - ref1).max())
-    out["f32_100"] = float(np.abs(sim32.get_state()[0].numpy() - ref).max())
+    out["f32_100"] = float(np.abs(sim32.get_state()[0].cpu().numpy() - ref).max())
     out["f64_100"] = float(np.abs(sim64.qpos() - ref).max())
     out["unstable"] = _mujoco_unstable(m, qpos, qvel, ctrl)
     shifted = qpos + 1e-7 * np.random.default_rng(0).normal(size=qpos.shape)
@@ -254,13 +257,14 @@ def main():
     parser.add_argument("--trees", type=int, default=200)
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--seeds", type=int, nargs="*", default=None, help="these seeds instead of --first/--trees")
+    parser.add_argument("--device", default="cpu", help="device of the float32 kernels (the float64 build: cpu)")
     parser.add_argument("--out", default=None)
     parser.add_argument("--kernels-root", default=ROOT, help="source tree whose kernels/ to measure")
     args = parser.parse_args()
     wp.config.quiet = True
     module = load_float64_kernels()
     seeds = args.seeds if args.seeds else range(args.first, args.first + args.trees)
-    rows = [compare(s, module) for s in seeds]
+    rows = [compare(s, module, args.device) for s in seeds]
     stable = [r for r in rows if not r["unstable"]]
     fair = [r for r in stable if r["sensitivity_100"] < FAIR_SENSITIVITY]
     prov = provenance()
@@ -272,7 +276,7 @@ def main():
         "",
         f"Command: `{command_line()}`  ",
         f"Commit {prov['git_commit']}, kernels/ of commit {kernels_commit}, {prov['date_utc']}; "
-        f"Warp {wp.__version__}, MuJoCo {mujoco.__version__}, CPU.",
+        f"Warp {wp.__version__}, MuJoCo {mujoco.__version__}, float32 kernels on {args.device}.",
         "",
         f"{len(rows)} random trees (tests/test_conditioning.py's generator, {NUM_STEPS} Euler steps of 5 ms, 4 random "
         f"states each, no contacts or limits); {len(rows) - len(stable)} blow up in MuJoCo (explicit stiff "
