@@ -86,6 +86,20 @@ def inertia_mul_motion(mass: float, mc: wp.vec3, rot_inertia: wp.mat33, v: wp.sp
 
 
 @wp.func
+def inertia_com_mul_motion(mass: float, com: wp.vec3, com_inertia: wp.mat33, v: wp.spatial_vector) -> wp.spatial_vector:
+    """Spatial momentum (or force) I v about the point, for an inertia given at its center of mass com [m].
+
+    com: center of mass minus the point; com_inertia: rotational inertia about the center of mass [kg m^2], world
+    orientation. The same product as ``inertia_mul_motion`` with I_o = I_c + m (|c|^2 1 - c c^T), formed as
+    (I_c w + c x p, p) with p = m (v + w x c), the momentum of the center of mass: no term of size m |c|^2 that
+    cancels when the point is far from the body (RBDA ch. 2, spatial inertia at the center of mass).
+    """
+    w = wp.spatial_top(v)
+    p = mass * (wp.spatial_bottom(v) + wp.cross(w, com))
+    return wp.spatial_vector(com_inertia * w + wp.cross(com, p), p)
+
+
+@wp.func
 def hinge_motion(axis: wp.vec3, anchor: wp.vec3, point: wp.vec3) -> wp.spatial_vector:
     """Motion subspace (unit rotation about a world axis through anchor) expressed at point, world orientation."""
     return wp.spatial_vector(axis, wp.cross(axis, point - anchor))

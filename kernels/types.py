@@ -144,7 +144,7 @@ class Data:
     cdof: wp.array  # spatial_vector (N, nv): dof motion subspaces at the tree's reference point, world axes
     cmass: wp.array  # float (N, nbody) [kg]: body mass, then composite (subtree) mass after crb
     cmc: wp.array  # vec3 (N, nbody) [kg m]: first moment about the tree's reference point, likewise
-    crot: wp.array  # mat33 (N, nbody) [kg m^2]: rotational inertia about the reference point, likewise
+    crot: wp.array  # mat33 (N, nbody) [kg m^2]: rotational inertia about the body's center of mass, likewise
     cvel: wp.array  # spatial_vector (N, nbody): body velocity (omega [rad/s], v [m/s]) at the reference point
     cacc: wp.array  # spatial_vector (N, nbody): bias acceleration with qacc = 0, gravity as base acceleration
     cfrc: wp.array  # spatial_vector (N, nbody): body force (torque [N m], force [N]), then subtree sums

@@ -14,6 +14,7 @@ import warp as wp
 from kernels.spatial import (
     hinge_motion,
     inertia_about_point,
+    inertia_com_mul_motion,
     inertia_mul_motion,
     motion_cross_force,
     motion_cross_motion,
@@ -65,6 +66,17 @@ def _inertia_kernel(
     i_o = inertia_about_point(mass, principal_in[0], rot_in[0], offset_in[0])
     inertia_out[0] = i_o
     f_out[0] = inertia_mul_motion(mass, mass * offset_in[0], i_o, v_in[0])
+
+
+@wp.kernel
+def _com_inertia_kernel(
+    mass: float,
+    com_in: wp.array[wp.vec3],
+    icom_in: wp.array[wp.mat33],
+    v_in: wp.array[wp.spatial_vector],
+    f_out: wp.array[wp.spatial_vector],
+):
+    f_out[0] = inertia_com_mul_motion(mass, com_in[0], icom_in[0], v_in[0])
 
 
 @wp.kernel
@@ -178,6 +190,27 @@ def test_spatial_inertia(seed):
     # rigid-body spatial inertia (RBDA ch. 2), (angular, linear) order, about a point the center of mass is offset from
     i6 = np.block([[i_com + mass * cx @ cx.T, mass * cx], [mass * cx.T, mass * np.eye(3)]])
     np.testing.assert_allclose(inertia_out.numpy()[0], i6[:3, :3], **TOL)
+    np.testing.assert_allclose(f_out.numpy()[0], i6 @ v, **TOL)
+
+
+@pytest.mark.parametrize("mass", [0.7, 0.0])
+def test_inertia_at_the_center_of_mass(mass):
+    """inertia_com_mul_motion is the 6x6 inertia about the point (as above) applied to v; massless: (I_c w, 0)."""
+    rng = np.random.default_rng(1)
+    offset = rng.normal(size=3)
+    a = rng.normal(size=(3, 3))
+    i_com = a @ a.T
+    v = rng.normal(size=6)
+    cx = _skew(offset)
+    i6 = np.block([[i_com + mass * cx @ cx.T, mass * cx], [mass * cx.T, mass * np.eye(3)]])
+    f_out = _nan(wp.spatial_vector)
+    wp.launch(
+        _com_inertia_kernel,
+        1,
+        inputs=[mass, _in(offset, wp.vec3), _in(i_com, wp.mat33), _in(v, wp.spatial_vector)],
+        outputs=[f_out],
+        device="cpu",
+    )
     np.testing.assert_allclose(f_out.numpy()[0], i6 @ v, **TOL)
 
 
