@@ -54,12 +54,17 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
         --clip-vloss --init-log-std -1 --ent-coef 0 --max-log-std 0 --total-timesteps 4915200 --log-dir "$R/rough" \
         --save-minutes 0 ;;
     distill) OUT=$R PYTHON=python3 run 100 distill bash results/distill_ant_gpu.sh ;;
+    distill_asym) OUT=$R PYTHON=python3 run 70 distill-asym bash results/distill_ant_gpu.sh asym ;;
+    ant15)  # ant's default run stopped after 85 iterations (~15 s on an H100), evaluated, then resumed to the end
+      train ant15 45 --num-envs 16384 --total-timesteps 33423360 && run 40 ant15-resume python3 cleanppo/ppo_warp.py \
+        --resume "$(ls -t "$R"/ant15/*/checkpoint.pt | head -1)" --total-timesteps 50000000 && run 20 ant15-eval-end \
+        python3 cleanppo/ppo_warp.py --eval "$(ls -t "$R"/ant15/*/checkpoint.pt | head -1)" --eval-episodes 256 ;;
     ddp)
       run 40 ddp torchrun --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs 16384 \
         --total-timesteps 2000000 --log-dir "$R/ddp" --save-minutes 0 ;;
     sweep)  # env steps/s of the old (fused_env_major), fused and split pipelines, CUDA graph on
       run 50 sweep python3 cleanppo/throughput.py env --device cuda:0 --env-ids ant humanoid --num-envs 65536 262144 \
-        --pipelines fused_env_major fused split --repeats 3 --seconds 0.1 --no-cold-cache --max-point-seconds 10 \
+        --pipelines ${PIPELINES:-fused_env_major split} --repeats 3 --seconds 0.1 --no-cold-cache --max-point-seconds 10 \
         --out "$R/sweep" ;;
     report) run 60 report python3 cleanppo/throughput.py gpu --out "$R/report" ;;
     *) say "unknown stage $stage" ;;
