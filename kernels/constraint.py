@@ -12,6 +12,8 @@ from kernels.contact import (
     plane_box,
     plane_capsule,
     plane_sphere,
+    pyramid_coefficients,
+    pyramid_edge,
     reference_coefficients,
     segment_segment,
     sphere_sphere,
@@ -109,7 +111,8 @@ def _contact_point(
     xquat_in: wp.array2d[wp.quat],
 ):
     """Contact point k of collision geom g against the plane: (number of points of the geom, signed distance [m],
-    point [m, world]): a sphere has one point, a capsule two (its end caps), a box eight (its corners)."""
+    point [m, world], tangent hint [world]): a sphere has one point, a capsule two (its end caps), a box eight (its
+    corners); the hint is a capsule's axis (MuJoCo's mjc_PlaneCapsule aligns the contact frame with it), else 0."""
     body = cgeom_bodyid[g]
     rot = xquat_in[worldid, body]
     center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
@@ -119,12 +122,14 @@ def _contact_point(
     npoints = 1
     dist = float(0.0)
     point = wp.vec3(0.0)
+    hint = wp.vec3(0.0)
     if gtype == GEOM_SPHERE:
         dist, point = plane_sphere(plane_normal, plane_offset, center, size[0])
     elif gtype == GEOM_CAPSULE:
         npoints = 2
         # capsule axis is the geom's local z; point k is end cap k
         axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
+        hint = axis
         d0, p0, d1, p1 = plane_capsule(plane_normal, plane_offset, center, axis, size[1], size[0])
         dist = d0
         point = p0
@@ -134,7 +139,41 @@ def _contact_point(
     elif gtype == GEOM_BOX:
         npoints = 8
         dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
-    return npoints, dist, point
+    return npoints, dist, point, hint
+
+
+@wp.func
+def _plane_point(
+    worldid: int,
+    g: int,
+    k: int,
+    # Model:
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_pos: wp.array[wp.vec3],
+    cgeom_quat: wp.array[wp.quat],
+    cgeom_size: wp.array[wp.vec3],
+    cgeom_margin: wp.array[float],
+    plane_normal: wp.vec3,
+    plane_offset: float,
+    body_rootid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cvel_in: wp.array2d[wp.spatial_vector],
+):
+    """Contact point k of geom g against the plane: (number of points of the geom, r = distance - margin [m], contact
+    position [m, world], its velocity [m/s, world], tangent hint of ``_contact_point``); the position is midway
+    through the penetration, as MuJoCo's."""
+    npoints, dist, point, hint = _contact_point(
+        worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal, plane_offset,
+        xpos_in, xquat_in,
+    )  # fmt: skip
+    point = point - 0.5 * dist * plane_normal
+    body = cgeom_bodyid[g]
+    vel_ref = cvel_in[worldid, body]
+    vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, body_rootid[body]])
+    return npoints, dist - cgeom_margin[g], point, vel, hint
 
 
 @wp.func
@@ -171,6 +210,7 @@ def contacts(
     cvel_in: wp.array2d[wp.spatial_vector],
     cdof_in: wp.array2d[wp.spatial_vector],
     contact_force_in: wp.array2d[float],
+    contact_mask_in: wp.array2d[int],
     # Data out:
     contact_dcoef_out: wp.array2d[float],
     contact_fref_out: wp.array2d[float],
@@ -179,97 +219,164 @@ def contacts(
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """MuJoCo's soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
+    """MuJoCo's soft geom-plane contact rows into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
 
-    Friction is scaled by each point's normal force of the previous substep (contact_force_in, ``contact_forces``);
-    each point's D [kg] (0: inactive), D aref [N] and position [m, world] are kept for ``contact_forces``.
+    Pyramidal cone (MuJoCo's default) and frictionless contacts: each row (``pyramid_edge``) whose bit is set in
+    contact_mask_in (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qM; contact_dcoef
+    gets the normal stiffness of the active rows [kg] (0: none). Elliptic cone: the normal row while its aref exceeds
+    the normal component of gravity, and regularized Coulomb friction on the last normal force (contact_force_in).
     """
     gravity_n = wp.dot(gravity, plane_normal)
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
+        condim = cgeom_condim[g]
         npoints = int(1)
         k = int(0)
         while k < npoints:
-            npoints, dist, point = _contact_point(
-                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
-                plane_offset, xpos_in, xquat_in,
+            npoints, r, point, vel, hint = _plane_point(
+                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
+                plane_normal, plane_offset, body_rootid, xpos_in, xquat_in, cvel_in,
             )  # fmt: skip
-            r = dist - cgeom_margin[g]
             idx = cgeom_pointadr[g] + k
             contact_dcoef_out[worldid, idx] = 0.0
             if r < 0.0:
-                root = body_rootid[body]
-                vel_ref = cvel_in[worldid, body]
-                vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, root])
-                mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
-                fn_prev = contact_force_in[worldid, idx]
-                active, fref, dcoef, ct, tangent = contact_coefficients(
-                    r, vel, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], cgeom_condim[g],
-                    contact_pyramidal, contact_impratio, mu, gravity_n, fn_prev, friction_eps,
-                )  # fmt: skip
-                if active:
-                    contact_dcoef_out[worldid, idx] = dcoef
-                    contact_fref_out[worldid, idx] = fref
-                    contact_point_out[worldid, idx] = point
-                    # MuJoCo's soft constraint f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc +
-                    # J^T D aref; friction: (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
-                    _apply_point_force(
-                        worldid, body, point, plane_normal, fref, dcoef, body_rootid, body_lastdof, dof_parentid,
-                        xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                contact_point_out[worldid, idx] = point
+                # MuJoCo's mj_assignFriction floor (mjMINMU)
+                mu = wp.max(
+                    cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]],
+                    1.0e-5,
+                )
+                if contact_pyramidal != 0 or condim == 1:
+                    kr, b, dcoef, rows = pyramid_coefficients(
+                        r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
+                    )
+                    mask = contact_mask_in[worldid, idx]
+                    if condim == 1:
+                        mu = 0.0
+                    for e in range(rows):
+                        if (mask >> e) & 1:
+                            u = pyramid_edge(plane_normal, hint, mu, e)
+                            aref = -b * wp.dot(vel, u) - kr
+                            contact_dcoef_out[worldid, idx] = contact_dcoef_out[worldid, idx] + dcoef
+                            _apply_point_force(
+                                worldid, body, point, u, dcoef * aref, dcoef, body_rootid, body_lastdof,
+                                dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                            )  # fmt: skip
+                else:
+                    active, fref, dcoef, ct, tangent = contact_coefficients(
+                        r, vel, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, 0,
+                        contact_impratio, mu, gravity_n, contact_force_in[worldid, idx], friction_eps,
                     )  # fmt: skip
-                    if ct > 0.0:
-                        t2 = wp.cross(plane_normal, tangent)
-                        vt = wp.dot(vel, tangent)
+                    if active:
+                        contact_dcoef_out[worldid, idx] = dcoef
+                        contact_fref_out[worldid, idx] = fref
+                        # f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc + J^T D aref; friction:
+                        # (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
                         _apply_point_force(
-                            worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
+                            worldid, body, point, plane_normal, fref, dcoef, body_rootid, body_lastdof, dof_parentid,
                             xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
                         )  # fmt: skip
-                        _apply_point_force(
-                            worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
-                            dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                        )  # fmt: skip
+                        if ct > 0.0:
+                            t2 = wp.cross(plane_normal, tangent)
+                            _apply_point_force(
+                                worldid, body, point, tangent, -ct * wp.dot(vel, tangent), h * ct, body_rootid,
+                                body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                            )  # fmt: skip
+                            _apply_point_force(
+                                worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
+                                dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                            )  # fmt: skip
             k += 1
 
 
 @wp.func
-def contact_forces(
+def contact_update(
     worldid: int,
     # Model:
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
+    cgeom_geomid: wp.array[int],
+    cgeom_pos: wp.array[wp.vec3],
+    cgeom_quat: wp.array[wp.quat],
+    cgeom_size: wp.array[wp.vec3],
+    cgeom_margin: wp.array[float],
+    cgeom_friction: wp.array[float],
+    cgeom_condim: wp.array[int],
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    cgeom_invweight: wp.array[float],
     cgeom_pointadr: wp.array[int],
     plane_normal: wp.vec3,
+    plane_offset: float,
+    contact_impratio: float,
+    contact_pyramidal: int,
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
+    geom_friction_scale: wp.array2d[float],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cvel_in: wp.array2d[wp.spatial_vector],
     cdof_in: wp.array2d[wp.spatial_vector],
     qacc_in: wp.array2d[float],
     contact_dcoef_in: wp.array2d[float],
     contact_fref_in: wp.array2d[float],
-    contact_point_in: wp.array2d[wp.vec3],
     # Data out:
+    contact_mask_out: wp.array2d[int],
     contact_force_out: wp.array2d[float],
 ):
-    """Normal force [N] of each contact point after the solve, MuJoCo's f = D (aref - J qacc) (0 where inactive)."""
+    """The contact rows' forces f = D (aref - J qacc) [N] at qacc: the new active set (rows with f > 0, MuJoCo's
+    primal Newton step) into contact_mask, each point's normal force (the sum of its rows' forces) into
+    contact_force; returns the number of points whose active set changed (elliptic cone: never)."""
+    changed = int(0)
     for g in range(cgeom_type.shape[0]):
-        npoints = 1
-        if cgeom_type[g] == GEOM_CAPSULE:
-            npoints = 2
-        elif cgeom_type[g] == GEOM_BOX:
-            npoints = 8
-        for k in range(npoints):
+        body = cgeom_bodyid[g]
+        condim = cgeom_condim[g]
+        npoints = int(1)
+        k = int(0)
+        while k < npoints:
+            npoints, r, point, vel, hint = _plane_point(
+                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
+                plane_normal, plane_offset, body_rootid, xpos_in, xquat_in, cvel_in,
+            )  # fmt: skip
             idx = cgeom_pointadr[g] + k
-            dcoef = contact_dcoef_in[worldid, idx]
-            f = float(0.0)
-            if dcoef > 0.0:
-                an = _point_jac_dot(
-                    worldid, cgeom_bodyid[g], contact_point_in[worldid, idx], plane_normal, body_rootid,
-                    body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in,
-                )  # fmt: skip
-                f = wp.max(contact_fref_in[worldid, idx] - dcoef * an, 0.0)
-            contact_force_out[worldid, idx] = f
+            mask = int(0)
+            fn = float(0.0)
+            if r < 0.0:
+                if contact_pyramidal != 0 or condim == 1:
+                    mu = wp.max(
+                        cgeom_friction[g]
+                        * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]],
+                        1.0e-5,
+                    )
+                    kr, b, dcoef, rows = pyramid_coefficients(
+                        r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
+                    )
+                    if condim == 1:
+                        mu = 0.0
+                    for e in range(rows):
+                        u = pyramid_edge(plane_normal, hint, mu, e)
+                        a = _point_jac_dot(
+                            worldid, body, point, u, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
+                        )
+                        f = dcoef * (-b * wp.dot(vel, u) - kr - a)
+                        if f > 0.0:
+                            mask = mask | (1 << e)
+                            fn += f
+                elif contact_dcoef_in[worldid, idx] > 0.0:
+                    an = _point_jac_dot(
+                        worldid, body, point, plane_normal, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                        qacc_in,
+                    )  # fmt: skip
+                    fn = wp.max(contact_fref_in[worldid, idx] - contact_dcoef_in[worldid, idx] * an, 0.0)
+                    mask = contact_mask_out[worldid, idx]
+            if mask != contact_mask_out[worldid, idx]:
+                changed += 1
+            contact_mask_out[worldid, idx] = mask
+            contact_force_out[worldid, idx] = fn
+            k += 1
+    return changed
 
 
 @wp.func
@@ -409,21 +516,29 @@ def joint_limits(
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
+    qacc_in: wp.array2d[float],
+    update: int,
     # Data out:
+    limit_mask_out: wp.array2d[int],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """MuJoCo's soft joint limits [N m or N] of hinge and slide joints, into qfrc and the diagonal of qM.
+    """MuJoCo's soft joint limits [N m or N] of hinge and slide joints: the constraint f = D (aref - a) >= 0 of the
+    contacts (kernels.contact) on the dof itself, D = d / (1 - d) / dof_invweight0, aref = -b v - k d r.
 
-    Each side within the margin of its limit is the constraint f = D (aref - a) >= 0 of the contacts
-    (kernels.contact), on the dof itself: D = d / (1 - d) / dof_invweight0, aref = -b v - k d r.
+    update 0: each side whose bit is set in limit_mask (the active set) adds D aref to qfrc and D to the diagonal of
+    qM. update 1: the new active set at qacc_in (sides with f > 0) into limit_mask; returns the number of joints
+    whose active set changed.
     """
+    changed = int(0)
     for j in range(jnt_type.shape[0]):
         if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
             q = qpos_in[worldid, jnt_qposadr[j]]
             d = jnt_dofadr[j]
             solimp = jnt_solimp[j]
             k, b = reference_coefficients(jnt_solref[j], solimp[1])
+            mask = limit_mask_out[worldid, j]
+            new_mask = int(0)
             for side in range(2):
                 sign = float(1.0)
                 dist = q - jnt_range[j][0]
@@ -434,8 +549,15 @@ def joint_limits(
                 if r < 0.0:
                     imp = impedance(solimp, r)
                     aref = -b * sign * qvel_in[worldid, d] - k * imp * r
-                    # a limit only pushes: leave it out while its reference acceleration pulls
-                    if aref > 0.0:
-                        dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                    dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                    if update != 0:
+                        if aref > sign * qacc_in[worldid, d]:
+                            new_mask = new_mask | (1 << side)
+                    elif (mask >> side) & 1:
                         qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
                         qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
+            if update != 0:
+                if new_mask != mask:
+                    changed += 1
+                limit_mask_out[worldid, j] = new_mask
+    return changed

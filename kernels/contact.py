@@ -150,6 +150,57 @@ def reference_coefficients(solref: wp.vec2, dmax: float):
 
 
 @wp.func
+def pyramid_edge(normal: wp.vec3, hint: wp.vec3, mu: float, e: int):
+    """Direction of row e of a contact with unit normal n [world]: n +- mu t1 (e 0, 1), n +- mu t2 (e 2, 3).
+
+    MuJoCo's pyramidal cone (mj_instantiateContact) in its contact frame (mju_makeFrame): t1 = the tangent hint (a
+    capsule's axis, mjc_PlaneCapsule) made orthogonal to n, or, for a zero hint, world y (world z where |n_y| >=
+    0.5); t2 = n x t1. The row's force pushes along this direction, its Jacobian is J_n +- mu J_t; a frictionless
+    row (mu 0) is the normal itself.
+    """
+    up = hint
+    if wp.length(hint) < 0.5:
+        up = wp.vec3(0.0, 1.0, 0.0)
+        if wp.abs(normal[1]) >= 0.5:
+            up = wp.vec3(0.0, 0.0, 1.0)
+    t1 = up - wp.dot(up, normal) * normal
+    if wp.length(t1) < 1.0e-6:
+        # a capsule standing on its end: any tangent is as good
+        t1 = wp.cross(normal, wp.vec3(1.0, 0.0, 0.0))
+        if wp.length(t1) < 1.0e-3:
+            t1 = wp.cross(normal, wp.vec3(0.0, 1.0, 0.0))
+    t1 = wp.normalize(t1)
+    t = t1
+    if e >= 2:
+        t = wp.cross(normal, t1)
+    if e % 2 == 1:
+        return normal - mu * t
+    return normal + mu * t
+
+
+@wp.func
+def pyramid_coefficients(
+    r: float, solref: wp.vec2, solimp: vec5, invweight: float, condim: int, impratio: float, mu: float
+):
+    """MuJoCo's reference terms and stiffness of each row of a soft contact at violation r [m] (< 0), SI units.
+
+    Returns (k d r [m/s^2], b [1/s], D [kg], rows): every row i has aref_i = -b v_i - k d r, with v_i its velocity
+    [m/s] along ``pyramid_edge``, and force f_i = D (aref_i - a_i) while positive. condim 1: one row, R = (1 - d) /
+    d diagApprox; condim 3: four edges, R = 2 mu^2 / impratio (1 - d) / d diagApprox (1 + mu^2) each
+    (mj_diagApprox, mj_makeImpedance), D = 1 / R; invweight: MuJoCo's diagApprox of the normal [1/kg].
+    """
+    imp = impedance(solimp, r)
+    k, b = reference_coefficients(solref, solimp[1])
+    dcoef = imp / (1.0 - imp) / invweight
+    rows = int(1)
+    if condim > 1:
+        rows = 4
+        mu0 = wp.max(mu, 1.0e-5)  # MuJoCo's mjMINMU
+        dcoef = dcoef * impratio / (2.0 * mu0 * mu0 * (1.0 + mu0 * mu0))
+    return k * imp * r, b, dcoef, rows
+
+
+@wp.func
 def contact_coefficients(
     r: float,
     vel: wp.vec3,

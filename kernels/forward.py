@@ -13,7 +13,7 @@ import re
 
 import warp as wp
 
-from kernels.constraint import contact_forces, contacts, joint_limits, self_contacts
+from kernels.constraint import contact_update, contacts, joint_limits, self_contacts
 from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_FREE, vec5
@@ -273,6 +273,7 @@ def _pipeline(step: bool) -> wp.Kernel:
         contact_impratio: float,
         contact_pyramidal: int,
         friction_eps: float,
+        solver_iterations: int,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
@@ -291,11 +292,15 @@ def _pipeline(step: bool) -> wp.Kernel:
         cfrc_out: wp.array2d[wp.spatial_vector],
         qfrc_bias_out: wp.array2d[float],
         qM_out: wp.array3d[float],
+        qH_out: wp.array3d[float],
+        qfrc_smooth_out: wp.array2d[float],
         jac_out: wp.array2d[float],
         contact_force_out: wp.array2d[float],
         contact_dcoef_out: wp.array2d[float],
         contact_fref_out: wp.array2d[float],
         contact_point_out: wp.array2d[wp.vec3],
+        contact_mask_out: wp.array2d[int],
+        limit_mask_out: wp.array2d[int],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -333,38 +338,69 @@ def _pipeline(step: bool) -> wp.Kernel:
                 qM_out,
             )  # fmt: skip
             if wp.static(step):
-                # constraint-like forces first: the limit law reads M_dd before the damping term is added to it
-                for d in range(qacc_out.shape[1]):
-                    qacc_out[worldid, d] = 0.0
+                # MuJoCo's constraint solve as Newton's method on its convex cost: with the active set fixed, every
+                # row's force D (aref - J qacc) is linear in qacc, so one Cholesky solve of (M + sum D J^T J) qacc =
+                # qfrc_smooth + sum D aref J^T is a Newton step; the rows with positive force at its qacc are the
+                # next active set. The first set comes from the last substep's qacc (MuJoCo's warm start).
                 joint_limits(
                     worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, qM_out,
+                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qM_out,
                 )  # fmt: skip
-                contacts(
-                    worldid, h, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
-                    cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
-                    cgeom_pointadr, gravity, plane_normal, plane_offset, contact_impratio, contact_pyramidal,
-                    friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out,
-                    cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out, contact_point_out,
-                    jac_out, qacc_out, qM_out,
+                contact_update(
+                    worldid, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
+                    cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight, cgeom_pointadr,
+                    plane_normal, plane_offset, contact_impratio, contact_pyramidal, body_rootid, body_lastdof,
+                    dof_parentid, geom_friction_scale, xpos_out, xquat_out, cvel_out, cdof_out, qacc_out,
+                    contact_dcoef_out, contact_fref_out, contact_mask_out, contact_force_out,
                 )  # fmt: skip
+                for d in range(qacc_out.shape[1]):
+                    qfrc_smooth_out[worldid, d] = 0.0
                 self_contacts(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
                     geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, body_rootid, body_lastdof, dof_parentid,
-                    xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qacc_out, qM_out,
+                    xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qfrc_smooth_out, qM_out,
                 )  # fmt: skip
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                     dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
                     actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
-                    actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out,
+                    actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out,
+                    qM_out,
                 )  # fmt: skip
-                factor_solve(worldid, qM_out, qacc_out)
-                contact_forces(
-                    worldid, cgeom_type, cgeom_bodyid, cgeom_pointadr, plane_normal, body_rootid, body_lastdof,
-                    dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out,
-                    contact_point_out, contact_force_out,
-                )  # fmt: skip
+                nv = qacc_out.shape[1]
+                iteration = int(0)
+                while iteration < solver_iterations:
+                    for i in range(nv):
+                        qacc_out[worldid, i] = qfrc_smooth_out[worldid, i]
+                        for j in range(i + 1):
+                            qH_out[worldid, i, j] = qM_out[worldid, i, j]
+                    joint_limits(
+                        worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
+                        jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 0, limit_mask_out, qacc_out, qH_out,
+                    )  # fmt: skip
+                    contacts(
+                        worldid, h, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
+                        cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
+                        cgeom_pointadr, gravity, plane_normal, plane_offset, contact_impratio, contact_pyramidal,
+                        friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale, xpos_out,
+                        xquat_out, cvel_out, cdof_out, contact_force_out, contact_mask_out, contact_dcoef_out,
+                        contact_fref_out, contact_point_out, jac_out, qacc_out, qH_out,
+                    )  # fmt: skip
+                    factor_solve(worldid, qH_out, qacc_out)
+                    changed = joint_limits(
+                        worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
+                        jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
+                    )  # fmt: skip
+                    changed += contact_update(
+                        worldid, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
+                        cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
+                        cgeom_pointadr, plane_normal, plane_offset, contact_impratio, contact_pyramidal, body_rootid,
+                        body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out, cvel_out, cdof_out,
+                        qacc_out, contact_dcoef_out, contact_fref_out, contact_mask_out, contact_force_out,
+                    )  # fmt: skip
+                    iteration += 1
+                    if changed == 0:
+                        iteration = solver_iterations
                 euler(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out
                 )  # fmt: skip

@@ -368,8 +368,13 @@ def put_model(
         contact_impratio=float(getattr(model.opt, "impratio", 1.0)),
         contact_pyramidal=int(getattr(model.opt, "cone", 0) == 0),
         friction_eps=float(friction_eps),
+        solver_iterations=SOLVER_ITERATIONS,
     )
 
+
+# Newton steps on MuJoCo's constraint cost per substep at most; warm-started from the last substep's qacc, the
+# active set settles in 1-2 solves in most substeps (benchmarks/contact_rollouts.py prints the count)
+SOLVER_ITERATIONS = 8
 
 # contact points per mjtGeom: sphere 1, capsule 2 (end caps), box 8 (corners), other types none
 _NPOINTS = np.array([0, 0, 1, 2, 0, 0, 8])
@@ -401,6 +406,8 @@ def make_data(model, num_envs: int, device) -> Data:
         cfrc=zeros((n, nb), wp.spatial_vector),
         qfrc_bias=zeros((n, nv), float),
         qM=zeros((n, nv, nv), float),
+        qH=zeros((n, nv, nv), float),
+        qfrc_smooth=zeros((n, nv), float),
         qacc=zeros((n, nv), float),
         jac=zeros((n, max(nv, 1)), float),
         # every geom's points: a bound on those of the geoms touching the plane
@@ -408,4 +415,6 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_dcoef=zeros((n, npoint), float),
         contact_fref=zeros((n, npoint), float),
         contact_point=zeros((n, npoint), wp.vec3),
+        contact_mask=zeros((n, npoint), int),
+        limit_mask=zeros((n, max(nj, 1)), int),
     )

@@ -124,7 +124,8 @@ class Model:
     plane_offset: float  # [m]
     contact_impratio: float  # MuJoCo's opt.impratio: friction-to-normal impedance ratio
     contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic
-    friction_eps: float  # [m/s]: slip speed below which friction is viscous
+    friction_eps: float  # [m/s]: slip speed below which friction is viscous (elliptic cone only)
+    solver_iterations: int  # most solves per substep while the constraints' active set changes
 
 
 @dataclasses.dataclass
@@ -146,10 +147,14 @@ class Data:
     cacc: wp.array  # spatial_vector (N, nbody): bias acceleration with qacc = 0, gravity as base acceleration
     cfrc: wp.array  # spatial_vector (N, nbody): body force (torque [N m], force [N]), then subtree sums
     qfrc_bias: wp.array  # float (N, nv) [N m or N]: Coriolis, centrifugal and gravity forces
-    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; Cholesky factor (lower) after a step
-    qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve
+    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; plus h damping and self-contact terms after a step
+    qH: wp.array  # float (N, nv, nv): qM plus the active limit and contact rows; Cholesky factor (lower) after a step
+    qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep
+    qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve [m/s^2, rad/s^2]
     jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
     contact_force: wp.array  # float (N, max(npoint, 1)) [N]: normal force of each contact point, last substep
     contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: constraint D of each point this substep, 0 inactive
     contact_fref: wp.array  # float (N, max(npoint, 1)) [N]: D aref of each active point this substep
-    contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each active point this substep
+    contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each point in the margin this substep
+    contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: pyramid edge e), last substep
+    limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)

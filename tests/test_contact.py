@@ -74,7 +74,7 @@ def _ant_mujoco_euler(steps: int, timestep: float) -> np.ndarray:
 
 
 # (substeps, height tolerance [m], joint-angle tolerance [rad]). Measured against MuJoCo Euler at the same step:
-# 5 ms: 0.5734 vs 0.5737 m, 10 ms: 0.585 vs 0.616 m (the folded ankles differ by 0.1 rad).
+# 5 ms: 0.5697 vs 0.5737 m, 10 ms: 0.586 vs 0.616 m (the folded ankles differ by 0.12 rad).
 @pytest.mark.parametrize("substeps, height_tol, angle_tol", [(SUBSTEPS, 0.005, 0.05), (ENV_SUBSTEPS, 0.04, 0.15)])
 def test_gymnasium_ant_settles_near_mujocos_torso_height_and_stays_at_rest(substeps, height_tol, angle_tol):
     m = load_mjcf(os.path.join(ASSETS, "ant.xml"))
@@ -87,9 +87,13 @@ def test_gymnasium_ant_settles_near_mujocos_torso_height_and_stays_at_rest(subst
     # 0.616 m at 10 ms, 0.574 m at 5 ms, 0.568 m at 2.5 ms, its RK4 (Gymnasium's setting) at 0.544 m
     assert abs(q[0, 2] - ref[2]) < height_tol, (q[0, 2], ref[2])
     np.testing.assert_allclose(np.abs(q[0, 7:]), np.abs(ref[7:]), atol=angle_tol)
+    # at rest the feet creep outward as MuJoCo's do (its soft friction resists slip with a finite D b mu^2, it does
+    # not stop it): over the next 200 steps the torso sinks about as far as MuJoCo's, measured 9.1 vs 8.6 mm at
+    # 5 ms and 7.3 vs 4.2 mm at 10 ms, at a speed like MuJoCo's (largest |qvel| 0.015 vs 0.014 and 0.013 vs 0.009)
     q2, v2 = _run(sim, 200, zero)
-    assert abs(q2[0, 2] - q[0, 2]) < 1e-3
-    assert np.abs(v2).max() < 1e-2, np.abs(v2).max()
+    ref2 = _ant_mujoco_euler(500 * substeps, m.opt.timestep / substeps)
+    assert abs((q2[0, 2] - q[0, 2]) - (ref2[2] - ref[2])) < 5e-3, (q2[0, 2] - q[0, 2], ref2[2] - ref[2])
+    assert np.abs(v2).max() < 3e-2, np.abs(v2).max()
 
 
 def _slope_xml(theta: float, mu: float) -> str:
