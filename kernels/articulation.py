@@ -42,15 +42,7 @@ class Simulator:
         joint_limits: bool = False,
         substeps: int = 1,
         timestep: float | None = None,
-        friction_eps: float = 1.0e-3,
     ):
-        if (
-            isinstance(friction_eps, bool)
-            or not isinstance(friction_eps, (int, float))
-            or not np.isfinite(friction_eps)
-            or friction_eps <= 0
-        ):
-            raise ValueError(f"friction_eps must be > 0, got {friction_eps!r}")
         if isinstance(substeps, bool) or not isinstance(substeps, (int, np.integer)) or substeps < 1:
             raise ValueError(f"substeps must be an int >= 1, got {substeps!r}")
         self.contacts = bool(contacts)
@@ -75,7 +67,6 @@ class Simulator:
             joint_limits=self.joint_limits,
             substeps=int(substeps),
             timestep=timestep,
-            friction_eps=float(friction_eps),
         )
         d = make_data(model, self.num_envs, self.device)
         # flat attributes rather than sim.m / sim.d: envs (state_dict) walk vars(sim) for its arrays, and
@@ -123,7 +114,10 @@ class Simulator:
         self._check_tensor("qvel", qvel, self.nv)
         self._qpos_t.copy_(qpos)
         self._qvel_t.copy_(qvel)
-        self.contact_force.zero_()  # friction reads the last substep's normal forces: none from another state
+        # the constraint solve starts from the active set at the last substep's qacc: none for a new state, so that
+        # the state alone decides the next step
+        self.qacc.zero_()
+        self.contact_force.zero_()
 
     def get_state(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Zero-copy torch views (qpos [N, nq], qvel [N, nv]) of the device state; the next step overwrites them."""

@@ -7,8 +7,9 @@ triangle of qM before the solve; the law and the pairwise distance functions are
 import warp as wp
 
 from kernels.contact import (
-    contact_coefficients,
+    contact_tangent,
     impedance,
+    normal_coefficients,
     plane_box,
     plane_capsule,
     plane_sphere,
@@ -67,33 +68,6 @@ def _apply_point_force(
 
 
 @wp.func
-def _point_jac_dot(
-    worldid: int,
-    body: int,
-    point: wp.vec3,
-    direction: wp.vec3,
-    # Model:
-    body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    x_in: wp.array2d[float],
-):
-    """J x: the velocity [m/s] (or acceleration) along a unit world direction of a world point on body for dof
-    velocities (accelerations) x."""
-    ref = xpos_in[worldid, body_rootid[body]]
-    wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
-    out = float(0.0)
-    i = body_lastdof[body]
-    while i >= 0:
-        out += wp.dot(cdof_in[worldid, i], wrench) * x_in[worldid, i]
-        i = dof_parentid[i]
-    return out
-
-
-@wp.func
 def _contact_point(
     worldid: int,
     g: int,
@@ -143,43 +117,34 @@ def _contact_point(
 
 
 @wp.func
-def _plane_point(
+def _point_acc(
     worldid: int,
-    g: int,
-    k: int,
+    body: int,
+    point: wp.vec3,
     # Model:
-    cgeom_type: wp.array[int],
-    cgeom_bodyid: wp.array[int],
-    cgeom_pos: wp.array[wp.vec3],
-    cgeom_quat: wp.array[wp.quat],
-    cgeom_size: wp.array[wp.vec3],
-    cgeom_margin: wp.array[float],
-    plane_normal: wp.vec3,
-    plane_offset: float,
     body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-    cvel_in: wp.array2d[wp.spatial_vector],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    x_in: wp.array2d[float],
 ):
-    """Contact point k of geom g against the plane: (number of points of the geom, r = distance - margin [m], contact
-    position [m, world], its velocity [m/s, world], tangent hint of ``_contact_point``); the position is midway
-    through the penetration, as MuJoCo's."""
-    npoints, dist, point, hint = _contact_point(
-        worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal, plane_offset,
-        xpos_in, xquat_in,
-    )  # fmt: skip
-    point = point - 0.5 * dist * plane_normal
-    body = cgeom_bodyid[g]
-    vel_ref = cvel_in[worldid, body]
-    vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, body_rootid[body]])
-    return npoints, dist - cgeom_margin[g], point, vel, hint
+    """J_p x: the linear velocity [m/s] (or acceleration) [world] of a world point on body for dof velocities
+    (accelerations) x; one walk of the body's chain serves every direction (J_u x = u . J_p x)."""
+    r = point - xpos_in[worldid, body_rootid[body]]
+    out = wp.vec3(0.0)
+    i = body_lastdof[body]
+    while i >= 0:
+        c = cdof_in[worldid, i]
+        out += (wp.spatial_bottom(c) + wp.cross(wp.spatial_top(c), r)) * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
 
 
 @wp.func
-def contacts(
+def contact_collide(
     worldid: int,
-    h: float,
     # Model:
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
@@ -194,99 +159,122 @@ def contacts(
     cgeom_solimp: wp.array[vec5],
     cgeom_invweight: wp.array[float],
     cgeom_pointadr: wp.array[int],
-    gravity: wp.vec3,
     plane_normal: wp.vec3,
     plane_offset: float,
     contact_impratio: float,
-    contact_pyramidal: int,
-    friction_eps: float,
     body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
     geom_friction_scale: wp.array2d[float],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
     cvel_in: wp.array2d[wp.spatial_vector],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    contact_force_in: wp.array2d[float],
-    contact_mask_in: wp.array2d[int],
     # Data out:
     contact_dcoef_out: wp.array2d[float],
     contact_fref_out: wp.array2d[float],
     contact_point_out: wp.array2d[wp.vec3],
+    contact_vel_out: wp.array2d[wp.vec3],
+    contact_frame_out: wp.array2d[wp.vec3],
+    contact_mu_out: wp.array2d[float],
+):
+    """Every geom-plane contact point of one env at the current positions, once per substep: D of each row [kg] (0:
+    outside the margin), k d r [m/s^2] of its aref (``pyramid_coefficients``), the contact position [m, world] (midway
+    through the penetration, as MuJoCo's), its velocity [m/s, world], the frame's first tangent t1 and the friction
+    mu of the pair (0: frictionless, condim 1)."""
+    for g in range(cgeom_type.shape[0]):
+        body = cgeom_bodyid[g]
+        condim = cgeom_condim[g]
+        # MuJoCo's mj_assignFriction floor (mjMINMU)
+        mu = wp.max(
+            cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]], 1.0e-5
+        )
+        npoints = int(1)
+        k = int(0)
+        while k < npoints:
+            npoints, dist, point, hint = _contact_point(
+                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
+                plane_offset, xpos_in, xquat_in,
+            )  # fmt: skip
+            r = dist - cgeom_margin[g]
+            idx = cgeom_pointadr[g] + k
+            contact_dcoef_out[worldid, idx] = 0.0
+            if r < 0.0:
+                point = point - 0.5 * dist * plane_normal
+                vel_ref = cvel_in[worldid, body]
+                kr, b, dcoef, rows = pyramid_coefficients(
+                    r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
+                )
+                contact_dcoef_out[worldid, idx] = dcoef
+                contact_fref_out[worldid, idx] = kr
+                contact_point_out[worldid, idx] = point
+                contact_vel_out[worldid, idx] = wp.spatial_bottom(vel_ref) + wp.cross(
+                    wp.spatial_top(vel_ref), point - xpos_in[worldid, body_rootid[body]]
+                )
+                contact_frame_out[worldid, idx] = contact_tangent(plane_normal, hint)
+                if rows == 1:
+                    contact_mu_out[worldid, idx] = 0.0
+                else:
+                    contact_mu_out[worldid, idx] = mu
+            k += 1
+
+
+@wp.func
+def contacts(
+    worldid: int,
+    # Model:
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    cgeom_pointadr: wp.array[int],
+    plane_normal: wp.vec3,
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    contact_dcoef_in: wp.array2d[float],
+    contact_fref_in: wp.array2d[float],
+    contact_point_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+    contact_mu_in: wp.array2d[float],
+    contact_mask_in: wp.array2d[int],
+    # Data out:
     jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """MuJoCo's soft geom-plane contact rows into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
-
-    Pyramidal cone (MuJoCo's default) and frictionless contacts: each row (``pyramid_edge``) whose bit is set in
-    contact_mask_in (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qM; contact_dcoef
-    gets the normal stiffness of the active rows [kg] (0: none). Elliptic cone: the normal row while its aref exceeds
-    the normal component of gravity, and regularized Coulomb friction on the last normal force (contact_force_in).
-    """
-    gravity_n = wp.dot(gravity, plane_normal)
+    """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qM: each row whose bit is set
+    in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qM, the rows of a
+    point being MuJoCo's pyramidal friction cone (condim 3) or its normal alone (condim 1)."""
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
-        condim = cgeom_condim[g]
+        solimp = cgeom_solimp[g]
+        k_unused, b = reference_coefficients(cgeom_solref[g], solimp[1])
         npoints = int(1)
-        k = int(0)
-        while k < npoints:
-            npoints, r, point, vel, hint = _plane_point(
-                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
-                plane_normal, plane_offset, body_rootid, xpos_in, xquat_in, cvel_in,
-            )  # fmt: skip
+        if cgeom_type[g] == GEOM_CAPSULE:
+            npoints = 2
+        elif cgeom_type[g] == GEOM_BOX:
+            npoints = 8
+        for k in range(npoints):
             idx = cgeom_pointadr[g] + k
-            contact_dcoef_out[worldid, idx] = 0.0
-            if r < 0.0:
-                contact_point_out[worldid, idx] = point
-                # MuJoCo's mj_assignFriction floor (mjMINMU)
-                mu = wp.max(
-                    cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]],
-                    1.0e-5,
-                )
-                if contact_pyramidal != 0 or condim == 1:
-                    kr, b, dcoef, rows = pyramid_coefficients(
-                        r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
-                    )
-                    mask = contact_mask_in[worldid, idx]
-                    if condim == 1:
-                        mu = 0.0
-                    for e in range(rows):
-                        if (mask >> e) & 1:
-                            u = pyramid_edge(plane_normal, hint, mu, e)
-                            aref = -b * wp.dot(vel, u) - kr
-                            contact_dcoef_out[worldid, idx] = contact_dcoef_out[worldid, idx] + dcoef
-                            _apply_point_force(
-                                worldid, body, point, u, dcoef * aref, dcoef, body_rootid, body_lastdof,
-                                dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                            )  # fmt: skip
-                else:
-                    active, fref, dcoef, ct, tangent = contact_coefficients(
-                        r, vel, plane_normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, 0,
-                        contact_impratio, mu, gravity_n, contact_force_in[worldid, idx], friction_eps,
-                    )  # fmt: skip
-                    if active:
-                        contact_dcoef_out[worldid, idx] = dcoef
-                        contact_fref_out[worldid, idx] = fref
-                        # f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc + J^T D aref; friction:
-                        # (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
+            dcoef = contact_dcoef_in[worldid, idx]
+            mask = contact_mask_in[worldid, idx]
+            if dcoef > 0.0 and mask != 0:
+                mu = contact_mu_in[worldid, idx]
+                rows = int(4)
+                if mu == 0.0:
+                    rows = 1
+                for e in range(rows):
+                    if (mask >> e) & 1:
+                        u = pyramid_edge(plane_normal, contact_frame_in[worldid, idx], mu, e)
+                        aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
+                        # f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc + J^T D aref
                         _apply_point_force(
-                            worldid, body, point, plane_normal, fref, dcoef, body_rootid, body_lastdof, dof_parentid,
-                            xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                            worldid, body, contact_point_in[worldid, idx], u, dcoef * aref, dcoef, body_rootid,
+                            body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
                         )  # fmt: skip
-                        if ct > 0.0:
-                            t2 = wp.cross(plane_normal, tangent)
-                            _apply_point_force(
-                                worldid, body, point, tangent, -ct * wp.dot(vel, tangent), h * ct, body_rootid,
-                                body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                            )  # fmt: skip
-                            _apply_point_force(
-                                worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
-                                dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                            )  # fmt: skip
-            k += 1
 
 
 @wp.func
@@ -295,87 +283,66 @@ def contact_update(
     # Model:
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
-    cgeom_geomid: wp.array[int],
-    cgeom_pos: wp.array[wp.vec3],
-    cgeom_quat: wp.array[wp.quat],
-    cgeom_size: wp.array[wp.vec3],
-    cgeom_margin: wp.array[float],
-    cgeom_friction: wp.array[float],
-    cgeom_condim: wp.array[int],
     cgeom_solref: wp.array[wp.vec2],
     cgeom_solimp: wp.array[vec5],
-    cgeom_invweight: wp.array[float],
     cgeom_pointadr: wp.array[int],
     plane_normal: wp.vec3,
-    plane_offset: float,
-    contact_impratio: float,
-    contact_pyramidal: int,
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
-    geom_friction_scale: wp.array2d[float],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-    cvel_in: wp.array2d[wp.spatial_vector],
     cdof_in: wp.array2d[wp.spatial_vector],
     qacc_in: wp.array2d[float],
     contact_dcoef_in: wp.array2d[float],
     contact_fref_in: wp.array2d[float],
+    contact_point_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+    contact_mu_in: wp.array2d[float],
     # Data out:
     contact_mask_out: wp.array2d[int],
     contact_force_out: wp.array2d[float],
 ):
     """The contact rows' forces f = D (aref - J qacc) [N] at qacc: the new active set (rows with f > 0, MuJoCo's
     primal Newton step) into contact_mask, each point's normal force (the sum of its rows' forces) into
-    contact_force; returns the number of points whose active set changed (elliptic cone: never)."""
+    contact_force; returns the number of points whose active set changed."""
     changed = int(0)
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
-        condim = cgeom_condim[g]
+        solimp = cgeom_solimp[g]
+        k_unused, b = reference_coefficients(cgeom_solref[g], solimp[1])
         npoints = int(1)
-        k = int(0)
-        while k < npoints:
-            npoints, r, point, vel, hint = _plane_point(
-                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
-                plane_normal, plane_offset, body_rootid, xpos_in, xquat_in, cvel_in,
-            )  # fmt: skip
+        if cgeom_type[g] == GEOM_CAPSULE:
+            npoints = 2
+        elif cgeom_type[g] == GEOM_BOX:
+            npoints = 8
+        for k in range(npoints):
             idx = cgeom_pointadr[g] + k
+            dcoef = contact_dcoef_in[worldid, idx]
             mask = int(0)
             fn = float(0.0)
-            if r < 0.0:
-                if contact_pyramidal != 0 or condim == 1:
-                    mu = wp.max(
-                        cgeom_friction[g]
-                        * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]],
-                        1.0e-5,
+            if dcoef > 0.0:
+                point = contact_point_in[worldid, idx]
+                acc = _point_acc(
+                    worldid, body, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
+                )
+                mu = contact_mu_in[worldid, idx]
+                rows = int(4)
+                if mu == 0.0:
+                    rows = 1
+                for e in range(rows):
+                    u = pyramid_edge(plane_normal, contact_frame_in[worldid, idx], mu, e)
+                    f = dcoef * (
+                        -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx] - wp.dot(acc, u)
                     )
-                    kr, b, dcoef, rows = pyramid_coefficients(
-                        r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
-                    )
-                    if condim == 1:
-                        mu = 0.0
-                    for e in range(rows):
-                        u = pyramid_edge(plane_normal, hint, mu, e)
-                        a = _point_jac_dot(
-                            worldid, body, point, u, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-                        )
-                        f = dcoef * (-b * wp.dot(vel, u) - kr - a)
-                        if f > 0.0:
-                            mask = mask | (1 << e)
-                            fn += f
-                elif contact_dcoef_in[worldid, idx] > 0.0:
-                    an = _point_jac_dot(
-                        worldid, body, point, plane_normal, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
-                        qacc_in,
-                    )  # fmt: skip
-                    fn = wp.max(contact_fref_in[worldid, idx] - contact_dcoef_in[worldid, idx] * an, 0.0)
-                    mask = contact_mask_out[worldid, idx]
+                    if f > 0.0:
+                        mask = mask | (1 << e)
+                        fn += f
             if mask != contact_mask_out[worldid, idx]:
                 changed += 1
             contact_mask_out[worldid, idx] = mask
             contact_force_out[worldid, idx] = fn
-            k += 1
     return changed
 
 
@@ -472,10 +439,9 @@ def self_contacts(
                 worldid, body1, point, body_rootid, xpos_in, cvel_in
             )
             # frictionless (condim 1), and both bodies fall alike: active while aref > 0
-            active, fref, dcoef, ct, tangent = contact_coefficients(
-                r, wp.dot(vel, normal) * normal, normal, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], 1, 0,
-                1.0, 0.0, 0.0, 0.0, 1.0,
-            )  # fmt: skip
+            active, fref, dcoef = normal_coefficients(
+                r, wp.dot(vel, normal), cpair_solref[p], cpair_solimp[p], cpair_invweight[p]
+            )
             if active:
                 # dense row J = J_2 - J_1 of the normal: the two chains may share dofs (one tree)
                 for i in range(nv):

@@ -150,14 +150,10 @@ def reference_coefficients(solref: wp.vec2, dmax: float):
 
 
 @wp.func
-def pyramid_edge(normal: wp.vec3, hint: wp.vec3, mu: float, e: int):
-    """Direction of row e of a contact with unit normal n [world]: n +- mu t1 (e 0, 1), n +- mu t2 (e 2, 3).
-
-    MuJoCo's pyramidal cone (mj_instantiateContact) in its contact frame (mju_makeFrame): t1 = the tangent hint (a
-    capsule's axis, mjc_PlaneCapsule) made orthogonal to n, or, for a zero hint, world y (world z where |n_y| >=
-    0.5); t2 = n x t1. The row's force pushes along this direction, its Jacobian is J_n +- mu J_t; a frictionless
-    row (mu 0) is the normal itself.
-    """
+def contact_tangent(normal: wp.vec3, hint: wp.vec3):
+    """First tangent t1 [world, unit] of MuJoCo's contact frame (mju_makeFrame) for a unit normal n: the hint (a
+    capsule's axis, mjc_PlaneCapsule) made orthogonal to n, or, for a zero hint, world y (world z where
+    |n_y| >= 0.5)."""
     up = hint
     if wp.length(hint) < 0.5:
         up = wp.vec3(0.0, 1.0, 0.0)
@@ -169,7 +165,16 @@ def pyramid_edge(normal: wp.vec3, hint: wp.vec3, mu: float, e: int):
         t1 = wp.cross(normal, wp.vec3(1.0, 0.0, 0.0))
         if wp.length(t1) < 1.0e-3:
             t1 = wp.cross(normal, wp.vec3(0.0, 1.0, 0.0))
-    t1 = wp.normalize(t1)
+    return wp.normalize(t1)
+
+
+@wp.func
+def pyramid_edge(normal: wp.vec3, t1: wp.vec3, mu: float, e: int):
+    """Direction [world] of row e of a contact: n +- mu t1 (e 0, 1), n +- mu t2 (e 2, 3), t2 = n x t1.
+
+    MuJoCo's pyramidal cone (mj_instantiateContact): the row's force pushes along this direction and its Jacobian
+    is J_n +- mu J_t; a frictionless row (mu 0) is the normal itself.
+    """
     t = t1
     if e >= 2:
         t = wp.cross(normal, t1)
@@ -201,57 +206,15 @@ def pyramid_coefficients(
 
 
 @wp.func
-def contact_coefficients(
-    r: float,
-    vel: wp.vec3,
-    normal: wp.vec3,
-    solref: wp.vec2,
-    solimp: vec5,
-    invweight: float,
-    condim: int,
-    pyramidal: int,
-    impratio: float,
-    mu: float,
-    gravity_n: float,
-    fn_prev: float,
-    friction_eps: float,
-):
-    """MuJoCo's soft normal constraint of one contact point and our friction, SI units.
+def normal_coefficients(r: float, vn: float, solref: wp.vec2, solimp: vec5, invweight: float):
+    """MuJoCo's frictionless soft contact row at violation r [m] (< 0) and normal velocity vn [m/s], SI units.
 
-    Returns (active, f_ref, D, c_t, tangent): whether the point pushes, the force D aref [N] to add along the normal,
-    MuJoCo's constraint stiffness D = 1 / R [kg] (the implicit term D J^T J of the mass matrix), the tangential
-    viscous coefficient c_t = mu F_n / sqrt(|v_t|^2 + eps^2) [N s/m] with F_n = fn_prev [N] (the point's normal
-    force of the previous substep) and the unit slip direction. r = dist - margin [m] (< 0); vel: point velocity
-    [m/s, world]; invweight: MuJoCo's diagApprox of the normal [1/kg]; gravity_n: the normal component of gravity
-    [m/s^2], the free acceleration against which the point must push to be active.
+    Returns (active, f_ref, D): whether the row may push (aref > 0: used for geom-geom contacts, whose two bodies
+    fall alike under gravity; a one-pass estimate of MuJoCo's active set), D aref [N] and D = d / (1 - d) /
+    diagApprox [kg] (the implicit term D J^T J of the mass matrix); invweight: MuJoCo's diagApprox [1/kg].
     """
     imp = impedance(solimp, r)
     k, b = reference_coefficients(solref, solimp[1])
-    vn = wp.dot(vel, normal)
     aref = -b * vn - k * imp * r
-    scale = 1.0 / invweight
-    if pyramidal != 0 and condim > 1:
-        # pyramidal cone: 2 (condim - 1) edges share R = 2 mu^2 / impratio (1 + mu^2) diagApprox (1 - d) / d, so the
-        # normal sees D = 2 (condim - 1) / R (mj_diagApprox, mj_makeImpedance)
-        mu0 = wp.max(mu, 1.0e-5)
-        scale = scale * float(condim - 1) * impratio / (mu0 * mu0 * (1.0 + mu0 * mu0))
-    dcoef = scale * imp / (1.0 - imp)
-    fref = dcoef * aref
-    ct = float(0.0)
-    tangent = wp.vec3(0.0)
-    # MuJoCo's force is D (aref - a_n) >= 0; a free body under gravity has a_n = gravity_n, so a point whose aref
-    # is below that would pull: leave it out of the system
-    active = aref > gravity_n
-    if active and fn_prev > 0.0:
-        vt = vel - vn * normal
-        speed = wp.length(vt)
-        # regularized Coulomb on the last solved normal force: D aref alone is no estimate of it, since a stiff
-        # contact (large D) turns a small normal acceleration into a large error
-        ct = mu * fn_prev / wp.sqrt(speed * speed + friction_eps * friction_eps)
-        if speed > 1.0e-9:
-            tangent = vt / speed
-        else:
-            tangent = wp.normalize(wp.cross(normal, wp.vec3(1.0, 0.0, 0.0)))
-            if wp.length(wp.cross(normal, wp.vec3(1.0, 0.0, 0.0))) < 1.0e-3:
-                tangent = wp.normalize(wp.cross(normal, wp.vec3(0.0, 1.0, 0.0)))
-    return active, fref, dcoef, ct, tangent
+    dcoef = imp / (1.0 - imp) / invweight
+    return aref > 0.0, dcoef * aref, dcoef

@@ -13,7 +13,7 @@ import re
 
 import warp as wp
 
-from kernels.constraint import contact_update, contacts, joint_limits, self_contacts
+from kernels.constraint import contact_collide, contact_update, contacts, joint_limits, self_contacts
 from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_FREE, vec5
@@ -272,7 +272,6 @@ def _pipeline(step: bool) -> wp.Kernel:
         plane_offset: float,
         contact_impratio: float,
         contact_pyramidal: int,
-        friction_eps: float,
         solver_iterations: int,
         # Data in:
         qpos_in: wp.array2d[float],
@@ -299,6 +298,9 @@ def _pipeline(step: bool) -> wp.Kernel:
         contact_dcoef_out: wp.array2d[float],
         contact_fref_out: wp.array2d[float],
         contact_point_out: wp.array2d[wp.vec3],
+        contact_vel_out: wp.array2d[wp.vec3],
+        contact_frame_out: wp.array2d[wp.vec3],
+        contact_mu_out: wp.array2d[float],
         contact_mask_out: wp.array2d[int],
         limit_mask_out: wp.array2d[int],
         qacc_out: wp.array2d[float],
@@ -341,17 +343,23 @@ def _pipeline(step: bool) -> wp.Kernel:
                 # MuJoCo's constraint solve as Newton's method on its convex cost: with the active set fixed, every
                 # row's force D (aref - J qacc) is linear in qacc, so one Cholesky solve of (M + sum D J^T J) qacc =
                 # qfrc_smooth + sum D aref J^T is a Newton step; the rows with positive force at its qacc are the
-                # next active set. The first set comes from the last substep's qacc (MuJoCo's warm start).
-                joint_limits(
-                    worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qM_out,
-                )  # fmt: skip
-                contact_update(
+                # next active set. The first set is the one at the last substep's qacc (MuJoCo's warm start).
+                contact_collide(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
                     cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight, cgeom_pointadr,
-                    plane_normal, plane_offset, contact_impratio, contact_pyramidal, body_rootid, body_lastdof,
-                    dof_parentid, geom_friction_scale, xpos_out, xquat_out, cvel_out, cdof_out, qacc_out,
-                    contact_dcoef_out, contact_fref_out, contact_mask_out, contact_force_out,
+                    plane_normal, plane_offset, contact_impratio, body_rootid, geom_friction_scale, xpos_out,
+                    xquat_out, cvel_out, contact_dcoef_out, contact_fref_out, contact_point_out, contact_vel_out,
+                    contact_frame_out, contact_mu_out,
+                )  # fmt: skip
+                joint_limits(
+                    worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
+                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
+                )  # fmt: skip
+                contact_update(
+                    worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, plane_normal,
+                    body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out,
+                    contact_fref_out, contact_point_out, contact_vel_out, contact_frame_out, contact_mu_out,
+                    contact_mask_out, contact_force_out,
                 )  # fmt: skip
                 for d in range(qacc_out.shape[1]):
                     qfrc_smooth_out[worldid, d] = 0.0
@@ -379,12 +387,10 @@ def _pipeline(step: bool) -> wp.Kernel:
                         jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 0, limit_mask_out, qacc_out, qH_out,
                     )  # fmt: skip
                     contacts(
-                        worldid, h, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
-                        cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
-                        cgeom_pointadr, gravity, plane_normal, plane_offset, contact_impratio, contact_pyramidal,
-                        friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale, xpos_out,
-                        xquat_out, cvel_out, cdof_out, contact_force_out, contact_mask_out, contact_dcoef_out,
-                        contact_fref_out, contact_point_out, jac_out, qacc_out, qH_out,
+                        worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, plane_normal,
+                        body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, contact_dcoef_out,
+                        contact_fref_out, contact_point_out, contact_vel_out, contact_frame_out, contact_mu_out,
+                        contact_mask_out, jac_out, qacc_out, qH_out,
                     )  # fmt: skip
                     factor_solve(worldid, qH_out, qacc_out)
                     changed = joint_limits(
@@ -392,11 +398,10 @@ def _pipeline(step: bool) -> wp.Kernel:
                         jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
                     )  # fmt: skip
                     changed += contact_update(
-                        worldid, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
-                        cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
-                        cgeom_pointadr, plane_normal, plane_offset, contact_impratio, contact_pyramidal, body_rootid,
-                        body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out, cvel_out, cdof_out,
-                        qacc_out, contact_dcoef_out, contact_fref_out, contact_mask_out, contact_force_out,
+                        worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, plane_normal,
+                        body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out,
+                        contact_fref_out, contact_point_out, contact_vel_out, contact_frame_out, contact_mu_out,
+                        contact_mask_out, contact_force_out,
                     )  # fmt: skip
                     iteration += 1
                     if changed == 0:

@@ -208,7 +208,7 @@ def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
         return body, np.asarray(model.dof_invweight0, dtype=np.float64).reshape(-1).copy()
     from kernels.forward import _forward_kernel, launch_inputs  # forward imports nothing from io: no cycle
 
-    m = put_model(model, device, False, False, 1, float(model.opt.timestep), 1e-3)
+    m = put_model(model, device, False, False, 1, float(model.opt.timestep))
     d = make_data(model, 1, device)
     fields = {**{f.name: getattr(m, f.name) for f in dataclasses.fields(m)}}
     fields.update({f.name: getattr(d, f.name) for f in dataclasses.fields(d)})
@@ -250,7 +250,6 @@ def put_model(
     joint_limits: bool,
     substeps: int,
     timestep: float,
-    friction_eps: float,
 ) -> Model:
     """Device copy of an MjModel-like ``model`` (checked by ``check_model``) with the simulator's options."""
     check_model(model)
@@ -367,7 +366,6 @@ def put_model(
         plane_offset=float(offset),
         contact_impratio=float(getattr(model.opt, "impratio", 1.0)),
         contact_pyramidal=int(getattr(model.opt, "cone", 0) == 0),
-        friction_eps=float(friction_eps),
         solver_iterations=SOLVER_ITERATIONS,
     )
 
@@ -415,6 +413,9 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_dcoef=zeros((n, npoint), float),
         contact_fref=zeros((n, npoint), float),
         contact_point=zeros((n, npoint), wp.vec3),
+        contact_vel=zeros((n, npoint), wp.vec3),
+        contact_frame=zeros((n, npoint), wp.vec3),
+        contact_mu=zeros((n, npoint), float),
         contact_mask=zeros((n, npoint), int),
         limit_mask=zeros((n, max(nj, 1)), int),
     )

@@ -123,8 +123,7 @@ class Model:
     plane_normal: wp.vec3  # unit normal of the contact plane n . x = plane_offset
     plane_offset: float  # [m]
     contact_impratio: float  # MuJoCo's opt.impratio: friction-to-normal impedance ratio
-    contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic
-    friction_eps: float  # [m/s]: slip speed below which friction is viscous (elliptic cone only)
+    contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic (solved as pyramidal)
     solver_iterations: int  # most solves per substep while the constraints' active set changes
 
 
@@ -153,8 +152,11 @@ class Data:
     qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve [m/s^2, rad/s^2]
     jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
     contact_force: wp.array  # float (N, max(npoint, 1)) [N]: normal force of each contact point, last substep
-    contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: constraint D of each point this substep, 0 inactive
-    contact_fref: wp.array  # float (N, max(npoint, 1)) [N]: D aref of each active point this substep
+    contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: D of each row of the point, 0 outside the margin
+    contact_fref: wp.array  # float (N, max(npoint, 1)) [m/s^2]: k d r of the point's aref (kernels.contact)
     contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each point in the margin this substep
-    contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: pyramid edge e), last substep
+    contact_vel: wp.array  # vec3 (N, max(npoint, 1)) [m/s]: its velocity, world frame
+    contact_frame: wp.array  # vec3 (N, max(npoint, 1)): first tangent t1 of its contact frame, world frame
+    contact_mu: wp.array  # float (N, max(npoint, 1)): friction of its pyramid rows (0: one frictionless row)
+    contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep
     limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)
