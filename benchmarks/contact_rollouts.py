@@ -8,7 +8,7 @@ noise on qvel), under the same random controls, uniform in ctrlrange and held fo
 twice: with its Euler integrator (ours is the same scheme, so this isolates the contact model) and with RK4
 (what Gymnasium's ant.xml uses, so what a policy meets in Ant-v5). Each control step records the torso height,
 whether the torso is upside down (its z axis below horizontal), and the number of contact points that push:
-ours, points with an active row (Data.contact_dcoef > 0); MuJoCo, contacts whose normal force (the sum of the
+ours, points with an active row (Data.contact_mask > 0); MuJoCo, contacts whose normal force (the sum of the
 pyramid edges' forces) is > 0.
 
 Measures, over all rollouts and steps: quantiles of the torso height and its Wasserstein-1 distance to MuJoCo's
@@ -69,7 +69,7 @@ def our_rollouts(path: str, qpos, qvel, ctrl) -> dict:
         sim.step(torch.tensor(ctrl[t], dtype=torch.float32))
         q = sim.get_state()[0].numpy()
         z[t], up[t] = q[:, 2], 1 - 2 * (q[:, 4] ** 2 + q[:, 5] ** 2)
-        contacts[t] = (sim.contact_dcoef.numpy() > 0).sum(axis=1)
+        contacts[t] = (sim.contact_mask.numpy() > 0).sum(axis=1)
     return {"z": z, "up": up, "contacts": contacts}
 
 
