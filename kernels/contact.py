@@ -11,21 +11,22 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
 - Pair parameters (``kernels.io._pair_params``, MuJoCo's mj_contactParam): the geom of higher ``priority`` gives
   condim, friction, solref and solimp; at equal priority condim and friction are the max, solref and solimp
   are mixed by ``solmix``. condim 1 is frictionless.
-- Normal force: MuJoCo's soft constraint, f = D (aref - a_n) >= 0 with a_n = J qacc the point's normal
-  acceleration, aref = -b v_n - k d(r) r, r = dist - margin [m], d(r) the impedance of solimp, (k, b) from
-  solref, D = d / (1 - d) / diagApprox with diagApprox = MuJoCo's body_invweight0 of the geom's body [1/kg]
-  (pyramidal cone: D of its 2 (condim - 1) edges summed, as mj_makeImpedance). f is linear in qacc, so the
-  simulator adds D J^T J to the mass matrix and D aref J^T to the force, which is MuJoCo's solution whenever
-  its active set is ours: a point is active while aref exceeds the normal component of gravity (the force
-  a free body would need). Drops of a sphere, box and capsule match MuJoCo at the same step (tests).
-- Friction: regularized Coulomb, F_t = -mu F_n v_t / sqrt(|v_t|^2 + eps^2), isotropic in the tangent plane, with
-  F_n the point's normal force solved in the previous substep (``Data.contact_force``), treated implicitly
-  (h c_t J_t^T J_t in the mass matrix); below atan(mu) a body on a slope creeps at about eps tan / mu.
+- Rows (MuJoCo's mj_instantiateContact, mj_diagApprox, mj_makeImpedance): condim 3 gives the pyramidal cone's
+  four rows J_n +- mu J_t1, J_n +- mu J_t2 in MuJoCo's contact frame (``contact_tangent``: t1 along a capsule's
+  axis, else world y), condim 1 the normal row alone. Each row is the soft constraint f = D (aref - J qacc) >= 0,
+  aref = -b (J qvel) - k d(r) r, r = dist - margin [m], d(r) the impedance of solimp, (k, b) from solref, D = 1 / R
+  with R = (1 - d) / d diagApprox (condim 1) or 2 mu^2 / impratio (1 - d) / d diagApprox (1 + mu^2) (each edge),
+  diagApprox = MuJoCo's body_invweight0 of the geom's body [1/kg] (``pyramid_coefficients``). The normal force is
+  the sum of the rows' forces and the friction mu (f+ - f-) per tangent, so cone, stick and slip are MuJoCo's.
+- Solve (``kernels.forward``): with the active rows fixed each f is linear in qacc, so the simulator adds D J^T J
+  to the mass matrix and D aref J^T to the force and solves; the rows with f > 0 at the solution are the next
+  active set, until it is unchanged: Newton's method on MuJoCo's constraint cost, without its line search.
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
 
-Known limits: geom-geom contacts are frictionless and skip boxes; no torsional or rolling friction; no
-cylinder/ellipsoid/mesh geoms; one plane; the active set is a one-pass estimate (MuJoCo's solver iterates).
+Known limits: geom-geom contacts are frictionless, with a one-pass active set (aref > 0), and skip boxes; no
+torsional or rolling friction; the elliptic cone is solved as the pyramidal one; no cylinder/ellipsoid/mesh geoms;
+one plane.
 """
 
 import warp as wp

@@ -116,7 +116,7 @@ def test_block_on_slope_sticks_below_friction_angle_and_slides_above(ratio, stic
     q, _ = _run(sim, 200)  # 2 s
     travel = float(np.linalg.norm(q[0, :3] - q[0, :3] * 0 - _start(theta)))
     if sticks:
-        assert travel < 5e-3, travel  # creep at ~friction_eps: a few mm at most
+        assert travel < 5e-3, travel  # MuJoCo's soft friction creeps: a few mm at most
     else:
         # Coulomb sliding: a = g (sin - mu cos), d = a t^2 / 2 after 2 s
         expected = 0.5 * 9.81 * (math.sin(theta) - mu * math.cos(theta)) * 4.0
