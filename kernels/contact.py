@@ -40,9 +40,13 @@ wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
 # MuJoCo clamps every impedance to mjMAXIMP = 0.9999 (engine_core_constraint.c getsolparam): one constraint row is
 # at most 0.9999 / 0.0001 times stiffer than 1 / diagApprox. The pyramidal normal (the sum of its edges) exceeds that
-# as impratio / mu^2; MuJoCo solves it in float64, but our float32 Cholesky of M + D J^T J loses every digit off the
-# normal beyond it (ANYmal, impratio 100: NaN within 4 s of random actions at any friction). At the bound the normal
-# already follows aref to ~1e-4 (a_n = (a0 + A D aref) / (1 + A D), A ~ diagApprox), so the cap changes no physics.
+# as impratio / mu^2; MuJoCo solves it in float64, but our float32 Cholesky of M + sum D J^T J loses every digit off
+# the normal beyond it (ANYmal, impratio 100: NaN within 4 s of random actions at any friction under the regularized
+# Coulomb law; with the pyramid rows and active-set solves, still NaN within 60 steps at friction_scale 0.02, and
+# tests/test_anymal_c.py's no-divergence test fails without the cap). At the bound the normal already follows aref
+# to ~1e-4 (a_n = (a0 + A D aref) / (1 + A D), A ~ diagApprox). It binds where impratio d / (1 - d) > 5e3 mu^2
+# (1 + mu^2) (ANYmal's feet, impratio 100, at low friction), not in Gymnasium's models (impratio 1, d <= 0.95,
+# mu >= 0.4), and where it binds it softens the rows' tangential stiffness 2 mu^2 D as well.
 MAX_STIFFNESS_RATIO = wp.constant(0.9999 / (1.0 - 0.9999))
 
 
