@@ -5,7 +5,7 @@ points and the warm-started active set (``kernels.constraint``), the smooth forc
 dense Cholesky solves of (M + h diag(damping) + the active joint-limit and contact rows) qacc = qfrc (Newton steps
 on MuJoCo's constraint cost, until the active set is unchanged), and MuJoCo's semi-implicit Euler update.
 ``_forward_kernel`` is the same composition with the step part compiled out (``wp.static`` flags of one factory),
-and ``SPLIT_KERNELS`` cut one substep into three launches for the GPU (fewer registers per thread; the CPU keeps
+and ``SPLIT_KERNELS`` cut one substep into four launches for the GPU (fewer registers per thread; the CPU keeps
 the fused kernel, which is faster there).
 
 Kernel arguments are bound by name: ``launch_inputs`` looks every argument of a kernel up among the fields
@@ -203,9 +203,10 @@ def _pipeline(
     smem_spilling: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
-    (kinematics to the mass matrix), collide (the contact points and rows, the active set at the last qacc, the
-    smooth force zeroed), self_contacts, force (the smooth force) and solve (the active-set Newton solves of the
-    joint-limit and contact rows, then Euler); `loop` repeats them `substeps` times in
+    (kinematics to the mass matrix), collide (the contact points and their rows' terms), self_contacts (into the
+    zeroed qfrc_smooth), force (the smooth force), warm_start (the active set at the last substep's qacc) and solve
+    (the active-set Newton solves of the joint-limit and contact rows, then Euler); `loop` repeats them `substeps`
+    times in
     the kernel, else the launch does one substep. `own_module`: a Warp module of the kernel's own (compiled on first
     use apart from this one), with this module's options; then `cuda_max_registers` caps the registers per CUDA
     thread and `smem_spilling` lets ptxas spill to shared memory."""
@@ -363,10 +364,6 @@ def _pipeline(
                     crot_out, qM_out,
                 )  # fmt: skip
             if wp.static("collide" in stages):
-                # MuJoCo's constraint solve as Newton's method on its convex cost: with the active set fixed, every
-                # row's force D (aref - J qacc) is linear in qacc, so one Cholesky solve of (M + sum D J^T J) qacc =
-                # qfrc_smooth + sum D aref J^T is a Newton step; the rows with positive force at its qacc are the
-                # next active set. The first set is the one at the last substep's qacc (MuJoCo's warm start).
                 contact_collide(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
                     cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight, cgeom_pointadr,
@@ -374,19 +371,10 @@ def _pipeline(
                     geom_friction_scale, xpos_out, xquat_out, cvel_out, contact_dcoef_out, contact_fref_out,
                     contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                 )  # fmt: skip
-                joint_limits(
-                    worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
-                )  # fmt: skip
-                contact_update(
-                    worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_rootid,
-                    body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out,
-                    contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
-                    contact_mask_out, contact_force_out, contact_frc_out,
-                )  # fmt: skip
+            if wp.static("self_contacts" in stages):
+                # the forces without the limit and contact rows, assembled once per substep for every solve
                 for d in range(qfrc_smooth_out.shape[1]):
                     qfrc_smooth_out[worldid, d] = 0.0
-            if wp.static("self_contacts" in stages):
                 self_contacts(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
                     geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, body_rootid, body_lastdof, dof_parentid,
@@ -399,6 +387,21 @@ def _pipeline(
                     actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
                     actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out,
                     qM_out,
+                )  # fmt: skip
+            if wp.static("warm_start" in stages):
+                # MuJoCo's constraint solve as Newton's method on its convex cost: with the active set fixed, every
+                # row's force D (aref - J qacc) is linear in qacc, so one Cholesky solve of (M + sum D J^T J) qacc =
+                # qfrc_smooth + sum D aref J^T is a Newton step; the rows with positive force at its qacc are the
+                # next active set. The first set is the one at the last substep's qacc (MuJoCo's warm start).
+                joint_limits(
+                    worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
+                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
+                )  # fmt: skip
+                contact_update(
+                    worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_rootid,
+                    body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out,
+                    contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
+                    contact_mask_out, contact_force_out, contact_frc_out,
                 )  # fmt: skip
             if wp.static("solve" in stages):
                 nv = qacc_out.shape[1]
@@ -449,20 +452,23 @@ def _pipeline(
 
 
 # `substeps` MuJoCo Euler steps of timestep / substeps [s] per env in one thread; qpos/qvel alias in/out.
-_step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "self_contacts", "force", "solve"), True)
+_step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "self_contacts", "force", "warm_start", "solve"), True)
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
-# One Euler substep as three launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
-# registers per CUDA thread and spills; each of these holds fewer values live (sm_90, `throughput.py gpu`: 96, 128
-# and 124 registers, none spilled to local memory), so twice as many envs share an SM. The stages hand over
-# through the Data arrays that the fused kernel writes and reads as well, in the same order, so both paths compute
-# the same numbers. Modules of their own: a CPU run never compiles them, a CUDA step never the fused kernel.
+# One Euler substep as four launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
+# registers per CUDA thread and spills; each of these holds at most 128 (sm_90, `throughput.py gpu --archs 90 --modules
+# forward`: 96, 128, 96 and 128, none spilled to local memory), so twice as many envs share an SM. The stages hand
+# over through the Data arrays that the fused kernel writes and reads as well, in the same order, so both paths
+# compute the same numbers. Modules of their own: a CPU run never compiles them, a CUDA step never the fused kernel.
 SPLIT_KERNELS = (
     _pipeline("_smooth_kernel", ("smooth",), False, True),
-    # capped at 128 registers (152 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its
-    # ~100 B per thread of spills in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13), none in local memory
-    _pipeline("_contact_kernel", ("collide", "self_contacts", "force"), False, True, 128, True),
-    _pipeline("_solve_kernel", ("solve",), False, True, cuda_max_registers=128, smem_spilling=True),
+    # capped at 128 registers (142 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its spills
+    # in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13; 19 KB per block), none in local memory
+    _pipeline("_contact_kernel", ("collide",), False, True, 128, True),
+    _pipeline("_force_kernel", ("self_contacts", "force"), False, True),
+    # the active-set loop in one thread (up to solver_iterations solves); 164 registers uncapped, capped at 128 with
+    # 39 KB of shared-memory spills per block, none in local memory
+    _pipeline("_solve_kernel", ("warm_start", "solve"), False, True, 128, True),
 )
 
 
