@@ -62,7 +62,6 @@ def contacts() -> None:
         one = envs.make(name, num_envs=n, device="cpu", seed=0, frame_skip=1)
         state = env.get_state().clone()
         one.set_state(state)
-        wp.copy(one.sim.contact_force, env.sim.contact_force)
         a = (torch.rand(n, env.num_actions, generator=gen) * 2 - 1) * scale
         one.step(a)
         ours = wp.to_torch(one._v5_arrays["cfrc_ext"]).numpy()[:, 1:].astype(np.float64)

@@ -323,18 +323,14 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         geom_quat: wp.array[wp.quat],
         geom_size: wp.array[wp.vec3],
         gravity: wp.vec3,
-        plane_normal: wp.vec3,
-        timestep: float,
-        substeps: int,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
         ctrl_in: wp.array2d[float],
         qacc_in: wp.array2d[float],
-        contact_force_in: wp.array2d[float],
         contact_dcoef_in: wp.array2d[float],
         contact_point_in: wp.array2d[wp.vec3],
-        contact_friction_in: wp.array2d[float],
+        contact_frc_in: wp.array2d[wp.vec3],
         terminated_in: wp.array[wp.bool],
         truncated_in: wp.array[wp.bool],
         # Data out (the simulator's kinematics at the state observed; its next step recomputes them):
@@ -372,9 +368,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
             external_forces(
                 w, body_rootid, body_lastdof, dof_parentid, cgeom_type, cgeom_bodyid, cgeom_pointadr, cpair_geom1,
                 cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight, geom_type, geom_bodyid,
-                geom_pos, geom_quat, geom_size, plane_normal, timestep, substeps, xpos_out, xquat_out, cvel_out,
-                cdof_out, qacc_in, contact_force_in, contact_dcoef_in, contact_point_in, contact_friction_in,
-                tree_com_out, cfrc_ext_out,
+                geom_pos, geom_quat, geom_size, xpos_out, xquat_out, cvel_out, cdof_out, qacc_in, contact_dcoef_in,
+                contact_point_in, contact_frc_in, tree_com_out, cfrc_ext_out,
             )  # fmt: skip
             row = w * block_len
             for i in range(block_len):

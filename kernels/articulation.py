@@ -19,11 +19,13 @@ import warp as wp
 from kernels.forward import SPLIT_KERNELS, _forward_kernel, _step_kernel, launch_inputs
 from kernels.io import make_data, put_model
 
-# Data fields recomputed every substep before they are read: stored env-fastest on request (contact_force is read
-# by the next substep's friction and, like qpos, qvel and ctrl, stays env-major for state_dict and torch views).
+# Data fields recomputed every substep before they are read: stored env-fastest on request. qacc is not: the next
+# substep's constraint solve starts from the active set at it (MuJoCo's warm start); it, qpos, qvel, ctrl, the
+# contact forces the observations read and the active-set masks (int) stay env-major for state_dict and torch views.
 SCRATCH = (
     "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
-    "qacc", "jac", "contact_dcoef", "contact_fref", "contact_point",
+    "qH", "qfrc_smooth", "jac", "contact_dcoef", "contact_fref", "contact_point", "contact_normal", "contact_vel",
+    "contact_frame", "contact_mu",
 )  # fmt: skip
 
 
@@ -35,11 +37,11 @@ class Simulator:
     both MuJoCo's soft constraints from the model's solref/solimp/margin (``kernels.contact``), linear in qacc
     and solved with the mass matrix. Each ``step()`` runs
     ``substeps`` Euler steps of timestep / substeps [s]: in one launch (``pipeline="fused"``, the default on a CPU)
-    or three launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
+    or four launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
     ``kernels.forward.SPLIT_KERNELS``); both compute the same numbers. ``env_fastest`` (default: on CUDA) stores
     the per-substep scratch (kinematics, inertias, mass matrix, forces) with the env index fastest in memory, so the
     threads of a GPU warp read and write neighbouring addresses; the arrays keep their (N, ...) shapes as strided
-    views, and qpos, qvel, ctrl and contact_force (carried between steps) stay env-major.
+    views, and qpos, qvel, qacc, ctrl and the contact forces (carried between steps) stay env-major.
 
     The fields of ``kernels.types.Model`` and ``Data`` are attributes of the simulator (``sim.qpos``,
     ``sim.body_mass_scale``, ``sim.qM``, ...), so code that walks the simulator's arrays sees them all.
@@ -54,17 +56,9 @@ class Simulator:
         joint_limits: bool = False,
         substeps: int = 1,
         timestep: float | None = None,
-        friction_eps: float = 1.0e-3,
         pipeline: str = "auto",
         env_fastest: bool | None = None,
     ):
-        if (
-            isinstance(friction_eps, bool)
-            or not isinstance(friction_eps, (int, float))
-            or not np.isfinite(friction_eps)
-            or friction_eps <= 0
-        ):
-            raise ValueError(f"friction_eps must be > 0, got {friction_eps!r}")
         if isinstance(substeps, bool) or not isinstance(substeps, (int, np.integer)) or substeps < 1:
             raise ValueError(f"substeps must be an int >= 1, got {substeps!r}")
         self.contacts = bool(contacts)
@@ -99,7 +93,6 @@ class Simulator:
             joint_limits=self.joint_limits,
             substeps=int(substeps),
             timestep=timestep,
-            friction_eps=float(friction_eps),
         )
         d = make_data(model, self.num_envs, self.device)
         if self.env_fastest:
@@ -157,7 +150,10 @@ class Simulator:
         self._check_tensor("qvel", qvel, self.nv)
         self._qpos_t.copy_(qpos)
         self._qvel_t.copy_(qvel)
-        self.contact_force.zero_()  # friction reads the last substep's normal forces: none from another state
+        # the constraint solve starts from the active set at the last substep's qacc: none for a new state, so that
+        # the state alone decides the next step
+        self.qacc.zero_()
+        self.contact_force.zero_()
 
     def get_state(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Zero-copy torch views (qpos [N, nq], qvel [N, nv]) of the device state; the next step overwrites them."""

@@ -12,9 +12,9 @@ angular part first.
 - ``actuator_dof_forces``: MuJoCo's qfrc_actuator of a motor model: gear ctrl on each driven dof [N m or N].
 - ``external_forces``: MuJoCo's cfrc_ext (mj_rnePostConstraint): the contact forces on each body as a wrench about
   the tree's center of mass (torque [N m], force [N]). Ours are the forces our contact law applied in the last
-  substep (kernels.constraint): the normal force of each geom-plane point after the solve, its friction
-  -c_t (v_t + h a_t) in the tangent plane (implicit, as the solve applied it), and the normal force of each
-  frictionless geom-geom pair, equal and opposite on its two bodies.
+  substep (kernels.constraint): each geom-ground point's force, the sum of its active pyramid rows' forces along
+  their directions after the solve (``Data.contact_frc``, MuJoCo's mj_contactForce of the same rows), and the
+  normal force of each frictionless geom-geom pair, equal and opposite on its two bodies.
 
 The first four read the kinematics of whatever state the caller computed them for (xpos, xquat, cvel).
 ``external_forces`` reads the simulator's Data as a step leaves it: the last substep's state before its Euler update
@@ -24,7 +24,7 @@ The first four read the kinematics of whatever state the caller computed them fo
 import warp as wp
 
 from kernels.constraint import _geom_segment, _point_velocity
-from kernels.contact import contact_coefficients, segment_segment, sphere_sphere
+from kernels.contact import normal_coefficients, segment_segment, sphere_sphere
 from kernels.types import GEOM_BOX, GEOM_CAPSULE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
@@ -212,19 +212,15 @@ def external_forces(
     geom_pos: wp.array[wp.vec3],
     geom_quat: wp.array[wp.quat],
     geom_size: wp.array[wp.vec3],
-    plane_normal: wp.vec3,
-    timestep: float,
-    substeps: int,
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
     cvel_in: wp.array2d[wp.spatial_vector],
     cdof_in: wp.array2d[wp.spatial_vector],
     qacc_in: wp.array2d[float],
-    contact_force_in: wp.array2d[float],
     contact_dcoef_in: wp.array2d[float],
     contact_point_in: wp.array2d[wp.vec3],
-    contact_friction_in: wp.array2d[float],
+    contact_frc_in: wp.array2d[wp.vec3],
     tree_com_in: wp.array2d[wp.vec3],
     # Data out:
     cfrc_ext_out: wp.array2d[wp.spatial_vector],
@@ -233,8 +229,6 @@ def external_forces(
     world axes, from the forces the last substep applied (see the module docstring); 0 for the world body."""
     for b in range(cfrc_ext_out.shape[1]):
         cfrc_ext_out[worldid, b] = wp.spatial_vector()
-    h = timestep / float(substeps)
-    n = plane_normal
     for g in range(cgeom_type.shape[0]):
         npoints = 1
         if cgeom_type[g] == GEOM_CAPSULE:
@@ -245,17 +239,10 @@ def external_forces(
         for k in range(npoints):
             idx = cgeom_pointadr[g] + k
             if contact_dcoef_in[worldid, idx] > 0.0:
-                p = contact_point_in[worldid, idx]
-                f = contact_force_in[worldid, idx] * n
-                ct = contact_friction_in[worldid, idx]
-                if ct > 0.0:
-                    # the friction the implicit solve applied: -c_t J_t (qvel + h qacc) on both tangent directions
-                    v = _point_velocity(worldid, body, p, body_rootid, xpos_in, cvel_in)
-                    v += h * _point_acceleration(
-                        worldid, body, p, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-                    )
-                    f -= ct * (v - wp.dot(v, n) * n)
-                _add_point_force(worldid, body, p, f, body_rootid, tree_com_in, cfrc_ext_out)
+                _add_point_force(
+                    worldid, body, contact_point_in[worldid, idx], contact_frc_in[worldid, idx], body_rootid,
+                    tree_com_in, cfrc_ext_out,
+                )  # fmt: skip
     for q in range(cpair_geom1.shape[0]):
         # the frictionless geom-geom contacts of kernels.constraint.self_contacts, at the same state
         g1 = cpair_geom1[q]
@@ -275,10 +262,9 @@ def external_forces(
             vel = _point_velocity(worldid, body2, point, body_rootid, xpos_in, cvel_in) - _point_velocity(
                 worldid, body1, point, body_rootid, xpos_in, cvel_in
             )
-            active, fref, dcoef, ct, tangent = contact_coefficients(
-                r, wp.dot(vel, normal) * normal, normal, cpair_solref[q], cpair_solimp[q], cpair_invweight[q], 1, 0,
-                1.0, 0.0, 0.0, 0.0, 1.0,
-            )  # fmt: skip
+            active, fref, dcoef = normal_coefficients(
+                r, wp.dot(vel, normal), cpair_solref[q], cpair_solimp[q], cpair_invweight[q]
+            )
             if active:
                 acc = _point_acceleration(
                     worldid, body2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in

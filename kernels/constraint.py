@@ -1,7 +1,8 @@
 """Constraint forces of one env per call (``@wp.func``): joint limits, geom-ground contacts, geom-geom contacts.
 
 The ground is the model's plane or, where the simulator has one, a height field (``kernels.terrain``): each
-contact point is taken against the plane of the terrain triangle under it.
+contact point is taken against the plane of the terrain triangle under it, whose normal is the point's contact
+normal.
 
 Each is MuJoCo's soft constraint f = D (aref - J qacc): it adds D aref J^T to qfrc and D J^T J to the lower
 triangle of qM before the solve; the law and the pairwise distance functions are in ``kernels.contact``.
@@ -10,9 +11,12 @@ triangle of qM before the solve; the law and the pairwise distance functions are
 import warp as wp
 
 from kernels.contact import (
-    contact_coefficients,
+    contact_tangent,
     impedance,
+    normal_coefficients,
     plane_box,
+    pyramid_coefficients,
+    pyramid_edge,
     reference_coefficients,
     segment_segment,
     sphere_sphere,
@@ -67,33 +71,6 @@ def _apply_point_force(
 
 
 @wp.func
-def _point_jac_dot(
-    worldid: int,
-    body: int,
-    point: wp.vec3,
-    direction: wp.vec3,
-    # Model:
-    body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    x_in: wp.array2d[float],
-):
-    """J x: the velocity [m/s] (or acceleration) along a unit world direction of a world point on body for dof
-    velocities (accelerations) x."""
-    ref = xpos_in[worldid, body_rootid[body]]
-    wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
-    out = float(0.0)
-    i = body_lastdof[body]
-    while i >= 0:
-        out += wp.dot(cdof_in[worldid, i], wrench) * x_in[worldid, i]
-        i = dof_parentid[i]
-    return out
-
-
-@wp.func
 def _contact_point(
     worldid: int,
     g: int,
@@ -113,8 +90,10 @@ def _contact_point(
     xquat_in: wp.array2d[wp.quat],
 ):
     """Contact point k of collision geom g against the ground: (number of points of the geom, signed distance [m],
-    point [m, world], unit normal [world]): a sphere has one point, a capsule two (its end caps), a box eight (its
-    corners). The ground under each point is the plane, or the height field's triangle there (kernels.terrain)."""
+    point [m, world], unit normal [world], tangent hint [world]): a sphere has one point, a capsule two (its end caps),
+    a box eight (its corners). The ground under each point is the plane, or the height field's triangle there
+    (kernels.terrain). The hint is a capsule's axis (MuJoCo's mjc_PlaneCapsule aligns the contact frame with it), else
+    0."""
     body = cgeom_bodyid[g]
     rot = xquat_in[worldid, body]
     center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
@@ -125,12 +104,14 @@ def _contact_point(
     dist = float(0.0)
     point = wp.vec3(0.0)
     normal = plane_normal
+    hint = wp.vec3(0.0)
     if gtype == GEOM_SPHERE:
         dist, point, normal = hfield_sphere(hfield, hfield_spacing, plane_normal, plane_offset, center, size[0])
     elif gtype == GEOM_CAPSULE:
         npoints = 2
         # capsule axis is the geom's local z; point k is end cap k, against the ground under that cap
         axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
+        hint = axis
         cap = center + size[1] * axis
         if k == 1:
             cap = center - size[1] * axis
@@ -142,13 +123,38 @@ def _contact_point(
         n, d = hfield_plane(hfield, hfield_spacing, point[0], point[1], plane_normal, plane_offset)
         normal = n
         dist = wp.dot(n, point) - d
-    return npoints, dist, point, normal
+    return npoints, dist, point, normal, hint
 
 
 @wp.func
-def contacts(
+def _point_acc(
     worldid: int,
-    h: float,
+    body: int,
+    point: wp.vec3,
+    # Model:
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    x_in: wp.array2d[float],
+):
+    """J_p x: the linear velocity [m/s] (or acceleration) [world] of a world point on body for dof velocities
+    (accelerations) x; one walk of the body's chain serves every direction (J_u x = u . J_p x)."""
+    r = point - xpos_in[worldid, body_rootid[body]]
+    out = wp.vec3(0.0)
+    i = body_lastdof[body]
+    while i >= 0:
+        c = cdof_in[worldid, i]
+        out += (wp.spatial_bottom(c) + wp.cross(wp.spatial_top(c), r)) * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
+
+
+@wp.func
+def contact_collide(
+    worldid: int,
     # Model:
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
@@ -163,95 +169,136 @@ def contacts(
     cgeom_solimp: wp.array[vec5],
     cgeom_invweight: wp.array[float],
     cgeom_pointadr: wp.array[int],
-    gravity: wp.vec3,
     plane_normal: wp.vec3,
     plane_offset: float,
     hfield: wp.array2d[float],
     hfield_spacing: float,
     contact_impratio: float,
-    contact_pyramidal: int,
-    friction_eps: float,
     body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
     geom_friction_scale: wp.array2d[float],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
     cvel_in: wp.array2d[wp.spatial_vector],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    contact_force_in: wp.array2d[float],
     # Data out:
     contact_dcoef_out: wp.array2d[float],
     contact_fref_out: wp.array2d[float],
     contact_point_out: wp.array2d[wp.vec3],
     contact_normal_out: wp.array2d[wp.vec3],
-    contact_friction_out: wp.array2d[float],
-    jac_out: wp.array2d[float],
-    qfrc_out: wp.array2d[float],
-    qM_out: wp.array3d[float],
+    contact_vel_out: wp.array2d[wp.vec3],
+    contact_frame_out: wp.array2d[wp.vec3],
+    contact_mu_out: wp.array2d[float],
 ):
-    """MuJoCo's soft geom-plane contact forces into qfrc [N m, N] and their implicit terms into qM (kernels.contact).
-
-    Friction is scaled by each point's normal force of the previous substep (contact_force_in, ``contact_forces``);
-    each point's D [kg] (0: inactive), D aref [N], position [m, world] and normal are kept for ``contact_forces``, its
-    friction coefficient c_t [N s/m] for the external forces of the observations (kernels.com).
-    """
+    """Every geom-ground contact point of one env at the current positions, once per substep: D of each row [kg] (0:
+    outside the margin), k d r [m/s^2] of its aref (``pyramid_coefficients``), the contact position [m, world] (midway
+    through the penetration, as MuJoCo's), the ground's unit normal there, the point's velocity [m/s, world], the
+    frame's first tangent t1 and the friction mu of the pair (0: frictionless, condim 1)."""
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
+        condim = cgeom_condim[g]
+        # MuJoCo's mj_assignFriction floor (mjMINMU)
+        mu = wp.max(
+            cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]], 1.0e-5
+        )
         npoints = int(1)
         k = int(0)
         while k < npoints:
-            npoints, dist, point, normal = _contact_point(
+            npoints, dist, point, normal, hint = _contact_point(
                 worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
                 plane_offset, hfield, hfield_spacing, xpos_in, xquat_in,
             )  # fmt: skip
             r = dist - cgeom_margin[g]
             idx = cgeom_pointadr[g] + k
             contact_dcoef_out[worldid, idx] = 0.0
-            contact_friction_out[worldid, idx] = 0.0
             if r < 0.0:
-                root = body_rootid[body]
+                point = point - 0.5 * dist * normal
                 vel_ref = cvel_in[worldid, body]
-                vel = wp.spatial_bottom(vel_ref) + wp.cross(wp.spatial_top(vel_ref), point - xpos_in[worldid, root])
-                mu = cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
-                fn_prev = contact_force_in[worldid, idx]
-                active, fref, dcoef, ct, tangent = contact_coefficients(
-                    r, vel, normal, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], cgeom_condim[g],
-                    contact_pyramidal, contact_impratio, mu, wp.dot(gravity, normal), fn_prev, friction_eps,
-                )  # fmt: skip
-                if active:
-                    contact_dcoef_out[worldid, idx] = dcoef
-                    contact_fref_out[worldid, idx] = fref
-                    contact_point_out[worldid, idx] = point
-                    contact_normal_out[worldid, idx] = normal
-                    contact_friction_out[worldid, idx] = ct
-                    # MuJoCo's soft constraint f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc +
-                    # J^T D aref; friction: (M + h c_t J_t^T J_t) qacc = qfrc - c_t J_t^T v_t, slip direction and t2
-                    _apply_point_force(
-                        worldid, body, point, normal, fref, dcoef, body_rootid, body_lastdof, dof_parentid,
-                        xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                    )  # fmt: skip
-                    if ct > 0.0:
-                        t2 = wp.cross(normal, tangent)
-                        vt = wp.dot(vel, tangent)
-                        _apply_point_force(
-                            worldid, body, point, tangent, -ct * vt, h * ct, body_rootid, body_lastdof, dof_parentid,
-                            xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                        )  # fmt: skip
-                        _apply_point_force(
-                            worldid, body, point, t2, -ct * wp.dot(vel, t2), h * ct, body_rootid, body_lastdof,
-                            dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                        )  # fmt: skip
+                kr, b, dcoef, rows = pyramid_coefficients(
+                    r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
+                )
+                contact_dcoef_out[worldid, idx] = dcoef
+                contact_fref_out[worldid, idx] = kr
+                contact_point_out[worldid, idx] = point
+                contact_normal_out[worldid, idx] = normal
+                contact_vel_out[worldid, idx] = wp.spatial_bottom(vel_ref) + wp.cross(
+                    wp.spatial_top(vel_ref), point - xpos_in[worldid, body_rootid[body]]
+                )
+                contact_frame_out[worldid, idx] = contact_tangent(normal, hint)
+                if rows == 1:
+                    contact_mu_out[worldid, idx] = 0.0
+                else:
+                    contact_mu_out[worldid, idx] = mu
             k += 1
 
 
 @wp.func
-def contact_forces(
+def contacts(
     worldid: int,
     # Model:
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    cgeom_pointadr: wp.array[int],
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    contact_dcoef_in: wp.array2d[float],
+    contact_fref_in: wp.array2d[float],
+    contact_point_in: wp.array2d[wp.vec3],
+    contact_normal_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+    contact_mu_in: wp.array2d[float],
+    contact_mask_in: wp.array2d[int],
+    # Data out:
+    jac_out: wp.array2d[float],
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qM: each row whose bit is set
+    in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qM, the rows of a
+    point being MuJoCo's pyramidal friction cone (condim 3) or its normal alone (condim 1)."""
+    for g in range(cgeom_type.shape[0]):
+        body = cgeom_bodyid[g]
+        solimp = cgeom_solimp[g]
+        k_unused, b = reference_coefficients(cgeom_solref[g], solimp[1])
+        npoints = int(1)
+        if cgeom_type[g] == GEOM_CAPSULE:
+            npoints = 2
+        elif cgeom_type[g] == GEOM_BOX:
+            npoints = 8
+        for k in range(npoints):
+            idx = cgeom_pointadr[g] + k
+            dcoef = contact_dcoef_in[worldid, idx]
+            mask = contact_mask_in[worldid, idx]
+            if dcoef > 0.0 and mask != 0:
+                mu = contact_mu_in[worldid, idx]
+                rows = int(4)
+                if mu == 0.0:
+                    rows = 1
+                for e in range(rows):
+                    if (mask >> e) & 1:
+                        u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
+                        aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
+                        # f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc + J^T D aref
+                        _apply_point_force(
+                            worldid, body, contact_point_in[worldid, idx], u, dcoef * aref, dcoef, body_rootid,
+                            body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                        )  # fmt: skip
+
+
+@wp.func
+def contact_update(
+    worldid: int,
+    # Model:
+    cgeom_type: wp.array[int],
+    cgeom_bodyid: wp.array[int],
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
     cgeom_pointadr: wp.array[int],
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
@@ -264,12 +311,24 @@ def contact_forces(
     contact_fref_in: wp.array2d[float],
     contact_point_in: wp.array2d[wp.vec3],
     contact_normal_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+    contact_mu_in: wp.array2d[float],
     # Data out:
+    contact_mask_out: wp.array2d[int],
     contact_force_out: wp.array2d[float],
+    contact_frc_out: wp.array2d[wp.vec3],
 ):
-    """Normal force [N] of each contact point after the solve, MuJoCo's f = D (aref - J qacc) (0 where inactive)."""
+    """The contact rows' forces f = D (aref - J qacc) [N] at qacc: the new active set (rows with f > 0, MuJoCo's
+    primal Newton step) into contact_mask, each point's normal force (the sum of its rows' forces) into
+    contact_force and its force vector [N, world] (sum of f u over its rows, MuJoCo's mj_contactForce) into
+    contact_frc; returns the number of points whose active set changed."""
+    changed = int(0)
     for g in range(cgeom_type.shape[0]):
-        npoints = 1
+        body = cgeom_bodyid[g]
+        solimp = cgeom_solimp[g]
+        k_unused, b = reference_coefficients(cgeom_solref[g], solimp[1])
+        npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
         elif cgeom_type[g] == GEOM_BOX:
@@ -277,14 +336,33 @@ def contact_forces(
         for k in range(npoints):
             idx = cgeom_pointadr[g] + k
             dcoef = contact_dcoef_in[worldid, idx]
-            f = float(0.0)
+            mask = int(0)
+            fn = float(0.0)
+            frc = wp.vec3(0.0)
             if dcoef > 0.0:
-                an = _point_jac_dot(
-                    worldid, cgeom_bodyid[g], contact_point_in[worldid, idx], contact_normal_in[worldid, idx],
-                    body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in,
-                )  # fmt: skip
-                f = wp.max(contact_fref_in[worldid, idx] - dcoef * an, 0.0)
-            contact_force_out[worldid, idx] = f
+                point = contact_point_in[worldid, idx]
+                acc = _point_acc(
+                    worldid, body, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
+                )
+                mu = contact_mu_in[worldid, idx]
+                rows = int(4)
+                if mu == 0.0:
+                    rows = 1
+                for e in range(rows):
+                    u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
+                    f = dcoef * (
+                        -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx] - wp.dot(acc, u)
+                    )
+                    if f > 0.0:
+                        mask = mask | (1 << e)
+                        fn += f
+                        frc += f * u
+            if mask != contact_mask_out[worldid, idx]:
+                changed += 1
+            contact_mask_out[worldid, idx] = mask
+            contact_force_out[worldid, idx] = fn
+            contact_frc_out[worldid, idx] = frc
+    return changed
 
 
 @wp.func
@@ -380,10 +458,9 @@ def self_contacts(
                 worldid, body1, point, body_rootid, xpos_in, cvel_in
             )
             # frictionless (condim 1), and both bodies fall alike: active while aref > 0
-            active, fref, dcoef, ct, tangent = contact_coefficients(
-                r, wp.dot(vel, normal) * normal, normal, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], 1, 0,
-                1.0, 0.0, 0.0, 0.0, 1.0,
-            )  # fmt: skip
+            active, fref, dcoef = normal_coefficients(
+                r, wp.dot(vel, normal), cpair_solref[p], cpair_solimp[p], cpair_invweight[p]
+            )
             if active:
                 # dense row J = J_2 - J_1 of the normal: the two chains may share dofs (one tree)
                 for i in range(nv):
@@ -424,21 +501,29 @@ def joint_limits(
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
+    qacc_in: wp.array2d[float],
+    update: int,
     # Data out:
+    limit_mask_out: wp.array2d[int],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """MuJoCo's soft joint limits [N m or N] of hinge and slide joints, into qfrc and the diagonal of qM.
+    """MuJoCo's soft joint limits [N m or N] of hinge and slide joints: the constraint f = D (aref - a) >= 0 of the
+    contacts (kernels.contact) on the dof itself, D = d / (1 - d) / dof_invweight0, aref = -b v - k d r.
 
-    Each side within the margin of its limit is the constraint f = D (aref - a) >= 0 of the contacts
-    (kernels.contact), on the dof itself: D = d / (1 - d) / dof_invweight0, aref = -b v - k d r.
+    update 0: each side whose bit is set in limit_mask (the active set) adds D aref to qfrc and D to the diagonal of
+    qM. update 1: the new active set at qacc_in (sides with f > 0) into limit_mask; returns the number of joints
+    whose active set changed.
     """
+    changed = int(0)
     for j in range(jnt_type.shape[0]):
         if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
             q = qpos_in[worldid, jnt_qposadr[j]]
             d = jnt_dofadr[j]
             solimp = jnt_solimp[j]
             k, b = reference_coefficients(jnt_solref[j], solimp[1])
+            mask = limit_mask_out[worldid, j]
+            new_mask = int(0)
             for side in range(2):
                 sign = float(1.0)
                 dist = q - jnt_range[j][0]
@@ -449,8 +534,15 @@ def joint_limits(
                 if r < 0.0:
                     imp = impedance(solimp, r)
                     aref = -b * sign * qvel_in[worldid, d] - k * imp * r
-                    # a limit only pushes: leave it out while its reference acceleration pulls
-                    if aref > 0.0:
-                        dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                    dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                    if update != 0:
+                        if aref > sign * qacc_in[worldid, d]:
+                            new_mask = new_mask | (1 << side)
+                    elif (mask >> side) & 1:
                         qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
                         qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
+            if update != 0:
+                if new_mask != mask:
+                    changed += 1
+                limit_mask_out[worldid, j] = new_mask
+    return changed

@@ -11,22 +11,25 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
 - Pair parameters (``kernels.io._pair_params``, MuJoCo's mj_contactParam): the geom of higher ``priority`` gives
   condim, friction, solref and solimp; at equal priority condim and friction are the max, solref and solimp
   are mixed by ``solmix``. condim 1 is frictionless.
-- Normal force: MuJoCo's soft constraint, f = D (aref - a_n) >= 0 with a_n = J qacc the point's normal
-  acceleration, aref = -b v_n - k d(r) r, r = dist - margin [m], d(r) the impedance of solimp, (k, b) from
-  solref, D = d / (1 - d) / diagApprox with diagApprox = MuJoCo's body_invweight0 of the geom's body [1/kg]
-  (pyramidal cone: D of its 2 (condim - 1) edges summed, as mj_makeImpedance, capped at 9999 / diagApprox, the
-  stiffest single row MuJoCo allows, since the sum grows as impratio / mu^2). f is linear in qacc, so the
-  simulator adds D J^T J to the mass matrix and D aref J^T to the force, which is MuJoCo's solution whenever
-  its active set is ours: a point is active while aref exceeds the normal component of gravity (the force
-  a free body would need). Drops of a sphere, box and capsule match MuJoCo at the same step (tests).
-- Friction: regularized Coulomb, F_t = -mu F_n v_t / sqrt(|v_t|^2 + eps^2), isotropic in the tangent plane, with
-  F_n the point's normal force solved in the previous substep (``Data.contact_force``), treated implicitly
-  (h c_t J_t^T J_t in the mass matrix); below atan(mu) a body on a slope creeps at about eps tan / mu.
+- Rows (MuJoCo's mj_instantiateContact, mj_diagApprox, mj_makeImpedance): condim 3 gives the pyramidal cone's
+  four rows J_n +- mu J_t1, J_n +- mu J_t2 in MuJoCo's contact frame (``contact_tangent``: t1 along a capsule's
+  axis, else world y), condim 1 the normal row alone. Each row is the soft constraint f = D (aref - J qacc) >= 0,
+  aref = -b (J qvel) - k d(r) r, r = dist - margin [m], d(r) the impedance of solimp, (k, b) from solref, D = 1 / R
+  with R = (1 - d) / d diagApprox (condim 1) or 2 mu^2 / impratio (1 - d) / d diagApprox (1 + mu^2) (each edge),
+  diagApprox = MuJoCo's body_invweight0 of the geom's body [1/kg] (``pyramid_coefficients``). The normal force is
+  the sum of the rows' forces and the friction mu (f+ - f-) per tangent, so cone, stick and slip are MuJoCo's.
+  The rows' D along the normal (their sum, 4 D) is capped at 9999 / diagApprox, the stiffest single row MuJoCo
+  allows, since it grows as impratio / mu^2 (``MAX_STIFFNESS_RATIO``). On a height field the normal and the frame
+  are those of the terrain triangle under the point (``kernels.terrain``).
+- Solve (``kernels.forward``): with the active rows fixed each f is linear in qacc, so the simulator adds D J^T J
+  to the mass matrix and D aref J^T to the force and solves; the rows with f > 0 at the solution are the next
+  active set, until it is unchanged: Newton's method on MuJoCo's constraint cost, without its line search.
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
 
-Known limits: geom-geom contacts are frictionless and skip boxes; no torsional or rolling friction; no
-cylinder/ellipsoid/mesh geoms; one plane; the active set is a one-pass estimate (MuJoCo's solver iterates).
+Known limits: geom-geom contacts are frictionless, with a one-pass active set (aref > 0), and skip boxes; no
+torsional or rolling friction; the elliptic cone is solved as the pyramidal one; no cylinder/ellipsoid/mesh geoms;
+one plane.
 """
 
 import warp as wp
@@ -37,9 +40,13 @@ wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
 # MuJoCo clamps every impedance to mjMAXIMP = 0.9999 (engine_core_constraint.c getsolparam): one constraint row is
 # at most 0.9999 / 0.0001 times stiffer than 1 / diagApprox. The pyramidal normal (the sum of its edges) exceeds that
-# as impratio / mu^2; MuJoCo solves it in float64, but our float32 Cholesky of M + D J^T J loses every digit off the
-# normal beyond it (ANYmal, impratio 100: NaN within 4 s of random actions at any friction). At the bound the normal
-# already follows aref to ~1e-4 (a_n = (a0 + A D aref) / (1 + A D), A ~ diagApprox), so the cap changes no physics.
+# as impratio / mu^2; MuJoCo solves it in float64, but our float32 Cholesky of M + sum D J^T J loses every digit off
+# the normal beyond it (ANYmal, impratio 100: NaN within 4 s of random actions at any friction under the regularized
+# Coulomb law; with the pyramid rows and active-set solves, still NaN within 60 steps at friction_scale 0.02, and
+# tests/test_anymal_c.py's no-divergence test fails without the cap). At the bound the normal already follows aref
+# to ~1e-4 (a_n = (a0 + A D aref) / (1 + A D), A ~ diagApprox). It binds where impratio d / (1 - d) > 5e3 mu^2
+# (1 + mu^2) (ANYmal's feet, impratio 100, at low friction), not in Gymnasium's models (impratio 1, d <= 0.95,
+# mu >= 0.4), and where it binds it softens the rows' tangential stiffness 2 mu^2 D as well.
 MAX_STIFFNESS_RATIO = wp.constant(0.9999 / (1.0 - 0.9999))
 
 
@@ -158,57 +165,73 @@ def reference_coefficients(solref: wp.vec2, dmax: float):
 
 
 @wp.func
-def contact_coefficients(
-    r: float,
-    vel: wp.vec3,
-    normal: wp.vec3,
-    solref: wp.vec2,
-    solimp: vec5,
-    invweight: float,
-    condim: int,
-    pyramidal: int,
-    impratio: float,
-    mu: float,
-    gravity_n: float,
-    fn_prev: float,
-    friction_eps: float,
-):
-    """MuJoCo's soft normal constraint of one contact point and our friction, SI units.
+def contact_tangent(normal: wp.vec3, hint: wp.vec3):
+    """First tangent t1 [world, unit] of MuJoCo's contact frame (mju_makeFrame) for a unit normal n: the hint (a
+    capsule's axis, mjc_PlaneCapsule) made orthogonal to n, or, for a zero hint, world y (world z where
+    |n_y| >= 0.5)."""
+    up = hint
+    if wp.length(hint) < 0.5:
+        up = wp.vec3(0.0, 1.0, 0.0)
+        if wp.abs(normal[1]) >= 0.5:
+            up = wp.vec3(0.0, 0.0, 1.0)
+    t1 = up - wp.dot(up, normal) * normal
+    if wp.length(t1) < 1.0e-6:
+        # a capsule standing on its end: any tangent is as good
+        t1 = wp.cross(normal, wp.vec3(1.0, 0.0, 0.0))
+        if wp.length(t1) < 1.0e-3:
+            t1 = wp.cross(normal, wp.vec3(0.0, 1.0, 0.0))
+    return wp.normalize(t1)
 
-    Returns (active, f_ref, D, c_t, tangent): whether the point pushes, the force D aref [N] to add along the normal,
-    MuJoCo's constraint stiffness D = 1 / R [kg] capped at 9999 / invweight (the implicit term D J^T J of the mass
-    matrix), the tangential viscous coefficient c_t = mu F_n / sqrt(|v_t|^2 + eps^2) [N s/m] with F_n = fn_prev [N]
-    (the point's normal force of the previous substep) and the unit slip direction. r = dist - margin [m] (< 0);
-    vel: point velocity [m/s, world]; invweight: MuJoCo's diagApprox of the normal [1/kg]; gravity_n: the normal
-    component of gravity [m/s^2], the free acceleration against which the point must push to be active.
+
+@wp.func
+def pyramid_edge(normal: wp.vec3, t1: wp.vec3, mu: float, e: int):
+    """Direction [world] of row e of a contact: n +- mu t1 (e 0, 1), n +- mu t2 (e 2, 3), t2 = n x t1.
+
+    MuJoCo's pyramidal cone (mj_instantiateContact): the row's force pushes along this direction and its Jacobian
+    is J_n +- mu J_t; a frictionless row (mu 0) is the normal itself.
+    """
+    t = t1
+    if e >= 2:
+        t = wp.cross(normal, t1)
+    if e % 2 == 1:
+        return normal - mu * t
+    return normal + mu * t
+
+
+@wp.func
+def pyramid_coefficients(
+    r: float, solref: wp.vec2, solimp: vec5, invweight: float, condim: int, impratio: float, mu: float
+):
+    """MuJoCo's reference terms and stiffness of each row of a soft contact at violation r [m] (< 0), SI units.
+
+    Returns (k d r [m/s^2], b [1/s], D [kg], rows): every row i has aref_i = -b v_i - k d r, with v_i its velocity
+    [m/s] along ``pyramid_edge``, and force f_i = D (aref_i - a_i) while positive. condim 1: one row, R = (1 - d) /
+    d diagApprox; condim 3: four edges, R = 2 mu^2 / impratio (1 - d) / d diagApprox (1 + mu^2) each
+    (mj_diagApprox, mj_makeImpedance), D = 1 / R, the rows' sum capped at 9999 / invweight (``MAX_STIFFNESS_RATIO``);
+    invweight: MuJoCo's diagApprox of the normal [1/kg].
     """
     imp = impedance(solimp, r)
     k, b = reference_coefficients(solref, solimp[1])
-    vn = wp.dot(vel, normal)
+    dcoef = imp / (1.0 - imp) / invweight
+    rows = int(1)
+    if condim > 1:
+        rows = 4
+        mu0 = wp.max(mu, 1.0e-5)  # MuJoCo's mjMINMU
+        dcoef = dcoef * impratio / (2.0 * mu0 * mu0 * (1.0 + mu0 * mu0))
+    dcoef = wp.min(dcoef, MAX_STIFFNESS_RATIO / (float(rows) * invweight))
+    return k * imp * r, b, dcoef, rows
+
+
+@wp.func
+def normal_coefficients(r: float, vn: float, solref: wp.vec2, solimp: vec5, invweight: float):
+    """MuJoCo's frictionless soft contact row at violation r [m] (< 0) and normal velocity vn [m/s], SI units.
+
+    Returns (active, f_ref, D): whether the row may push (aref > 0: used for geom-geom contacts, whose two bodies
+    fall alike under gravity; a one-pass estimate of MuJoCo's active set), D aref [N] and D = d / (1 - d) /
+    diagApprox [kg] (the implicit term D J^T J of the mass matrix); invweight: MuJoCo's diagApprox [1/kg].
+    """
+    imp = impedance(solimp, r)
+    k, b = reference_coefficients(solref, solimp[1])
     aref = -b * vn - k * imp * r
-    scale = 1.0 / invweight
-    if pyramidal != 0 and condim > 1:
-        # pyramidal cone: 2 (condim - 1) edges share R = 2 mu^2 / impratio (1 + mu^2) diagApprox (1 - d) / d, so the
-        # normal sees D = 2 (condim - 1) / R (mj_diagApprox, mj_makeImpedance)
-        mu0 = wp.max(mu, 1.0e-5)
-        scale = scale * float(condim - 1) * impratio / (mu0 * mu0 * (1.0 + mu0 * mu0))
-    dcoef = wp.min(scale * imp / (1.0 - imp), MAX_STIFFNESS_RATIO / invweight)
-    fref = dcoef * aref
-    ct = float(0.0)
-    tangent = wp.vec3(0.0)
-    # MuJoCo's force is D (aref - a_n) >= 0; a free body under gravity has a_n = gravity_n, so a point whose aref
-    # is below that would pull: leave it out of the system
-    active = aref > gravity_n
-    if active and fn_prev > 0.0:
-        vt = vel - vn * normal
-        speed = wp.length(vt)
-        # regularized Coulomb on the last solved normal force: D aref alone is no estimate of it, since a stiff
-        # contact (large D) turns a small normal acceleration into a large error
-        ct = mu * fn_prev / wp.sqrt(speed * speed + friction_eps * friction_eps)
-        if speed > 1.0e-9:
-            tangent = vt / speed
-        else:
-            tangent = wp.normalize(wp.cross(normal, wp.vec3(1.0, 0.0, 0.0)))
-            if wp.length(wp.cross(normal, wp.vec3(1.0, 0.0, 0.0))) < 1.0e-3:
-                tangent = wp.normalize(wp.cross(normal, wp.vec3(0.0, 1.0, 0.0)))
-    return active, fref, dcoef, ct, tangent
+    dcoef = imp / (1.0 - imp) / invweight
+    return aref > 0.0, dcoef * aref, dcoef

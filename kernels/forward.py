@@ -1,10 +1,11 @@
 """Forward dynamics and integration: the smooth force, the factor-solve, the Euler update, and the fused kernels.
 
-One thread per env runs a whole ``step()``: ``substeps`` times, the smooth pass (``kernels.smooth``), the
-joint-limit and contact forces (``kernels.constraint``), the smooth force, a dense Cholesky solve of
-(M + h diag(damping) + implicit constraint terms) qacc = qfrc, and MuJoCo's semi-implicit Euler update.
+One thread per env runs a whole ``step()``: ``substeps`` times, the smooth pass (``kernels.smooth``), the contact
+points and the warm-started active set (``kernels.constraint``), the smooth force, up to ``solver_iterations``
+dense Cholesky solves of (M + h diag(damping) + the active joint-limit and contact rows) qacc = qfrc (Newton steps
+on MuJoCo's constraint cost, until the active set is unchanged), and MuJoCo's semi-implicit Euler update.
 ``_forward_kernel`` is the same composition with the step part compiled out (``wp.static`` flags of one factory),
-and ``SPLIT_KERNELS`` cut one substep into three launches for the GPU (fewer registers per thread; the CPU keeps
+and ``SPLIT_KERNELS`` cut one substep into four launches for the GPU (fewer registers per thread; the CPU keeps
 the fused kernel, which is faster there).
 
 Kernel arguments are bound by name: ``launch_inputs`` looks every argument of a kernel up among the fields
@@ -15,7 +16,7 @@ import re
 
 import warp as wp
 
-from kernels.constraint import contact_forces, contacts, joint_limits, self_contacts
+from kernels.constraint import contact_collide, contact_update, contacts, joint_limits, self_contacts
 from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_FREE, vec5
@@ -202,8 +203,10 @@ def _pipeline(
     smem_spilling: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
-    (kinematics to the mass matrix), limits (qacc zeroed, then joint-limit forces), contacts, self_contacts, force
-    (the smooth force) and solve (factor-solve, contact forces, Euler); `loop` repeats them `substeps` times in
+    (kinematics to the mass matrix), collide (the contact points and their rows' terms), self_contacts (into the
+    zeroed qfrc_smooth), force (the smooth force), warm_start (the active set at the last substep's qacc) and solve
+    (the active-set Newton solves of the joint-limit and contact rows, then Euler); `loop` repeats them `substeps`
+    times in
     the kernel, else the launch does one substep. `own_module`: a Warp module of the kernel's own (compiled on first
     use apart from this one), with this module's options; then `cuda_max_registers` caps the registers per CUDA
     thread and `smem_spilling` lets ptxas spill to shared memory."""
@@ -289,7 +292,7 @@ def _pipeline(
         hfield_spacing: float,
         contact_impratio: float,
         contact_pyramidal: int,
-        friction_eps: float,
+        solver_iterations: int,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
@@ -308,13 +311,20 @@ def _pipeline(
         cfrc_out: wp.array2d[wp.spatial_vector],
         qfrc_bias_out: wp.array2d[float],
         qM_out: wp.array3d[float],
+        qH_out: wp.array3d[float],
+        qfrc_smooth_out: wp.array2d[float],
         jac_out: wp.array2d[float],
         contact_force_out: wp.array2d[float],
         contact_dcoef_out: wp.array2d[float],
         contact_fref_out: wp.array2d[float],
         contact_point_out: wp.array2d[wp.vec3],
         contact_normal_out: wp.array2d[wp.vec3],
-        contact_friction_out: wp.array2d[float],
+        contact_vel_out: wp.array2d[wp.vec3],
+        contact_frame_out: wp.array2d[wp.vec3],
+        contact_mu_out: wp.array2d[float],
+        contact_mask_out: wp.array2d[int],
+        contact_frc_out: wp.array2d[wp.vec3],
+        limit_mask_out: wp.array2d[int],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -353,43 +363,78 @@ def _pipeline(
                     worldid, body_parentid, dof_bodyid, dof_parentid, dof_armature, cdof_out, cmass_out, cmc_out,
                     crot_out, qM_out,
                 )  # fmt: skip
-            if wp.static("limits" in stages):
-                # constraint-like forces first: the limit law reads M_dd before the damping term is added to it
-                for d in range(qacc_out.shape[1]):
-                    qacc_out[worldid, d] = 0.0
-                joint_limits(
-                    worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, qM_out,
-                )  # fmt: skip
-            if wp.static("contacts" in stages):
-                contacts(
-                    worldid, h, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size,
-                    cgeom_margin, cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight,
-                    cgeom_pointadr, gravity, plane_normal, plane_offset, hfield, hfield_spacing, contact_impratio,
-                    contact_pyramidal, friction_eps, body_rootid, body_lastdof, dof_parentid, geom_friction_scale,
-                    xpos_out, xquat_out, cvel_out, cdof_out, contact_force_out, contact_dcoef_out, contact_fref_out,
-                    contact_point_out, contact_normal_out, contact_friction_out, jac_out, qacc_out, qM_out,
+            if wp.static("collide" in stages):
+                contact_collide(
+                    worldid, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
+                    cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight, cgeom_pointadr,
+                    plane_normal, plane_offset, hfield, hfield_spacing, contact_impratio, body_rootid,
+                    geom_friction_scale, xpos_out, xquat_out, cvel_out, contact_dcoef_out, contact_fref_out,
+                    contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                 )  # fmt: skip
             if wp.static("self_contacts" in stages):
+                # the forces without the limit and contact rows, assembled once per substep for every solve
+                for d in range(qfrc_smooth_out.shape[1]):
+                    qfrc_smooth_out[worldid, d] = 0.0
                 self_contacts(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
                     geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, body_rootid, body_lastdof, dof_parentid,
-                    xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qacc_out, qM_out,
+                    xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qfrc_smooth_out, qM_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                     dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
                     actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
-                    actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out,
+                    actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out,
+                    qM_out,
+                )  # fmt: skip
+            if wp.static("warm_start" in stages):
+                # MuJoCo's constraint solve as Newton's method on its convex cost: with the active set fixed, every
+                # row's force D (aref - J qacc) is linear in qacc, so one Cholesky solve of (M + sum D J^T J) qacc =
+                # qfrc_smooth + sum D aref J^T is a Newton step; the rows with positive force at its qacc are the
+                # next active set. The first set is the one at the last substep's qacc (MuJoCo's warm start).
+                joint_limits(
+                    worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
+                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
+                )  # fmt: skip
+                contact_update(
+                    worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_rootid,
+                    body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out,
+                    contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
+                    contact_mask_out, contact_force_out, contact_frc_out,
                 )  # fmt: skip
             if wp.static("solve" in stages):
-                factor_solve(worldid, qM_out, qacc_out)
-                contact_forces(
-                    worldid, cgeom_type, cgeom_bodyid, cgeom_pointadr, body_rootid, body_lastdof, dof_parentid,
-                    xpos_out, cdof_out, qacc_out, contact_dcoef_out, contact_fref_out, contact_point_out,
-                    contact_normal_out, contact_force_out,
-                )  # fmt: skip
+                nv = qacc_out.shape[1]
+                iteration = int(0)
+                while iteration < solver_iterations:
+                    for i in range(nv):
+                        qacc_out[worldid, i] = qfrc_smooth_out[worldid, i]
+                        for j in range(i + 1):
+                            qH_out[worldid, i, j] = qM_out[worldid, i, j]
+                    joint_limits(
+                        worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
+                        jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 0, limit_mask_out, qacc_out, qH_out,
+                    )  # fmt: skip
+                    contacts(
+                        worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_rootid,
+                        body_lastdof, dof_parentid, xpos_out, cdof_out, contact_dcoef_out, contact_fref_out,
+                        contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
+                        contact_mask_out, jac_out, qacc_out, qH_out,
+                    )  # fmt: skip
+                    factor_solve(worldid, qH_out, qacc_out)
+                    changed = joint_limits(
+                        worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
+                        jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
+                    )  # fmt: skip
+                    changed += contact_update(
+                        worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_rootid,
+                        body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out,
+                        contact_fref_out, contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out,
+                        contact_mu_out, contact_mask_out, contact_force_out, contact_frc_out,
+                    )  # fmt: skip
+                    iteration += 1
+                    if changed == 0:
+                        iteration = solver_iterations
                 euler(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out
                 )  # fmt: skip
@@ -407,20 +452,23 @@ def _pipeline(
 
 
 # `substeps` MuJoCo Euler steps of timestep / substeps [s] per env in one thread; qpos/qvel alias in/out.
-_step_kernel = _pipeline("_step_kernel", ("smooth", "limits", "contacts", "self_contacts", "force", "solve"), True)
+_step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "self_contacts", "force", "warm_start", "solve"), True)
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
-# One Euler substep as three launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
-# registers per CUDA thread and spills; each of these holds fewer values live (sm_90, `throughput.py gpu`: 96, 128
-# and 124 registers, none spilled to local memory), so twice as many envs share an SM. The stages hand over
-# through the Data arrays that the fused kernel writes and reads as well, in the same order, so both paths compute
-# the same numbers. Modules of their own: a CPU run never compiles them, a CUDA step never the fused kernel.
+# One Euler substep as four launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
+# registers per CUDA thread and spills; each of these holds at most 128 (sm_90, `throughput.py gpu --archs 90 --modules
+# forward`: 96, 128, 96 and 128, none spilled to local memory), so twice as many envs share an SM. The stages hand
+# over through the Data arrays that the fused kernel writes and reads as well, in the same order, so both paths
+# compute the same numbers. Modules of their own: a CPU run never compiles them, a CUDA step never the fused kernel.
 SPLIT_KERNELS = (
     _pipeline("_smooth_kernel", ("smooth",), False, True),
-    # capped at 128 registers (152 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its
-    # ~100 B per thread of spills in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13), none in local memory
-    _pipeline("_contact_kernel", ("limits", "contacts"), False, True, cuda_max_registers=128, smem_spilling=True),
-    _pipeline("_solve_kernel", ("self_contacts", "force", "solve"), False, True),
+    # capped at 128 registers (142 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its spills
+    # in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13; 19 KB per block), none in local memory
+    _pipeline("_contact_kernel", ("collide",), False, True, 128, True),
+    _pipeline("_force_kernel", ("self_contacts", "force"), False, True),
+    # the active-set loop in one thread (up to solver_iterations solves); 164 registers uncapped, capped at 128 with
+    # 39 KB of shared-memory spills per block, none in local memory
+    _pipeline("_solve_kernel", ("warm_start", "solve"), False, True, 128, True),
 )
 
 

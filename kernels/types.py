@@ -126,8 +126,8 @@ class Model:
     # plane outside it; (1, 1): no height field (kernels.terrain, Simulator.set_hfield)
     hfield_spacing: float  # [m]: distance between height-field samples along x and y
     contact_impratio: float  # MuJoCo's opt.impratio: friction-to-normal impedance ratio
-    contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic
-    friction_eps: float  # [m/s]: slip speed below which friction is viscous
+    contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic (solved as pyramidal)
+    solver_iterations: int  # most solves per substep while the constraints' active set changes
 
 
 @dataclasses.dataclass
@@ -149,13 +149,19 @@ class Data:
     cacc: wp.array  # spatial_vector (N, nbody): bias acceleration with qacc = 0, gravity as base acceleration
     cfrc: wp.array  # spatial_vector (N, nbody): body force (torque [N m], force [N]), then subtree sums
     qfrc_bias: wp.array  # float (N, nv) [N m or N]: Coriolis, centrifugal and gravity forces
-    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; Cholesky factor (lower) after a step
-    qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve
+    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; plus h damping and self-contact terms after a step
+    qH: wp.array  # float (N, nv, nv): qM plus the active limit and contact rows; Cholesky factor (lower) after a step
+    qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep
+    qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve [m/s^2, rad/s^2]
     jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
     contact_force: wp.array  # float (N, max(npoint, 1)) [N]: normal force of each contact point, last substep
-    contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: constraint D of each point this substep, 0 inactive
-    contact_fref: wp.array  # float (N, max(npoint, 1)) [N]: D aref of each active point this substep
-    contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each active point this substep
-    contact_normal: wp.array  # vec3 (N, max(npoint, 1)): unit ground normal of each active point this substep
-    contact_friction: wp.array  # float (N, max(npoint, 1)) [N s/m]: friction coefficient c_t of each point this
-    # substep (0: inactive or no friction); the friction force was -c_t (v_t + h a_t) in the tangent plane
+    contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: D of each row of the point, 0 outside the margin
+    contact_fref: wp.array  # float (N, max(npoint, 1)) [m/s^2]: k d r of the point's aref (kernels.contact)
+    contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each point in the margin this substep
+    contact_normal: wp.array  # vec3 (N, max(npoint, 1)): unit ground normal of each point in the margin, world frame
+    contact_vel: wp.array  # vec3 (N, max(npoint, 1)) [m/s]: its velocity, world frame
+    contact_frame: wp.array  # vec3 (N, max(npoint, 1)): first tangent t1 of its contact frame, world frame
+    contact_mu: wp.array  # float (N, max(npoint, 1)): friction of its pyramid rows (0: one frictionless row)
+    contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep
+    contact_frc: wp.array  # vec3 (N, max(npoint, 1)) [N, world]: force of each point's active rows, last substep
+    limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)

@@ -218,3 +218,59 @@ def test_env_kwargs_reach_both_sides_or_are_refused():
     for bad in ({"obs_layout": "short"}, {"mass_scale": 2.0}, {"seed": 3}):  # only one side knows these
         with pytest.raises(ValueError, match="constructor argument of both"):
             sim2sim.env_params("ant", bad)
+
+
+def _ant_states_in_contact(m, n: int, seed: int = 0):
+    """(qpos, qvel) of n MuJoCo Euler states under random controls (10 ms steps), each with >= 2 contacts pushing."""
+    import mujoco
+
+    rng = np.random.default_rng(seed)
+    d = mujoco.MjData(m)
+    rows = []
+    for t in range(1, 20000):
+        if t % 5 == 1:
+            d.ctrl[:] = rng.uniform(-1, 1, m.nu)
+        mujoco.mj_step(m, d)
+        if t > 100 and t % 37 == 0 and (d.efc_force[d.ne + d.nf + d.nl :] > 0).sum() >= 2:
+            rows.append((d.qpos.copy(), d.qvel.copy()))
+            if len(rows) == n:
+                return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+    raise AssertionError("the rollout found too few states in contact")
+
+
+def test_ant_env_step_in_contact_follows_mujoco():
+    """One Ant env step (5 x 10 ms, contacts and joint limits) from MuJoCo's own states in contact, under full-scale
+    random actions, equals MuJoCo Euler's on the same ant.xml: the contact rows, their friction pyramid and the active
+    set are MuJoCo's. Ratio ||ours - MuJoCo|| / ||MuJoCo without contacts and limits - MuJoCo|| over qvel: measured
+    0.0079 (the regularized Coulomb friction before: 0.073; what remains is mostly the order of implicit damping:
+    MuJoCo's Euler solves the constraints with M, then (M + h D) qacc = qfrc_smooth + qfrc_constraint, we solve them
+    with M + h D); tolerance 0.03."""
+    import mujoco
+
+    n = 8
+    path = os.path.join(envs.core.ASSETS, "ant.xml")
+    m = mujoco.MjModel.from_xml_path(path)
+    m.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER
+    qpos, qvel = _ant_states_in_contact(m, n)
+    actions = np.random.default_rng(1).uniform(-1, 1, (n, m.nu))
+
+    def mujoco_step(model):
+        d = mujoco.MjData(model)
+        out = np.zeros((n, model.nv))
+        for i in range(n):
+            mujoco.mj_resetData(model, d)
+            d.qpos[:], d.qvel[:], d.ctrl[:] = qpos[i], qvel[i], actions[i]
+            for _ in range(5):
+                mujoco.mj_step(model, d)
+            out[i] = d.qvel
+        return out
+
+    ref = mujoco_step(m)
+    m.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT | mujoco.mjtDisableBit.mjDSBL_LIMIT
+    free = mujoco_step(m)
+    env = envs.make("ant", num_envs=n, device="cpu", seed=0, healthy_z_range=(-10.0, 10.0))
+    env.set_state(torch.tensor(np.concatenate([qpos, qvel], 1), dtype=torch.float32))
+    env.step(torch.tensor(actions, dtype=torch.float32))
+    ours = env.get_state().numpy()[:, m.nq :]
+    ratio = np.linalg.norm(ours - ref) / np.linalg.norm(free - ref)
+    assert ratio < 0.03, ratio
