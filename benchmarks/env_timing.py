@@ -18,6 +18,7 @@ import warp as wp
 
 import envs
 from benchmarks.common import calibrate, time_repeats
+from cleanppo_utils import runs
 
 wp.config.quiet = True
 
@@ -73,6 +74,9 @@ def time_env_step(
     each step replays the step captured once as a CUDA graph, as ppo_warp.py does (cleanppo_utils/runs.graph_step).
     Returns the env (for further entries on it) and a row: make_s (envs.make, seconds), first_step_s,
     steps_per_repeat, median_s, min_s, max_s (seconds per step of all num_envs envs) and the steps/s they imply."""
+    graph = cuda_graph and str(device).startswith("cuda")
+    if graph:  # as ppo_warp.py: torch and Warp on one stream before the env exists (a capture on Warp's own stream
+        runs.share_cuda_stream(torch.device(device))  # failed on an H100 with "Warp error: unknown stream")
     t0 = time.perf_counter()
     env = envs.make(env_id, num_envs=num_envs, device=device, seed=0, validate=validate, **overrides)
     wp.synchronize_device(device)
@@ -90,13 +94,11 @@ def time_env_step(
     step()
     device_sync(device)()
     first_step_s = time.perf_counter() - t0
-    if cuda_graph and str(device).startswith("cuda"):
-        with wp.ScopedCapture(device=device) as capture:
-            env.step(env.actions)  # captured, not run: the graph reads the actions from env.actions
-
-        def env_step(action):
-            env.actions.copy_(action)
-            wp.capture_launch(capture.graph)
+    if graph:
+        try:
+            env_step = runs.graph_step(env, torch.device(device))  # ppo_warp.py's capture, the same code
+        except Exception as e:  # noqa: BLE001 - a capture CUDA refuses: time the eager step and say so
+            print(f"{env_id}: CUDA graph capture failed ({str(e).splitlines()[0]}); timing the eager step")
 
     timing = time_calls(step, device, repeats, seconds)
     return env, dict(make_s=make_s, first_step_s=first_step_s, **timing, **steps_per_s(num_envs, timing))
