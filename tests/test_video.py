@@ -53,7 +53,9 @@ def test_ant_video_decodes(tmp_path):
     path = str(tmp_path / "ant.mp4")
     episode = record_episode(env, None, path, env_index=1, max_steps=24, width=160, height=128)
     frames = _read(path)
-    assert frames.shape == (24, 128, 160, 3) == episode.frames.shape
+    # random actions may flip the ant (MuJoCo's friction lets it, as MuJoCo's ant does), ending the episode early
+    assert frames.shape == (episode.length, 128, 160, 3) == episode.frames.shape and 8 <= episode.length <= 24
+    assert episode.length == 24 or episode.trace[-1]["terminated"] == 1
     assert episode.fps == pytest.approx(1.0 / env.dt)
     _assert_moves(frames)
     # the renderer drew something besides the sky and the floor: the ant's orange sits in the frame's middle
