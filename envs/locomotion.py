@@ -482,9 +482,8 @@ class LocomotionEnv(MjcfEnv):
     def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, obs_layout: str = "short", **kwargs):
         """Build the env with the state-only observation ("short", the default) or Gymnasium's default one ("v5").
 
-        short is the default because the v5 blocks' cfrc_ext comes from this project's contact law, which in moving
-        ant contacts applies far smaller normal forces than MuJoCo's solver (docs/envs.md), so a v5 policy would read
-        a signal that does not transfer; and on CUDA the wider observation costs the task kernel registers."""
+        short is the default: every record and trained policy uses it, and on CUDA the wider observation costs the
+        task kernel registers and spills (docs/envs.md)."""
         if obs_layout not in OBS_LAYOUTS:
             raise ValueError(f"{self.name}: obs_layout must be one of {OBS_LAYOUTS}, got {obs_layout!r}")
         self.obs_layout = obs_layout
