@@ -159,7 +159,7 @@ def write_checkpoint(path, args) -> None:
     torch.save(dict(agent={}, optimizer={}, obs_rms={}, args=asdict(args), iteration=1, global_step=1), path)
 
 
-@pytest.mark.parametrize("env_id", ["anymal_c", "humanoid"])
+@pytest.mark.parametrize("env_id", ["anymal_c", "anymal_c_rough", "humanoid"])
 def test_resume_keeps_the_presets_and_refuses_to_change_them(tmp_path, monkeypatch, env_id):
     from cleanppo_utils import runs
 
