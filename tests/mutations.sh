@@ -62,7 +62,7 @@ mutate "6 ant ctrl_cost_weight 0.5 -> 0.25" envs/ant.py \
 mutate "7 delay buffer not cleared at reset" kernels/episode.py \
     's/action_buf\[worldid \* buf_len + i\] = action_type()/pass/' tests/test_envs.py tests/test_episodes.py -k delay
 mutate "8 contact ignores the per-env friction scale" kernels/constraint.py \
-    's/mu = cgeom_friction\[g\] \* geom_friction_scale\[worldid % geom_friction_scale.shape\[0\], cgeom_geomid\[g\]\]/mu = cgeom_friction[g]/' \
+    's/cgeom_friction\[g\] \* geom_friction_scale\[worldid % geom_friction_scale.shape\[0\], cgeom_geomid\[g\]\], 1.0e-5/cgeom_friction[g], 1.0e-5/' \
     tests/test_contact_reference.py tests/test_randomization.py -k friction
 mutate "9 clipped surrogate max -> min (ppo_warp.py)" cleanppo/ppo_warp.py \
     's/pg_loss = torch.max(pg_loss1, pg_loss2).mean()/pg_loss = torch.min(pg_loss1, pg_loss2).mean()/' \
@@ -91,3 +91,10 @@ mutate "16 launch arguments bound by dict order, not by name" kernels/episode.py
 mutate "17 mass scale bound to the friction parameter" envs/core.py \
     's/"mass_param": names.index("mass") if "mass" in names else -1,/"mass_param": names.index("friction") if "friction" in names else -1,/' \
     tests/test_randomization.py tests/test_episodes.py
+
+mutate "18 the device-side lr rule divides by 1.2, not rsl_rl's 1.5" cleanppo/ppo_warp.py \
+    's/lower, higher = (lr \/ 1.5)/lower, higher = (lr \/ 1.2)/' tests/test_ppo_update.py
+mutate "19 the log std not projected into its bounds" cleanppo/ppo_warp.py \
+    's/    agent.actor_logstd.data.clamp_(args.min_log_std, args.max_log_std)/    pass/' tests/test_ppo_update.py
+mutate "20 the pyramidal normal stiffness not capped" kernels/contact.py \
+    's/dcoef = wp.min(dcoef, MAX_STIFFNESS_RATIO \/ (float(rows) \* invweight))/pass/' tests/test_anymal_c.py tests/test_contact.py
