@@ -8,10 +8,8 @@ checked against the model, and config fields declared without a default are deri
   ctrl_scale  half-width of the actuators' one symmetric control range (ctrl = ctrl_scale * a)
 """
 
-import functools
 import os
 from numbers import Integral, Real
-from typing import Any
 
 import numpy as np
 import warp as wp
@@ -21,24 +19,6 @@ from kernels.articulation import Simulator
 from mjcf import load_mjcf
 
 wp.set_module_options({"enable_backward": False})
-
-
-@functools.cache
-def observe_state_tail(skip: int, num_obs: int):
-    """Build a task_observe `@wp.func` that returns state[skip : skip + num_obs] (the state without its first
-    `skip` coordinates, e.g. a locomotion task's horizontal position), in the state's units."""
-    obs_type = wp.types.vector(num_obs, wp.float32)
-    first = wp.constant(skip)
-    length = wp.constant(num_obs)
-
-    @wp.func
-    def observe(cfg: Any, sc: Any, s: Any):
-        o = obs_type()
-        for i in range(length):
-            o[i] = s[first + i]
-        return o
-
-    return observe
 
 
 def _symmetric_ctrl_scale(model, asset: str) -> float:

@@ -265,7 +265,7 @@ def contacts(
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
         solimp = cgeom_solimp[g]
-        k_unused, b = reference_coefficients(cgeom_solref[g], solimp[1])
+        _k, b = reference_coefficients(cgeom_solref[g], solimp[1])
         npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
@@ -327,7 +327,7 @@ def contact_update(
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
         solimp = cgeom_solimp[g]
-        k_unused, b = reference_coefficients(cgeom_solref[g], solimp[1])
+        _k, b = reference_coefficients(cgeom_solref[g], solimp[1])
         npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
