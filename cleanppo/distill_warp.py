@@ -41,7 +41,15 @@ import envs
 from cleanppo_utils import runs
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # ppo_warp.py beside this file (not a package)
-from ppo_warp import Adam, RunningMeanStd, adapt_lr, compute_gae, normalize  # noqa: E402
+from ppo_warp import (  # noqa: E402
+    LOG_SQRT_2PI,
+    Adam,
+    RunningMeanStd,
+    compute_gae,
+    mlp,
+    normalize,
+    update_minibatch,
+)
 
 # Per-env presets. Pendulum: ppo_warp.py's pendulum preset for the PPO phases (gamma 0.98, rewards x 0.1, lr 3e-3
 # annealed), mass and length randomized by +-30% and noise on every observation; ant: ppo_warp.py's defaults (rsl_rl's
@@ -57,6 +65,18 @@ PRESETS = {
                 friction_scale=(0.5, 1.25), obs_noise_std=0.02),
 }
 # fmt: on
+# the eval's env knobs, written into each --eval-json record, and how its episodes can end
+EVAL_KNOBS = (
+    "mass_scale",
+    "length_scale",
+    "friction_scale",
+    "strength_scale",
+    "obs_noise_std",
+    "action_delay",
+    "push_vel",
+    "push_interval_s",
+)  # fmt: skip
+ENDINGS = ("fell", "timeout", "nan")
 
 
 @dataclass
@@ -106,14 +126,25 @@ class Args:
     """Gaussian noise (std, observation units) on every observation; the privileged observation has none"""
     action_delay: tuple[int, int] = (0, 0)
     """action delay range in steps, drawn per env per episode"""
+    strength_scale: tuple[float, float] = (1.0, 1.0)
+    """motor strength range: anymal_c's strength_scale (per env per episode); pendulum: max_torque times the scale
+    (one value: lo == hi)"""
+    push_vel: float | None = None
+    """pushes (legged_gym's push_robots): the largest velocity kick, per axis (anymal_c, ant: max_push_vel_xy, the
+    base's horizontal velocity set to U(-v, v) m/s; pendulum: max_push_vel, U(-v, v) rad/s added); None: the env's
+    default (anymal_c 1.0, the others 0, off)"""
+    push_interval_s: float | None = None
+    """pushes: anymal_c every push_interval_s of an episode; ant and pendulum at random times, on average every
+    push_interval_s; None: the env's default"""
 
     # Algorithm specific arguments
-    student_algo: Literal["dagger", "bc", "rslrl", "asym_ppo"] = "dagger"
+    student_algo: Literal["dagger", "bc", "rslrl", "asym_ppo", "ppo"] = "dagger"
     """how the student learns (the module docstring)"""
     teacher_timesteps: int = 30_000_000
     """env steps of the teacher's PPO (ignored with --teacher-checkpoint; asym_ppo adds them to its own budget)"""
     teacher_checkpoint: str | None = None
-    """a distill_warp.py checkpoint whose teacher (trained on the same env id) is used instead of training one"""
+    """a checkpoint of the same env id whose teacher is used instead of training one: a distill_warp.py checkpoint
+    (its teacher reads (obs, privileged_obs)) or a ppo_warp.py one (its policy reads obs only)"""
     total_timesteps: int = 20_000_000
     """env steps of the student's phase"""
     history_len: int = 8
@@ -152,10 +183,18 @@ class Args:
     """coefficient of the value function"""
     max_grad_norm: float = 1.0
     """the maximum norm for the global gradient clipping"""
+    clip_vloss: bool = False
+    """toggles whether or not to use a clipped loss for the value function, as per the paper"""
     hidden: tuple[int, ...] = (256, 128, 64)
-    """hidden layer sizes of every actor and critic (tanh MLPs)"""
+    """hidden layer sizes of every actor and critic"""
+    activation: Literal["tanh", "elu"] = "tanh"
+    """the hidden layers' activation (rsl_rl's legged robots use elu)"""
     init_log_std: float = 0.0
     """initial log standard deviation of the PPO policies (state independent)"""
+    min_log_std: float = -20.0
+    """the log std is projected into [min_log_std, max_log_std] after every step (SB3's SAC bounds, -20 and 2)"""
+    max_log_std: float = 2.0
+    """the upper bound of the log std"""
     reward_scale: float = 1.0
     """rewards are multiplied by this for learning; returns are logged unscaled"""
 
@@ -165,45 +204,49 @@ class Args:
     num_iterations: tyro.conf.Suppress[int] = 0
     """teacher_iterations + student_iterations: the iterations of the whole run"""
     teacher_iterations: tyro.conf.Suppress[int] = 0
+    teacher_obs: tyro.conf.Suppress[str] = "privileged"
+    """what the teacher reads: "privileged" (obs, privileged_obs) or "obs" (a ppo_warp.py policy)"""
     run_name: tyro.conf.Suppress[str] = ""
 
 
 def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed: int | None = None):
     # the perturbation knobs the env has; validate=False: the per-step NaN-action check is a host sync
+    env_type = envs.env_class(args.env_id)
+    config = envs.core.config_defaults(env_type.cfg_type)
     knobs = dict(obs_noise_std=args.obs_noise_std, action_delay=tuple(args.action_delay))
-    for p in ("mass", "length", "friction"):
-        if p in envs.env_class(args.env_id).param_names:
+    for p in ("mass", "length", "friction", "strength"):
+        if p in env_type.param_names:
             knobs[f"{p}_scale"] = tuple(getattr(args, f"{p}_scale"))
+    if "base_mass" in env_type.param_names:  # anymal_c randomizes the base's mass only
+        knobs["base_mass_scale"] = tuple(args.mass_scale)
+    if "strength" not in env_type.param_names and tuple(args.strength_scale) != (1.0, 1.0):
+        lo, hi = args.strength_scale
+        if "max_torque" not in config or lo != hi:
+            runs.fail(f"--strength-scale: {args.env_id} takes no strength range (pendulum: one value, lo == hi)")
+        knobs["max_torque"] = config["max_torque"] * lo
+    # the env's own names of its push settings (anymal_c and ant: horizontal velocity, pendulum: angular velocity)
+    for name, fields in (("push_vel", ("max_push_vel_xy", "max_push_vel")), ("push_interval_s", ("push_interval_s",))):
+        field = next((f for f in fields if f in config), None)
+        if getattr(args, name) is not None:
+            if field is None:
+                runs.fail(f"--{name.replace('_', '-')}: env {args.env_id} has no pushes")
+            knobs[field] = getattr(args, name)
     seed, num_envs = args.seed if seed is None else seed, num_envs or args.num_envs
     return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False, **knobs)
 
 
-def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias_const: float = 0.0) -> nn.Linear:
-    torch.nn.init.orthogonal_(layer.weight, std)
-    torch.nn.init.constant_(layer.bias, bias_const)
-    return layer
-
-
-def mlp(sizes: list[int], out_std: float) -> nn.Sequential:
-    layers = []
-    for i in range(len(sizes) - 1):
-        last = i == len(sizes) - 2
-        layers.append(layer_init(nn.Linear(sizes[i], sizes[i + 1]), std=out_std if last else np.sqrt(2)))
-        if not last:
-            layers.append(nn.Tanh())
-    return nn.Sequential(*layers)
-
-
 class Agent(nn.Module):
-    """Gaussian policy over the first `num_actor_obs` input columns, value network over the last `num_critic_obs`:
-    the teacher's actor and critic both read all of (obs, privileged_obs); a student's row is (window, obs,
-    privileged_obs) and its actor reads the window only (asymmetric actor-critic, Pinto et al. 2018)."""
+    """ppo_warp.py's Agent, with the actor on the first `num_actor_obs` input columns and the critic on the last
+    `num_critic_obs` (from column `critic_start` when given): the teacher's actor and critic read all of (obs,
+    privileged_obs); a student's row is (window, obs, privileged_obs), its actor reads the window only and its critic
+    (asymmetric actor-critic, Pinto et al. 2018) the rest, or the window too (direct PPO, critic_start 0)."""
 
-    def __init__(self, num_actor_obs: int, num_critic_obs: int, num_actions: int, hidden, init_log_std: float):
+    def __init__(self, num_actor_obs: int, num_critic_obs: int, num_actions: int, hidden, init_log_std: float,
+                 activation: str = "tanh", critic_start: int | None = None):  # fmt: skip
         super().__init__()
-        self.num_actor_obs, self.num_critic_obs = num_actor_obs, num_critic_obs
-        self.critic = mlp([num_critic_obs, *hidden, 1], out_std=1.0)
-        self.actor_mean = mlp([num_actor_obs, *hidden, num_actions], out_std=0.01)
+        self.num_actor_obs, self.num_critic_obs, self.critic_start = num_actor_obs, num_critic_obs, critic_start
+        self.critic = mlp([num_critic_obs, *hidden, 1], out_std=1.0, activation=activation)
+        self.actor_mean = mlp([num_actor_obs, *hidden, num_actions], out_std=0.01, activation=activation)
         self.actor_logstd = nn.Parameter(torch.full((1, num_actions), float(init_log_std)))
 
     def act(self, x: torch.Tensor) -> torch.Tensor:
@@ -211,16 +254,21 @@ class Agent(nn.Module):
         return self.actor_mean(x[..., : self.num_actor_obs])
 
     def get_value(self, x: torch.Tensor) -> torch.Tensor:
-        return self.critic(x[..., x.shape[-1] - self.num_critic_obs :]).squeeze(-1)
+        start = x.shape[-1] - self.num_critic_obs if self.critic_start is None else self.critic_start
+        return self.critic(x[..., start : start + self.num_critic_obs]).squeeze(-1)
 
     def get_action_and_value(self, x: torch.Tensor, action: torch.Tensor | None = None):
         """Return action, log prob, entropy, value and the action mean; samples an action when none is given."""
         mean = self.act(x)
         logstd = self.actor_logstd.expand_as(mean)
-        dist = torch.distributions.Normal(mean, logstd.exp(), validate_args=False)
         if action is None:
-            action = dist.sample()
-        return action, dist.log_prob(action).sum(-1), dist.entropy().sum(-1), self.get_value(x), mean
+            noise = torch.randn_like(mean)
+            action = mean + noise * logstd.exp()
+        else:
+            noise = (action - mean) * (-logstd).exp()
+        logprob = (-0.5 * noise.square() - logstd - LOG_SQRT_2PI).sum(-1)
+        entropy = (0.5 + LOG_SQRT_2PI + logstd).sum(-1)
+        return action, logprob, entropy, self.get_value(x), mean
 
 
 def push_window(window: torch.Tensor, obs: torch.Tensor, prev_action: torch.Tensor, done: torch.Tensor):
@@ -232,74 +280,46 @@ def push_window(window: torch.Tensor, obs: torch.Tensor, prev_action: torch.Tens
     return torch.cat([window[:, step:], obs, prev_action], dim=1)
 
 
-def ppo_update(agent, optimizer, b: dict, args: Args, ckpt_path: str, where: str) -> dict:
-    """Clipped-surrogate PPO epochs over the flat batch `b` (CleanRL's loss; rsl_rl's KL rule when adaptive);
-    return the last minibatch's losses and the mean KL, as floats."""
-    kls, clipfracs = [], []
-    old_std = agent.actor_logstd.detach().exp()
-    for _ in range(args.update_epochs):
-        b_inds = torch.randperm(args.batch_size, device=b["x"].device)
-        for start in range(0, args.batch_size, args.minibatch_size):
-            mb = b_inds[start : start + args.minibatch_size]
-            _, newlogprob, entropy, newvalue, newmu = agent.get_action_and_value(b["x"][mb], b["actions"][mb])
-            ratio = (newlogprob - b["logprobs"][mb]).exp()
-            with torch.no_grad():  # KL(old || new) of the two Gaussians in closed form, as rsl_rl's schedule reads it
-                new_std = agent.actor_logstd.exp()
-                kl = (
-                    (new_std / old_std).log()
-                    + (old_std.square() + (b["mus"][mb] - newmu).square()) / (2.0 * new_std.square())
-                    - 0.5
-                )
-                clipfracs.append(((ratio - 1.0).abs() > args.clip_coef).float().mean())
-            mb_adv = b["advantages"][mb]
-            if args.norm_adv:
-                mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
-            pg_loss = torch.max(-mb_adv * ratio, -mb_adv * ratio.clamp(1 - args.clip_coef, 1 + args.clip_coef)).mean()
-            v_loss = 0.5 * (newvalue - b["returns"][mb]).square().mean()
-            loss = pg_loss - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
-            optimizer.zero_grad()
-            loss.backward()
-            grad_norm = nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
-            kl_mean, loss_value, grad_value = torch.stack([kl.sum(-1).mean(), loss.detach(), grad_norm]).tolist()
-            runs.check_finite_loss(loss_value, grad_value, where, ckpt_path)
-            kls.append(kl_mean)
-            if args.lr_schedule == "adaptive":  # rsl_rl's rule, before the step, as ppo_warp.py applies it
-                adapt_lr(optimizer.lr, kl.sum(-1).mean(), args)
-            optimizer.count_step()
-            optimizer.step(ok=torch.ones((), dtype=torch.bool, device=loss.device))  # checked finite above
-    return dict(policy_loss=pg_loss.item(), value_loss=v_loss.item(), entropy=entropy.mean().item(),
-                approx_kl=float(np.mean(kls)), clipfrac=torch.stack(clipfracs).mean().item())  # fmt: skip
+def distill_minibatch(student, optimizer, args: Args, b: dict, mb_inds, stats_out: torch.Tensor) -> None:
+    """One minibatch step of action MSE between the student's deterministic action and the teacher's label, with no
+    host sync: the loss and gradient norm go to `stats_out` (runs.MB_STATS columns, the rest 0); a non-finite loss
+    or gradient skips the step, and the iteration's read stops the run; optimizer.count_step() comes before it."""
+    loss = (student.act(b["obs"][mb_inds]) - b["labels"][mb_inds]).square().mean()
+    optimizer.zero_grad()
+    loss.backward()
+    grad_norm = nn.utils.clip_grad_norm_(student.actor_mean.parameters(), args.max_grad_norm)
+    stats_out.zero_()
+    stats_out[1:3] = torch.stack([loss, grad_norm]).detach()
+    optimizer.step(ok=torch.isfinite(loss) & torch.isfinite(grad_norm))
 
 
-def distill_update(student, optimizer, b: dict, args: Args, ckpt_path: str, where: str) -> dict:
-    """Epochs of action MSE between the student's deterministic action and the teacher's label over the flat batch."""
-    for _ in range(args.update_epochs):
-        b_inds = torch.randperm(args.batch_size, device=b["x"].device)
-        for start in range(0, args.batch_size, args.minibatch_size):
-            mb = b_inds[start : start + args.minibatch_size]
-            loss = (student.act(b["x"][mb]) - b["labels"][mb]).square().mean()
-            optimizer.zero_grad()
-            loss.backward()
-            grad_norm = nn.utils.clip_grad_norm_(student.parameters(), args.max_grad_norm)
-            runs.check_finite_loss(*torch.stack([loss.detach(), grad_norm]).tolist(), where, ckpt_path)
-            optimizer.count_step()
-            optimizer.step(ok=torch.ones((), dtype=torch.bool, device=loss.device))  # checked finite above
-    return dict(distill_loss=loss.item())
+def make_agents(args: Args, arch: dict, O: int, A: int, P: int, device: torch.device):  # noqa: E741
+    """(teacher, teacher_rms, student, student_rms) for `args` (the run's) and `arch` (the teacher's hidden sizes,
+    activation and initial log std); the teacher is None for the PPO baselines, which have none."""
+    W = args.history_len * (O + A)
+    teacher, teacher_rms = None, None
+    if args.student_algo not in ("asym_ppo", "ppo"):
+        TO = O + P if args.teacher_obs == "privileged" else O  # a ppo_warp.py policy reads the observation only
+        teacher = Agent(TO, TO, A, arch["hidden"], arch["init_log_std"], arch["activation"], critic_start=0)
+        teacher, teacher_rms = teacher.to(device), RunningMeanStd(TO).to(device)
+    student = Agent(W, W if args.student_algo == "ppo" else O + P, A, args.hidden, args.init_log_std, args.activation,
+                    critic_start=0 if args.student_algo == "ppo" else None).to(device)  # fmt: skip
+    return teacher, teacher_rms, student, RunningMeanStd(W + O + P).to(device)
 
 
 def evaluate_policies(args: Args, saved: Args, ckpt: dict, device: torch.device) -> dict:
-    """Mean and std of the episode returns of the student, the teacher (when the checkpoint has one) and the zero
-    action, each deterministic for one episode in each of `eval_episodes` envs of the env `args` describes: the same
-    seed, so the same parameter draws, initial states and observation noise for the three."""
+    """For the student, the teacher (when the checkpoint has one) and the zero action, each deterministic for one
+    episode in each of `eval_episodes` envs of the env `args` describes (the same seed, so the same parameter draws,
+    initial states, noise and pushes for the three): the mean and std of the returns and how the episodes ended,
+    `fell` (terminated), `timeout` (the time limit) or `nan` (a non-finite observation or return)."""
     O, A, P = (lambda e: (e.num_obs, e.num_actions, e.num_privileged_obs))(make_env(saved, device, num_envs=1))
     W = saved.history_len * (O + A)
-    student = Agent(W, O + P, A, saved.hidden, saved.init_log_std).to(device)
-    student_rms = RunningMeanStd(W + O + P).to(device)
+    arch = ckpt.get("teacher_arch") or dict(hidden=saved.hidden, activation=saved.activation,
+                                            init_log_std=saved.init_log_std)  # fmt: skip
+    teacher, teacher_rms, student, student_rms = make_agents(saved, arch, O, A, P, device)
     student.load_state_dict(ckpt["agent"]), student_rms.load_state_dict(ckpt["obs_rms"])
     names = ["student", "zero"]
-    if ckpt.get("teacher"):
-        teacher = Agent(O + P, O + P, A, saved.hidden, saved.init_log_std).to(device)
-        teacher_rms = RunningMeanStd(O + P).to(device)
+    if teacher is not None and ckpt.get("teacher"):
         teacher.load_state_dict(ckpt["teacher"]), teacher_rms.load_state_dict(ckpt["teacher_obs_rms"])
         names.append("teacher")
     out = {}
@@ -310,21 +330,27 @@ def evaluate_policies(args: Args, saved: Args, ckpt: dict, device: torch.device)
         done = torch.ones(env.num_envs, dtype=torch.bool, device=device)
         action = torch.zeros(env.num_envs, A, device=device)
         returns = torch.zeros(env.num_envs, device=device)
-        finished = torch.zeros(env.num_envs, dtype=torch.bool, device=device)
+        ending = torch.zeros(env.num_envs, dtype=torch.long, device=device)  # 0 running, 1 fell, 2 timeout, 3 nan
         with torch.no_grad():
-            for _ in range(env.max_episode_steps):  # every episode ends by its time limit
+            for _ in range(env.max_episode_steps):  # every episode ends by its time limit at the latest
                 window = push_window(window, obs, action, done)
                 if name == "student":  # the window only: no privileged column is in its input
                     mean, inv_std, clip = student_rms.frozen()
                     action = student.act(normalize(window, mean[:W], inv_std[:W], clip)).clamp(-1.0, 1.0)
                 elif name == "teacher":
-                    x = torch.cat([obs, env.info["privileged_obs"]], 1)
+                    x = torch.cat([obs, env.info["privileged_obs"]], 1)[:, : teacher.num_actor_obs]
                     action = teacher.act(normalize(x, *teacher_rms.frozen())).clamp(-1.0, 1.0)
                 obs, _, terminated, truncated, info = env.step(action)
                 done = terminated | truncated
-                returns = torch.where(done & ~finished, info["episode_return"], returns)
-                finished |= done
-        out[name] = (float(returns.mean()), float(returns.std()))
+                bad = ~(torch.isfinite(obs).all(1) & torch.isfinite(info["episode_return"]))
+                end = torch.where(bad, 3, torch.where(terminated, 1, torch.where(truncated, 2, 0)))
+                first = (ending == 0) & (end > 0)
+                returns = torch.where(first & done, info["episode_return"], returns)
+                ending = torch.where(first, end, ending)
+        counts = torch.bincount(ending, minlength=4).tolist()
+        finite = returns[ending != 3]
+        mean, std = (float(finite.mean()), float(finite.std())) if len(finite) else (float("nan"), float("nan"))
+        out[name] = dict(mean=mean, std=std, fell=counts[1], timeout=counts[2], nan=counts[3], running=counts[0])
     return out
 
 
@@ -334,12 +360,13 @@ def student_inputs(window, obs, privileged):
 
 
 def save(path: str, args: Args, iteration: int, global_step: int, student, optimizer, student_rms, teacher,
-         teacher_optimizer, teacher_rms, recent_returns, env, loop: dict, device: torch.device) -> None:  # fmt: skip
+         teacher_optimizer, teacher_rms, teacher_arch: dict, recent_returns, env, loop: dict,
+         device: torch.device) -> None:  # fmt: skip
     """Write everything a resumed run needs (both phases); a kill leaves the previous file or the new one."""
     state = dict(agent=student.state_dict(), optimizer=optimizer.state_dict(), obs_rms=student_rms.state_dict(),
                  teacher=teacher.state_dict() if teacher is not None else {},
                  teacher_optimizer=teacher_optimizer.state_dict() if teacher_optimizer is not None else {},
-                 teacher_obs_rms=teacher_rms.state_dict() if teacher is not None else {},
+                 teacher_obs_rms=teacher_rms.state_dict() if teacher is not None else {}, teacher_arch=teacher_arch,
                  args=asdict(args), iteration=iteration, global_step=global_step, recent_returns=list(recent_returns),
                  torch_rng=torch.get_rng_state(),
                  cuda_rng=torch.cuda.get_rng_state(device) if device.type == "cuda" else torch.zeros(0),
@@ -352,8 +379,9 @@ if __name__ == "__main__":
     args, resume_ckpt = runs.parse_args(Args, PRESETS, __doc__)
     args.batch_size = int(args.num_envs * args.num_steps)
     args.minibatch_size = int(args.batch_size // max(args.num_minibatches, 1))
-    student_steps = args.total_timesteps + (args.teacher_timesteps if args.student_algo == "asym_ppo" else 0)
-    train_teacher = args.student_algo != "asym_ppo" and args.teacher_checkpoint is None
+    baseline = args.student_algo in ("asym_ppo", "ppo")  # PPO on the student's inputs: no teacher
+    student_steps = args.total_timesteps + (args.teacher_timesteps if baseline else 0)
+    train_teacher = not baseline and args.teacher_checkpoint is None
     args.teacher_iterations = args.teacher_timesteps // max(args.batch_size, 1) if train_teacher else 0
     args.num_iterations = args.teacher_iterations + student_steps // max(args.batch_size, 1)
     device = runs.validate(args, envs.list_envs())  # everything is checked before anything is created
@@ -370,18 +398,21 @@ if __name__ == "__main__":
         if saved.env_id != args.env_id:  # the env's knobs come from this command line and --env-id's preset
             runs.fail(f"{args.eval!r} was trained on {saved.env_id}: pass --env-id {saved.env_id}")
         result = evaluate_policies(args, saved, ckpt, device)
-        (s, s_std), (z, _) = result["student"], result["zero"]
-        line = f"eval {args.eval}: env {args.env_id}, {args.eval_episodes} episodes: student {s:.2f} +- {s_std:.2f}"
+        s, z = result["student"]["mean"], result["zero"]["mean"]
+        line = (
+            f"eval {args.eval}: env {args.env_id}, {args.eval_episodes} episodes: student {s:.2f} +- "
+            f"{result['student']['std']:.2f} (" + ", ".join(f"{k} {result['student'][k]}" for k in ENDINGS) + ")"
+        )
         record = dict(checkpoint=args.eval, student_algo=saved.student_algo, train_seed=saved.seed, seed=args.seed,
-                      episodes=args.eval_episodes, mass_scale=args.mass_scale, length_scale=args.length_scale,
-                      friction_scale=args.friction_scale, obs_noise_std=args.obs_noise_std,
-                      action_delay=args.action_delay, **{f"{k}_return": v[0] for k, v in result.items()},
-                      **{f"{k}_return_std": v[1] for k, v in result.items()})  # fmt: skip
+                      episodes=args.eval_episodes, **{k: getattr(args, k) for k in EVAL_KNOBS},
+                      **{f"{k}_return": v["mean"] for k, v in result.items()},
+                      **{f"{k}_return_std": v["std"] for k, v in result.items()},
+                      **{f"{k}_{e}": v[e] for k, v in result.items() for e in ENDINGS})  # fmt: skip
         if "teacher" in result:
-            t = result["teacher"][0]
+            t = result["teacher"]["mean"]
             # the share of the teacher's improvement over the zero action that the student keeps: returns of
             # pendulum are negative, where a plain student/teacher ratio means nothing
-            record["gap_closed"] = (s - z) / (t - z)
+            record["gap_closed"] = (s - z) / (t - z) if t != z else float("nan")
             line += f", teacher {t:.2f}, zero action {z:.2f}: student/teacher {s / t:.3f}, gap closed "
             line += f"{record['gap_closed']:.3f}"
         print(line)
@@ -390,8 +421,12 @@ if __name__ == "__main__":
                 f.write(json.dumps(record) + "\n")
         sys.exit(0)
     teacher_ckpt = runs.load_checkpoint(args.teacher_checkpoint) if args.teacher_checkpoint else None
-    if teacher_ckpt is not None and (not teacher_ckpt.get("teacher") or teacher_ckpt["args"]["env_id"] != args.env_id):
-        runs.fail(f"{args.teacher_checkpoint!r} holds no teacher for env {args.env_id!r}")
+    if teacher_ckpt is not None:
+        # a distill_warp.py checkpoint holds a teacher on (obs, privileged_obs); a ppo_warp.py one, a policy on obs
+        from_ppo = "norm_obs" in teacher_ckpt["args"] and "teacher" not in teacher_ckpt
+        if not (teacher_ckpt.get("teacher") or from_ppo) or teacher_ckpt["args"]["env_id"] != args.env_id:
+            runs.fail(f"{args.teacher_checkpoint!r} holds no teacher for env {args.env_id!r}")
+        args.teacher_obs = "obs" if from_ppo else "privileged"
     args.run_name = (
         args.run_name or f"{args.env_id}__{args.exp_name}__{args.student_algo}__{args.seed}__{int(time.time())}"
     )
@@ -415,23 +450,28 @@ if __name__ == "__main__":
     T, N, O, A, P = args.num_steps, args.num_envs, env.num_obs, env.num_actions, env.num_privileged_obs
     W = args.history_len * (O + A)  # the student's input width
 
-    # the teacher: actor and critic on (obs, privileged_obs); the student: actor on the window, critic (asym_ppo
-    # only) on (obs, privileged_obs)
-    teacher, teacher_optimizer, teacher_rms = None, None, None
-    if args.student_algo != "asym_ppo":
-        saved = runs.saved_args(Args, teacher_ckpt["args"]) if teacher_ckpt else args
-        teacher = Agent(O + P, O + P, A, saved.hidden, saved.init_log_std).to(device)
-        teacher_optimizer = Adam(teacher.parameters(), lr=args.learning_rate, eps=1e-5)
-        teacher_rms = RunningMeanStd(O + P).to(device)
-        if teacher_ckpt is not None:
-            teacher.load_state_dict(teacher_ckpt["teacher"])
-            teacher_rms.load_state_dict(teacher_ckpt["teacher_obs_rms"])
-    student = Agent(W, O + P, A, args.hidden, args.init_log_std).to(device)
-    if args.student_algo == "asym_ppo":
+    # the teacher: actor and critic on (obs, privileged_obs) (or a ppo_warp.py policy on obs); the student: actor
+    # on the window, critic (PPO baselines only) on (obs, privileged_obs) or on the window (direct PPO)
+    saved = runs.saved_args(Args, teacher_ckpt["args"]) if teacher_ckpt else args
+    teacher_arch = dict(hidden=saved.hidden, activation=saved.activation, init_log_std=saved.init_log_std)
+    if resume_ckpt is not None:
+        teacher_arch = resume_ckpt.get("teacher_arch") or teacher_arch
+    teacher, teacher_rms, student, student_rms = make_agents(args, teacher_arch, O, A, P, device)
+    teacher_optimizer = Adam(teacher.parameters(), lr=args.learning_rate, eps=1e-5) if teacher is not None else None
+    if teacher_ckpt is not None and args.teacher_obs == "obs":
+        teacher.load_state_dict(teacher_ckpt["agent"])
+        if teacher_ckpt["args"].get("norm_obs", True):
+            teacher_rms.load_state_dict(teacher_ckpt["obs_rms"])
+        else:  # a policy trained on raw observations: the identity normalization (up to the clip, as there)
+            teacher_rms.var.fill_(1.0 - 1e-8)
+    elif teacher_ckpt is not None:
+        teacher.load_state_dict(teacher_ckpt["teacher"])
+        teacher_rms.load_state_dict(teacher_ckpt["teacher_obs_rms"])
+    if baseline:
         optimizer = Adam(student.parameters(), lr=args.learning_rate, eps=1e-5)
     else:  # a distilled student is its actor's mean: the critic and the log std are not trained
         optimizer = Adam(student.actor_mean.parameters(), lr=args.student_learning_rate, eps=1e-5)
-    student_rms = RunningMeanStd(W + O + P).to(device)
+    mb_stats = torch.zeros(args.update_epochs * args.num_minibatches, len(runs.MB_STATS), device=device)
 
     # ALGO Logic: storage setup, preallocated on the device; x is a batch row (teacher: (obs, privileged_obs);
     # student: (window, obs, privileged_obs)); labels are the teacher's actions
@@ -476,7 +516,7 @@ if __name__ == "__main__":
     for iteration in range(start_iteration, args.num_iterations + 1):
         iteration_start = time.time()
         teacher_phase = iteration <= args.teacher_iterations
-        ppo = teacher_phase or args.student_algo == "asym_ppo"
+        ppo = teacher_phase or baseline
         agent, opt, rms = (
             (teacher, teacher_optimizer, teacher_rms) if teacher_phase else (student, optimizer, student_rms)
         )
@@ -505,7 +545,7 @@ if __name__ == "__main__":
                     storage["logprobs"][step], storage["values"][step], storage["mus"][step] = logprob, value, mu
                 else:
                     # the env clips actions to [-1, 1]: the teacher's label is the action it would apply
-                    label = teacher.act(normalize(x[:, W:], *teacher_norm)).clamp(-1.0, 1.0)
+                    label = teacher.act(normalize(x[:, W : W + teacher.num_actor_obs], *teacher_norm)).clamp(-1, 1)
                     own = student.act(normalize(x, *norm)).clamp(-1.0, 1.0)
                     use_teacher = torch.rand(N, 1, device=device) < beta
                     action = torch.where(use_teacher, label, own)
@@ -526,7 +566,6 @@ if __name__ == "__main__":
         collect_time = time.time() - iteration_start
 
         update_start = time.time()
-        where = f"at iteration {iteration}"
         terminateds, truncateds = storage["terminateds"].bool(), storage["truncateds"].bool()
         if ppo:
             with torch.no_grad():
@@ -542,35 +581,56 @@ if __name__ == "__main__":
                     storage["values"], next_value, args.gamma, args.gae_lambda,
                 )  # fmt: skip
         rms.update(xs)
-        b = dict(x=normalize(xs, *norm), actions=storage["actions"], labels=storage["labels"], mus=storage["mus"],
+        b = dict(obs=normalize(xs, *norm), actions=storage["actions"], labels=storage["labels"], mus=storage["mus"],
                  logprobs=storage["logprobs"], values=storage["values"])  # fmt: skip
         if ppo:
             b.update(advantages=advantages, returns=returns)
         b = {k: v.reshape(args.batch_size, *v.shape[2:]) for k, v in b.items()}
-        if ppo:
-            losses = ppo_update(agent, opt, b, args, ckpt_path, where)
-        else:
-            losses = distill_update(student, optimizer, b, args, ckpt_path, where)
+        old_std = agent.actor_logstd.detach().exp()
+
+        # PPO (ppo_warp.py's minibatch step) or the distillation loss, with no host sync: the KL rule, the
+        # finiteness check and the logged statistics stay on the device until the iteration's one read below
+        for epoch in range(args.update_epochs):
+            b_inds = torch.randperm(args.batch_size, device=device)
+            for start in range(0, args.batch_size, args.minibatch_size):
+                mb_inds = b_inds[start : start + args.minibatch_size]
+                row = mb_stats[epoch * args.num_minibatches + start // args.minibatch_size]
+                opt.count_step()
+                if ppo:
+                    update_minibatch(agent, opt, args, b, mb_inds, old_std, row)
+                else:
+                    distill_minibatch(student, optimizer, args, b, mb_inds, row)
+
+        # the iteration's one host read after the rollout's check: minibatch statistics, episodes, lr
+        read = runs.read_iteration(terminateds | truncateds, storage["ep_returns"], storage["ep_lengths"],
+                                   b.get("returns", b["values"]), b["values"], recent_returns.maxlen, mb=mb_stats,
+                                   lr=opt.lr)  # fmt: skip
+        runs.check_finite_update(read.mb, iteration, args.num_minibatches, ckpt_path)
         update_time = time.time() - update_start
 
-        # logging: the episode statistics leave the device here, once per iteration
-        done_mask = terminateds | truncateds
-        finished_returns = storage["ep_returns"][done_mask].cpu().numpy()
-        recent_returns.extend(finished_returns.tolist())
+        # logging
+        recent_returns.extend(read.last_returns)
         mean_recent = float(np.mean(recent_returns)) if recent_returns else float("nan")
-        mean_finished = float(finished_returns.mean()) if len(finished_returns) else float("nan")
+        mean_finished = read.return_sum / read.count if read.count else float("nan")
         sps = int(T * N / (time.time() - iteration_start))
+        last = dict(zip(runs.MB_STATS, read.mb[-1], strict=True))  # the last minibatch's losses, as CleanRL logs
+        if ppo:
+            losses = dict(policy_loss=last["pg_loss"], value_loss=last["v_loss"], entropy=last["entropy"],
+                          approx_kl=float(read.mb[:, 0].mean()), clipfrac=float(read.mb[:, 3].mean()),
+                          explained_variance=read.explained_var)  # fmt: skip
+        else:
+            losses = dict(distill_loss=last["loss"])
         phase = "teacher" if teacher_phase else "student"
         scalars = {f"{phase}/episodic_return_last20": mean_recent, "charts/SPS": sps, "charts/beta": beta,
-                   "charts/learning_rate": float(opt.lr), "perf/collect_time": collect_time,
+                   "charts/learning_rate": float(read.lr), "perf/collect_time": collect_time,
                    "perf/learn_time": update_time, **{f"losses/{phase}_{k}": v for k, v in losses.items()}}  # fmt: skip
-        if len(finished_returns):
+        if read.count:
             scalars[f"{phase}/episodic_return"] = mean_finished
             if not teacher_phase:
                 scalars["charts/episodic_return"] = mean_finished
         for name, value in scalars.items():
             writer.add_scalar(name, value, global_step)
-        runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, len(finished_returns), sps,
+        runs.write_progress(progress, iteration, global_step, mean_recent, mean_finished, read.count, sps,
                             collect_time, 0.0, 0.0, update_time)  # fmt: skip
         elapsed = time.time() - start_time
         if not args.quiet:
@@ -585,7 +645,7 @@ if __name__ == "__main__":
         periodic = args.save_every and iteration % args.save_every == 0 or iteration == args.num_iterations
         if stop_signal or periodic or time.time() - last_save >= 60 * args.save_minutes > 0:
             save(ckpt_path, args, iteration, global_step, student, optimizer, student_rms, teacher, teacher_optimizer,
-                 teacher_rms, recent_returns, env, loop, device)  # fmt: skip
+                 teacher_rms, teacher_arch, recent_returns, env, loop, device)  # fmt: skip
             last_save = time.time()
         runs.exit_on_signal(stop_signal, iteration, ckpt_path)
 

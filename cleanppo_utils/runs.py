@@ -109,9 +109,11 @@ def validate(args, env_ids: list[str]) -> torch.device:
         fail(f"--total-timesteps {args.total_timesteps} is less than one batch ({args.batch_size} steps)")
     if args.learning_rate <= 0 or args.gamma <= 0 or args.gamma > 1 or not 0 <= args.gae_lambda <= 1:
         fail(f"need learning_rate > 0, 0 < gamma <= 1, 0 <= gae_lambda <= 1; got {args}")
-    lo, hi = getattr(args, "min_log_std", -math.inf), getattr(args, "max_log_std", math.inf)  # scripts without bounds
-    if not lo <= args.init_log_std <= hi:
-        fail(f"need --min-log-std <= --init-log-std <= --max-log-std, got {lo}, {args.init_log_std}, {hi}")
+    if not args.min_log_std <= args.init_log_std <= args.max_log_std:
+        fail(
+            f"need --min-log-std <= --init-log-std <= --max-log-std, got {args.min_log_std}, {args.init_log_std}, "
+            f"{args.max_log_std}"
+        )
     if args.save_every < 0 or args.save_minutes < 0:
         fail(f"--save-every and --save-minutes must be >= 0, got {args.save_every} and {args.save_minutes}")
     # auto is cuda:0 when torch sees a CUDA device; gpu is cuda
