@@ -43,6 +43,10 @@ them in, as in MuJoCo).
 Termination: unhealthy, i.e. torso z outside healthy_z_range (0.2, 1.0) m or a non-finite state.
 Truncation: 1,000 steps (`max_episode_steps`).
 
+Pushes (off by default; not in Gymnasium; legged_gym's push_robots at random times): after a step, with probability
+dt / push_interval_s (15.0 s), the torso's world-frame x and y velocity are set to U(-max_push_vel_xy, max_push_vel_xy)
+m/s each; max_push_vel_xy (0.0).
+
 Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every
 geom's sliding friction).
 
@@ -80,6 +84,8 @@ class AntConfig:
     contact_force_range: wp.vec2 = (-1.0, 1.0)  # clip of each cfrc_ext component (N m, N), observation and cost
     healthy_z_range: wp.vec2 = (0.2, 1.0)  # torso heights of a healthy Ant (inclusive), m
     reset_noise_scale: float = 0.1  # half-width of the qpos noise (m, rad), std of the qvel noise (m/s, rad/s)
+    max_push_vel_xy: float = 0.0  # m/s, a push sets the torso's world x and y velocity to U(-v, v) (0: no pushes)
+    push_interval_s: float = 15.0  # s, mean time between pushes (legged_gym's push_interval_s)
     init_z: float  # torso height of qpos0, m
     dt: float  # control step, s
 
@@ -120,6 +126,9 @@ class Ant(LocomotionEnv):
     cfg_type = AntConfig
     privileged_obs_names = ("mass_scale", "friction_scale", "vx", "vy", "vz", "wx", "wy", "wz",
                             "contact_1", "contact_2", "contact_3", "contact_4")  # fmt: skip
+
+    push_fields = ("max_push_vel_xy", "push_interval_s")
+    push_state_cols = property(lambda self: (self.model.nq, self.model.nq + 1))  # the free joint's world vx, vy
 
     def _privileged_launch(self, cfg):
         """Recorded launch writing info["privileged_obs"] (layout in the module docstring) after the physics."""

@@ -23,6 +23,9 @@ knobs every env has:
                      (lo, hi): drawn per env per episode, uniform in [lo, hi] (domain randomization)
   max_episode_steps  time limit (truncation)
 
+Envs that declare `push_fields` have pushes too (legged_gym's push_robots): a velocity kick U(-v, v) on the
+declared state columns at random times, on average every push_interval_s (a config field; v another, 0: off).
+
 The current scales are the privileged observation (`info["privileged_obs"]`, [N, P]) a teacher can use; an env
 that declares `privileged_obs_names` writes its own columns instead (scales first, then e.g. the noise-free state),
 through a kernel launched after each step and reset (`_privileged_launch`).
@@ -40,6 +43,7 @@ import torch
 import warp as wp
 
 from kernels.episode import EpisodeState, kernel_inputs, make_step_kernel
+from kernels.rng import env_rng
 
 wp.config.log_level = wp.LOG_WARNING  # no init banner (an INFO log; Warp 1.19 has no config.quiet)
 
@@ -54,6 +58,40 @@ def all_finite(v: Any) -> bool:
         if not wp.isfinite(v[i]):
             finite = 0
     return finite == 1
+
+
+@wp.kernel
+def _push_kernel(
+    # Model:
+    seed: int,
+    env_offset: int,
+    probability: float,
+    max_vel: float,
+    add: int,
+    state_cols: wp.array[int],
+    qvel_cols: wp.array[int],
+    # Data in:
+    episode_in: wp.array[EpisodeState],
+    # Data out:
+    state_out: wp.array2d[float],
+    qvel_out: wp.array2d[float],
+):
+    worldid = wp.tid()
+    ep = episode_in[worldid]
+    if ep.ep_length == 0:  # an episode that just began keeps its reset state
+        return
+    # a stream of its own: a hash of the env's stream state at (rng_counter, ep_length), so the step kernel's
+    # draws are not reused and an env pushes at the same steps whatever num_envs
+    rng = wp.rand_init(wp.int32(env_rng(seed, env_offset + worldid, ep.rng_counter)), ep.ep_length)
+    if wp.randf(rng) >= probability:
+        return
+    for k in range(state_cols.shape[0]):
+        v = wp.randf(rng, -max_vel, max_vel)
+        if add != 0:
+            v = v + state_out[worldid, state_cols[k]]
+        state_out[worldid, state_cols[k]] = v
+        if qvel_cols.shape[0] > 0:
+            qvel_out[worldid, qvel_cols[k]] = v
 
 
 def resolve_device(device: str | None) -> str:
@@ -124,6 +162,11 @@ class WarpEnv:
     # columns of info["privileged_obs"] when the env writes its own after each step (`_privileged_launch`);
     # empty: the privileged observation is the parameter scales
     privileged_obs_names: tuple[str, ...] = ()
+    # pushes (legged_gym's push_robots, at random times): the config fields of the largest velocity kick and the
+    # mean time between pushes (0: off), the state columns kicked, and whether a kick adds to the velocity or sets it
+    push_fields: tuple[str, str] = ("", "")
+    push_state_cols: tuple[int, ...] = ()
+    push_adds: bool = False
 
     def __init_subclass__(cls, **kwargs):
         # The constructor's signature, spelled out from the config table (inspect.signature, help(), IDEs).
@@ -353,6 +396,29 @@ class WarpEnv:
         self._reset_cmd.set_param_by_name("reset_all", 1)
         self._act_cmd = None if sim is None else record(self.act_kernel)
         self._privileged_cmd = self._privileged_launch(cfg) if self.privileged_obs_names else None
+        self._push_cmd = self._push_launch()
+
+    def _push_launch(self):
+        """A recorded launch of the push kernel after each step: with probability dt / push_interval_s per step
+        (a Poisson process of that mean interval) each of `push_state_cols` gets U(-v, v) (m/s or rad/s) added or
+        set, in the simulator's qvel too (the free joint's first columns); None when the env has no pushes."""
+        vel_field, interval_field = self.push_fields
+        if not self.push_state_cols or self.config[vel_field] <= 0 or self.config[interval_field] <= 0:
+            return None
+        a = self._arrays
+        n, cols = self.num_envs, list(self.push_state_cols)
+        with wp.ScopedDevice(self.device):
+            # a float view of the state [N, state_dim] and the simulator's qvel rows: the kernel writes both
+            state = wp.array(ptr=a["state"].ptr, dtype=float, shape=(n, self.state_dim), device=self.device)
+            if self.sim is not None:
+                qvel, qvel_cols = self.sim.qvel, wp.array([c - self.sim.nq for c in cols], dtype=int)
+            else:
+                qvel, qvel_cols = wp.zeros((1, 1), dtype=float), wp.zeros(0, dtype=int)
+            self._push_arrays = (state, wp.array(cols, dtype=int), qvel, qvel_cols)  # alive as long as the launch
+        probability = min(1.0, self.dt / self.config[interval_field])
+        inputs = [self.seed, self.env_offset, probability, self.config[vel_field], int(self.push_adds),
+                  self._push_arrays[1], qvel_cols, a["episode"], state, qvel]  # fmt: skip
+        return wp.launch(_push_kernel, n, inputs=inputs, device=self.device, record_cmd=True)
 
     def _privileged_launch(self, cfg):
         """A recorded launch (record_cmd=True) that writes `self._privileged` [N, num_privileged_obs] from the
@@ -384,6 +450,8 @@ class WarpEnv:
             self.sim.step()
             self._after_physics()
         self._step_cmd.launch()
+        if self._push_cmd is not None:
+            self._push_cmd.launch()
         if self._privileged_cmd is not None:
             self._privileged_cmd.launch()
         return self._obs_t, self._reward_t, self._terminated_t, self._truncated_t, self.info
@@ -454,7 +522,7 @@ class WarpEnv:
 
     def _set_seed(self, seed: int) -> None:
         self.seed = seed
-        for cmd in (self._step_cmd, self._reset_cmd, self._act_cmd):
+        for cmd in (self._step_cmd, self._reset_cmd, self._act_cmd, self._push_cmd):
             if cmd is not None:
                 cmd.set_param_by_name("seed", seed)
 

@@ -24,6 +24,9 @@ Reset: theta uniform in [-reset_theta, reset_theta] rad, reset_theta (3.142 = pi
 
 Termination: never. Truncation: 200 steps (`max_episode_steps`), as Gymnasium's TimeLimit for Pendulum-v1.
 
+Pushes (off by default; not in Gymnasium): after a step, with probability dt / push_interval_s (4.0 s), U(-max_push_vel,
+max_push_vel) rad/s is added to the angular velocity (an angular impulse at the pivot); max_push_vel (0.0).
+
 Physical parameters, each with a `<name>_scale` knob (fixed or (lo, hi) per episode):
   mass (1.0 kg), length (1.0 m), gravity (10.0 m/s^2).
 
@@ -62,6 +65,8 @@ class PendulumConfig:
     action_cost: float = 0.001  # per (N m)^2
     reset_theta: float = math.pi  # rad, half-width of the uniform reset angle
     reset_theta_dot: float = 1.0  # rad/s, half-width of the uniform reset velocity
+    max_push_vel: float = 0.0  # rad/s, largest angular velocity kick of a push (0: no pushes)
+    push_interval_s: float = 4.0  # s, mean time between pushes
 
 
 @wp.func
@@ -144,6 +149,7 @@ class Pendulum(WarpEnv):
     task_funcs = (pendulum_step, pendulum_terminated, pendulum_reset, pendulum_observe)
     cfg_type = PendulumConfig
     privileged_obs_names = ("mass_scale", "length_scale", "gravity_scale", "cos_theta", "sin_theta", "theta_dot")
+    push_fields, push_state_cols, push_adds = ("max_push_vel", "push_interval_s"), (1,), True
 
     def _privileged_launch(self, cfg):
         """Recorded launch writing info["privileged_obs"] (layout in the module docstring) from state and scales."""
