@@ -107,6 +107,34 @@ def test_ant_privileged_obs_are_the_scales_true_velocities_and_foot_contacts():
     assert contacts.sum() >= n * 2  # a resting ant stands on its feet
 
 
+@pytest.mark.parametrize("env_id", ["pendulum", "ant"])
+def test_pushes_kick_only_the_declared_velocities_at_random_times_whatever_num_envs(env_id):
+    knobs = dict(
+        pendulum=dict(max_push_vel=3.0, push_interval_s=0.5), ant=dict(max_push_vel_xy=1.0, push_interval_s=0.25)
+    )
+    n, steps = 64, 4
+    pushed, plain = (envs.make(env_id, num_envs=n, device="cpu", seed=3, **k) for k in (knobs[env_id], {}))
+    few = envs.make(env_id, num_envs=8, device="cpu", seed=3, **knobs[env_id])
+    cols = list(pushed.push_state_cols)
+    action = torch.zeros(n, pushed.num_actions)
+    kicked = torch.zeros(n, dtype=torch.bool)
+    for _ in range(steps):
+        plain.set_state(pushed.get_state())  # one step from the same state, with and without pushes
+        pushed.step(action), plain.step(action), few.step(action[:8])
+        diff = (pushed.get_state() - plain.get_state()).abs()
+        changed = diff > 1e-6
+        assert not changed[:, [c for c in range(pushed.state_dim) if c not in cols]].any()  # only the velocities
+        kicked |= changed[:, cols].any(1)
+        v, rows = knobs[env_id][pushed.push_fields[0]], changed[:, cols].any(1)
+        # pendulum: U(-v, v) added to the angular velocity; ant: the torso's vx, vy set to U(-v, v)
+        assert (diff[:, cols] if pushed.push_adds else pushed.get_state()[rows][:, cols].abs()).max() <= v
+        if pushed.sim is not None:  # the simulator integrates the kicked velocity next
+            torch.testing.assert_close(wp.to_torch(pushed.sim.qvel), pushed.get_state()[:, pushed.sim.nq :])
+        torch.testing.assert_close(few.get_state(), pushed.get_state()[:8], rtol=0, atol=0)  # same envs, same pushes
+    # probability dt / push_interval_s per step (0.1 pendulum, 0.2 ant): some envs, not all
+    assert 0 < kicked.sum() < n
+
+
 # --- the student's inputs ---------------------------------------------------------------------------------
 
 
@@ -153,15 +181,15 @@ def test_every_student_algorithm_runs_and_the_student_never_sees_privileged_term
     teacher_ckpt = checkpoint_of(tmp_path / "dagger")
     ckpt = torch.load(teacher_ckpt, weights_only=True)
     assert ckpt["iteration"] == 4 and ckpt["global_step"] == 512 and ckpt["teacher"]
-    for algo in ("bc", "rslrl", "asym_ppo"):
-        flags = ["--teacher-checkpoint", teacher_ckpt] if algo != "asym_ppo" else []
+    for algo in ("bc", "rslrl", "asym_ppo", "ppo"):
+        flags = ["--teacher-checkpoint", teacher_ckpt] if algo not in ("asym_ppo", "ppo") else []
         log = str(tmp_path / algo)
         out = run(*TINY, "--student-algo", algo, "--log-dir", log, *flags, monkeypatch=monkeypatch, capsys=capsys)
         assert "done: " in out
         c = torch.load(checkpoint_of(tmp_path / algo), weights_only=True)
         # asym_ppo gets the teacher's env steps too; with --teacher-checkpoint only the student's are run
-        assert c["global_step"] == (512 if algo == "asym_ppo" else 256)
-        assert bool(c["teacher"]) == (algo != "asym_ppo")
+        assert c["global_step"] == (512 if algo in ("asym_ppo", "ppo") else 256)
+        assert bool(c["teacher"]) == (algo not in ("asym_ppo", "ppo"))
 
     # the same evaluation with every privileged observation the env hands out replaced by NaN
     clean = evaluate(teacher_ckpt, str(tmp_path / "clean.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
@@ -183,6 +211,61 @@ def test_every_student_algorithm_runs_and_the_student_never_sees_privileged_term
     assert math.isfinite(clean["student_return"]) and math.isfinite(clean["teacher_return"])
     assert poisoned["student_return"] == clean["student_return"]  # bit for bit
     assert poisoned["teacher_return"] != clean["teacher_return"]  # the poison reached the env's privileged_obs
+    assert poisoned["student_timeout"] == 4 and poisoned["student_nan"] == poisoned["student_fell"] == 0
+
+    def nan_obs_step(self, actions):  # env 0's observations turn non-finite: its episode is labelled nan
+        out = step(self, actions)
+        out[0][0] = NAN
+        return out
+
+    monkeypatch.setattr(envs.core.WarpEnv, "step", nan_obs_step)
+    broken = evaluate(teacher_ckpt, str(tmp_path / "nan.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
+    for who in ("student", "teacher", "zero"):
+        assert (broken[f"{who}_nan"], broken[f"{who}_timeout"], broken[f"{who}_fell"]) == (1, 3, 0)
+
+
+def test_direct_ppo_networks_read_the_window_only(tmp_path, monkeypatch, capsys):
+    m = load_distill()
+    O, A, P, k = 3, 1, 6, 2
+    W = k * (O + A)
+    args = m.Args(env_id="pendulum", student_algo="ppo", history_len=k, hidden=(8,))
+    teacher, _, student, _ = m.make_agents(args, {}, O, A, P, "cpu")
+    assert teacher is None
+    row = m.student_inputs(torch.randn(5, W), torch.randn(5, O), torch.randn(5, P))
+    poisoned = row.clone()
+    poisoned[:, W:] = NAN
+    with torch.no_grad():
+        assert torch.equal(student.get_value(poisoned), student.get_value(row))  # the critic too: no privilege
+        assert torch.equal(student.act(poisoned), student.act(row))
+
+
+def test_anymal_c_distills_into_a_student_on_its_48_observations_from_an_inline_or_a_ppo_warp_teacher(
+    tmp_path, monkeypatch, capsys
+):
+    tiny = ["--env-id", "anymal_c", "--num-envs", "8", "--num-steps", "4", "--num-minibatches", "2", "--hidden", "8",
+            "--history-len", "2", "--total-timesteps", "64", "--quiet", "--save-every", "0"]  # fmt: skip
+    run(*tiny, "--teacher-timesteps", "64", "--log-dir", str(tmp_path / "inline"), monkeypatch=monkeypatch,
+        capsys=capsys)  # fmt: skip
+    c = torch.load(checkpoint_of(tmp_path / "inline"), weights_only=True)
+    assert c["teacher"]["actor_mean.0.weight"].shape[1] == 48 + 13  # (obs, privileged_obs)
+    assert c["agent"]["actor_mean.0.weight"].shape[1] == 2 * (48 + 12)  # the window of (obs, previous action)
+    ppo = os.path.join(ROOT, "cleanppo", "ppo_warp.py")
+    monkeypatch.setattr(sys, "argv", [ppo, "--env-id", "anymal_c", "--num-envs", "8", "--num-steps", "4",
+                                      "--num-minibatches", "2", "--total-timesteps", "32", "--quiet",
+                                      "--log-dir", str(tmp_path / "ppo")])  # fmt: skip
+    runpy.run_path(ppo, run_name="__main__")
+    ppo_ckpt = checkpoint_of(tmp_path / "ppo")
+    run(*tiny, "--teacher-checkpoint", ppo_ckpt, "--log-dir", str(tmp_path / "from_ppo"), monkeypatch=monkeypatch,
+        capsys=capsys)  # fmt: skip
+    c = torch.load(checkpoint_of(tmp_path / "from_ppo"), weights_only=True)
+    assert c["args"]["teacher_obs"] == "obs" and c["global_step"] == 64
+    torch.testing.assert_close(c["teacher"], torch.load(ppo_ckpt, weights_only=True)["agent"])  # kept as loaded
+    out = run("--env-id", "anymal_c", "--eval", checkpoint_of(tmp_path / "from_ppo"), "--eval-episodes", "2",
+              "--eval-json", str(tmp_path / "e.jsonl"), "--strength-scale", "0.7", "0.8", "--push-vel", "2",
+              monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
+    r = json.loads(open(tmp_path / "e.jsonl").read())
+    for who in ("student", "teacher", "zero"):
+        assert sum(r[f"{who}_{e}"] for e in ("fell", "timeout", "nan")) == 2, out
 
 
 def test_resume_continues_across_the_teacher_student_boundary_bit_for_bit(tmp_path, monkeypatch, capsys):
