@@ -53,8 +53,14 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
       run 40 rough python3 cleanppo/ppo_warp.py --env-id anymal_c_rough --num-envs 4096 --hidden 512 256 128 \
         --clip-vloss --init-log-std -1 --ent-coef 0 --max-log-std 0 --total-timesteps 4915200 --log-dir "$R/rough" \
         --save-minutes 0 ;;
-    distill) OUT=$R PYTHON=python3 run 100 distill bash results/distill_ant_gpu.sh ;;
-    distill_asym) OUT=$R PYTHON=python3 run 70 distill-asym bash results/distill_ant_gpu.sh asym ;;
+    distill) OUT=$R PYTHON=python3 run 100 distill bash results/distill_gpu.sh ant dagger ;;
+    distill_asym) OUT=$R PYTHON=python3 run 70 distill-asym bash results/distill_gpu.sh ant asym_ppo ;;
+    distill_anymal)  # anymal_c: privileged teacher (300 it.) + DAgger student (100 it.) vs direct PPO on the
+      # student's window for the same 400 iterations, 256-episode evals in 5 conditions; planned < 3 min
+      OUT=$R PYTHON=python3 EPISODES=256 run 170 distill-anymal bash results/distill_gpu.sh anymal_c dagger ppo ;;
+    distill_ant_compare)  # ant, same physics and commit: DAgger vs asymmetric PPO vs direct PPO at 44M env steps
+      OUT=$R PYTHON=python3 EPISODES=256 run 200 distill-ant-compare bash results/distill_gpu.sh ant dagger asym_ppo \
+        ppo ;;
     ant15)  # ant's default run stopped after 85 iterations (~15 s on an H100), evaluated, then resumed to the end
       train ant15 45 --num-envs 16384 --total-timesteps 33423360 && run 40 ant15-resume python3 cleanppo/ppo_warp.py \
         --resume "$(ls -t "$R"/ant15/*/checkpoint.pt | head -1)" --total-timesteps 50000000 && run 20 ant15-eval-end \

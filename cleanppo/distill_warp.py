@@ -116,6 +116,8 @@ class Args:
     """number of episodes run by --eval"""
     eval_json: str | None = None
     """with --eval: also append the result as one JSON line to this file"""
+    eval_label: str = ""
+    """with --eval-json: the condition's name, written into the record"""
     quiet: bool = False
     """if toggled, no console line per iteration"""
     capture_video: bool = False
@@ -409,8 +411,9 @@ if __name__ == "__main__":
             f"eval {args.eval}: env {args.env_id}, {args.eval_episodes} episodes: student {s:.2f} +- "
             f"{result['student']['std']:.2f} (" + ", ".join(f"{k} {result['student'][k]}" for k in ENDINGS) + ")"
         )
-        record = dict(checkpoint=args.eval, student_algo=saved.student_algo, train_seed=saved.seed, seed=args.seed,
-                      episodes=args.eval_episodes, **{k: getattr(args, k) for k in EVAL_KNOBS},
+        record = dict(checkpoint=args.eval, label=args.eval_label, student_algo=saved.student_algo,
+                      train_seed=saved.seed, seed=args.seed, episodes=args.eval_episodes,
+                      **{k: getattr(args, k) for k in EVAL_KNOBS},
                       **{f"{k}_return": v["mean"] for k, v in result.items()},
                       **{f"{k}_return_std": v["std"] for k, v in result.items()},
                       **{f"{k}_{e}": v[e] for k, v in result.items() for e in ENDINGS})  # fmt: skip
