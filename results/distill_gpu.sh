@@ -63,7 +63,7 @@ for label, t in teacher.items():
     for a in algos:
         r = [r for r in rows if r["student_algo"] == a and r["label"] == label][-1]
         S = r["student_return"]
-        cells.append(f"{S:.0f}, {S / T:.2f}, {(S - Z) / (T - Z):.2f}, {r['student_fell']}/{r['episodes']}")
-    print(f"{label} | {T:.0f} (fell {t['teacher_fell']}) | {Z:.0f} | " + " | ".join(cells))
+        cells.append(f"{S:.1f}, {S / T:.2f}, {(S - Z) / (T - Z):.2f}, {r['student_fell']}/{r['episodes']}")
+    print(f"{label} | {T:.1f} (fell {t['teacher_fell']}) | {Z:.1f} | " + " | ".join(cells))
 EOF
 echo "distill_gpu.sh $ENV_ID ${ALGOS[*]}: $(($(date +%s) - start)) s in all"
