@@ -55,6 +55,12 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
         --save-minutes 0 ;;
     distill) OUT=$R PYTHON=python3 run 100 distill bash results/distill_gpu.sh ant dagger ;;
     distill_asym) OUT=$R PYTHON=python3 run 70 distill-asym bash results/distill_gpu.sh ant asym_ppo ;;
+    distill_syncs)  # host syncs per code line in distill_warp.py: 3 teacher + 3 DAgger iterations on ant (torch's
+      # sync debug mode; expected: the rollout's finiteness check and the one read per iteration, none per minibatch)
+      run 40 distill-syncs python3 -W always -c "import runpy,sys,torch; torch.cuda.set_sync_debug_mode('warn'); \
+sys.argv=['cleanppo/distill_warp.py','--env-id','ant','--teacher-timesteps','1179648','--total-timesteps','1179648',\
+'--log-dir','$R/distill_sync','--quiet','--save-every','0','--save-minutes','0']; \
+runpy.run_path(sys.argv[0], run_name='__main__')" ;;
     distill_anymal)  # anymal_c: privileged teacher (300 it.) + DAgger student (100 it.) vs direct PPO on the
       # student's window for the same 400 iterations, 256-episode evals in 5 conditions; planned < 3 min
       OUT=$R PYTHON=python3 EPISODES=256 run 170 distill-anymal bash results/distill_gpu.sh anymal_c dagger ppo ;;
