@@ -1,7 +1,8 @@
-"""Privileged observations (pendulum, ant: the documented layout) and cleanppo/distill_warp.py: every student
-algorithm end to end with tiny budgets, a resume that continues bit for bit across the teacher/student boundary,
-a student that never receives privileged terms (the env's privileged columns poisoned: checked, not assumed), and
-one learning run on pendulum with randomized mass and length and observation noise."""
+"""Privileged observations (pendulum, ant: the documented layout), the pushes the evaluation uses, and
+cleanppo/distill_warp.py: every student algorithm and both PPO baselines end to end with tiny budgets, anymal_c with an
+inline or a ppo_warp.py teacher, a resume that continues bit for bit across the teacher/student boundary, a student
+that never receives privileged terms (the env's privileged columns poisoned: checked, not assumed), episode endings
+labelled, and one learning run on pendulum with randomized mass and length and observation noise."""
 
 import importlib.util
 import json
