@@ -119,6 +119,8 @@ class WarpEnv:
     param_names: tuple[str, ...] = ()
     reward_term_names: tuple[str, ...] = ()
     task_funcs: tuple = ()  # (task_step, task_terminated, task_reset, task_observe), all @wp.func
+    obs_head: int = 0  # observations task_observe returns (0: all); a later kernel adds to the others
+    cpu_envs_per_thread: int = 256  # envs one CPU thread steps (1: the CUDA variant of the step kernel)
     cfg_type: type = None  # the task's @wp.struct config table
     dt_field: str = "dt"  # the config field holding the control step, s
     # columns of info["privileged_obs"] when the env writes its own after each step (`_privileged_launch`);
@@ -318,8 +320,9 @@ class WarpEnv:
             "cfg": cfg,
             "num_envs": self.num_envs,
             # Envs per CPU thread: large enough to amortize the per-thread argument loads, small enough that the
-            # block of state stays in cache. A GPU runs one env per thread.
-            "envs_per_thread": 1 if wp.get_device(self.device).is_cuda else 256,
+            # block of state stays in cache. A GPU runs one env per thread (the kernel's CUDA variant, which a CPU
+            # runs too with cpu_envs_per_thread 1: tests/test_episodes.py compares the two).
+            "envs_per_thread": 1 if wp.get_device(self.device).is_cuda else self.cpu_envs_per_thread,
             "seed": self.seed,
             "env_offset": self.env_offset,
             "max_episode_steps": self.max_episode_steps,
@@ -344,7 +347,7 @@ class WarpEnv:
             return wp.launch(kernel, num_threads, inputs=args, device=self.device, record_cmd=True)
 
         def kernel(phase):
-            return make_step_kernel(*self.task_funcs, self.cfg_type, self._sizes, phase, self.envs_per_thread == 1)
+            return self._make_step_kernel(phase, self.envs_per_thread == 1)
 
         self.step_kernel = kernel("fused" if sim is None else "finish")
         self.act_kernel = None if sim is None else kernel("act")
@@ -353,6 +356,12 @@ class WarpEnv:
         self._reset_cmd.set_param_by_name("reset_all", 1)
         self._act_cmd = None if sim is None else record(self.act_kernel)
         self._privileged_cmd = self._privileged_launch(cfg) if self.privileged_obs_names else None
+
+    def _make_step_kernel(self, phase: str, one_env_per_thread: bool) -> wp.Kernel:
+        """This env's step kernel of one phase ("fused", "act", "finish"), in the CUDA variant (one env per thread)
+        or the CPU one (kernels.episode.make_step_kernel)."""
+        args = (self.cfg_type, self._sizes, phase, one_env_per_thread, self.obs_head)
+        return make_step_kernel(*self.task_funcs, *args)
 
     def _privileged_launch(self, cfg):
         """A recorded launch (record_cmd=True) that writes `self._privileged` [N, num_privileged_obs] from the
