@@ -95,10 +95,11 @@ def make_step_kernel(
 
     `obs_head` (0: all of them): task_observe returns only the first obs_head observations; the kernel writes the
     others 0 (plus their observation noise) for a later kernel to add to (the v5 blocks of envs/locomotion.py).
-    With obs_head, and in the CUDA variant, the observation is stored component by component as its noise is drawn,
-    so no observation-wide vector is live (sm_90: humanoid's v5 step kernel went from 255 registers and 3,956 B of
-    spill stores to 128 and none, its short one from 246 to 128, anymal_c's from 238 to 188; docs/throughput.md).
-    The CPU variant keeps the whole-vector store when obs_head is 0: the values are the same either way.
+    The CUDA variant stores the observation component by component as its noise is drawn, so no observation-wide
+    vector is live (sm_90: humanoid's v5 step kernel went from 255 registers and 3,956 B of spill stores to 128 and
+    none, its short one from 246 to 128, anymal_c's from 238 to 188; docs/throughput.md). The CPU variant keeps one
+    whole-vector store per row (cheaper there: humanoid v5 ran ~5% slower by CPU time with component stores); the
+    values are the same either way (tests/test_episodes.py).
     """
     num_state, num_obs, num_actions, num_params, num_terms = sizes
     state_type = wp.types.vector(num_state, wp.float32)
@@ -109,7 +110,7 @@ def make_step_kernel(
     terms_type = wp.types.vector(num_terms, wp.float32)
     obs_len = wp.constant(num_obs)
     head_len = wp.constant(obs_head or num_obs)
-    obs_by_component = 0 < obs_head < num_obs or one_env_per_thread
+    obs_by_component = one_env_per_thread
     act_len = wp.constant(num_actions)
     param_len = wp.constant(num_params)
     term_len = wp.constant(num_terms)
@@ -125,6 +126,20 @@ def make_step_kernel(
         for j in range(obs_len):
             o[j] = o[j] + std * wp.randn(rng)
         return o, rng
+
+    @wp.func
+    def widened_row(o: task_obs_type):
+        # the whole observation row: the task's head, then 0 in the slots a later kernel adds to
+        w = obs_type()
+        for j in range(head_len):
+            w[j] = o[j]
+        return w
+
+    @wp.func
+    def whole_row(o: obs_type):
+        return o
+
+    widened = widened_row if 0 < obs_head < num_obs else whole_row
 
     @wp.func
     def store_obs(o: task_obs_type, dst: wp.array[obs_type], i: int, std: float, rng: wp.uint32):
@@ -281,9 +296,10 @@ def make_step_kernel(
                 if wp.static(obs_by_component):
                     rng = store_obs(final_obs, final_obs_out, worldid, obs_noise_std, rng)
                 if wp.static(not obs_by_component):  # (Warp parses the else branch of a static if)
+                    final_row = widened(final_obs)
                     if obs_noise_std > 0.0:
-                        final_obs, rng = noisy(final_obs, obs_noise_std, rng)
-                    final_obs_out[worldid] = final_obs
+                        final_row, rng = noisy(final_row, obs_noise_std, rng)
+                    final_obs_out[worldid] = final_row
                 final_return_out[worldid] = ep.ep_return
                 final_length_out[worldid] = ep.ep_length
 
@@ -309,8 +325,9 @@ def make_step_kernel(
                     for g in range(ngeom):
                         geom_friction_scale_out[worldid * ngeom + g] = sc[friction_param]
 
-        obs = task_observe(cfg, sc, s)
+        obs_head_row = task_observe(cfg, sc, s)
         if wp.static(not obs_by_component):
+            obs = widened(obs_head_row)
             if obs_noise_std > 0.0:
                 obs, rng = noisy(obs, obs_noise_std, rng)
         reward_out[worldid] = r
@@ -320,7 +337,7 @@ def make_step_kernel(
             state[worldid] = s
         store_episode(episode, worldid, ep)
         if wp.static(obs_by_component):
-            rng = store_obs(obs, obs_out, worldid, obs_noise_std, rng)
+            rng = store_obs(obs_head_row, obs_out, worldid, obs_noise_std, rng)
         if wp.static(not obs_by_component):
             obs_out[worldid] = obs
         terminated_out[worldid] = terminated
