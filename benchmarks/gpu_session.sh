@@ -13,11 +13,12 @@
 # test_gpu_session.py runs the cheap stages so).
 #
 # Expected device seconds (H100, from the b009c84 and 50ef3ad sessions; first CUDA compiles included):
-#   info 5, anymal4k 90, anymal16k 90, sweep 60, ant 70, rough 60, distill 100: ~475 s; with the machine's start
-#   (~60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540 <commit>` fits the 15-minute budget.
+#   info 5, anymal4k 90, anymal16k 90, sweep 60, ant 70, rough 60, distill 100, parity 90: ~565 s, budgets with
+#   margin; with the machine's start (~60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540
+#   <commit>` fits the 15-minute budget, and whatever does not fit the deadline (parity first) is skipped.
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info anymal4k anymal16k sweep ant rough distill)
+PLAN=(info anymal4k anymal16k sweep ant rough distill parity)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -39,14 +40,15 @@ run() {  # run <needs seconds> <label> <command...>: with a timeout at the deadl
   local rc=$?; say "$label rc=$rc"; [ $rc -eq 0 ] || FAILED=$((FAILED + 1)); return $rc
 }
 latest() { ls -t "$R/$1"/*/checkpoint.pt 2>/dev/null | head -1; }
-snap() {  # snap <folder> <pid>: while the run lives, hard-link each checkpoint it writes as snap_<inode>.pt
-  local f                # (save_checkpoint replaces the file atomically, so each save is a new, complete inode)
-  while kill -0 "$2" 2>/dev/null; do
-    for f in "$1"/*/checkpoint.pt; do
-      [ -f "$f" ] && ln -f "$f" "$(dirname "$f")/snap_$(stat -c %i "$f").pt" 2>/dev/null
-    done
-    sleep 0.1
+link_checkpoints() {  # hard-link each checkpoint.pt under $1 as snap_<inode>.pt beside it (save_checkpoint
+  local f              # replaces the file atomically: each save is a new, complete inode)
+  for f in "$1"/*/checkpoint.pt; do
+    [ -f "$f" ] && ln -f "$f" "$(dirname "$f")/snap_$(stat -c %i "$f").pt" 2>/dev/null
   done
+}
+snap() {  # snap <folder> <pid>: while the run lives, and once after, keep each checkpoint it writes
+  while kill -0 "$2" 2>/dev/null; do link_checkpoints "$1"; sleep 0.1; done
+  link_checkpoints "$1"
 }
 train() {  # train <label> <needs> <args...>: ppo_warp.py into $R/<label>, then a 256-episode deterministic eval
   local label=$1 need=$2; shift 2
@@ -68,8 +70,9 @@ clocked() {  # clocked <label> <needs> <term> <level> <eval steps> <args...>: tr
   local watcher=$!
   wait $pid; local rc=$?; wait $watcher
   say "$label rc=$rc"; [ $rc -eq 0 ] || FAILED=$((FAILED + 1))
-  local dir; dir=$(dirname "$(latest "$label")")
-  [ -d "$dir" ] && run 30 "$label-clock" $PY benchmarks/learning_clock.py "$dir" --term "$term" --level "$level" \
+  local ck; ck=$(latest "$label"); [ -n "$ck" ] || return 1
+  local dir; dir=$(dirname "$ck")
+  run 30 "$label-clock" $PY benchmarks/learning_clock.py "$dir" --term "$term" --level "$level" \
     --episodes "$(pick 256 4)" --steps "$(pick "$steps" 3)" --device "$DEV" --out "$dir/learning_clock.json"
   rm -f "$dir"/snap_*.pt
 }
@@ -104,6 +107,10 @@ for stage in "$@"; do
       STUDENT_STEPS=1536 EPISODES=4 DEVICE=cpu} bash results/distill_ant_gpu.sh ;;
     distill_asym) OUT=$R PYTHON=$PY run 70 distill-asym env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
       STUDENT_STEPS=1536 EPISODES=4 DEVICE=cpu} bash results/distill_ant_gpu.sh asym ;;
+    parity)  # issue 17: CUDA against the CPU after 1 and 10 steps, with and without CUDA's FMA contraction,
+      # beside the CPU's spread under 1-ulp state changes (benchmarks/rounding_spread.py; results/rounding_spread.json)
+      run 90 parity $PY benchmarks/rounding_spread.py --runs cpu:ulp $(pick "cuda:default cuda:nofma" cpu:nofma) \
+        --envs ant half_cheetah humanoid --out "$R/rounding_spread.json" ;;
     half_cheetah) train half_cheetah 50 --env-id half_cheetah --num-envs "$(pick 16384 32)" \
       --total-timesteps "$(pick 50000000 512)" ;;
     humanoid_long) train humanoid_long 120 --env-id humanoid --num-envs "$(pick 16384 32)" \
@@ -130,7 +137,8 @@ for ck in pathlib.Path(sys.argv[1]).rglob("checkpoint.pt"):
         torch.save({k: c[k] for k in ("agent", "obs_rms", "args", "global_step") if k in c}, ck.with_name("policy.pt"))
     ck.unlink()
 EOF
-tar -czf "$OUT/runs.tar.gz" --exclude='events.out.tfevents*' --exclude='*.mp4' -C "$R" . 2>>"$LOG"
+tar -czf "$OUT/runs.tar.gz" --exclude='events.out.tfevents*' --exclude='*.mp4' --exclude='snap_*.pt' -C "$R" . \
+  2>>"$LOG"
 ls -la "$OUT" | tee -a "$LOG"
 say "done: $FAILED failed command(s)"
 [ "$FAILED" -eq 0 ]

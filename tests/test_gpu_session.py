@@ -47,6 +47,8 @@ def test_training_clock_counts_from_the_end_of_the_first_iteration(tmp_path):
     from benchmarks.learning_clock import train_seconds
 
     csv = tmp_path / "progress.csv"
-    csv.write_text("iteration,global_step,wall_time\n1,10,100.0\n2,20,100.5\n3,30,101.0\n4,40,102.0\n")
-    # median iteration 0.5 s stands for iteration 1 (its compile and capture left out)
-    assert train_seconds(str(csv)) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.5})
+    csv.write_text("iteration,global_step,wall_time\n1,10,100.0\n2,20,100.5\n3,30,101.0\n4,40,102.0\n5,50,102.5\n")
+    # the median iteration (0.5 s) stands for iteration 1 (its compile and capture left out)
+    assert train_seconds(str(csv), 0) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.5, 5: 3.0})
+    # and for the interval after each checkpoint save (iteration 3's: 1.0 s, the save included)
+    assert train_seconds(str(csv), 3) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.0, 5: 2.5})
