@@ -485,8 +485,7 @@ class LocomotionEnv(MjcfEnv):
     def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, obs_layout: str = "short", **kwargs):
         """Build the env with the state-only observation ("short", the default) or Gymnasium's default one ("v5").
 
-        short is the default: every record and trained policy uses it, and on CUDA the wider observation costs the
-        task kernel registers and spills (docs/envs.md)."""
+        short is the default: every record and trained policy uses it (docs/envs.md)."""
         if obs_layout not in OBS_LAYOUTS:
             raise ValueError(f"{self.name}: obs_layout must be one of {OBS_LAYOUTS}, got {obs_layout!r}")
         self.obs_layout = obs_layout
