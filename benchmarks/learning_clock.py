@@ -107,12 +107,15 @@ def main(a) -> list[dict]:
                   f"{a.term} {value:.4f} per step", flush=True)  # fmt: skip
             if reached is None and value >= a.level:
                 reached = row
+    with open(os.path.join(a.run_dir, "progress.csv")) as f:
+        sps = statistics.median(float(r["sps"]) for r in csv.DictReader(f))
     summary = f"{env_id}: {a.term} >= {a.level:g} per step (deterministic, {a.episodes} envs x {steps} steps): "
     summary += f"first at {reached['train_s']:.1f} s of training, step {reached['global_step']}" if reached else "never"
+    summary += f"; median SPS over its iterations {sps:.4g}"
     print(summary)
     if a.out:
         with open(a.out, "w") as f:
-            json.dump(dict(summary=summary, term=a.term, level=a.level, env_id=env_id, rows=rows), f, indent=1)
+            json.dump(dict(summary=summary, term=a.term, level=a.level, env_id=env_id, sps=sps, rows=rows), f, indent=1)
     return rows
 
 
