@@ -120,6 +120,15 @@ for stage in "$@"; do
 torch.cuda.set_sync_debug_mode('warn'); sys.argv=['cleanppo/ppo_warp.py','--num-envs','$(pick 16384 32)', \
 '--total-timesteps','$(pick 3932160 512)','--log-dir','$R/sync','--quiet']+'$TINY'.split(); \
 runpy.run_path(sys.argv[0], run_name='__main__')" ;;
+    ant_pair)  # the same 20 M-step ant run of a base tree (/tmp/base, unpacked beforehand) and of this one
+      [ -d /tmp/base ] && run 40 ant-base env -C /tmp/base PYTHONPATH=/tmp/site:/tmp/base $PY cleanppo/ppo_warp.py \
+        --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 20000000 512)" --quiet --save-minutes 0 \
+        --save-every 0 --log-dir "$R/ant_base20" $TINY
+      run 40 ant-new $PY cleanppo/ppo_warp.py --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 20000000 512)" \
+        --quiet --save-minutes 0 --save-every 0 --log-dir "$R/ant_new20" $TINY ;;
+    ddp)
+      run 40 ddp $PY -m torch.distributed.run --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs \
+        "$(pick 16384 32)" --total-timesteps "$(pick 2000000 512)" --log-dir "$R/ddp" --save-minutes 0 $TINY ;;
     report) run 60 report $PY cleanppo/throughput.py gpu --out "$R/report" ;;
     *) say "unknown stage $stage"; FAILED=$((FAILED + 1)) ;;
   esac
