@@ -93,13 +93,14 @@ def warp_modules() -> dict:
 
     for kernel in SPLIT_KERNELS:  # the GPU path of the physics step, each kernel in a module of its own
         found[f"kernels.forward {kernel.key}"] = kernel.module
-    from kernels.episode import make_step_kernel
-
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
         # the variant a CUDA device runs (one env per thread), not the CPU one this env was built with
         phase = "fused" if env.sim is None else "finish"
-        found[f"{env_id} step kernel"] = make_step_kernel(*env.task_funcs, env.cfg_type, env._sizes, phase, True).module
+        found[f"{env_id} step kernel"] = env._make_step_kernel(phase, True).module
+        if getattr(env, "v5_blocks", ()):  # ant, humanoid: Gymnasium's default observation, obs_layout="v5"
+            v5 = envs.make(env_id, num_envs=1, device="cpu", obs_layout="v5")
+            found[f"{env_id} step kernel (v5 obs)"] = v5._make_step_kernel(phase, True).module
         if getattr(env, "act_kernel", None) is not None:  # articulated envs: action kernel, simulator, step kernel
             found[f"{env_id} act kernel"] = env.act_kernel.module
         if getattr(env, "_v5_cmds", None) is not None:  # ant, humanoid: the v5 observation passes (envs/locomotion.py)

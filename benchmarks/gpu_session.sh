@@ -1,94 +1,167 @@
 #!/usr/bin/env bash
 # One GPU session's checks in priority order under one deadline (the device tool of this workplace: a lent GPU for a
-# few minutes). Run from the project root after `source .gpu/b/gpu-setup.sh`:
-#   bash benchmarks/gpu_session.sh <seconds> <commit> <stage> [<stage> ...]
-# Stages: see `case` below. Each stage is
-# skipped when less time is left than it needs. Writes $OUT/log.txt (everything printed) and $OUT/runs.tar.gz
-# (progress.csv, config, the final policies' agent + obs_rms + args, sweep CSVs); the env state of checkpoints is
-# dropped to fit the transfer limits.
+# few minutes, one command of at most 600 s). Run from the project root after `source .gpu/b/gpu-setup.sh`:
+#   bash benchmarks/gpu_session.sh <seconds> <commit> [<stage> ...]      (no stage: the PLAN below, in its order)
+# Each stage is skipped when less time is left than it needs (the seconds in `run`/`train` calls: its expected
+# device seconds on an H100 with a warm Warp kernel cache, plus the first CUDA compile of its env). Writes
+# $OUT/log.txt (everything printed) and $OUT/runs.tar.gz (progress.csv, config, learning_clock JSONs, sweep CSVs, the
+# final policies' agent + obs_rms + args; rough terrain's checkpoint, to resume from, its env state dropped if the
+# file is over 8 MB, as it is at 4,096 envs: the resumed run then starts fresh episodes).
+#
+# DRY_RUN=1: every stage on the CPU with tiny budgets (envs, steps, episodes), so a typo or a changed flag fails
+# here and not in the lent minutes: `DRY_RUN=1 OUT=/tmp/dry bash benchmarks/gpu_session.sh 900 dry` (tests/
+# test_gpu_session.py runs the cheap stages so).
+#
+# Expected device seconds (H100, from the b009c84 and 50ef3ad sessions; first CUDA compiles included):
+#   info 5, anymal4k 90, sweep 60, ant 70, distill_anymal 170, anymal16k 90, rough 60, parity 90: ~635 s, budgets with
+#   margin; with the machine's start (~60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540
+#   <commit>` fits the 15-minute budget, and whatever does not fit the deadline (the last stages first) is skipped.
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-OUT=${OUT:-/tmp/out}; R=/tmp/gpu_runs; mkdir -p "$OUT" "$R"
+PLAN=(info anymal4k sweep ant distill_anymal anymal16k rough parity)
+[ $# -eq 0 ] && set -- "${PLAN[@]}"
+OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
+PY=${PYTHON:-python3}
+DRY=${DRY_RUN:-}
+DEV=$([ -n "$DRY" ] && echo cpu || echo cuda:0)
+pick() { [ -n "$DRY" ] && echo "$2" || echo "$1"; }  # pick <GPU value> <dry-run value>
+# tiny budgets in a dry run (appended last: tyro keeps the last value of a repeated flag)
+TINY=$(pick "" "--num-envs 32 --num-steps 8 --num-minibatches 2 --update-epochs 1 --device cpu")
 left() { echo $((DEADLINE - $(date +%s))); }
 say() { echo "== $* (+$(($(date +%s) - START)) s, $(left) s left)" | tee -a "$LOG"; }
+FAILED=0
 run() {  # run <needs seconds> <label> <command...>: with a timeout at the deadline, output to the log
   local need=$1 label=$2; shift 2
+  [ -n "$DRY" ] && need=0
   if [ "$(left)" -lt "$need" ]; then say "SKIP $label (needs $need s)"; return 1; fi
   say "$label: $*"
   timeout --signal=INT --kill-after=10 "$(left)" "$@" >>"$LOG" 2>&1
-  local rc=$?; say "$label rc=$rc"; return $rc
+  local rc=$?; say "$label rc=$rc"; [ $rc -eq 0 ] || FAILED=$((FAILED + 1)); return $rc
+}
+latest() { ls -t "$R/$1"/*/checkpoint.pt 2>/dev/null | head -1; }
+link_checkpoints() {  # hard-link each checkpoint.pt under $1 as snap_<inode>.pt beside it (save_checkpoint
+  local f              # replaces the file atomically: each save is a new, complete inode)
+  for f in "$1"/*/checkpoint.pt; do
+    [ -f "$f" ] && ln -f "$f" "$(dirname "$f")/snap_$(stat -c %i "$f").pt" 2>/dev/null
+  done
+}
+snap() {  # snap <folder> <pid>: while the run lives, and once after, keep each checkpoint it writes
+  while kill -0 "$2" 2>/dev/null; do link_checkpoints "$1"; sleep 0.1; done
+  link_checkpoints "$1"
 }
 train() {  # train <label> <needs> <args...>: ppo_warp.py into $R/<label>, then a 256-episode deterministic eval
   local label=$1 need=$2; shift 2
-  run "$need" "$label" python3 cleanppo/ppo_warp.py --log-dir "$R/$label" --save-minutes 0 --save-every 0 "$@"
-  local ck; ck=$(ls -t "$R/$label"/*/checkpoint.pt 2>/dev/null | head -1)
-  [ -n "$ck" ] && run 20 "$label-eval" python3 cleanppo/ppo_warp.py --eval "$ck" --eval-episodes 256
+  run "$need" "$label" $PY cleanppo/ppo_warp.py --log-dir "$R/$label" --save-minutes 0 --save-every 0 --quiet "$@" $TINY
+  local ck; ck=$(latest "$label")
+  [ -n "$ck" ] && run 20 "$label-eval" $PY cleanppo/ppo_warp.py --eval "$ck" --eval-episodes "$(pick 256 4)" \
+    --device "$DEV"
+}
+clocked() {  # clocked <label> <needs> <term> <level> <eval steps> <args...>: train with a checkpoint every 10
+  # iterations kept as a snapshot, then the training seconds to the level of a deterministic reward term
+  local label=$1 need=$2 term=$3 level=$4 steps=$5; shift 5
+  [ -n "$DRY" ] && need=0
+  if [ "$(left)" -lt "$need" ]; then say "SKIP $label (needs $need s)"; return 1; fi
+  say "$label: ppo_warp.py $* (snapshots every $(pick 10 1) iterations)"
+  timeout --signal=INT --kill-after=10 "$(left)" $PY cleanppo/ppo_warp.py --log-dir "$R/$label" --save-minutes 0 \
+    --save-every "$(pick 10 1)" --quiet "$@" $TINY >>"$LOG" 2>&1 &
+  local pid=$!
+  snap "$R/$label" $pid &
+  local watcher=$!
+  wait $pid; local rc=$?; wait $watcher
+  say "$label rc=$rc"; [ $rc -eq 0 ] || FAILED=$((FAILED + 1))
+  local ck; ck=$(latest "$label"); [ -n "$ck" ] || return 1
+  local dir; dir=$(dirname "$ck")
+  run 30 "$label-clock" $PY benchmarks/learning_clock.py "$dir" --term "$term" --level "$level" \
+    --episodes "$(pick 256 4)" --steps "$(pick "$steps" 3)" --device "$DEV" --out "$dir/learning_clock.json"
+  rm -f "$dir"/snap_*.pt
 }
 for stage in "$@"; do
   case $stage in
     info)
       say "commit $COMMIT"
-      nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv >>"$LOG" 2>&1
-      python3 -c "import torch, warp as wp, numpy; print('torch', torch.__version__, 'warp', wp.__version__, \
-'numpy', numpy.__version__, torch.cuda.get_device_name(0))" >>"$LOG" 2>&1 ;;
-    ant) train ant 60 --num-envs 16384 ;;
-    half_cheetah) train half_cheetah 50 --env-id half_cheetah --num-envs 16384 ;;
-    humanoid) train humanoid 70 --env-id humanoid --num-envs 16384 ;;
-    humanoid_long) train humanoid_long 120 --env-id humanoid --num-envs 16384 --total-timesteps 100000000 ;;
-    anymal)  # the preset (rsl_rl's flat ANYmal PPO, 300 iterations of 4,096 x 24), then the tracking error
-      train anymal 120 --env-id anymal_c --num-envs 4096 && run 30 anymal-track python3 benchmarks/anymal_eval.py \
-        "$(ls -t "$R"/anymal/*/checkpoint.pt | head -1)" --device cuda:0 ;;
-    ant_pair)  # the same 20 M-step ant run of a base tree (/tmp/base, unpacked beforehand) and of this one
-      [ -d /tmp/base ] && run 40 ant-base env -C /tmp/base PYTHONPATH=/tmp/site:/tmp/base python3 \
-        cleanppo/ppo_warp.py --num-envs 16384 --total-timesteps 20000000 --quiet --save-minutes 0 --save-every 0 \
-        --log-dir "$R/ant_base20"
-      run 40 ant-new python3 cleanppo/ppo_warp.py --num-envs 16384 --total-timesteps 20000000 --quiet \
-        --save-minutes 0 --save-every 0 --log-dir "$R/ant_new20" ;;
+      [ -z "$DRY" ] && nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm \
+        --format=csv >>"$LOG" 2>&1
+      $PY -c "import torch, warp as wp, numpy; print('torch', torch.__version__, 'warp', wp.__version__, \
+'numpy', numpy.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no CUDA')" >>"$LOG" 2>&1 ;;
+    anymal4k)  # issue 13: the flat preset (4,096 envs, 300 iterations) under the current contact law; training
+      # seconds to tracking_lin_vel 0.016 per step (80% of its maximum 0.02), then the per-command tracking error
+      clocked anymal4k 90 tracking_lin_vel 0.016 500 --env-id anymal_c --num-envs "$(pick 4096 32)" \
+        --total-timesteps "$(pick 29491200 512)" && run 30 anymal4k-track $PY benchmarks/anymal_eval.py \
+        "$(latest anymal4k)" --device "$DEV" --envs "$(pick 16 1)" --seconds "$(pick 10 0.1)" --settle "$(pick 1 0)" ;;
+    anymal16k)  # the same at 16,384 envs, twice the preset's env steps (150 iterations)
+      clocked anymal16k 90 tracking_lin_vel 0.016 500 --env-id anymal_c --num-envs "$(pick 16384 32)" \
+        --total-timesteps "$(pick 58982400 512)" && run 30 anymal16k-track $PY benchmarks/anymal_eval.py \
+        "$(latest anymal16k)" --device "$DEV" --envs "$(pick 16 1)" --seconds "$(pick 10 0.1)" --settle "$(pick 1 0)" ;;
+    sweep)  # issue 17: env steps/s by pipeline, CUDA graph on (env_timing.py captures as ppo_warp.py does)
+      run 60 sweep $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant humanoid --num-envs \
+        $(pick "65536 262144 1048576" "16 32") --pipelines ${PIPELINES:-split fused_env_major} --repeats \
+        "$(pick 3 1)" --seconds "$(pick 0.1 0.01)" --no-cold-cache --max-point-seconds 10 --out "$R/sweep" ;;
+    ant)  # the mission command (16,384 envs, 50 M steps): SPS, and the training seconds to a deterministic forward
+      # velocity of 3 m/s (issue 17's target: within 15 s)
+      clocked ant 70 forward 3.0 1000 --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 50000000 512)" ;;
+    rough)  # the first chunk of the rough preset (100 of its 1,500 iterations), its checkpoint packed to resume from
+      run 60 rough $PY cleanppo/ppo_warp.py --env-id anymal_c_rough --num-envs "$(pick 4096 32)" --total-timesteps \
+        "$(pick 9830400 512)" --log-dir "$R/rough" --save-minutes 0 --quiet $TINY ;;
+    distill) OUT=$R PYTHON=$PY run 100 distill env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
+      STUDENT_STEPS=1536 EPISODES=4 DEVICE=cpu} bash results/distill_ant_gpu.sh ;;
+    distill_asym) OUT=$R PYTHON=$PY run 70 distill-asym env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
+      STUDENT_STEPS=1536 EPISODES=4 DEVICE=cpu} bash results/distill_ant_gpu.sh asym ;;
+    parity)  # issue 17: CUDA against the CPU after 1 and 10 steps, with and without CUDA's FMA contraction,
+      # beside the CPU's spread under 1-ulp state changes (benchmarks/rounding_spread.py; results/rounding_spread.json)
+      run 90 parity $PY benchmarks/rounding_spread.py --runs cpu:ulp $(pick "cuda:default cuda:nofma" cpu:nofma) \
+        --envs ant half_cheetah humanoid --out "$R/rounding_spread.json" ;;
+    half_cheetah) train half_cheetah 50 --env-id half_cheetah --num-envs "$(pick 16384 32)" \
+      --total-timesteps "$(pick 50000000 512)" ;;
+    humanoid_long) train humanoid_long 120 --env-id humanoid --num-envs "$(pick 16384 32)" \
+      --total-timesteps "$(pick 100000000 512)" ;;
     syncs)  # host syncs per code line over 10 iterations (torch's sync debug mode)
-      run 40 syncs python3 -W always -c "import runpy,sys,torch; torch.cuda.set_sync_debug_mode('warn'); \
-sys.argv=['cleanppo/ppo_warp.py','--num-envs','16384','--total-timesteps','3932160','--log-dir','$R/sync','--quiet']; \
+      run 40 syncs $PY -W always -c "import runpy,sys,torch; torch.cuda.is_available() and \
+torch.cuda.set_sync_debug_mode('warn'); sys.argv=['cleanppo/ppo_warp.py','--num-envs','$(pick 16384 32)', \
+'--total-timesteps','$(pick 3932160 512)','--log-dir','$R/sync','--quiet']+'$TINY'.split(); \
 runpy.run_path(sys.argv[0], run_name='__main__')" ;;
-    rough)
-      run 40 rough python3 cleanppo/ppo_warp.py --env-id anymal_c_rough --num-envs 4096 --hidden 512 256 128 \
-        --clip-vloss --init-log-std -1 --ent-coef 0 --max-log-std 0 --total-timesteps 4915200 --log-dir "$R/rough" \
-        --save-minutes 0 ;;
-    distill) OUT=$R PYTHON=python3 run 100 distill bash results/distill_gpu.sh ant dagger ;;
-    distill_asym) OUT=$R PYTHON=python3 run 70 distill-asym bash results/distill_gpu.sh ant asym_ppo ;;
+    ant_pair)  # the same 20 M-step ant run of a base tree (/tmp/base, unpacked beforehand) and of this one
+      [ -d /tmp/base ] && run 40 ant-base env -C /tmp/base PYTHONPATH=/tmp/site:/tmp/base $PY cleanppo/ppo_warp.py \
+        --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 20000000 512)" --quiet --save-minutes 0 \
+        --save-every 0 --log-dir "$R/ant_base20" $TINY
+      run 40 ant-new $PY cleanppo/ppo_warp.py --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 20000000 512)" \
+        --quiet --save-minutes 0 --save-every 0 --log-dir "$R/ant_new20" $TINY ;;
     distill_syncs)  # host syncs per code line in distill_warp.py: 3 teacher + 3 DAgger iterations on ant (torch's
       # sync debug mode; expected: the rollout's finiteness check and the one read per iteration, none per minibatch)
-      run 40 distill-syncs python3 -W always -c "import runpy,sys,torch; torch.cuda.set_sync_debug_mode('warn'); \
-sys.argv=['cleanppo/distill_warp.py','--env-id','ant','--teacher-timesteps','1179648','--total-timesteps','1179648',\
-'--log-dir','$R/distill_sync','--quiet','--save-every','0','--save-minutes','0']; \
+      run 40 distill-syncs $PY -W always -c "import runpy,sys,torch; torch.cuda.is_available() and \
+torch.cuda.set_sync_debug_mode('warn'); sys.argv=['cleanppo/distill_warp.py','--env-id','ant','--teacher-timesteps',\
+'$(pick 1179648 512)','--total-timesteps','$(pick 1179648 512)','--log-dir','$R/distill_sync','--quiet',\
+'--save-every','0','--save-minutes','0']+'$(pick "" "--num-envs 32 --device cpu")'.split(); \
 runpy.run_path(sys.argv[0], run_name='__main__')" ;;
     distill_anymal)  # anymal_c: privileged teacher (300 it.) + DAgger student (100 it.) vs direct PPO on the
       # student's window for the same 400 iterations, 256-episode evals in 5 conditions; planned < 3 min
-      OUT=$R PYTHON=python3 EPISODES=256 run 170 distill-anymal bash results/distill_gpu.sh anymal_c dagger ppo ;;
+      OUT=$R PYTHON=$PY EPISODES=$(pick 256 4) run 170 distill-anymal env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
+        STUDENT_STEPS=1536 DEVICE=cpu} bash results/distill_gpu.sh anymal_c dagger ppo ;;
     distill_ant_compare)  # ant, same physics and commit: DAgger vs asymmetric PPO vs direct PPO at 44M env steps
-      OUT=$R PYTHON=python3 EPISODES=256 run 200 distill-ant-compare bash results/distill_gpu.sh ant dagger asym_ppo \
-        ppo ;;
-    ant15)  # ant's default run stopped after 85 iterations (~15 s on an H100), evaluated, then resumed to the end
-      train ant15 45 --num-envs 16384 --total-timesteps 33423360 && run 40 ant15-resume python3 cleanppo/ppo_warp.py \
-        --resume "$(ls -t "$R"/ant15/*/checkpoint.pt | head -1)" --total-timesteps 50000000 && run 20 ant15-eval-end \
-        python3 cleanppo/ppo_warp.py --eval "$(ls -t "$R"/ant15/*/checkpoint.pt | head -1)" --eval-episodes 256 ;;
+      OUT=$R PYTHON=$PY EPISODES=$(pick 256 4) run 200 distill-ant-compare env ${DRY:+NUM_ENVS=32 \
+        TEACHER_STEPS=1536 STUDENT_STEPS=1536 DEVICE=cpu} bash results/distill_gpu.sh ant dagger asym_ppo ppo ;;
     ddp)
-      run 40 ddp torchrun --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs 16384 \
-        --total-timesteps 2000000 --log-dir "$R/ddp" --save-minutes 0 ;;
-    sweep)  # env steps/s of the old (fused_env_major), fused and split pipelines, CUDA graph on
-      run 50 sweep python3 cleanppo/throughput.py env --device cuda:0 --env-ids ant humanoid --num-envs 65536 262144 \
-        --pipelines ${PIPELINES:-fused_env_major split} --repeats 3 --seconds 0.1 --no-cold-cache --max-point-seconds 10 \
-        --out "$R/sweep" ;;
-    report) run 60 report python3 cleanppo/throughput.py gpu --out "$R/report" ;;
-    *) say "unknown stage $stage" ;;
+      run 40 ddp $PY -m torch.distributed.run --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs \
+        "$(pick 16384 32)" --total-timesteps "$(pick 2000000 512)" --log-dir "$R/ddp" --save-minutes 0 $TINY ;;
+    report) run 60 report $PY cleanppo/throughput.py gpu --out "$R/report" ;;
+    *) say "unknown stage $stage"; FAILED=$((FAILED + 1)) ;;
   esac
 done
 say "packing"
-python3 - "$R" <<'EOF' >>"$LOG" 2>&1
+$PY - "$R" <<'EOF' >>"$LOG" 2>&1
 import pathlib, sys, torch
-for ck in pathlib.Path(sys.argv[1]).rglob("checkpoint.pt"):  # keep the policy, drop the env state (size)
+for ck in pathlib.Path(sys.argv[1]).rglob("checkpoint.pt"):
     c = torch.load(ck, map_location="cpu", weights_only=False)
-    torch.save({k: c[k] for k in ("agent", "obs_rms", "args", "global_step") if k in c}, ck.with_name("policy.pt"))
+    if "rough" in ck.parts[-3]:  # to resume from (--resume): everything but, where it is too big for the transfer
+        if ck.stat().st_size > 8e6:  # (the terrain alone is 5 MB), the env state: the resumed run starts fresh
+            c["env_state"], c["next_obs"] = {}, c["next_obs"][:0]  # episodes (restore_checkpoint skips an empty one)
+        torch.save(c, ck.with_name("resume.pt"))
+    else:  # keep the policy, drop the env state and optimizer (size)
+        torch.save({k: c[k] for k in ("agent", "obs_rms", "args", "global_step") if k in c}, ck.with_name("policy.pt"))
     ck.unlink()
 EOF
-tar -czf "$OUT/runs.tar.gz" --exclude='events.out.tfevents*' --exclude='*.mp4' -C "$R" . 2>>"$LOG"
+tar -czf "$OUT/runs.tar.gz" --exclude='events.out.tfevents*' --exclude='*.mp4' --exclude='snap_*.pt' -C "$R" . \
+  2>>"$LOG"
 ls -la "$OUT" | tee -a "$LOG"
+say "done: $FAILED failed command(s)"
+[ "$FAILED" -eq 0 ]

@@ -157,6 +157,8 @@ class WarpEnv:
     param_names: tuple[str, ...] = ()
     reward_term_names: tuple[str, ...] = ()
     task_funcs: tuple = ()  # (task_step, task_terminated, task_reset, task_observe), all @wp.func
+    obs_head: int = 0  # observations task_observe returns (0: all); a later kernel adds to the others
+    cpu_envs_per_thread: int = 256  # envs one CPU thread steps (1: the CUDA variant of the step kernel)
     cfg_type: type = None  # the task's @wp.struct config table
     dt_field: str = "dt"  # the config field holding the control step, s
     # columns of info["privileged_obs"] when the env writes its own after each step (`_privileged_launch`);
@@ -361,8 +363,9 @@ class WarpEnv:
             "cfg": cfg,
             "num_envs": self.num_envs,
             # Envs per CPU thread: large enough to amortize the per-thread argument loads, small enough that the
-            # block of state stays in cache. A GPU runs one env per thread.
-            "envs_per_thread": 1 if wp.get_device(self.device).is_cuda else 256,
+            # block of state stays in cache. A GPU runs one env per thread (the kernel's CUDA variant, which a CPU
+            # runs too with cpu_envs_per_thread 1: tests/test_episodes.py compares the two).
+            "envs_per_thread": 1 if wp.get_device(self.device).is_cuda else self.cpu_envs_per_thread,
             "seed": self.seed,
             "env_offset": self.env_offset,
             "max_episode_steps": self.max_episode_steps,
@@ -387,7 +390,7 @@ class WarpEnv:
             return wp.launch(kernel, num_threads, inputs=args, device=self.device, record_cmd=True)
 
         def kernel(phase):
-            return make_step_kernel(*self.task_funcs, self.cfg_type, self._sizes, phase, self.envs_per_thread == 1)
+            return self._make_step_kernel(phase, self.envs_per_thread == 1)
 
         self.step_kernel = kernel("fused" if sim is None else "finish")
         self.act_kernel = None if sim is None else kernel("act")
@@ -419,6 +422,12 @@ class WarpEnv:
         inputs = [self.seed, self.env_offset, probability, self.config[vel_field], int(self.push_adds),
                   self._push_arrays[1], qvel_cols, a["episode"], state, qvel]  # fmt: skip
         return wp.launch(_push_kernel, n, inputs=inputs, device=self.device, record_cmd=True)
+
+    def _make_step_kernel(self, phase: str, one_env_per_thread: bool) -> wp.Kernel:
+        """This env's step kernel of one phase ("fused", "act", "finish"), in the CUDA variant (one env per thread)
+        or the CPU one (kernels.episode.make_step_kernel)."""
+        args = (self.cfg_type, self._sizes, phase, one_env_per_thread, self.obs_head)
+        return make_step_kernel(*self.task_funcs, *args)
 
     def _privileged_launch(self, cfg):
         """A recorded launch (record_cmd=True) that writes `self._privileged` [N, num_privileged_obs] from the

@@ -71,8 +71,9 @@ def locomotion_funcs(
     com_forward: bool,
 ):
     """Build (task_step, task_terminated, task_reset, task_observe) of a locomotion task with nq + nv state
-    coordinates (MuJoCo order), nu actuators and num_obs observations; the module docstring gives what each computes
-    (the terms and observation slots of the v5 kernel are left 0)."""
+    coordinates (MuJoCo order), nu actuators and num_obs (= nq + nv - obs_skip) observations, the state part of either
+    layout; the module docstring gives what each computes (the v5 kernel's reward terms are left 0, its observation
+    blocks written by the step kernel as 0, `obs_head`)."""
     state_type = wp.types.vector(nq + nv, wp.float32)
     action_type = wp.types.vector(nu, wp.float32)
     obs_type = wp.types.vector(num_obs, wp.float32)
@@ -463,7 +464,7 @@ class LocomotionEnv(MjcfEnv):
         health = "healthy_z_range" in cls.cfg_type.vars
         names = ("forward", "healthy", "ctrl_cost") if health else ("forward", "ctrl_cost")
         cls.reward_term_names = names + ("contact_cost",) * ("contact_cost_weight" in cls.cfg_type.vars)
-        cls.task_funcs = cls._task_funcs(model, cls.num_obs)
+        cls.task_funcs = cls._task_funcs(model)
 
     @classmethod
     def _num_obs(cls, model, obs_layout: str) -> int:
@@ -475,21 +476,24 @@ class LocomotionEnv(MjcfEnv):
         return _SIZES.setdefault(n, n)
 
     @classmethod
-    def _task_funcs(cls, model, num_obs: int) -> tuple:
-        flags = (cls.obs_skip, cls.healthy_z_inclusive, cls.uniform_qvel_noise, num_obs, cls.com_forward)
+    def _task_funcs(cls, model) -> tuple:
+        # task_observe returns the state part (the short layout); the v5 write kernel adds the blocks after it
+        num_state_obs = model.nq + model.nv - cls.obs_skip
+        flags = (cls.obs_skip, cls.healthy_z_inclusive, cls.uniform_qvel_noise, num_state_obs, cls.com_forward)
         return locomotion_funcs(cls.cfg_type, model.nq, model.nv, model.nu, *flags)
 
     def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, obs_layout: str = "short", **kwargs):
         """Build the env with the state-only observation ("short", the default) or Gymnasium's default one ("v5").
 
-        short is the default: every record and trained policy uses it, and on CUDA the wider observation costs the
-        task kernel registers and spills (docs/envs.md)."""
+        short is the default: every record and trained policy uses it (docs/envs.md)."""
         if obs_layout not in OBS_LAYOUTS:
             raise ValueError(f"{self.name}: obs_layout must be one of {OBS_LAYOUTS}, got {obs_layout!r}")
         self.obs_layout = obs_layout
         model = load_mjcf(os.path.join(ASSETS, self.asset))
         self.num_obs = self._num_obs(model, obs_layout)
-        self.task_funcs = self._task_funcs(model, self.num_obs)
+        # v5: the task kernel writes the state part and zeros (plus noise) in the block slots, never holding the
+        # whole observation (on CUDA that vector spilled: docs/envs.md)
+        self.obs_head = model.nq + model.nv - self.obs_skip if obs_layout == "v5" else 0
         self._v5_cmds = None
         super().__init__(num_envs, device, seed, **kwargs)
 

@@ -60,7 +60,15 @@ def kernel_inputs(kernel: wp.Kernel, values: dict) -> list:
 
 @functools.cache
 def make_step_kernel(
-    task_step, task_terminated, task_reset, task_observe, cfg_type, sizes, phase="fused", one_env_per_thread=False
+    task_step,
+    task_terminated,
+    task_reset,
+    task_observe,
+    cfg_type,
+    sizes,
+    phase="fused",
+    one_env_per_thread=False,
+    obs_head=0,
 ):
     """Build an env-step kernel (one thread per block of envs) from a task's four functions.
 
@@ -84,14 +92,25 @@ def make_step_kernel(
     `one_env_per_thread` (CUDA, where envs_per_thread is 1): the finish pass runs for the thread's env without the
     loop over a block of envs. Compiled for sm_90, the loop form holds 168 registers per thread for ant, 254 for
     humanoid; without it, 128 and (see `throughput.py gpu`) fewer envs wait on registers.
+
+    `obs_head` (0: all of them): task_observe returns only the first obs_head observations; the kernel writes the
+    others 0 (plus their observation noise) for a later kernel to add to (the v5 blocks of envs/locomotion.py).
+    The CUDA variant stores the observation component by component as its noise is drawn, so no observation-wide
+    vector is live (sm_90: humanoid's v5 step kernel went from 255 registers and 3,956 B of spill stores to 128 and
+    none, its short one from 246 to 128, anymal_c's from 238 to 188; docs/throughput.md). The CPU variant keeps one
+    whole-vector store per row (cheaper there: humanoid v5 ran ~5% slower by CPU time with component stores); the
+    values are the same either way (tests/test_episodes.py).
     """
     num_state, num_obs, num_actions, num_params, num_terms = sizes
     state_type = wp.types.vector(num_state, wp.float32)
     obs_type = wp.types.vector(num_obs, wp.float32)
+    task_obs_type = wp.types.vector(obs_head or num_obs, wp.float32)  # what task_observe returns
     action_type = wp.types.vector(num_actions, wp.float32)
     scale_type = wp.types.vector(num_params, wp.float32)
     terms_type = wp.types.vector(num_terms, wp.float32)
     obs_len = wp.constant(num_obs)
+    head_len = wp.constant(obs_head or num_obs)
+    obs_by_component = one_env_per_thread
     act_len = wp.constant(num_actions)
     param_len = wp.constant(num_params)
     term_len = wp.constant(num_terms)
@@ -107,6 +126,36 @@ def make_step_kernel(
         for j in range(obs_len):
             o[j] = o[j] + std * wp.randn(rng)
         return o, rng
+
+    @wp.func
+    def widened_row(o: task_obs_type):
+        # the whole observation row: the task's head, then 0 in the slots a later kernel adds to
+        w = obs_type()
+        for j in range(head_len):
+            w[j] = o[j]
+        return w
+
+    @wp.func
+    def whole_row(o: obs_type):
+        return o
+
+    widened = widened_row if 0 < obs_head < num_obs else whole_row
+
+    @wp.func
+    def store_obs(o: task_obs_type, dst: wp.array[obs_type], i: int, std: float, rng: wp.uint32):
+        # Observation row i, component by component (obs_by_component): the head from the task, the rest 0;
+        # the noise is drawn in the same order as `noisy` draws it, so the values are those of a whole-vector write.
+        if std > 0.0:
+            for j in range(head_len):
+                dst[i][j] = o[j] + std * wp.randn(rng)
+            for j in range(head_len, obs_len):
+                dst[i][j] = 0.0 + std * wp.randn(rng)
+        else:
+            for j in range(head_len):
+                dst[i][j] = o[j]
+            for j in range(head_len, obs_len):
+                dst[i][j] = 0.0
+        return rng
 
     @wp.func
     def perturbed_action(
@@ -244,9 +293,13 @@ def make_step_kernel(
             reset = terminated or truncated
             if reset:
                 final_obs = task_observe(cfg, sc, s)
-                if obs_noise_std > 0.0:
-                    final_obs, rng = noisy(final_obs, obs_noise_std, rng)
-                final_obs_out[worldid] = final_obs
+                if wp.static(obs_by_component):
+                    rng = store_obs(final_obs, final_obs_out, worldid, obs_noise_std, rng)
+                if wp.static(not obs_by_component):  # (Warp parses the else branch of a static if)
+                    final_row = widened(final_obs)
+                    if obs_noise_std > 0.0:
+                        final_row, rng = noisy(final_row, obs_noise_std, rng)
+                    final_obs_out[worldid] = final_row
                 final_return_out[worldid] = ep.ep_return
                 final_length_out[worldid] = ep.ep_length
 
@@ -272,16 +325,21 @@ def make_step_kernel(
                     for g in range(ngeom):
                         geom_friction_scale_out[worldid * ngeom + g] = sc[friction_param]
 
-        obs = task_observe(cfg, sc, s)
-        if obs_noise_std > 0.0:
-            obs, rng = noisy(obs, obs_noise_std, rng)
+        obs_head_row = task_observe(cfg, sc, s)
+        if wp.static(not obs_by_component):
+            obs = widened(obs_head_row)
+            if obs_noise_std > 0.0:
+                obs, rng = noisy(obs, obs_noise_std, rng)
         reward_out[worldid] = r
         if wp.static(physics) or reset_all != 0:
             reward_terms_out[worldid] = terms
         if wp.static(physics) or reset:
             state[worldid] = s
         store_episode(episode, worldid, ep)
-        obs_out[worldid] = obs
+        if wp.static(obs_by_component):
+            rng = store_obs(obs_head_row, obs_out, worldid, obs_noise_std, rng)
+        if wp.static(not obs_by_component):
+            obs_out[worldid] = obs
         terminated_out[worldid] = terminated
         truncated_out[worldid] = truncated
 

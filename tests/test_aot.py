@@ -26,15 +26,15 @@ def _warp_modules_with_kernels():
     for kernel in SPLIT_KERNELS:  # the CUDA path of the physics step: one module per stage kernel
         found[f"kernels.forward {kernel.key}"] = kernel.module
     # Each env's fused step kernel lives in a module of its own, built from the task's functions.
-    from kernels.episode import make_step_kernel
-
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
         found[f"{env_id} step kernel"] = env.step_kernel.module
         # and the variant a CUDA device builds (one env per thread)
         phase = "fused" if env.sim is None else "finish"
-        cuda_variant = make_step_kernel(*env.task_funcs, env.cfg_type, env._sizes, phase, True)
-        found[f"{env_id} step kernel (CUDA)"] = cuda_variant.module
+        found[f"{env_id} step kernel (CUDA)"] = env._make_step_kernel(phase, True).module
+        if getattr(env, "v5_blocks", ()):  # with Gymnasium's default observation (the task writes its state part)
+            v5 = envs.make(env_id, num_envs=1, device="cpu", obs_layout="v5")
+            found[f"{env_id} step kernel (v5 obs, CUDA)"] = v5._make_step_kernel(phase, True).module
         if env.act_kernel is not None:  # articulated envs: action kernel, simulator, task kernel
             found[f"{env_id} act kernel"] = env.act_kernel.module
         if getattr(env, "_v5_cmds", None) is not None:  # ant, humanoid: the v5 observation passes (envs/locomotion.py)

@@ -91,6 +91,36 @@ def test_observation_noise_is_drawn_afresh_every_step():
         assert abs(float(b.std()) - std) < 0.01
 
 
+# --- the step kernel's CUDA variant, run on the CPU -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env_id", "kw"),
+    [("ant", {"obs_layout": "v5"}), ("humanoid", {}), ("anymal_c", {}), ("half_cheetah", {}), ("cartpole", {})],
+)
+def test_cuda_variant_of_the_step_kernel_matches_the_cpu_one_bit_for_bit(env_id, kw, monkeypatch):
+    # A GPU runs one env per thread (kernels.episode.make_step_kernel's one_env_per_thread variant, which writes the
+    # observation component by component); a CPU a block of 256. Noise knobs on and short episodes, so the noise
+    # draws, final_obs and the autoreset path are compared too.
+    n = 300  # two CPU blocks, the second partial
+    knobs = dict(seed=3, obs_noise_std=0.05, action_noise_std=0.1, max_episode_steps=4, **kw)
+    cpu = envs.make(env_id, num_envs=n, device=DEVICE, **knobs)
+    monkeypatch.setattr(envs.core.WarpEnv, "cpu_envs_per_thread", 1)
+    one = envs.make(env_id, num_envs=n, device=DEVICE, **knobs)
+    assert (cpu.envs_per_thread, one.envs_per_thread) == (256, 1)
+    np.testing.assert_array_equal(cpu.reset().numpy(), one.reset().numpy())
+    gen = torch.Generator().manual_seed(0)
+    ended = 0
+    for _ in range(9):
+        a = torch.rand(n, cpu.num_actions, generator=gen) * 2 - 1
+        out_cpu, out_one = cpu.step(a), one.step(a)
+        for x, y in zip(out_cpu[:4], out_one[:4], strict=True):
+            np.testing.assert_array_equal(x.numpy(), y.numpy())
+        np.testing.assert_array_equal(out_cpu[4]["final_obs"].numpy(), out_one[4]["final_obs"].numpy())
+        ended += int((out_cpu[2] | out_cpu[3]).sum())
+    assert ended >= n  # every env's episode ended (and was reset) at least once
+
+
 # --- reset distributions against Gymnasium ----------------------------------------------------------------------
 
 NUM_RESETS = 20000

@@ -55,6 +55,24 @@ def test_short_layout_is_the_default_and_the_head_of_the_v5_layout(env_id, v5, s
         envs.make(env_id, num_envs=1, device=DEVICE, obs_layout="full")
 
 
+@pytest.mark.parametrize("env_id", ["ant", "humanoid"])
+def test_observation_noise_covers_every_v5_slot_in_the_short_layouts_order(env_id):
+    # the step kernel writes the state part and the blocks' noise (kernels.episode obs_head), the v5 kernel adds
+    # the blocks: the head draws the short layout's noise, every block slot its own draw of the same std
+    n, std = 64, 0.1
+    noisy = envs.make(env_id, num_envs=n, device=DEVICE, seed=4, obs_layout="v5", obs_noise_std=std)
+    clean = envs.make(env_id, num_envs=n, device=DEVICE, seed=4, obs_layout="v5")
+    short = envs.make(env_id, num_envs=n, device=DEVICE, seed=4, obs_noise_std=std)
+    head = short.num_obs
+    noisy.reset(), clean.reset(), short.reset()
+    for a in _actions(n, 3, noisy.num_actions):
+        o_noisy, o_clean, o_short = (e.step(a)[0].numpy() for e in (noisy, clean, short))
+        np.testing.assert_array_equal(o_noisy[:, :head], o_short)
+        tail = o_noisy[:, head:] - o_clean[:, head:]
+        assert abs(tail.std() - std) < 0.1 * std and abs(tail.mean()) < 0.1 * std, (tail.mean(), tail.std())
+        assert (np.abs(tail) > 0).mean() > 0.99  # no slot left without its draw
+
+
 def test_humanoid_cinert_cvel_qfrc_actuator_match_mujoco_on_the_same_state():
     # after a step: MuJoCo's data at the stepped state (an RK4 step's last stage evaluates there) under the step's
     # ctrl; after a reset (time limit 6 below): at the reset state with ctrl 0; final_obs: at the episode's last state

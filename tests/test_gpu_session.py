@@ -1,0 +1,54 @@
+"""benchmarks/gpu_session.sh, the lent GPU minutes' one command, on the CPU (DRY_RUN=1, tiny budgets): a stage that
+would fail on the GPU for a typo or a changed flag fails here; benchmarks/learning_clock.py's training clock."""
+
+import os
+import re
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.join(ROOT, "benchmarks", "gpu_session.sh")
+
+
+def _dry_run(tmp_path, *stages: str) -> tuple[subprocess.CompletedProcess, str]:
+    env = dict(os.environ, DRY_RUN="1", OUT=str(tmp_path / "out"), RUNS=str(tmp_path / "runs"), PYTHON=sys.executable)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    p = subprocess.run(["bash", SCRIPT, "600", "test", *stages], cwd=ROOT, env=env, capture_output=True, text=True)
+    with open(tmp_path / "out" / "log.txt") as f:
+        return p, f.read()
+
+
+def test_every_stage_of_the_plan_has_a_case():
+    text = open(SCRIPT).read()
+    plan = re.search(r"^PLAN=\((.*)\)$", text, re.M).group(1).split()
+    cases = set(re.findall(r"^    (\w+)\)", text, re.M))
+    assert plan and set(plan) <= cases, set(plan) - cases
+
+
+def test_dry_run_of_the_mission_stage_clocks_its_snapshots_and_packs_the_policy(tmp_path):
+    p, log = _dry_run(tmp_path, "info", "ant")
+    assert p.returncode == 0, log[-3000:]
+    assert "== ant rc=0" in log and "== ant-clock rc=0" in log and "done: 0 failed" in log
+    assert re.search(r"ant: forward >= 3 per step .*: (never|first at)", log)
+    names = tarfile.open(tmp_path / "out" / "runs.tar.gz").getnames()
+    assert any(n.endswith("learning_clock.json") for n in names) and any(n.endswith("policy.pt") for n in names)
+    assert not any("snap_" in n or n.endswith("checkpoint.pt") for n in names)  # snapshots and env state dropped
+
+
+def test_a_failed_or_unknown_stage_fails_the_session(tmp_path):
+    p, log = _dry_run(tmp_path, "no_such_stage")
+    assert p.returncode != 0 and "unknown stage no_such_stage" in log and "done: 1 failed" in log
+
+
+def test_training_clock_counts_from_the_end_of_the_first_iteration(tmp_path):
+    from benchmarks.learning_clock import train_seconds
+
+    csv = tmp_path / "progress.csv"
+    csv.write_text("iteration,global_step,wall_time\n1,10,100.0\n2,20,100.5\n3,30,101.0\n4,40,102.0\n5,50,102.5\n")
+    # the median iteration (0.5 s) stands for iteration 1 (its compile and capture left out)
+    assert train_seconds(str(csv), 0) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.5, 5: 3.0})
+    # and for the interval after each checkpoint save (iteration 3's: 1.0 s, the save included)
+    assert train_seconds(str(csv), 3) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.0, 5: 2.5})
