@@ -130,7 +130,7 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
       # sync debug mode; expected: the rollout's finiteness check and the one read per iteration, none per minibatch)
       run 40 distill-syncs $PY -W always -c "import runpy,sys,torch; torch.cuda.is_available() and \
 torch.cuda.set_sync_debug_mode('warn'); sys.argv=['cleanppo/distill_warp.py','--env-id','ant','--teacher-timesteps',\
-'$(pick 1179648 512)','--total-timesteps','$(pick 1179648 512)','--log-dir','$R/distill_sync','--quiet',\
+'$(pick 1179648 1536)','--total-timesteps','$(pick 1179648 1536)','--log-dir','$R/distill_sync','--quiet',\
 '--save-every','0','--save-minutes','0']+'$(pick "" "--num-envs 32 --device cpu")'.split(); \
 runpy.run_path(sys.argv[0], run_name='__main__')" ;;
     distill_anymal)  # anymal_c: privileged teacher (300 it.) + DAgger student (100 it.) vs direct PPO on the
