@@ -16,7 +16,15 @@ import re
 
 import warp as wp
 
-from kernels.constraint import contact_collide, contact_update, contacts, joint_limits, self_contacts
+from kernels.constraint import (
+    contact_collide,
+    contact_update,
+    contacts,
+    joint_limits,
+    pair_collide,
+    pair_rows,
+    pair_update,
+)
 from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_FREE, vec5
@@ -203,13 +211,12 @@ def _pipeline(
     smem_spilling: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
-    (kinematics to the mass matrix), collide (the contact points and their rows' terms), self_contacts (into the
-    zeroed qfrc_smooth), force (the smooth force), warm_start (the active set at the last substep's qacc) and solve
-    (the active-set Newton solves of the joint-limit and contact rows, then Euler); `loop` repeats them `substeps`
-    times in
-    the kernel, else the launch does one substep. `own_module`: a Warp module of the kernel's own (compiled on first
-    use apart from this one), with this module's options; then `cuda_max_registers` caps the registers per CUDA
-    thread and `smem_spilling` lets ptxas spill to shared memory."""
+    (kinematics to the mass matrix), collide (the ground contact points and their rows' terms), pair_collide (the
+    geom-geom contact points and their rows' terms), force (the smooth force), warm_start (the active set at the last
+    substep's qacc) and solve (the active-set Newton solves of the joint-limit, ground and geom-geom contact rows,
+    then Euler); `loop` repeats them `substeps` times in the kernel, else the launch does one substep. `own_module`:
+    a Warp module of the kernel's own (compiled on first use apart from this one), with this module's options; then
+    `cuda_max_registers` caps the registers per CUDA thread and `smem_spilling` lets ptxas spill to shared memory."""
 
     def pipeline(
         # Model:
@@ -278,6 +285,8 @@ def _pipeline(
         cpair_solref: wp.array[wp.vec2],
         cpair_solimp: wp.array[vec5],
         cpair_invweight: wp.array[float],
+        cpair_friction: wp.array[float],
+        cpair_pointadr: wp.array[int],
         body_mass_scale: wp.array2d[float],
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
@@ -325,6 +334,16 @@ def _pipeline(
         contact_mask_out: wp.array2d[int],
         contact_frc_out: wp.array2d[wp.vec3],
         limit_mask_out: wp.array2d[int],
+        pair_dcoef_out: wp.array2d[float],
+        pair_fref_out: wp.array2d[float],
+        pair_point_out: wp.array2d[wp.vec3],
+        pair_normal_out: wp.array2d[wp.vec3],
+        pair_vel_out: wp.array2d[wp.vec3],
+        pair_frame_out: wp.array2d[wp.vec3],
+        pair_mu_out: wp.array2d[float],
+        pair_mask_out: wp.array2d[int],
+        pair_force_out: wp.array2d[float],
+        pair_frc_out: wp.array2d[wp.vec3],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -371,14 +390,15 @@ def _pipeline(
                     geom_friction_scale, xpos_out, xquat_out, cvel_out, contact_dcoef_out, contact_fref_out,
                     contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                 )  # fmt: skip
-            if wp.static("self_contacts" in stages):
-                # the forces without the limit and contact rows, assembled once per substep for every solve
+            if wp.static("pair_collide" in stages):
+                # qfrc_smooth is accumulated from zero by the force stage
                 for d in range(qfrc_smooth_out.shape[1]):
                     qfrc_smooth_out[worldid, d] = 0.0
-                self_contacts(
-                    worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
-                    geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, body_rootid, body_lastdof, dof_parentid,
-                    xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qfrc_smooth_out, qM_out,
+                pair_collide(
+                    worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_solref, cpair_solimp,
+                    cpair_invweight, cpair_pointadr, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size,
+                    contact_impratio, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out, pair_fref_out,
+                    pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
                 smooth_force(
@@ -403,6 +423,12 @@ def _pipeline(
                     contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                     contact_mask_out, contact_force_out, contact_frc_out,
                 )  # fmt: skip
+                pair_update(
+                    worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_pointadr, geom_type,
+                    geom_bodyid, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, pair_dcoef_out,
+                    pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
+                    pair_mask_out, pair_force_out, pair_frc_out,
+                )  # fmt: skip
             if wp.static("solve" in stages):
                 nv = qacc_out.shape[1]
                 iteration = int(0)
@@ -421,6 +447,12 @@ def _pipeline(
                         contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                         contact_mask_out, jac_out, qacc_out, qH_out,
                     )  # fmt: skip
+                    pair_rows(
+                        worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_pointadr, geom_type,
+                        geom_bodyid, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, pair_dcoef_out,
+                        pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
+                        pair_mask_out, jac_out, qacc_out, qH_out,
+                    )  # fmt: skip
                     factor_solve(worldid, qH_out, qacc_out)
                     changed = joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
@@ -431,6 +463,12 @@ def _pipeline(
                         body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, contact_dcoef_out,
                         contact_fref_out, contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out,
                         contact_mu_out, contact_mask_out, contact_force_out, contact_frc_out,
+                    )  # fmt: skip
+                    changed += pair_update(
+                        worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_pointadr, geom_type,
+                        geom_bodyid, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out,
+                        pair_dcoef_out, pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out,
+                        pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
                     )  # fmt: skip
                     iteration += 1
                     if changed == 0:
@@ -452,7 +490,7 @@ def _pipeline(
 
 
 # `substeps` MuJoCo Euler steps of timestep / substeps [s] per env in one thread; qpos/qvel alias in/out.
-_step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "self_contacts", "force", "warm_start", "solve"), True)
+_step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True)
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
 # One Euler substep as four launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
@@ -465,7 +503,7 @@ SPLIT_KERNELS = (
     # capped at 128 registers (142 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its spills
     # in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13; 19 KB per block), none in local memory
     _pipeline("_contact_kernel", ("collide",), False, True, 128, True),
-    _pipeline("_force_kernel", ("self_contacts", "force"), False, True),
+    _pipeline("_force_kernel", ("pair_collide", "force"), False, True),
     # the active-set loop in one thread (up to solver_iterations solves); 164 registers uncapped, capped at 128 with
     # 39 KB of shared-memory spills per block, none in local memory
     _pipeline("_solve_kernel", ("warm_start", "solve"), False, True, 128, True),
