@@ -6,8 +6,9 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a box eight
   (its corners); each point is active while its signed distance is below the contact margin
   (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule; ``geom_gap`` only widens MuJoCo's detection).
-  Sphere and capsule geoms of two moving bodies also collide (``kernels.constraint.self_contacts``): one point at
-  the closest points of their segments, frictionless.
+  Geoms of two bodies collide as well (``kernels.constraint.pair_collide``): sphere/capsule pairs one point at the
+  closest points of their segments, sphere-box one (``sphere_box``), capsule-box up to two (``segment_box_clip``),
+  box-box up to eight (``box_box_axis``, ``box_box_point``), with the same rows on the relative motion.
 - Pair parameters (``kernels.io._pair_params``, MuJoCo's mj_contactParam): the geom of higher ``priority`` gives
   condim, friction, solref and solimp; at equal priority condim and friction are the max, solref and solimp
   are mixed by ``solmix``. condim 1 is frictionless.
@@ -27,9 +28,9 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
 
-Known limits: geom-geom contacts are frictionless, with a one-pass active set (aref > 0), and skip boxes; no
-torsional or rolling friction; the elliptic cone is solved as the pyramidal one; no cylinder/ellipsoid/mesh geoms;
-one plane.
+Known limits: capsule-capsule pairs take one point (MuJoCo two when near parallel); box-box edge contacts are an
+approximation (one point between the support edges); no torsional or rolling friction; the elliptic cone is solved
+as the pyramidal one; no cylinder/ellipsoid/mesh geoms; one plane.
 """
 
 import warp as wp
