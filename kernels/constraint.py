@@ -423,24 +423,6 @@ def pair_npoints(type1: int, type2: int):
 
 
 @wp.func
-def _geom_frame(
-    worldid: int,
-    g: int,
-    # Model:
-    geom_bodyid: wp.array[int],
-    geom_pos: wp.array[wp.vec3],
-    geom_quat: wp.array[wp.quat],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-):
-    """Center [m, world] and world-from-geom rotation of geom g."""
-    body = geom_bodyid[g]
-    rot = xquat_in[worldid, body]
-    return xpos_in[worldid, body] + wp.quat_rotate(rot, geom_pos[g]), wp.quat_to_matrix(rot * geom_quat[g])
-
-
-@wp.func
 def _pair_point(
     worldid: int,
     p: int,
@@ -512,6 +494,7 @@ def pair_collide(
     cpair_solimp: wp.array[vec5],
     cpair_invweight: wp.array[float],
     cpair_pointadr: wp.array[int],
+    cpair_bound: wp.array[float],
     geom_type: wp.array[int],
     geom_bodyid: wp.array[int],
     geom_pos: wp.array[wp.vec3],
@@ -546,8 +529,15 @@ def pair_collide(
         n = pair_npoints(t1, t2)
         for k in range(n):
             pair_dcoef_out[worldid, adr + k] = 0.0
-        c1, r1 = _geom_frame(worldid, g1, geom_bodyid, geom_pos, geom_quat, xpos_in, xquat_in)
-        c2, r2 = _geom_frame(worldid, g2, geom_bodyid, geom_pos, geom_quat, xpos_in, xquat_in)
+        rot1 = xquat_in[worldid, geom_bodyid[g1]]
+        rot2 = xquat_in[worldid, geom_bodyid[g2]]
+        c1 = xpos_in[worldid, geom_bodyid[g1]] + wp.quat_rotate(rot1, geom_pos[g1])
+        c2 = xpos_in[worldid, geom_bodyid[g2]] + wp.quat_rotate(rot2, geom_pos[g2])
+        # MuJoCo's bounding-sphere test (rbound + margin) before the narrow phase: most pairs are far apart
+        if wp.length(c2 - c1) > cpair_bound[p]:
+            continue
+        r1 = wp.quat_to_matrix(rot1 * geom_quat[g1])
+        r2 = wp.quat_to_matrix(rot2 * geom_quat[g2])
         s1 = geom_size[g1]
         s2 = geom_size[g2]
         margin = cpair_margin[p]
@@ -704,14 +694,14 @@ def pair_rows(
     for p in range(cpair_geom1.shape[0]):
         g1 = cpair_geom1[p]
         g2 = cpair_geom2[p]
-        solimp = cpair_solimp[p]
-        _k, b = reference_coefficients(cpair_solref[p], solimp[1])
         adr = cpair_pointadr[p]
         for k in range(pair_npoints(geom_type[g1], geom_type[g2])):
             idx = adr + k
             dcoef = pair_dcoef_in[worldid, idx]
             mask = pair_mask_in[worldid, idx]
             if dcoef > 0.0 and mask != 0:
+                solimp = cpair_solimp[p]
+                _k, b = reference_coefficients(cpair_solref[p], solimp[1])
                 mu = pair_mu_in[worldid, idx]
                 rows = int(4)
                 if mu == 0.0:
@@ -763,19 +753,16 @@ def pair_update(
     for p in range(cpair_geom1.shape[0]):
         g1 = cpair_geom1[p]
         g2 = cpair_geom2[p]
-        body1 = geom_bodyid[g1]
-        body2 = geom_bodyid[g2]
-        solimp = cpair_solimp[p]
-        _k, b = reference_coefficients(cpair_solref[p], solimp[1])
         adr = cpair_pointadr[p]
         for k in range(pair_npoints(geom_type[g1], geom_type[g2])):
             idx = adr + k
             dcoef = pair_dcoef_in[worldid, idx]
-            mask = int(0)
-            fn = float(0.0)
-            frc = wp.vec3(0.0)
             if dcoef > 0.0:
+                solimp = cpair_solimp[p]
+                _k, b = reference_coefficients(cpair_solref[p], solimp[1])
                 point = pair_point_in[worldid, idx]
+                body1 = geom_bodyid[g1]
+                body2 = geom_bodyid[g2]
                 acc = _point_acc(
                     worldid, body2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
                 ) - _point_acc(
@@ -785,6 +772,9 @@ def pair_update(
                 rows = int(4)
                 if mu == 0.0:
                     rows = 1
+                mask = int(0)
+                fn = float(0.0)
+                frc = wp.vec3(0.0)
                 for e in range(rows):
                     u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
                     f = dcoef * (
@@ -794,11 +784,17 @@ def pair_update(
                         mask = mask | (1 << e)
                         fn += f
                         frc += f * u
-            if mask != pair_mask_out[worldid, idx]:
+                if mask != pair_mask_out[worldid, idx]:
+                    changed += 1
+                pair_mask_out[worldid, idx] = mask
+                pair_force_out[worldid, idx] = fn
+                pair_frc_out[worldid, idx] = frc
+            elif pair_mask_out[worldid, idx] != 0:
+                # a point that left the margin; idle slots keep mask 0 and zero force, unwritten
                 changed += 1
-            pair_mask_out[worldid, idx] = mask
-            pair_force_out[worldid, idx] = fn
-            pair_frc_out[worldid, idx] = frc
+                pair_mask_out[worldid, idx] = 0
+                pair_force_out[worldid, idx] = 0.0
+                pair_frc_out[worldid, idx] = wp.vec3(0.0)
     return changed
 
 

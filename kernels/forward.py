@@ -287,6 +287,7 @@ def _pipeline(
         cpair_invweight: wp.array[float],
         cpair_friction: wp.array[float],
         cpair_pointadr: wp.array[int],
+        cpair_bound: wp.array[float],
         body_mass_scale: wp.array2d[float],
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
@@ -396,9 +397,9 @@ def _pipeline(
                     qfrc_smooth_out[worldid, d] = 0.0
                 pair_collide(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_solref, cpair_solimp,
-                    cpair_invweight, cpair_pointadr, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size,
-                    contact_impratio, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out, pair_fref_out,
-                    pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
+                    cpair_invweight, cpair_pointadr, cpair_bound, geom_type, geom_bodyid, geom_pos, geom_quat,
+                    geom_size, contact_impratio, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out,
+                    pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
                 smooth_force(

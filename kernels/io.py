@@ -276,6 +276,14 @@ def put_model(
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     h = float(timestep) / int(substeps)
     pairs = _self_pairs(model, contacts, h)
+    # bounding radius of each geom about its center [m] (MuJoCo's geom_rbound of sphere, capsule, box)
+    size = np.asarray(model.geom_size, dtype=np.float64).reshape(-1, 3)
+    gtype0 = np.asarray(model.geom_type).reshape(-1)
+    rbound = np.select(
+        [gtype0 == 2, gtype0 == 3, gtype0 == 6],
+        [size[:, 0], size[:, 0] + size[:, 1], np.linalg.norm(size, axis=1)],
+        0.0,
+    )
     need_weights = len(rows) or len(pairs) or bool(np.any(limited & joint_limits))
     invweight, dof_invweight = invweight0(model, device) if need_weights else (np.zeros(nb), np.ones(nv))
     jnt_solref = np.asarray(model.jnt_solref, dtype=np.float64).reshape(nj, 2).copy()
@@ -360,6 +368,7 @@ def put_model(
         # MuJoCo's diagApprox of a contact: the two bodies' body_invweight0 summed (mj_diagApprox)
         cpair_invweight=arr([invweight[gbody[p[0]]] + invweight[gbody[p[1]]] for p in pairs], float),
         cpair_pointadr=arr(_pair_pointadr(gtype, pairs)[:-1], int),
+        cpair_bound=arr([rbound[p[0]] + rbound[p[1]] + max(p[2], 0.0) for p in pairs], float),
         # one shared row (E = 1) until the simulator's set_params gives each env its own
         body_mass_scale=wp.ones((1, nb), dtype=float, device=device),
         actuator_gear_scale=wp.ones((1, nu), dtype=float, device=device),
