@@ -23,7 +23,6 @@ The first four read the kinematics of whatever state the caller computed them fo
 
 import warp as wp
 
-from kernels.constraint import pair_npoints
 from kernels.types import GEOM_BOX, GEOM_CAPSULE
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
@@ -200,8 +199,7 @@ def external_forces(
     cgeom_pointadr: wp.array[int],
     cpair_geom1: wp.array[int],
     cpair_geom2: wp.array[int],
-    cpair_pointadr: wp.array[int],
-    geom_type: wp.array[int],
+    cpair_slotpair: wp.array[int],
     geom_bodyid: wp.array[int],
     # Data in:
     contact_dcoef_in: wp.array2d[float],
@@ -232,17 +230,14 @@ def external_forces(
                     worldid, body, contact_point_in[worldid, idx], contact_frc_in[worldid, idx], body_rootid,
                     tree_com_in, cfrc_ext_out,
                 )  # fmt: skip
-    for q in range(cpair_geom1.shape[0]):
+    for idx in range(cpair_slotpair.shape[0]):
         # the geom-geom contacts (kernels.constraint.pair_update): pair_frc acts on geom 2, its opposite on geom 1
-        g1 = cpair_geom1[q]
-        g2 = cpair_geom2[q]
-        adr = cpair_pointadr[q]
-        for k in range(pair_npoints(geom_type[g1], geom_type[g2])):
-            idx = adr + k
-            if pair_dcoef_in[worldid, idx] > 0.0:
-                point = pair_point_in[worldid, idx]
-                f = pair_frc_in[worldid, idx]
-                _add_point_force(worldid, geom_bodyid[g2], point, f, body_rootid, tree_com_in, cfrc_ext_out)
-                # a static geom of the world body: MuJoCo's cfrc_ext of the world stays 0
-                if geom_bodyid[g1] != 0:
-                    _add_point_force(worldid, geom_bodyid[g1], point, -f, body_rootid, tree_com_in, cfrc_ext_out)
+        if pair_dcoef_in[worldid, idx] > 0.0:
+            q = cpair_slotpair[idx]
+            point = pair_point_in[worldid, idx]
+            f = pair_frc_in[worldid, idx]
+            _add_point_force(worldid, geom_bodyid[cpair_geom2[q]], point, f, body_rootid, tree_com_in, cfrc_ext_out)
+            # a static geom of the world body: MuJoCo's cfrc_ext of the world stays 0
+            body1 = geom_bodyid[cpair_geom1[q]]
+            if body1 != 0:
+                _add_point_force(worldid, body1, point, -f, body_rootid, tree_com_in, cfrc_ext_out)

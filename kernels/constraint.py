@@ -666,8 +666,7 @@ def pair_rows(
     cpair_geom2: wp.array[int],
     cpair_solref: wp.array[wp.vec2],
     cpair_solimp: wp.array[vec5],
-    cpair_pointadr: wp.array[int],
-    geom_type: wp.array[int],
+    cpair_slotpair: wp.array[int],
     geom_bodyid: wp.array[int],
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
@@ -691,29 +690,26 @@ def pair_rows(
     """The geom-geom contact rows (``pair_collide``) of the active set (pair_mask, ``pair_update``) into qfrc [N m,
     N] and qM, as ``contacts`` does for the ground rows: D aref J^T and D J^T J with J = J_2 - J_1, the pyramidal cone
     of the pair's mixed friction (condim 3) or the normal alone (condim 1)."""
-    for p in range(cpair_geom1.shape[0]):
-        g1 = cpair_geom1[p]
-        g2 = cpair_geom2[p]
-        adr = cpair_pointadr[p]
-        for k in range(pair_npoints(geom_type[g1], geom_type[g2])):
-            idx = adr + k
-            dcoef = pair_dcoef_in[worldid, idx]
-            mask = pair_mask_in[worldid, idx]
-            if dcoef > 0.0 and mask != 0:
-                solimp = cpair_solimp[p]
-                _k, b = reference_coefficients(cpair_solref[p], solimp[1])
-                mu = pair_mu_in[worldid, idx]
-                rows = int(4)
-                if mu == 0.0:
-                    rows = 1
-                for e in range(rows):
-                    if (mask >> e) & 1:
-                        u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
-                        aref = -b * wp.dot(pair_vel_in[worldid, idx], u) - pair_fref_in[worldid, idx]
-                        _apply_pair_force(
-                            worldid, geom_bodyid[g1], geom_bodyid[g2], pair_point_in[worldid, idx], u, dcoef * aref,
-                            dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                        )  # fmt: skip
+    for idx in range(cpair_slotpair.shape[0]):
+        dcoef = pair_dcoef_in[worldid, idx]
+        mask = pair_mask_in[worldid, idx]
+        if dcoef > 0.0 and mask != 0:
+            p = cpair_slotpair[idx]
+            solimp = cpair_solimp[p]
+            _k, b = reference_coefficients(cpair_solref[p], solimp[1])
+            mu = pair_mu_in[worldid, idx]
+            rows = int(4)
+            if mu == 0.0:
+                rows = 1
+            for e in range(rows):
+                if (mask >> e) & 1:
+                    u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
+                    aref = -b * wp.dot(pair_vel_in[worldid, idx], u) - pair_fref_in[worldid, idx]
+                    _apply_pair_force(
+                        worldid, geom_bodyid[cpair_geom1[p]], geom_bodyid[cpair_geom2[p]], pair_point_in[worldid, idx],
+                        u, dcoef * aref, dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out,
+                        qfrc_out, qM_out,
+                    )  # fmt: skip
 
 
 @wp.func
@@ -724,8 +720,7 @@ def pair_update(
     cpair_geom2: wp.array[int],
     cpair_solref: wp.array[wp.vec2],
     cpair_solimp: wp.array[vec5],
-    cpair_pointadr: wp.array[int],
-    geom_type: wp.array[int],
+    cpair_slotpair: wp.array[int],
     geom_bodyid: wp.array[int],
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
@@ -750,51 +745,45 @@ def pair_update(
     pair_mask, each point's normal force into pair_force and its force vector on geom 2 [N, world] (geom 1 takes the
     opposite) into pair_frc; returns the number of points whose active set changed."""
     changed = int(0)
-    for p in range(cpair_geom1.shape[0]):
-        g1 = cpair_geom1[p]
-        g2 = cpair_geom2[p]
-        adr = cpair_pointadr[p]
-        for k in range(pair_npoints(geom_type[g1], geom_type[g2])):
-            idx = adr + k
-            dcoef = pair_dcoef_in[worldid, idx]
-            if dcoef > 0.0:
-                solimp = cpair_solimp[p]
-                _k, b = reference_coefficients(cpair_solref[p], solimp[1])
-                point = pair_point_in[worldid, idx]
-                body1 = geom_bodyid[g1]
-                body2 = geom_bodyid[g2]
-                acc = _point_acc(
-                    worldid, body2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-                ) - _point_acc(
-                    worldid, body1, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-                )
-                mu = pair_mu_in[worldid, idx]
-                rows = int(4)
-                if mu == 0.0:
-                    rows = 1
-                mask = int(0)
-                fn = float(0.0)
-                frc = wp.vec3(0.0)
-                for e in range(rows):
-                    u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
-                    f = dcoef * (
-                        -b * wp.dot(pair_vel_in[worldid, idx], u) - pair_fref_in[worldid, idx] - wp.dot(acc, u)
-                    )
-                    if f > 0.0:
-                        mask = mask | (1 << e)
-                        fn += f
-                        frc += f * u
-                if mask != pair_mask_out[worldid, idx]:
-                    changed += 1
-                pair_mask_out[worldid, idx] = mask
-                pair_force_out[worldid, idx] = fn
-                pair_frc_out[worldid, idx] = frc
-            elif pair_mask_out[worldid, idx] != 0:
-                # a point that left the margin; idle slots keep mask 0 and zero force, unwritten
+    for idx in range(cpair_slotpair.shape[0]):
+        dcoef = pair_dcoef_in[worldid, idx]
+        if dcoef > 0.0:
+            p = cpair_slotpair[idx]
+            solimp = cpair_solimp[p]
+            _k, b = reference_coefficients(cpair_solref[p], solimp[1])
+            point = pair_point_in[worldid, idx]
+            acc = _point_acc(
+                worldid, geom_bodyid[cpair_geom2[p]], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                qacc_in,
+            ) - _point_acc(
+                worldid, geom_bodyid[cpair_geom1[p]], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                qacc_in,
+            )  # fmt: skip
+            mu = pair_mu_in[worldid, idx]
+            rows = int(4)
+            if mu == 0.0:
+                rows = 1
+            mask = int(0)
+            fn = float(0.0)
+            frc = wp.vec3(0.0)
+            for e in range(rows):
+                u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
+                f = dcoef * (-b * wp.dot(pair_vel_in[worldid, idx], u) - pair_fref_in[worldid, idx] - wp.dot(acc, u))
+                if f > 0.0:
+                    mask = mask | (1 << e)
+                    fn += f
+                    frc += f * u
+            if mask != pair_mask_out[worldid, idx]:
                 changed += 1
-                pair_mask_out[worldid, idx] = 0
-                pair_force_out[worldid, idx] = 0.0
-                pair_frc_out[worldid, idx] = wp.vec3(0.0)
+            pair_mask_out[worldid, idx] = mask
+            pair_force_out[worldid, idx] = fn
+            pair_frc_out[worldid, idx] = frc
+        elif pair_mask_out[worldid, idx] != 0:
+            # a point that left the margin; idle slots keep mask 0 and zero force, unwritten
+            changed += 1
+            pair_mask_out[worldid, idx] = 0
+            pair_force_out[worldid, idx] = 0.0
+            pair_frc_out[worldid, idx] = wp.vec3(0.0)
     return changed
 
 

@@ -288,6 +288,7 @@ def _pipeline(
         cpair_friction: wp.array[float],
         cpair_pointadr: wp.array[int],
         cpair_bound: wp.array[float],
+        cpair_slotpair: wp.array[int],
         body_mass_scale: wp.array2d[float],
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
@@ -425,8 +426,8 @@ def _pipeline(
                     contact_mask_out, contact_force_out, contact_frc_out,
                 )  # fmt: skip
                 pair_update(
-                    worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_pointadr, geom_type,
-                    geom_bodyid, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, pair_dcoef_out,
+                    worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_slotpair, geom_bodyid,
+                    body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, pair_dcoef_out,
                     pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
                     pair_mask_out, pair_force_out, pair_frc_out,
                 )  # fmt: skip
@@ -449,8 +450,8 @@ def _pipeline(
                         contact_mask_out, jac_out, qacc_out, qH_out,
                     )  # fmt: skip
                     pair_rows(
-                        worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_pointadr, geom_type,
-                        geom_bodyid, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, pair_dcoef_out,
+                        worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_slotpair, geom_bodyid,
+                        body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, pair_dcoef_out,
                         pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
                         pair_mask_out, jac_out, qacc_out, qH_out,
                     )  # fmt: skip
@@ -466,8 +467,8 @@ def _pipeline(
                         contact_mu_out, contact_mask_out, contact_force_out, contact_frc_out,
                     )  # fmt: skip
                     changed += pair_update(
-                        worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_pointadr, geom_type,
-                        geom_bodyid, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out,
+                        worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_slotpair, geom_bodyid,
+                        body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out,
                         pair_dcoef_out, pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out,
                         pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
                     )  # fmt: skip
@@ -504,7 +505,8 @@ SPLIT_KERNELS = (
     # capped at 128 registers (142 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its spills
     # in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13; 19 KB per block), none in local memory
     _pipeline("_contact_kernel", ("collide",), False, True, 128, True),
-    _pipeline("_force_kernel", ("pair_collide", "force"), False, True),
+    _pipeline("_pair_kernel", ("pair_collide",), False, True),
+    _pipeline("_force_kernel", ("force",), False, True),
     # the active-set loop in one thread (up to solver_iterations solves); 164 registers uncapped, capped at 128 with
     # 39 KB of shared-memory spills per block, none in local memory
     _pipeline("_solve_kernel", ("warm_start", "solve"), False, True, 128, True),

@@ -368,6 +368,7 @@ def put_model(
         # MuJoCo's diagApprox of a contact: the two bodies' body_invweight0 summed (mj_diagApprox)
         cpair_invweight=arr([invweight[gbody[p[0]]] + invweight[gbody[p[1]]] for p in pairs], float),
         cpair_pointadr=arr(_pair_pointadr(gtype, pairs)[:-1], int),
+        cpair_slotpair=arr(np.repeat(np.arange(len(pairs)), np.diff(_pair_pointadr(gtype, pairs))), int),
         cpair_bound=arr([rbound[p[0]] + rbound[p[1]] + max(p[2], 0.0) for p in pairs], float),
         # one shared row (E = 1) until the simulator's set_params gives each env its own
         body_mass_scale=wp.ones((1, nb), dtype=float, device=device),

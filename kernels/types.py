@@ -111,6 +111,7 @@ class Model:
     cpair_invweight: wp.array  # float [1/kg]: sum of the two bodies' body_invweight0
     cpair_friction: wp.array  # float: the pair's mixed sliding friction (0 for condim 1: one frictionless row)
     cpair_pointadr: wp.array  # int: the pair's first column in the pair_* Data arrays (1, 2 or 8 points)
+    cpair_slotpair: wp.array  # int (npairpoint,): the pair of each column of the pair_* Data arrays
     cpair_bound: wp.array  # float [m]: the two geoms' bounding radii plus the margin: farther apart, no contact
     # per-env multipliers (E, ...)
     body_mass_scale: wp.array  # float (E, nbody): scales body mass and inertia
