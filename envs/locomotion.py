@@ -312,7 +312,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         cgeom_pointadr: wp.array[int],
         cpair_geom1: wp.array[int],
         cpair_geom2: wp.array[int],
-        cpair_slotpair: wp.array[int],
+        cpair_body1: wp.array[int],
+        cpair_body2: wp.array[int],
         geom_type: wp.array[int],
         geom_bodyid: wp.array[int],
         geom_pos: wp.array[wp.vec3],
@@ -365,9 +366,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
             tree_com(w, body_rootid, body_ipos, body_mass, body_mass_scale, xpos_out, xquat_out, tree_com_out,
                      tree_mass_out)  # fmt: skip
             external_forces(
-                w, body_rootid, cgeom_type, cgeom_bodyid, cgeom_pointadr, cpair_geom1, cpair_geom2, cpair_slotpair,
-                geom_bodyid, contact_dcoef_in, contact_point_in, contact_frc_in, pair_dcoef_in,
-                pair_point_in, pair_frc_in, tree_com_out, cfrc_ext_out,
+                w, body_rootid, cgeom_type, cgeom_bodyid, cgeom_pointadr, cpair_body1, cpair_body2, contact_dcoef_in,
+                contact_point_in, contact_frc_in, pair_dcoef_in, pair_point_in, pair_frc_in, tree_com_out, cfrc_ext_out,
             )  # fmt: skip
             row = w * block_len
             for i in range(block_len):

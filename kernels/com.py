@@ -197,10 +197,8 @@ def external_forces(
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
     cgeom_pointadr: wp.array[int],
-    cpair_geom1: wp.array[int],
-    cpair_geom2: wp.array[int],
-    cpair_slotpair: wp.array[int],
-    geom_bodyid: wp.array[int],
+    cpair_body1: wp.array[int],
+    cpair_body2: wp.array[int],
     # Data in:
     contact_dcoef_in: wp.array2d[float],
     contact_point_in: wp.array2d[wp.vec3],
@@ -230,14 +228,13 @@ def external_forces(
                     worldid, body, contact_point_in[worldid, idx], contact_frc_in[worldid, idx], body_rootid,
                     tree_com_in, cfrc_ext_out,
                 )  # fmt: skip
-    for idx in range(cpair_slotpair.shape[0]):
+    for idx in range(cpair_body1.shape[0]):
         # the geom-geom contacts (kernels.constraint.pair_update): pair_frc acts on geom 2, its opposite on geom 1
         if pair_dcoef_in[worldid, idx] > 0.0:
-            q = cpair_slotpair[idx]
             point = pair_point_in[worldid, idx]
             f = pair_frc_in[worldid, idx]
-            _add_point_force(worldid, geom_bodyid[cpair_geom2[q]], point, f, body_rootid, tree_com_in, cfrc_ext_out)
+            _add_point_force(worldid, cpair_body2[idx], point, f, body_rootid, tree_com_in, cfrc_ext_out)
             # a static geom of the world body: MuJoCo's cfrc_ext of the world stays 0
-            body1 = geom_bodyid[cpair_geom1[q]]
+            body1 = cpair_body1[idx]
             if body1 != 0:
                 _add_point_force(worldid, body1, point, -f, body_rootid, tree_com_in, cfrc_ext_out)

@@ -446,15 +446,16 @@ def _pair_point(
     cvel_in: wp.array2d[wp.spatial_vector],
     # Data out:
     pair_dcoef_out: wp.array2d[float],
-    pair_fref_out: wp.array2d[float],
+    pair_aref_out: wp.array2d[wp.vec4],
     pair_point_out: wp.array2d[wp.vec3],
     pair_normal_out: wp.array2d[wp.vec3],
-    pair_vel_out: wp.array2d[wp.vec3],
     pair_frame_out: wp.array2d[wp.vec3],
     pair_mu_out: wp.array2d[float],
 ):
     """Write slot idx of pair p: a point at signed distance dist [m] along the unit normal from geom 1 to geom 2,
-    midway through the gap at point [m, world]; its rows' terms as ``contact_collide`` (D 0 outside the margin)."""
+    midway through the gap at point [m, world]; D of its rows (0 outside the margin) and each row's aref = -b v_e - k
+    d r [m/s^2] at the relative velocity v_e along ``pyramid_edge`` (fixed for the substep, so the solve loop reads
+    one vec4 instead of the velocity and the pair's solref)."""
     r = dist - cpair_margin[p]
     pair_dcoef_out[worldid, idx] = 0.0
     if r < 0.0:
@@ -462,24 +463,27 @@ def _pair_point(
         condim = int(1)
         if mu > 0.0:
             condim = 3
-        kr, _b, dcoef, rows = pyramid_coefficients(
+        kr, b, dcoef, rows = pyramid_coefficients(
             r, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], condim, contact_impratio, mu
         )
+        if rows == 1:
+            mu = 0.0
         body1 = geom_bodyid[cpair_geom1[p]]
         body2 = geom_bodyid[cpair_geom2[p]]
+        # velocity of geom 2 relative to geom 1 at the point: the rows' J = J_2 - J_1
+        vel = _point_velocity(worldid, body2, point, body_rootid, xpos_in, cvel_in) - _point_velocity(
+            worldid, body1, point, body_rootid, xpos_in, cvel_in
+        )
+        t1 = contact_tangent(normal, wp.vec3(0.0))
+        aref = wp.vec4(0.0)
+        for e in range(rows):
+            aref[e] = -b * wp.dot(vel, pyramid_edge(normal, t1, mu, e)) - kr
         pair_dcoef_out[worldid, idx] = dcoef
-        pair_fref_out[worldid, idx] = kr
+        pair_aref_out[worldid, idx] = aref
         pair_point_out[worldid, idx] = point
         pair_normal_out[worldid, idx] = normal
-        # velocity of geom 2 relative to geom 1 at the point: the rows' J = J_2 - J_1
-        pair_vel_out[worldid, idx] = _point_velocity(worldid, body2, point, body_rootid, xpos_in, cvel_in) - (
-            _point_velocity(worldid, body1, point, body_rootid, xpos_in, cvel_in)
-        )
-        pair_frame_out[worldid, idx] = contact_tangent(normal, wp.vec3(0.0))
-        if rows == 1:
-            pair_mu_out[worldid, idx] = 0.0
-        else:
-            pair_mu_out[worldid, idx] = mu
+        pair_frame_out[worldid, idx] = t1
+        pair_mu_out[worldid, idx] = mu
 
 
 @wp.func
@@ -508,10 +512,9 @@ def pair_collide(
     cvel_in: wp.array2d[wp.spatial_vector],
     # Data out:
     pair_dcoef_out: wp.array2d[float],
-    pair_fref_out: wp.array2d[float],
+    pair_aref_out: wp.array2d[wp.vec4],
     pair_point_out: wp.array2d[wp.vec3],
     pair_normal_out: wp.array2d[wp.vec3],
-    pair_vel_out: wp.array2d[wp.vec3],
     pair_frame_out: wp.array2d[wp.vec3],
     pair_mu_out: wp.array2d[float],
 ):
@@ -560,8 +563,7 @@ def pair_collide(
             _pair_point(
                 worldid, p, adr, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
                 cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
-                cvel_in, pair_dcoef_out, pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out,
-                pair_mu_out,
+                cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
             )  # fmt: skip
         elif t1 != GEOM_BOX:
             # the segment point nearest the box, then (a capsule) the part of the segment over the box face that the
@@ -585,15 +587,14 @@ def pair_collide(
             _pair_point(
                 worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
                 cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
-                cvel_in, pair_dcoef_out, pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out,
-                pair_mu_out,
+                cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
             )  # fmt: skip
             if t1 == GEOM_CAPSULE:
                 _pair_point(
                     worldid, p, adr + 1, d1, n1, q1, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
                     cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
-                    cvel_in, pair_dcoef_out, pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out,
-                    pair_frame_out, pair_mu_out,
+                    cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                    pair_mu_out,
                 )  # fmt: skip
         else:
             pen, normal, kind = box_box_axis(c1, r1, s1, c2, r2, s2)
@@ -604,9 +605,9 @@ def pair_collide(
                     if valid and dist < margin and slot < 8:
                         _pair_point(
                             worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
-                            cpair_friction, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid,
-                            contact_impratio, body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_fref_out,
-                            pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
+                            cpair_friction, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                            body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out,
+                            pair_normal_out, pair_frame_out, pair_mu_out,
                         )  # fmt: skip
                         slot += 1
 
@@ -662,12 +663,8 @@ def _apply_pair_force(
 def pair_rows(
     worldid: int,
     # Model:
-    cpair_geom1: wp.array[int],
-    cpair_geom2: wp.array[int],
-    cpair_solref: wp.array[wp.vec2],
-    cpair_solimp: wp.array[vec5],
-    cpair_slotpair: wp.array[int],
-    geom_bodyid: wp.array[int],
+    cpair_body1: wp.array[int],
+    cpair_body2: wp.array[int],
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
@@ -675,10 +672,9 @@ def pair_rows(
     xpos_in: wp.array2d[wp.vec3],
     cdof_in: wp.array2d[wp.spatial_vector],
     pair_dcoef_in: wp.array2d[float],
-    pair_fref_in: wp.array2d[float],
+    pair_aref_in: wp.array2d[wp.vec4],
     pair_point_in: wp.array2d[wp.vec3],
     pair_normal_in: wp.array2d[wp.vec3],
-    pair_vel_in: wp.array2d[wp.vec3],
     pair_frame_in: wp.array2d[wp.vec3],
     pair_mu_in: wp.array2d[float],
     pair_mask_in: wp.array2d[int],
@@ -690,25 +686,18 @@ def pair_rows(
     """The geom-geom contact rows (``pair_collide``) of the active set (pair_mask, ``pair_update``) into qfrc [N m,
     N] and qM, as ``contacts`` does for the ground rows: D aref J^T and D J^T J with J = J_2 - J_1, the pyramidal cone
     of the pair's mixed friction (condim 3) or the normal alone (condim 1)."""
-    for idx in range(cpair_slotpair.shape[0]):
+    for idx in range(cpair_body1.shape[0]):
         dcoef = pair_dcoef_in[worldid, idx]
         mask = pair_mask_in[worldid, idx]
         if dcoef > 0.0 and mask != 0:
-            p = cpair_slotpair[idx]
-            solimp = cpair_solimp[p]
-            _k, b = reference_coefficients(cpair_solref[p], solimp[1])
             mu = pair_mu_in[worldid, idx]
-            rows = int(4)
-            if mu == 0.0:
-                rows = 1
-            for e in range(rows):
+            aref = pair_aref_in[worldid, idx]
+            for e in range(4):
                 if (mask >> e) & 1:
                     u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
-                    aref = -b * wp.dot(pair_vel_in[worldid, idx], u) - pair_fref_in[worldid, idx]
                     _apply_pair_force(
-                        worldid, geom_bodyid[cpair_geom1[p]], geom_bodyid[cpair_geom2[p]], pair_point_in[worldid, idx],
-                        u, dcoef * aref, dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out,
-                        qfrc_out, qM_out,
+                        worldid, cpair_body1[idx], cpair_body2[idx], pair_point_in[worldid, idx], u, dcoef * aref[e],
+                        dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
                     )  # fmt: skip
 
 
@@ -716,12 +705,8 @@ def pair_rows(
 def pair_update(
     worldid: int,
     # Model:
-    cpair_geom1: wp.array[int],
-    cpair_geom2: wp.array[int],
-    cpair_solref: wp.array[wp.vec2],
-    cpair_solimp: wp.array[vec5],
-    cpair_slotpair: wp.array[int],
-    geom_bodyid: wp.array[int],
+    cpair_body1: wp.array[int],
+    cpair_body2: wp.array[int],
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
@@ -730,10 +715,9 @@ def pair_update(
     cdof_in: wp.array2d[wp.spatial_vector],
     qacc_in: wp.array2d[float],
     pair_dcoef_in: wp.array2d[float],
-    pair_fref_in: wp.array2d[float],
+    pair_aref_in: wp.array2d[wp.vec4],
     pair_point_in: wp.array2d[wp.vec3],
     pair_normal_in: wp.array2d[wp.vec3],
-    pair_vel_in: wp.array2d[wp.vec3],
     pair_frame_in: wp.array2d[wp.vec3],
     pair_mu_in: wp.array2d[float],
     # Data out:
@@ -745,21 +729,17 @@ def pair_update(
     pair_mask, each point's normal force into pair_force and its force vector on geom 2 [N, world] (geom 1 takes the
     opposite) into pair_frc; returns the number of points whose active set changed."""
     changed = int(0)
-    for idx in range(cpair_slotpair.shape[0]):
+    for idx in range(cpair_body1.shape[0]):
         dcoef = pair_dcoef_in[worldid, idx]
         if dcoef > 0.0:
-            p = cpair_slotpair[idx]
-            solimp = cpair_solimp[p]
-            _k, b = reference_coefficients(cpair_solref[p], solimp[1])
             point = pair_point_in[worldid, idx]
             acc = _point_acc(
-                worldid, geom_bodyid[cpair_geom2[p]], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
-                qacc_in,
+                worldid, cpair_body2[idx], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
             ) - _point_acc(
-                worldid, geom_bodyid[cpair_geom1[p]], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
-                qacc_in,
+                worldid, cpair_body1[idx], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
             )  # fmt: skip
             mu = pair_mu_in[worldid, idx]
+            aref = pair_aref_in[worldid, idx]
             rows = int(4)
             if mu == 0.0:
                 rows = 1
@@ -768,7 +748,7 @@ def pair_update(
             frc = wp.vec3(0.0)
             for e in range(rows):
                 u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
-                f = dcoef * (-b * wp.dot(pair_vel_in[worldid, idx], u) - pair_fref_in[worldid, idx] - wp.dot(acc, u))
+                f = dcoef * (aref[e] - wp.dot(acc, u))
                 if f > 0.0:
                     mask = mask | (1 << e)
                     fn += f

@@ -288,7 +288,8 @@ def _pipeline(
         cpair_friction: wp.array[float],
         cpair_pointadr: wp.array[int],
         cpair_bound: wp.array[float],
-        cpair_slotpair: wp.array[int],
+        cpair_body1: wp.array[int],
+        cpair_body2: wp.array[int],
         body_mass_scale: wp.array2d[float],
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
@@ -337,10 +338,9 @@ def _pipeline(
         contact_frc_out: wp.array2d[wp.vec3],
         limit_mask_out: wp.array2d[int],
         pair_dcoef_out: wp.array2d[float],
-        pair_fref_out: wp.array2d[float],
+        pair_aref_out: wp.array2d[wp.vec4],
         pair_point_out: wp.array2d[wp.vec3],
         pair_normal_out: wp.array2d[wp.vec3],
-        pair_vel_out: wp.array2d[wp.vec3],
         pair_frame_out: wp.array2d[wp.vec3],
         pair_mu_out: wp.array2d[float],
         pair_mask_out: wp.array2d[int],
@@ -400,7 +400,14 @@ def _pipeline(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_solref, cpair_solimp,
                     cpair_invweight, cpair_pointadr, cpair_bound, geom_type, geom_bodyid, geom_pos, geom_quat,
                     geom_size, contact_impratio, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out,
-                    pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
+                    pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+                )  # fmt: skip
+                # the pair rows' first active set at the last substep's qacc (their warm start), here rather than in
+                # the warm_start stage: it keeps the split pipeline's solve kernel within its registers
+                pair_update(
+                    worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
+                    qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                    pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
                 smooth_force(
@@ -425,12 +432,6 @@ def _pipeline(
                     contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                     contact_mask_out, contact_force_out, contact_frc_out,
                 )  # fmt: skip
-                pair_update(
-                    worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_slotpair, geom_bodyid,
-                    body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out, pair_dcoef_out,
-                    pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
-                    pair_mask_out, pair_force_out, pair_frc_out,
-                )  # fmt: skip
             if wp.static("solve" in stages):
                 nv = qacc_out.shape[1]
                 iteration = int(0)
@@ -450,9 +451,8 @@ def _pipeline(
                         contact_mask_out, jac_out, qacc_out, qH_out,
                     )  # fmt: skip
                     pair_rows(
-                        worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_slotpair, geom_bodyid,
-                        body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, pair_dcoef_out,
-                        pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out, pair_mu_out,
+                        worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
+                        pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
                         pair_mask_out, jac_out, qacc_out, qH_out,
                     )  # fmt: skip
                     factor_solve(worldid, qH_out, qacc_out)
@@ -467,9 +467,8 @@ def _pipeline(
                         contact_mu_out, contact_mask_out, contact_force_out, contact_frc_out,
                     )  # fmt: skip
                     changed += pair_update(
-                        worldid, cpair_geom1, cpair_geom2, cpair_solref, cpair_solimp, cpair_slotpair, geom_bodyid,
-                        body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, qacc_out,
-                        pair_dcoef_out, pair_fref_out, pair_point_out, pair_normal_out, pair_vel_out, pair_frame_out,
+                        worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
+                        qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
                         pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
                     )  # fmt: skip
                     iteration += 1

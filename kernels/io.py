@@ -368,7 +368,9 @@ def put_model(
         # MuJoCo's diagApprox of a contact: the two bodies' body_invweight0 summed (mj_diagApprox)
         cpair_invweight=arr([invweight[gbody[p[0]]] + invweight[gbody[p[1]]] for p in pairs], float),
         cpair_pointadr=arr(_pair_pointadr(gtype, pairs)[:-1], int),
-        cpair_slotpair=arr(np.repeat(np.arange(len(pairs)), np.diff(_pair_pointadr(gtype, pairs))), int),
+        # each slot's two bodies (geom 1's, geom 2's), read by the solve loop
+        cpair_body1=arr(np.repeat(gbody[[p[0] for p in pairs]], np.diff(_pair_pointadr(gtype, pairs))), int),
+        cpair_body2=arr(np.repeat(gbody[[p[1] for p in pairs]], np.diff(_pair_pointadr(gtype, pairs))), int),
         cpair_bound=arr([rbound[p[0]] + rbound[p[1]] + max(p[2], 0.0) for p in pairs], float),
         # one shared row (E = 1) until the simulator's set_params gives each env its own
         body_mass_scale=wp.ones((1, nb), dtype=float, device=device),
@@ -451,10 +453,9 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_frc=zeros((n, npoint), wp.vec3),
         limit_mask=zeros((n, max(nj, 1)), int),
         pair_dcoef=zeros((n, npair), float),
-        pair_fref=zeros((n, npair), float),
+        pair_aref=zeros((n, npair), wp.vec4),
         pair_point=zeros((n, npair), wp.vec3),
         pair_normal=zeros((n, npair), wp.vec3),
-        pair_vel=zeros((n, npair), wp.vec3),
         pair_frame=zeros((n, npair), wp.vec3),
         pair_mu=zeros((n, npair), float),
         pair_mask=zeros((n, npair), int),

@@ -111,7 +111,8 @@ class Model:
     cpair_invweight: wp.array  # float [1/kg]: sum of the two bodies' body_invweight0
     cpair_friction: wp.array  # float: the pair's mixed sliding friction (0 for condim 1: one frictionless row)
     cpair_pointadr: wp.array  # int: the pair's first column in the pair_* Data arrays (1, 2 or 8 points)
-    cpair_slotpair: wp.array  # int (npairpoint,): the pair of each column of the pair_* Data arrays
+    cpair_body1: wp.array  # int (npairpoint,): geom 1's body, for each column of the pair_* Data arrays
+    cpair_body2: wp.array  # int (npairpoint,): geom 2's body, likewise
     cpair_bound: wp.array  # float [m]: the two geoms' bounding radii plus the margin: farther apart, no contact
     # per-env multipliers (E, ...)
     body_mass_scale: wp.array  # float (E, nbody): scales body mass and inertia
@@ -171,10 +172,9 @@ class Data:
     limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)
     # geom-geom contact points (N, max(npairpoint, 1)), as the contact_* ones; normal from geom 1 to geom 2
     pair_dcoef: wp.array  # float [kg]: D of each row of the point, 0 outside the margin or unused slot
-    pair_fref: wp.array  # float [m/s^2]: k d r of the point's aref
+    pair_aref: wp.array  # vec4 [m/s^2]: aref = -b v_e - k d r of each of its rows (row 0 alone for condim 1)
     pair_point: wp.array  # vec3 [m]: world position, midway through the penetration
     pair_normal: wp.array  # vec3: unit normal from geom 1 to geom 2, world frame
-    pair_vel: wp.array  # vec3 [m/s]: velocity of geom 2's material point relative to geom 1's, world frame
     pair_frame: wp.array  # vec3: first tangent t1 of the contact frame, world frame
     pair_mu: wp.array  # float: friction of its pyramid rows (0: one frictionless row)
     pair_mask: wp.array  # int: active rows of each point (bit e: row e), last substep
