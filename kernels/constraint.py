@@ -13,6 +13,7 @@ import warp as wp
 from kernels.contact import (
     box_box_axis,
     box_box_point,
+    component4,
     contact_tangent,
     impedance,
     plane_box,
@@ -475,9 +476,15 @@ def _pair_point(
             worldid, body1, point, body_rootid, xpos_in, cvel_in
         )
         t1 = contact_tangent(normal, wp.vec3(0.0))
-        aref = wp.vec4(0.0)
-        for e in range(rows):
-            aref[e] = -b * wp.dot(vel, pyramid_edge(normal, t1, mu, e)) - kr
+        # the four edges by constant index (a run-time index would put the vec4 in local memory on the GPU)
+        aref = wp.vec4(-b * wp.dot(vel, normal) - kr, 0.0, 0.0, 0.0)
+        if rows == 4:
+            aref = wp.vec4(
+                -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 0)) - kr,
+                -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 1)) - kr,
+                -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 2)) - kr,
+                -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 3)) - kr,
+            )
         pair_dcoef_out[worldid, idx] = dcoef
         pair_aref_out[worldid, idx] = aref
         pair_point_out[worldid, idx] = point
@@ -696,8 +703,9 @@ def pair_rows(
                 if (mask >> e) & 1:
                     u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
                     _apply_pair_force(
-                        worldid, cpair_body1[idx], cpair_body2[idx], pair_point_in[worldid, idx], u, dcoef * aref[e],
-                        dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
+                        worldid, cpair_body1[idx], cpair_body2[idx], pair_point_in[worldid, idx], u, dcoef *
+                        component4(aref, e), dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out,
+                        qfrc_out, qM_out,
                     )  # fmt: skip
 
 
@@ -748,7 +756,7 @@ def pair_update(
             frc = wp.vec3(0.0)
             for e in range(rows):
                 u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
-                f = dcoef * (aref[e] - wp.dot(acc, u))
+                f = dcoef * (component4(aref, e) - wp.dot(acc, u))
                 if f > 0.0:
                     mask = mask | (1 << e)
                     fn += f

@@ -239,6 +239,28 @@ def normal_coefficients(r: float, vn: float, solref: wp.vec2, solimp: vec5, invw
 
 
 @wp.func
+def component(v: wp.vec3, i: int):
+    """v[i] for a run-time i, by branches: a dynamic index puts the vector in local memory on the GPU."""
+    if i == 0:
+        return v[0]
+    if i == 1:
+        return v[1]
+    return v[2]
+
+
+@wp.func
+def component4(v: wp.vec4, i: int):
+    """v[i] for a run-time i, by branches (``component``)."""
+    if i == 0:
+        return v[0]
+    if i == 1:
+        return v[1]
+    if i == 2:
+        return v[2]
+    return v[3]
+
+
+@wp.func
 def sphere_box(center: wp.vec3, radius: float, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3):
     """Signed distance [m] from a sphere to a box, the unit normal from the sphere to the box and the midpoint of the
     gap [m, world] (MuJoCo's mjc_SphereBox: the box point closest to the center; a center inside the box is pushed
@@ -259,15 +281,15 @@ def sphere_box(center: wp.vec3, radius: float, box_center: wp.vec3, box_rot: wp.
         dist = length - radius
     else:
         # inside: the face of least penetration; the sphere leaves through it
-        best = half_size[0] - wp.abs(local[0])
-        axis = int(0)
-        for i in range(1, 3):
-            pen = half_size[i] - wp.abs(local[i])
-            if pen < best:
-                best = pen
-                axis = i
-        out = wp.vec3(0.0)
-        out[axis] = wp.sign(local[axis])
+        pen = half_size - wp.vec3(wp.abs(local[0]), wp.abs(local[1]), wp.abs(local[2]))
+        out = wp.vec3(wp.sign(local[0]), 0.0, 0.0)
+        best = pen[0]
+        if pen[1] < best:
+            best = pen[1]
+            out = wp.vec3(0.0, wp.sign(local[1]), 0.0)
+        if pen[2] < best:
+            best = pen[2]
+            out = wp.vec3(0.0, 0.0, wp.sign(local[2]))
         normal = -(box_rot * out)
         dist = -best - radius
     return dist, normal, center + (radius + 0.5 * dist) * normal
@@ -295,6 +317,16 @@ def segment_box_closest(
 
 
 @wp.func
+def _box_column(rot: wp.mat33, i: int):
+    """Axis i of a box [world, unit]: column i of its world-from-box rotation (constant indices, ``component``)."""
+    if i == 0:
+        return wp.vec3(rot[0, 0], rot[1, 0], rot[2, 0])
+    if i == 1:
+        return wp.vec3(rot[0, 1], rot[1, 1], rot[2, 1])
+    return wp.vec3(rot[0, 2], rot[1, 2], rot[2, 2])
+
+
+@wp.func
 def _box_radius(rot: wp.mat33, half_size: wp.vec3, axis: wp.vec3):
     """Half the extent [m] of a box's projection on a unit axis."""
     return (
@@ -315,9 +347,9 @@ def box_box_axis(c1: wp.vec3, r1: wp.mat33, h1: wp.vec3, c2: wp.vec3, r2: wp.mat
     normal = wp.vec3(0.0, 0.0, 1.0)
     kind = int(0)
     for k in range(6):
-        axis = wp.vec3(r1[0, k % 3], r1[1, k % 3], r1[2, k % 3])
+        axis = _box_column(r1, k % 3)
         if k >= 3:
-            axis = wp.vec3(r2[0, k - 3], r2[1, k - 3], r2[2, k - 3])
+            axis = _box_column(r2, k - 3)
         s = wp.dot(delta, axis)
         pen = _box_radius(r1, h1, axis) + _box_radius(r2, h2, axis) - wp.abs(s)
         if pen < best:
@@ -330,7 +362,7 @@ def box_box_axis(c1: wp.vec3, r1: wp.mat33, h1: wp.vec3, c2: wp.vec3, r2: wp.mat
     for k in range(9):
         i = k // 3
         j = k % 3
-        axis = wp.cross(wp.vec3(r1[0, i], r1[1, i], r1[2, i]), wp.vec3(r2[0, j], r2[1, j], r2[2, j]))
+        axis = wp.cross(_box_column(r1, i), _box_column(r2, j))
         length = wp.length(axis)
         if length > 1.0e-6:
             axis = axis / length
@@ -343,12 +375,6 @@ def box_box_axis(c1: wp.vec3, r1: wp.mat33, h1: wp.vec3, c2: wp.vec3, r2: wp.mat
                 if s < 0.0:
                     normal = -axis
     return best, normal, kind
-
-
-@wp.func
-def _box_column(rot: wp.mat33, i: int):
-    """Axis i of a box [world, unit]: column i of its world-from-box rotation."""
-    return wp.vec3(rot[0, i], rot[1, i], rot[2, i])
 
 
 @wp.func
@@ -381,12 +407,12 @@ def box_box_point(
         for a in range(3):
             if a != i:
                 ax = _box_column(r1, a)
-                e1 = e1 + wp.sign(wp.dot(ax, normal)) * h1[a] * ax
+                e1 = e1 + wp.sign(wp.dot(ax, normal)) * component(h1, a) * ax
             if a != j:
                 bx = _box_column(r2, a)
-                e2 = e2 - wp.sign(wp.dot(bx, normal)) * h2[a] * bx
-        d1 = h1[i] * _box_column(r1, i)
-        d2 = h2[j] * _box_column(r2, j)
+                e2 = e2 - wp.sign(wp.dot(bx, normal)) * component(h2, a) * bx
+        d1 = component(h1, i) * _box_column(r1, i)
+        d2 = component(h2, j) * _box_column(r2, j)
         pa, pb = segment_segment(e1 - d1, e1 + d1, e2 - d2, e2 + d2)
         return True, -pen, 0.5 * (pa + pb)
     # reference box R (its face axis won) with outward face normal nr toward the incident box I
@@ -407,13 +433,13 @@ def box_box_point(
         hi = h1
         nr = -normal
         ia = kind - 3
-    face_r = cr + hr[ia] * nr
+    face_r = cr + component(hr, ia) * nr
     ua = (ia + 1) % 3
     va = (ia + 2) % 3
     u = _box_column(rr, ua)
     v = _box_column(rr, va)
-    hu = hr[ua]
-    hv = hr[va]
+    hu = component(hr, ua)
+    hv = component(hr, va)
     # incident face: the face of I whose outward normal is most opposed to nr
     fa = int(0)
     best = float(-1.0)
@@ -425,11 +451,11 @@ def box_box_point(
     ni = _box_column(ri, fa)
     if wp.dot(ni, nr) > 0.0:
         ni = -ni
-    face_i = ci + hi[fa] * ni
+    face_i = ci + component(hi, fa) * ni
     a_axis = _box_column(ri, (fa + 1) % 3)
     b_axis = _box_column(ri, (fa + 2) % 3)
-    ha = hi[(fa + 1) % 3]
-    hb = hi[(fa + 2) % 3]
+    ha = component(hi, (fa + 1) % 3)
+    hb = component(hi, (fa + 2) % 3)
     tol = 1.0e-6 * (hu + hv)
     p = wp.vec3(0.0)
     valid = bool(False)
@@ -511,12 +537,15 @@ def segment_box_clip(a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.
     t1 = float(1.0)
     for i in range(3):
         if i != face:
-            if wp.abs(d[i]) < 1.0e-12:
-                if wp.abs(p0[i]) > half_size[i]:
+            di = component(d, i)
+            pi = component(p0, i)
+            hi = component(half_size, i)
+            if wp.abs(di) < 1.0e-12:
+                if wp.abs(pi) > hi:
                     t1 = -1.0
             else:
-                ta = (-half_size[i] - p0[i]) / d[i]
-                tb = (half_size[i] - p0[i]) / d[i]
+                ta = (-hi - pi) / di
+                tb = (hi - pi) / di
                 t0 = wp.max(t0, wp.min(ta, tb))
                 t1 = wp.min(t1, wp.max(ta, tb))
     return t0 <= t1, a0 + t0 * (a1 - a0), a0 + t1 * (a1 - a0)

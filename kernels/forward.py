@@ -504,7 +504,7 @@ SPLIT_KERNELS = (
     # capped at 128 registers (142 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its spills
     # in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13; 19 KB per block), none in local memory
     _pipeline("_contact_kernel", ("collide",), False, True, 128, True),
-    _pipeline("_pair_kernel", ("pair_collide",), False, True),
+    _pipeline("_pair_kernel", ("pair_collide",), False, True, 128, True),
     _pipeline("_force_kernel", ("force",), False, True),
     # the active-set loop in one thread (up to solver_iterations solves); 164 registers uncapped, capped at 128 with
     # 39 KB of shared-memory spills per block, none in local memory
