@@ -37,7 +37,7 @@ class Simulator:
     both MuJoCo's soft constraints from the model's solref/solimp/margin (``kernels.contact``), linear in qacc
     and solved with the mass matrix. Each ``step()`` runs
     ``substeps`` Euler steps of timestep / substeps [s]: in one launch (``pipeline="fused"``, the default on a CPU)
-    or four launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
+    or five launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
     ``kernels.forward.SPLIT_KERNELS``); both compute the same numbers. ``env_fastest`` (default: on CUDA) stores
     the per-substep scratch (kinematics, inertias, mass matrix, forces) with the env index fastest in memory, so the
     threads of a GPU warp read and write neighbouring addresses; the arrays keep their (N, ...) shapes as strided

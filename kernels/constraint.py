@@ -423,7 +423,7 @@ def pair_npoints(type1: int, type2: int):
     return 1
 
 
-@wp.func
+@wp.func(inline=False)
 def _pair_point(
     worldid: int,
     p: int,
@@ -619,7 +619,7 @@ def pair_collide(
                         slot += 1
 
 
-@wp.func
+@wp.func(inline=False)
 def _apply_pair_force(
     worldid: int,
     body1: int,
@@ -666,7 +666,7 @@ def _apply_pair_force(
                 qM_out[worldid, i, j] = qM_out[worldid, i, j] + coef * ji * jac_out[worldid, j]
 
 
-@wp.func
+@wp.func(inline=False)
 def pair_rows(
     worldid: int,
     # Model:
@@ -709,7 +709,7 @@ def pair_rows(
                     )  # fmt: skip
 
 
-@wp.func
+@wp.func(inline=False)
 def pair_update(
     worldid: int,
     # Model:

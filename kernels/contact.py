@@ -260,7 +260,7 @@ def component4(v: wp.vec4, i: int):
     return v[3]
 
 
-@wp.func
+@wp.func(inline=False)
 def sphere_box(center: wp.vec3, radius: float, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3):
     """Signed distance [m] from a sphere to a box, the unit normal from the sphere to the box and the midpoint of the
     gap [m, world] (MuJoCo's mjc_SphereBox: the box point closest to the center; a center inside the box is pushed
@@ -295,7 +295,7 @@ def sphere_box(center: wp.vec3, radius: float, box_center: wp.vec3, box_rot: wp.
     return dist, normal, center + (radius + 0.5 * dist) * normal
 
 
-@wp.func
+@wp.func(inline=False)
 def segment_box_closest(
     a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3, iterations: int
 ):
@@ -336,7 +336,7 @@ def _box_radius(rot: wp.mat33, half_size: wp.vec3, axis: wp.vec3):
     )
 
 
-@wp.func
+@wp.func(inline=False)
 def box_box_axis(c1: wp.vec3, r1: wp.mat33, h1: wp.vec3, c2: wp.vec3, r2: wp.mat33, h2: wp.vec3):
     """Separating-axis test of two boxes: (penetration [m] along the axis of least overlap, its unit normal from box
     1 to box 2 [world], kind: 0..2 a face axis of box 1, 3..5 of box 2, 6 + 3 i + j the edge pair (axis i of box 1,
@@ -377,7 +377,7 @@ def box_box_axis(c1: wp.vec3, r1: wp.mat33, h1: wp.vec3, c2: wp.vec3, r2: wp.mat
     return best, normal, kind
 
 
-@wp.func
+@wp.func(inline=False)
 def box_box_point(
     c1: wp.vec3,
     r1: wp.mat33,
@@ -526,7 +526,7 @@ def box_box_point(
     return valid, sep, p - 0.5 * sep * nr
 
 
-@wp.func
+@wp.func(inline=False)
 def segment_box_clip(a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3, face: int):
     """The part of segment a0-a1 [m, world] over a box face: the segment clipped (Liang-Barsky) to the box's slabs
     along its two axes other than `face` (the face's own axis is not bounded), as (nonempty, start, end)."""

@@ -5,7 +5,7 @@ points and the warm-started active set (``kernels.constraint``), the smooth forc
 dense Cholesky solves of (M + h diag(damping) + the active joint-limit and contact rows) qacc = qfrc (Newton steps
 on MuJoCo's constraint cost, until the active set is unchanged), and MuJoCo's semi-implicit Euler update.
 ``_forward_kernel`` is the same composition with the step part compiled out (``wp.static`` flags of one factory),
-and ``SPLIT_KERNELS`` cut one substep into four launches for the GPU (fewer registers per thread; the CPU keeps
+and ``SPLIT_KERNELS`` cut one substep into five launches for the GPU (fewer registers per thread; the CPU keeps
 the fused kernel, which is faster there).
 
 Kernel arguments are bound by name: ``launch_inputs`` looks every argument of a kernel up among the fields
@@ -494,20 +494,26 @@ def _pipeline(
 _step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True)
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
-# One Euler substep as four launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
+# One Euler substep as five launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
 # registers per CUDA thread and spills; each of these holds at most 128 (sm_90, `throughput.py gpu --archs 90 --modules
-# forward`: 96, 128, 96 and 128, none spilled to local memory), so twice as many envs share an SM. The stages hand
-# over through the Data arrays that the fused kernel writes and reads as well, in the same order, so both paths
-# compute the same numbers. Modules of their own: a CPU run never compiles them, a CUDA step never the fused kernel.
+# forward`), so twice as many envs share an SM. The stages hand over through the Data arrays that the fused kernel
+# writes and reads as well, in the same order, so both paths compute the same numbers. Modules of their own: a CPU run
+# never compiles them, a CUDA step never the fused kernel. Until the geom-geom rows joined the solve (commit 6d8df66)
+# the four kernels then held 96, 128, 96 and 128 registers, none spilled to local memory; now the pair and solve
+# kernels spill some (see beside them; results/self_contact.md).
 SPLIT_KERNELS = (
     _pipeline("_smooth_kernel", ("smooth",), False, True),
     # capped at 128 registers (142 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its spills
     # in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13; 19 KB per block), none in local memory
     _pipeline("_contact_kernel", ("collide",), False, True, 128, True),
+    # the geom-geom collisions and their rows' warm start: 255 registers uncapped (box-box); capped at 128 with 39 KB
+    # of shared-memory spills per block and 192 bytes stored to local memory per thread (the box functions out of
+    # line, ``inline=False``; inlined: 708)
     _pipeline("_pair_kernel", ("pair_collide",), False, True, 128, True),
     _pipeline("_force_kernel", ("force",), False, True),
-    # the active-set loop in one thread (up to solver_iterations solves); 164 registers uncapped, capped at 128 with
-    # 39 KB of shared-memory spills per block, none in local memory
+    # the active-set loop in one thread (up to solver_iterations solves); capped at 128 with 39 KB of shared-memory
+    # spills per block; the pair rows (out of line) add 92 bytes of local-memory spill stores per thread (inlined: 256;
+    # without them: none)
     _pipeline("_solve_kernel", ("warm_start", "solve"), False, True, 128, True),
 )
 
