@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import warp as wp
 
-from kernels.forward import SPLIT_KERNELS, _forward_kernel, _step_kernel, launch_inputs
+from kernels.forward import SPLIT_KERNELS, SPLIT_KERNELS_NO_PAIRS, _forward_kernel, _step_kernel, launch_inputs
 from kernels.io import make_data, put_model
 
 # Data fields recomputed every substep before they are read: stored env-fastest on request. qacc is not: the next
@@ -135,6 +135,8 @@ class Simulator:
         # by name from the Model/Data fields held as attributes. Only the pipeline in use is recorded (recording
         # compiles a kernel's module) and forward()'s kernel on first use.
         kernels = (_step_kernel,) if self.pipeline == "fused" else SPLIT_KERNELS
+        if self.pipeline != "fused" and self.cpair_body1.shape[0] == 0:
+            kernels = SPLIT_KERNELS_NO_PAIRS
         self._step_cmds = [self._record(k) for k in kernels]
         self._forward_cmd = None
 

@@ -209,6 +209,7 @@ def _pipeline(
     own_module: bool = False,
     cuda_max_registers: int | None = None,
     smem_spilling: bool = False,
+    pairs: bool = True,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
     (kinematics to the mass matrix), collide (the ground contact points and their rows' terms), pair_collide (the
@@ -216,7 +217,8 @@ def _pipeline(
     substep's qacc) and solve (the active-set Newton solves of the joint-limit, ground and geom-geom contact rows,
     then Euler); `loop` repeats them `substeps` times in the kernel, else the launch does one substep. `own_module`:
     a Warp module of the kernel's own (compiled on first use apart from this one), with this module's options; then
-    `cuda_max_registers` caps the registers per CUDA thread and `smem_spilling` lets ptxas spill to shared memory."""
+    `cuda_max_registers` caps the registers per CUDA thread and `smem_spilling` lets ptxas spill to shared memory.
+    `pairs` False compiles the geom-geom rows out of the solve (models without geom pairs)."""
 
     def pipeline(
         # Model:
@@ -393,9 +395,6 @@ def _pipeline(
                     contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                 )  # fmt: skip
             if wp.static("pair_collide" in stages):
-                # qfrc_smooth is accumulated from zero by the force stage
-                for d in range(qfrc_smooth_out.shape[1]):
-                    qfrc_smooth_out[worldid, d] = 0.0
                 pair_collide(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_solref, cpair_solimp,
                     cpair_invweight, cpair_pointadr, cpair_bound, geom_type, geom_bodyid, geom_pos, geom_quat,
@@ -410,6 +409,8 @@ def _pipeline(
                     pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
+                for d in range(qfrc_smooth_out.shape[1]):
+                    qfrc_smooth_out[worldid, d] = 0.0
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                     dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
@@ -450,11 +451,12 @@ def _pipeline(
                         contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                         contact_mask_out, jac_out, qacc_out, qH_out,
                     )  # fmt: skip
-                    pair_rows(
-                        worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
-                        pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
-                        pair_mask_out, jac_out, qacc_out, qH_out,
-                    )  # fmt: skip
+                    if wp.static(pairs):
+                        pair_rows(
+                            worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
+                            cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                            pair_mu_out, pair_mask_out, jac_out, qacc_out, qH_out,
+                        )  # fmt: skip
                     factor_solve(worldid, qH_out, qacc_out)
                     changed = joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
@@ -466,11 +468,12 @@ def _pipeline(
                         contact_fref_out, contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out,
                         contact_mu_out, contact_mask_out, contact_force_out, contact_frc_out,
                     )  # fmt: skip
-                    changed += pair_update(
-                        worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
-                        qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
-                        pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
-                    )  # fmt: skip
+                    if wp.static(pairs):
+                        changed += pair_update(
+                            worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
+                            cdof_out, qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
+                            pair_frame_out, pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
+                        )  # fmt: skip
                     iteration += 1
                     if changed == 0:
                         iteration = solver_iterations
@@ -515,6 +518,14 @@ SPLIT_KERNELS = (
     # spills per block; the pair rows (out of line) add 92 bytes of local-memory spill stores per thread (inlined: 256;
     # without them: none)
     _pipeline("_solve_kernel", ("warm_start", "solve"), False, True, 128, True),
+)
+# The same for a model without geom pairs (ant, half_cheetah, anymal_c): no pair kernel, and a solve kernel without
+# the pair rows, which then spills nothing to local memory.
+SPLIT_KERNELS_NO_PAIRS = (
+    SPLIT_KERNELS[0],
+    SPLIT_KERNELS[1],
+    SPLIT_KERNELS[3],
+    _pipeline("_solve_kernel_no_pairs", ("warm_start", "solve"), False, True, 128, True, pairs=False),
 )
 
 
