@@ -67,6 +67,8 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
         --pipelines ${PIPELINES:-fused_env_major split} --repeats 3 --seconds 0.1 --no-cold-cache --max-point-seconds 10 \
         --out "$R/sweep" ;;
     report) run 60 report python3 cleanppo/throughput.py gpu --out "$R/report" ;;
+    selfcontact)  # geom-geom contacts (boxes, friction) on CUDA's split pipeline against the CPU's fused kernel
+      run 60 selfcontact python3 benchmarks/self_contact_check.py --device cuda:0 ;;
     *) say "unknown stage $stage" ;;
   esac
 done
