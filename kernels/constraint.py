@@ -371,32 +371,6 @@ def contact_update(
 
 
 @wp.func
-def _geom_segment(
-    worldid: int,
-    g: int,
-    # Model:
-    geom_type: wp.array[int],
-    geom_bodyid: wp.array[int],
-    geom_pos: wp.array[wp.vec3],
-    geom_quat: wp.array[wp.quat],
-    geom_size: wp.array[wp.vec3],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-):
-    """A sphere or capsule geom as a segment [m, world] (its end-cap centers; a sphere's are both its center) and
-    its radius [m]."""
-    body = geom_bodyid[g]
-    rot = xquat_in[worldid, body]
-    center = xpos_in[worldid, body] + wp.quat_rotate(rot, geom_pos[g])
-    if geom_type[g] == GEOM_CAPSULE:
-        axis = wp.quat_rotate(rot * geom_quat[g], wp.vec3(0.0, 0.0, 1.0))
-        half = geom_size[g][1] * axis
-        return center + half, center - half, geom_size[g][0]
-    return center, center, geom_size[g][0]
-
-
-@wp.func
 def _point_velocity(
     worldid: int,
     body: int,

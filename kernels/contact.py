@@ -224,21 +224,6 @@ def pyramid_coefficients(
 
 
 @wp.func
-def normal_coefficients(r: float, vn: float, solref: wp.vec2, solimp: vec5, invweight: float):
-    """MuJoCo's frictionless soft contact row at violation r [m] (< 0) and normal velocity vn [m/s], SI units.
-
-    Returns (active, f_ref, D): whether the row may push (aref > 0: used for geom-geom contacts, whose two bodies
-    fall alike under gravity; a one-pass estimate of MuJoCo's active set), D aref [N] and D = d / (1 - d) /
-    diagApprox [kg] (the implicit term D J^T J of the mass matrix); invweight: MuJoCo's diagApprox [1/kg].
-    """
-    imp = impedance(solimp, r)
-    k, b = reference_coefficients(solref, solimp[1])
-    aref = -b * vn - k * imp * r
-    dcoef = imp / (1.0 - imp) / invweight
-    return aref > 0.0, dcoef * aref, dcoef
-
-
-@wp.func
 def component(v: wp.vec3, i: int):
     """v[i] for a run-time i, by branches: a dynamic index puts the vector in local memory on the GPU."""
     if i == 0:
