@@ -25,7 +25,7 @@ from kernels.io import make_data, put_model
 SCRATCH = (
     "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
     "qH", "qfrc_smooth", "jac", "contact_dcoef", "contact_fref", "contact_point", "contact_normal", "contact_vel",
-    "contact_frame", "contact_mu",
+    "contact_frame", "contact_mu", "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu",
 )  # fmt: skip
 
 
@@ -156,6 +156,7 @@ class Simulator:
         # the state alone decides the next step
         self.qacc.zero_()
         self.contact_force.zero_()
+        self.pair_force.zero_()
 
     def get_state(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Zero-copy torch views (qpos [N, nq], qvel [N, nv]) of the device state; the next step overwrites them."""
