@@ -89,9 +89,11 @@ def warp_modules() -> dict:
             module = wp.get_module(info.name)
             if module.kernels:
                 found[info.name] = module
-    from kernels.forward import SPLIT_KERNELS
+    from kernels.forward import SPLIT_KERNELS, SPLIT_KERNELS_NO_PAIRS
 
-    for kernel in SPLIT_KERNELS:  # the GPU path of the physics step, each kernel in a module of its own
+    for kernel in (
+        SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:]
+    ):  # the GPU path of the physics step, each kernel in a module of its own
         found[f"kernels.forward {kernel.key}"] = kernel.module
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")

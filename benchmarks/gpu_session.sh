@@ -144,6 +144,8 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
       run 40 ddp $PY -m torch.distributed.run --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs \
         "$(pick 16384 32)" --total-timesteps "$(pick 2000000 512)" --log-dir "$R/ddp" --save-minutes 0 $TINY ;;
     report) run 60 report $PY cleanppo/throughput.py gpu --out "$R/report" ;;
+    selfcontact)  # geom-geom contacts (boxes, friction) on CUDA's split pipeline against the CPU's fused kernel
+      run 60 selfcontact $PY benchmarks/self_contact_check.py --device "$DEV" ;;
     *) say "unknown stage $stage"; FAILED=$((FAILED + 1)) ;;
   esac
 done

@@ -33,7 +33,7 @@ class MjcfEnv(WarpEnv):
     the physics between the action kernel and the task kernel; state = concat(qpos, qvel) in MuJoCo order.
 
     One control step = frame_skip MJCF timesteps, each split into `substeps` implicit Euler substeps, all in
-    one simulator launch (`pipeline="split"`, the default on CUDA: four launches per substep; `env_fastest`: the
+    one simulator launch (`pipeline="split"`, the default on CUDA: five launches per substep; `env_fastest`: the
     simulator's scratch layout; both as kernels.articulation.Simulator, same results). `mass_scale` multiplies
     every body's mass and inertia, `friction_scale` every geom's sliding friction (both per env, fixed or drawn
     per episode like any `<param>_scale` knob).

@@ -41,7 +41,6 @@ from kernels.com import actuator_dof_force, body_com_inertia, body_com_velocity,
 from kernels.episode import EpisodeState
 from kernels.forward import launch_inputs
 from kernels.smooth import com_inertia, kinematics, motion_subspace, rne
-from kernels.types import vec5
 from mjcf import load_mjcf
 
 wp.set_module_options({"enable_backward": False})
@@ -314,10 +313,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         cgeom_pointadr: wp.array[int],
         cpair_geom1: wp.array[int],
         cpair_geom2: wp.array[int],
-        cpair_margin: wp.array[float],
-        cpair_solref: wp.array[wp.vec2],
-        cpair_solimp: wp.array[vec5],
-        cpair_invweight: wp.array[float],
+        cpair_body1: wp.array[int],
+        cpair_body2: wp.array[int],
         geom_type: wp.array[int],
         geom_bodyid: wp.array[int],
         geom_pos: wp.array[wp.vec3],
@@ -332,6 +329,9 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         contact_dcoef_in: wp.array2d[float],
         contact_point_in: wp.array2d[wp.vec3],
         contact_frc_in: wp.array2d[wp.vec3],
+        pair_dcoef_in: wp.array2d[float],
+        pair_point_in: wp.array2d[wp.vec3],
+        pair_frc_in: wp.array2d[wp.vec3],
         terminated_in: wp.array[wp.bool],
         truncated_in: wp.array[wp.bool],
         # Data out (the simulator's kinematics at the state observed; its next step recomputes them):
@@ -367,10 +367,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
             tree_com(w, body_rootid, body_ipos, body_mass, body_mass_scale, xpos_out, xquat_out, tree_com_out,
                      tree_mass_out)  # fmt: skip
             external_forces(
-                w, body_rootid, body_lastdof, dof_parentid, cgeom_type, cgeom_bodyid, cgeom_pointadr, cpair_geom1,
-                cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight, geom_type, geom_bodyid,
-                geom_pos, geom_quat, geom_size, xpos_out, xquat_out, cvel_out, cdof_out, qacc_in, contact_dcoef_in,
-                contact_point_in, contact_frc_in, tree_com_out, cfrc_ext_out,
+                w, body_rootid, cgeom_type, cgeom_bodyid, cgeom_pointadr, cpair_body1, cpair_body2, contact_dcoef_in,
+                contact_point_in, contact_frc_in, pair_dcoef_in, pair_point_in, pair_frc_in, tree_com_out, cfrc_ext_out,
             )  # fmt: skip
             row = w * block_len
             for i in range(block_len):

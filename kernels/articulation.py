@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import warp as wp
 
-from kernels.forward import SPLIT_KERNELS, _forward_kernel, _step_kernel, launch_inputs
+from kernels.forward import SPLIT_KERNELS, SPLIT_KERNELS_NO_PAIRS, _forward_kernel, _step_kernel, launch_inputs
 from kernels.io import make_data, put_model
 
 # Data fields recomputed every substep before they are read: stored env-fastest on request. qacc is not: the next
@@ -25,7 +25,7 @@ from kernels.io import make_data, put_model
 SCRATCH = (
     "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
     "qH", "qfrc_smooth", "jac", "contact_dcoef", "contact_fref", "contact_point", "contact_normal", "contact_vel",
-    "contact_frame", "contact_mu",
+    "contact_frame", "contact_mu", "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu",
 )  # fmt: skip
 
 
@@ -37,7 +37,7 @@ class Simulator:
     both MuJoCo's soft constraints from the model's solref/solimp/margin (``kernels.contact``), linear in qacc
     and solved with the mass matrix. Each ``step()`` runs
     ``substeps`` Euler steps of timestep / substeps [s]: in one launch (``pipeline="fused"``, the default on a CPU)
-    or four launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
+    or five launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
     ``kernels.forward.SPLIT_KERNELS``); both compute the same numbers. ``env_fastest`` (default: on CUDA) stores
     the per-substep scratch (kinematics, inertias, mass matrix, forces) with the env index fastest in memory, so the
     threads of a GPU warp read and write neighbouring addresses; the arrays keep their (N, ...) shapes as strided
@@ -135,6 +135,8 @@ class Simulator:
         # by name from the Model/Data fields held as attributes. Only the pipeline in use is recorded (recording
         # compiles a kernel's module) and forward()'s kernel on first use.
         kernels = (_step_kernel,) if self.pipeline == "fused" else SPLIT_KERNELS
+        if self.pipeline != "fused" and self.cpair_body1.shape[0] == 0:
+            kernels = SPLIT_KERNELS_NO_PAIRS
         self._step_cmds = [self._record(k) for k in kernels]
         self._forward_cmd = None
 
@@ -154,6 +156,7 @@ class Simulator:
         # the state alone decides the next step
         self.qacc.zero_()
         self.contact_force.zero_()
+        self.pair_force.zero_()
 
     def get_state(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Zero-copy torch views (qpos [N, nq], qvel [N, nv]) of the device state; the next step overwrites them."""

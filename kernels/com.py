@@ -13,8 +13,8 @@ angular part first.
 - ``external_forces``: MuJoCo's cfrc_ext (mj_rnePostConstraint): the contact forces on each body as a wrench about
   the tree's center of mass (torque [N m], force [N]). Ours are the forces our contact law applied in the last
   substep (kernels.constraint): each geom-ground point's force, the sum of its active pyramid rows' forces along
-  their directions after the solve (``Data.contact_frc``, MuJoCo's mj_contactForce of the same rows), and the
-  normal force of each frictionless geom-geom pair, equal and opposite on its two bodies.
+  their directions after the solve (``Data.contact_frc``, MuJoCo's mj_contactForce of the same rows), and each
+  geom-geom point's force likewise (``Data.pair_frc``), equal and opposite on its two bodies.
 
 The first four read the kinematics of whatever state the caller computed them for (xpos, xquat, cvel).
 ``external_forces`` reads the simulator's Data as a step leaves it: the last substep's state before its Euler update
@@ -23,9 +23,7 @@ The first four read the kinematics of whatever state the caller computed them fo
 
 import warp as wp
 
-from kernels.constraint import _geom_segment, _point_velocity
-from kernels.contact import normal_coefficients, segment_segment, sphere_sphere
-from kernels.types import GEOM_BOX, GEOM_CAPSULE, vec5
+from kernels.types import GEOM_BOX, GEOM_CAPSULE
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -196,31 +194,18 @@ def external_forces(
     worldid: int,
     # Model:
     body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
     cgeom_type: wp.array[int],
     cgeom_bodyid: wp.array[int],
     cgeom_pointadr: wp.array[int],
-    cpair_geom1: wp.array[int],
-    cpair_geom2: wp.array[int],
-    cpair_margin: wp.array[float],
-    cpair_solref: wp.array[wp.vec2],
-    cpair_solimp: wp.array[vec5],
-    cpair_invweight: wp.array[float],
-    geom_type: wp.array[int],
-    geom_bodyid: wp.array[int],
-    geom_pos: wp.array[wp.vec3],
-    geom_quat: wp.array[wp.quat],
-    geom_size: wp.array[wp.vec3],
+    cpair_body1: wp.array[int],
+    cpair_body2: wp.array[int],
     # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-    cvel_in: wp.array2d[wp.spatial_vector],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    qacc_in: wp.array2d[float],
     contact_dcoef_in: wp.array2d[float],
     contact_point_in: wp.array2d[wp.vec3],
     contact_frc_in: wp.array2d[wp.vec3],
+    pair_dcoef_in: wp.array2d[float],
+    pair_point_in: wp.array2d[wp.vec3],
+    pair_frc_in: wp.array2d[wp.vec3],
     tree_com_in: wp.array2d[wp.vec3],
     # Data out:
     cfrc_ext_out: wp.array2d[wp.spatial_vector],
@@ -243,34 +228,13 @@ def external_forces(
                     worldid, body, contact_point_in[worldid, idx], contact_frc_in[worldid, idx], body_rootid,
                     tree_com_in, cfrc_ext_out,
                 )  # fmt: skip
-    for q in range(cpair_geom1.shape[0]):
-        # the frictionless geom-geom contacts of kernels.constraint.self_contacts, at the same state
-        g1 = cpair_geom1[q]
-        g2 = cpair_geom2[q]
-        a0, a1, ra = _geom_segment(
-            worldid, g1, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, xpos_in, xquat_in
-        )
-        b0, b1, rb = _geom_segment(
-            worldid, g2, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, xpos_in, xquat_in
-        )
-        pa, pb = segment_segment(a0, a1, b0, b1)
-        dist, normal, point = sphere_sphere(pa, ra, pb, rb)
-        r = dist - cpair_margin[q]
-        if r < 0.0:
-            body1 = geom_bodyid[g1]
-            body2 = geom_bodyid[g2]
-            vel = _point_velocity(worldid, body2, point, body_rootid, xpos_in, cvel_in) - _point_velocity(
-                worldid, body1, point, body_rootid, xpos_in, cvel_in
-            )
-            active, fref, dcoef = normal_coefficients(
-                r, wp.dot(vel, normal), cpair_solref[q], cpair_solimp[q], cpair_invweight[q]
-            )
-            if active:
-                acc = _point_acceleration(
-                    worldid, body2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-                ) - _point_acceleration(
-                    worldid, body1, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-                )
-                f = wp.max(fref - dcoef * wp.dot(acc, normal), 0.0) * normal
-                _add_point_force(worldid, body2, point, f, body_rootid, tree_com_in, cfrc_ext_out)
+    for idx in range(cpair_body1.shape[0]):
+        # the geom-geom contacts (kernels.constraint.pair_update): pair_frc acts on geom 2, its opposite on geom 1
+        if pair_dcoef_in[worldid, idx] > 0.0:
+            point = pair_point_in[worldid, idx]
+            f = pair_frc_in[worldid, idx]
+            _add_point_force(worldid, cpair_body2[idx], point, f, body_rootid, tree_com_in, cfrc_ext_out)
+            # a static geom of the world body: MuJoCo's cfrc_ext of the world stays 0
+            body1 = cpair_body1[idx]
+            if body1 != 0:
                 _add_point_force(worldid, body1, point, -f, body_rootid, tree_com_in, cfrc_ext_out)

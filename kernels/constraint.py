@@ -11,14 +11,19 @@ triangle of qM before the solve; the law and the pairwise distance functions are
 import warp as wp
 
 from kernels.contact import (
+    box_box_axis,
+    box_box_point,
+    component4,
     contact_tangent,
     impedance,
-    normal_coefficients,
     plane_box,
     pyramid_coefficients,
     pyramid_edge,
     reference_coefficients,
+    segment_box_clip,
+    segment_box_closest,
     segment_segment,
+    sphere_box,
     sphere_sphere,
 )
 from kernels.terrain import hfield_plane, hfield_sphere
@@ -366,32 +371,6 @@ def contact_update(
 
 
 @wp.func
-def _geom_segment(
-    worldid: int,
-    g: int,
-    # Model:
-    geom_type: wp.array[int],
-    geom_bodyid: wp.array[int],
-    geom_pos: wp.array[wp.vec3],
-    geom_quat: wp.array[wp.quat],
-    geom_size: wp.array[wp.vec3],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-):
-    """A sphere or capsule geom as a segment [m, world] (its end-cap centers; a sphere's are both its center) and
-    its radius [m]."""
-    body = geom_bodyid[g]
-    rot = xquat_in[worldid, body]
-    center = xpos_in[worldid, body] + wp.quat_rotate(rot, geom_pos[g])
-    if geom_type[g] == GEOM_CAPSULE:
-        axis = wp.quat_rotate(rot * geom_quat[g], wp.vec3(0.0, 0.0, 1.0))
-        half = geom_size[g][1] * axis
-        return center + half, center - half, geom_size[g][0]
-    return center, center, geom_size[g][0]
-
-
-@wp.func
 def _point_velocity(
     worldid: int,
     body: int,
@@ -408,81 +387,366 @@ def _point_velocity(
 
 
 @wp.func
-def self_contacts(
+def pair_npoints(type1: int, type2: int):
+    """Contact slots of a geom pair (types ordered type1 <= type2, as the pair list keeps them): 8 for box-box (the
+    corners of the overlap polygon of two faces), 2 for capsule-box (the end caps), 1 otherwise."""
+    if type1 == GEOM_BOX:
+        return 8
+    if type2 == GEOM_BOX and type1 == GEOM_CAPSULE:
+        return 2
+    return 1
+
+
+@wp.func(inline=False)
+def _pair_point(
+    worldid: int,
+    p: int,
+    idx: int,
+    dist: float,
+    normal: wp.vec3,
+    point: wp.vec3,
+    # Model:
+    cpair_geom1: wp.array[int],
+    cpair_geom2: wp.array[int],
+    cpair_margin: wp.array[float],
+    cpair_friction: wp.array[float],
+    cpair_solref: wp.array[wp.vec2],
+    cpair_solimp: wp.array[vec5],
+    cpair_invweight: wp.array[float],
+    geom_bodyid: wp.array[int],
+    contact_impratio: float,
+    body_rootid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cvel_in: wp.array2d[wp.spatial_vector],
+    # Data out:
+    pair_dcoef_out: wp.array2d[float],
+    pair_aref_out: wp.array2d[wp.vec4],
+    pair_point_out: wp.array2d[wp.vec3],
+    pair_normal_out: wp.array2d[wp.vec3],
+    pair_frame_out: wp.array2d[wp.vec3],
+    pair_mu_out: wp.array2d[float],
+):
+    """Write slot idx of pair p: a point at signed distance dist [m] along the unit normal from geom 1 to geom 2,
+    midway through the gap at point [m, world]; D of its rows (0 outside the margin) and each row's aref = -b v_e - k
+    d r [m/s^2] at the relative velocity v_e along ``pyramid_edge`` (fixed for the substep, so the solve loop reads
+    one vec4 instead of the velocity and the pair's solref)."""
+    r = dist - cpair_margin[p]
+    pair_dcoef_out[worldid, idx] = 0.0
+    if r < 0.0:
+        mu = cpair_friction[p]
+        condim = int(1)
+        if mu > 0.0:
+            condim = 3
+        kr, b, dcoef, rows = pyramid_coefficients(
+            r, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], condim, contact_impratio, mu
+        )
+        if rows == 1:
+            mu = 0.0
+        body1 = geom_bodyid[cpair_geom1[p]]
+        body2 = geom_bodyid[cpair_geom2[p]]
+        # velocity of geom 2 relative to geom 1 at the point: the rows' J = J_2 - J_1
+        vel = _point_velocity(worldid, body2, point, body_rootid, xpos_in, cvel_in) - _point_velocity(
+            worldid, body1, point, body_rootid, xpos_in, cvel_in
+        )
+        t1 = contact_tangent(normal, wp.vec3(0.0))
+        # the four edges by constant index (a run-time index would put the vec4 in local memory on the GPU)
+        aref = wp.vec4(-b * wp.dot(vel, normal) - kr, 0.0, 0.0, 0.0)
+        if rows == 4:
+            aref = wp.vec4(
+                -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 0)) - kr,
+                -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 1)) - kr,
+                -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 2)) - kr,
+                -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 3)) - kr,
+            )
+        pair_dcoef_out[worldid, idx] = dcoef
+        pair_aref_out[worldid, idx] = aref
+        pair_point_out[worldid, idx] = point
+        pair_normal_out[worldid, idx] = normal
+        pair_frame_out[worldid, idx] = t1
+        pair_mu_out[worldid, idx] = mu
+
+
+@wp.func
+def pair_collide(
     worldid: int,
     # Model:
     cpair_geom1: wp.array[int],
     cpair_geom2: wp.array[int],
     cpair_margin: wp.array[float],
+    cpair_friction: wp.array[float],
     cpair_solref: wp.array[wp.vec2],
     cpair_solimp: wp.array[vec5],
     cpair_invweight: wp.array[float],
+    cpair_pointadr: wp.array[int],
+    cpair_bound: wp.array[float],
     geom_type: wp.array[int],
     geom_bodyid: wp.array[int],
     geom_pos: wp.array[wp.vec3],
     geom_quat: wp.array[wp.quat],
     geom_size: wp.array[wp.vec3],
+    contact_impratio: float,
+    body_rootid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cvel_in: wp.array2d[wp.spatial_vector],
+    # Data out:
+    pair_dcoef_out: wp.array2d[float],
+    pair_aref_out: wp.array2d[wp.vec4],
+    pair_point_out: wp.array2d[wp.vec3],
+    pair_normal_out: wp.array2d[wp.vec3],
+    pair_frame_out: wp.array2d[wp.vec3],
+    pair_mu_out: wp.array2d[float],
+):
+    """Every geom-geom contact point of one env (kernels.io's pair list) at the current positions, once per substep,
+    into the pair_* slots as ``contact_collide`` does for the ground: sphere/capsule pairs one point at the closest
+    points of their segments; sphere-box one (MuJoCo's mjc_SphereBox); capsule-box the ends of the segment's part
+    over the box face it touches (its end caps or where it leaves the face), else its point nearest the box; box-box
+    up to 8 (``box_box_point``). Normals point from geom 1 to geom 2 [world], distances [m]."""
+    for p in range(cpair_geom1.shape[0]):
+        g1 = cpair_geom1[p]
+        g2 = cpair_geom2[p]
+        t1 = geom_type[g1]
+        t2 = geom_type[g2]
+        adr = cpair_pointadr[p]
+        n = pair_npoints(t1, t2)
+        for k in range(n):
+            pair_dcoef_out[worldid, adr + k] = 0.0
+        rot1 = xquat_in[worldid, geom_bodyid[g1]]
+        rot2 = xquat_in[worldid, geom_bodyid[g2]]
+        c1 = xpos_in[worldid, geom_bodyid[g1]] + wp.quat_rotate(rot1, geom_pos[g1])
+        c2 = xpos_in[worldid, geom_bodyid[g2]] + wp.quat_rotate(rot2, geom_pos[g2])
+        # MuJoCo's bounding-sphere test (rbound + margin) before the narrow phase: most pairs are far apart
+        if wp.length(c2 - c1) > cpair_bound[p]:
+            continue
+        r1 = wp.quat_to_matrix(rot1 * geom_quat[g1])
+        r2 = wp.quat_to_matrix(rot2 * geom_quat[g2])
+        s1 = geom_size[g1]
+        s2 = geom_size[g2]
+        margin = cpair_margin[p]
+        # a capsule's segment: its end-cap centers along its local z (a sphere's are its center)
+        a0 = c1
+        a1 = c1
+        if t1 == GEOM_CAPSULE:
+            half = s1[1] * wp.vec3(r1[0, 2], r1[1, 2], r1[2, 2])
+            a0 = c1 + half
+            a1 = c1 - half
+        if t2 != GEOM_BOX:
+            b0 = c2
+            b1 = c2
+            if t2 == GEOM_CAPSULE:
+                half = s2[1] * wp.vec3(r2[0, 2], r2[1, 2], r2[2, 2])
+                b0 = c2 + half
+                b1 = c2 - half
+            pa, pb = segment_segment(a0, a1, b0, b1)
+            dist, normal, point = sphere_sphere(pa, s1[0], pb, s2[0])
+            _pair_point(
+                worldid, p, adr, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
+                cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
+                cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+            )  # fmt: skip
+        elif t1 != GEOM_BOX:
+            # the segment point nearest the box, then (a capsule) the part of the segment over the box face that the
+            # contact normal leaves through, whose two ends are the points (a capsule lying on a face: two points at
+            # its caps or where it leaves the face, as MuJoCo's mjc_CapsuleBox)
+            d0, n0, q0 = sphere_box(segment_box_closest(a0, a1, c2, r2, s2, 8), s1[0], c2, r2, s2)
+            d1 = margin
+            n1 = n0
+            q1 = q0
+            if t1 == GEOM_CAPSULE:
+                local = wp.transpose(r2) * n0
+                face = int(0)
+                if wp.abs(local[1]) > wp.abs(local[face]):
+                    face = 1
+                if wp.abs(local[2]) > wp.abs(local[face]):
+                    face = 2
+                over, e0, e1 = segment_box_clip(a0, a1, c2, r2, s2, face)
+                if over and wp.length(e1 - e0) > 1.0e-6:
+                    d0, n0, q0 = sphere_box(e0, s1[0], c2, r2, s2)
+                    d1, n1, q1 = sphere_box(e1, s1[0], c2, r2, s2)
+            _pair_point(
+                worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
+                cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
+                cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+            )  # fmt: skip
+            if t1 == GEOM_CAPSULE:
+                _pair_point(
+                    worldid, p, adr + 1, d1, n1, q1, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
+                    cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
+                    cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                    pair_mu_out,
+                )  # fmt: skip
+        else:
+            pen, normal, kind = box_box_axis(c1, r1, s1, c2, r2, s2)
+            if -pen < margin:
+                slot = int(0)
+                for k in range(16):
+                    valid, dist, point = box_box_point(c1, r1, s1, c2, r2, s2, normal, kind, pen, k)
+                    if valid and dist < margin and slot < 8:
+                        _pair_point(
+                            worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
+                            cpair_friction, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                            body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out,
+                            pair_normal_out, pair_frame_out, pair_mu_out,
+                        )  # fmt: skip
+                        slot += 1
+
+
+@wp.func(inline=False)
+def _apply_pair_force(
+    worldid: int,
+    body1: int,
+    body2: int,
+    point: wp.vec3,
+    direction: wp.vec3,
+    force: float,
+    coef: float,
+    # Model:
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-    cvel_in: wp.array2d[wp.spatial_vector],
     cdof_in: wp.array2d[wp.spatial_vector],
     # Data out:
     jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """Frictionless soft contacts [N] between sphere/capsule geoms of moving bodies (kernels.io's pair list), one
-    point per pair at the closest points, MuJoCo's constraint law on the relative normal motion; into qfrc, qM."""
+    """Add J^T force [N m or N] to qfrc and coef J J^T to the lower triangle of qM for the relative row J = J_2 - J_1
+    (the velocity [m/s] of body 2's material point relative to body 1's along a unit world direction); dense over
+    the dofs, since the two chains may share dofs (one tree), where their parts cancel."""
     nv = qfrc_out.shape[1]
-    for p in range(cpair_geom1.shape[0]):
-        g1 = cpair_geom1[p]
-        g2 = cpair_geom2[p]
-        a0, a1, ra = _geom_segment(
-            worldid, g1, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, xpos_in, xquat_in
-        )
-        b0, b1, rb = _geom_segment(
-            worldid, g2, geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, xpos_in, xquat_in
-        )
-        pa, pb = segment_segment(a0, a1, b0, b1)
-        dist, normal, point = sphere_sphere(pa, ra, pb, rb)
-        r = dist - cpair_margin[p]
-        if r < 0.0:
-            body1 = geom_bodyid[g1]
-            body2 = geom_bodyid[g2]
-            # normal from geom 1 to geom 2; v_n > 0: separating
-            vel = _point_velocity(worldid, body2, point, body_rootid, xpos_in, cvel_in) - _point_velocity(
-                worldid, body1, point, body_rootid, xpos_in, cvel_in
-            )
-            # frictionless (condim 1), and both bodies fall alike: active while aref > 0
-            active, fref, dcoef = normal_coefficients(
-                r, wp.dot(vel, normal), cpair_solref[p], cpair_solimp[p], cpair_invweight[p]
-            )
-            if active:
-                # dense row J = J_2 - J_1 of the normal: the two chains may share dofs (one tree)
-                for i in range(nv):
-                    jac_out[worldid, i] = 0.0
-                for side in range(2):
-                    body = body2
-                    sign = float(1.0)
-                    if side == 1:
-                        body = body1
-                        sign = -1.0
-                    ref = xpos_in[worldid, body_rootid[body]]
-                    wrench = wp.spatial_vector(wp.cross(point - ref, normal), normal)
-                    i = body_lastdof[body]
-                    while i >= 0:
-                        jac_out[worldid, i] = jac_out[worldid, i] + sign * wp.dot(cdof_in[worldid, i], wrench)
-                        i = dof_parentid[i]
-                for i in range(nv):
-                    ji = jac_out[worldid, i]
-                    if ji != 0.0:
-                        qfrc_out[worldid, i] = qfrc_out[worldid, i] + ji * fref
-                        for j in range(i + 1):
-                            qM_out[worldid, i, j] = qM_out[worldid, i, j] + dcoef * ji * jac_out[worldid, j]
+    for i in range(nv):
+        jac_out[worldid, i] = 0.0
+    for side in range(2):
+        body = body2
+        sign = float(1.0)
+        if side == 1:
+            body = body1
+            sign = -1.0
+        ref = xpos_in[worldid, body_rootid[body]]
+        wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
+        i = body_lastdof[body]
+        while i >= 0:
+            jac_out[worldid, i] = jac_out[worldid, i] + sign * wp.dot(cdof_in[worldid, i], wrench)
+            i = dof_parentid[i]
+    for i in range(nv):
+        ji = jac_out[worldid, i]
+        if ji != 0.0:
+            qfrc_out[worldid, i] = qfrc_out[worldid, i] + ji * force
+            for j in range(i + 1):
+                qM_out[worldid, i, j] = qM_out[worldid, i, j] + coef * ji * jac_out[worldid, j]
+
+
+@wp.func(inline=False)
+def pair_rows(
+    worldid: int,
+    # Model:
+    cpair_body1: wp.array[int],
+    cpair_body2: wp.array[int],
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    pair_dcoef_in: wp.array2d[float],
+    pair_aref_in: wp.array2d[wp.vec4],
+    pair_point_in: wp.array2d[wp.vec3],
+    pair_normal_in: wp.array2d[wp.vec3],
+    pair_frame_in: wp.array2d[wp.vec3],
+    pair_mu_in: wp.array2d[float],
+    pair_mask_in: wp.array2d[int],
+    # Data out:
+    jac_out: wp.array2d[float],
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """The geom-geom contact rows (``pair_collide``) of the active set (pair_mask, ``pair_update``) into qfrc [N m,
+    N] and qM, as ``contacts`` does for the ground rows: D aref J^T and D J^T J with J = J_2 - J_1, the pyramidal cone
+    of the pair's mixed friction (condim 3) or the normal alone (condim 1)."""
+    for idx in range(cpair_body1.shape[0]):
+        dcoef = pair_dcoef_in[worldid, idx]
+        mask = pair_mask_in[worldid, idx]
+        if dcoef > 0.0 and mask != 0:
+            mu = pair_mu_in[worldid, idx]
+            aref = pair_aref_in[worldid, idx]
+            for e in range(4):
+                if (mask >> e) & 1:
+                    u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
+                    _apply_pair_force(
+                        worldid, cpair_body1[idx], cpair_body2[idx], pair_point_in[worldid, idx], u, dcoef *
+                        component4(aref, e), dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out,
+                        qfrc_out, qM_out,
+                    )  # fmt: skip
+
+
+@wp.func(inline=False)
+def pair_update(
+    worldid: int,
+    # Model:
+    cpair_body1: wp.array[int],
+    cpair_body2: wp.array[int],
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    qacc_in: wp.array2d[float],
+    pair_dcoef_in: wp.array2d[float],
+    pair_aref_in: wp.array2d[wp.vec4],
+    pair_point_in: wp.array2d[wp.vec3],
+    pair_normal_in: wp.array2d[wp.vec3],
+    pair_frame_in: wp.array2d[wp.vec3],
+    pair_mu_in: wp.array2d[float],
+    # Data out:
+    pair_mask_out: wp.array2d[int],
+    pair_force_out: wp.array2d[float],
+    pair_frc_out: wp.array2d[wp.vec3],
+):
+    """The geom-geom rows' forces f = D (aref - J qacc) [N] at qacc, as ``contact_update``: the new active set into
+    pair_mask, each point's normal force into pair_force and its force vector on geom 2 [N, world] (geom 1 takes the
+    opposite) into pair_frc; returns the number of points whose active set changed."""
+    changed = int(0)
+    for idx in range(cpair_body1.shape[0]):
+        dcoef = pair_dcoef_in[worldid, idx]
+        if dcoef > 0.0:
+            point = pair_point_in[worldid, idx]
+            acc = _point_acc(
+                worldid, cpair_body2[idx], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
+            ) - _point_acc(
+                worldid, cpair_body1[idx], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
+            )  # fmt: skip
+            mu = pair_mu_in[worldid, idx]
+            aref = pair_aref_in[worldid, idx]
+            rows = int(4)
+            if mu == 0.0:
+                rows = 1
+            mask = int(0)
+            fn = float(0.0)
+            frc = wp.vec3(0.0)
+            for e in range(rows):
+                u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
+                f = dcoef * (component4(aref, e) - wp.dot(acc, u))
+                if f > 0.0:
+                    mask = mask | (1 << e)
+                    fn += f
+                    frc += f * u
+            if mask != pair_mask_out[worldid, idx]:
+                changed += 1
+            pair_mask_out[worldid, idx] = mask
+            pair_force_out[worldid, idx] = fn
+            pair_frc_out[worldid, idx] = frc
+        elif pair_mask_out[worldid, idx] != 0:
+            # a point that left the margin; idle slots keep mask 0 and zero force, unwritten
+            changed += 1
+            pair_mask_out[worldid, idx] = 0
+            pair_force_out[worldid, idx] = 0.0
+            pair_frc_out[worldid, idx] = wp.vec3(0.0)
+    return changed
 
 
 @wp.func

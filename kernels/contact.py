@@ -6,8 +6,9 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a box eight
   (its corners); each point is active while its signed distance is below the contact margin
   (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule; ``geom_gap`` only widens MuJoCo's detection).
-  Sphere and capsule geoms of two moving bodies also collide (``kernels.constraint.self_contacts``): one point at
-  the closest points of their segments, frictionless.
+  Geoms of two bodies collide as well (``kernels.constraint.pair_collide``): sphere/capsule pairs one point at the
+  closest points of their segments, sphere-box one (``sphere_box``), capsule-box up to two (``segment_box_clip``),
+  box-box up to eight (``box_box_axis``, ``box_box_point``), with the same rows on the relative motion.
 - Pair parameters (``kernels.io._pair_params``, MuJoCo's mj_contactParam): the geom of higher ``priority`` gives
   condim, friction, solref and solimp; at equal priority condim and friction are the max, solref and solimp
   are mixed by ``solmix``. condim 1 is frictionless.
@@ -27,9 +28,9 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
 
-Known limits: geom-geom contacts are frictionless, with a one-pass active set (aref > 0), and skip boxes; no
-torsional or rolling friction; the elliptic cone is solved as the pyramidal one; no cylinder/ellipsoid/mesh geoms;
-one plane.
+Known limits: capsule-capsule pairs take one point (MuJoCo two when near parallel); box-box edge contacts are an
+approximation (one point between the support edges); no torsional or rolling friction; the elliptic cone is solved
+as the pyramidal one; no cylinder/ellipsoid/mesh geoms; one plane.
 """
 
 import warp as wp
@@ -223,15 +224,313 @@ def pyramid_coefficients(
 
 
 @wp.func
-def normal_coefficients(r: float, vn: float, solref: wp.vec2, solimp: vec5, invweight: float):
-    """MuJoCo's frictionless soft contact row at violation r [m] (< 0) and normal velocity vn [m/s], SI units.
+def component(v: wp.vec3, i: int):
+    """v[i] for a run-time i, by branches: a dynamic index puts the vector in local memory on the GPU."""
+    if i == 0:
+        return v[0]
+    if i == 1:
+        return v[1]
+    return v[2]
 
-    Returns (active, f_ref, D): whether the row may push (aref > 0: used for geom-geom contacts, whose two bodies
-    fall alike under gravity; a one-pass estimate of MuJoCo's active set), D aref [N] and D = d / (1 - d) /
-    diagApprox [kg] (the implicit term D J^T J of the mass matrix); invweight: MuJoCo's diagApprox [1/kg].
-    """
-    imp = impedance(solimp, r)
-    k, b = reference_coefficients(solref, solimp[1])
-    aref = -b * vn - k * imp * r
-    dcoef = imp / (1.0 - imp) / invweight
-    return aref > 0.0, dcoef * aref, dcoef
+
+@wp.func
+def component4(v: wp.vec4, i: int):
+    """v[i] for a run-time i, by branches (``component``)."""
+    if i == 0:
+        return v[0]
+    if i == 1:
+        return v[1]
+    if i == 2:
+        return v[2]
+    return v[3]
+
+
+@wp.func(inline=False)
+def sphere_box(center: wp.vec3, radius: float, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3):
+    """Signed distance [m] from a sphere to a box, the unit normal from the sphere to the box and the midpoint of the
+    gap [m, world] (MuJoCo's mjc_SphereBox: the box point closest to the center; a center inside the box is pushed
+    out through the nearest face). box_rot: world-from-box rotation; half_size: half extents [m]."""
+    local = wp.transpose(box_rot) * (center - box_center)
+    clamped = wp.vec3(
+        wp.clamp(local[0], -half_size[0], half_size[0]),
+        wp.clamp(local[1], -half_size[1], half_size[1]),
+        wp.clamp(local[2], -half_size[2], half_size[2]),
+    )
+    gap = local - clamped
+    length = wp.length(gap)
+    normal = wp.vec3(0.0, 0.0, -1.0)
+    dist = float(0.0)
+    if length > 1.0e-9:
+        # outside: from the sphere toward the box
+        normal = -(box_rot * gap) / length
+        dist = length - radius
+    else:
+        # inside: the face of least penetration; the sphere leaves through it
+        pen = half_size - wp.vec3(wp.abs(local[0]), wp.abs(local[1]), wp.abs(local[2]))
+        out = wp.vec3(wp.sign(local[0]), 0.0, 0.0)
+        best = pen[0]
+        if pen[1] < best:
+            best = pen[1]
+            out = wp.vec3(0.0, wp.sign(local[1]), 0.0)
+        if pen[2] < best:
+            best = pen[2]
+            out = wp.vec3(0.0, 0.0, wp.sign(local[2]))
+        normal = -(box_rot * out)
+        dist = -best - radius
+    return dist, normal, center + (radius + 0.5 * dist) * normal
+
+
+@wp.func(inline=False)
+def segment_box_closest(
+    a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3, iterations: int
+):
+    """The point [m, world] of segment a0-a1 nearest a box, by alternating projections between the two convex sets
+    (segment point -> nearest box point -> nearest segment point), starting at the segment's middle."""
+    d = a1 - a0
+    dd = wp.max(wp.dot(d, d), 1.0e-12)
+    p = a0 + 0.5 * d
+    rt = wp.transpose(box_rot)
+    for _it in range(iterations):
+        local = rt * (p - box_center)
+        q = box_center + box_rot * wp.vec3(
+            wp.clamp(local[0], -half_size[0], half_size[0]),
+            wp.clamp(local[1], -half_size[1], half_size[1]),
+            wp.clamp(local[2], -half_size[2], half_size[2]),
+        )
+        p = a0 + wp.clamp(wp.dot(q - a0, d) / dd, 0.0, 1.0) * d
+    return p
+
+
+@wp.func
+def _box_column(rot: wp.mat33, i: int):
+    """Axis i of a box [world, unit]: column i of its world-from-box rotation (constant indices, ``component``)."""
+    if i == 0:
+        return wp.vec3(rot[0, 0], rot[1, 0], rot[2, 0])
+    if i == 1:
+        return wp.vec3(rot[0, 1], rot[1, 1], rot[2, 1])
+    return wp.vec3(rot[0, 2], rot[1, 2], rot[2, 2])
+
+
+@wp.func
+def _box_radius(rot: wp.mat33, half_size: wp.vec3, axis: wp.vec3):
+    """Half the extent [m] of a box's projection on a unit axis."""
+    return (
+        half_size[0] * wp.abs(wp.dot(wp.vec3(rot[0, 0], rot[1, 0], rot[2, 0]), axis))
+        + half_size[1] * wp.abs(wp.dot(wp.vec3(rot[0, 1], rot[1, 1], rot[2, 1]), axis))
+        + half_size[2] * wp.abs(wp.dot(wp.vec3(rot[0, 2], rot[1, 2], rot[2, 2]), axis))
+    )
+
+
+@wp.func(inline=False)
+def box_box_axis(c1: wp.vec3, r1: wp.mat33, h1: wp.vec3, c2: wp.vec3, r2: wp.mat33, h2: wp.vec3):
+    """Separating-axis test of two boxes: (penetration [m] along the axis of least overlap, its unit normal from box
+    1 to box 2 [world], kind: 0..2 a face axis of box 1, 3..5 of box 2, 6 + 3 i + j the edge pair (axis i of box 1,
+    axis j of box 2)). Edge axes win only when clearly shallower than every face axis (5%), so that stacked or
+    tilted-on-a-face boxes take the face-face case, as MuJoCo's mjc_BoxBox does."""
+    delta = c2 - c1
+    best = float(1.0e30)
+    normal = wp.vec3(0.0, 0.0, 1.0)
+    kind = int(0)
+    for k in range(6):
+        axis = _box_column(r1, k % 3)
+        if k >= 3:
+            axis = _box_column(r2, k - 3)
+        s = wp.dot(delta, axis)
+        pen = _box_radius(r1, h1, axis) + _box_radius(r2, h2, axis) - wp.abs(s)
+        if pen < best:
+            best = pen
+            kind = k
+            normal = axis
+            if s < 0.0:
+                normal = -axis
+    face = best
+    for k in range(9):
+        i = k // 3
+        j = k % 3
+        axis = wp.cross(_box_column(r1, i), _box_column(r2, j))
+        length = wp.length(axis)
+        if length > 1.0e-6:
+            axis = axis / length
+            s = wp.dot(delta, axis)
+            pen = _box_radius(r1, h1, axis) + _box_radius(r2, h2, axis) - wp.abs(s)
+            if pen < best and pen < face - 0.05 * wp.abs(face) - 1.0e-6:
+                best = pen
+                kind = 6 + k
+                normal = axis
+                if s < 0.0:
+                    normal = -axis
+    return best, normal, kind
+
+
+@wp.func(inline=False)
+def box_box_point(
+    c1: wp.vec3,
+    r1: wp.mat33,
+    h1: wp.vec3,
+    c2: wp.vec3,
+    r2: wp.mat33,
+    h2: wp.vec3,
+    normal: wp.vec3,
+    kind: int,
+    pen: float,
+    k: int,
+):
+    """Candidate contact k (0..15) of two boxes after ``box_box_axis``: (valid, signed distance [m], midpoint [m,
+    world]). Face case: the reference face (of the box whose axis won) and the most opposed face of the other box,
+    their overlap polygon in the reference plane: incident corners inside the reference face (k 0..3), reference
+    corners inside the incident face (4..7), incident edges crossing the reference face's border (8..15, edge
+    (k - 8) / 2, entry or exit); each point's distance is that of the incident face from the reference plane along
+    the normal. Edge case: one point (k 0), midway between the closest points of the two support edges."""
+    if kind >= 6:
+        if k != 0:
+            return False, 0.0, wp.vec3(0.0)
+        i = (kind - 6) // 3
+        j = (kind - 6) % 3
+        # support edges: box 1's edge farthest along the normal, box 2's farthest against it
+        e1 = c1
+        e2 = c2
+        for a in range(3):
+            if a != i:
+                ax = _box_column(r1, a)
+                e1 = e1 + wp.sign(wp.dot(ax, normal)) * component(h1, a) * ax
+            if a != j:
+                bx = _box_column(r2, a)
+                e2 = e2 - wp.sign(wp.dot(bx, normal)) * component(h2, a) * bx
+        d1 = component(h1, i) * _box_column(r1, i)
+        d2 = component(h2, j) * _box_column(r2, j)
+        pa, pb = segment_segment(e1 - d1, e1 + d1, e2 - d2, e2 + d2)
+        return True, -pen, 0.5 * (pa + pb)
+    # reference box R (its face axis won) with outward face normal nr toward the incident box I
+    cr = c1
+    rr = r1
+    hr = h1
+    ci = c2
+    ri = r2
+    hi = h2
+    nr = normal
+    ia = kind
+    if kind >= 3:
+        cr = c2
+        rr = r2
+        hr = h2
+        ci = c1
+        ri = r1
+        hi = h1
+        nr = -normal
+        ia = kind - 3
+    face_r = cr + component(hr, ia) * nr
+    ua = (ia + 1) % 3
+    va = (ia + 2) % 3
+    u = _box_column(rr, ua)
+    v = _box_column(rr, va)
+    hu = component(hr, ua)
+    hv = component(hr, va)
+    # incident face: the face of I whose outward normal is most opposed to nr
+    fa = int(0)
+    best = float(-1.0)
+    for a in range(3):
+        c = wp.abs(wp.dot(_box_column(ri, a), nr))
+        if c > best:
+            best = c
+            fa = a
+    ni = _box_column(ri, fa)
+    if wp.dot(ni, nr) > 0.0:
+        ni = -ni
+    face_i = ci + component(hi, fa) * ni
+    a_axis = _box_column(ri, (fa + 1) % 3)
+    b_axis = _box_column(ri, (fa + 2) % 3)
+    ha = component(hi, (fa + 1) % 3)
+    hb = component(hi, (fa + 2) % 3)
+    tol = 1.0e-6 * (hu + hv)
+    p = wp.vec3(0.0)
+    valid = bool(False)
+    if k < 4:
+        sa = float(1.0 - 2.0 * float(k & 1))
+        sb = float(1.0 - 2.0 * float((k >> 1) & 1))
+        p = face_i + sa * ha * a_axis + sb * hb * b_axis
+        rel = p - face_r
+        valid = wp.abs(wp.dot(rel, u)) <= hu + tol and wp.abs(wp.dot(rel, v)) <= hv + tol
+    elif k < 8:
+        sa = float(1.0 - 2.0 * float(k & 1))
+        sb = float(1.0 - 2.0 * float((k >> 1) & 1))
+        q = face_r + sa * hu * u + sb * hv * v
+        # the incident face's point above (or below) the reference corner, along nr
+        denom = wp.dot(nr, ni)
+        if wp.abs(denom) > 1.0e-6:
+            p = q + (wp.dot(face_i - q, ni) / denom) * nr
+            rel = p - face_i
+            valid = wp.abs(wp.dot(rel, a_axis)) < ha - tol and wp.abs(wp.dot(rel, b_axis)) < hb - tol
+    else:
+        e = (k - 8) // 2
+        # incident edge e: 0, 1 along b at a = +-ha; 2, 3 along a at b = +-hb
+        s = float(1.0 - 2.0 * float(e & 1))
+        p0 = face_i + s * ha * a_axis - hb * b_axis
+        p1 = face_i + s * ha * a_axis + hb * b_axis
+        if e >= 2:
+            p0 = face_i - ha * a_axis + s * hb * b_axis
+            p1 = face_i + ha * a_axis + s * hb * b_axis
+        # Liang-Barsky clip of the edge, projected on the reference plane, to the reference rectangle
+        x0 = wp.dot(p0 - face_r, u)
+        y0 = wp.dot(p0 - face_r, v)
+        dx = wp.dot(p1 - p0, u)
+        dy = wp.dot(p1 - p0, v)
+        t0 = float(0.0)
+        t1 = float(1.0)
+        inside = bool(True)
+        for side in range(4):
+            pp = -dx
+            qq = x0 + hu
+            if side == 1:
+                pp = dx
+                qq = hu - x0
+            elif side == 2:
+                pp = -dy
+                qq = y0 + hv
+            elif side == 3:
+                pp = dy
+                qq = hv - y0
+            if wp.abs(pp) < 1.0e-12:
+                if qq < 0.0:
+                    inside = False
+            else:
+                t = qq / pp
+                if pp < 0.0:
+                    t0 = wp.max(t0, t)
+                else:
+                    t1 = wp.min(t1, t)
+        if inside and t0 <= t1:
+            t = t0
+            if k % 2 == 1:
+                t = t1
+            # only crossings strictly inside the edge: its ends are the corner candidates
+            if t > 1.0e-6 and t < 1.0 - 1.0e-6:
+                valid = True
+                p = p0 + t * (p1 - p0)
+    sep = wp.dot(p - face_r, nr)
+    # the distance and midpoint along the contact normal (from box 1 to box 2)
+    return valid, sep, p - 0.5 * sep * nr
+
+
+@wp.func(inline=False)
+def segment_box_clip(a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3, face: int):
+    """The part of segment a0-a1 [m, world] over a box face: the segment clipped (Liang-Barsky) to the box's slabs
+    along its two axes other than `face` (the face's own axis is not bounded), as (nonempty, start, end)."""
+    rt = wp.transpose(box_rot)
+    p0 = rt * (a0 - box_center)
+    d = rt * (a1 - a0)
+    t0 = float(0.0)
+    t1 = float(1.0)
+    for i in range(3):
+        if i != face:
+            di = component(d, i)
+            pi = component(p0, i)
+            hi = component(half_size, i)
+            if wp.abs(di) < 1.0e-12:
+                if wp.abs(pi) > hi:
+                    t1 = -1.0
+            else:
+                ta = (-hi - pi) / di
+                tb = (hi - pi) / di
+                t0 = wp.max(t0, wp.min(ta, tb))
+                t1 = wp.min(t1, wp.max(ta, tb))
+    return t0 <= t1, a0 + t0 * (a1 - a0), a0 + t1 * (a1 - a0)

@@ -5,7 +5,7 @@ points and the warm-started active set (``kernels.constraint``), the smooth forc
 dense Cholesky solves of (M + h diag(damping) + the active joint-limit and contact rows) qacc = qfrc (Newton steps
 on MuJoCo's constraint cost, until the active set is unchanged), and MuJoCo's semi-implicit Euler update.
 ``_forward_kernel`` is the same composition with the step part compiled out (``wp.static`` flags of one factory),
-and ``SPLIT_KERNELS`` cut one substep into four launches for the GPU (fewer registers per thread; the CPU keeps
+and ``SPLIT_KERNELS`` cut one substep into five launches for the GPU (fewer registers per thread; the CPU keeps
 the fused kernel, which is faster there).
 
 Kernel arguments are bound by name: ``launch_inputs`` looks every argument of a kernel up among the fields
@@ -16,7 +16,15 @@ import re
 
 import warp as wp
 
-from kernels.constraint import contact_collide, contact_update, contacts, joint_limits, self_contacts
+from kernels.constraint import (
+    contact_collide,
+    contact_update,
+    contacts,
+    joint_limits,
+    pair_collide,
+    pair_rows,
+    pair_update,
+)
 from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_FREE, vec5
@@ -201,15 +209,16 @@ def _pipeline(
     own_module: bool = False,
     cuda_max_registers: int | None = None,
     smem_spilling: bool = False,
+    pairs: bool = True,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
-    (kinematics to the mass matrix), collide (the contact points and their rows' terms), self_contacts (into the
-    zeroed qfrc_smooth), force (the smooth force), warm_start (the active set at the last substep's qacc) and solve
-    (the active-set Newton solves of the joint-limit and contact rows, then Euler); `loop` repeats them `substeps`
-    times in
-    the kernel, else the launch does one substep. `own_module`: a Warp module of the kernel's own (compiled on first
-    use apart from this one), with this module's options; then `cuda_max_registers` caps the registers per CUDA
-    thread and `smem_spilling` lets ptxas spill to shared memory."""
+    (kinematics to the mass matrix), collide (the ground contact points and their rows' terms), pair_collide (the
+    geom-geom contact points and their rows' terms), force (the smooth force), warm_start (the active set at the last
+    substep's qacc) and solve (the active-set Newton solves of the joint-limit, ground and geom-geom contact rows,
+    then Euler); `loop` repeats them `substeps` times in the kernel, else the launch does one substep. `own_module`:
+    a Warp module of the kernel's own (compiled on first use apart from this one), with this module's options; then
+    `cuda_max_registers` caps the registers per CUDA thread and `smem_spilling` lets ptxas spill to shared memory.
+    `pairs` False compiles the geom-geom rows out of the solve (models without geom pairs)."""
 
     def pipeline(
         # Model:
@@ -278,6 +287,11 @@ def _pipeline(
         cpair_solref: wp.array[wp.vec2],
         cpair_solimp: wp.array[vec5],
         cpair_invweight: wp.array[float],
+        cpair_friction: wp.array[float],
+        cpair_pointadr: wp.array[int],
+        cpair_bound: wp.array[float],
+        cpair_body1: wp.array[int],
+        cpair_body2: wp.array[int],
         body_mass_scale: wp.array2d[float],
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
@@ -325,6 +339,15 @@ def _pipeline(
         contact_mask_out: wp.array2d[int],
         contact_frc_out: wp.array2d[wp.vec3],
         limit_mask_out: wp.array2d[int],
+        pair_dcoef_out: wp.array2d[float],
+        pair_aref_out: wp.array2d[wp.vec4],
+        pair_point_out: wp.array2d[wp.vec3],
+        pair_normal_out: wp.array2d[wp.vec3],
+        pair_frame_out: wp.array2d[wp.vec3],
+        pair_mu_out: wp.array2d[float],
+        pair_mask_out: wp.array2d[int],
+        pair_force_out: wp.array2d[float],
+        pair_frc_out: wp.array2d[wp.vec3],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -371,16 +394,23 @@ def _pipeline(
                     geom_friction_scale, xpos_out, xquat_out, cvel_out, contact_dcoef_out, contact_fref_out,
                     contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                 )  # fmt: skip
-            if wp.static("self_contacts" in stages):
-                # the forces without the limit and contact rows, assembled once per substep for every solve
-                for d in range(qfrc_smooth_out.shape[1]):
-                    qfrc_smooth_out[worldid, d] = 0.0
-                self_contacts(
-                    worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_solref, cpair_solimp, cpair_invweight,
-                    geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, body_rootid, body_lastdof, dof_parentid,
-                    xpos_out, xquat_out, cvel_out, cdof_out, jac_out, qfrc_smooth_out, qM_out,
+            if wp.static("pair_collide" in stages):
+                pair_collide(
+                    worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_solref, cpair_solimp,
+                    cpair_invweight, cpair_pointadr, cpair_bound, geom_type, geom_bodyid, geom_pos, geom_quat,
+                    geom_size, contact_impratio, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out,
+                    pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+                )  # fmt: skip
+                # the pair rows' first active set at the last substep's qacc (their warm start), here rather than in
+                # the warm_start stage: it keeps the split pipeline's solve kernel within its registers
+                pair_update(
+                    worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
+                    qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                    pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
+                for d in range(qfrc_smooth_out.shape[1]):
+                    qfrc_smooth_out[worldid, d] = 0.0
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                     dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
@@ -421,6 +451,12 @@ def _pipeline(
                         contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                         contact_mask_out, jac_out, qacc_out, qH_out,
                     )  # fmt: skip
+                    if wp.static(pairs):
+                        pair_rows(
+                            worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
+                            cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                            pair_mu_out, pair_mask_out, jac_out, qacc_out, qH_out,
+                        )  # fmt: skip
                     factor_solve(worldid, qH_out, qacc_out)
                     changed = joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
@@ -432,6 +468,12 @@ def _pipeline(
                         contact_fref_out, contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out,
                         contact_mu_out, contact_mask_out, contact_force_out, contact_frc_out,
                     )  # fmt: skip
+                    if wp.static(pairs):
+                        changed += pair_update(
+                            worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
+                            cdof_out, qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
+                            pair_frame_out, pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
+                        )  # fmt: skip
                     iteration += 1
                     if changed == 0:
                         iteration = solver_iterations
@@ -452,23 +494,38 @@ def _pipeline(
 
 
 # `substeps` MuJoCo Euler steps of timestep / substeps [s] per env in one thread; qpos/qvel alias in/out.
-_step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "self_contacts", "force", "warm_start", "solve"), True)
+_step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True)
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
-# One Euler substep as four launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
+# One Euler substep as five launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
 # registers per CUDA thread and spills; each of these holds at most 128 (sm_90, `throughput.py gpu --archs 90 --modules
-# forward`: 96, 128, 96 and 128, none spilled to local memory), so twice as many envs share an SM. The stages hand
-# over through the Data arrays that the fused kernel writes and reads as well, in the same order, so both paths
-# compute the same numbers. Modules of their own: a CPU run never compiles them, a CUDA step never the fused kernel.
+# forward`), so twice as many envs share an SM. The stages hand over through the Data arrays that the fused kernel
+# writes and reads as well, in the same order, so both paths compute the same numbers. Modules of their own: a CPU run
+# never compiles them, a CUDA step never the fused kernel. Until the geom-geom rows joined the solve (commit 6d8df66)
+# the four kernels then held 96, 128, 96 and 128 registers, none spilled to local memory; now the pair and solve
+# kernels spill some (see beside them; results/self_contact.md).
 SPLIT_KERNELS = (
     _pipeline("_smooth_kernel", ("smooth",), False, True),
     # capped at 128 registers (142 uncapped: 1 block of 256 threads per SM instead of 2); ptxas then puts its spills
     # in shared memory (Warp's enable_cuda_smem_spilling, CUDA 13; 19 KB per block), none in local memory
     _pipeline("_contact_kernel", ("collide",), False, True, 128, True),
-    _pipeline("_force_kernel", ("self_contacts", "force"), False, True),
-    # the active-set loop in one thread (up to solver_iterations solves); 164 registers uncapped, capped at 128 with
-    # 39 KB of shared-memory spills per block, none in local memory
+    # the geom-geom collisions and their rows' warm start: 255 registers uncapped (box-box); capped at 128 with 39 KB
+    # of shared-memory spills per block and 192 bytes stored to local memory per thread (the box functions out of
+    # line, ``inline=False``; inlined: 708)
+    _pipeline("_pair_kernel", ("pair_collide",), False, True, 128, True),
+    _pipeline("_force_kernel", ("force",), False, True),
+    # the active-set loop in one thread (up to solver_iterations solves); capped at 128 with 39 KB of shared-memory
+    # spills per block; the pair rows (out of line) add 92 bytes of local-memory spill stores per thread (inlined: 256;
+    # without them: none)
     _pipeline("_solve_kernel", ("warm_start", "solve"), False, True, 128, True),
+)
+# The same for a model without geom pairs (ant, half_cheetah, anymal_c): no pair kernel, and a solve kernel without
+# the pair rows, which then spills nothing to local memory.
+SPLIT_KERNELS_NO_PAIRS = (
+    SPLIT_KERNELS[0],
+    SPLIT_KERNELS[1],
+    SPLIT_KERNELS[3],
+    _pipeline("_solve_kernel_no_pairs", ("warm_start", "solve"), False, True, 128, True, pairs=False),
 )
 
 

@@ -165,12 +165,13 @@ def _contact_geoms(model, contacts: bool, h: float):
 
 
 def _self_pairs(model, contacts: bool, h: float):
-    """Geom pairs of moving bodies that may touch, by MuJoCo's rules, and their (margin, solref, solimp) rows.
-
-    Kept: sphere and capsule geoms whose contype/conaffinity bits meet, on bodies welded to different bodies,
-    neither a parent-child weld pair (MuJoCo's filterparent) nor a `<contact><exclude>` pair, not both static.
-    Pairs with a box (not modeled between bodies) are left out; the kernel treats every pair as frictionless
-    (condim 1, what Gymnasium's humanoid uses).
+    """Geom pairs that may touch, by MuJoCo's rules (mj_collision's broad phase and filters), and their rows
+    (geom1, geom2, margin, friction, solref, solimp): sphere, capsule and box geoms whose contype/conaffinity bits
+    meet, not both on bodies welded to the world (nor on one weld body), not a parent-child weld pair unless the
+    parent is the world (MuJoCo's filterparent), not a `<contact><exclude>` pair. Geoms of the world body itself
+    take part (a plane is the ground's, ``_contact_geoms``). Each pair is ordered by geom type, as MuJoCo's
+    collision table: geom1's type <= geom2's (the normal points from geom 1 to geom 2). friction: the mixed sliding
+    friction (``_pair_params``), at least MuJoCo's mjMINMU = 1e-5 for condim > 1, 0 for condim 1 (one normal row).
     """
     if not contacts:
         return []
@@ -185,7 +186,7 @@ def _self_pairs(model, contacts: bool, h: float):
     for g1 in range(len(gtype)):
         for g2 in range(g1 + 1, len(gtype)):
             b1, b2 = int(gbody[g1]), int(gbody[g2])
-            if gtype[g1] not in (2, 3) or gtype[g2] not in (2, 3) or b1 == 0 or b2 == 0:
+            if gtype[g1] not in (2, 3, 6) or gtype[g2] not in (2, 3, 6):
                 continue
             if not ((contype[g1] & conaff[g2]) or (contype[g2] & conaff[g1])):
                 continue
@@ -194,8 +195,10 @@ def _self_pairs(model, contacts: bool, h: float):
                 continue
             if (min(b1, b2) << 16) + max(b1, b2) in excluded:
                 continue
-            margin, _, _, ref, imp = _pair_params(model, g1, g2, h)
-            rows.append((g1, g2, margin, ref, imp))
+            margin, mu, dim, ref, imp = _pair_params(model, g1, g2, h)
+            mu = max(mu, 1e-5) if dim > 1 else 0.0
+            a, b = (g1, g2) if gtype[g1] <= gtype[g2] else (g2, g1)
+            rows.append((a, b, margin, mu, ref, imp))
     return rows
 
 
@@ -273,6 +276,14 @@ def put_model(
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     h = float(timestep) / int(substeps)
     pairs = _self_pairs(model, contacts, h)
+    # bounding radius of each geom about its center [m] (MuJoCo's geom_rbound of sphere, capsule, box)
+    size = np.asarray(model.geom_size, dtype=np.float64).reshape(-1, 3)
+    gtype0 = np.asarray(model.geom_type).reshape(-1)
+    rbound = np.select(
+        [gtype0 == 2, gtype0 == 3, gtype0 == 6],
+        [size[:, 0], size[:, 0] + size[:, 1], np.linalg.norm(size, axis=1)],
+        0.0,
+    )
     need_weights = len(rows) or len(pairs) or bool(np.any(limited & joint_limits))
     invweight, dof_invweight = invweight0(model, device) if need_weights else (np.zeros(nb), np.ones(nv))
     jnt_solref = np.asarray(model.jnt_solref, dtype=np.float64).reshape(nj, 2).copy()
@@ -351,9 +362,16 @@ def put_model(
         cpair_geom1=arr([p[0] for p in pairs], int),
         cpair_geom2=arr([p[1] for p in pairs], int),
         cpair_margin=arr([p[2] for p in pairs], float),
-        cpair_solref=arr(np.array([p[3] for p in pairs]).reshape(-1, 2), wp.vec2),
-        cpair_solimp=arr(np.array([p[4] for p in pairs]).reshape(-1, 5), vec5),
+        cpair_friction=arr([p[3] for p in pairs], float),
+        cpair_solref=arr(np.array([p[4] for p in pairs]).reshape(-1, 2), wp.vec2),
+        cpair_solimp=arr(np.array([p[5] for p in pairs]).reshape(-1, 5), vec5),
+        # MuJoCo's diagApprox of a contact: the two bodies' body_invweight0 summed (mj_diagApprox)
         cpair_invweight=arr([invweight[gbody[p[0]]] + invweight[gbody[p[1]]] for p in pairs], float),
+        cpair_pointadr=arr(_pair_pointadr(gtype, pairs)[:-1], int),
+        # each slot's two bodies (geom 1's, geom 2's), read by the solve loop
+        cpair_body1=arr(np.repeat(gbody[[p[0] for p in pairs]], np.diff(_pair_pointadr(gtype, pairs))), int),
+        cpair_body2=arr(np.repeat(gbody[[p[1] for p in pairs]], np.diff(_pair_pointadr(gtype, pairs))), int),
+        cpair_bound=arr([rbound[p[0]] + rbound[p[1]] + max(p[2], 0.0) for p in pairs], float),
         # one shared row (E = 1) until the simulator's set_params gives each env its own
         body_mass_scale=wp.ones((1, nb), dtype=float, device=device),
         actuator_gear_scale=wp.ones((1, nu), dtype=float, device=device),
@@ -382,11 +400,21 @@ SOLVER_ITERATIONS = 8
 _NPOINTS = np.array([0, 0, 1, 2, 0, 0, 8])
 
 
+def _pair_pointadr(gtype: np.ndarray, pairs: list) -> np.ndarray:
+    """First slot of each geom pair's points in the pair_* arrays, and their total last: box-box 8, capsule-box 2,
+    else 1 (``kernels.constraint.pair_npoints``)."""
+    n = [8 if gtype[p[0]] == 6 else 2 if gtype[p[1]] == 6 and gtype[p[0]] == 3 else 1 for p in pairs]
+    return np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
+
+
 def make_data(model, num_envs: int, device) -> Data:
     """Per-env state at the reference configuration qpos0 and at rest, zero controls, zeroed scratch."""
     n, nb, nj = int(num_envs), int(model.nbody), int(model.njnt)
     nv, nu = int(model.nv), int(model.nu)
     npoint = max(int(_NPOINTS[np.asarray(model.geom_type).reshape(-1)].sum()), 1)
+    gtype = np.asarray(model.geom_type).reshape(-1)
+    # every geom pair's slots (a bound on those the simulator's pair list uses: the same rules without contacts)
+    npair = max(int(_pair_pointadr(gtype, _self_pairs(model, True, float(model.opt.timestep)))[-1]), 1)
 
     def zeros(shape, dtype):
         return wp.zeros(shape, dtype=dtype, device=device)
@@ -424,4 +452,13 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_mask=zeros((n, npoint), int),
         contact_frc=zeros((n, npoint), wp.vec3),
         limit_mask=zeros((n, max(nj, 1)), int),
+        pair_dcoef=zeros((n, npair), float),
+        pair_aref=zeros((n, npair), wp.vec4),
+        pair_point=zeros((n, npair), wp.vec3),
+        pair_normal=zeros((n, npair), wp.vec3),
+        pair_frame=zeros((n, npair), wp.vec3),
+        pair_mu=zeros((n, npair), float),
+        pair_mask=zeros((n, npair), int),
+        pair_force=zeros((n, npair), float),
+        pair_frc=zeros((n, npair), wp.vec3),
     )

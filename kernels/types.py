@@ -102,13 +102,18 @@ class Model:
     geom_pos: wp.array  # vec3 [m]: geom center in the body frame
     geom_quat: wp.array  # quat: geom frame in the body frame
     geom_size: wp.array  # vec3 [m]: as mujoco geom_size
-    # geom pairs between moving bodies (npair,), empty without contacts (kernels.io._self_pairs)
-    cpair_geom1: wp.array  # int: first geom (the contact normal points from it to the second)
+    # geom pairs that may touch, by MuJoCo's rules (npair,), empty without contacts (kernels.io._self_pairs)
+    cpair_geom1: wp.array  # int: first geom, of type <= the second's (the contact normal points from it to the second)
     cpair_geom2: wp.array  # int: second geom
     cpair_margin: wp.array  # float [m]: sum of the two margins
     cpair_solref: wp.array  # vec2: the pair's mixed solref
     cpair_solimp: wp.array  # vec5: the pair's mixed solimp
     cpair_invweight: wp.array  # float [1/kg]: sum of the two bodies' body_invweight0
+    cpair_friction: wp.array  # float: the pair's mixed sliding friction (0 for condim 1: one frictionless row)
+    cpair_pointadr: wp.array  # int: the pair's first column in the pair_* Data arrays (1, 2 or 8 points)
+    cpair_body1: wp.array  # int (npairpoint,): geom 1's body, for each column of the pair_* Data arrays
+    cpair_body2: wp.array  # int (npairpoint,): geom 2's body, likewise
+    cpair_bound: wp.array  # float [m]: the two geoms' bounding radii plus the margin: farther apart, no contact
     # per-env multipliers (E, ...)
     body_mass_scale: wp.array  # float (E, nbody): scales body mass and inertia
     actuator_gear_scale: wp.array  # float (E, nu): scales the motor gear; of a non-motor model, the actuator
@@ -149,7 +154,7 @@ class Data:
     cacc: wp.array  # spatial_vector (N, nbody): bias acceleration with qacc = 0, gravity as base acceleration
     cfrc: wp.array  # spatial_vector (N, nbody): body force (torque [N m], force [N]), then subtree sums
     qfrc_bias: wp.array  # float (N, nv) [N m or N]: Coriolis, centrifugal and gravity forces
-    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; plus h damping and self-contact terms after a step
+    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; plus h damping after a step
     qH: wp.array  # float (N, nv, nv): qM plus the active limit and contact rows; Cholesky factor (lower) after a step
     qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep
     qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve [m/s^2, rad/s^2]
@@ -165,3 +170,13 @@ class Data:
     contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep
     contact_frc: wp.array  # vec3 (N, max(npoint, 1)) [N, world]: force of each point's active rows, last substep
     limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)
+    # geom-geom contact points (N, max(npairpoint, 1)), as the contact_* ones; normal from geom 1 to geom 2
+    pair_dcoef: wp.array  # float [kg]: D of each row of the point, 0 outside the margin or unused slot
+    pair_aref: wp.array  # vec4 [m/s^2]: aref = -b v_e - k d r of each of its rows (row 0 alone for condim 1)
+    pair_point: wp.array  # vec3 [m]: world position, midway through the penetration
+    pair_normal: wp.array  # vec3: unit normal from geom 1 to geom 2, world frame
+    pair_frame: wp.array  # vec3: first tangent t1 of the contact frame, world frame
+    pair_mu: wp.array  # float: friction of its pyramid rows (0: one frictionless row)
+    pair_mask: wp.array  # int: active rows of each point (bit e: row e), last substep
+    pair_force: wp.array  # float [N]: normal force of each point, last substep
+    pair_frc: wp.array  # vec3 [N, world]: force of the point's active rows on geom 2 (geom 1 takes minus it)

@@ -21,9 +21,11 @@ def _warp_modules_with_kernels():
             module = wp.get_module(info.name)
             if module.kernels:
                 found[info.name] = module
-    from kernels.forward import SPLIT_KERNELS
+    from kernels.forward import SPLIT_KERNELS, SPLIT_KERNELS_NO_PAIRS
 
-    for kernel in SPLIT_KERNELS:  # the CUDA path of the physics step: one module per stage kernel
+    for kernel in (
+        SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:]
+    ):  # the CUDA path of the physics step: one module per stage kernel
         found[f"kernels.forward {kernel.key}"] = kernel.module
     # Each env's fused step kernel lives in a module of its own, built from the task's functions.
     for env_id in envs.list_envs():

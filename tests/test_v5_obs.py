@@ -167,7 +167,7 @@ def test_ant_contact_forces_in_moving_contact_match_mujoco():
 def test_humanoid_contact_forces_in_moving_contact_match_mujoco():
     # random actions until feet and hands hit the floor: measured total contact force within 5.2% of the weight,
     # torque about the center of mass within 9.6 N m, per-body gap up to 16 N, contact_cost within 20% (7e-4 on the
-    # smallest; our self-contacts are frictionless with a one-pass active set, MuJoCo's have friction)
+    # smallest; self-contacts are frictionless in both, condim 1, and none occurs in these states)
     n = 8
     env = _ant_contact_state(n, 60, 0.3, "humanoid")
     a = _actions(n, 1, 17, seed=5, scale=0.3)[0]
