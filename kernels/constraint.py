@@ -28,13 +28,11 @@ wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
 
 @wp.func
-def _apply_point_force(
+def point_jacobian(
     worldid: int,
     body: int,
     point: wp.vec3,
-    direction: wp.vec3,
-    force: float,
-    coef: float,
+    idx: int,
     # Model:
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
@@ -43,30 +41,76 @@ def _apply_point_force(
     xpos_in: wp.array2d[wp.vec3],
     cdof_in: wp.array2d[wp.spatial_vector],
     # Data out:
-    jac_out: wp.array2d[float],
-    qfrc_out: wp.array2d[float],
-    qM_out: wp.array3d[float],
+    jacp_out: wp.array3d[wp.vec3],
 ):
-    """Add J^T force [N m or N] to qfrc and coef J J^T [kg m^2 ...] to the lower triangle of qM.
+    """J_p [m/s per unit dof velocity, world]: the 3 x nv translational Jacobian of a world point on body, column d
+    into jacp_out[worldid, idx, d] for the dofs d of the body's chain (the only columns written or read).
 
-    J (1 x nv) maps qvel to the velocity [m/s] of a world point on body along a unit world direction; it is
-    cdof_d . (unit wrench at the point), nonzero only on the body's ancestor dofs (force-motion duality).
+    Column d is bottom(cdof_d) + top(cdof_d) x (point - root origin), the point's velocity for a unit qvel_d; a row
+    along a unit world direction u is u^T J_p (force-motion duality: cdof_d . (u x r, u)).
     """
-    ref = xpos_in[worldid, body_rootid[body]]
-    wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
+    r = point - xpos_in[worldid, body_rootid[body]]
     i = body_lastdof[body]
     while i >= 0:
-        jac_out[worldid, i] = wp.dot(cdof_in[worldid, i], wrench)
+        c = cdof_in[worldid, i]
+        jacp_out[worldid, idx, i] = wp.spatial_bottom(c) + wp.cross(wp.spatial_top(c), r)
         i = dof_parentid[i]
+
+
+@wp.func
+def point_acc(
+    worldid: int,
+    body: int,
+    idx: int,
+    # Model:
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    jacp_in: wp.array3d[wp.vec3],
+    x_in: wp.array2d[float],
+):
+    """J_p x: the linear velocity [m/s] (or acceleration [m/s^2]) [world] of point idx of ``point_jacobian`` on body
+    for dof velocities (accelerations) x; one walk of the chain serves every direction (J_u x = u . J_p x)."""
+    out = wp.vec3(0.0)
     i = body_lastdof[body]
     while i >= 0:
-        ji = jac_out[worldid, i]
-        qfrc_out[worldid, i] = qfrc_out[worldid, i] + ji * force
-        if coef > 0.0:
-            j = i
-            while j >= 0:
-                qM_out[worldid, i, j] = qM_out[worldid, i, j] + coef * ji * jac_out[worldid, j]
-                j = dof_parentid[j]
+        out += jacp_in[worldid, idx, i] * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
+
+
+@wp.func
+def point_rows(
+    worldid: int,
+    body: int,
+    idx: int,
+    a: wp.mat33,
+    g: wp.vec3,
+    # Model:
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    jacp_in: wp.array3d[wp.vec3],
+    # Data out:
+    qfrc_out: wp.array2d[float],
+    qH_out: wp.array3d[float],
+):
+    """Add J_p^T g [N m or N] to qfrc and J_p^T a J_p [kg m^2 ...] to the lower triangle of qH for point idx of
+    ``point_jacobian`` on body.
+
+    Rows f_e = D_e (aref_e - u_e^T J_p qacc) along unit world directions u_e of one point (its friction pyramid)
+    give g = sum_e D_e aref_e u_e [N] and a = sum_e D_e u_e u_e^T [kg]: one pass over the chain's dof pairs for all
+    of them instead of one per row. Only ancestor pairs (i, j <= i) are touched, so qH keeps the tree's sparsity.
+    """
+    i = body_lastdof[body]
+    while i >= 0:
+        ji = jacp_in[worldid, idx, i]
+        qfrc_out[worldid, i] = qfrc_out[worldid, i] + wp.dot(ji, g)
+        aji = a * ji
+        j = i
+        while j >= 0:
+            qH_out[worldid, i, j] = qH_out[worldid, i, j] + wp.dot(aji, jacp_in[worldid, idx, j])
+            j = dof_parentid[j]
         i = dof_parentid[i]
 
 
@@ -127,32 +171,6 @@ def _contact_point(
 
 
 @wp.func
-def _point_acc(
-    worldid: int,
-    body: int,
-    point: wp.vec3,
-    # Model:
-    body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    x_in: wp.array2d[float],
-):
-    """J_p x: the linear velocity [m/s] (or acceleration) [world] of a world point on body for dof velocities
-    (accelerations) x; one walk of the body's chain serves every direction (J_u x = u . J_p x)."""
-    r = point - xpos_in[worldid, body_rootid[body]]
-    out = wp.vec3(0.0)
-    i = body_lastdof[body]
-    while i >= 0:
-        c = cdof_in[worldid, i]
-        out += (wp.spatial_bottom(c) + wp.cross(wp.spatial_top(c), r)) * x_in[worldid, i]
-        i = dof_parentid[i]
-    return out
-
-
-@wp.func
 def contact_collide(
     worldid: int,
     # Model:
@@ -175,12 +193,16 @@ def contact_collide(
     hfield_spacing: float,
     contact_impratio: float,
     body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
     geom_friction_scale: wp.array2d[float],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
     cvel_in: wp.array2d[wp.spatial_vector],
+    cdof_in: wp.array2d[wp.spatial_vector],
     # Data out:
+    contact_jacp_out: wp.array3d[wp.vec3],
     contact_dcoef_out: wp.array2d[float],
     contact_fref_out: wp.array2d[float],
     contact_point_out: wp.array2d[wp.vec3],
@@ -192,7 +214,8 @@ def contact_collide(
     """Every geom-ground contact point of one env at the current positions, once per substep: D of each row [kg] (0:
     outside the margin), k d r [m/s^2] of its aref (``pyramid_coefficients``), the contact position [m, world] (midway
     through the penetration, as MuJoCo's), the ground's unit normal there, the point's velocity [m/s, world], the
-    frame's first tangent t1 and the friction mu of the pair (0: frictionless, condim 1)."""
+    frame's first tangent t1, the friction mu of the pair (0: frictionless, condim 1) and the point's J_p
+    (``point_jacobian``), which every Newton iteration of the substep reuses."""
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
         condim = cgeom_condim[g]
@@ -224,6 +247,10 @@ def contact_collide(
                     wp.spatial_top(vel_ref), point - xpos_in[worldid, body_rootid[body]]
                 )
                 contact_frame_out[worldid, idx] = contact_tangent(normal, hint)
+                point_jacobian(
+                    worldid, body, point, idx, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                    contact_jacp_out,
+                )  # fmt: skip
                 if rows == 1:
                     contact_mu_out[worldid, idx] = 0.0
                 else:
@@ -240,27 +267,23 @@ def contacts(
     cgeom_solref: wp.array[wp.vec2],
     cgeom_solimp: wp.array[vec5],
     cgeom_pointadr: wp.array[int],
-    body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
     # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
+    contact_jacp_in: wp.array3d[wp.vec3],
     contact_dcoef_in: wp.array2d[float],
     contact_fref_in: wp.array2d[float],
-    contact_point_in: wp.array2d[wp.vec3],
     contact_normal_in: wp.array2d[wp.vec3],
     contact_vel_in: wp.array2d[wp.vec3],
     contact_frame_in: wp.array2d[wp.vec3],
     contact_mu_in: wp.array2d[float],
     contact_mask_in: wp.array2d[int],
     # Data out:
-    jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
-    qM_out: wp.array3d[float],
+    qH_out: wp.array3d[float],
 ):
-    """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qM: each row whose bit is set
-    in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qM, the rows of a
+    """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qH: each row whose bit is set
+    in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qH, the rows of a
     point being MuJoCo's pyramidal friction cone (condim 3) or its normal alone (condim 1)."""
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
@@ -280,15 +303,18 @@ def contacts(
                 rows = int(4)
                 if mu == 0.0:
                     rows = 1
+                # f_e = D (aref_e - u_e^T J_p qacc) is linear in qacc: (M + J_p^T a J_p) qacc = qfrc + J_p^T force
+                a = wp.mat33(0.0)
+                force = wp.vec3(0.0)
                 for e in range(rows):
                     if (mask >> e) & 1:
                         u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
                         aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
-                        # f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc + J^T D aref
-                        _apply_point_force(
-                            worldid, body, contact_point_in[worldid, idx], u, dcoef * aref, dcoef, body_rootid,
-                            body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                        )  # fmt: skip
+                        force += (dcoef * aref) * u
+                        a += wp.outer(dcoef * u, u)
+                point_rows(
+                    worldid, body, idx, a, force, body_lastdof, dof_parentid, contact_jacp_in, qfrc_out, qH_out
+                )  # fmt: skip
 
 
 @wp.func
@@ -300,16 +326,13 @@ def contact_update(
     cgeom_solref: wp.array[wp.vec2],
     cgeom_solimp: wp.array[vec5],
     cgeom_pointadr: wp.array[int],
-    body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
     # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
     qacc_in: wp.array2d[float],
+    contact_jacp_in: wp.array3d[wp.vec3],
     contact_dcoef_in: wp.array2d[float],
     contact_fref_in: wp.array2d[float],
-    contact_point_in: wp.array2d[wp.vec3],
     contact_normal_in: wp.array2d[wp.vec3],
     contact_vel_in: wp.array2d[wp.vec3],
     contact_frame_in: wp.array2d[wp.vec3],
@@ -340,10 +363,7 @@ def contact_update(
             fn = float(0.0)
             frc = wp.vec3(0.0)
             if dcoef > 0.0:
-                point = contact_point_in[worldid, idx]
-                acc = _point_acc(
-                    worldid, body, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-                )
+                acc = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, qacc_in)
                 mu = contact_mu_in[worldid, idx]
                 rows = int(4)
                 if mu == 0.0:
