@@ -287,8 +287,6 @@ def contacts(
     point being MuJoCo's pyramidal friction cone (condim 3) or its normal alone (condim 1)."""
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
-        solimp = cgeom_solimp[g]
-        _k, b = reference_coefficients(cgeom_solref[g], solimp[1])
         npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
@@ -299,6 +297,7 @@ def contacts(
             dcoef = contact_dcoef_in[worldid, idx]
             mask = contact_mask_in[worldid, idx]
             if dcoef > 0.0 and mask != 0:
+                _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
                 mu = contact_mu_in[worldid, idx]
                 rows = int(4)
                 if mu == 0.0:
@@ -349,8 +348,6 @@ def contact_update(
     changed = int(0)
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
-        solimp = cgeom_solimp[g]
-        _k, b = reference_coefficients(cgeom_solref[g], solimp[1])
         npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
@@ -363,6 +360,7 @@ def contact_update(
             fn = float(0.0)
             frc = wp.vec3(0.0)
             if dcoef > 0.0:
+                _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
                 acc = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, qacc_in)
                 mu = contact_mu_in[worldid, idx]
                 rows = int(4)
@@ -541,7 +539,6 @@ def joint_limits(
             q = qpos_in[worldid, jnt_qposadr[j]]
             d = jnt_dofadr[j]
             solimp = jnt_solimp[j]
-            k, b = reference_coefficients(jnt_solref[j], solimp[1])
             mask = limit_mask_out[worldid, j]
             new_mask = int(0)
             for side in range(2):
@@ -552,6 +549,7 @@ def joint_limits(
                     dist = jnt_range[j][1] - q
                 r = dist - jnt_margin[j]
                 if r < 0.0:
+                    k, b = reference_coefficients(jnt_solref[j], solimp[1])
                     imp = impedance(solimp, r)
                     aref = -b * sign * qvel_in[worldid, d] - k * imp * r
                     dcoef = imp / (1.0 - imp) / dof_invweight[d]
