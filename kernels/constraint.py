@@ -285,15 +285,18 @@ def contacts(
     """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qH: each row whose bit is set
     in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qH, the rows of a
     point being MuJoCo's pyramidal friction cone (condim 3) or its normal alone (condim 1)."""
-    for g in range(cgeom_type.shape[0]):
+    # while loops over geoms and points (as in contact_update): most points are outside the margin, so the loop
+    # itself is most of the cost, and Warp's CPU code for range() loops tests the step's sign every iteration
+    g = int(0)
+    while g < cgeom_type.shape[0]:
         body = cgeom_bodyid[g]
         npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
         elif cgeom_type[g] == GEOM_BOX:
             npoints = 8
-        for k in range(npoints):
-            idx = cgeom_pointadr[g] + k
+        idx = cgeom_pointadr[g]
+        while idx < cgeom_pointadr[g] + npoints:
             dcoef = contact_dcoef_in[worldid, idx]
             mask = contact_mask_in[worldid, idx]
             if dcoef > 0.0 and mask != 0:
@@ -314,6 +317,8 @@ def contacts(
                 point_rows(
                     worldid, body, idx, a, force, body_lastdof, dof_parentid, contact_jacp_in, qfrc_out, qH_out
                 )  # fmt: skip
+            idx += 1
+        g += 1
 
 
 @wp.func
@@ -346,15 +351,16 @@ def contact_update(
     contact_force and its force vector [N, world] (sum of f u over its rows, MuJoCo's mj_contactForce) into
     contact_frc; returns the number of points whose active set changed."""
     changed = int(0)
-    for g in range(cgeom_type.shape[0]):
+    g = int(0)
+    while g < cgeom_type.shape[0]:
         body = cgeom_bodyid[g]
         npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
         elif cgeom_type[g] == GEOM_BOX:
             npoints = 8
-        for k in range(npoints):
-            idx = cgeom_pointadr[g] + k
+        idx = cgeom_pointadr[g]
+        while idx < cgeom_pointadr[g] + npoints:
             dcoef = contact_dcoef_in[worldid, idx]
             mask = int(0)
             fn = float(0.0)
@@ -380,6 +386,8 @@ def contact_update(
             contact_mask_out[worldid, idx] = mask
             contact_force_out[worldid, idx] = fn
             contact_frc_out[worldid, idx] = frc
+            idx += 1
+        g += 1
     return changed
 
 
@@ -533,34 +541,45 @@ def joint_limits(
     qM. update 1: the new active set at qacc_in (sides with f > 0) into limit_mask; returns the number of joints
     whose active set changed.
     """
+    # while loops and one test for both sides before the per-side work: this runs 3 times per Newton iteration over
+    # every joint, most of them inside their range (Warp's CPU range() loops cost more than these bodies)
     changed = int(0)
-    for j in range(jnt_type.shape[0]):
+    j = int(0)
+    while j < jnt_type.shape[0]:
         if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
             q = qpos_in[worldid, jnt_qposadr[j]]
-            d = jnt_dofadr[j]
-            solimp = jnt_solimp[j]
+            lim = jnt_range[j]
+            margin = jnt_margin[j]
             mask = limit_mask_out[worldid, j]
             new_mask = int(0)
-            for side in range(2):
-                sign = float(1.0)
-                dist = q - jnt_range[j][0]
-                if side == 1:
-                    sign = -1.0
-                    dist = jnt_range[j][1] - q
-                r = dist - jnt_margin[j]
-                if r < 0.0:
-                    k, b = reference_coefficients(jnt_solref[j], solimp[1])
-                    imp = impedance(solimp, r)
-                    aref = -b * sign * qvel_in[worldid, d] - k * imp * r
-                    dcoef = imp / (1.0 - imp) / dof_invweight[d]
-                    if update != 0:
-                        if aref > sign * qacc_in[worldid, d]:
-                            new_mask = new_mask | (1 << side)
-                    elif (mask >> side) & 1:
-                        qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
-                        qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
+            # side 0: the lower limit (the force pushes q up, sign 1); side 1: the upper limit (sign -1)
+            r_lower = (q - lim[0]) - margin
+            r_upper = (lim[1] - q) - margin
+            if r_lower < 0.0 or r_upper < 0.0:
+                d = jnt_dofadr[j]
+                solimp = jnt_solimp[j]
+                k, b = reference_coefficients(jnt_solref[j], solimp[1])
+                side = int(0)
+                while side < 2:
+                    sign = float(1.0)
+                    r = r_lower
+                    if side == 1:
+                        sign = -1.0
+                        r = r_upper
+                    if r < 0.0:
+                        imp = impedance(solimp, r)
+                        aref = -b * sign * qvel_in[worldid, d] - k * imp * r
+                        dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                        if update != 0:
+                            if aref > sign * qacc_in[worldid, d]:
+                                new_mask = new_mask | (1 << side)
+                        elif (mask >> side) & 1:
+                            qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
+                            qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
+                    side += 1
             if update != 0:
                 if new_mask != mask:
                     changed += 1
                 limit_mask_out[worldid, j] = new_mask
+        j += 1
     return changed
