@@ -26,6 +26,27 @@ from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
+# a symmetric 3x3 matrix as (xx, yy, zz, xy, xz, yz): 6 registers instead of a mat33's 9 where CUDA threads are short
+# of them (the split solve kernel is capped at 128)
+sym33 = wp.types.vector(length=6, dtype=float)
+
+
+@wp.func
+def sym33_outer(w: wp.vec3, u: wp.vec3):
+    """The symmetric part of w u^T for parallel w and u (w = c u): (w_x u_x, w_y u_y, w_z u_z, w_x u_y, w_x u_z,
+    w_y u_z)."""
+    return sym33(w[0] * u[0], w[1] * u[1], w[2] * u[2], w[0] * u[1], w[0] * u[2], w[1] * u[2])
+
+
+@wp.func
+def sym33_mul(a: sym33, x: wp.vec3):
+    """a x for a symmetric 3x3 matrix a stored as ``sym33``."""
+    return wp.vec3(
+        a[0] * x[0] + a[3] * x[1] + a[4] * x[2],
+        a[3] * x[0] + a[1] * x[1] + a[5] * x[2],
+        a[4] * x[0] + a[5] * x[1] + a[2] * x[2],
+    )
+
 
 @wp.func
 def point_jacobian(
@@ -84,7 +105,7 @@ def point_rows(
     worldid: int,
     body: int,
     idx: int,
-    a: wp.mat33,
+    a: sym33,
     g: wp.vec3,
     # Model:
     body_lastdof: wp.array[int],
@@ -99,14 +120,15 @@ def point_rows(
     ``point_jacobian`` on body.
 
     Rows f_e = D_e (aref_e - u_e^T J_p qacc) along unit world directions u_e of one point (its friction pyramid)
-    give g = sum_e D_e aref_e u_e [N] and a = sum_e D_e u_e u_e^T [kg]: one pass over the chain's dof pairs for all
-    of them instead of one per row. Only ancestor pairs (i, j <= i) are touched, so qH keeps the tree's sparsity.
+    give g = sum_e D_e aref_e u_e [N] and a = sum_e D_e u_e u_e^T [kg] (``sym33``): one pass over the chain's dof
+    pairs for all of them instead of one per row. Only ancestor pairs (i, j <= i) are touched, so qH keeps the
+    tree's sparsity.
     """
     i = body_lastdof[body]
     while i >= 0:
         ji = jacp_in[worldid, idx, i]
         qfrc_out[worldid, i] = qfrc_out[worldid, i] + wp.dot(ji, g)
-        aji = a * ji
+        aji = sym33_mul(a, ji)
         j = i
         while j >= 0:
             qH_out[worldid, i, j] = qH_out[worldid, i, j] + wp.dot(aji, jacp_in[worldid, idx, j])
@@ -306,14 +328,14 @@ def contacts(
                 if mu == 0.0:
                     rows = 1
                 # f_e = D (aref_e - u_e^T J_p qacc) is linear in qacc: (M + J_p^T a J_p) qacc = qfrc + J_p^T force
-                a = wp.mat33(0.0)
+                a = sym33(0.0)
                 force = wp.vec3(0.0)
                 for e in range(rows):
                     if (mask >> e) & 1:
                         u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
                         aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
                         force += (dcoef * aref) * u
-                        a += wp.outer(dcoef * u, u)
+                        a += sym33_outer(dcoef * u, u)
                 point_rows(
                     worldid, body, idx, a, force, body_lastdof, dof_parentid, contact_jacp_in, qfrc_out, qH_out
                 )  # fmt: skip
