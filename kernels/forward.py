@@ -223,13 +223,12 @@ def _pipeline(
     smem_spilling: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
-    (kinematics to the mass matrix), collide (the contact points and their rows' terms), self_contacts (into the
-    zeroed qfrc_smooth), force (the smooth force), warm_start (the active set at the last substep's qacc) and solve
-    (the active-set Newton solves of the joint-limit and contact rows, then Euler); `loop` repeats them `substeps`
-    times in
-    the kernel, else the launch does one substep. `own_module`: a Warp module of the kernel's own (compiled on first
-    use apart from this one), with this module's options; then `cuda_max_registers` caps the registers per CUDA
-    thread and `smem_spilling` lets ptxas spill to shared memory."""
+    (kinematics to the mass matrix), collide (the contact points, their rows' terms and Jacobians), self_contacts
+    (into the zeroed qfrc_smooth), force (the smooth force), warm_start (the active set at the last substep's qacc)
+    and solve (the active-set Newton solves of the joint-limit and contact rows, then Euler); `loop` repeats them
+    `substeps` times in the kernel, else the launch does one substep. `own_module`: a Warp module of the kernel's
+    own (compiled on first use apart from this one), with this module's options; then `cuda_max_registers` caps the
+    registers per CUDA thread and `smem_spilling` lets ptxas spill to shared memory."""
 
     def pipeline(
         # Model:
