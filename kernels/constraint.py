@@ -101,6 +101,33 @@ def point_acc(
 
 
 @wp.func
+def _point_acc(
+    worldid: int,
+    body: int,
+    point: wp.vec3,
+    # Model:
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    x_in: wp.array2d[float],
+):
+    """J_p x: the linear velocity [m/s] (or acceleration) [world] of a world point on body for dof velocities
+    (accelerations) x; one walk of the body's chain serves every direction (J_u x = u . J_p x). Without a stored
+    J_p (``point_acc`` reads the one ``point_jacobian`` wrote); kept for rows whose points have none."""
+    r = point - xpos_in[worldid, body_rootid[body]]
+    out = wp.vec3(0.0)
+    i = body_lastdof[body]
+    while i >= 0:
+        c = cdof_in[worldid, i]
+        out += (wp.spatial_bottom(c) + wp.cross(wp.spatial_top(c), r)) * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
+
+
+@wp.func
 def point_rows(
     worldid: int,
     body: int,
