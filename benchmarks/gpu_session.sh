@@ -67,6 +67,13 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
         --pipelines ${PIPELINES:-fused_env_major split} --repeats 3 --seconds 0.1 --no-cold-cache --max-point-seconds 10 \
         --out "$R/sweep" ;;
     report) run 60 report python3 cleanppo/throughput.py gpu --out "$R/report" ;;
+    perf)  # the CPU contact-solve work (J_p per point, tree-sparse solve) on CUDA: split-pipeline env steps/s of this
+      # tree and of a base tree (/tmp/base, unpacked beforehand), ant (tree solve) and humanoid (dense, geom pairs)
+      args="env --device cuda:0 --env-ids ant humanoid --num-envs 65536 --pipelines split --repeats 3 --seconds 0.1"
+      args="$args --no-cold-cache --max-point-seconds 5"
+      run 30 perf-new python3 cleanppo/throughput.py $args --out "$R/perf_new"
+      [ -d /tmp/base ] && run 30 perf-base env -C /tmp/base PYTHONPATH=/tmp/site:/tmp/base python3 \
+        cleanppo/throughput.py $args --out "$R/perf_base" ;;
     *) say "unknown stage $stage" ;;
   esac
 done
