@@ -3,7 +3,7 @@
     git worktree add /tmp/base <commit>
     python benchmarks/compare_trees.py /tmp/base . --repeats 13
     python benchmarks/compare_trees.py /tmp/base . --cases ant:1024:20,ant@short:1024:20   # env@obs_layout
-    python benchmarks/compare_trees.py /tmp/base . --cases humanoid:1024:4 --random-actions
+    python benchmarks/compare_trees.py /tmp/base . --actions random   # uniform random actions instead of zeros
 
 Each tree runs in a persistent worker process (its own PYTHONPATH and Warp modules); the driver asks them in
 turn, alternating which goes first, to time `env.step` for each (env, num_envs) and prints best and median
@@ -19,11 +19,12 @@ import sys
 import time
 
 
-def worker() -> None:
+def worker(actions: str) -> None:
     """Serve `env_id num_envs steps` lines from stdin: step that env and print RESULT wall_rate cpu_rate.
 
     `env_id@layout` passes obs_layout=layout to an env that has that option (a tree whose env has not: its only one).
-    Actions are zero, or with `--random-actions` 8 fixed uniform batches in [-1, 1] (seed 0) taken in turn.
+    actions "zero": all zeros; "random": 8 fixed batches of uniform [-1, 1] actions (seed 0), cycled (the same in
+    both trees, so both walk the same kind of motion: a random-action Ant hops, with fewer feet on the ground).
     """
     import inspect
 
@@ -42,16 +43,17 @@ def worker() -> None:
             has = layout and "obs_layout" in inspect.signature(envs.env_class(name)).parameters
             env = envs.make(name, num_envs=n, device="cpu", seed=0, **({"obs_layout": layout} if has else {}))
             env.reset()
-            gen = torch.Generator().manual_seed(0)
-            batches = [torch.zeros(n, env.num_actions)]
-            if "--random-actions" in sys.argv:
-                batches = [torch.rand(n, env.num_actions, generator=gen) * 2 - 1 for _ in range(8)]
+            if actions == "random":
+                g = torch.Generator().manual_seed(0)
+                batches = [torch.rand(n, env.num_actions, generator=g) * 2 - 1 for _ in range(8)]
+            else:
+                batches = [torch.zeros(n, env.num_actions)]
             made[(env_id, n)] = (env, batches)
         env, batches = made[(env_id, n)]
         wp.synchronize_device("cpu")
         t0, c0 = time.perf_counter(), time.process_time()
-        for i in range(steps):
-            env.step(batches[i % len(batches)])
+        for s in range(steps):
+            env.step(batches[s % len(batches)])
         wp.synchronize_device("cpu")
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         print("RESULT", n * steps / wall, n * steps / cpu, flush=True)
@@ -64,13 +66,12 @@ def main() -> None:
     parser.add_argument("new")
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--cases", default="ant:1024:20,ant:4096:6,humanoid:1024:10,humanoid:4096:3")
-    parser.add_argument("--random-actions", action="store_true", help="uniform random actions instead of zeros")
+    parser.add_argument("--actions", choices=("zero", "random"), default="zero")
     args = parser.parse_args()
     trees = {"old": os.path.abspath(args.old), "new": os.path.abspath(args.new)}
     workers = {
         k: subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--worker"]
-            + (["--random-actions"] if args.random_actions else []),
+            [sys.executable, os.path.abspath(__file__), "--worker", args.actions],
             cwd=path,
             env={**os.environ, "PYTHONPATH": path},
             stdin=subprocess.PIPE,
@@ -110,4 +111,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    worker() if "--worker" in sys.argv else main()
+    worker(sys.argv[sys.argv.index("--worker") + 1]) if "--worker" in sys.argv else main()

@@ -146,6 +146,13 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
     report) run 60 report $PY cleanppo/throughput.py gpu --out "$R/report" ;;
     selfcontact)  # geom-geom contacts (boxes, friction) on CUDA's split pipeline against the CPU's fused kernel
       run 60 selfcontact $PY benchmarks/self_contact_check.py --device "$DEV" ;;
+    perf)  # the CPU contact-solve work (J_p per point, tree-sparse solve) on CUDA: split-pipeline env steps/s of this
+      # tree and of a base tree (/tmp/base, unpacked beforehand), ant (tree solve) and humanoid (dense, geom pairs)
+      args="env --device $DEV --env-ids ant humanoid --num-envs $(pick 65536 16) --pipelines split --repeats 3"
+      args="$args --seconds $(pick 0.1 0.01) --no-cold-cache --max-point-seconds 5"
+      run 30 perf-new $PY cleanppo/throughput.py $args --out "$R/perf_new"
+      [ -d /tmp/base ] && run 30 perf-base env -C /tmp/base PYTHONPATH=/tmp/site:/tmp/base $PY \
+        cleanppo/throughput.py $args --out "$R/perf_base" ;;
     *) say "unknown stage $stage"; FAILED=$((FAILED + 1)) ;;
   esac
 done

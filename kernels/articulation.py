@@ -24,8 +24,9 @@ from kernels.io import make_data, put_model
 # contact forces the observations read and the active-set masks (int) stay env-major for state_dict and torch views.
 SCRATCH = (
     "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
-    "qH", "qfrc_smooth", "jac", "contact_dcoef", "contact_fref", "contact_point", "contact_normal", "contact_vel",
-    "contact_frame", "contact_mu", "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu",
+    "qH", "qfrc_smooth", "jac", "contact_jacp", "contact_dcoef", "contact_fref", "contact_point", "contact_normal",
+    "contact_vel", "contact_frame", "contact_mu", "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame",
+    "pair_mu",
 )  # fmt: skip
 
 

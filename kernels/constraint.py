@@ -31,15 +31,34 @@ from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
+# a symmetric 3x3 matrix as (xx, yy, zz, xy, xz, yz): 6 registers instead of a mat33's 9 where CUDA threads are short
+# of them (the split solve kernel is capped at 128)
+sym33 = wp.types.vector(length=6, dtype=float)
+
 
 @wp.func
-def _apply_point_force(
+def sym33_outer(w: wp.vec3, u: wp.vec3):
+    """The symmetric part of w u^T for parallel w and u (w = c u): (w_x u_x, w_y u_y, w_z u_z, w_x u_y, w_x u_z,
+    w_y u_z)."""
+    return sym33(w[0] * u[0], w[1] * u[1], w[2] * u[2], w[0] * u[1], w[0] * u[2], w[1] * u[2])
+
+
+@wp.func
+def sym33_mul(a: sym33, x: wp.vec3):
+    """a x for a symmetric 3x3 matrix a stored as ``sym33``."""
+    return wp.vec3(
+        a[0] * x[0] + a[3] * x[1] + a[4] * x[2],
+        a[3] * x[0] + a[1] * x[1] + a[5] * x[2],
+        a[4] * x[0] + a[5] * x[1] + a[2] * x[2],
+    )
+
+
+@wp.func
+def point_jacobian(
     worldid: int,
     body: int,
     point: wp.vec3,
-    direction: wp.vec3,
-    force: float,
-    coef: float,
+    idx: int,
     # Model:
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
@@ -48,30 +67,104 @@ def _apply_point_force(
     xpos_in: wp.array2d[wp.vec3],
     cdof_in: wp.array2d[wp.spatial_vector],
     # Data out:
-    jac_out: wp.array2d[float],
-    qfrc_out: wp.array2d[float],
-    qM_out: wp.array3d[float],
+    jacp_out: wp.array3d[wp.vec3],
 ):
-    """Add J^T force [N m or N] to qfrc and coef J J^T [kg m^2 ...] to the lower triangle of qM.
+    """J_p [m/s per unit dof velocity, world]: the 3 x nv translational Jacobian of a world point on body, column d
+    into jacp_out[worldid, idx, d] for the dofs d of the body's chain (the only columns written or read).
 
-    J (1 x nv) maps qvel to the velocity [m/s] of a world point on body along a unit world direction; it is
-    cdof_d . (unit wrench at the point), nonzero only on the body's ancestor dofs (force-motion duality).
+    Column d is bottom(cdof_d) + top(cdof_d) x (point - root origin), the point's velocity for a unit qvel_d; a row
+    along a unit world direction u is u^T J_p (force-motion duality: cdof_d . (u x r, u)).
     """
-    ref = xpos_in[worldid, body_rootid[body]]
-    wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
+    r = point - xpos_in[worldid, body_rootid[body]]
     i = body_lastdof[body]
     while i >= 0:
-        jac_out[worldid, i] = wp.dot(cdof_in[worldid, i], wrench)
+        c = cdof_in[worldid, i]
+        jacp_out[worldid, idx, i] = wp.spatial_bottom(c) + wp.cross(wp.spatial_top(c), r)
         i = dof_parentid[i]
+
+
+@wp.func
+def point_acc(
+    worldid: int,
+    body: int,
+    idx: int,
+    # Model:
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    jacp_in: wp.array3d[wp.vec3],
+    x_in: wp.array2d[float],
+):
+    """J_p x: the linear velocity [m/s] (or acceleration [m/s^2]) [world] of point idx of ``point_jacobian`` on body
+    for dof velocities (accelerations) x; one walk of the chain serves every direction (J_u x = u . J_p x)."""
+    out = wp.vec3(0.0)
     i = body_lastdof[body]
     while i >= 0:
-        ji = jac_out[worldid, i]
-        qfrc_out[worldid, i] = qfrc_out[worldid, i] + ji * force
-        if coef > 0.0:
-            j = i
-            while j >= 0:
-                qM_out[worldid, i, j] = qM_out[worldid, i, j] + coef * ji * jac_out[worldid, j]
-                j = dof_parentid[j]
+        out += jacp_in[worldid, idx, i] * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
+
+
+@wp.func
+def _point_acc(
+    worldid: int,
+    body: int,
+    point: wp.vec3,
+    # Model:
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    x_in: wp.array2d[float],
+):
+    """J_p x: the linear velocity [m/s] (or acceleration) [world] of a world point on body for dof velocities
+    (accelerations) x; one walk of the body's chain serves every direction (J_u x = u . J_p x). Without a stored
+    J_p (``point_acc`` reads the one ``point_jacobian`` wrote); kept for rows whose points have none."""
+    r = point - xpos_in[worldid, body_rootid[body]]
+    out = wp.vec3(0.0)
+    i = body_lastdof[body]
+    while i >= 0:
+        c = cdof_in[worldid, i]
+        out += (wp.spatial_bottom(c) + wp.cross(wp.spatial_top(c), r)) * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
+
+
+@wp.func
+def point_rows(
+    worldid: int,
+    body: int,
+    idx: int,
+    a: sym33,
+    g: wp.vec3,
+    # Model:
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    jacp_in: wp.array3d[wp.vec3],
+    # Data out:
+    qfrc_out: wp.array2d[float],
+    qH_out: wp.array3d[float],
+):
+    """Add J_p^T g [N m or N] to qfrc and J_p^T a J_p [kg m^2 ...] to the lower triangle of qH for point idx of
+    ``point_jacobian`` on body.
+
+    Rows f_e = D_e (aref_e - u_e^T J_p qacc) along unit world directions u_e of one point (its friction pyramid)
+    give g = sum_e D_e aref_e u_e [N] and a = sum_e D_e u_e u_e^T [kg] (``sym33``): one pass over the chain's dof
+    pairs for all of them instead of one per row. Only ancestor pairs (i, j <= i) are touched, so qH keeps the
+    tree's sparsity.
+    """
+    i = body_lastdof[body]
+    while i >= 0:
+        ji = jacp_in[worldid, idx, i]
+        qfrc_out[worldid, i] = qfrc_out[worldid, i] + wp.dot(ji, g)
+        aji = sym33_mul(a, ji)
+        j = i
+        while j >= 0:
+            qH_out[worldid, i, j] = qH_out[worldid, i, j] + wp.dot(aji, jacp_in[worldid, idx, j])
+            j = dof_parentid[j]
         i = dof_parentid[i]
 
 
@@ -132,32 +225,6 @@ def _contact_point(
 
 
 @wp.func
-def _point_acc(
-    worldid: int,
-    body: int,
-    point: wp.vec3,
-    # Model:
-    body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    x_in: wp.array2d[float],
-):
-    """J_p x: the linear velocity [m/s] (or acceleration) [world] of a world point on body for dof velocities
-    (accelerations) x; one walk of the body's chain serves every direction (J_u x = u . J_p x)."""
-    r = point - xpos_in[worldid, body_rootid[body]]
-    out = wp.vec3(0.0)
-    i = body_lastdof[body]
-    while i >= 0:
-        c = cdof_in[worldid, i]
-        out += (wp.spatial_bottom(c) + wp.cross(wp.spatial_top(c), r)) * x_in[worldid, i]
-        i = dof_parentid[i]
-    return out
-
-
-@wp.func
 def contact_collide(
     worldid: int,
     # Model:
@@ -180,12 +247,16 @@ def contact_collide(
     hfield_spacing: float,
     contact_impratio: float,
     body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
     geom_friction_scale: wp.array2d[float],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
     cvel_in: wp.array2d[wp.spatial_vector],
+    cdof_in: wp.array2d[wp.spatial_vector],
     # Data out:
+    contact_jacp_out: wp.array3d[wp.vec3],
     contact_dcoef_out: wp.array2d[float],
     contact_fref_out: wp.array2d[float],
     contact_point_out: wp.array2d[wp.vec3],
@@ -197,7 +268,8 @@ def contact_collide(
     """Every geom-ground contact point of one env at the current positions, once per substep: D of each row [kg] (0:
     outside the margin), k d r [m/s^2] of its aref (``pyramid_coefficients``), the contact position [m, world] (midway
     through the penetration, as MuJoCo's), the ground's unit normal there, the point's velocity [m/s, world], the
-    frame's first tangent t1 and the friction mu of the pair (0: frictionless, condim 1)."""
+    frame's first tangent t1, the friction mu of the pair (0: frictionless, condim 1) and the point's J_p
+    (``point_jacobian``), which every Newton iteration of the substep reuses."""
     for g in range(cgeom_type.shape[0]):
         body = cgeom_bodyid[g]
         condim = cgeom_condim[g]
@@ -229,6 +301,10 @@ def contact_collide(
                     wp.spatial_top(vel_ref), point - xpos_in[worldid, body_rootid[body]]
                 )
                 contact_frame_out[worldid, idx] = contact_tangent(normal, hint)
+                point_jacobian(
+                    worldid, body, point, idx, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                    contact_jacp_out,
+                )  # fmt: skip
                 if rows == 1:
                     contact_mu_out[worldid, idx] = 0.0
                 else:
@@ -245,55 +321,58 @@ def contacts(
     cgeom_solref: wp.array[wp.vec2],
     cgeom_solimp: wp.array[vec5],
     cgeom_pointadr: wp.array[int],
-    body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
     # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
+    contact_jacp_in: wp.array3d[wp.vec3],
     contact_dcoef_in: wp.array2d[float],
     contact_fref_in: wp.array2d[float],
-    contact_point_in: wp.array2d[wp.vec3],
     contact_normal_in: wp.array2d[wp.vec3],
     contact_vel_in: wp.array2d[wp.vec3],
     contact_frame_in: wp.array2d[wp.vec3],
     contact_mu_in: wp.array2d[float],
     contact_mask_in: wp.array2d[int],
     # Data out:
-    jac_out: wp.array2d[float],
     qfrc_out: wp.array2d[float],
-    qM_out: wp.array3d[float],
+    qH_out: wp.array3d[float],
 ):
-    """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qM: each row whose bit is set
-    in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qM, the rows of a
+    """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qH: each row whose bit is set
+    in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qH, the rows of a
     point being MuJoCo's pyramidal friction cone (condim 3) or its normal alone (condim 1)."""
-    for g in range(cgeom_type.shape[0]):
+    # while loops over geoms and points (as in contact_update): most points are outside the margin, so the loop
+    # itself is most of the cost, and Warp's CPU code for range() loops tests the step's sign every iteration
+    g = int(0)
+    while g < cgeom_type.shape[0]:
         body = cgeom_bodyid[g]
-        solimp = cgeom_solimp[g]
-        _k, b = reference_coefficients(cgeom_solref[g], solimp[1])
         npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
         elif cgeom_type[g] == GEOM_BOX:
             npoints = 8
-        for k in range(npoints):
-            idx = cgeom_pointadr[g] + k
+        idx = cgeom_pointadr[g]
+        while idx < cgeom_pointadr[g] + npoints:
             dcoef = contact_dcoef_in[worldid, idx]
             mask = contact_mask_in[worldid, idx]
             if dcoef > 0.0 and mask != 0:
+                _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
                 mu = contact_mu_in[worldid, idx]
                 rows = int(4)
                 if mu == 0.0:
                     rows = 1
+                # f_e = D (aref_e - u_e^T J_p qacc) is linear in qacc: (M + J_p^T a J_p) qacc = qfrc + J_p^T force
+                a = sym33(0.0)
+                force = wp.vec3(0.0)
                 for e in range(rows):
                     if (mask >> e) & 1:
                         u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
                         aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
-                        # f = D (aref - J qacc) is linear in qacc: (M + D J^T J) qacc = qfrc + J^T D aref
-                        _apply_point_force(
-                            worldid, body, contact_point_in[worldid, idx], u, dcoef * aref, dcoef, body_rootid,
-                            body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out, qfrc_out, qM_out,
-                        )  # fmt: skip
+                        force += (dcoef * aref) * u
+                        a += sym33_outer(dcoef * u, u)
+                point_rows(
+                    worldid, body, idx, a, force, body_lastdof, dof_parentid, contact_jacp_in, qfrc_out, qH_out
+                )  # fmt: skip
+            idx += 1
+        g += 1
 
 
 @wp.func
@@ -305,16 +384,13 @@ def contact_update(
     cgeom_solref: wp.array[wp.vec2],
     cgeom_solimp: wp.array[vec5],
     cgeom_pointadr: wp.array[int],
-    body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
     # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
     qacc_in: wp.array2d[float],
+    contact_jacp_in: wp.array3d[wp.vec3],
     contact_dcoef_in: wp.array2d[float],
     contact_fref_in: wp.array2d[float],
-    contact_point_in: wp.array2d[wp.vec3],
     contact_normal_in: wp.array2d[wp.vec3],
     contact_vel_in: wp.array2d[wp.vec3],
     contact_frame_in: wp.array2d[wp.vec3],
@@ -329,26 +405,23 @@ def contact_update(
     contact_force and its force vector [N, world] (sum of f u over its rows, MuJoCo's mj_contactForce) into
     contact_frc; returns the number of points whose active set changed."""
     changed = int(0)
-    for g in range(cgeom_type.shape[0]):
+    g = int(0)
+    while g < cgeom_type.shape[0]:
         body = cgeom_bodyid[g]
-        solimp = cgeom_solimp[g]
-        _k, b = reference_coefficients(cgeom_solref[g], solimp[1])
         npoints = int(1)
         if cgeom_type[g] == GEOM_CAPSULE:
             npoints = 2
         elif cgeom_type[g] == GEOM_BOX:
             npoints = 8
-        for k in range(npoints):
-            idx = cgeom_pointadr[g] + k
+        idx = cgeom_pointadr[g]
+        while idx < cgeom_pointadr[g] + npoints:
             dcoef = contact_dcoef_in[worldid, idx]
             mask = int(0)
             fn = float(0.0)
             frc = wp.vec3(0.0)
             if dcoef > 0.0:
-                point = contact_point_in[worldid, idx]
-                acc = _point_acc(
-                    worldid, body, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-                )
+                _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
+                acc = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, qacc_in)
                 mu = contact_mu_in[worldid, idx]
                 rows = int(4)
                 if mu == 0.0:
@@ -367,6 +440,8 @@ def contact_update(
             contact_mask_out[worldid, idx] = mask
             contact_force_out[worldid, idx] = fn
             contact_frc_out[worldid, idx] = frc
+            idx += 1
+        g += 1
     return changed
 
 
@@ -779,34 +854,45 @@ def joint_limits(
     qM. update 1: the new active set at qacc_in (sides with f > 0) into limit_mask; returns the number of joints
     whose active set changed.
     """
+    # while loops and one test for both sides before the per-side work: this runs 3 times per Newton iteration over
+    # every joint, most of them inside their range (Warp's CPU range() loops cost more than these bodies)
     changed = int(0)
-    for j in range(jnt_type.shape[0]):
+    j = int(0)
+    while j < jnt_type.shape[0]:
         if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
             q = qpos_in[worldid, jnt_qposadr[j]]
-            d = jnt_dofadr[j]
-            solimp = jnt_solimp[j]
-            k, b = reference_coefficients(jnt_solref[j], solimp[1])
+            lim = jnt_range[j]
+            margin = jnt_margin[j]
             mask = limit_mask_out[worldid, j]
             new_mask = int(0)
-            for side in range(2):
-                sign = float(1.0)
-                dist = q - jnt_range[j][0]
-                if side == 1:
-                    sign = -1.0
-                    dist = jnt_range[j][1] - q
-                r = dist - jnt_margin[j]
-                if r < 0.0:
-                    imp = impedance(solimp, r)
-                    aref = -b * sign * qvel_in[worldid, d] - k * imp * r
-                    dcoef = imp / (1.0 - imp) / dof_invweight[d]
-                    if update != 0:
-                        if aref > sign * qacc_in[worldid, d]:
-                            new_mask = new_mask | (1 << side)
-                    elif (mask >> side) & 1:
-                        qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
-                        qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
+            # side 0: the lower limit (the force pushes q up, sign 1); side 1: the upper limit (sign -1)
+            r_lower = (q - lim[0]) - margin
+            r_upper = (lim[1] - q) - margin
+            if r_lower < 0.0 or r_upper < 0.0:
+                d = jnt_dofadr[j]
+                solimp = jnt_solimp[j]
+                k, b = reference_coefficients(jnt_solref[j], solimp[1])
+                side = int(0)
+                while side < 2:
+                    sign = float(1.0)
+                    r = r_lower
+                    if side == 1:
+                        sign = -1.0
+                        r = r_upper
+                    if r < 0.0:
+                        imp = impedance(solimp, r)
+                        aref = -b * sign * qvel_in[worldid, d] - k * imp * r
+                        dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                        if update != 0:
+                            if aref > sign * qacc_in[worldid, d]:
+                                new_mask = new_mask | (1 << side)
+                        elif (mask >> side) & 1:
+                            qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
+                            qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
+                    side += 1
             if update != 0:
                 if new_mask != mask:
                     changed += 1
                 limit_mask_out[worldid, j] = new_mask
+        j += 1
     return changed

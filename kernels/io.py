@@ -441,6 +441,7 @@ def make_data(model, num_envs: int, device) -> Data:
         qacc=zeros((n, nv), float),
         jac=zeros((n, max(nv, 1)), float),
         # every geom's points: a bound on those of the geoms touching the plane
+        contact_jacp=zeros((n, npoint, max(nv, 1)), wp.vec3),
         contact_force=zeros((n, npoint), float),
         contact_dcoef=zeros((n, npoint), float),
         contact_fref=zeros((n, npoint), float),

@@ -159,6 +159,8 @@ class Data:
     qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep
     qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve [m/s^2, rad/s^2]
     jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
+    contact_jacp: wp.array  # vec3 (N, max(npoint, 1), max(nv, 1)) [m/s per unit qvel]: each point's translational
+    # Jacobian J_p, world frame, columns of its body's chain only, this substep (kernels.constraint.point_jacobian)
     contact_force: wp.array  # float (N, max(npoint, 1)) [N]: normal force of each contact point, last substep
     contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: D of each row of the point, 0 outside the margin
     contact_fref: wp.array  # float (N, max(npoint, 1)) [m/s^2]: k d r of the point's aref (kernels.contact)
