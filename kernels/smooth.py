@@ -127,7 +127,15 @@ def com_inertia(
         cmass_out[worldid, b] = mass
         cmc_out[worldid, b] = mass * offset
         r = wp.quat_to_matrix(rot * body_iquat[b])
-        crot_out[worldid, b] = r * wp.diag(body_inertia[b] * scale) * wp.transpose(r)
+        # r diag(I) as its columns scaled: a 3 x 3 product with a diagonal matrix multiplies by its zeros too (the
+        # same values; only a zero's sign could differ)
+        inertia = body_inertia[b] * scale
+        rd = wp.mat33(
+            r[0, 0] * inertia[0], r[0, 1] * inertia[1], r[0, 2] * inertia[2],
+            r[1, 0] * inertia[0], r[1, 1] * inertia[1], r[1, 2] * inertia[2],
+            r[2, 0] * inertia[0], r[2, 1] * inertia[1], r[2, 2] * inertia[2],
+        )  # fmt: skip
+        crot_out[worldid, b] = rd * wp.transpose(r)
         b += 1
 
 
