@@ -76,7 +76,13 @@ def kinematics(
                 xanchor_out[worldid, j] = pos
                 xaxis_out[worldid, j] = wp.vec3(0.0, 0.0, 1.0)
             else:
-                anchor = pos + wp.quat_rotate(rot, jnt_pos[j])
+                # a joint at its body's origin (most MJCF joints: pos defaults to 0) moves no point off the
+                # origin, and the two rotations of its zero offset are skipped (the same values)
+                jpos = jnt_pos[j]
+                offset = jpos[0] != 0.0 or jpos[1] != 0.0 or jpos[2] != 0.0
+                anchor = pos
+                if offset:
+                    anchor = pos + wp.quat_rotate(rot, jpos)
                 axis = wp.quat_rotate(rot, jnt_axis[j])
                 xanchor_out[worldid, j] = anchor
                 xaxis_out[worldid, j] = axis
@@ -84,7 +90,8 @@ def kinematics(
                 if jtype == JNT_HINGE:
                     # rotate about the anchor, so the anchor stays put
                     rot = rot * wp.quat_from_axis_angle(jnt_axis[j], dq)
-                    pos = anchor - wp.quat_rotate(rot, jnt_pos[j])
+                    if offset:
+                        pos = anchor - wp.quat_rotate(rot, jpos)
                 else:
                     pos = pos + axis * dq
             j += 1
