@@ -374,15 +374,18 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
             for i in range(block_len):
                 v5_obs_out[row + i] = 0.0
             # the other blocks at the stepped state, as MuJoCo's data holds them after an RK4 step (Gymnasium's ant.xml
-            # and humanoid.xml): its last stage evaluates the forward dynamics at the step's end, to O(h^2)
-            x_now = state_blocks(
-                w, True, True, body_parentid, body_rootid, body_jntnum, body_jntadr, body_dofnum, body_dofadr, body_pos,
-                body_quat, body_ipos, body_iquat, body_mass, body_inertia, body_mass_scale, jnt_type, jnt_bodyid,
-                jnt_qposadr, jnt_dofadr, jnt_pos, jnt_axis, qpos0, actuator_dofadr, actuator_gear, actuator_ctrlrange,
-                actuator_ctrllimited, actuator_gear_scale, gravity, qpos_in, qvel_in, ctrl_in, xpos_out, xquat_out,
-                xanchor_out, xaxis_out, cdof_out, cmass_out, cmc_out, crot_out, cvel_out, cacc_out, cfrc_out,
-                qfrc_bias_out, tree_com_out, tree_mass_out, v5_obs_out, row,
-            )  # fmt: skip
+            # and humanoid.xml): its last stage evaluates the forward dynamics at the step's end, to O(h^2); a task
+            # with neither blocks nor the com-based forward term (the ant's short layout) skips these kinematics
+            x_now = float(0.0)
+            if wp.static(len(blocks) > 0 or com_forward):
+                x_now = state_blocks(
+                    w, True, True, body_parentid, body_rootid, body_jntnum, body_jntadr, body_dofnum, body_dofadr,
+                    body_pos, body_quat, body_ipos, body_iquat, body_mass, body_inertia, body_mass_scale, jnt_type,
+                    jnt_bodyid, jnt_qposadr, jnt_dofadr, jnt_pos, jnt_axis, qpos0, actuator_dofadr, actuator_gear,
+                    actuator_ctrlrange, actuator_ctrllimited, actuator_gear_scale, gravity, qpos_in, qvel_in, ctrl_in,
+                    xpos_out, xquat_out, xanchor_out, xaxis_out, cdof_out, cmass_out, cmc_out, crot_out, cvel_out,
+                    cacc_out, cfrc_out, qfrc_bias_out, tree_com_out, tree_mass_out, v5_obs_out, row,
+                )  # fmt: skip
             k = row + block_len - 6 * (nbody - 1)
             cost = float(0.0)
             for b in range(1, nbody):

@@ -362,12 +362,14 @@ def contacts(
                 # f_e = D (aref_e - u_e^T J_p qacc) is linear in qacc: (M + J_p^T a J_p) qacc = qfrc + J_p^T force
                 a = sym33(0.0)
                 force = wp.vec3(0.0)
-                for e in range(rows):
+                e = int(0)
+                while e < rows:
                     if (mask >> e) & 1:
                         u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
                         aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
                         force += (dcoef * aref) * u
                         a += sym33_outer(dcoef * u, u)
+                    e += 1
                 point_rows(
                     worldid, body, idx, a, force, body_lastdof, dof_parentid, contact_jacp_in, qfrc_out, qH_out
                 )  # fmt: skip
@@ -426,7 +428,8 @@ def contact_update(
                 rows = int(4)
                 if mu == 0.0:
                     rows = 1
-                for e in range(rows):
+                e = int(0)
+                while e < rows:
                     u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
                     f = dcoef * (
                         -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx] - wp.dot(acc, u)
@@ -435,6 +438,7 @@ def contact_update(
                         mask = mask | (1 << e)
                         fn += f
                         frc += f * u
+                    e += 1
             if mask != contact_mask_out[worldid, idx]:
                 changed += 1
             contact_mask_out[worldid, idx] = mask

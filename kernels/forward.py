@@ -73,29 +73,39 @@ def smooth_force(
     Joint damping is implicit, as in MuJoCo's Euler integrator: h damping goes on the diagonal of qM, so
     (M + h D) qacc = qfrc_smooth is stable for any damping.
     """
-    for d in range(dof_damping.shape[0]):
+    # while loops for Warp's CPU code, as in factor_solve
+    nv = dof_damping.shape[0]
+    d = int(0)
+    while d < nv:
         damping = dof_damping[d] * dof_damping_scale[worldid % dof_damping_scale.shape[0], d]
         qfrc_out[worldid, d] = qfrc_out[worldid, d] - qfrc_bias_in[worldid, d] - damping * qvel_in[worldid, d]
         qM_out[worldid, d, d] = qM_out[worldid, d, d] + h * damping
+        d += 1
 
     # joint springs toward qpos_spring (free-joint springs are rejected on the host)
-    for j in range(jnt_type.shape[0]):
+    njnt = jnt_type.shape[0]
+    j = int(0)
+    while j < njnt:
         if jnt_type[j] != JNT_FREE:
             qadr = jnt_qposadr[j]
             dadr = jnt_dofadr[j]
             qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] - jnt_stiffness[j] * (
                 qpos_in[worldid, qadr] - qpos_spring[qadr]
             )
+        j += 1
 
     # motors: force = gear * ctrl, ctrl clamped to ctrlrange when ctrllimited
     if actuator_affine == 0:
-        for a in range(actuator_dofadr.shape[0]):
+        nu = actuator_dofadr.shape[0]
+        a = int(0)
+        while a < nu:
             c = ctrl_in[worldid, a]
             if actuator_ctrllimited[a] != 0:
                 c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
             gear = actuator_gear[a] * actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
             dadr = actuator_dofadr[a]
             qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + gear * c
+            a += 1
     else:
         # MuJoCo's fixed gain + affine bias on actuator length gear q and velocity gear qdot (a position servo:
         # kp ctrl - kp q - kv qdot); the bias is explicit, as in MuJoCo's Euler (only implicitfast/implicit
@@ -257,9 +267,15 @@ def euler(
 
     A free joint's quaternion turns by the body-frame angular velocity; qpos/qvel may alias in/out.
     """
-    for d in range(qacc_in.shape[1]):
+    # while loops for Warp's CPU code, as in factor_solve
+    nv = qacc_in.shape[1]
+    d = int(0)
+    while d < nv:
         qvel_out[worldid, d] = qvel_in[worldid, d] + h * qacc_in[worldid, d]
-    for j in range(jnt_type.shape[0]):
+        d += 1
+    njnt = jnt_type.shape[0]
+    j = int(0)
+    while j < njnt:
         qadr = jnt_qposadr[j]
         dadr = jnt_dofadr[j]
         if jnt_type[j] == JNT_FREE:
@@ -279,6 +295,7 @@ def euler(
             qpos_out[worldid, qadr + 6] = q[2]
         else:
             qpos_out[worldid, qadr] = qpos_in[worldid, qadr] + h * qvel_out[worldid, dadr]
+        j += 1
 
 
 def _pipeline(
@@ -490,8 +507,10 @@ def _pipeline(
                     pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
-                for d in range(qfrc_smooth_out.shape[1]):
+                d = int(0)
+                while d < qfrc_smooth_out.shape[1]:
                     qfrc_smooth_out[worldid, d] = 0.0
+                    d += 1
                 smooth_force(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                     dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,

@@ -49,12 +49,17 @@ def kinematics(
     """World pose of every body frame [m, unit quat] and world anchor/axis of every joint, in body order."""
     xpos_out[worldid, 0] = wp.vec3(0.0)
     xquat_out[worldid, 0] = wp.quat_identity()
-    for b in range(1, body_parentid.shape[0]):
+    # while loops, not range(), in every stage here: Warp 1.19's CPU code for a range() loop keeps a range_t and
+    # tests its step's sign every iteration, which costs more than these small bodies (same operations, same order)
+    nbody = body_parentid.shape[0]
+    b = int(1)
+    while b < nbody:
         parent = body_parentid[b]
         pos = xpos_out[worldid, parent] + wp.quat_rotate(xquat_out[worldid, parent], body_pos[b])
         rot = xquat_out[worldid, parent] * body_quat[b]
-        jadr = body_jntadr[b]
-        for j in range(jadr, jadr + body_jntnum[b]):
+        j = body_jntadr[b]
+        jend = j + body_jntnum[b]
+        while j < jend:
             qadr = jnt_qposadr[j]
             jtype = jnt_type[j]
             if jtype == JNT_FREE:
@@ -71,7 +76,13 @@ def kinematics(
                 xanchor_out[worldid, j] = pos
                 xaxis_out[worldid, j] = wp.vec3(0.0, 0.0, 1.0)
             else:
-                anchor = pos + wp.quat_rotate(rot, jnt_pos[j])
+                # a joint at its body's origin (most MJCF joints: pos defaults to 0) moves no point off the
+                # origin, and the two rotations of its zero offset are skipped (the same values)
+                jpos = jnt_pos[j]
+                offset = jpos[0] != 0.0 or jpos[1] != 0.0 or jpos[2] != 0.0
+                anchor = pos
+                if offset:
+                    anchor = pos + wp.quat_rotate(rot, jpos)
                 axis = wp.quat_rotate(rot, jnt_axis[j])
                 xanchor_out[worldid, j] = anchor
                 xaxis_out[worldid, j] = axis
@@ -79,11 +90,14 @@ def kinematics(
                 if jtype == JNT_HINGE:
                     # rotate about the anchor, so the anchor stays put
                     rot = rot * wp.quat_from_axis_angle(jnt_axis[j], dq)
-                    pos = anchor - wp.quat_rotate(rot, jnt_pos[j])
+                    if offset:
+                        pos = anchor - wp.quat_rotate(rot, jpos)
                 else:
                     pos = pos + axis * dq
+            j += 1
         xpos_out[worldid, b] = pos
         xquat_out[worldid, b] = wp.normalize(rot)
+        b += 1
 
 
 @wp.func
@@ -110,7 +124,9 @@ def com_inertia(
     The rotational inertia stays at the center of mass: moved to the reference point it would carry terms of
     size m |c|^2 that cancel in float32 wherever c is large next to the body (see ``crb``).
     """
-    for b in range(1, body_rootid.shape[0]):
+    nbody = body_rootid.shape[0]
+    b = int(1)
+    while b < nbody:
         scale = body_mass_scale[worldid % body_mass_scale.shape[0], b]
         mass = body_mass[b] * scale
         rot = xquat_in[worldid, b]
@@ -118,7 +134,16 @@ def com_inertia(
         cmass_out[worldid, b] = mass
         cmc_out[worldid, b] = mass * offset
         r = wp.quat_to_matrix(rot * body_iquat[b])
-        crot_out[worldid, b] = r * wp.diag(body_inertia[b] * scale) * wp.transpose(r)
+        # r diag(I) as its columns scaled: a 3 x 3 product with a diagonal matrix multiplies by its zeros too (the
+        # same values; only a zero's sign could differ)
+        inertia = body_inertia[b] * scale
+        rd = wp.mat33(
+            r[0, 0] * inertia[0], r[0, 1] * inertia[1], r[0, 2] * inertia[2],
+            r[1, 0] * inertia[0], r[1, 1] * inertia[1], r[1, 2] * inertia[2],
+            r[2, 0] * inertia[0], r[2, 1] * inertia[1], r[2, 2] * inertia[2],
+        )  # fmt: skip
+        crot_out[worldid, b] = rd * wp.transpose(r)
+        b += 1
 
 
 @wp.func
@@ -138,7 +163,9 @@ def motion_subspace(
     cdof_out: wp.array2d[wp.spatial_vector],
 ):
     """Motion subspace of every dof, at its tree's reference point in world orientation (MuJoCo's cdof)."""
-    for j in range(jnt_type.shape[0]):
+    njnt = jnt_type.shape[0]
+    j = int(0)
+    while j < njnt:
         body = jnt_bodyid[j]
         point = xpos_in[worldid, body_rootid[body]]
         dadr = jnt_dofadr[j]
@@ -155,6 +182,7 @@ def motion_subspace(
             cdof_out[worldid, dadr] = hinge_motion(xaxis_in[worldid, j], xanchor_in[worldid, j], point)
         else:
             cdof_out[worldid, dadr] = slide_motion(xaxis_in[worldid, j])
+        j += 1
 
 
 @wp.func
@@ -191,12 +219,14 @@ def rne(
     # hence the same at every tree's reference point
     cvel_out[worldid, 0] = wp.spatial_vector()
     cacc_out[worldid, 0] = wp.spatial_vector(wp.vec3(0.0), -gravity)
-    for b in range(1, nbody):
+    b = int(1)
+    while b < nbody:
         parent = body_parentid[b]
         vel = cvel_out[worldid, parent]
         acc = cacc_out[worldid, parent]
-        jadr = body_jntadr[b]
-        for j in range(jadr, jadr + body_jntnum[b]):
+        j = body_jntadr[b]
+        jend = j + body_jntnum[b]
+        while j < jend:
             # d/dt of a dof axis is (velocity of the frame carrying it) x cdof (RBDA ch. 2): a joint's
             # axis is carried by the parent and the joints before it in the same body
             dadr = jnt_dofadr[j]
@@ -215,6 +245,7 @@ def rne(
                 qd = qvel_in[worldid, dadr]
                 acc = acc + motion_cross_motion(vel, cdof_in[worldid, dadr]) * qd
                 vel = vel + cdof_in[worldid, dadr] * qd
+            j += 1
         cvel_out[worldid, b] = vel
         cacc_out[worldid, b] = acc
         mass = cmass_in[worldid, b]
@@ -225,15 +256,20 @@ def rne(
         cfrc_out[worldid, b] = inertia_com_mul_motion(mass, com, rot, acc) + motion_cross_force(
             vel, inertia_com_mul_motion(mass, com, rot, vel)
         )
+        b += 1
 
     # backward pass: project body forces on the dofs, pass subtree forces to the parent
-    for b in range(nbody - 1, 0, -1):
-        dadr = body_dofadr[b]
-        for d in range(dadr, dadr + body_dofnum[b]):
+    b = nbody - 1
+    while b > 0:
+        d = body_dofadr[b]
+        dend = d + body_dofnum[b]
+        while d < dend:
             qfrc_bias_out[worldid, d] = wp.dot(cdof_in[worldid, d], cfrc_out[worldid, b])
+            d += 1
         parent = body_parentid[b]
         if parent > 0:
             cfrc_out[worldid, parent] = cfrc_out[worldid, parent] + cfrc_out[worldid, b]
+        b -= 1
 
 
 @wp.func
@@ -265,7 +301,8 @@ def crb(
     Composites combined at their centers of mass and each dof's motion taken at that center keep every term of
     the size of the result.
     """
-    for b in range(body_parentid.shape[0] - 1, 0, -1):
+    b = body_parentid.shape[0] - 1
+    while b > 0:
         parent = body_parentid[b]
         if parent > 0:
             # parallel-axis combination of two inertias at their own centers (positive terms only):
@@ -283,6 +320,7 @@ def crb(
             cmass_out[worldid, parent] = m1 + m2
             cmc_out[worldid, parent] = h1 + h2
             crot_out[worldid, parent] = rot
+        b -= 1
 
     # M[i, j] = cdof_j . (Ic_body(i) cdof_i) for j = i and the dof ancestors of i; every other entry is
     # structurally zero
@@ -296,7 +334,8 @@ def crb(
             qM_out[worldid, i, j] = 0.0
             j += 1
         i += 1
-    for i in range(nv):
+    i = int(0)
+    while i < nv:
         b = dof_bodyid[i]
         mass = cmass_out[worldid, b]
         mc = cmc_out[worldid, b]
@@ -317,3 +356,4 @@ def crb(
             qM_out[worldid, i, j] = mij
             qM_out[worldid, j, i] = mij
             j = dof_parentid[j]
+        i += 1

@@ -15,7 +15,7 @@ import torch
 import warp as wp
 
 from kernels.articulation import Simulator
-from kernels.contact import plane_box, plane_capsule, plane_sphere, pyramid_coefficients
+from kernels.contact import impedance, plane_box, plane_capsule, plane_sphere, pyramid_coefficients
 from kernels.types import vec5
 from mjcf import load_mjcf
 
@@ -269,3 +269,34 @@ def test_pyramidal_normal_stiffness_is_mujocos_up_to_the_stiffest_row(mu):
         assert d_mujoco > 10 * cap  # the case the cap exists for
     elif mu >= 0.8:
         assert d_mujoco < cap
+
+
+@wp.kernel(module="unique", enable_backward=False)
+def _impedance_kernel(r: wp.array[float], solimp: vec5, imp_out: wp.array[float]):
+    i = wp.tid()
+    imp_out[i] = impedance(solimp, r[i])
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0, 3.0, 6.0])
+@pytest.mark.parametrize("mid", [0.2, 0.5, 0.8])
+def test_impedance_is_mujocos_on_both_halves_of_its_sigmoid(power, mid):
+    # solimp's power 2 (MuJoCo's default) takes squares instead of powf, the others powf (kernels/contact.py): both
+    # against MuJoCo's efc_KBIP impedance of a sphere's normal row at depths across and beyond the width
+    solimp = (0.3, 0.95, 0.01, mid, power)
+    depths = np.array([1e-5, 1e-3, 2e-3, 0.01 * mid, 5e-3, 7e-3, 9.9e-3, 0.012])
+    want = []
+    for depth in depths:
+        xml = (
+            '<mujoco><option timestep="0.005"/><worldbody><geom type="plane" size="1 1 .1"/>'
+            f'<body pos="0 0 {0.1 - depth}"><freejoint/><geom type="sphere" size="0.1" condim="1" priority="1" '
+            f'solimp="{" ".join(map(str, solimp))}"/></body></worldbody></mujoco>'
+        )
+        m = mujoco.MjModel.from_xml_string(xml)
+        d = mujoco.MjData(m)
+        mujoco.mj_forward(m, d)
+        assert d.nefc == 1
+        want.append(d.efc_KBIP[0, 2])
+    r = wp.array(-depths, dtype=float, device="cpu")
+    out = wp.full(len(depths), np.nan, dtype=float, device="cpu")
+    wp.launch(_impedance_kernel, len(depths), inputs=[r, vec5(*solimp), out], device="cpu")
+    np.testing.assert_allclose(out.numpy(), want, rtol=0, atol=2e-6)
