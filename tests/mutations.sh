@@ -98,3 +98,7 @@ mutate "19 the log std not projected into its bounds" cleanppo/ppo_warp.py \
     's/    agent.actor_logstd.data.clamp_(args.min_log_std, args.max_log_std)/    pass/' tests/test_ppo_update.py
 mutate "20 the pyramidal normal stiffness not capped" kernels/contact.py \
     's/dcoef = wp.min(dcoef, MAX_STIFFNESS_RATIO \/ (float(rows) \* invweight))/pass/' tests/test_anymal_c.py tests/test_contact.py
+mutate "21 solimp power 2 as a / m instead of a^2 / m" kernels/contact.py \
+    's/ratio = a \* a \/ m$/ratio = a \/ m/' tests/test_contact.py -k impedance
+mutate "22 a geom-geom row without body 1's Jacobian" kernels/constraint.py \
+    's/    for side in range(2):/    for side in range(1):/' tests/test_self_contact.py
