@@ -18,37 +18,21 @@ import math
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 import envs
+from benchmarks.learning_clock import load_policy as policy_of_checkpoint
 from envs.anymal_c import CMD
 
 COMMANDS = ((0.5, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.5, 0.0), (0.0, 0.0, 0.5), (0.0, 0.0, 0.0))
-ACTIVATIONS = {"tanh": nn.Tanh, "elu": nn.ELU, "relu": nn.ReLU}
 
 
 def load_policy(path: str, num_obs: int, device: str = "cpu"):
     """The deterministic policy obs [N, 48] -> action mean [N, 12] of a ppo_warp checkpoint, on `device`."""
     ckpt = torch.load(path, map_location=device, weights_only=True)
-    saved, weights = ckpt["args"], ckpt["agent"]
+    saved = ckpt["args"]
     if saved.get("env_id") != "anymal_c":
         raise ValueError(f"{path}: a checkpoint of env {saved.get('env_id')!r}, not anymal_c")
-    act = ACTIVATIONS[str(saved.get("activation", "tanh")).lower()]
-    layers, i = [], 0
-    while f"actor_mean.{i}.weight" in weights or f"actor_mean.{i + 1}.weight" in weights:
-        if f"actor_mean.{i}.weight" in weights:
-            w, b = weights[f"actor_mean.{i}.weight"], weights[f"actor_mean.{i}.bias"]
-            lin = nn.Linear(w.shape[1], w.shape[0])
-            lin.weight.data.copy_(w), lin.bias.data.copy_(b)
-            layers += [lin, act()]
-        i += 1
-    actor = nn.Sequential(*layers[:-1]).to(device)
-    if saved.get("norm_obs", False):
-        rms = ckpt["obs_rms"]
-        mean, inv_std = rms["mean"].float(), (rms["var"] + 1e-8).rsqrt().float()
-    else:
-        mean, inv_std = torch.zeros(num_obs, device=device), torch.ones(num_obs, device=device)
-    return lambda obs: actor(((obs - mean) * inv_std).clamp(-10.0, 10.0))
+    return policy_of_checkpoint(ckpt, num_obs, device)
 
 
 def _base_velocities(state: torch.Tensor):

@@ -34,7 +34,7 @@ ACTIVATIONS = {"tanh": nn.Tanh, "elu": nn.ELU, "relu": nn.ReLU}
 
 def load_policy(ckpt: dict, num_obs: int, device: str):
     """The deterministic policy obs [N, num_obs] -> action mean of a ppo_warp checkpoint (rebuilt from its Linear
-    layers and saved args, as benchmarks/anymal_eval.py does, so no cleanppo/ script is imported)."""
+    layers and saved args, so no cleanppo/ script is imported; benchmarks/anymal_eval.py uses it too)."""
     saved, weights = ckpt["args"], ckpt["agent"]
     act = ACTIVATIONS[str(saved.get("activation", "tanh")).lower()]
     layers, i = [], 0
