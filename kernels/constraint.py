@@ -23,6 +23,7 @@ from kernels.contact import (
     segment_box_clip,
     segment_box_closest,
     segment_segment,
+    segments_parallel,
     sphere_box,
     sphere_sphere,
 )
@@ -468,10 +469,10 @@ def _point_velocity(
 @wp.func
 def pair_npoints(type1: int, type2: int):
     """Contact slots of a geom pair (types ordered type1 <= type2, as the pair list keeps them): 8 for box-box (the
-    corners of the overlap polygon of two faces), 2 for capsule-box (the end caps), 1 otherwise."""
+    corners of the overlap polygon of two faces), 2 for capsule-box and capsule-capsule (the end caps), 1 otherwise."""
     if type1 == GEOM_BOX:
         return 8
-    if type2 == GEOM_BOX and type1 == GEOM_CAPSULE:
+    if type1 == GEOM_CAPSULE and (type2 == GEOM_BOX or type2 == GEOM_CAPSULE):
         return 2
     return 1
 
@@ -580,9 +581,10 @@ def pair_collide(
 ):
     """Every geom-geom contact point of one env (kernels.io's pair list) at the current positions, once per substep,
     into the pair_* slots as ``contact_collide`` does for the ground: sphere/capsule pairs one point at the closest
-    points of their segments; sphere-box one (MuJoCo's mjc_SphereBox); capsule-box the ends of the segment's part
-    over the box face it touches (its end caps or where it leaves the face), else its point nearest the box; box-box
-    up to 8 (``box_box_point``). Normals point from geom 1 to geom 2 [world], distances [m]."""
+    points of their segments (parallel capsules up to two, MuJoCo's end-cap tests); sphere-box one (MuJoCo's
+    mjc_SphereBox); capsule-box the ends of the segment's part over the box face it touches (its end caps or where it
+    leaves the face), else its point nearest the box; box-box up to 8 (``box_box_point``). Normals point from geom 1
+    to geom 2 [world], distances [m]."""
     for p in range(cpair_geom1.shape[0]):
         g1 = cpair_geom1[p]
         g2 = cpair_geom2[p]
@@ -620,11 +622,39 @@ def pair_collide(
                 b1 = c2 - half
             pa, pb = segment_segment(a0, a1, b0, b1)
             dist, normal, point = sphere_sphere(pa, s1[0], pb, s2[0])
-            _pair_point(
-                worldid, p, adr, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
-                cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
-                cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
-            )  # fmt: skip
+            if n == 2 and segments_parallel(a0, a1, b0, b1):
+                # MuJoCo's mjraw_CapsuleCapsule for parallel axes: the first two of the end caps a0, a1, b0, b1 (each
+                # against its nearest point on the other segment) that are within the margin, so a capsule lying
+                # along another rests on two points
+                slot = int(0)
+                for k in range(4):
+                    e = a0
+                    if k == 1:
+                        e = a1
+                    elif k == 2:
+                        e = b0
+                    elif k == 3:
+                        e = b1
+                    if k < 2:
+                        pa, pb = segment_segment(e, e, b0, b1)
+                    else:
+                        pb, pa = segment_segment(e, e, a0, a1)
+                    dist, normal, point = sphere_sphere(pa, s1[0], pb, s2[0])
+                    if dist <= margin and slot < 2:
+                        _pair_point(
+                            worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
+                            cpair_friction, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                            body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out,
+                            pair_normal_out, pair_frame_out, pair_mu_out,
+                        )  # fmt: skip
+                        slot += 1
+            else:
+                _pair_point(
+                    worldid, p, adr, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
+                    cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
+                    cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                    pair_mu_out,
+                )  # fmt: skip
         elif t1 != GEOM_BOX:
             # the segment point nearest the box, then (a capsule) the part of the segment over the box face that the
             # contact normal leaves through, whose two ends are the points (a capsule lying on a face: two points at

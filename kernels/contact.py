@@ -7,8 +7,9 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   (its corners); each point is active while its signed distance is below the contact margin
   (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule; ``geom_gap`` only widens MuJoCo's detection).
   Geoms of two bodies collide as well (``kernels.constraint.pair_collide``): sphere/capsule pairs one point at the
-  closest points of their segments, sphere-box one (``sphere_box``), capsule-box up to two (``segment_box_clip``),
-  box-box up to eight (``box_box_axis``, ``box_box_point``), with the same rows on the relative motion.
+  closest points of their segments (parallel capsules up to two, MuJoCo's end-cap tests), sphere-box one
+  (``sphere_box``), capsule-box up to two (``segment_box_clip``), box-box up to eight (``box_box_axis``,
+  ``box_box_point``), with the same rows on the relative motion.
 - Pair parameters (``kernels.io._pair_params``, MuJoCo's mj_contactParam): the geom of higher ``priority`` gives
   condim, friction, solref and solimp; at equal priority condim and friction are the max, solref and solimp
   are mixed by ``solmix``. condim 1 is frictionless.
@@ -28,9 +29,8 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
 
-Known limits: capsule-capsule pairs take one point (MuJoCo two when near parallel); box-box edge contacts are an
-approximation (one point between the support edges); no torsional or rolling friction; the elliptic cone is solved
-as the pyramidal one; no cylinder/ellipsoid/mesh geoms; one plane.
+Known limits: box-box edge contacts are an approximation (one point between the support edges); no torsional or
+rolling friction; the elliptic cone is solved as the pyramidal one; no cylinder/ellipsoid/mesh geoms; one plane.
 """
 
 import warp as wp
@@ -116,6 +116,17 @@ def segment_segment(a0: wp.vec3, a1: wp.vec3, b0: wp.vec3, b1: wp.vec3):
                 t = 1.0
                 s = wp.clamp((ab - c) / aa, 0.0, 1.0)
     return a0 + s * da, b0 + t * db
+
+
+@wp.func
+def segments_parallel(a0: wp.vec3, a1: wp.vec3, b0: wp.vec3, b1: wp.vec3) -> bool:
+    """Whether segments a0-a1 and b0-b1 [m] are parallel to float32 rounding: sin^2 of their angle below 1e-10 (MuJoCo's
+    mjraw_CapsuleCapsule takes |a|^2 |b|^2 sin^2 < 1e-15 in float64; axes of equal orientation differ by ~1e-7 rad
+    here)."""
+    da = a1 - a0
+    db = b1 - b0
+    c = wp.cross(da, db)
+    return wp.dot(c, c) <= 1.0e-10 * wp.dot(da, da) * wp.dot(db, db)
 
 
 @wp.func

@@ -401,9 +401,9 @@ _NPOINTS = np.array([0, 0, 1, 2, 0, 0, 8])
 
 
 def _pair_pointadr(gtype: np.ndarray, pairs: list) -> np.ndarray:
-    """First slot of each geom pair's points in the pair_* arrays, and their total last: box-box 8, capsule-box 2,
-    else 1 (``kernels.constraint.pair_npoints``)."""
-    n = [8 if gtype[p[0]] == 6 else 2 if gtype[p[1]] == 6 and gtype[p[0]] == 3 else 1 for p in pairs]
+    """First slot of each geom pair's points in the pair_* arrays, and their total last: box-box 8, capsule-box and
+    capsule-capsule 2, else 1 (``kernels.constraint.pair_npoints``)."""
+    n = [8 if gtype[p[0]] == 6 else 2 if gtype[p[0]] == 3 and gtype[p[1]] in (3, 6) else 1 for p in pairs]
     return np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
 
 
