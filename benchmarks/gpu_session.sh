@@ -12,13 +12,14 @@
 # here and not in the lent minutes: `DRY_RUN=1 OUT=/tmp/dry bash benchmarks/gpu_session.sh 900 dry` (tests/
 # test_gpu_session.py runs the cheap stages so).
 #
-# Expected device seconds (H100, from the b009c84 and 50ef3ad sessions; first CUDA compiles included):
-#   info 5, anymal4k 90, sweep 60, ant 70, distill_anymal 170, anymal16k 90, rough 60, parity 90: ~635 s, budgets with
-#   margin; with the machine's start (~60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540
-#   <commit>` fits the 15-minute budget, and whatever does not fit the deadline (the last stages first) is skipped.
+# Expected device seconds (H100, from the b009c84, 50ef3ad and 95c558e sessions; first CUDA compiles included): info 5,
+#   anymal16k_2min 190, distill_anymal 170, anymal4k_2min 190, parity 90, rough 60 (the PLAN: what 95c558e's session
+#   left open); half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, sweep 30, ant 105. With the machine's
+#   start (~60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540 <commit>` fits the 15-minute
+#   budget, and whatever does not fit the deadline (the last stages first) is skipped.
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info anymal4k sweep ant distill_anymal anymal16k rough parity)
+PLAN=(info anymal16k_2min distill_anymal anymal4k_2min parity rough)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -57,14 +58,14 @@ train() {  # train <label> <needs> <args...>: ppo_warp.py into $R/<label>, then 
   [ -n "$ck" ] && run 20 "$label-eval" $PY cleanppo/ppo_warp.py --eval "$ck" --eval-episodes "$(pick 256 4)" \
     --device "$DEV"
 }
-clocked() {  # clocked <label> <needs> <term> <level> <eval steps> <args...>: train with a checkpoint every 10
-  # iterations kept as a snapshot, then the training seconds to the level of a deterministic reward term
+clocked() {  # clocked <label> <needs> <term> <level> <eval steps> <args...>: train with a checkpoint every $SNAP
+  # (default 10) iterations kept as a snapshot, then the training seconds to the level of a deterministic reward term
   local label=$1 need=$2 term=$3 level=$4 steps=$5; shift 5
   [ -n "$DRY" ] && need=0
   if [ "$(left)" -lt "$need" ]; then say "SKIP $label (needs $need s)"; return 1; fi
-  say "$label: ppo_warp.py $* (snapshots every $(pick 10 1) iterations)"
+  say "$label: ppo_warp.py $* (snapshots every $(pick "${SNAP:-10}" 1) iterations)"
   timeout --signal=INT --kill-after=10 "$(left)" $PY cleanppo/ppo_warp.py --log-dir "$R/$label" --save-minutes 0 \
-    --save-every "$(pick 10 1)" --quiet "$@" $TINY >>"$LOG" 2>&1 &
+    --save-every "$(pick "${SNAP:-10}" 1)" --quiet "$@" $TINY >>"$LOG" 2>&1 &
   local pid=$!
   snap "$R/$label" $pid &
   local watcher=$!
@@ -86,13 +87,23 @@ for stage in "$@"; do
 'numpy', numpy.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no CUDA')" >>"$LOG" 2>&1 ;;
     anymal4k)  # issue 13: the flat preset (4,096 envs, 300 iterations) under the current contact law; training
       # seconds to tracking_lin_vel 0.016 per step (80% of its maximum 0.02), then the per-command tracking error
+      # (95c558e: 45% at 300 iterations, 47.6 s)
       clocked anymal4k 90 tracking_lin_vel 0.016 500 --env-id anymal_c --num-envs "$(pick 4096 32)" \
         --total-timesteps "$(pick 29491200 512)" && run 30 anymal4k-track $PY benchmarks/anymal_eval.py \
         "$(latest anymal4k)" --device "$DEV" --envs "$(pick 16 1)" --seconds "$(pick 10 0.1)" --settle "$(pick 1 0)" ;;
-    anymal16k)  # the same at 16,384 envs, twice the preset's env steps (150 iterations)
+    anymal16k)  # the same at 16,384 envs, twice the preset's env steps (150 iterations; 95c558e: 72%, 33.3 s)
       clocked anymal16k 90 tracking_lin_vel 0.016 500 --env-id anymal_c --num-envs "$(pick 16384 32)" \
         --total-timesteps "$(pick 58982400 512)" && run 30 anymal16k-track $PY benchmarks/anymal_eval.py \
         "$(latest anymal16k)" --device "$DEV" --envs "$(pick 16 1)" --seconds "$(pick 10 0.1)" --settle "$(pick 1 0)" ;;
+    anymal4k_2min|anymal16k_2min)  # issue 13's target, flat under 2 minutes: the preset run on for ~2 minutes of
+      # training (95c558e's iteration times: 0.159 s at 4,096 envs, 0.222 s at 16,384), a snapshot every 50 / 30
+      # iterations, the seconds to 80% of tracking_lin_vel's maximum
+      n_envs=$([ "$stage" = anymal4k_2min ] && echo 4096 || echo 16384)
+      n_iter=$([ "$stage" = anymal4k_2min ] && echo 750 || echo 540)
+      SNAP=$([ "$stage" = anymal4k_2min ] && echo 50 || echo 30) clocked "$stage" 190 tracking_lin_vel 0.016 500 \
+        --env-id anymal_c --num-envs "$(pick "$n_envs" 32)" --total-timesteps "$(pick $((n_iter * n_envs * 24)) 512)" \
+        && run 30 "$stage-track" $PY benchmarks/anymal_eval.py "$(latest "$stage")" --device "$DEV" \
+        --envs "$(pick 16 1)" --seconds "$(pick 10 0.1)" --settle "$(pick 1 0)" ;;
     anymal4k_rsl)  # the flat preset with rsl_rl's own exploration (init std 1, entropy 0.01) instead of the preset's
       # (std e^-1, no entropy bonus; the std falls to ~0.1 by iteration 300 on the CPU): which reaches 80% sooner
       clocked anymal4k_rsl 90 tracking_lin_vel 0.016 500 --env-id anymal_c --num-envs "$(pick 4096 32)" \
