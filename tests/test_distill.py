@@ -420,3 +420,18 @@ def test_dagger_student_closes_most_of_the_gap_to_the_teacher_on_randomized_nois
     r = evaluate(ckpt, str(tmp_path / "eval.jsonl"), monkeypatch, capsys, "--eval-episodes", "50", "--seed", "1001")
     assert r["teacher_return"] > r["zero_return"] + 600  # the teacher swings up (zero action: about -1,200)
     assert r["gap_closed"] >= 0.8, r
+
+
+@pytest.mark.slow
+def test_dagger_gru_student_closes_most_of_the_gap_to_the_teacher_on_randomized_noisy_pendulum(
+    tmp_path, monkeypatch, capsys
+):
+    """The MLP test's setting and measure with the GRU student, at half its student budget (100k env steps) and 64
+    hidden units (rsl_rl: 256), for the test's time; measured at these budgets, seeds 1-3: 0.91, 0.99, 0.95."""
+    run("--env-id", "pendulum", "--seed", "1", "--quiet", "--student-arch", "gru", "--gru-hidden", "64",
+        "--total-timesteps", "100000", "--log-dir", str(tmp_path / "runs"), monkeypatch=monkeypatch,
+        capsys=capsys)  # fmt: skip
+    ckpt = checkpoint_of(tmp_path / "runs")
+    r = evaluate(ckpt, str(tmp_path / "eval.jsonl"), monkeypatch, capsys, "--eval-episodes", "50", "--seed", "1001")
+    assert r["teacher_return"] > r["zero_return"] + 600  # the teacher swings up (zero action: about -1,200)
+    assert r["gap_closed"] >= 0.8, r
