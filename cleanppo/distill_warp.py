@@ -25,6 +25,7 @@ challenging terrain"; RMA, Kumar et al. 2021; rsl_rl's `Distillation` algorithm 
 
 Run: python cleanppo/distill_warp.py [--env-id pendulum] [--student-algo dagger]   (--help: the env's defaults)
      python cleanppo/distill_warp.py --teacher-checkpoint runs/<run>/checkpoint.pt --student-algo bc
+     python cleanppo/distill_warp.py --env-id pendulum --student-arch gru   (the recurrent student)
      python cleanppo/distill_warp.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]
      python cleanppo/distill_warp.py --eval runs/<run>/checkpoint.pt --eval-episodes 100 [--mass-scale 1.3 1.6 ...]
 """
