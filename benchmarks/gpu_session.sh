@@ -148,6 +148,14 @@ torch.cuda.set_sync_debug_mode('warn'); sys.argv=['cleanppo/distill_warp.py','--
 '$(pick 1179648 1536)','--total-timesteps','$(pick 1179648 1536)','--log-dir','$R/distill_sync','--quiet',\
 '--save-every','0','--save-minutes','0']+'$(pick "" "--num-envs 32 --device cpu")'.split(); \
 runpy.run_path(sys.argv[0], run_name='__main__')" ;;
+    distill_gru_syncs)  # distill_syncs with the GRU student (--student-arch gru; never run on a GPU before): cuDNN's
+      # GRU under torch's deterministic mode, and the host syncs of its rollout and truncated-BPTT update (expected:
+      # as distill_syncs, none per minibatch)
+      run 40 distill-gru-syncs $PY -W always -c "import runpy,sys,torch; torch.cuda.is_available() and \
+torch.cuda.set_sync_debug_mode('warn'); sys.argv=['cleanppo/distill_warp.py','--env-id','ant','--teacher-timesteps',\
+'$(pick 1179648 1536)','--total-timesteps','$(pick 1179648 1536)','--log-dir','$R/distill_gru_sync','--quiet',\
+'--student-arch','gru','--save-every','0','--save-minutes','0']+'$(pick "" "--num-envs 32 --device cpu")'.split(); \
+runpy.run_path(sys.argv[0], run_name='__main__')" ;;
     distill_anymal)  # anymal_c: privileged teacher (300 it.) + DAgger student (100 it.) vs direct PPO on the
       # student's window for the same 400 iterations, 256-episode evals in 5 conditions; planned < 3 min
       OUT=$R PYTHON=$PY EPISODES=$(pick 256 4) run 170 distill-anymal env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \

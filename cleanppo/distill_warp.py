@@ -12,12 +12,20 @@ challenging terrain"; RMA, Kumar et al. 2021; rsl_rl's `Distillation` algorithm 
   rslrl     rsl_rl's Distillation: the student always acts (beta = 0), the teacher labels
   asym_ppo  no teacher: PPO whose actor sees the student's inputs and whose critic sees (obs, privileged_obs),
             given the teacher's and the student's env steps together (--teacher-timesteps + --total-timesteps)
-The student is an MLP over the last --history-len observations and actions (the window of RMA's adaptation module;
-rsl_rl's StudentTeacher is an MLP too): it trains on shuffled minibatches like the teacher, with no backpropagation
-through time, and a window of k steps is enough to estimate a pendulum's mass and length from its motion.
+--student-arch:
+  mlp  an MLP over the last --history-len observations and actions (the window of RMA's adaptation module; rsl_rl's
+       StudentTeacher is an MLP too): it trains on shuffled minibatches like the teacher, with no backpropagation
+       through time, and a window of k steps is enough to estimate a pendulum's mass and length from its motion
+  gru  rsl_rl's StudentTeacherRecurrent (its Memory module): one GRU layer (--gru-hidden units) reads the (observation,
+       previous action) pair of each step, the MLP head reads its output; the hidden state is kept per env, zeroed
+       where an episode ends and carried from rollout to rollout. It trains by truncated backpropagation through the
+       rollout (num_steps long) from the hidden state stored at the rollout's start, with minibatches of whole envs
+       (not of shuffled steps), as rsl_rl trains recurrent policies; the episode starts inside the rollout zero the
+       hidden state there. Distilled students only (dagger, bc, rslrl): the PPO baselines refuse it.
 
 Run: python cleanppo/distill_warp.py [--env-id pendulum] [--student-algo dagger]   (--help: the env's defaults)
      python cleanppo/distill_warp.py --teacher-checkpoint runs/<run>/checkpoint.pt --student-algo bc
+     python cleanppo/distill_warp.py --env-id pendulum --student-arch gru   (the recurrent student)
      python cleanppo/distill_warp.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]
      python cleanppo/distill_warp.py --eval runs/<run>/checkpoint.pt --eval-episodes 100 [--mass-scale 1.3 1.6 ...]
 """
@@ -155,8 +163,12 @@ class Args:
     (its teacher reads (obs, privileged_obs)) or a ppo_warp.py one (its policy reads obs only)"""
     total_timesteps: int = 20_000_000
     """env steps of the student's phase"""
+    student_arch: Literal["mlp", "gru"] = "mlp"
+    """the student's network (the module docstring): an MLP over a window, or a GRU with an MLP head"""
     history_len: int = 8
-    """the student's input: the last history_len (observation, previous action) pairs, zeros before the episode"""
+    """mlp: the student's input, the last history_len (observation, previous action) pairs, zeros before the episode"""
+    gru_hidden: int = 256
+    """gru: the GRU's hidden units (rsl_rl's StudentTeacherRecurrent default rnn_hidden_dim, 256)"""
     beta_decay: float = 0.5
     """dagger: beta falls linearly from 1 to 0 over this fraction of the student's iterations"""
     student_learning_rate: float = 1e-3
@@ -288,6 +300,36 @@ def push_window(window: torch.Tensor, obs: torch.Tensor, prev_action: torch.Tens
     return torch.cat([window[:, step:], obs, prev_action], dim=1)
 
 
+class GruStudent(nn.Module):
+    """rsl_rl's recurrent student (StudentTeacherRecurrent with its Memory module: rsl_rl/modules/
+    student_teacher_recurrent.py, rsl_rl/networks/memory.py): one GRU layer over the actor's columns of each step's
+    normalized batch row, the (observation, previous action) pair, and an MLP head from the GRU's output to the
+    action mean. It has no critic and no log std: a distilled student is its deterministic action."""
+
+    def __init__(self, num_actor_obs: int, num_actions: int, hidden, gru_hidden: int, activation: str = "tanh"):
+        super().__init__()
+        self.num_actor_obs, self.gru_hidden = num_actor_obs, gru_hidden
+        self.memory = nn.GRU(num_actor_obs, gru_hidden)
+        self.actor_mean = mlp([gru_hidden, *hidden, num_actions], out_std=0.01, activation=activation)
+
+    def step(self, x: torch.Tensor, hidden: torch.Tensor, first: torch.Tensor):
+        """(action mean [N, A], next hidden state [N, gru_hidden]) of one step of every env, from the batch rows x
+        [N, ...] and the hidden state, which is zeroed where `first` (the step begins an episode; rsl_rl's reset)."""
+        hidden = torch.where(first[:, None], torch.zeros_like(hidden), hidden)
+        out, hidden = self.memory(x[None, :, : self.num_actor_obs], hidden[None])
+        return self.actor_mean(out[0]), hidden[0]
+
+    def unroll(self, x: torch.Tensor, hidden: torch.Tensor, firsts: torch.Tensor) -> torch.Tensor:
+        """The action means [T, N, A] along a rollout's rows x [T, N, ...] from the hidden state at its start [N,
+        gru_hidden], zeroed at every episode start (firsts [T, N]): the graph of truncated backpropagation through
+        time. A step loop rather than rsl_rl's padded trajectories: the same numbers, with no split and pad."""
+        means = []
+        for t in range(x.shape[0]):
+            mean, hidden = self.step(x[t], hidden, firsts[t])
+            means.append(mean)
+        return torch.stack(means)
+
+
 def distill_minibatch(student, optimizer, args: Args, b: dict, mb_inds, stats_out: torch.Tensor) -> None:
     """One minibatch step of action MSE between the student's deterministic action and the teacher's label, with no
     host sync: the loss and gradient norm go to `stats_out` (runs.MB_STATS columns, the rest 0); a non-finite loss
@@ -301,17 +343,39 @@ def distill_minibatch(student, optimizer, args: Args, b: dict, mb_inds, stats_ou
     optimizer.step(ok=torch.isfinite(loss) & torch.isfinite(grad_norm))
 
 
+def distill_sequence_minibatch(student: GruStudent, optimizer, args: Args, seq: dict, mb_envs, stats_out) -> None:
+    """distill_minibatch for the GRU student: the action MSE along the whole rollout of the envs `mb_envs`, unrolled
+    from the hidden state stored at the rollout's start (seq: obs, labels, firsts [T, N, ...], hidden0 [N, H])."""
+    means = student.unroll(seq["obs"][:, mb_envs], seq["hidden0"][mb_envs], seq["firsts"][:, mb_envs])
+    loss = (means - seq["labels"][:, mb_envs]).square().mean()
+    optimizer.zero_grad()
+    loss.backward()
+    grad_norm = nn.utils.clip_grad_norm_(student.parameters(), args.max_grad_norm)
+    stats_out.zero_()
+    stats_out[1:3] = torch.stack([loss, grad_norm]).detach()
+    optimizer.step(ok=torch.isfinite(loss) & torch.isfinite(grad_norm))
+
+
+def window_width(args: Args, O: int, A: int) -> int:  # noqa: E741
+    """The width of the student's input window: history_len (observation, previous action) pairs for the MLP, the
+    current pair for the GRU (its hidden state holds the past)."""
+    return (args.history_len if args.student_arch == "mlp" else 1) * (O + A)
+
+
 def make_agents(args: Args, arch: dict, O: int, A: int, P: int, device: torch.device):  # noqa: E741
     """(teacher, teacher_rms, student, student_rms) for `args` (the run's) and `arch` (the teacher's hidden sizes,
     activation and initial log std); the teacher is None for the PPO baselines, which have none."""
-    W = args.history_len * (O + A)
+    W = window_width(args, O, A)
     teacher, teacher_rms = None, None
     if args.student_algo not in ("asym_ppo", "ppo"):
         TO = O + P if args.teacher_obs == "privileged" else O  # a ppo_warp.py policy reads the observation only
         teacher = Agent(TO, TO, A, arch["hidden"], arch["init_log_std"], arch["activation"], critic_start=0)
         teacher, teacher_rms = teacher.to(device), RunningMeanStd(TO).to(device)
-    student = Agent(W, W if args.student_algo == "ppo" else O + P, A, args.hidden, args.init_log_std, args.activation,
-                    critic_start=0 if args.student_algo == "ppo" else None).to(device)  # fmt: skip
+    if args.student_arch == "gru":
+        student = GruStudent(W, A, args.hidden, args.gru_hidden, args.activation).to(device)
+    else:
+        student = Agent(W, W if args.student_algo == "ppo" else O + P, A, args.hidden, args.init_log_std,
+                        args.activation, critic_start=0 if args.student_algo == "ppo" else None).to(device)  # fmt: skip
     return teacher, teacher_rms, student, RunningMeanStd(W + O + P).to(device)
 
 
@@ -321,7 +385,7 @@ def evaluate_policies(args: Args, saved: Args, ckpt: dict, device: torch.device)
     initial states, noise and pushes for the three): the mean and std of the returns and how the episodes ended,
     `fell` (terminated), `timeout` (the time limit) or `nan` (a non-finite observation or return)."""
     O, A, P = (lambda e: (e.num_obs, e.num_actions, e.num_privileged_obs))(make_env(saved, device, num_envs=1))
-    W = saved.history_len * (O + A)
+    W = window_width(saved, O, A)
     arch = ckpt.get("teacher_arch") or dict(hidden=saved.hidden, activation=saved.activation,
                                             init_log_std=saved.init_log_std)  # fmt: skip
     teacher, teacher_rms, student, student_rms = make_agents(saved, arch, O, A, P, device)
@@ -337,6 +401,7 @@ def evaluate_policies(args: Args, saved: Args, ckpt: dict, device: torch.device)
         window = torch.zeros(env.num_envs, W, device=device)
         done = torch.ones(env.num_envs, dtype=torch.bool, device=device)
         action = torch.zeros(env.num_envs, A, device=device)
+        hidden = torch.zeros(env.num_envs, getattr(student, "gru_hidden", 0), device=device)  # GRU student only
         returns = torch.zeros(env.num_envs, device=device)
         ending = torch.zeros(env.num_envs, dtype=torch.long, device=device)  # 0 running, 1 fell, 2 timeout, 3 nan
         with torch.no_grad():
@@ -344,7 +409,12 @@ def evaluate_policies(args: Args, saved: Args, ckpt: dict, device: torch.device)
                 window = push_window(window, obs, action, done)
                 if name == "student":  # the window only: no privileged column is in its input
                     mean, inv_std, clip = student_rms.frozen()
-                    action = student.act(normalize(window, mean[:W], inv_std[:W], clip)).clamp(-1.0, 1.0)
+                    x = normalize(window, mean[:W], inv_std[:W], clip)
+                    if saved.student_arch == "gru":
+                        action, hidden = student.step(x, hidden, done)
+                    else:
+                        action = student.act(x)
+                    action = action.clamp(-1.0, 1.0)
                 elif name == "teacher":
                     x = torch.cat([obs, env.info["privileged_obs"]], 1)[:, : teacher.num_actor_obs]
                     action = teacher.act(normalize(x, *teacher_rms.frozen())).clamp(-1.0, 1.0)
@@ -398,6 +468,12 @@ if __name__ == "__main__":
         runs.fail(f"env {args.env_id!r} declares no privileged observations")
     if args.history_len < 1 or not 0.0 < args.beta_decay <= 1.0 or args.student_learning_rate <= 0:
         runs.fail("need --history-len >= 1, 0 < --beta-decay <= 1 and --student-learning-rate > 0")
+    if args.student_arch == "gru" and baseline:
+        runs.fail(f"--student-arch gru trains distilled students only (dagger, bc, rslrl), not {args.student_algo}: "
+                  "PPO with a recurrent actor is not implemented here")  # fmt: skip
+    if args.student_arch == "gru" and (args.gru_hidden < 1 or args.num_envs % max(args.num_minibatches, 1)):
+        runs.fail("--student-arch gru needs --gru-hidden >= 1 and --num-envs divisible by --num-minibatches "
+                  "(its minibatches are whole envs)")  # fmt: skip
     runs.init_torch(args.torch_threads)
     runs.init_warp(device)
     if args.eval is not None:  # the checkpoint's student and teacher in the env of this command line, then exit
@@ -457,7 +533,8 @@ if __name__ == "__main__":
     env_step = runs.graph_step(env, device) if use_graph else env.step
     print(f"device {device}; CUDA graph: {'on' if use_graph else 'off (only on CUDA)'}; student: {args.student_algo}")
     T, N, O, A, P = args.num_steps, args.num_envs, env.num_obs, env.num_actions, env.num_privileged_obs
-    W = args.history_len * (O + A)  # the student's input width
+    W = window_width(args, O, A)  # the student's input width
+    recurrent = args.student_arch == "gru"
 
     # the teacher: actor and critic on (obs, privileged_obs) (or a ppo_warp.py policy on obs); the student: actor
     # on the window, critic (PPO baselines only) on (obs, privileged_obs) or on the window (direct PPO)
@@ -476,8 +553,9 @@ if __name__ == "__main__":
     elif teacher_ckpt is not None:
         teacher.load_state_dict(teacher_ckpt["teacher"])
         teacher_rms.load_state_dict(teacher_ckpt["teacher_obs_rms"])
-    if baseline:
-        optimizer = Adam(student.parameters(), lr=args.learning_rate, eps=1e-5)
+    if baseline or recurrent:  # the GRU student: its memory and its head
+        optimizer = Adam(student.parameters(), lr=args.learning_rate if baseline else args.student_learning_rate,
+                         eps=1e-5)  # fmt: skip
     else:  # a distilled student is its actor's mean: the critic and the log std are not trained
         optimizer = Adam(student.actor_mean.parameters(), lr=args.student_learning_rate, eps=1e-5)
     mb_stats = torch.zeros(args.update_epochs * args.num_minibatches, len(runs.MB_STATS), device=device)
@@ -488,6 +566,8 @@ if __name__ == "__main__":
     storage = {k: torch.zeros((T, N, *shape), device=device) for k, shape in dict(
         x=(X,), actions=(A,), mus=(A,), labels=(A,), logprobs=(), rewards=(), values=(), ep_returns=(), ep_lengths=(),
         terminateds=(), truncateds=()).items()}  # fmt: skip
+    if recurrent:  # where a step begins an episode: the GRU's hidden state is zeroed there
+        storage["firsts"] = torch.zeros((T, N), dtype=torch.bool, device=device)
 
     # TRY NOT TO MODIFY: start the game
     global_step, start_iteration = 0, 1
@@ -501,6 +581,8 @@ if __name__ == "__main__":
         action=torch.zeros(N, A, device=device),
         done=torch.ones(N, dtype=torch.bool, device=device),
     )
+    if recurrent:  # the GRU's hidden state per env, carried from rollout to rollout (and in the checkpoint)
+        loop["hidden"] = torch.zeros(N, args.gru_hidden, device=device)
     if resume_ckpt is not None:
         try:
             student.load_state_dict(resume_ckpt["agent"])
@@ -540,6 +622,8 @@ if __name__ == "__main__":
         xs = storage["x"][..., :x_width]
         norm = rms.frozen()
         teacher_norm = teacher_rms.frozen() if teacher is not None else None
+        if recurrent:  # truncated BPTT starts from here
+            hidden0 = loop["hidden"].clone()
 
         # rollout: no host sync
         for step in range(T):
@@ -555,7 +639,12 @@ if __name__ == "__main__":
                 else:
                     # the env clips actions to [-1, 1]: the teacher's label is the action it would apply
                     label = teacher.act(normalize(x[:, W : W + teacher.num_actor_obs], *teacher_norm)).clamp(-1, 1)
-                    own = student.act(normalize(x, *norm)).clamp(-1.0, 1.0)
+                    if recurrent:
+                        storage["firsts"][step] = loop["done"]
+                        own, loop["hidden"] = student.step(normalize(x, *norm), loop["hidden"], loop["done"])
+                        own = own.clamp(-1.0, 1.0)
+                    else:
+                        own = student.act(normalize(x, *norm)).clamp(-1.0, 1.0)
                     use_teacher = torch.rand(N, 1, device=device) < beta
                     action = torch.where(use_teacher, label, own)
                     storage["labels"][step] = label
@@ -595,11 +684,23 @@ if __name__ == "__main__":
         if ppo:
             b.update(advantages=advantages, returns=returns)
         b = {k: v.reshape(args.batch_size, *v.shape[2:]) for k, v in b.items()}
-        old_std = agent.actor_logstd.detach().exp()
+        old_std = agent.actor_logstd.detach().exp() if ppo else None
+        if recurrent and not ppo:  # the rollout as sequences [T, N, ...]; minibatches of whole envs (rsl_rl)
+            seq = dict(obs=b["obs"].reshape(T, N, -1), labels=b["labels"].reshape(T, N, -1), firsts=storage["firsts"],
+                       hidden0=hidden0)  # fmt: skip
+            mb_envs_size = N // args.num_minibatches
 
         # PPO (ppo_warp.py's minibatch step) or the distillation loss, with no host sync: the KL rule, the
         # finiteness check and the logged statistics stay on the device until the iteration's one read below
         for epoch in range(args.update_epochs):
+            if recurrent and not ppo:
+                env_perm = torch.randperm(N, device=device)
+                for i in range(args.num_minibatches):
+                    opt.count_step()
+                    mb_envs = env_perm[i * mb_envs_size : (i + 1) * mb_envs_size]
+                    distill_sequence_minibatch(student, optimizer, args, seq, mb_envs,
+                                               mb_stats[epoch * args.num_minibatches + i])  # fmt: skip
+                continue
             b_inds = torch.randperm(args.batch_size, device=device)
             for start in range(0, args.batch_size, args.minibatch_size):
                 mb_inds = b_inds[start : start + args.minibatch_size]

@@ -309,6 +309,95 @@ def test_argument_errors_name_the_problem(monkeypatch):
     assert "checkpoint 'nope.pt' does not exist" in message
 
 
+# --- the GRU student -----------------------------------------------------------------------------------
+
+
+def test_gru_hidden_state_restarts_where_an_episode_begins_and_carries_the_past_otherwise():
+    m = load_distill()
+    torch.manual_seed(0)
+    student = m.GruStudent(4, 1, (8,), 6)
+    x, hidden = torch.randn(2, 4), torch.randn(2, 6)
+    with torch.no_grad():
+        mean, _ = student.step(x, hidden, torch.tensor([True, False]))
+        fresh, _ = student.step(x, torch.zeros(2, 6), torch.tensor([False, False]))
+        carried, _ = student.step(x, hidden, torch.tensor([False, False]))
+    assert torch.equal(mean[0], fresh[0])  # env 0 begins an episode: its past is forgotten
+    assert torch.equal(mean[1], carried[1]) and not torch.allclose(mean[1], fresh[1])  # env 1 remembers it
+
+    # along a rollout (the training unroll): env 1's episode begins at t = 2, env 0's never; the gradient of the
+    # last action reaches env 0's first input (backpropagation through time) but not env 1's, across its start
+    xs = torch.randn(4, 2, 4, requires_grad=True)
+    firsts = torch.tensor([[False, False], [False, False], [False, True], [False, False]])
+    means = student.unroll(xs, torch.randn(2, 6), firsts)
+    means[-1].sum().backward()
+    assert xs.grad[0, 0].abs().sum() > 0 and xs.grad[1, 1].abs().sum() == 0 and xs.grad[2, 1].abs().sum() > 0
+    with torch.no_grad():  # from the start on, env 1 is the unroll of its episode from a zero hidden state
+        alone = student.unroll(xs[2:, 1:], torch.zeros(1, 6), torch.zeros(2, 1, dtype=torch.bool))
+    torch.testing.assert_close(means[2:, 1:].detach(), alone)
+
+
+def test_gru_student_reads_the_current_observation_and_action_only():
+    m = load_distill()
+    O, A, P = 3, 1, 6
+    args = m.Args(env_id="pendulum", student_arch="gru", gru_hidden=5, hidden=(8,), history_len=8)
+    _, _, student, rms = m.make_agents(args, dict(hidden=(8,), activation="tanh", init_log_std=0.0), O, A, P, "cpu")
+    assert student.num_actor_obs == O + A and rms.mean.shape == (O + A + O + P,)  # history_len is the MLP's
+    row = m.student_inputs(torch.randn(5, O + A), torch.randn(5, O), torch.randn(5, P))
+    poisoned = row.clone()
+    poisoned[:, O + A :] = NAN
+    hidden, first = torch.randn(5, 5), torch.zeros(5, dtype=torch.bool)
+    with torch.no_grad():
+        assert torch.equal(student.step(poisoned, hidden, first)[0], student.step(row, hidden, first)[0])
+
+
+def test_gru_student_trains_resumes_bit_for_bit_evaluates_and_never_sees_privileged_terms(
+    tmp_path, monkeypatch, capsys
+):
+    gru = [*TINY, "--student-arch", "gru", "--gru-hidden", "8", "--student-algo", "rslrl", "--save-every", "1"]
+    run(*gru, "--total-timesteps", "512", "--log-dir", str(tmp_path / "whole"), monkeypatch=monkeypatch, capsys=capsys)
+    run(*gru, "--total-timesteps", "128", "--log-dir", str(tmp_path / "part"), monkeypatch=monkeypatch, capsys=capsys)
+    part = checkpoint_of(tmp_path / "part")
+    c = torch.load(part, weights_only=True)
+    assert c["args"]["student_arch"] == "gru" and c["agent"]["memory.weight_ih_l0"].shape == (3 * 8, 3 + 1)
+    assert c["loop"]["hidden"].shape == (16, 8) and c["loop"]["hidden"].abs().sum() > 0  # per env, carried
+    out = run("--resume", part, "--total-timesteps", "512", "--quiet", monkeypatch=monkeypatch, capsys=capsys)
+    assert "done: 768 steps" in out
+    whole, resumed = (torch.load(p, weights_only=True) for p in (checkpoint_of(tmp_path / "whole"), part))
+    for key in ("agent", "teacher", "obs_rms", "loop"):
+        for name, value in whole[key].items():
+            np.testing.assert_array_equal(resumed[key][name].numpy(), value.numpy(), err_msg=f"{key}.{name}")
+
+    # DAgger and BC run too; --eval of a GRU checkpoint, with and without every privileged observation poisoned
+    for algo in ("dagger", "bc"):
+        out = run(*gru, "--student-algo", algo, "--teacher-checkpoint", part, "--log-dir", str(tmp_path / algo),
+                  monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
+        assert "done: 256 steps" in out
+    clean = evaluate(part, str(tmp_path / "clean.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
+    step, reset = envs.core.WarpEnv.step, envs.core.WarpEnv.reset
+
+    def poisoned_step(self, actions):
+        out = step(self, actions)
+        out[4]["privileged_obs"].fill_(NAN)
+        return out
+
+    def poisoned_reset(self, seed=None):
+        obs = reset(self, seed)
+        self.info["privileged_obs"].fill_(NAN)
+        return obs
+
+    monkeypatch.setattr(envs.core.WarpEnv, "step", poisoned_step)
+    monkeypatch.setattr(envs.core.WarpEnv, "reset", poisoned_reset)
+    poisoned = evaluate(part, str(tmp_path / "poisoned.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
+    assert math.isfinite(clean["student_return"]) and poisoned["student_return"] == clean["student_return"]
+    assert poisoned["teacher_return"] != clean["teacher_return"]  # the poison reached the env's privileged_obs
+
+
+def test_gru_student_refuses_the_ppo_baselines(monkeypatch):
+    for algo in ("asym_ppo", "ppo"):
+        message = exit_message(*TINY, "--student-arch", "gru", "--student-algo", algo, monkeypatch=monkeypatch)
+        assert "--student-arch gru trains distilled students only" in message
+
+
 @pytest.mark.slow
 def test_dagger_student_closes_most_of_the_gap_to_the_teacher_on_randomized_noisy_pendulum(
     tmp_path, monkeypatch, capsys
@@ -327,6 +416,21 @@ def test_dagger_student_closes_most_of_the_gap_to_the_teacher_on_randomized_nois
         monkeypatch=monkeypatch,
         capsys=capsys,
     )
+    ckpt = checkpoint_of(tmp_path / "runs")
+    r = evaluate(ckpt, str(tmp_path / "eval.jsonl"), monkeypatch, capsys, "--eval-episodes", "50", "--seed", "1001")
+    assert r["teacher_return"] > r["zero_return"] + 600  # the teacher swings up (zero action: about -1,200)
+    assert r["gap_closed"] >= 0.8, r
+
+
+@pytest.mark.slow
+def test_dagger_gru_student_closes_most_of_the_gap_to_the_teacher_on_randomized_noisy_pendulum(
+    tmp_path, monkeypatch, capsys
+):
+    """The MLP test's setting and measure with the GRU student, at half its student budget (100k env steps) and 64
+    hidden units (rsl_rl: 256), for the test's time; measured at these budgets, seeds 1-3: 0.91, 0.99, 0.95."""
+    run("--env-id", "pendulum", "--seed", "1", "--quiet", "--student-arch", "gru", "--gru-hidden", "64",
+        "--total-timesteps", "100000", "--log-dir", str(tmp_path / "runs"), monkeypatch=monkeypatch,
+        capsys=capsys)  # fmt: skip
     ckpt = checkpoint_of(tmp_path / "runs")
     r = evaluate(ckpt, str(tmp_path / "eval.jsonl"), monkeypatch, capsys, "--eval-episodes", "50", "--seed", "1001")
     assert r["teacher_return"] > r["zero_return"] + 600  # the teacher swings up (zero action: about -1,200)
