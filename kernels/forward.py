@@ -287,15 +287,21 @@ def implicit_damping(
         i += 1
     if not damped:
         return
-    # while loops for Warp's CPU code, as in factor_solve
+    # M qacc over the (dof, ancestor dof) pairs, the only nonzeros of a tree's mass matrix (half the dense
+    # product's multiply-adds for ANYmal); while loops for Warp's CPU code, as in factor_solve
     i = int(0)
     while i < nv:
-        s = -h * damping_of(worldid, i, dof_damping, dof_damping_scale) * qacc_out[worldid, i]
-        j = int(0)
-        while j < nv:
-            s += qM_in[worldid, i, j] * qacc_out[worldid, j]
-            j += 1
-        qfrc_smooth_out[worldid, i] = s
+        diag = qM_in[worldid, i, i] - h * damping_of(worldid, i, dof_damping, dof_damping_scale)
+        qfrc_smooth_out[worldid, i] = diag * qacc_out[worldid, i]
+        i += 1
+    i = int(0)
+    while i < nv:
+        j = dof_parentid[i]
+        while j >= 0:
+            mij = qM_in[worldid, i, j]
+            qfrc_smooth_out[worldid, i] = qfrc_smooth_out[worldid, i] + mij * qacc_out[worldid, j]
+            qfrc_smooth_out[worldid, j] = qfrc_smooth_out[worldid, j] + mij * qacc_out[worldid, i]
+            j = dof_parentid[j]
         i += 1
     i = int(0)
     while i < nv:
