@@ -274,9 +274,10 @@ def implicit_damping(
     """MuJoCo's mj_Euler with joint damping: qacc [m/s^2, rad/s^2] <- (M + h B)^-1 (qfrc_smooth + qfrc_constraint).
 
     On entry qacc is the constraint solve's, M qacc = qfrc_smooth + qfrc_constraint with the rows solved against M
-    alone; qM holds M + h B (``smooth_force``). Without damping qacc is left as it is. qfrc_smooth is overwritten by
-    qfrc_smooth + qfrc_constraint [N m or N], qH by the factor of M + h B. `tree`: ``factor_solve_tree`` applies (no
-    geom-pair rows in the model), else ``factor_solve``.
+    alone; qM holds M + h B (``smooth_force``). As (M + h B)^-1 M = I - (M + h B)^-1 h B, the update is qacc -
+    (M + h B)^-1 h B qacc: the solve's float32 error then scales with the small correction, not with qacc. Without
+    damping qacc is left as it is. qfrc_smooth is overwritten by the entry qacc, qH by the factor of M + h B. `tree`:
+    ``factor_solve_tree`` applies (no geom-pair rows in the model), else ``factor_solve``.
     """
     nv = qacc_out.shape[1]
     damped = bool(False)
@@ -287,25 +288,11 @@ def implicit_damping(
         i += 1
     if not damped:
         return
-    # M qacc over the (dof, ancestor dof) pairs, the only nonzeros of a tree's mass matrix (half the dense
-    # product's multiply-adds for ANYmal); while loops for Warp's CPU code, as in factor_solve
+    # while loops for Warp's CPU code, as in factor_solve
     i = int(0)
     while i < nv:
-        diag = qM_in[worldid, i, i] - h * damping_of(worldid, i, dof_damping, dof_damping_scale)
-        qfrc_smooth_out[worldid, i] = diag * qacc_out[worldid, i]
-        i += 1
-    i = int(0)
-    while i < nv:
-        j = dof_parentid[i]
-        while j >= 0:
-            mij = qM_in[worldid, i, j]
-            qfrc_smooth_out[worldid, i] = qfrc_smooth_out[worldid, i] + mij * qacc_out[worldid, j]
-            qfrc_smooth_out[worldid, j] = qfrc_smooth_out[worldid, j] + mij * qacc_out[worldid, i]
-            j = dof_parentid[j]
-        i += 1
-    i = int(0)
-    while i < nv:
-        qacc_out[worldid, i] = qfrc_smooth_out[worldid, i]
+        qfrc_smooth_out[worldid, i] = qacc_out[worldid, i]
+        qacc_out[worldid, i] = h * damping_of(worldid, i, dof_damping, dof_damping_scale) * qacc_out[worldid, i]
         j = int(0)
         while j <= i:
             qH_out[worldid, i, j] = qM_in[worldid, i, j]
@@ -315,6 +302,10 @@ def implicit_damping(
         factor_solve_tree(worldid, dof_parentid, qH_out, qacc_out)
     else:
         factor_solve(worldid, qH_out, qacc_out)
+    i = int(0)
+    while i < nv:
+        qacc_out[worldid, i] = qfrc_smooth_out[worldid, i] - qacc_out[worldid, i]
+        i += 1
 
 
 @wp.func

@@ -282,7 +282,7 @@ TRAJ_STEPS = 5  # one control step of the envs (frame_skip 5)
 # Per env: (qpos index of the torso height, bound on the qvel ratio, bound on the height error [m]).
 # Ratio: ||ours - MuJoCo|| / ||MuJoCo without contacts - MuJoCo|| over qvel after TRAJ_STEPS timesteps, all
 # TRAJ_STATES states together: 0 = MuJoCo's contact response, 1 = no better than no contacts at all. Measured:
-# ant 5.4e-6, half_cheetah 5.0e-6, humanoid 1.1e-5 (humanoid with its self-collisions in both), float32 rounding:
+# ant 9.5e-6, half_cheetah 5.0e-6, humanoid 1.1e-5 (humanoid with its self-collisions in both), float32 rounding:
 # floor and self contacts are MuJoCo's pyramidal-cone rows with its active set (kernels/constraint.py), solved with
 # M alone before the implicit joint damping, as MuJoCo's mj_Euler (kernels.forward.implicit_damping). Solving them
 # with M + h B instead gave 0.0012, 0.0091 and 0.020; the regularized Coulomb friction before that 0.60 and 0.058,

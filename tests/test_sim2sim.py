@@ -242,7 +242,7 @@ def test_ant_env_step_in_contact_follows_mujoco():
     """One Ant env step (5 x 10 ms, contacts and joint limits) from MuJoCo's own states in contact, under full-scale
     random actions, equals MuJoCo Euler's on the same ant.xml: the contact rows, their friction pyramid and the active
     set are MuJoCo's. Ratio ||ours - MuJoCo|| / ||MuJoCo without contacts and limits - MuJoCo|| over qvel: measured
-    5.0e-7, float32 rounding (the constraints solved with M + h D instead of MuJoCo's M then (M + h D) qacc =
+    2.5e-7, float32 rounding (the constraints solved with M + h D instead of MuJoCo's M then (M + h D) qacc =
     qfrc_smooth + qfrc_constraint: 0.0079; the regularized Coulomb friction before: 0.073); tolerance 1e-4."""
     import mujoco
 
