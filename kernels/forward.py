@@ -2,8 +2,9 @@
 
 One thread per env runs a whole ``step()``: ``substeps`` times, the smooth pass (``kernels.smooth``), the contact
 points and the warm-started active set (``kernels.constraint``), the smooth force, up to ``solver_iterations``
-dense Cholesky solves of (M + h diag(damping) + the active joint-limit and contact rows) qacc = qfrc (Newton steps
-on MuJoCo's constraint cost, until the active set is unchanged), and MuJoCo's semi-implicit Euler update.
+dense Cholesky solves of (M + the active joint-limit and contact rows) qacc = qfrc (Newton steps on MuJoCo's
+constraint cost, until the active set is unchanged), one of (M + h diag(damping)) qacc = qfrc_smooth +
+qfrc_constraint (implicit joint damping, ``implicit_damping``) and MuJoCo's semi-implicit Euler update.
 ``_forward_kernel`` is the same composition with the step part compiled out (``wp.static`` flags of one factory),
 and ``SPLIT_KERNELS`` cut one substep into five launches for the GPU (fewer registers per thread; the CPU keeps
 the fused kernel, which is faster there).
@@ -71,7 +72,8 @@ def smooth_force(
     (``actuator_affine`` 0); else gear clamp(gain ctrl + b0 + b1 gear q + b2 gear qdot) (position servos).
 
     Joint damping is implicit, as in MuJoCo's Euler integrator: h damping goes on the diagonal of qM, so
-    (M + h D) qacc = qfrc_smooth is stable for any damping.
+    (M + h D) qacc = qfrc_smooth + qfrc_constraint is stable for any damping; the constraint rows are solved with
+    M alone (the solve takes h D off again), as MuJoCo's mj_Euler (``implicit_damping``).
     """
     # while loops for Warp's CPU code, as in factor_solve
     nv = dof_damping.shape[0]
@@ -245,6 +247,65 @@ def factor_solve_tree(
             i = dof_parentid[i]
         x[worldid, k] = t
         k += 1
+
+
+@wp.func
+def damping_of(worldid: int, d: int, dof_damping: wp.array[float], dof_damping_scale: wp.array2d[float]) -> float:
+    """Joint damping [N m s/rad or N s/m] of dof d in env worldid: the model's times the env's scale."""
+    return dof_damping[d] * dof_damping_scale[worldid % dof_damping_scale.shape[0], d]
+
+
+@wp.func
+def implicit_damping(
+    worldid: int,
+    h: float,
+    # Model:
+    dof_damping: wp.array[float],
+    dof_damping_scale: wp.array2d[float],
+    dof_parentid: wp.array[int],
+    tree: bool,
+    # Data in:
+    qM_in: wp.array3d[float],
+    # Data out:
+    qfrc_smooth_out: wp.array2d[float],
+    qH_out: wp.array3d[float],
+    qacc_out: wp.array2d[float],
+):
+    """MuJoCo's mj_Euler with joint damping: qacc [m/s^2, rad/s^2] <- (M + h B)^-1 (qfrc_smooth + qfrc_constraint).
+
+    On entry qacc is the constraint solve's, M qacc = qfrc_smooth + qfrc_constraint with the rows solved against M
+    alone; qM holds M + h B (``smooth_force``). As (M + h B)^-1 M = I - (M + h B)^-1 h B, the update is qacc -
+    (M + h B)^-1 h B qacc: the solve's float32 error then scales with the small correction, not with qacc. Without
+    damping qacc is left as it is. qfrc_smooth is overwritten by the entry qacc, qH by the factor of M + h B. `tree`:
+    ``factor_solve_tree`` applies (no geom-pair rows in the model), else ``factor_solve``.
+    """
+    nv = qacc_out.shape[1]
+    damped = bool(False)
+    i = int(0)
+    while i < nv:
+        if damping_of(worldid, i, dof_damping, dof_damping_scale) != 0.0:
+            damped = True
+        i += 1
+    if not damped:
+        return
+    # while loops for Warp's CPU code, as in factor_solve
+    i = int(0)
+    while i < nv:
+        qfrc_smooth_out[worldid, i] = qacc_out[worldid, i]
+        qacc_out[worldid, i] = h * damping_of(worldid, i, dof_damping, dof_damping_scale) * qacc_out[worldid, i]
+        j = int(0)
+        while j <= i:
+            qH_out[worldid, i, j] = qM_in[worldid, i, j]
+            j += 1
+        i += 1
+    if tree:
+        factor_solve_tree(worldid, dof_parentid, qH_out, qacc_out)
+    else:
+        factor_solve(worldid, qH_out, qacc_out)
+    i = int(0)
+    while i < nv:
+        qacc_out[worldid, i] = qfrc_smooth_out[worldid, i] - qacc_out[worldid, i]
+        i += 1
 
 
 @wp.func
@@ -545,6 +606,10 @@ def _pipeline(
                         while j <= i:
                             qH_out[worldid, i, j] = qM_out[worldid, i, j]
                             j += 1
+                        # the rows are solved with M alone, as MuJoCo's: h damping enters after (implicit_damping)
+                        qH_out[worldid, i, i] = qH_out[worldid, i, i] - h * damping_of(
+                            worldid, i, dof_damping, dof_damping_scale
+                        )
                         i += 1
                     joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
@@ -584,6 +649,10 @@ def _pipeline(
                     iteration += 1
                     if changed == 0:
                         iteration = solver_iterations
+                implicit_damping(
+                    worldid, h, dof_damping, dof_damping_scale, dof_parentid, cpair_geom1.shape[0] == 0, qM_out,
+                    qfrc_smooth_out, qH_out, qacc_out,
+                )  # fmt: skip
                 euler(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out
                 )  # fmt: skip

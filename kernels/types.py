@@ -156,7 +156,8 @@ class Data:
     qfrc_bias: wp.array  # float (N, nv) [N m or N]: Coriolis, centrifugal and gravity forces
     qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; plus h damping after a step
     qH: wp.array  # float (N, nv, nv): qM plus the active limit and contact rows; Cholesky factor (lower) after a step
-    qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep
+    qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep; with
+    # joint damping, plus the constraint forces after the solve (kernels.forward.implicit_damping)
     qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve [m/s^2, rad/s^2]
     jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
     contact_jacp: wp.array  # vec3 (N, max(npoint, 1), max(nv, 1)) [m/s per unit qvel]: each point's translational

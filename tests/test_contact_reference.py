@@ -282,12 +282,13 @@ TRAJ_STEPS = 5  # one control step of the envs (frame_skip 5)
 # Per env: (qpos index of the torso height, bound on the qvel ratio, bound on the height error [m]).
 # Ratio: ||ours - MuJoCo|| / ||MuJoCo without contacts - MuJoCo|| over qvel after TRAJ_STEPS timesteps, all
 # TRAJ_STATES states together: 0 = MuJoCo's contact response, 1 = no better than no contacts at all. Measured:
-# ant 0.0012, half_cheetah 0.0091, humanoid 0.020 (humanoid with its self-collisions in both). Floor contacts are
-# MuJoCo's pyramidal-cone rows with its active set (kernels/constraint.py), so the ant and the cheetah follow MuJoCo
-# to float32 and solver tolerance; the regularized Coulomb friction this replaced gave 0.60 and 0.058, the penalty
-# law before it 0.55 and 0.22. The humanoid's self-contacts joined the same active set (a one-pass rule before it:
-# 0.12). Height error measured: ant 2.5e-5 m, half_cheetah 1.4e-4 m, humanoid 6.3e-5 m (one-pass: 2.1e-4 m).
-TRAJ_BOUNDS = {"ant": (2, 0.01, 2e-4), "half_cheetah": (1, 0.05, 1e-3), "humanoid": (2, 0.05, 2e-4)}
+# ant 9.5e-6, half_cheetah 5.0e-6, humanoid 1.1e-5 (humanoid with its self-collisions in both), float32 rounding:
+# floor and self contacts are MuJoCo's pyramidal-cone rows with its active set (kernels/constraint.py), solved with
+# M alone before the implicit joint damping, as MuJoCo's mj_Euler (kernels.forward.implicit_damping). Solving them
+# with M + h B instead gave 0.0012, 0.0091 and 0.020; the regularized Coulomb friction before that 0.60 and 0.058,
+# the penalty law before it 0.55 and 0.22; the humanoid's self-contacts in a one-pass rule 0.12. Height error
+# measured: ant 6.2e-8 m, half_cheetah 1.2e-7 m, humanoid 1.3e-7 m (with M + h B: 2.5e-5, 1.4e-4, 6.3e-5 m).
+TRAJ_BOUNDS = {"ant": (2, 1e-4, 2e-6), "half_cheetah": (1, 1e-4, 2e-6), "humanoid": (2, 1e-4, 2e-6)}
 
 
 def _reference_model(path: str, contacts: bool) -> mujoco.MjModel:
