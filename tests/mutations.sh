@@ -102,3 +102,8 @@ mutate "21 solimp power 2 as a / m instead of a^2 / m" kernels/contact.py \
     's/ratio = a \* a \/ m$/ratio = a \/ m/' tests/test_contact.py -k impedance
 mutate "22 a geom-geom row without body 1's Jacobian" kernels/constraint.py \
     's/    for side in range(2):/    for side in range(1):/' tests/test_self_contact.py
+mutate "23 the implicit joint damping left out after the constraint solve" kernels/forward.py \
+    's/qacc_out\[worldid, i\] = qfrc_smooth_out\[worldid, i\] - qacc_out\[worldid, i\]/qacc_out[worldid, i] = qfrc_smooth_out[worldid, i]/' \
+    tests/test_anymal_sim2sim.py tests/test_sim2sim.py
+mutate "24 parallel capsules get one point per pair" kernels/constraint.py \
+    's/if n == 2 and segments_parallel(a0, a1, b0, b1):/if False:/' tests/test_self_contact.py -k parallel
