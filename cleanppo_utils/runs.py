@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import asdict, fields
 from types import SimpleNamespace
 from typing import NoReturn
@@ -41,7 +42,13 @@ def load_checkpoint(path: str) -> dict:
     if not os.path.isfile(path):
         fail(f"checkpoint {path!r} does not exist")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        # warnings held back: a damaged file can make torch warn before it fails (random bytes that begin like a
+        # pickle header: "Detected pickle protocol ..."), which would break the one-line error
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        for w in caught:  # a readable checkpoint keeps its warnings
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     except Exception as e:  # torch.load's messages are long and advise unsafe loading: replaced by one line
         with open(path, "rb") as f:
             is_zip = f.read(4) == b"PK\x03\x04"  # torch.save writes a zip archive

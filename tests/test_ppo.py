@@ -357,6 +357,8 @@ def test_damaged_or_foreign_checkpoints_give_one_line(tmp_path, monkeypatch, scr
     torch.save({"agent": {}, "args": {}}, good)
     cases = {
         "random.pt": (os.urandom(4096), "is not a PyTorch checkpoint"),
+        # random bytes that begin like a pickle header: torch warns ("Detected pickle protocol 9") before failing
+        "pickle_header.pt": (b"\x80\x09" + bytes(range(256)) * 4, "is not a PyTorch checkpoint"),
         "truncated.pt": (good.read_bytes()[:100], "is damaged (truncated?)"),
     }
     for name, (data, _) in cases.items():
@@ -372,8 +374,10 @@ def test_damaged_or_foreign_checkpoints_give_one_line(tmp_path, monkeypatch, scr
         assert path in text and message in text and "weights_only" not in text and "\n" not in text, text
     assert not (tmp_path / "runs").exists()
     # the same line on stderr, with no traceback
-    p = run(script, flag, str(tmp_path / "random.pt"), cwd=tmp_path, check=False)
-    assert p.returncode == 1 and p.stderr.endswith("is not a PyTorch checkpoint\n") and len(p.stderr.splitlines()) == 1
+    for name in ("random.pt", "pickle_header.pt"):
+        p = run(script, flag, str(tmp_path / name), cwd=tmp_path, check=False)
+        assert p.returncode == 1 and p.stderr.endswith("is not a PyTorch checkpoint\n"), p.stderr
+        assert len(p.stderr.splitlines()) == 1, p.stderr
 
 
 @pytest.mark.parametrize("script", [PPO_WARP, PPO_GYM])
