@@ -622,12 +622,15 @@ def pair_collide(
                 b1 = c2 - half
             pa, pb = segment_segment(a0, a1, b0, b1)
             dist, normal, point = sphere_sphere(pa, s1[0], pb, s2[0])
+            # parallel capsules: MuJoCo's mjraw_CapsuleCapsule for parallel axes, the first two of the end caps a0,
+            # a1, b0, b1 (each against its nearest point on the other segment) within the margin, so a capsule lying
+            # along another rests on two points; otherwise the one closest pair above
+            candidates = int(1)
             if n == 2 and segments_parallel(a0, a1, b0, b1):
-                # MuJoCo's mjraw_CapsuleCapsule for parallel axes: the first two of the end caps a0, a1, b0, b1 (each
-                # against its nearest point on the other segment) that are within the margin, so a capsule lying
-                # along another rests on two points
-                slot = int(0)
-                for k in range(4):
+                candidates = 4
+            slot = int(0)
+            for k in range(candidates):
+                if candidates == 4:
                     e = a0
                     if k == 1:
                         e = a1
@@ -640,21 +643,14 @@ def pair_collide(
                     else:
                         pb, pa = segment_segment(e, e, a0, a1)
                     dist, normal, point = sphere_sphere(pa, s1[0], pb, s2[0])
-                    if dist <= margin and slot < 2:
-                        _pair_point(
-                            worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
-                            cpair_friction, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
-                            body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out,
-                            pair_normal_out, pair_frame_out, pair_mu_out,
-                        )  # fmt: skip
-                        slot += 1
-            else:
-                _pair_point(
-                    worldid, p, adr, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
-                    cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
-                    cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
-                    pair_mu_out,
-                )  # fmt: skip
+                if candidates == 1 or (dist <= margin and slot < 2):
+                    _pair_point(
+                        worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
+                        cpair_friction, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                        body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
+                        pair_frame_out, pair_mu_out,
+                    )  # fmt: skip
+                    slot += 1
         elif t1 != GEOM_BOX:
             # the segment point nearest the box, then (a capsule) the part of the segment over the box face that the
             # contact normal leaves through, whose two ends are the points (a capsule lying on a face: two points at
