@@ -26,6 +26,24 @@ TINY = ["--env-id", "pendulum", "--num-envs", "16", "--num-steps", "8", "--num-m
 NAN = float("nan")
 
 
+def poison_privileged_obs(monkeypatch) -> None:
+    """Every privileged observation the envs hand out (step's and reset's info) replaced by NaN."""
+    step, reset = envs.core.WarpEnv.step, envs.core.WarpEnv.reset
+
+    def poisoned_step(self, actions):
+        out = step(self, actions)
+        out[4]["privileged_obs"].fill_(NAN)
+        return out
+
+    def poisoned_reset(self, seed=None):
+        obs = reset(self, seed)
+        self.info["privileged_obs"].fill_(NAN)
+        return obs
+
+    monkeypatch.setattr(envs.core.WarpEnv, "step", poisoned_step)
+    monkeypatch.setattr(envs.core.WarpEnv, "reset", poisoned_reset)
+
+
 def run(*args, monkeypatch, capsys) -> str:
     """Run the script's main block in this process (no interpreter and torch start-up per run); return its stdout,
     or fail with its error message."""
@@ -194,20 +212,8 @@ def test_every_student_algorithm_runs_and_the_student_never_sees_privileged_term
 
     # the same evaluation with every privileged observation the env hands out replaced by NaN
     clean = evaluate(teacher_ckpt, str(tmp_path / "clean.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
-    step, reset = envs.core.WarpEnv.step, envs.core.WarpEnv.reset
-
-    def poisoned_step(self, actions):
-        out = step(self, actions)
-        out[4]["privileged_obs"].fill_(NAN)
-        return out
-
-    def poisoned_reset(self, seed=None):
-        obs = reset(self, seed)
-        self.info["privileged_obs"].fill_(NAN)
-        return obs
-
-    monkeypatch.setattr(envs.core.WarpEnv, "step", poisoned_step)
-    monkeypatch.setattr(envs.core.WarpEnv, "reset", poisoned_reset)
+    step = envs.core.WarpEnv.step  # unpoisoned, for the NaN case below
+    poison_privileged_obs(monkeypatch)
     poisoned = evaluate(teacher_ckpt, str(tmp_path / "poisoned.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
     assert math.isfinite(clean["student_return"]) and math.isfinite(clean["teacher_return"])
     assert poisoned["student_return"] == clean["student_return"]  # bit for bit
@@ -373,20 +379,7 @@ def test_gru_student_trains_resumes_bit_for_bit_evaluates_and_never_sees_privile
                   monkeypatch=monkeypatch, capsys=capsys)  # fmt: skip
         assert "done: 256 steps" in out
     clean = evaluate(part, str(tmp_path / "clean.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
-    step, reset = envs.core.WarpEnv.step, envs.core.WarpEnv.reset
-
-    def poisoned_step(self, actions):
-        out = step(self, actions)
-        out[4]["privileged_obs"].fill_(NAN)
-        return out
-
-    def poisoned_reset(self, seed=None):
-        obs = reset(self, seed)
-        self.info["privileged_obs"].fill_(NAN)
-        return obs
-
-    monkeypatch.setattr(envs.core.WarpEnv, "step", poisoned_step)
-    monkeypatch.setattr(envs.core.WarpEnv, "reset", poisoned_reset)
+    poison_privileged_obs(monkeypatch)
     poisoned = evaluate(part, str(tmp_path / "poisoned.jsonl"), monkeypatch, capsys, "--eval-episodes", "4")
     assert math.isfinite(clean["student_return"]) and poisoned["student_return"] == clean["student_return"]
     assert poisoned["teacher_return"] != clean["teacher_return"]  # the poison reached the env's privileged_obs
