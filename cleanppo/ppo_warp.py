@@ -124,6 +124,10 @@ class Args:
     """coefficient of the value function"""
     max_grad_norm: float = 1.0
     """the maximum norm for the global gradient clipping"""
+    privileged_critic: bool = False
+    """if toggled, the critic reads (obs, info["privileged_obs"]) and the actor obs only (asymmetric actor-critic,
+    Pinto et al. 2018): for envs that declare privileged observations (anymal_c: true base velocity, friction, mass,
+    motor strength, foot contacts)"""
     hidden: tuple[int, ...] = (256, 128, 64)
     """hidden layer sizes of the actor and of the critic (two separate MLPs)"""
     activation: Literal["tanh", "elu"] = "tanh"
@@ -171,11 +175,15 @@ LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 class Agent(nn.Module):
-    """Gaussian policy with a state-independent log std, and a separate value network."""
+    """Gaussian policy with a state-independent log std, and a separate value network. An input row x is the
+    observation, then (with num_privileged_obs > 0) the privileged observation: the actor reads the first num_obs
+    columns, the critic all of them."""
 
-    def __init__(self, num_obs: int, num_actions: int, hidden: tuple[int, ...], init_log_std: float, activation="tanh"):
+    def __init__(self, num_obs: int, num_actions: int, hidden: tuple[int, ...], init_log_std: float, activation="tanh",
+                 num_privileged_obs: int = 0):  # fmt: skip
         super().__init__()
-        self.critic = mlp([num_obs, *hidden, 1], out_std=1.0, activation=activation)
+        self.num_obs = num_obs
+        self.critic = mlp([num_obs + num_privileged_obs, *hidden, 1], out_std=1.0, activation=activation)
         self.actor_mean = mlp([num_obs, *hidden, num_actions], out_std=0.01, activation=activation)
         self.actor_logstd = nn.Parameter(torch.full((1, num_actions), float(init_log_std)))
 
@@ -184,7 +192,7 @@ class Agent(nn.Module):
 
     def get_action_and_value(self, x: torch.Tensor, action: torch.Tensor | None = None):
         """Return action, log prob, entropy, value and the action mean; samples an action when none is given."""
-        mean = self.actor_mean(x)
+        mean = self.actor_mean(x[..., : self.num_obs])
         logstd = self.actor_logstd.expand_as(mean)
         if action is None:
             noise = torch.randn_like(mean)
@@ -277,10 +285,28 @@ def normalize(x: torch.Tensor, mean: torch.Tensor, inv_std: torch.Tensor, clip: 
     return ((x - mean) * inv_std).clamp(-clip, clip)
 
 
-def make_storage(T: int, N: int, O: int, A: int, device: torch.device) -> SimpleNamespace:  # noqa: E741
-    """The rollout buffers, [T, N, ...] on the device. final_obs: the last observation of an episode that ended at
-    that step (before the autoreset); mus: the policy's action mean, for the closed-form KL."""
-    shapes = dict(obs=(T, N, O), final_obs=(T, N, O), actions=(T, N, A), mus=(T, N, A), logprobs=(T, N),
+def frozen_norm(obs_rms: RunningMeanStd, privileged_rms: RunningMeanStd | None, enabled: bool):
+    """The rollout's normalization of an input row: the observation's statistics, then the privileged ones."""
+    obs_norm = obs_rms.frozen(enabled)
+    if privileged_rms is None or not enabled:
+        return obs_norm
+    priv_norm = privileged_rms.frozen(enabled)
+    return torch.cat([obs_norm[0], priv_norm[0]]), torch.cat([obs_norm[1], priv_norm[1]]), obs_norm[2]
+
+
+def observe(next_obs: torch.Tensor, obs: torch.Tensor, info: dict) -> None:
+    """Copy the env's outputs into the input-row buffer `next_obs`: obs, then the privileged obs when it has room."""
+    num_obs = obs.shape[-1]
+    next_obs[:, :num_obs].copy_(obs)
+    if next_obs.shape[-1] > num_obs:
+        next_obs[:, num_obs:].copy_(info["privileged_obs"])
+
+
+def make_storage(T: int, N: int, O: int, A: int, device: torch.device, P: int = 0) -> SimpleNamespace:  # noqa: E741
+    """The rollout buffers, [T, N, ...] on the device. obs: input rows (O observation and P privileged columns);
+    final_obs: the last observation of an episode that ended at that step (before the autoreset); mus: the policy's
+    action mean, for the closed-form KL."""
+    shapes = dict(obs=(T, N, O + P), final_obs=(T, N, O), actions=(T, N, A), mus=(T, N, A), logprobs=(T, N),
                   rewards=(T, N), values=(T, N), ep_returns=(T, N), ep_lengths=(T, N))  # fmt: skip
     storage = SimpleNamespace(**{k: torch.zeros(shape, device=device) for k, shape in shapes.items()})
     storage.terminateds = torch.zeros((T, N), dtype=torch.bool, device=device)
@@ -302,7 +328,7 @@ def rollout(agent, env_step, storage: SimpleNamespace, next_obs: torch.Tensor, o
         storage.logprobs[step] = logprob
         mark(step, 1)
         obs, reward, terminated, truncated, info = env_step(action)
-        next_obs.copy_(obs)
+        observe(next_obs, obs, info)
         storage.rewards[step] = reward
         storage.terminateds[step] = terminated
         storage.truncateds[step] = truncated
@@ -336,7 +362,11 @@ def advantages_and_returns(agent, storage: SimpleNamespace, next_obs: torch.Tens
     """GAE advantages and returns [T, N] of a rollout, with the rollout's observation normalization."""
     with torch.no_grad():
         # bootstrap value if not done; a time-limit truncation is bootstrapped from the episode's final observation
-        final_values = agent.get_value(normalize(storage.final_obs, *obs_norm))
+        # (a privileged critic pairs it with the privileged observation one step before: the env keeps no final one)
+        final_obs = storage.final_obs
+        if storage.obs.shape[-1] > final_obs.shape[-1]:
+            final_obs = torch.cat([final_obs, storage.obs[..., final_obs.shape[-1] :]], -1)
+        final_values = agent.get_value(normalize(final_obs, *obs_norm))
         next_value = agent.get_value(normalize(next_obs, *obs_norm))
         return compute_gae(
             storage.rewards * args.reward_scale, storage.values, storage.terminateds, storage.truncateds,
@@ -409,13 +439,17 @@ if __name__ == "__main__":
     args.minibatch_size = int(args.batch_size // max(args.num_minibatches, 1))
     args.num_iterations = args.total_timesteps // max(args.batch_size, 1)
     device = runs.validate(args, envs.list_envs())  # everything is checked before anything is created
+    env_type = envs.env_class(args.env_id)
+    if args.privileged_critic and not (env_type.privileged_obs_names or env_type.param_names):
+        runs.fail(f"--privileged-critic: env {args.env_id!r} declares no privileged observations")
     runs.init_torch(args.torch_threads)
     runs.init_warp(device)
     if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
         ckpt = runs.load_checkpoint(args.eval)
         saved = runs.saved_args(Args, ckpt["args"])
         env = make_env(saved, device, num_envs=args.eval_episodes, seed=args.seed)
-        agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std, saved.activation).to(device)
+        P = env.num_privileged_obs if saved.privileged_critic else 0
+        agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std, saved.activation, P).to(device)
         obs_rms = RunningMeanStd(env.num_obs).to(device)
         agent.load_state_dict(ckpt["agent"]), obs_rms.load_state_dict(ckpt["obs_rms"])
         policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(saved.norm_obs)))  # noqa: E731
@@ -441,13 +475,15 @@ if __name__ == "__main__":
     env = make_env(args, device)
     env_step = runs.graph_step(env, device) if use_graph else env.step
     print(f"device {device}; CUDA graph: {'on' if use_graph else 'off (only on CUDA)'}")
-    agent = Agent(env.num_obs, env.num_actions, args.hidden, args.init_log_std, args.activation).to(device)
+    T, N, O, A = args.num_steps, args.num_envs, env.num_obs, env.num_actions
+    P = env.num_privileged_obs if args.privileged_critic else 0  # the critic's extra input columns
+    agent = Agent(O, A, args.hidden, args.init_log_std, args.activation, P).to(device)
     optimizer = Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
-    obs_rms = RunningMeanStd(env.num_obs).to(device)
+    obs_rms = RunningMeanStd(O).to(device)
+    privileged_rms = RunningMeanStd(P).to(device) if P else None
 
     # ALGO Logic: storage setup, preallocated on the device
-    T, N, O, A = args.num_steps, args.num_envs, env.num_obs, env.num_actions
-    storage = make_storage(T, N, O, A, device)
+    storage = make_storage(T, N, O, A, device, P)
     mb_stats = torch.zeros(args.update_epochs * args.num_minibatches, len(runs.MB_STATS), device=device)
     update = lambda *mb: update_minibatch(agent, optimizer, args, *mb)  # noqa: E731
     if args.cuda_graph_update and device.type == "cuda":
@@ -458,10 +494,13 @@ if __name__ == "__main__":
     # TRY NOT TO MODIFY: start the game
     global_step, start_iteration = 0, 1
     recent_returns = collections.deque(maxlen=20)  # the last 20 finished episodes, the threshold measure
-    next_obs = env.reset(seed=args.seed).clone()  # a buffer of its own: the env's tensors are views it overwrites
+    next_obs = torch.zeros(N, O + P, device=device)  # a buffer of its own: the env's tensors are views it overwrites
+    observe(next_obs, env.reset(seed=args.seed), env.info)
     if resume_ckpt is not None:
         global_step, start_iteration = runs.restore_checkpoint(resume_ckpt, args.resume, agent, optimizer, obs_rms,
                                                                recent_returns, env, next_obs, device)  # fmt: skip
+        if privileged_rms is not None:
+            privileged_rms.load_state_dict(resume_ckpt["privileged_rms"])
     mark, phase_time = runs.phase_clocks(device, T)  # per-phase clocks without a host sync
     writer, progress = runs.open_logs(run_dir, args, device, {"warp": wp.__version__}, resume_ckpt, start_iteration)
     stop_signal = runs.stop_signals()  # SIGINT/SIGTERM: finish the iteration, save it and exit
@@ -470,16 +509,18 @@ if __name__ == "__main__":
         iteration_start = time.time()
         if args.lr_schedule == "anneal":
             optimizer.lr.fill_((1.0 - (iteration - 1.0) / args.num_iterations) * args.learning_rate)
-        obs_norm = obs_rms.frozen(args.norm_obs)
+        obs_norm = frozen_norm(obs_rms, privileged_rms, args.norm_obs)
         rollout(agent, env_step, storage, next_obs, obs_norm, mark)
         global_step += T * N
-        runs.check_finite_rollout(storage.obs, storage.final_obs, next_obs, iteration, ckpt_path)
+        runs.check_finite_rollout(storage.obs[..., :O], storage.final_obs, next_obs[:, :O], iteration, ckpt_path)
         collect_time = time.time() - iteration_start  # after the check's host read: on CUDA, the device time too
 
         update_start = time.time()
         advantages, returns = advantages_and_returns(agent, storage, next_obs, obs_norm, args)
         if args.norm_obs:
-            obs_rms.update(storage.obs)
+            obs_rms.update(storage.obs[..., :O])
+            if privileged_rms is not None:
+                privileged_rms.update(storage.obs[..., O:])
 
         # flatten the batch
         b = dict(obs=normalize(storage.obs, *obs_norm), actions=storage.actions, mus=storage.mus,
@@ -537,7 +578,7 @@ if __name__ == "__main__":
         periodic = args.save_every and iteration % args.save_every == 0 or iteration == args.num_iterations
         if stop_signal or periodic or time.time() - last_save >= 60 * args.save_minutes > 0:
             runs.save_checkpoint(ckpt_path, args, iteration, global_step, agent, optimizer, obs_rms, recent_returns,
-                                 env, next_obs, device)  # fmt: skip
+                                 env, next_obs, device, privileged_rms=privileged_rms)  # fmt: skip
             last_save = time.time()
         runs.exit_on_signal(stop_signal, iteration, ckpt_path)
 

@@ -194,9 +194,11 @@ def run_metadata(args, device: torch.device, versions: dict) -> dict:
 
 
 def save_checkpoint(path: str, args, iteration: int, global_step: int, agent, optimizer, obs_rms, recent_returns,
-                    env, next_obs: torch.Tensor, device: torch.device) -> None:  # fmt: skip
-    """Write everything a resumed run needs to continue bit for bit; a kill leaves the previous file or the new one."""
-    state = dict(agent=agent.state_dict(), optimizer=optimizer.state_dict(), obs_rms=obs_rms.state_dict(),
+                    env, next_obs: torch.Tensor, device: torch.device, **modules) -> None:  # fmt: skip
+    """Write everything a resumed run needs to continue bit for bit; a kill leaves the previous file or the new one.
+    `modules`: further state (e.g. privileged_rms=...), each saved by name as its state_dict (None: left out)."""
+    extra = {name: m.state_dict() for name, m in modules.items() if m is not None}
+    state = dict(**extra, agent=agent.state_dict(), optimizer=optimizer.state_dict(), obs_rms=obs_rms.state_dict(),
                  args=asdict(args), iteration=iteration, global_step=global_step, recent_returns=list(recent_returns),
                  torch_rng=torch.get_rng_state(),
                  cuda_rng=torch.cuda.get_rng_state(device) if device.type == "cuda" else torch.zeros(0),
