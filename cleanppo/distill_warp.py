@@ -369,7 +369,9 @@ def make_agents(args: Args, arch: dict, O: int, A: int, P: int, device: torch.de
     teacher, teacher_rms = None, None
     if args.student_algo not in ("asym_ppo", "ppo"):
         TO = O + P if args.teacher_obs == "privileged" else O  # a ppo_warp.py policy reads the observation only
-        teacher = Agent(TO, TO, A, arch["hidden"], arch["init_log_std"], arch["activation"], critic_start=0)
+        # the critic of a ppo_warp.py --privileged-critic teacher is wider (critic_obs): kept with it, never run
+        teacher = Agent(TO, arch.get("critic_obs", TO), A, arch["hidden"], arch["init_log_std"], arch["activation"],
+                        critic_start=0)  # fmt: skip
         teacher, teacher_rms = teacher.to(device), RunningMeanStd(TO).to(device)
     if args.student_arch == "gru":
         student = GruStudent(W, A, args.hidden, args.gru_hidden, args.activation).to(device)
@@ -540,6 +542,8 @@ if __name__ == "__main__":
     # on the window, critic (PPO baselines only) on (obs, privileged_obs) or on the window (direct PPO)
     saved = runs.saved_args(Args, teacher_ckpt["args"]) if teacher_ckpt else args
     teacher_arch = dict(hidden=saved.hidden, activation=saved.activation, init_log_std=saved.init_log_std)
+    if teacher_ckpt is not None and teacher_ckpt["args"].get("privileged_critic"):
+        teacher_arch["critic_obs"] = O + P
     if resume_ckpt is not None:
         teacher_arch = resume_ckpt.get("teacher_arch") or teacher_arch
     teacher, teacher_rms, student, student_rms = make_agents(args, teacher_arch, O, A, P, device)

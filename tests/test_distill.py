@@ -257,9 +257,10 @@ def test_anymal_c_distills_into_a_student_on_its_48_observations_from_an_inline_
     assert c["teacher"]["actor_mean.0.weight"].shape[1] == 48 + 13  # (obs, privileged_obs)
     assert c["agent"]["actor_mean.0.weight"].shape[1] == 2 * (48 + 12)  # the window of (obs, previous action)
     ppo = os.path.join(ROOT, "cleanppo", "ppo_warp.py")
+    # a teacher whose critic read the privileged observation too (--privileged-critic): its actor reads obs only
     monkeypatch.setattr(sys, "argv", [ppo, "--env-id", "anymal_c", "--num-envs", "8", "--num-steps", "4",
                                       "--num-minibatches", "2", "--total-timesteps", "32", "--quiet",
-                                      "--log-dir", str(tmp_path / "ppo")])  # fmt: skip
+                                      "--privileged-critic", "--log-dir", str(tmp_path / "ppo")])  # fmt: skip
     runpy.run_path(ppo, run_name="__main__")
     ppo_ckpt = checkpoint_of(tmp_path / "ppo")
     run(*tiny, "--teacher-checkpoint", ppo_ckpt, "--log-dir", str(tmp_path / "from_ppo"), monkeypatch=monkeypatch,
