@@ -28,6 +28,7 @@ import warp as wp
 import envs
 from cleanppo_utils import runs
 from cleanppo_utils.evaluation import capture_video, evaluate
+from cleanppo_utils.threaded_env import ThreadedEnv
 
 # Per-env presets: the values that differ from Args' defaults (rsl_rl's legged_gym PPO, used for ant and every env
 # not listed). Chosen for a 2-core CPU, where the policy network and not the env is the cost, so that at least 4 of 5
@@ -68,6 +69,9 @@ class Args:
     """replay each minibatch update as a captured CUDA graph (CUDA only; checked against an eager update first)"""
     torch_threads: int = 1
     """torch intra-op threads on CPU (0: torch's default); one thread is fastest for these small networks"""
+    env_threads: int = 1
+    """CPU only: step the envs as this many groups in parallel threads (a Warp CPU kernel runs on one core); the same
+    episodes bit for bit (cleanppo_utils/threaded_env.py). On CUDA a logged no-op"""
     log_dir: str = "runs"
     """TensorBoard runs, config JSON, progress.csv and checkpoints go to <log_dir>/<run_name>/"""
     save_every: int = 50
@@ -149,9 +153,13 @@ class Args:
     """<env_id>__<exp_name>__<seed>__<unix time>, kept on resume"""
 
 
-def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed: int | None = None):
+def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed: int | None = None, groups: int = 1):
     # validate=False: the env's per-step NaN-action check is a host sync; observations are checked per iteration
     seed, num_envs = args.seed if seed is None else seed, num_envs or args.num_envs
+    if groups > 1:  # consecutive slices of the batch, each env knowing its global index (env_offset)
+        lo = [num_envs * g // groups for g in range(groups + 1)]
+        return ThreadedEnv([envs.make(args.env_id, num_envs=lo[g + 1] - lo[g], device=str(device), seed=seed,
+                                      validate=False, env_offset=lo[g]) for g in range(groups)])  # fmt: skip
     return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False)
 
 
@@ -440,6 +448,8 @@ if __name__ == "__main__":
     args.num_iterations = args.total_timesteps // max(args.batch_size, 1)
     device = runs.validate(args, envs.list_envs())  # everything is checked before anything is created
     env_type = envs.env_class(args.env_id)
+    if not 1 <= args.env_threads <= args.num_envs:
+        runs.fail(f"--env-threads must be in [1, --num-envs {args.num_envs}], got {args.env_threads}")
     if args.privileged_critic and not (env_type.privileged_obs_names or env_type.param_names):
         runs.fail(f"--privileged-critic: env {args.env_id!r} declares no privileged observations")
     runs.init_torch(args.torch_threads)
@@ -472,9 +482,10 @@ if __name__ == "__main__":
     # env setup; on CUDA, torch and Warp share one stream, on which the env step is captured once as a graph
     use_graph = args.cuda_graph and device.type == "cuda"
     runs.share_cuda_stream(device)
-    env = make_env(args, device)
+    env_groups = args.env_threads if device.type == "cpu" else 1
+    env = make_env(args, device, groups=env_groups)
     env_step = runs.graph_step(env, device) if use_graph else env.step
-    print(f"device {device}; CUDA graph: {'on' if use_graph else 'off (only on CUDA)'}")
+    print(f"device {device}; CUDA graph: {'on' if use_graph else 'off (only on CUDA)'}; env threads: {env_groups}")
     T, N, O, A = args.num_steps, args.num_envs, env.num_obs, env.num_actions
     P = env.num_privileged_obs if args.privileged_critic else 0  # the critic's extra input columns
     agent = Agent(O, A, args.hidden, args.init_log_std, args.activation, P).to(device)
