@@ -38,8 +38,13 @@ class ThreadedEnv:
         self._truncated = self._terminated.clone()
         self._out = (self._obs, self._reward, self._terminated, self._truncated, self.info)
 
-    def __getattr__(self, name):  # sizes, names and config of the env type: the first group's
-        return getattr(self.__dict__["parts"][0], name)
+    def __getattr__(self, name):
+        # the env type's sizes, names and settings are the first group's; per-env state (tensors, arrays) and methods
+        # are not forwarded: group 0's would be a slice of the batch, silently
+        value = getattr(self.__dict__["parts"][0], name)
+        if callable(value) or hasattr(value, "shape"):
+            raise AttributeError(f"ThreadedEnv does not forward {name!r} (per-env state or a method of one group)")
+        return value
 
     def _gather(self, i: int, obs, reward=None, terminated=None, truncated=None) -> None:
         """Copy group i's outputs into its slice of the batch's tensors (in group i's thread)."""

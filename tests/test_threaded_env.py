@@ -60,6 +60,10 @@ def test_state_dict_round_trip_and_mismatched_groups():
     assert torch.equal(env.step(torch.full((6, 1), 0.5))[0], expected)
     with pytest.raises(ValueError, match="state_dict of groups"):
         grouped("cartpole", [2, 2, 2], **kw).load_state_dict(state)
+    assert env.num_obs == 4 and env.reward_term_names == env.parts[0].reward_term_names
+    for name in ("get_state", "actions", "applied_actions"):  # group 0's would be a slice of the batch
+        with pytest.raises(AttributeError, match="does not forward"):
+            getattr(env, name)
     with pytest.raises(ValueError, match="consecutive slices"):
         ThreadedEnv([envs.make("cartpole", num_envs=3, env_offset=o, **kw) for o in (0, 4)])
 
