@@ -143,8 +143,8 @@ class Args:
     action_delay: tuple[int, int] = (0, 0)
     """action delay range in steps, drawn per env per episode"""
     strength_scale: tuple[float, float] = (1.0, 1.0)
-    """motor strength range: anymal_c's strength_scale (per env per episode); pendulum: max_torque times the scale
-    (one value: lo == hi)"""
+    """motor strength range, drawn per env per episode (MJCF envs: anymal_c's servo torque, the motors' gear of ant,
+    half_cheetah, humanoid); pendulum: max_torque times the scale (one value: lo == hi)"""
     push_vel: float | None = None
     """pushes (legged_gym's push_robots): the largest velocity kick, per axis (anymal_c, ant: max_push_vel_xy, the
     base's horizontal velocity set to U(-v, v) m/s; pendulum: max_push_vel, U(-v, v) rad/s added); None: the env's

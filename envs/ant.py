@@ -48,14 +48,14 @@ dt / push_interval_s (15.0 s), the torso's world-frame x and y velocity are set 
 m/s each; max_push_vel_xy (0.0).
 
 Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every
-geom's sliding friction).
+geom's sliding friction), strength (every motor's gear: torque = strength * 150 a N m).
 
-Privileged observation (12, `info["privileged_obs"]`, for a teacher; never in the observation):
+Privileged observation (13, `info["privileged_obs"]`, for a teacher; never in the observation):
   | idx   | quantity                                                                  | unit  |
-  | 0-1   | mass_scale, friction_scale (this episode)                                 | -     |
-  | 2-4   | torso linear velocity x, y, z (world frame), noise-free                   | m/s   |
-  | 5-7   | torso angular velocity (body frame), noise-free                           | rad/s |
-  | 8-11  | foot contacts of the 4 ankle capsules, legs 1-4 (front left, front right,  | 0 / 1 |
+  | 0-2   | mass_scale, friction_scale, strength_scale (this episode)                 | -     |
+  | 3-5   | torso linear velocity x, y, z (world frame), noise-free                   | m/s   |
+  | 6-8   | torso angular velocity (body frame), noise-free                           | rad/s |
+  | 9-12  | foot contacts of the 4 ankle capsules, legs 1-4 (front left, front right,  | 0 / 1 |
   |       | back, right back): a normal force > 0 in the last substep; 0 at a reset    |       |
 
 State (`get_state`): concat(qpos (15), qvel (14)) in MuJoCo order.
@@ -95,7 +95,7 @@ def _ant_privileged(
     # Model:
     foot_pointadr: wp.array[int],
     # Data in:
-    scale_in: wp.array[wp.vec2],
+    scale_in: wp.array[wp.vec3],
     episode_in: wp.array[EpisodeState],
     qvel_in: wp.array2d[float],
     contact_force_in: wp.array2d[float],
@@ -104,18 +104,18 @@ def _ant_privileged(
 ):
     worldid = wp.tid()
     sc = scale_in[worldid]
-    privileged_out[worldid, 0] = sc[0]
-    privileged_out[worldid, 1] = sc[1]
+    for i in range(3):
+        privileged_out[worldid, i] = sc[i]
     # the free joint's qvel: world-frame linear, body-frame angular velocity (MuJoCo), before observation noise
     for i in range(6):
-        privileged_out[worldid, 2 + i] = qvel_in[worldid, i]
+        privileged_out[worldid, 3 + i] = qvel_in[worldid, i]
     fresh = episode_in[worldid].ep_length == 0  # the forces still belong to the episode that just ended
     for f in range(4):
         touch = float(0.0)
         for k in range(2):  # a capsule has two contact points (kernels/io.py)
             if contact_force_in[worldid, foot_pointadr[f] + k] > 0.0 and not fresh:
                 touch = 1.0
-        privileged_out[worldid, 8 + f] = touch
+        privileged_out[worldid, 9 + f] = touch
 
 
 class Ant(LocomotionEnv):
@@ -124,7 +124,7 @@ class Ant(LocomotionEnv):
     name = "ant"
     asset = "ant.xml"
     cfg_type = AntConfig
-    privileged_obs_names = ("mass_scale", "friction_scale", "vx", "vy", "vz", "wx", "wy", "wz",
+    privileged_obs_names = ("mass_scale", "friction_scale", "strength_scale", "vx", "vy", "vz", "wx", "wy", "wz",
                             "contact_1", "contact_2", "contact_3", "contact_4")  # fmt: skip
 
     push_fields = ("max_push_vel_xy", "push_interval_s")

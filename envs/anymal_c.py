@@ -398,7 +398,6 @@ def _sync_kernel():
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
         body_mass_scale_out: wp.array2d[float],
-        actuator_gear_scale_out: wp.array2d[float],
         privileged_out: wp.array2d[float],
     ):
         worldid = wp.tid()
@@ -410,8 +409,6 @@ def _sync_kernel():
         for i in range(NV):
             qvel_out[worldid, i] = s[NQ + i]
         body_mass_scale_out[worldid, base_body] = sc[1]
-        for j in range(NU):
-            actuator_gear_scale_out[worldid, j] = sc[2]
         v, w, g = base_frame(s)
         for i in range(3):
             privileged_out[worldid, i] = v[i]
@@ -482,7 +479,6 @@ class AnymalC(MjcfEnv):
         lo = np.asarray(self.config["default_dof_pos"], dtype=np.float32) - self.config["action_scale"]
         hi = lo + 2.0 * self.config["action_scale"]
         self._target_range = wp.array(np.stack([lo, hi], 1), dtype=wp.vec2, device=self.device)
-        sim.set_params(actuator_gear_scale=torch.ones(self.num_envs, sim.nu, device=self.actions.device))
         return {**rows, "ctrl_range": self._target_range}
 
     def _build_views(self) -> None:
@@ -498,7 +494,7 @@ class AnymalC(MjcfEnv):
         state = self._arrays["state"]
         scale = self._arrays["scale"]
         base = self.model.body_names.index("base")
-        args = [base, state, scale, sim.qpos, sim.qvel, sim.body_mass_scale, sim.actuator_gear_scale, self._privileged]
+        args = [base, state, scale, sim.qpos, sim.qvel, sim.body_mass_scale, self._privileged]
         self._sync_cmd = wp.launch(k, self.num_envs, inputs=args, device=self.device, record_cmd=True)
 
     def reset(self, seed: int | None = None) -> torch.Tensor:

@@ -35,12 +35,13 @@ class MjcfEnv(WarpEnv):
     One control step = frame_skip MJCF timesteps, each split into `substeps` implicit Euler substeps, all in
     one simulator launch (`pipeline="split"`, the default on CUDA: five launches per substep; `env_fastest`: the
     simulator's scratch layout; both as kernels.articulation.Simulator, same results). `mass_scale` multiplies
-    every body's mass and inertia, `friction_scale` every geom's sliding friction (both per env, fixed or drawn
-    per episode like any `<param>_scale` knob).
+    every body's mass and inertia, `friction_scale` every geom's sliding friction, `strength_scale` every
+    actuator's force (motor strength: a motor's gear, a servo's force before its clamp); each per env, fixed or
+    drawn per episode like any `<param>_scale` knob.
     """
 
     asset: str = ""  # MJCF file name in envs/assets
-    param_names = ("mass", "friction")
+    param_names = ("mass", "friction", "strength")
     task_state_dim: int = 0  # the task's own state after concat(qpos, qvel) (commands, last action, ...)
 
     def __init__(

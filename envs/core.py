@@ -33,6 +33,7 @@ through a kernel launched after each step and reset (`_privileged_launch`).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import os
@@ -332,21 +333,27 @@ class WarpEnv:
         if sim is None:
             with wp.ScopedDevice(self.device):
                 zero = wp.zeros(1, dtype=float)
-                rows = dict.fromkeys(
-                    ("qpos", "qvel", "ctrl_out", "body_mass_scale_out", "geom_friction_scale_out"), zero
-                )
+                names = ("qpos", "qvel", "ctrl_out", "body_mass_scale_out", "geom_friction_scale_out")
+                rows = dict.fromkeys((*names, "actuator_gear_scale_out"), zero)
                 return {**rows, "ctrl_range": wp.zeros(1, dtype=wp.vec2)}
-        # the per-env mass and friction rows the task kernel writes at each reset
-        sim.set_params(
-            body_mass_scale=torch.ones(self.num_envs, sim.nbody, device=self.actions.device),
-            geom_friction_scale=torch.ones(self.num_envs, sim.ngeom, device=self.actions.device),
-        )
+        # the per-env mass and friction rows the task kernel writes at each reset, and the motor strength rows
+        # when the env has that knob (else the simulator keeps one shared row and the kernel a placeholder)
+        ones = functools.partial(torch.ones, device=self.actions.device)
+        n = self.num_envs
+        sim.set_params(body_mass_scale=ones(n, sim.nbody), geom_friction_scale=ones(n, sim.ngeom))
+        if "strength" in self.param_names:
+            sim.set_params(actuator_gear_scale=ones(n, sim.nu))
+            gear = sim.actuator_gear_scale.flatten()
+        else:
+            with wp.ScopedDevice(self.device):
+                gear = wp.zeros(1, dtype=float)
         return {
             "qpos": sim.qpos.flatten(),
             "qvel": sim.qvel.flatten(),
             "ctrl_out": sim.ctrl.flatten(),
             "body_mass_scale_out": sim.body_mass_scale.flatten(),
             "geom_friction_scale_out": sim.geom_friction_scale.flatten(),
+            "actuator_gear_scale_out": gear,
             "ctrl_range": sim.actuator_ctrlrange,
         }
 
@@ -378,6 +385,7 @@ class WarpEnv:
             "delay_hi": self.action_delay[1],
             "mass_param": names.index("mass") if "mass" in names else -1,
             "friction_param": names.index("friction") if "friction" in names else -1,
+            "strength_param": names.index("strength") if "strength" in names and sim is not None else -1,
             **self._arrays,
             **self._simulator_rows(sim),
         }

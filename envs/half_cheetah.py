@@ -28,7 +28,8 @@ reset_noise_scale (0.1).
 Termination: none (as Gymnasium). Truncation: 1,000 steps (`max_episode_steps`).
 
 Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every
-geom's sliding friction); privileged observation = (mass_scale, friction_scale).
+geom's sliding friction), strength (every motor's gear); privileged observation = (mass_scale, friction_scale,
+strength_scale).
 
 State (`get_state`): concat(qpos (9), qvel (9)) in MuJoCo order.
 """

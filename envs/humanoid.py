@@ -47,7 +47,8 @@ Termination: unhealthy, i.e. torso z outside healthy_z_range (1.0, 2.0) m (exclu
 Truncation: 1,000 steps (`max_episode_steps`).
 
 Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every
-geom's sliding friction); privileged observation = (mass_scale, friction_scale).
+geom's sliding friction), strength (every motor's gear); privileged observation = (mass_scale, friction_scale,
+strength_scale).
 
 State (`get_state`): concat(qpos (24), qvel (23)) in MuJoCo order.
 """

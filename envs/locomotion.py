@@ -97,7 +97,7 @@ def locomotion_funcs(
         return ok
 
     @wp.func
-    def step(cfg: cfg_type, sc: wp.vec2, s: state_type, s_phys: state_type, a: action_type):
+    def step(cfg: cfg_type, sc: wp.vec3, s: state_type, s_phys: state_type, a: action_type):
         forward = float(0.0)
         if wp.static(not com_forward):
             forward = cfg.forward_reward_weight * (s_phys[0] - s[0]) / cfg.dt
@@ -117,11 +117,11 @@ def locomotion_funcs(
             return s_phys, wp.vec2(forward, ctrl_cost)
 
     @wp.func
-    def terminated(cfg: cfg_type, sc: wp.vec2, s: state_type) -> bool:
+    def terminated(cfg: cfg_type, sc: wp.vec3, s: state_type) -> bool:
         return not healthy(cfg, s)
 
     @wp.func
-    def reset(cfg: cfg_type, sc: wp.vec2, rng: wp.uint32):
+    def reset(cfg: cfg_type, sc: wp.vec3, rng: wp.uint32):
         s = state_type()
         if wp.static(free_root):
             s[2] = cfg.init_z
@@ -138,7 +138,7 @@ def locomotion_funcs(
         return s, rng
 
     @wp.func
-    def observe(cfg: cfg_type, sc: wp.vec2, s: state_type):
+    def observe(cfg: cfg_type, sc: wp.vec3, s: state_type):
         # the state without its first obs_skip coordinates; the v5 blocks after it are the v5 kernel's
         o = obs_type()
         for i in range(tail):

@@ -12,8 +12,9 @@ struct, a CartPole step touches each array once.
 
 Array shapes (N = num_envs; vectors have the task's lengths): state (N,) of state_type; scale (N,) of
 scale_type; episode (N,) of EpisodeState; action_buf (N * (max_delay + 1),) of action_type; obs (N,) of obs_type.
-Articulated envs also pass the simulator's qpos (N, nq), qvel (N, nv), ctrl (N, nu) and per-env mass and
-friction scale rows (N, nbody), (N, ngeom), each flattened to 1D; other envs pass 1-element placeholders.
+Articulated envs also pass the simulator's qpos (N, nq), qvel (N, nv), ctrl (N, nu) and per-env mass, friction
+and motor strength scale rows (N, nbody), (N, ngeom), (N, nu), each flattened to 1D; other envs pass 1-element
+placeholders.
 Callers bind the kernel's arguments by parameter name (`kernel_inputs`), never by position.
 """
 
@@ -232,11 +233,13 @@ def make_step_kernel(
         delay_hi: int,
         mass_param: int,
         friction_param: int,
+        strength_param: int,
         buf_len: int,
         nq: int,
         nv: int,
         nbody: int,
         ngeom: int,
+        nact: int,
         state: wp.array[state_type],
         scale: wp.array[scale_type],
         episode: wp.array[EpisodeState],
@@ -245,6 +248,7 @@ def make_step_kernel(
         qvel: wp.array[float],
         body_mass_scale_out: wp.array[float],
         geom_friction_scale_out: wp.array[float],
+        actuator_gear_scale_out: wp.array[float],
         applied_action_out: wp.array[action_type],
         obs_out: wp.array[obs_type],
         reward_out: wp.array[float],
@@ -324,6 +328,9 @@ def make_step_kernel(
                 if friction_param >= 0:
                     for g in range(ngeom):
                         geom_friction_scale_out[worldid * ngeom + g] = sc[friction_param]
+                if strength_param >= 0:
+                    for j in range(nact):
+                        actuator_gear_scale_out[worldid * nact + j] = sc[strength_param]
 
         obs_head_row = task_observe(cfg, sc, s)
         if wp.static(not obs_by_component):
@@ -362,6 +369,7 @@ def make_step_kernel(
         ctrl_range: wp.array[wp.vec2],
         mass_param: int,
         friction_param: int,
+        strength_param: int,
         # Data in:
         actions_in: wp.array[action_type],
         # Data in and out (carried from step to step):
@@ -375,6 +383,7 @@ def make_step_kernel(
         ctrl_out: wp.array[float],
         body_mass_scale_out: wp.array[float],
         geom_friction_scale_out: wp.array[float],
+        actuator_gear_scale_out: wp.array[float],
         applied_action_out: wp.array[action_type],
         obs_out: wp.array[obs_type],
         reward_out: wp.array[float],
@@ -396,6 +405,7 @@ def make_step_kernel(
         nv = qvel.shape[0] // num_envs
         nbody = body_mass_scale_out.shape[0] // num_envs
         ngeom = geom_friction_scale_out.shape[0] // num_envs
+        nact = actuator_gear_scale_out.shape[0] // num_envs
 
         # Two passes over the block: the act pass (action noise, clipping, delay; a fused task's dynamics),
         # then the finish pass (reward, termination, statistics, autoreset, observation). On a CPU a step's
@@ -429,19 +439,19 @@ def make_step_kernel(
             if first < last:
                 finish(
                     first, cfg, seed, env_offset, max_episode_steps, reset_all, obs_noise_std, scale_lo, scale_hi,
-                    delay_lo, delay_hi, mass_param, friction_param, buf_len, nq, nv, nbody, ngeom, state, scale,
-                    episode, action_buf, qpos, qvel, body_mass_scale_out, geom_friction_scale_out,
-                    applied_action_out, obs_out, reward_out, reward_terms_out, terminated_out, truncated_out,
-                    final_obs_out, final_return_out, final_length_out,
+                    delay_lo, delay_hi, mass_param, friction_param, strength_param, buf_len, nq, nv, nbody, ngeom, nact,
+                    state, scale, episode, action_buf, qpos, qvel, body_mass_scale_out, geom_friction_scale_out,
+                    actuator_gear_scale_out, applied_action_out, obs_out, reward_out, reward_terms_out, terminated_out,
+                    truncated_out, final_obs_out, final_return_out, final_length_out,
                 )  # fmt: skip
         if wp.static(do_finish and not one_env_per_thread):
             for worldid in range(first, last):
                 finish(
                     worldid, cfg, seed, env_offset, max_episode_steps, reset_all, obs_noise_std, scale_lo, scale_hi,
-                    delay_lo, delay_hi, mass_param, friction_param, buf_len, nq, nv, nbody, ngeom, state, scale,
-                    episode, action_buf, qpos, qvel, body_mass_scale_out, geom_friction_scale_out,
-                    applied_action_out, obs_out, reward_out, reward_terms_out, terminated_out, truncated_out,
-                    final_obs_out, final_return_out, final_length_out,
+                    delay_lo, delay_hi, mass_param, friction_param, strength_param, buf_len, nq, nv, nbody, ngeom, nact,
+                    state, scale, episode, action_buf, qpos, qvel, body_mass_scale_out, geom_friction_scale_out,
+                    actuator_gear_scale_out, applied_action_out, obs_out, reward_out, reward_terms_out, terminated_out,
+                    truncated_out, final_obs_out, final_return_out, final_length_out,
                 )  # fmt: skip
 
     return env_step

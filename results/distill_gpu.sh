@@ -23,7 +23,7 @@ DIR=${OUT:-/tmp}/distill_$ENV_ID
 case $ENV_ID in
   ant)
     BUDGET=(--teacher-timesteps "${TEACHER_STEPS:-36000000}" --total-timesteps "${STUDENT_STEPS:-8000000}")
-    HELD=(--mass-scale 1.3 1.6 --friction-scale 0.25 0.5)
+    HELD=(--mass-scale 1.3 1.6 --friction-scale 0.25 0.5 --strength-scale 0.7 0.8)
     PUSH=(--push-vel 1.0 --push-interval-s 2.0)
     NOISE=(--obs-noise-std 0.06) ;;
   anymal_c)

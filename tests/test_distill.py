@@ -107,17 +107,18 @@ def test_pendulum_privileged_obs_are_the_scales_and_the_noise_free_observation()
 def test_ant_privileged_obs_are_the_scales_true_velocities_and_foot_contacts():
     n = 8
     env = envs.make("ant", num_envs=n, device="cpu", seed=0, mass_scale=(0.6, 1.4), friction_scale=(0.5, 1.0),
-                    obs_noise_std=0.1)  # fmt: skip
+                    strength_scale=(0.7, 1.3), obs_noise_std=0.1)  # fmt: skip
     env.reset()
-    assert (env.info["privileged_obs"][:, 8:] == 0).all()  # no contact force belongs to a fresh episode
+    assert (env.info["privileged_obs"][:, 9:] == 0).all()  # no contact force belongs to a fresh episode
     for _ in range(30):  # the ant falls from 0.75 m onto its feet
         obs, *_ = env.step(torch.zeros(n, 8))
     priv, state = env.info["privileged_obs"], env.get_state()
-    assert priv.shape == (n, 12)
-    torch.testing.assert_close(priv[:, :2], env.param_scales)
-    torch.testing.assert_close(priv[:, 2:8], state[:, 15:21])  # qvel[0:6] of the free joint, noise-free
-    assert (obs[:, 13:19] - priv[:, 2:8]).std() > 0.05  # the observed velocities are noisy
-    contacts = priv[:, 8:]
+    assert priv.shape == (n, 13)
+    torch.testing.assert_close(priv[:, :3], env.param_scales)
+    assert priv[:, 2].unique().numel() == n  # the strength is drawn per env
+    torch.testing.assert_close(priv[:, 3:9], state[:, 15:21])  # qvel[0:6] of the free joint, noise-free
+    assert (obs[:, 13:19] - priv[:, 3:9]).std() > 0.05  # the observed velocities are noisy
+    contacts = priv[:, 9:]
     assert set(contacts.unique().tolist()) <= {0.0, 1.0}
     force = wp.to_torch(env.sim.contact_force)
     for f, adr in enumerate(env._foot_pointadr.numpy()):

@@ -51,11 +51,11 @@ def test_action_delay_applies_zero_after_every_autoreset_then_the_delayed_action
 
 
 def test_parameter_ranges_are_redrawn_at_each_autoreset_and_reach_the_simulator():
-    """mass_scale (lo, hi): a new draw per env per episode, constant inside it; friction_scale fixed: never redrawn.
-    After every step the simulator's per-env rows hold the current episode's scales."""
+    """mass_scale and strength_scale (lo, hi): a new draw per env per episode, constant inside it; friction_scale
+    fixed: never redrawn. After every step the simulator's per-env rows hold the current episode's scales."""
     n = 8
     env = envs.make("ant", num_envs=n, device=DEVICE, seed=0, mass_scale=(0.5, 1.5), friction_scale=0.7,
-                    max_episode_steps=3)  # fmt: skip
+                    strength_scale=(0.8, 1.2), max_episode_steps=3)  # fmt: skip
     env.reset()
     gen = torch.Generator().manual_seed(0)
     previous = env.param_scales.clone()
@@ -66,13 +66,16 @@ def test_parameter_ranges_are_redrawn_at_each_autoreset_and_reach_the_simulator(
         done = terminated | truncated
         changed = scales[:, 0] != previous[:, 0]
         assert torch.equal(changed, done), (changed, done)  # redrawn exactly at the episode boundaries
+        assert torch.equal(scales[:, 2] != previous[:, 2], done)
         changes += int(changed.sum())
         assert ((scales[:, 0] >= 0.5) & (scales[:, 0] <= 1.5)).all()
         torch.testing.assert_close(scales[:, 1], torch.full((n,), 0.7), rtol=0, atol=0)
         mass_rows = wp.to_torch(env.sim.body_mass_scale)
         friction_rows = wp.to_torch(env.sim.geom_friction_scale)
+        gear_rows = wp.to_torch(env.sim.actuator_gear_scale)
         torch.testing.assert_close(mass_rows, scales[:, :1].expand_as(mass_rows), rtol=0, atol=0)
-        torch.testing.assert_close(friction_rows, scales[:, 1:].expand_as(friction_rows), rtol=0, atol=0)
+        torch.testing.assert_close(friction_rows, scales[:, 1:2].expand_as(friction_rows), rtol=0, atol=0)
+        torch.testing.assert_close(gear_rows, scales[:, 2:].expand_as(gear_rows), rtol=0, atol=0)
         previous = scales
     assert changes >= 3 * n
 

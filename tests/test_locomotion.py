@@ -164,16 +164,34 @@ def test_is_deterministic_across_num_envs(env_id):
         np.testing.assert_array_equal(r_s.numpy(), r_l[:3].numpy())
 
 
-def test_ant_mass_and_friction_scales_reach_the_simulator():
-    env = envs.make("ant", num_envs=16, device=DEVICE, seed=0, mass_scale=(0.5, 1.5), friction_scale=(0.2, 0.4))
+def test_ant_mass_friction_and_strength_scales_reach_the_simulator():
+    env = envs.make("ant", num_envs=16, device=DEVICE, seed=0, mass_scale=(0.5, 1.5), friction_scale=(0.2, 0.4),
+                    strength_scale=(0.6, 0.9))  # fmt: skip
     env.reset()
     priv = env.info["privileged_obs"]
-    assert priv.shape == (16, 12)  # scales first (envs/ant.py's privileged layout)
+    assert priv.shape == (16, 13)  # scales first (envs/ant.py's privileged layout)
     assert ((priv[:, 0] >= 0.5) & (priv[:, 0] <= 1.5)).all() and priv[:, 0].std() > 0.05
-    mass = wp.to_torch(env.sim.body_mass_scale)
-    friction = wp.to_torch(env.sim.geom_friction_scale)
-    np.testing.assert_allclose(mass.numpy(), priv[:, :1].expand(16, mass.shape[1]).numpy())
-    np.testing.assert_allclose(friction.numpy(), priv[:, 1:2].expand(16, friction.shape[1]).numpy())
+    assert ((priv[:, 2] >= 0.6) & (priv[:, 2] <= 0.9)).all() and priv[:, 2].std() > 0.05
+    rows = [wp.to_torch(a) for a in (env.sim.body_mass_scale, env.sim.geom_friction_scale, env.sim.actuator_gear_scale)]
+    for k, row in enumerate(rows):
+        np.testing.assert_allclose(row.numpy(), priv[:, k : k + 1].expand(16, row.shape[1]).numpy())
+
+
+@pytest.mark.parametrize("env_id", ["ant", "half_cheetah", "humanoid"])
+def test_motor_strength_scales_the_torque(env_id):
+    # torque = gear * strength * ctrl: strength s with action a is the physics of strength 1 with action s * a, up to
+    # the rounding of the action-to-ctrl map; the control cost is of the action, so only the state is compared
+    n, steps, nu = 4, 5, SPECS[env_id][3][1]
+    weak, full, same = (envs.make(env_id, num_envs=n, device=DEVICE, seed=2, strength_scale=s) for s in (0.5, 1, 1))
+    for env in (weak, full, same):
+        env.reset()
+    np.testing.assert_array_equal(weak.get_state().numpy(), full.get_state().numpy())
+    for a in _actions(n, steps, nu, seed=5):
+        weak.step(a)
+        full.step(0.5 * a)
+        same.step(a)
+        np.testing.assert_allclose(weak.get_state().numpy(), full.get_state().numpy(), rtol=1e-3, atol=1e-3)
+    assert (weak.get_state() - same.get_state()).abs().max() > 1e-2  # and the strength matters
 
 
 def test_ant_perturbation_knobs_and_set_state():
