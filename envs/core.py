@@ -270,7 +270,9 @@ class WarpEnv:
         if not self.dt > 0:
             raise ValueError(f"{self.name}: the control time step must be > 0 s, got {self.dt!r}")
         self.num_privileged_obs = len(self.privileged_obs_names or self.param_names)
-        return cfg, [_parse_range(k, overrides.get(k, 1.0), positive=True) for k in scale_knobs]
+        ranges = [_parse_range(k, overrides.get(k, 1.0), positive=True) for k in scale_knobs]
+        self._scale_ranges = dict(zip(self.param_names, ranges, strict=True))
+        return cfg, ranges
 
     def _allocate(self) -> None:
         """Allocate the env's device arrays, each keyed by the name of the step kernel parameter it is bound to."""
@@ -327,6 +329,12 @@ class WarpEnv:
         elif self.num_privileged_obs:
             self.info["privileged_obs"] = self.param_scales
 
+    @property
+    def _per_env_strength(self) -> bool:
+        # a strength_scale range: the task kernel writes each env's motor strength row at its resets
+        lo, hi = self._scale_ranges.get("strength", (1.0, 1.0))
+        return hi > lo
+
     def _simulator_rows(self, sim) -> dict[str, wp.array]:
         """The simulator arrays the step kernel reads and writes, by kernel parameter name: its per-env rows
         flattened to 1D (the kernel takes only 1D arrays) and the control range; placeholders without one."""
@@ -336,15 +344,18 @@ class WarpEnv:
                 names = ("qpos", "qvel", "ctrl_out", "body_mass_scale_out", "geom_friction_scale_out")
                 rows = dict.fromkeys((*names, "actuator_gear_scale_out"), zero)
                 return {**rows, "ctrl_range": wp.zeros(1, dtype=wp.vec2)}
-        # the per-env mass and friction rows the task kernel writes at each reset, and the motor strength rows
-        # when the env has that knob (else the simulator keeps one shared row and the kernel a placeholder)
+        # the per-env mass and friction rows the task kernel writes at each reset; motor strength likewise when it is
+        # drawn per episode, else one row shared by every env (the physics reads a row per env only when needed)
         ones = functools.partial(torch.ones, device=self.actions.device)
         n = self.num_envs
         sim.set_params(body_mass_scale=ones(n, sim.nbody), geom_friction_scale=ones(n, sim.ngeom))
-        if "strength" in self.param_names:
+        lo = self._scale_ranges.get("strength", (1.0, 1.0))[0]
+        if self._per_env_strength:
             sim.set_params(actuator_gear_scale=ones(n, sim.nu))
             gear = sim.actuator_gear_scale.flatten()
         else:
+            if lo != 1.0:
+                sim.set_params(actuator_gear_scale=torch.full((1, sim.nu), lo, device=self.actions.device))
             with wp.ScopedDevice(self.device):
                 gear = wp.zeros(1, dtype=float)
         return {
@@ -385,7 +396,7 @@ class WarpEnv:
             "delay_hi": self.action_delay[1],
             "mass_param": names.index("mass") if "mass" in names else -1,
             "friction_param": names.index("friction") if "friction" in names else -1,
-            "strength_param": names.index("strength") if "strength" in names and sim is not None else -1,
+            "strength_param": names.index("strength") if sim is not None and self._per_env_strength else -1,
             **self._arrays,
             **self._simulator_rows(sim),
         }

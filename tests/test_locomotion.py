@@ -186,6 +186,7 @@ def test_motor_strength_scales_the_torque(env_id):
     for env in (weak, full, same):
         env.reset()
     np.testing.assert_array_equal(weak.get_state().numpy(), full.get_state().numpy())
+    assert weak.sim.actuator_gear_scale.shape == (1, nu)  # a fixed strength: one row shared by every env
     for a in _actions(n, steps, nu, seed=5):
         weak.step(a)
         full.step(0.5 * a)
