@@ -5,22 +5,23 @@
 # Each stage is skipped when less time is left than it needs (the seconds in `run`/`train` calls: its expected
 # device seconds on an H100 with a warm Warp kernel cache, plus the first CUDA compile of its env). Writes
 # $OUT/log.txt (everything printed) and $OUT/runs.tar.gz (progress.csv, config, learning_clock JSONs, sweep CSVs, the
-# final policies' agent + obs_rms + args; rough terrain's checkpoint, to resume from, its env state dropped if the
-# file is over 8 MB, as it is at 4,096 envs: the resumed run then starts fresh episodes).
+# final checkpoints without their env state as policy.pt; rough terrain's checkpoint, to resume from, its env state
+# dropped if the file is over 8 MB, as it is at 4,096 envs: the resumed run then starts fresh episodes).
 #
 # DRY_RUN=1: every stage on the CPU with tiny budgets (envs, steps, episodes), so a typo or a changed flag fails
 # here and not in the lent minutes: `DRY_RUN=1 OUT=/tmp/dry bash benchmarks/gpu_session.sh 900 dry` (tests/
 # test_gpu_session.py runs the cheap stages so).
 #
-# Expected device seconds (H100, from the b009c84, 50ef3ad and 95c558e sessions; first CUDA compiles included): info 5,
-#   anymal16k_2min 150, anymal4k_2min 150, distill_anymal 170-250 (never run on a GPU: a guess), ant 105, sweep 30,
-#   parity 90, rough 60 (the PLAN: what 95c558e's session left open, issue 13 and 14's targets first); half_cheetah 60,
-#   humanoid_long 180, anymal4k 130, anymal16k 90. With the machine's start (~60 s) and the transfers, one call of
-#   `bash benchmarks/gpu_session.sh 560 <commit>` fits the 15-minute budget, and whatever does not fit the deadline
-#   (the last stages first) is skipped.
+# Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e and a6d2454 sessions; first CUDA compiles
+#   included): info 5, distill_anymal 150 per seed (a guess: a6d2454's DAgger run alone took 134 s of training with an
+#   eager update, now a CUDA graph), distill_ant_compare 200, rough 60, parity 90 (the PLAN: what a6d2454's session
+#   left open), then anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40; half_cheetah 60, humanoid_long 180,
+#   anymal4k 130, anymal16k 90. With the machine's start (~30-60 s) and the transfers, one call of
+#   `bash benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute budget, and whatever does not fit the deadline
+#   (the last stages first) is skipped; SEEDS="1 2 3" runs the distillation stages for several seeds.
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info anymal16k_2min anymal4k_2min distill_anymal ant sweep parity rough)
+PLAN=(info distill_anymal distill_ant_compare rough parity anymal16k_2min anymal4k_2min ant sweep)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -158,13 +159,17 @@ torch.cuda.set_sync_debug_mode('warn'); sys.argv=['cleanppo/distill_warp.py','--
 '$(pick 1179648 1536)','--total-timesteps','$(pick 1179648 1536)','--log-dir','$R/distill_gru_sync','--quiet',\
 '--student-arch','gru','--save-every','0','--save-minutes','0']+'$(pick "" "--num-envs 32 --device cpu")'.split(); \
 runpy.run_path(sys.argv[0], run_name='__main__')" ;;
-    distill_anymal)  # anymal_c: privileged teacher (300 it.) + DAgger student (100 it.) vs direct PPO on the
-      # student's window for the same 400 iterations, 256-episode evals in 5 conditions; planned < 3 min
-      OUT=$R PYTHON=$PY EPISODES=$(pick 256 4) run 170 distill-anymal env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
-        STUDENT_STEPS=1536 DEVICE=cpu} bash results/distill_gpu.sh anymal_c dagger ppo ;;
-    distill_ant_compare)  # ant, same physics and commit: DAgger vs asymmetric PPO vs direct PPO at 44M env steps
-      OUT=$R PYTHON=$PY EPISODES=$(pick 256 4) run 200 distill-ant-compare env ${DRY:+NUM_ENVS=32 \
-        TEACHER_STEPS=1536 STUDENT_STEPS=1536 DEVICE=cpu} bash results/distill_gpu.sh ant dagger asym_ppo ppo ;;
+    distill_anymal|distill_ant_compare)  # issue 14, training only (EVAL=0; the evaluations run afterwards on any
+      # machine: results/distill_eval.sh on the packed policy.pt files), one run per seed in $SEEDS (default 1):
+      # anymal_c: privileged teacher (300 it.) + DAgger student (100 it.) vs direct PPO on the student's window for the
+      # same 400 iterations (a6d2454's DAgger run: 134 s before its update was a CUDA graph); ant: DAgger vs
+      # asymmetric PPO vs direct PPO at 44M env steps
+      env_id=$([ "$stage" = distill_anymal ] && echo anymal_c || echo ant)
+      algos=$([ "$stage" = distill_anymal ] && echo "dagger ppo" || echo "dagger asym_ppo ppo")
+      for seed in ${SEEDS:-1}; do
+        OUT=$R PYTHON=$PY SEED=$seed EVAL=$(pick 0 1) EPISODES=4 run 150 "$stage-seed$seed" env ${DRY:+NUM_ENVS=32 \
+          TEACHER_STEPS=1536 STUDENT_STEPS=1536 DEVICE=cpu} bash results/distill_gpu.sh $env_id $algos
+      done ;;
     ddp)
       run 40 ddp $PY -m torch.distributed.run --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs \
         "$(pick 16384 32)" --total-timesteps "$(pick 2000000 512)" --log-dir "$R/ddp" --save-minutes 0 $TINY ;;
@@ -190,8 +195,10 @@ for ck in pathlib.Path(sys.argv[1]).rglob("checkpoint.pt"):
         if ck.stat().st_size > 8e6:  # (the terrain alone is 5 MB), the env state: the resumed run starts fresh
             c["env_state"], c["next_obs"] = {}, c["next_obs"][:0]  # episodes (restore_checkpoint skips an empty one)
         torch.save(c, ck.with_name("resume.pt"))
-    else:  # keep the policy, drop the env state and optimizer (size)
-        torch.save({k: c[k] for k in ("agent", "obs_rms", "args", "global_step") if k in c}, ck.with_name("policy.pt"))
+    else:  # the policies (for --eval and the benchmarks; distill_warp.py's student and teacher for its evaluations
+        # here, results/distill_eval.sh) without the env state and the optimizers' moments (size)
+        c = {k: v for k, v in c.items() if k not in ("env_state", "next_obs", "loop", "teacher_optimizer")}
+        torch.save({**c, "optimizer": {}}, ck.with_name("policy.pt"))
     ck.unlink()
 EOF
 tar -czf "$OUT/runs.tar.gz" --exclude='events.out.tfevents*' --exclude='*.mp4' --exclude='snap_*.pt' -C "$R" . \

@@ -107,6 +107,9 @@ class Args:
     """torch device: auto (cuda:0 when a CUDA device is present, else cpu), cpu, cuda (or gpu), cuda:1, ..."""
     cuda_graph: bool = True
     """replay the env step as a captured CUDA graph (CUDA only; on CPU a logged no-op)"""
+    cuda_graph_update: bool = True
+    """replay each minibatch step (PPO's or the MLP student's distillation loss) as a captured CUDA graph (CUDA only;
+    checked against an eager step first; the GRU student's step stays eager)"""
     torch_threads: int = 1
     """torch intra-op threads on CPU (0: torch's default)"""
     log_dir: str = "runs"
@@ -343,6 +346,14 @@ def distill_minibatch(student, optimizer, args: Args, b: dict, mb_inds, stats_ou
     optimizer.step(ok=torch.isfinite(loss) & torch.isfinite(grad_norm))
 
 
+def graphed_step(step, optimizer, use_graph: bool):
+    """`step(b, mb_inds, old_std, stats_out)` replayed as a CUDA graph (runs.GraphedUpdate, as ppo_warp.py's update)
+    when `use_graph`; its state is what a step changes: the optimizer's parameters, moments and learning rate."""
+    if not use_graph:
+        return step
+    return runs.GraphedUpdate(step, [*optimizer.params, *optimizer.exp_avg, *optimizer.exp_avg_sq, optimizer.lr])
+
+
 def distill_sequence_minibatch(student: GruStudent, optimizer, args: Args, seq: dict, mb_envs, stats_out) -> None:
     """distill_minibatch for the GRU student: the action MSE along the whole rollout of the envs `mb_envs`, unrolled
     from the hidden state stored at the rollout's start (seq: obs, labels, firsts [T, N, ...], hidden0 [N, H])."""
@@ -563,6 +574,15 @@ if __name__ == "__main__":
     else:  # a distilled student is its actor's mean: the critic and the log std are not trained
         optimizer = Adam(student.actor_mean.parameters(), lr=args.student_learning_rate, eps=1e-5)
     mb_stats = torch.zeros(args.update_epochs * args.num_minibatches, len(runs.MB_STATS), device=device)
+    use_graph_update = args.cuda_graph_update and device.type == "cuda"
+    teacher_step = graphed_step(lambda *mb: update_minibatch(teacher, teacher_optimizer, args, *mb),
+                                teacher_optimizer, use_graph_update and args.teacher_iterations > 0)  # fmt: skip
+    if baseline:
+        student_step = graphed_step(lambda *mb: update_minibatch(student, optimizer, args, *mb), optimizer,
+                                    use_graph_update)  # fmt: skip
+    else:  # old_std, which the distillation loss does not read, only fills the step's signature
+        student_step = graphed_step(lambda b, inds, old_std, row: distill_minibatch(student, optimizer, args, b, inds,
+                                    row), optimizer, use_graph_update and not recurrent)  # fmt: skip
 
     # ALGO Logic: storage setup, preallocated on the device; x is a batch row (teacher: (obs, privileged_obs);
     # student: (window, obs, privileged_obs)); labels are the teacher's actions
@@ -688,7 +708,7 @@ if __name__ == "__main__":
         if ppo:
             b.update(advantages=advantages, returns=returns)
         b = {k: v.reshape(args.batch_size, *v.shape[2:]) for k, v in b.items()}
-        old_std = agent.actor_logstd.detach().exp() if ppo else None
+        old_std = agent.actor_logstd.detach().exp() if not recurrent or ppo else None
         if recurrent and not ppo:  # the rollout as sequences [T, N, ...]; minibatches of whole envs (rsl_rl)
             seq = dict(obs=b["obs"].reshape(T, N, -1), labels=b["labels"].reshape(T, N, -1), firsts=storage["firsts"],
                        hidden0=hidden0)  # fmt: skip
@@ -710,10 +730,7 @@ if __name__ == "__main__":
                 mb_inds = b_inds[start : start + args.minibatch_size]
                 row = mb_stats[epoch * args.num_minibatches + start // args.minibatch_size]
                 opt.count_step()
-                if ppo:
-                    update_minibatch(agent, opt, args, b, mb_inds, old_std, row)
-                else:
-                    distill_minibatch(student, optimizer, args, b, mb_inds, row)
+                (teacher_step if teacher_phase else student_step)(b, mb_inds, old_std, row)
 
         # the iteration's one host read after the rollout's check: minibatch statistics, episodes, lr
         read = runs.read_iteration(terminateds | truncateds, storage["ep_returns"], storage["ep_lengths"],

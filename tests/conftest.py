@@ -35,3 +35,37 @@ def pytest_make_collect_report(collector):
         if not reason.removeprefix("Skipped: ").startswith("optional"):
             report.outcome = "failed"
             report.longrepr = f"{collector.nodeid} was skipped at import ({reason}); {HINT}"
+
+
+class _StandInGraph:
+    """torch.cuda.CUDAGraph on CPU: replay() runs the update on the fixed tensors, as a captured graph reads them."""
+
+    def replay(self):
+        self.run()
+
+
+@pytest.fixture
+def standin_cuda_graph(monkeypatch):
+    """CUDA graph capture stood in on CPU for a runs.GraphedUpdate: `arm(graphed)` makes its capture run nothing (the
+    update called inside it is undone) and its replay run the update on the fixed tensors the graph would read."""
+    import contextlib
+
+    import torch
+
+    armed = []
+
+    @contextlib.contextmanager
+    def capture(graph):
+        graphed = armed[-1]
+        saved = [t.detach().clone() for t in graphed.state]
+        yield
+        graphed._restore(saved)
+        graph.run = lambda: graphed.update(graphed.b, graphed.inds, graphed.old_std, graphed.row)
+
+    stream = type("Stream", (), {"wait_stream": lambda self, other: None})
+    monkeypatch.setattr(torch.cuda, "Stream", stream)
+    monkeypatch.setattr(torch.cuda, "current_stream", lambda: stream())
+    monkeypatch.setattr(torch.cuda, "stream", lambda s: contextlib.nullcontext())
+    monkeypatch.setattr(torch.cuda, "CUDAGraph", _StandInGraph)
+    monkeypatch.setattr(torch.cuda, "graph", capture)
+    return armed.append

@@ -180,6 +180,54 @@ def test_student_actor_ignores_the_privileged_columns_of_its_batch_row():
         assert torch.isnan(student.get_value(poisoned)).all()  # the critic does read them
 
 
+@pytest.mark.parametrize("algo", ["dagger", "ppo"])
+def test_graphed_student_step_is_the_eager_step(algo, standin_cuda_graph):
+    """graphed_step (CUDA capture stood in on CPU) over 2 iterations x 2 minibatches gives the parameters and
+    statistics of the eager step, for the distillation loss (the actor's mean only) and for PPO on the student: the
+    state it restores after the warm-up and the check is all a step changes."""
+    from cleanppo_utils import runs
+
+    m = load_distill()
+    args = m.Args(env_id="pendulum", student_algo=algo)
+    O, A, P, W, n = 3, 1, 6, 12, 32
+    gen = torch.Generator().manual_seed(5)
+    students, opts = [], []
+    for _ in range(2):
+        torch.manual_seed(0)
+        students.append(m.Agent(W, O + P, A, (8, 8), 0.0))
+        params = students[-1].actor_mean.parameters() if algo == "dagger" else students[-1].parameters()
+        opts.append(m.Adam(params, lr=1e-3, eps=1e-5))
+
+    def step(i):
+        if algo == "dagger":
+            return lambda b, inds, old_std, row: m.distill_minibatch(students[i], opts[i], args, b, inds, row)
+        return lambda *mb: m.update_minibatch(students[i], opts[i], args, *mb)
+
+    graphed = m.graphed_step(step(1), opts[1], use_graph=True)
+    assert isinstance(graphed, runs.GraphedUpdate) and m.graphed_step(step(1), opts[1], use_graph=False) is not graphed
+    standin_cuda_graph(graphed)
+    stats = torch.zeros(2, 4, len(runs.MB_STATS))
+    for iteration in range(2):
+        b = dict(obs=torch.randn(n, W + O + P, generator=gen), actions=torch.randn(n, A, generator=gen),
+                 labels=torch.randn(n, A, generator=gen).clamp(-1, 1), mus=torch.randn(n, A, generator=gen),
+                 logprobs=torch.randn(n, generator=gen) - 1.0, values=torch.randn(n, generator=gen),
+                 advantages=torch.randn(n, generator=gen), returns=torch.randn(n, generator=gen))  # fmt: skip
+        old_std = students[0].actor_logstd.detach().exp()
+        inds = torch.randperm(n, generator=gen)
+        for k in range(2):
+            for i, update in enumerate((step(0), graphed)):
+                opts[i].count_step()
+                update(b, inds[16 * k : 16 * (k + 1)], old_std.clone(), stats[i, 2 * iteration + k])
+    assert graphed.graph not in (None, False)  # captured, and its check passed
+    torch.testing.assert_close(stats[1], stats[0], rtol=0, atol=0)
+    assert stats[0, :, 1].abs().sum() > 0  # the loss was written
+    for p, q in zip(students[0].parameters(), students[1].parameters(), strict=True):
+        torch.testing.assert_close(q, p, rtol=0, atol=0)
+    torch.manual_seed(0)
+    start = m.Agent(W, O + P, A, (8, 8), 0.0)
+    assert any(not torch.equal(p, q) for p, q in zip(students[0].parameters(), start.parameters(), strict=True))
+
+
 def test_window_holds_the_last_k_observations_and_actions_and_restarts_with_an_episode():
     m = load_distill()
     obs = [torch.full((2, 3), float(t)) for t in range(4)]

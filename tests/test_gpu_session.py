@@ -36,6 +36,12 @@ def test_dry_run_of_the_mission_stage_clocks_its_snapshots_and_packs_the_policy(
     names = tarfile.open(tmp_path / "out" / "runs.tar.gz").getnames()
     assert any(n.endswith("learning_clock.json") for n in names) and any(n.endswith("policy.pt") for n in names)
     assert not any("snap_" in n or n.endswith("checkpoint.pt") for n in names)  # snapshots and env state dropped
+    with tarfile.open(tmp_path / "out" / "runs.tar.gz") as tar:  # the packed policy is a checkpoint --eval reads
+        tar.extract(next(n for n in names if n.endswith("policy.pt")), tmp_path / "unpacked", filter="data")
+    from cleanppo_utils import runs
+
+    ckpt = runs.load_checkpoint(str(next((tmp_path / "unpacked").rglob("policy.pt"))))
+    assert "env_state" not in ckpt and ckpt["agent"] and ckpt["obs_rms"] and ckpt["args"]["env_id"] == "ant"
 
 
 def test_a_failed_or_unknown_stage_fails_the_session(tmp_path):

@@ -177,19 +177,10 @@ def test_resume_keeps_the_presets_and_refuses_to_change_them(tmp_path, monkeypat
     assert "cannot change max_log_std on resume (checkpoint has 0.0)" in str(e.value.code)
 
 
-class StandInGraph:
-    """torch.cuda.CUDAGraph on CPU: replay() runs the update on the fixed tensors, as a captured graph reads them."""
-
-    def replay(self):
-        self.run()
-
-
-def test_graphed_update_feeds_the_graph_each_iteration_and_minibatch(monkeypatch):
+def test_graphed_update_feeds_the_graph_each_iteration_and_minibatch(standin_cuda_graph):
     """runs.GraphedUpdate with a stand-in for CUDA capture (capture runs nothing, replay runs the update on the fixed
     tensors): 2 iterations x 2 minibatches give the parameters and statistics of the eager update, so new batches
     and indices reach the fixed tensors and the warm-up and the check leave the state as it was."""
-    import contextlib
-
     from cleanppo_utils import runs
 
     ppo = load(PPO_WARP)
@@ -212,19 +203,7 @@ def test_graphed_update_feeds_the_graph_each_iteration_and_minibatch(monkeypatch
     state = [*agents[1].parameters(), *optimizers[1].exp_avg, *optimizers[1].exp_avg_sq, optimizers[1].lr]
     graphed = runs.GraphedUpdate(lambda *mb: ppo.update_minibatch(agents[1], optimizers[1], args, *mb), state)
 
-    @contextlib.contextmanager
-    def capture(graph):  # a capture runs nothing: the update called inside it is undone
-        saved = [t.detach().clone() for t in state]
-        yield
-        graphed._restore(saved)
-        graph.run = lambda: graphed.update(graphed.b, graphed.inds, graphed.old_std, graphed.row)
-
-    stream = type("Stream", (), {"wait_stream": lambda self, other: None})
-    monkeypatch.setattr(torch.cuda, "Stream", stream)
-    monkeypatch.setattr(torch.cuda, "current_stream", lambda: stream())
-    monkeypatch.setattr(torch.cuda, "stream", lambda s: contextlib.nullcontext())
-    monkeypatch.setattr(torch.cuda, "CUDAGraph", StandInGraph)
-    monkeypatch.setattr(torch.cuda, "graph", capture)
+    standin_cuda_graph(graphed)
     stats = torch.zeros(2, 4, len(runs.MB_STATS))
     for iteration in range(2):
         b = batch()
