@@ -14,14 +14,16 @@
 #
 # Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e and a6d2454 sessions; first CUDA compiles
 #   included): info 5, distill_anymal 150 per seed (a guess: a6d2454's DAgger run alone took 134 s of training with an
-#   eager update, now a CUDA graph), distill_ant_compare 200, rough 60, parity 90 (the PLAN: what a6d2454's session
-#   left open), then anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40; half_cheetah 60, humanoid_long 180,
-#   anymal4k 130, anymal16k 90. With the machine's start (~30-60 s) and the transfers, one call of
-#   `bash benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute budget, and whatever does not fit the deadline
-#   (the last stages first) is skipped; SEEDS="1 2 3" runs the distillation stages for several seeds.
+#   eager update, now a CUDA graph), parity 90, rough_long: the rest of the call (the PLAN: what a6d2454's session
+#   left open); distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60,
+#   humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. With the machine's start (~30-60 s) and the transfers, one
+#   call of `bash benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute budget, and whatever does not fit the
+#   deadline (the last stages first) is skipped; SEEDS="1 2 3" runs the distillation stages for several seeds. The
+#   rough curriculum needs more than one call: `... 555 <commit> info rough_long`, then at once on the warm machine
+#   `... 200 <commit> rough_long`, which resumes it (rough_long's own comment).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info distill_anymal distill_ant_compare rough parity anymal16k_2min anymal4k_2min ant sweep)
+PLAN=(info distill_anymal parity rough_long)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -121,6 +123,23 @@ for stage in "$@"; do
     rough)  # the first chunk of the rough preset (100 of its 1,500 iterations), its checkpoint packed to resume from
       run 60 rough $PY cleanppo/ppo_warp.py --env-id anymal_c_rough --num-envs "$(pick 4096 32)" --total-timesteps \
         "$(pick 9830400 512)" --log-dir "$R/rough" --save-minutes 0 --quiet $TINY ;;
+    rough_long)  # issue 13's rough target (legged_gym: the curriculum's top levels after ~1,000 iterations, "twenty
+      # minutes"): the rough preset (1,500 iterations of 4,096 envs) until 45 s before the deadline (SIGINT: the
+      # iteration is finished and saved), a snapshot every 50 iterations; then the terrain levels per terrain type
+      # over training time (benchmarks/terrain_levels.py). A later call on the same warm machine resumes it where it
+      # stopped, env state and curriculum included (the packing keeps its full checkpoint on the machine)
+      [ -n "$DRY" ] || [ "$(left)" -ge 150 ] || { say "SKIP rough_long (needs 150 s)"; continue; }
+      full=$(ls -t "$R"/rough_long/*/checkpoint_full.pt 2>/dev/null | head -1)
+      say "rough_long: ppo_warp.py --env-id anymal_c_rough ${full:+--resume $full} (until 45 s before the deadline)"
+      timeout --signal=INT --kill-after=30 "$(( $(left) > 90 ? $(left) - 45 : 45 ))" $PY cleanppo/ppo_warp.py \
+        --env-id anymal_c_rough --log-dir "$R/rough_long" --save-minutes 0 --save-every "$(pick 50 1)" --quiet \
+        ${full:+--resume "$full"} $([ -n "$DRY" ] && echo "--num-envs 32 --num-steps 8 --num-minibatches 2 \
+        --update-epochs 1 --device cpu --total-timesteps $([ -n "$full" ] && echo 1536 || echo 768)") >>"$LOG" 2>&1 &
+      pid=$!; snap "$R/rough_long" $pid & watcher=$!
+      wait $pid; rc=$?; wait $watcher; say "rough_long rc=$rc (124/130: stopped at the deadline, saved)"
+      ck=$(latest rough_long)
+      [ -n "$ck" ] && run 20 rough_long-levels $PY benchmarks/terrain_levels.py "$(dirname "$ck")" \
+        --out "$(dirname "$ck")/terrain_levels.json" ;;
     distill) OUT=$R PYTHON=$PY run 100 distill env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
       STUDENT_STEPS=1536 EPISODES=4 DEVICE=cpu} bash results/distill_ant_gpu.sh ;;
     distill_asym) OUT=$R PYTHON=$PY run 70 distill-asym env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
@@ -190,18 +209,22 @@ say "packing"
 $PY - "$R" <<'EOF' >>"$LOG" 2>&1
 import pathlib, sys, torch
 for ck in pathlib.Path(sys.argv[1]).rglob("checkpoint.pt"):
-    c = torch.load(ck, map_location="cpu", weights_only=False)
+    c, size = torch.load(ck, map_location="cpu", weights_only=False), ck.stat().st_size
+    if "rough_long" in ck.parts[-3]:  # the full checkpoint stays on the machine for a later call to resume
+        ck.rename(ck.with_name("checkpoint_full.pt"))
     if "rough" in ck.parts[-3]:  # to resume from (--resume): everything but, where it is too big for the transfer
-        if ck.stat().st_size > 8e6:  # (the terrain alone is 5 MB), the env state: the resumed run starts fresh
+        if size > 8e6:  # (the terrain alone is 5 MB), the env state: the resumed run starts fresh
             c["env_state"], c["next_obs"] = {}, c["next_obs"][:0]  # episodes (restore_checkpoint skips an empty one)
         torch.save(c, ck.with_name("resume.pt"))
     else:  # the policies (for --eval and the benchmarks; distill_warp.py's student and teacher for its evaluations
         # here, results/distill_eval.sh) without the env state and the optimizers' moments (size)
         c = {k: v for k, v in c.items() if k not in ("env_state", "next_obs", "loop", "teacher_optimizer")}
         torch.save({**c, "optimizer": {}}, ck.with_name("policy.pt"))
-    ck.unlink()
+    if ck.exists():
+        ck.unlink()
 EOF
-tar -czf "$OUT/runs.tar.gz" --exclude='events.out.tfevents*' --exclude='*.mp4' --exclude='snap_*.pt' -C "$R" . \
+tar -czf "$OUT/runs.tar.gz" --exclude='events.out.tfevents*' --exclude='*.mp4' --exclude='snap_*.pt' \
+  --exclude='checkpoint_full.pt' -C "$R" . \
   2>>"$LOG"
 ls -la "$OUT" | tee -a "$LOG"
 say "done: $FAILED failed command(s)"

@@ -67,9 +67,10 @@ def term_per_step(env, policy, term: str, steps: int, seed: int) -> float:
     return float(total / count.clamp(min=1))
 
 
-def train_seconds(progress_csv: str, save_every: int) -> dict[int, float]:
+def train_seconds(progress_csv: str, save_every: int, gap_factor: float = 0.0) -> dict[int, float]:
     """Per iteration: training seconds at its end (module docstring), from a ppo_warp progress.csv whose run saved a
-    checkpoint every `save_every` iterations (0: none)."""
+    checkpoint every `save_every` iterations (0: none); with `gap_factor` > 0, an interval longer than gap_factor x
+    the median (a resumed run's pause and its restart) also counts as the median."""
     with open(progress_csv) as f:
         rows = [(int(r["iteration"]), float(r["wall_time"])) for r in csv.DictReader(f)]
     if len(rows) < 2:
@@ -81,7 +82,7 @@ def train_seconds(progress_csv: str, save_every: int) -> dict[int, float]:
     median = statistics.median([d for _, d, saved in steps if not saved] or [d for _, d, _ in steps])
     clock, total = {rows[0][0]: median}, median
     for it, d, saved in steps:
-        total += median if saved else d
+        total += median if saved or 0 < gap_factor * median < d else d
         clock[it] = total
     return clock
 

@@ -58,3 +58,37 @@ def test_training_clock_counts_from_the_end_of_the_first_iteration(tmp_path):
     assert train_seconds(str(csv), 0) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.5, 5: 3.0})
     # and for the interval after each checkpoint save (iteration 3's: 1.0 s, the save included)
     assert train_seconds(str(csv), 3) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.0, 5: 2.5})
+
+
+def test_dry_run_of_rough_long_resumes_on_a_second_call_and_reads_the_terrain_levels(tmp_path):
+    """rough_long twice on the same machine (the same RUNS folder): the second call resumes the first's full
+    checkpoint (kept out of the transfer), and terrain_levels.json spans both calls' snapshots."""
+    import json
+
+    for call in range(2):
+        p, log = _dry_run(tmp_path, "rough_long")
+        assert p.returncode == 0 and "rough_long-levels rc=0" in log, log[-3000:]
+        assert ("--resume" in log) == (call == 1)
+    (run,) = (tmp_path / "runs" / "rough_long").iterdir()
+    assert (run / "config_resume.json").exists() and (run / "checkpoint_full.pt").exists()
+    rows = json.load(open(run / "terrain_levels.json"))["rows"]
+    assert rows[-1]["iteration"] == 6 and 0 <= rows[-1]["stairs_up"] <= 9
+    names = tarfile.open(tmp_path / "out" / "runs.tar.gz").getnames()
+    assert any(n.endswith("resume.pt") for n in names) and not any("checkpoint_full" in n for n in names)
+
+
+def test_terrain_levels_by_kind_follow_the_columns():
+    """Env i walks column i % num_cols: levels set per column give each terrain type's mean and the stairs' step."""
+    import numpy as np
+
+    from benchmarks.terrain_levels import levels_by_kind
+    from envs.terrain import terrain_kind
+
+    num_rows, num_cols = 10, 20
+    kinds = [terrain_kind(j / num_cols + 0.001) for j in range(num_cols)]
+    levels = np.array([9 if kinds[i % num_cols] == "stairs_up" else 2 for i in range(60)], dtype=np.int32)
+    out = levels_by_kind(levels, num_rows, num_cols)
+    assert out["stairs_up"] == 9 and out["stairs_down"] == 2 and out["discrete"] == 2
+    assert out["stairs_up_top2"] == 1.0 and out["stairs_down_top2"] == 0.0
+    assert abs(out["stairs_up_step_m"] - (0.05 + 0.18 * 0.9)) < 1e-12
+    assert abs(out["all"] - levels.mean()) < 1e-12
