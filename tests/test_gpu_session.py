@@ -58,6 +58,10 @@ def test_training_clock_counts_from_the_end_of_the_first_iteration(tmp_path):
     assert train_seconds(str(csv), 0) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.5, 5: 3.0})
     # and for the interval after each checkpoint save (iteration 3's: 1.0 s, the save included)
     assert train_seconds(str(csv), 3) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.0, 5: 2.5})
+    # a run resumed after a 60 s pause: with gap_factor the pause counts as the median iteration, without it in full
+    csv.write_text("iteration,global_step,wall_time\n1,10,100.0\n2,20,100.5\n3,30,101.0\n4,40,161.0\n5,50,161.5\n")
+    assert train_seconds(str(csv), 0, gap_factor=10) == pytest.approx({1: 0.5, 2: 1.0, 3: 1.5, 4: 2.0, 5: 2.5})
+    assert train_seconds(str(csv), 0)[5] == pytest.approx(62.0)
 
 
 def test_dry_run_of_rough_long_resumes_on_a_second_call_and_reads_the_terrain_levels(tmp_path):
@@ -92,3 +96,21 @@ def test_terrain_levels_by_kind_follow_the_columns():
     assert out["stairs_up_top2"] == 1.0 and out["stairs_down_top2"] == 0.0
     assert abs(out["stairs_up_step_m"] - (0.05 + 0.18 * 0.9)) < 1e-12
     assert abs(out["all"] - levels.mean()) < 1e-12
+
+
+def test_terrain_levels_refuses_another_env_and_a_checkpoint_without_env_state(tmp_path):
+    import torch
+
+    from benchmarks.terrain_levels import snapshot_levels
+
+    base = dict(iteration=5, agent={}, obs_rms={}, optimizer={}, global_step=0)
+    torch.save(dict(base, args={"env_id": "anymal_c"}, env_state={}), tmp_path / "flat.pt")
+    with pytest.raises(SystemExit, match="not anymal_c_rough"):
+        snapshot_levels(str(tmp_path / "flat.pt"))
+    torch.save(dict(base, args={"env_id": "anymal_c_rough"}, env_state={}), tmp_path / "packed.pt")
+    with pytest.raises(SystemExit, match="no env state"):
+        snapshot_levels(str(tmp_path / "packed.pt"))
+    levels = torch.tensor([0, 3, 9], dtype=torch.int32).view(torch.uint8)
+    torch.save(dict(base, args={"env_id": "anymal_c_rough"}, env_state={"terrain.level": levels}), tmp_path / "ok.pt")
+    iteration, _, got = snapshot_levels(str(tmp_path / "ok.pt"))
+    assert iteration == 5 and got.tolist() == [0, 3, 9]
