@@ -13,6 +13,7 @@ import warp as wp
 import envs
 from benchmarks.common import ROOT, progress, tool_record, write_rows
 from benchmarks.env_timing import available_bytes, rss_bytes, time_env_step, warp_bytes
+from kernels.forward import launch_block_dim
 
 NOTES = (
     "Full step API (action checks off: validate=False, as ppo_warp.py runs it), random actions fixed per run. "
@@ -22,11 +23,14 @@ NOTES = (
     "num_envs. On CPU a Warp launch runs on one core. cuda_graph: on CUDA each step replays the step captured once "
     "as a CUDA graph (as ppo_warp.py runs it). pipeline: the articulated envs' Simulator path (auto: split on CUDA, "
     "fused on CPU; *_env_major: with the simulator's scratch env-major, as before the split path existed). "
+    "block_dim: the CUDA threads per block asked of every env launch (0: the largest of 256, 128, 64, 32 that gives "
+    "every SM a block, kernels.forward.launch_block_dim), threads_per_block: the value launched with (empty on CPU). "
     "gpu_info: nvidia-smi's name, driver and SM clocks (current and max, MHz) at the start and end."
 )
 KEYS = ["env", "num_envs", "device", "steps_per_s", "steps_per_s_min", "steps_per_s_max", "us_per_step"]
 KEYS += ["ns_per_env_step", "median_s", "min_s", "max_s", "steps_per_repeat", "compile_s", "make_s", "first_step_s"]
 KEYS += ["warp_bytes", "warp_bytes_per_env", "rss_bytes_per_env", "articulated", "cuda_graph", "pipeline"]
+KEYS += ["block_dim", "threads_per_block"]
 
 COMPILE_PROBE = """
 import sys, time
@@ -80,14 +84,21 @@ def gpu_info(device: str) -> dict:
 
 
 def measure_point(
-    env_id: str, n: int, device: str, repeats: int, seconds: float, cuda_graph: bool = True, pipeline: str = "auto"
+    env_id: str,
+    n: int,
+    device: str,
+    repeats: int,
+    seconds: float,
+    cuda_graph: bool = True,
+    pipeline: str = "auto",
+    block_dim: int = 256,
 ) -> dict:
     """One row of env.csv: the step timing of env_id at n envs, and its memory per env."""
     rss0 = rss_bytes()
-    kw = {}
+    kw = {"block_dim": block_dim}
     if pipeline != "auto":  # "split", "fused", or either with "_env_major": the Simulator's scratch left env-major
         path, env_major, _ = pipeline.partition("_env_major")
-        kw = {"pipeline": path, "env_fastest": False if env_major else None}
+        kw |= {"pipeline": path, "env_fastest": False if env_major else None}
     env, row = time_env_step(env_id, n, device, repeats, seconds, cuda_graph=cuda_graph, **kw)
     wbytes = warp_bytes(env)
     row.update(
@@ -103,11 +114,15 @@ def measure_point(
         articulated=getattr(env, "sim", None) is not None,
         cuda_graph=cuda_graph and device.startswith("cuda"),
         pipeline=pipeline if getattr(env, "sim", None) is not None else "",
+        block_dim=block_dim,
+        threads_per_block=launch_block_dim(device, n, block_dim) or "",
     )
     return row
 
 
-def run(env_ids, num_envs, device, repeats, seconds, cold_cache, max_point_seconds, out, cuda_graph, pipelines) -> None:
+def run(
+    env_ids, num_envs, device, repeats, seconds, cold_cache, max_point_seconds, out, cuda_graph, pipelines, block_dims
+) -> None:
     """Sweep every env over num_envs; write <out>/env.csv and env.json."""
     wp.init()
     torch.set_num_threads(1)  # the random actions are made once; one core, as every Warp CPU launch
@@ -123,28 +138,30 @@ def run(env_ids, num_envs, device, repeats, seconds, cold_cache, max_point_secon
     def paths(env_id):  # the physics path is a Simulator keyword: only articulated envs have one
         return pipelines if issubclass(envs.env_class(env_id), MjcfEnv) else ("auto",)
 
-    points = [(e, n, p) for e in env_ids or envs.list_envs() for p in paths(e) for n in num_envs]
-    for env_id, n, pipeline in progress(points, "env"):
-        if (env_id, pipeline) in stopped:
+    points = [(e, n, p, b) for e in env_ids or envs.list_envs() for p in paths(e) for b in block_dims for n in num_envs]
+    for env_id, n, pipeline, block_dim in progress(points, "env"):
+        series = (env_id, pipeline, block_dim)
+        if series in stopped:
             continue
         if env_id not in compile_s:
             compile_s[env_id] = cold_compile_seconds(env_id, device) if cold_cache else float("nan")
-        prev = ([r for r in rows if r["env"] == env_id and r["_pipeline"] == pipeline] or [None])[-1]
+        prev = ([r for r in rows if r["_series"] == series] or [None])[-1]
         if why := skip_reason(prev, n, device, repeats, seconds, max_point_seconds):
             print(f"\n{env_id}: stopping before num_envs={n}: {why}", file=sys.stderr)
-            stopped.add((env_id, pipeline))
+            stopped.add(series)
             continue
         try:
-            row = measure_point(env_id, n, device, repeats, seconds, cuda_graph, pipeline)
-            rows.append(dict(row, compile_s=compile_s[env_id], _pipeline=pipeline))
+            row = measure_point(env_id, n, device, repeats, seconds, cuda_graph, pipeline, block_dim)
+            rows.append(dict(row, compile_s=compile_s[env_id], _series=series))
         except (MemoryError, RuntimeError) as e:
             print(f"\n{env_id}: stopping at num_envs={n}: {e}", file=sys.stderr)
-            stopped.add((env_id, pipeline))
+            stopped.add(series)
     for r in rows:
-        del r["_pipeline"]
+        del r["_series"]
     record["loadavg_at_end"] = os.getloadavg()
     record["gpu_info_at_end"] = gpu_info(device)
     for r in rows:
         name = f"{r['env']}.{r['pipeline']}" if r["pipeline"] else r["env"]
+        name += f".block{r['block_dim']}" if len(block_dims) > 1 else ""
         print(f"{name}.{r['num_envs']}.steps_per_s {r['steps_per_s']:.4g}  us_per_step {r['us_per_step']:.1f}")
     write_rows(out, "env", record, rows, KEYS)

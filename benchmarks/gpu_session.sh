@@ -13,17 +13,19 @@
 # test_gpu_session.py runs the cheap stages so).
 #
 # Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e and a6d2454 sessions; first CUDA compiles
-#   included): info 5, distill_anymal 150 per seed (a guess: a6d2454's DAgger run alone took 134 s of training with an
-#   eager update, now a CUDA graph), parity 90, rough_long: the rest of the call (the PLAN: what a6d2454's session
-#   left open); distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60,
+#   included): info 5, blocks 90 (a guess: one compile per block size), ant_auto 125, distill_anymal 150 per seed (a
+#   guess: a6d2454's DAgger run alone took 134 s of training with an eager update, now a CUDA graph), parity 90,
+#   rough_long: the rest of the call (the PLAN: what a6d2454's session left open, after the block-size check);
+#   distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60,
 #   humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. With the machine's start (~30-60 s) and the transfers, one
 #   call of `bash benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute budget, and whatever does not fit the
-#   deadline (the last stages first) is skipped; SEEDS="1 2 3" runs the distillation stages for several seeds. The
+#   deadline (the last stages first) is skipped; SEEDS="1 2 3" runs the distillation stages for several seeds; BLOCK=0
+#   (or a number) runs every training stage with that --env-block-dim (stage blocks says whether it pays). The
 #   rough curriculum needs more than one call: `... 555 <commit> info rough_long`, then at once on the warm machine
 #   `... 200 <commit> rough_long`, which resumes it (rough_long's own comment).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info distill_anymal parity rough_long)
+PLAN=(info blocks ant_auto distill_anymal parity rough_long)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -57,7 +59,8 @@ snap() {  # snap <folder> <pid>: while the run lives, and once after, keep each 
 }
 train() {  # train <label> <needs> <args...>: ppo_warp.py into $R/<label>, then a 256-episode deterministic eval
   local label=$1 need=$2; shift 2
-  run "$need" "$label" $PY cleanppo/ppo_warp.py --log-dir "$R/$label" --save-minutes 0 --save-every 0 --quiet "$@" $TINY
+  run "$need" "$label" $PY cleanppo/ppo_warp.py --log-dir "$R/$label" --save-minutes 0 --save-every 0 --quiet "$@" \
+    ${BLOCK:+--env-block-dim $BLOCK} $TINY
   local ck; ck=$(latest "$label")
   [ -n "$ck" ] && run 20 "$label-eval" $PY cleanppo/ppo_warp.py --eval "$ck" --eval-episodes "$(pick 256 4)" \
     --device "$DEV"
@@ -69,7 +72,7 @@ clocked() {  # clocked <label> <needs> <term> <level> <eval steps> <args...>: tr
   if [ "$(left)" -lt "$need" ]; then say "SKIP $label (needs $need s)"; return 1; fi
   say "$label: ppo_warp.py $* (snapshots every $(pick "${SNAP:-10}" 1) iterations)"
   timeout --signal=INT --kill-after=10 "$(left)" $PY cleanppo/ppo_warp.py --log-dir "$R/$label" --save-minutes 0 \
-    --save-every "$(pick "${SNAP:-10}" 1)" --quiet "$@" $TINY >>"$LOG" 2>&1 &
+    --save-every "$(pick "${SNAP:-10}" 1)" --quiet "$@" ${BLOCK:+--env-block-dim $BLOCK} $TINY >>"$LOG" 2>&1 &
   local pid=$!
   snap "$R/$label" $pid &
   local watcher=$!
@@ -117,6 +120,16 @@ for stage in "$@"; do
       run 60 sweep $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant humanoid --num-envs \
         $(pick "65536 262144 1048576" "16 32") --pipelines ${PIPELINES:-split fused_env_major} --repeats \
         "$(pick 3 1)" --seconds "$(pick 0.1 0.01)" --no-cold-cache --max-point-seconds 10 --out "$R/sweep" ;;
+    blocks)  # issue 17: env steps/s with Warp's 256 threads per block against enough blocks for every SM
+      # (--block-dims 0: 32 threads at 4,096 envs, 64 at 16,384 on 132 SMs; 256 from 33,537 envs); one thread steps one
+      # env, so only the speed can change. At 16,384 envs, 256 per block fill 64 of the H100's 132 SMs, and the
+      # mission command's env step took half the time per env step of the 65,536-env sweep point (a6d2454)
+      run 90 blocks $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant anymal_c --num-envs \
+        $(pick "4096 16384 65536" "16 32") --block-dims 256 0 --repeats "$(pick 3 1)" --seconds "$(pick 0.1 0.01)" \
+        --no-cold-cache --max-point-seconds 10 --out "$R/blocks" ;;
+    ant_auto)  # the mission command (stage ant) with the env's blocks sized for the SMs (--env-block-dim 0)
+      BLOCK=0 clocked ant_auto 70 forward 3.0 1000 --num-envs "$(pick 16384 32)" --total-timesteps \
+        "$(pick 50000000 512)" ;;
     ant)  # the mission command (16,384 envs, 50 M steps): SPS, and the training seconds to a deterministic forward
       # velocity of 3 m/s (issue 17's target: within 15 s)
       clocked ant 70 forward 3.0 1000 --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 50000000 512)" ;;
@@ -133,6 +146,7 @@ for stage in "$@"; do
       say "rough_long: ppo_warp.py --env-id anymal_c_rough ${full:+--resume $full} (until 45 s before the deadline)"
       timeout --signal=INT --kill-after=30 "$(( $(left) > 90 ? $(left) - 45 : 45 ))" $PY cleanppo/ppo_warp.py \
         --env-id anymal_c_rough --log-dir "$R/rough_long" --save-minutes 0 --save-every "$(pick 50 1)" --quiet \
+        ${BLOCK:+--env-block-dim $BLOCK} \
         ${full:+--resume "$full"} $([ -n "$DRY" ] && echo "--num-envs 32 --num-steps 8 --num-minibatches 2 \
         --update-epochs 1 --device cpu --total-timesteps $([ -n "$full" ] && echo 1536 || echo 768)") >>"$LOG" 2>&1 &
       pid=$!; snap "$R/rough_long" $pid & watcher=$!

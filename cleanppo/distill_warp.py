@@ -112,6 +112,10 @@ class Args:
     checked against an eager step first; the GRU student's step stays eager)"""
     torch_threads: int = 1
     """torch intra-op threads on CPU (0: torch's default)"""
+    env_block_dim: int = 256
+    """CUDA threads per block of the env's launches (0: the largest of 256, 128, 64, 32 that gives every SM a block,
+    kernels.forward.launch_block_dim): one thread steps one env, so it changes the speed, not the numbers. On CPU a
+    no-op"""
     log_dir: str = "runs"
     """TensorBoard runs, config JSON, progress.csv and checkpoints go to <log_dir>/<run_name>/"""
     save_every: int = 50
@@ -255,7 +259,8 @@ def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed
                 runs.fail(f"--{name.replace('_', '-')}: env {args.env_id} has no pushes")
             knobs[field] = getattr(args, name)
     seed, num_envs = args.seed if seed is None else seed, num_envs or args.num_envs
-    return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False, **knobs)
+    return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False,
+                     block_dim=args.env_block_dim, **knobs)  # fmt: skip
 
 
 class Agent(nn.Module):

@@ -74,6 +74,10 @@ class Args:
     env_threads: int = 1
     """CPU only: step the envs as this many groups in parallel threads (a Warp CPU kernel runs on one core); the same
     episodes bit for bit (cleanppo_utils/threaded_env.py). On CUDA a logged no-op"""
+    env_block_dim: int = 256
+    """CUDA threads per block of the env's launches (0: the largest of 256, 128, 64, 32 that gives every SM a block,
+    kernels.forward.launch_block_dim): one thread steps one env, so it changes the speed, not the numbers. On CPU a
+    no-op"""
     log_dir: str = "runs"
     """TensorBoard runs, config JSON, progress.csv and checkpoints go to <log_dir>/<run_name>/"""
     save_every: int = 50
@@ -81,7 +85,8 @@ class Args:
     save_minutes: float = 5.0
     """also save a checkpoint when this many minutes have passed since the last one; 0: off"""
     resume: str | None = None
-    """checkpoint to continue, in its folder; only total_timesteps, saving, quiet and capture_video may change"""
+    """checkpoint to continue, in its folder; only total_timesteps, saving, quiet, capture_video and env_block_dim may
+    change"""
     eval: str | None = None
     """path of a checkpoint: run its deterministic policy for `eval_episodes` episodes, print mean and std, exit"""
     eval_episodes: int = 10
@@ -162,7 +167,8 @@ def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed
         lo = [num_envs * g // groups for g in range(groups + 1)]
         return ThreadedEnv([envs.make(args.env_id, num_envs=lo[g + 1] - lo[g], device=str(device), seed=seed,
                                       validate=False, env_offset=lo[g]) for g in range(groups)])  # fmt: skip
-    return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False)
+    return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False,
+                     block_dim=args.env_block_dim)  # fmt: skip
 
 
 def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias_const: float = 0.0) -> nn.Linear:

@@ -77,6 +77,9 @@ class Args:
     """not in this script: the minibatch update holds an all-reduce (ppo_warp.py replays it as a CUDA graph)"""
     torch_threads: int = 1
     """torch intra-op threads on CPU (0: torch's default); one thread is fastest for these small networks"""
+    env_block_dim: int = 256
+    """CUDA threads per block of the env's launches (0: the largest of 256, 128, 64, 32 that gives every SM a block,
+    kernels.forward.launch_block_dim): one thread steps one env, so it changes the speed, not the numbers"""
     log_dir: str = "runs"
     """TensorBoard runs, config JSON, progress.csv and checkpoints go to <log_dir>/<run_name>/"""
     save_every: int = 50
@@ -160,7 +163,13 @@ def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed
     # validate=False: the env's per-step NaN-action check is a host sync; observations are checked per iteration
     seed, num_envs = args.seed if seed is None else seed, num_envs or args.num_envs
     return envs.make(
-        args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False, env_offset=env_offset
+        args.env_id,
+        num_envs=num_envs,
+        device=str(device),
+        seed=seed,
+        validate=False,
+        env_offset=env_offset,
+        block_dim=args.env_block_dim,
     )
 
 

@@ -50,6 +50,9 @@ class EnvArgs:
     """articulated envs' physics path(s) to time: fused (one kernel per step), split (three kernels per substep), auto
     (split on CUDA, fused on CPU); the scratch arrays env-fastest on CUDA, or env-major with *_env_major
     (fused_env_major is the path before the split existed); other envs ignore it"""
+    block_dims: tuple[int, ...] = (256,)
+    """CUDA threads per block of every env launch, one series each (0: the largest of 256, 128, 64, 32 that gives every
+    SM a block); on CPU only a label"""
     out: str = OUT
     """folder for env.csv and env.json"""
 

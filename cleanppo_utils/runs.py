@@ -25,7 +25,7 @@ CHECKPOINT_KEYS = ("agent", "optimizer", "obs_rms", "args", "iteration", "global
 COMPUTED = ("batch_size", "minibatch_size", "num_iterations", "run_name")
 # the Args fields a --resume may change: they do not change what is learned
 SAFE_ON_RESUME = ("total_timesteps", "save_every", "save_minutes", "quiet", "resume", "eval", "eval_episodes",
-                  "capture_video")  # fmt: skip
+                  "capture_video", "env_block_dim")  # fmt: skip
 # the columns of the per-minibatch statistics that the update keeps on the device until the iteration's one read
 MB_STATS = ("kl", "loss", "grad_norm", "clipfrac", "pg_loss", "v_loss", "entropy")
 PROGRESS_COLUMNS = ("iteration,global_step,wall_time,cpu_time,return_last20,return_iteration,episodes,sps,"

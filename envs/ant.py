@@ -138,6 +138,6 @@ class Ant(LocomotionEnv):
         self._foot_pointadr = wp.array(pointadr.astype(np.int32), dtype=int, device=self.device)
         a, sim = self._arrays, self.sim
         inputs = [self._foot_pointadr, a["scale"], a["episode"], sim.qvel, sim.contact_force, self._privileged]
-        return wp.launch(_ant_privileged, self.num_envs, inputs=inputs, device=self.device, record_cmd=True)
+        return self.record_launch(_ant_privileged, self.num_envs, inputs)
 
     v5_blocks = ("cfrc_ext",)

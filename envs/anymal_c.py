@@ -495,7 +495,7 @@ class AnymalC(MjcfEnv):
         scale = self._arrays["scale"]
         base = self.model.body_names.index("base")
         args = [base, state, scale, sim.qpos, sim.qvel, sim.body_mass_scale, self._privileged]
-        self._sync_cmd = wp.launch(k, self.num_envs, inputs=args, device=self.device, record_cmd=True)
+        self._sync_cmd = self.record_launch(k, self.num_envs, args)
 
     def reset(self, seed: int | None = None) -> torch.Tensor:
         """Start a new episode in every env (see WarpEnv.reset) and hand the states to the simulator."""

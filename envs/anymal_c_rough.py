@@ -370,8 +370,8 @@ class AnymalCRough(AnymalC):
         self._cfg = cfg
         k = _place_kernel()
         inputs = [args[a.label] for a in k.adj.args]
-        self._place_cmd = wp.launch(k, n, inputs=inputs, device=self.device, record_cmd=True)
-        self._first_place_cmd = wp.launch(k, n, inputs=inputs, device=self.device, record_cmd=True)
+        self._place_cmd = self.record_launch(k, n, inputs)
+        self._first_place_cmd = self.record_launch(k, n, inputs)
         self._first_place_cmd.set_param_by_name("first_reset", 1)
 
     def reset(self, seed: int | None = None) -> torch.Tensor:

@@ -55,6 +55,7 @@ class MjcfEnv(WarpEnv):
         sim_dt: float | None = None,
         pipeline: str = "auto",
         env_fastest: bool | None = None,
+        block_dim: int = 256,
         **overrides,
     ):
         """Load the task's model, build its simulator (frame_skip steps of sim_dt, default the MJCF timestep, per
@@ -80,8 +81,10 @@ class MjcfEnv(WarpEnv):
             timestep=dt,
             pipeline=pipeline,
             env_fastest=env_fastest,
+            block_dim=block_dim,
         )
-        super().__init__(num_envs, device, seed, sim=sim, constants=self._model_constants(dt), **overrides)
+        constants = self._model_constants(dt)
+        super().__init__(num_envs, device, seed, sim=sim, constants=constants, block_dim=block_dim, **overrides)
 
     def _model_constants(self, dt: float) -> dict[str, float]:
         # the config fields this task declares without a default, from the model (see the module docstring)

@@ -44,6 +44,7 @@ import torch
 import warp as wp
 
 from kernels.episode import EpisodeState, kernel_inputs, make_step_kernel
+from kernels.forward import launch_block_dim
 from kernels.rng import env_rng
 
 wp.config.log_level = wp.LOG_WARNING  # no init banner (an INFO log; Warp 1.19 has no config.quiet)
@@ -204,12 +205,16 @@ class WarpEnv:
         max_episode_steps: int | None = None,
         validate: bool = True,
         env_offset: int = 0,
+        block_dim: int = 256,
         **overrides,
     ):
         """Build `num_envs` copies; `sim` (a kernels.articulation.Simulator) steps the physics of MJCF envs,
         `constants` are the config fields the subclass derives; overrides are config fields and scale knobs.
         `env_offset`: the global index of env 0, so that a process holding envs [k, k + num_envs) of a run split
-        over several processes draws the same random numbers as one process holding them all."""
+        over several processes draws the same random numbers as one process holding them all. `block_dim`: CUDA
+        threads per block of every launch (0: enough blocks for every SM; kernels.forward.launch_block_dim)."""
+        launch_block_dim("cpu", 1, block_dim)  # validates it before anything is built
+        self.block_dim = block_dim
         self._set_knobs(num_envs, device, seed, obs_noise_std, action_noise_std, action_delay, max_episode_steps)
         if isinstance(env_offset, bool) or not isinstance(env_offset, Integral) or env_offset < 0:
             raise ValueError(f"env_offset must be an integer >= 0, got {env_offset!r}")
@@ -405,8 +410,7 @@ class WarpEnv:
 
         def record(kernel):
             # Recorded launches skip Warp's per-call argument packing: a few microseconds instead of ~15 per step.
-            args = kernel_inputs(kernel, values)
-            return wp.launch(kernel, num_threads, inputs=args, device=self.device, record_cmd=True)
+            return self.record_launch(kernel, num_threads, kernel_inputs(kernel, values))
 
         def kernel(phase):
             return self._make_step_kernel(phase, self.envs_per_thread == 1)
@@ -440,7 +444,13 @@ class WarpEnv:
         probability = min(1.0, self.dt / self.config[interval_field])
         inputs = [self.seed, self.env_offset, probability, self.config[vel_field], int(self.push_adds),
                   self._push_arrays[1], qvel_cols, a["episode"], state, qvel]  # fmt: skip
-        return wp.launch(_push_kernel, n, inputs=inputs, device=self.device, record_cmd=True)
+        return self.record_launch(_push_kernel, n, inputs)
+
+    def record_launch(self, kernel: wp.Kernel, num_threads: int, inputs: list):
+        """A recorded launch (wp.Launch, replayed by .launch()) of kernel over num_threads on the env's device, in
+        blocks of the env's block_dim."""
+        block_dim = launch_block_dim(self.device, num_threads, self.block_dim)
+        return wp.launch(kernel, num_threads, inputs=inputs, device=self.device, record_cmd=True, block_dim=block_dim)
 
     def _make_step_kernel(self, phase: str, one_env_per_thread: bool) -> wp.Kernel:
         """This env's step kernel of one phase ("fused", "act", "finish"), in the CUDA variant (one env per thread)

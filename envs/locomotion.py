@@ -536,10 +536,10 @@ class LocomotionEnv(MjcfEnv):
         }
         v5 = (self.cfg_type, self.num_obs, len(self.reward_term_names), base, blocks, self.com_forward)
         read, write = v5_kernel(*v5, "read"), v5_kernel(*v5, "write")
-        self._v5_read = wp.launch(read, n, inputs=launch_inputs(read, fields), device=self.device, record_cmd=True)
+        self._v5_read = self.record_launch(read, n, launch_inputs(read, fields))
         self._v5_cmds = []
         for mode in range(3):
-            cmd = wp.launch(write, n, inputs=launch_inputs(write, fields), device=self.device, record_cmd=True)
+            cmd = self.record_launch(write, n, launch_inputs(write, fields))
             cmd.set_param_by_name("mode", mode)
             self._v5_cmds.append(cmd)
 

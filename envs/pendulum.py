@@ -154,4 +154,4 @@ class Pendulum(WarpEnv):
     def _privileged_launch(self, cfg):
         """Recorded launch writing info["privileged_obs"] (layout in the module docstring) from state and scales."""
         inputs = [cfg, self._arrays["state"], self._arrays["scale"], self._privileged]
-        return wp.launch(_pendulum_privileged, self.num_envs, inputs=inputs, device=self.device, record_cmd=True)
+        return self.record_launch(_pendulum_privileged, self.num_envs, inputs)

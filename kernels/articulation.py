@@ -16,7 +16,14 @@ import numpy as np
 import torch
 import warp as wp
 
-from kernels.forward import SPLIT_KERNELS, SPLIT_KERNELS_NO_PAIRS, _forward_kernel, _step_kernel, launch_inputs
+from kernels.forward import (
+    SPLIT_KERNELS,
+    SPLIT_KERNELS_NO_PAIRS,
+    _forward_kernel,
+    _step_kernel,
+    launch_block_dim,
+    launch_inputs,
+)
 from kernels.io import make_data, put_model
 
 # Data fields recomputed every substep before they are read: stored env-fastest on request. qacc is not: the next
@@ -42,7 +49,8 @@ class Simulator:
     ``kernels.forward.SPLIT_KERNELS``); both compute the same numbers. ``env_fastest`` (default: on CUDA) stores
     the per-substep scratch (kinematics, inertias, mass matrix, forces) with the env index fastest in memory, so the
     threads of a GPU warp read and write neighbouring addresses; the arrays keep their (N, ...) shapes as strided
-    views, and qpos, qvel, qacc, ctrl and the contact forces (carried between steps) stay env-major.
+    views, and qpos, qvel, qacc, ctrl and the contact forces (carried between steps) stay env-major. ``block_dim``:
+    CUDA threads per block of its launches (0: enough blocks for every SM, ``kernels.forward.launch_block_dim``).
 
     The fields of ``kernels.types.Model`` and ``Data`` are attributes of the simulator (``sim.qpos``,
     ``sim.body_mass_scale``, ``sim.qM``, ...), so code that walks the simulator's arrays sees them all.
@@ -59,6 +67,7 @@ class Simulator:
         timestep: float | None = None,
         pipeline: str = "auto",
         env_fastest: bool | None = None,
+        block_dim: int = 256,
     ):
         if isinstance(substeps, bool) or not isinstance(substeps, (int, np.integer)) or substeps < 1:
             raise ValueError(f"substeps must be an int >= 1, got {substeps!r}")
@@ -80,6 +89,8 @@ class Simulator:
         if not isinstance(env_fastest, bool):
             raise ValueError(f"env_fastest must be None, True or False, got {env_fastest!r}")
         self.env_fastest = env_fastest
+        launch_block_dim(self.device, self.num_envs, block_dim)  # validates it
+        self.block_dim = block_dim
         self._torch_device = torch.device(wp.device_to_torch(self.device))
         timestep = float(model.opt.timestep if timestep is None else timestep)
         if not np.isfinite(timestep) or timestep <= 0:
@@ -143,7 +154,8 @@ class Simulator:
 
     def _record(self, kernel: wp.Kernel):
         inputs = launch_inputs(kernel, vars(self))
-        return wp.launch(kernel, dim=self.num_envs, inputs=inputs, device=self.device, record_cmd=True)
+        block_dim = launch_block_dim(self.device, self.num_envs, self.block_dim)
+        return wp.launch(kernel, self.num_envs, inputs=inputs, device=self.device, record_cmd=True, block_dim=block_dim)
 
     # -- public API ------------------------------------------------------------------------------
 

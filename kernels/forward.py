@@ -712,3 +712,24 @@ SPLIT_KERNELS_NO_PAIRS = (
 def launch_inputs(kernel: wp.Kernel, fields: dict) -> list:
     """The kernel's arguments in its own order, looked up by name in fields (``x_in`` and ``x_out`` read ``x``)."""
     return [fields[re.sub(r"_(in|out)$", "", arg.label)] for arg in kernel.adj.args]
+
+
+def launch_block_dim(device, num_threads: int, block_dim: int) -> int | None:
+    """CUDA threads per block for a launch of num_threads one-env threads; None (Warp's default) on a CPU.
+
+    block_dim 0 picks the largest of 256, 128, 64 and 32 that still gives every SM at least one block. One thread walks
+    one env's whole step, so a launch of fewer blocks than SMs leaves SMs idle: 16,384 envs in blocks of 256 are 64
+    blocks for the H100's 132 SMs. Any other value is used as given (1 to 1024). The results do not depend on it:
+    no kernel here shares work between the threads of a block.
+    """
+    if isinstance(block_dim, bool) or not isinstance(block_dim, int) or not 0 <= block_dim <= 1024:
+        raise ValueError(f"block_dim must be an integer in [0, 1024] (0: auto), got {block_dim!r}")
+    device = wp.get_device(device)
+    if not device.is_cuda:
+        return None  # a CPU launch runs its threads one after another; another block_dim would only recompile
+    if block_dim:
+        return block_dim
+    for candidate in (256, 128, 64):
+        if -(-num_threads // candidate) >= device.sm_count:
+            return candidate
+    return 32

@@ -10,7 +10,8 @@
 # Writes under ${OUT:-/tmp}/distill_<env_id> (distill_<env_id>_seed<SEED> when SEED is set; the training seed, default
 # 1). EVAL=0: train only, for a GPU's short lease; evaluate afterwards on any machine with results/distill_eval.sh.
 # TEACHER_CKPT: a ppo_warp.py or distill_warp.py checkpoint as the teacher instead of training one. A CPU smoke run
-# shrinks the budgets: TEACHER_STEPS, STUDENT_STEPS, NUM_ENVS, EPISODES, DEVICE.
+# shrinks the budgets: TEACHER_STEPS, STUDENT_STEPS, NUM_ENVS, EPISODES, DEVICE. BLOCK: the env's CUDA threads per
+# block (distill_warp.py --env-block-dim; 0: enough blocks for every SM).
 set -euo pipefail
 ENV_ID=$1
 shift
@@ -31,7 +32,7 @@ mkdir -p "$DIR"
 start=$(date +%s)
 for algo in "${ALGOS[@]}"; do
   $PY cleanppo/distill_warp.py --env-id "$ENV_ID" --device "$DEV" --student-algo "$algo" "${BUDGET[@]}" \
-    --save-every 0 --save-minutes 0 --log-dir "$DIR/$algo" --quiet
+    --save-every 0 --save-minutes 0 --log-dir "$DIR/$algo" --quiet ${BLOCK:+--env-block-dim $BLOCK}
   CKPT=$(ls -t "$DIR/$algo"/*/checkpoint.pt | head -n 1)
   cut -d, -f1,2,5,8 "$(dirname "$CKPT")/progress.csv" | awk 'NR == 1 || NR % 20 == 0'  # iteration, step, return, SPS
   echo "distill_gpu.sh $ENV_ID $algo: $(($(date +%s) - start)) s so far"

@@ -44,6 +44,22 @@ def test_dry_run_of_the_mission_stage_clocks_its_snapshots_and_packs_the_policy(
     assert "env_state" not in ckpt and ckpt["agent"] and ckpt["obs_rms"] and ckpt["args"]["env_id"] == "ant"
 
 
+def test_dry_run_of_the_block_size_stages_sweeps_both_sizes_and_trains_with_auto_blocks(tmp_path):
+    p, log = _dry_run(tmp_path, "blocks", "ant_auto")
+    assert p.returncode == 0, log[-3000:]
+    assert "== blocks rc=0" in log and "== ant_auto rc=0" in log and "done: 0 failed" in log
+    import csv
+    import json
+
+    with tarfile.open(tmp_path / "out" / "runs.tar.gz") as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    sweep = next((tmp_path / "unpacked").rglob("blocks/env.csv"))
+    rows = list(csv.DictReader(open(sweep)))
+    assert {(r["env"], r["block_dim"]) for r in rows} == {(e, b) for e in ("ant", "anymal_c") for b in ("256", "0")}
+    config = json.load(open(next((tmp_path / "unpacked").rglob("ant_auto/*/config.json"))))
+    assert config["args"]["env_block_dim"] == 0
+
+
 def test_a_failed_or_unknown_stage_fails_the_session(tmp_path):
     p, log = _dry_run(tmp_path, "no_such_stage")
     assert p.returncode != 0 and "unknown stage no_such_stage" in log and "done: 1 failed" in log

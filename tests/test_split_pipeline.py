@@ -4,6 +4,7 @@ compared bit for bit; and the static GPU report's ptxas parser."""
 
 import math
 import os
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -116,3 +117,53 @@ def test_env_fastest_env_resumes_exactly_from_its_state_dict():
     first = [env.step(a)[0].clone() for a in actions]
     env.load_state_dict(state)
     assert all(torch.equal(env.step(a)[0], obs) for a, obs in zip(actions, first, strict=True))
+
+
+def test_launch_block_dim_gives_every_sm_a_block(monkeypatch):
+    """0 picks the largest block of 256, 128, 64, 32 that still makes as many blocks as the GPU has SMs; a CPU launch
+    keeps Warp's default (None: another value would compile a module variant with the same code)."""
+    import kernels.forward as forward
+
+    assert forward.launch_block_dim("cpu", 16384, 0) is None
+    assert forward.launch_block_dim("cpu", 16384, 64) is None
+    h100 = SimpleNamespace(is_cuda=True, sm_count=132)
+    monkeypatch.setattr(forward.wp, "get_device", lambda device: h100)
+    picks = {65536: 256, 131 * 256 + 1: 256, 131 * 256: 128, 16384: 64, 131 * 64 + 1: 64, 131 * 64: 32, 4096: 32, 1: 32}
+    for num_threads, want in picks.items():
+        assert forward.launch_block_dim("cuda:0", num_threads, 0) == want, num_threads
+    assert forward.launch_block_dim("cuda:0", 16384, 256) == 256
+    assert forward.launch_block_dim("cuda:0", 16384, 96) == 96
+    for bad in (-1, 1025, True, 64.0, None, "auto"):
+        with pytest.raises(ValueError, match="block_dim must be an integer in"):
+            forward.launch_block_dim("cuda:0", 16384, bad)
+    with pytest.raises(ValueError, match="block_dim must be an integer in"):
+        envs.make("cartpole", num_envs=2, device="cpu", block_dim=2048)
+
+
+@pytest.mark.parametrize(
+    "env_id, kw", [("anymal_c", {}), ("anymal_c_rough", {}), ("ant", {"obs_layout": "v5"}), ("pendulum", {})]
+)
+def test_every_recorded_env_launch_takes_the_env_block_dim(monkeypatch, env_id, kw):
+    """The env's block_dim reaches each launch it records (simulator, task, privileged, pushes, terrain, v5 blocks):
+    a launch that bypasses it would keep 256 threads per block on CUDA. Checked on the CPU by standing in for the
+    CUDA choice (a marker value) and watching wp.launch."""
+    import envs.core
+    import kernels.articulation
+
+    def cuda_choice(device, num_threads, block_dim):
+        return 1000 + block_dim
+
+    monkeypatch.setattr(envs.core, "launch_block_dim", cuda_choice)
+    monkeypatch.setattr(kernels.articulation, "launch_block_dim", cuda_choice)
+    seen, real_launch = [], wp.launch
+
+    def spy(kernel, dim, *args, block_dim=None, **kwargs):
+        if kwargs.get("record_cmd"):
+            seen.append((kernel.key, block_dim))
+        return real_launch(kernel, dim, *args, **kwargs)  # the CPU's own block size: the marker is not a real one
+
+    monkeypatch.setattr(wp, "launch", spy)
+    env = envs.make(env_id, num_envs=2, device="cpu", block_dim=64, **kw)
+    env.step(torch.zeros(2, env.num_actions))
+    assert len(seen) >= (4 if env_id != "pendulum" else 3), seen
+    assert all(b == 1064 for _, b in seen), [k for k, b in seen if b != 1064]

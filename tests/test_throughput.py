@@ -18,9 +18,11 @@ MACHINE = {"cpu", "cores", "memory_gib", "gpu", "os", "loadavg_at_start"}
 # subcommand -> (arguments of a tiny run, columns its CSV must have)
 RUNS = {
     "env": (
-        ["--env-ids", "cartpole", "--num-envs", "16", "64", "--repeats", "2", "--seconds", "0.01", "--no-cold-cache"],
+        ["--env-ids", "cartpole", "--num-envs", "16", "64", "--repeats", "2", "--seconds", "0.01", "--no-cold-cache"]
+        + ["--block-dims", "256", "0"],
         ["env", "num_envs", "steps_per_s", "steps_per_s_min", "steps_per_s_max", "us_per_step", "median_s", "min_s"]
-        + ["max_s", "compile_s", "make_s", "first_step_s", "warp_bytes_per_env", "rss_bytes_per_env"],
+        + ["max_s", "compile_s", "make_s", "first_step_s", "warp_bytes_per_env", "rss_bytes_per_env", "block_dim"]
+        + ["threads_per_block"],
     ),
     "train": (
         ["--env-ids", "cartpole", "--num-envs", "16", "--num-steps", "8", "--iterations", "2"],
