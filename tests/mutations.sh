@@ -107,3 +107,6 @@ mutate "23 the implicit joint damping left out after the constraint solve" kerne
     tests/test_anymal_sim2sim.py tests/test_sim2sim.py
 mutate "24 parallel capsules get one point per pair" kernels/constraint.py \
     's/if n == 2 and segments_parallel(a0, a1, b0, b1):/if False:/' tests/test_self_contact.py -k parallel
+mutate "25 a recorded env launch that bypasses the env's block size" envs/anymal_c.py \
+    's/self._sync_cmd = self.record_launch(k, self.num_envs, args)/self._sync_cmd = wp.launch(k, self.num_envs, inputs=args, device=self.device, record_cmd=True)/' \
+    tests/test_split_pipeline.py -k block_dim
