@@ -140,13 +140,16 @@ for stage in "$@"; do
       # minutes"): the rough preset (1,500 iterations of 4,096 envs) until 45 s before the deadline (SIGINT: the
       # iteration is finished and saved), a snapshot every 50 iterations; then the terrain levels per terrain type
       # over training time (benchmarks/terrain_levels.py). A later call on the same warm machine resumes it where it
-      # stopped, env state and curriculum included (the packing keeps its full checkpoint on the machine)
+      # stopped, env state and curriculum included (the packing keeps its full checkpoint on the machine).
+      # ROUGH_ARGS: more ppo_warp.py flags, e.g. rsl_rl's exploration "--init-log-std 0 --ent-coef 0.01" (with the
+      # preset's std e^-1 and no entropy bonus the policy stood still on the CPU, results/anymal_c_rough_cpu); give
+      # the resuming call the same (a checkpoint's args stay)
       [ -n "$DRY" ] || [ "$(left)" -ge 150 ] || { say "SKIP rough_long (needs 150 s)"; continue; }
       full=$(ls -t "$R"/rough_long/*/checkpoint_full.pt 2>/dev/null | head -1)
       say "rough_long: ppo_warp.py --env-id anymal_c_rough ${full:+--resume $full} (until 45 s before the deadline)"
       timeout --signal=INT --kill-after=30 "$(( $(left) > 90 ? $(left) - 45 : 45 ))" $PY cleanppo/ppo_warp.py \
         --env-id anymal_c_rough --log-dir "$R/rough_long" --save-minutes 0 --save-every "$(pick 50 1)" --quiet \
-        ${BLOCK:+--env-block-dim $BLOCK} \
+        ${BLOCK:+--env-block-dim $BLOCK} ${ROUGH_ARGS:-} \
         ${full:+--resume "$full"} $([ -n "$DRY" ] && echo "--num-envs 32 --num-steps 8 --num-minibatches 2 \
         --update-epochs 1 --device cpu --total-timesteps $([ -n "$full" ] && echo 1536 || echo 768)") >>"$LOG" 2>&1 &
       pid=$!; snap "$R/rough_long" $pid & watcher=$!

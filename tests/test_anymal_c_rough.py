@@ -256,3 +256,20 @@ def test_heading_mode_sets_the_yaw_rate_command():
     assert float(expected.abs().min()) > 0.05 and float(expected.abs().max()) > 0.1  # not trivially zero
     off = envs.make("anymal_c_rough", num_envs=4, device="cpu", seed=6, num_rows=1, num_cols=1, heading_command=0.0)
     assert float(off.get_state()[:, 39].abs().max()) > 0.0  # the flat task's own yaw-rate draw
+
+
+def test_rough_tracking_reads_a_checkpoint_and_refuses_another_env(tmp_path):
+    """benchmarks/rough_tracking.py on a one-layer stand-in policy (zero actions: the default pose) and on a
+    checkpoint of another env."""
+    from benchmarks.rough_tracking import tracking
+
+    num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
+    agent = {"actor_mean.0.weight": torch.zeros(12, num_obs), "actor_mean.0.bias": torch.zeros(12)}
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"args": {"env_id": "anymal_c_rough", "activation": "elu"}, "agent": agent, "iteration": 7}, path)
+    out = tracking(str(path), num_envs=2, steps=3, seed=1)
+    assert out["iteration"] == 7 and isinstance(out["fell"], int)
+    assert 0.0 < out["tracking_lin_vel"] <= 0.02 and 0.0 < out["tracking_ang_vel"] <= 0.01
+    torch.save({"args": {"env_id": "anymal_c"}, "agent": agent}, path)
+    with pytest.raises(SystemExit, match="not anymal_c_rough"):
+        tracking(str(path), num_envs=2, steps=3, seed=1)
