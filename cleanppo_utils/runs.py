@@ -123,6 +123,8 @@ def validate(args, env_ids: list[str]) -> torch.device:
         )
     if args.save_every < 0 or args.save_minutes < 0:
         fail(f"--save-every and --save-minutes must be >= 0, got {args.save_every} and {args.save_minutes}")
+    if not 0 <= getattr(args, "env_block_dim", 0) <= 1024:  # the scripts that step Warp envs (envs.make's block_dim)
+        fail(f"--env-block-dim must be 0 (one block per SM at least) or 1 to 1024 threads, got {args.env_block_dim}")
     # auto is cuda:0 when torch sees a CUDA device; gpu is cuda
     name = "cuda" + args.device[3:] if args.device.startswith("gpu") else args.device
     name = ("cuda:0" if torch.cuda.is_available() else "cpu") if name == "auto" else name

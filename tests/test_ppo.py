@@ -143,6 +143,15 @@ def test_bad_arguments_stop_before_any_work(tmp_path, monkeypatch, script, args,
     assert not log_dir.exists()  # nothing was started
 
 
+@pytest.mark.parametrize("value", ["-1", "1025"])
+def test_bad_env_block_dim_stops_before_any_work(tmp_path, monkeypatch, value):
+    log_dir = tmp_path / "runs"
+    message = exit_message(PPO_WARP, "--log-dir", str(log_dir), "--env-block-dim", value, cwd=tmp_path,
+                           monkeypatch=monkeypatch)  # fmt: skip
+    assert f"--env-block-dim must be 0 (one block per SM at least) or 1 to 1024 threads, got {value}" in message
+    assert not log_dir.exists()
+
+
 def test_bad_argument_is_one_line_on_stderr(tmp_path):
     p = run(PPO_GYM, "--log-dir", str(tmp_path / "runs"), "--num-envs", "0", cwd=tmp_path, check=False)
     assert p.returncode == 1 and p.stderr == "ppo_gym.py: error: --num-envs must be >= 1, got 0\n"
