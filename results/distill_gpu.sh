@@ -12,6 +12,9 @@
 # TEACHER_CKPT: a ppo_warp.py or distill_warp.py checkpoint as the teacher instead of training one. A CPU smoke run
 # shrinks the budgets: TEACHER_STEPS, STUDENT_STEPS, NUM_ENVS, EPISODES, DEVICE. BLOCK: the env's CUDA threads per
 # block (distill_warp.py --env-block-dim; 0: enough blocks for every SM).
+# Run it again with the same OUT and SEED to go on after an interruption: an algorithm whose run finished (DONE in
+# its folder) is skipped, an unfinished one resumes from its checkpoint. SAVE_MINUTES (default 0: none until the end
+# or a stop signal) writes one every so many minutes, for runs longer than a machine may stay up (CPU campaigns).
 set -euo pipefail
 ENV_ID=$1
 shift
@@ -30,9 +33,21 @@ BUDGET+=(--seed "${SEED:-1}")
 [ -n "${TEACHER_CKPT:-}" ] && BUDGET+=(--teacher-checkpoint "$TEACHER_CKPT")
 mkdir -p "$DIR"
 start=$(date +%s)
+SAVE=(--save-every 0 --save-minutes "${SAVE_MINUTES:-0}" --quiet ${BLOCK:+--env-block-dim $BLOCK})
 for algo in "${ALGOS[@]}"; do
-  $PY cleanppo/distill_warp.py --env-id "$ENV_ID" --device "$DEV" --student-algo "$algo" "${BUDGET[@]}" \
-    --save-every 0 --save-minutes 0 --log-dir "$DIR/$algo" --quiet ${BLOCK:+--env-block-dim $BLOCK}
+  if [ -f "$DIR/$algo/DONE" ]; then
+    echo "distill_gpu.sh $ENV_ID $algo: finished before ($DIR/$algo/DONE), skipped"
+    continue
+  fi
+  PREV=$(ls -t "$DIR/$algo"/*/checkpoint.pt 2>/dev/null | head -n 1 || true)
+  if [ -n "$PREV" ]; then  # an interrupted run (a signal, a lost session): continue it, bit for bit
+    echo "distill_gpu.sh $ENV_ID $algo: resuming $PREV"
+    $PY cleanppo/distill_warp.py --resume "$PREV" "${SAVE[@]}"
+  else
+    $PY cleanppo/distill_warp.py --env-id "$ENV_ID" --device "$DEV" --student-algo "$algo" "${BUDGET[@]}" \
+      --log-dir "$DIR/$algo" "${SAVE[@]}"
+  fi
+  touch "$DIR/$algo/DONE"
   CKPT=$(ls -t "$DIR/$algo"/*/checkpoint.pt | head -n 1)
   cut -d, -f1,2,5,8 "$(dirname "$CKPT")/progress.csv" | awk 'NR == 1 || NR % 20 == 0'  # iteration, step, return, SPS
   echo "distill_gpu.sh $ENV_ID $algo: $(($(date +%s) - start)) s so far"
