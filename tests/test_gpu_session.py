@@ -130,3 +130,31 @@ def test_terrain_levels_refuses_another_env_and_a_checkpoint_without_env_state(t
     torch.save(dict(base, args={"env_id": "anymal_c_rough"}, env_state={"terrain.level": levels}), tmp_path / "ok.pt")
     iteration, _, got = snapshot_levels(str(tmp_path / "ok.pt"))
     assert iteration == 5 and got.tolist() == [0, 3, 9]
+
+
+def test_distill_gpu_sh_skips_finished_runs_and_resumes_interrupted_ones(tmp_path):
+    # PYTHON is a stand-in that records its arguments: what the script would run, without training anything
+    calls, fake = tmp_path / "calls.txt", tmp_path / "fake_python.sh"
+    fake.write_text(
+        f'#!/bin/bash\necho "$*" >> {calls}\nd=$(echo "$*" | grep -o -- "--log-dir [^ ]*" | cut -d" " -f2)\n'
+        '[ -n "$d" ] && mkdir -p "$d/run" && touch "$d/run/checkpoint.pt" "$d/run/progress.csv"\nexit 0\n'
+    )
+    fake.chmod(0o755)
+    out = tmp_path / "out"
+    env = dict(os.environ, OUT=str(out), SEED="3", EVAL="0", PYTHON=str(fake), SAVE_MINUTES="5")
+    script = os.path.join(ROOT, "results", "distill_gpu.sh")
+    run_dir = out / "distill_anymal_c_seed3"
+    (run_dir / "dagger").mkdir(parents=True)
+    (run_dir / "dagger" / "DONE").touch()  # finished before: skipped
+    (run_dir / "ppo" / "old").mkdir(parents=True)
+    (run_dir / "ppo" / "old" / "checkpoint.pt").touch()  # interrupted: resumed
+    (run_dir / "ppo" / "old" / "progress.csv").touch()
+    p = subprocess.run(["bash", script, "anymal_c", "dagger", "ppo", "asym_ppo"], cwd=ROOT, env=env,
+                       capture_output=True, text=True)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    lines = calls.read_text().splitlines()
+    assert len(lines) == 2 and "dagger: finished before" in p.stdout
+    assert lines[0].startswith(f"cleanppo/distill_warp.py --resume {run_dir / 'ppo' / 'old' / 'checkpoint.pt'} ")
+    assert "--save-minutes 5" in lines[0] and "--env-id" not in lines[0]  # a resume changes only the safe flags
+    assert "--student-algo asym_ppo" in lines[1] and "--seed 3" in lines[1] and "--save-minutes 5" in lines[1]
+    assert all((run_dir / a / "DONE").exists() for a in ("dagger", "ppo", "asym_ppo"))
