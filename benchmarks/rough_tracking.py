@@ -1,37 +1,65 @@
-"""How an anymal_c_rough policy moves: its deterministic policy in fresh envs on their initial curriculum levels
-(0-5, legged_gym's max_init_terrain_level), commands as the env draws them (heading mode), for a fixed time.
+"""How an anymal_c_rough policy moves: its deterministic policy in fresh envs, commands as the env draws them (heading
+mode), for a fixed time; by default on the curriculum's initial levels (0-5, legged_gym's max_init_terrain_level).
 
     python benchmarks/rough_tracking.py runs/<run>/checkpoint.pt [more checkpoints] [--envs 128 --steps 500]
+    python benchmarks/rough_tracking.py <anymal_c checkpoint> --all-levels --envs 400   # a blind flat policy
 
 Prints per checkpoint the mean per step of tracking_lin_vel and tracking_ang_vel with their share of the maximum
 (weight x dt: 0.02 and 0.01) and how many envs fell. A policy that stands still keeps about 20% of tracking_lin_vel:
 the mean of exp(-|cmd_xy|^2 / 0.25) over the command distribution (vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
+
+A checkpoint of the flat task (anymal_c) runs blind: it reads the first 48 observation entries, which are the flat
+task's (the scan follows them). `--all-levels` turns the curriculum off, so levels are drawn from all rows (legged_gym
+without curriculum), and adds a table per level and terrain type: which terrain a policy can walk on, and so whether
+the terrain or the learning stops a rough policy.
 """
 
 import argparse
 
+import numpy as np
 import torch
 
 import envs
 from benchmarks.learning_clock import load_policy
+from benchmarks.terrain_levels import KINDS
+from envs.terrain import terrain_kind
 
 
-def tracking(path: str, num_envs: int, steps: int, seed: int) -> dict:
-    """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy."""
+def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False) -> dict:
+    """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy; with
+    `all_levels`, also `tiles`: {(level, terrain kind): (envs, tracking_lin_vel, tracking_ang_vel, falls)}."""
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    if ckpt["args"].get("env_id") != "anymal_c_rough":
-        raise SystemExit(f"{path}: a checkpoint of env {ckpt['args'].get('env_id')!r}, not anymal_c_rough")
-    env = envs.make("anymal_c_rough", num_envs=num_envs, device="cpu", seed=seed)
-    policy = load_policy(ckpt, env.num_obs, "cpu")
+    env_id = ckpt["args"].get("env_id")
+    if env_id not in ("anymal_c_rough", "anymal_c"):
+        raise SystemExit(f"{path}: a checkpoint of env {env_id!r}, not anymal_c_rough (or a flat anymal_c policy)")
+    env = envs.make("anymal_c_rough", num_envs=num_envs, device="cpu", seed=seed, curriculum=not all_levels)
+    width = 48 if env_id == "anymal_c" else env.num_obs  # the flat observation is the rough one's first 48 entries
+    policy = load_policy(ckpt, width, "cpu")
     obs = env.reset(seed=seed)
-    terms, fell = torch.zeros(len(env.reward_term_names)), 0
+    levels = env.terrain_levels.cpu().numpy().copy()  # without curriculum a level never changes
+    per_env, fell = torch.zeros(num_envs, len(env.reward_term_names)), torch.zeros(num_envs)
     with torch.no_grad():
         for _ in range(steps):
-            obs, _, terminated, _, info = env.step(policy(obs))
-            terms += info["reward_terms"].sum(0)
-            fell += int(terminated.sum())
-    out = dict(zip(env.reward_term_names, (terms / (steps * num_envs)).tolist(), strict=True))
-    return out | {"iteration": ckpt.get("iteration"), "fell": fell}
+            obs, _, terminated, _, info = env.step(policy(obs[:, :width]))
+            per_env += info["reward_terms"]
+            fell += terminated.float()
+    names = list(env.reward_term_names)
+    out = dict(zip(names, (per_env.sum(0) / (steps * num_envs)).tolist(), strict=True))
+    out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum())}
+    if all_levels:
+        num_cols = env.terrain.origins.shape[1]
+        kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
+        lin = per_env[:, names.index("tracking_lin_vel")] / steps
+        ang = per_env[:, names.index("tracking_ang_vel")] / steps
+        out["tiles"] = {}
+        for level in sorted(set(levels.tolist())):
+            for kind in KINDS:
+                mine = torch.from_numpy((levels == level) & (kinds == kind))
+                if mine.any():
+                    out["tiles"][(int(level), kind)] = (
+                        int(mine.sum()), float(lin[mine].mean()), float(ang[mine].mean()), int(fell[mine].sum())
+                    )  # fmt: skip
+    return out
 
 
 if __name__ == "__main__":
@@ -40,12 +68,21 @@ if __name__ == "__main__":
     p.add_argument("--envs", type=int, default=128)
     p.add_argument("--steps", type=int, default=500, help="env steps of 0.02 s")
     p.add_argument("--seed", type=int, default=5)
+    p.add_argument("--all-levels", action="store_true", help="curriculum off: every level, a table per level and type")
     a = p.parse_args()
     torch.set_num_threads(1)
     for path in a.checkpoints:
-        t = tracking(path, a.envs, a.steps, a.seed)
+        t = tracking(path, a.envs, a.steps, a.seed, a.all_levels)
         lin, ang = t["tracking_lin_vel"], t["tracking_ang_vel"]
         print(
             f"{path}: iteration {t['iteration']}: tracking_lin_vel {lin:.4f} ({lin / 0.02:.0%}), tracking_ang_vel "
             f"{ang:.4f} ({ang / 0.01:.0%}), fell {t['fell']} of {a.envs}"
         )
+        if a.all_levels:
+            print("level | " + " | ".join(KINDS) + "   (each: tracking_lin_vel share, falls / envs)")
+            for level in sorted({lv for lv, _ in t["tiles"]}):
+                cells = []
+                for kind in KINDS:
+                    n, lv_lin, _, falls = t["tiles"].get((level, kind), (0, 0.0, 0.0, 0))
+                    cells.append(f"{lv_lin / 0.02:.0%} {falls}/{n}" if n else "-")
+                print(f"{level} | " + " | ".join(cells))

@@ -270,6 +270,26 @@ def test_rough_tracking_reads_a_checkpoint_and_refuses_another_env(tmp_path):
     out = tracking(str(path), num_envs=2, steps=3, seed=1)
     assert out["iteration"] == 7 and isinstance(out["fell"], int)
     assert 0.0 < out["tracking_lin_vel"] <= 0.02 and 0.0 < out["tracking_ang_vel"] <= 0.01
-    torch.save({"args": {"env_id": "anymal_c"}, "agent": agent}, path)
+    torch.save({"args": {"env_id": "ant"}, "agent": agent}, path)
     with pytest.raises(SystemExit, match="not anymal_c_rough"):
         tracking(str(path), num_envs=2, steps=3, seed=1)
+
+
+def test_rough_tracking_runs_a_flat_policy_blind_on_every_level(tmp_path):
+    """A flat anymal_c checkpoint reads the rough observation's first 48 entries (the flat task's); --all-levels
+    draws levels from every row (curriculum off) and tabulates per level and terrain type."""
+    from benchmarks.rough_tracking import tracking
+
+    # a zero policy of the flat task's width: its Linear(48, 12) fails on any wider input
+    agent = {"actor_mean.0.weight": torch.zeros(12, 48), "actor_mean.0.bias": torch.zeros(12)}
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"args": {"env_id": "anymal_c", "activation": "elu"}, "agent": agent, "iteration": 3}, path)
+    out = tracking(str(path), num_envs=60, steps=2, seed=2, all_levels=True)
+    tiles = out["tiles"]
+    assert sum(n for n, *_ in tiles.values()) == 60
+    assert len({level for level, _ in tiles}) > 6  # levels from all 10 rows, not the initial 0-5
+    assert max(level for level, _ in tiles) > 5
+    kinds = {kind for _, kind in tiles}
+    assert {"stairs_up", "stairs_down", "discrete"} <= kinds
+    for n, lin, ang, falls in tiles.values():
+        assert n > 0 and 0.0 < lin <= 0.02 and 0.0 < ang <= 0.01 and falls >= 0
