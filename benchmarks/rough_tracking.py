@@ -5,8 +5,10 @@ mode), for a fixed time; by default on the curriculum's initial levels (0-5, leg
     python benchmarks/rough_tracking.py <anymal_c checkpoint> --all-levels --envs 400   # a blind flat policy
 
 Prints per checkpoint the mean per step of tracking_lin_vel and tracking_ang_vel with their share of the maximum
-(weight x dt: 0.02 and 0.01) and how many envs fell. A policy that stands still keeps about 20% of tracking_lin_vel:
-the mean of exp(-|cmd_xy|^2 / 0.25) over the command distribution (vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
+(weight x dt: 0.02 and 0.01), how many envs fell and, one step before each fall, the range of the base's height above
+the ground under it (the privileged, noise-free scan) and of its projected gravity z: collapses or a wrong ground. A
+policy that stands still keeps about 20% of tracking_lin_vel: the mean of exp(-|cmd_xy|^2 / 0.25) over the command
+distribution (vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
 
 A checkpoint of the flat task (anymal_c) runs blind: it reads the first 48 observation entries, which are the flat
 task's (the scan follows them). `--all-levels` turns the curriculum off, so levels are drawn from all rows (legged_gym
@@ -38,14 +40,20 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     obs = env.reset(seed=seed)
     levels = env.terrain_levels.cpu().numpy().copy()  # without curriculum a level never changes
     per_env, fell = torch.zeros(num_envs, len(env.reward_term_names)), torch.zeros(num_envs)
+    ends = []  # (base height above the ground [m], projected gravity z) one step before each termination
+    centre = 13 + 8 * 11 + 5  # the noise-free scan's point under the base in the privileged observation
     with torch.no_grad():
         for _ in range(steps):
+            height = env.info["privileged_obs"][:, centre] / 5.0 + 0.5  # clip(z - 0.5 - ground, -1, 1) * 5
+            q = env.get_state()[:, 3:7]  # base orientation (w, x, y, z)
+            gravity_z = -(1.0 - 2.0 * (q[:, 1] ** 2 + q[:, 2] ** 2))
             obs, _, terminated, _, info = env.step(policy(obs[:, :width]))
             per_env += info["reward_terms"]
             fell += terminated.float()
+            ends += list(zip(height[terminated].tolist(), gravity_z[terminated].tolist(), strict=True))
     names = list(env.reward_term_names)
     out = dict(zip(names, (per_env.sum(0) / (steps * num_envs)).tolist(), strict=True))
-    out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum())}
+    out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum()), "ends": ends}
     if all_levels:
         num_cols = env.terrain.origins.shape[1]
         kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
@@ -78,6 +86,12 @@ if __name__ == "__main__":
             f"{path}: iteration {t['iteration']}: tracking_lin_vel {lin:.4f} ({lin / 0.02:.0%}), tracking_ang_vel "
             f"{ang:.4f} ({ang / 0.01:.0%}), fell {t['fell']} of {a.envs}"
         )
+        if t["ends"]:
+            h, g = np.array(t["ends"]).T
+            print(
+                f"  one step before each fall: base {h.min():.2f}-{h.max():.2f} m above the ground under it "
+                f"(standing ~0.55), projected gravity z {g.min():.2f} to {g.max():.2f} (-1: level)"
+            )
         if a.all_levels:
             print("level | " + " | ".join(KINDS) + "   (each: tracking_lin_vel share, falls / envs)")
             for level in sorted({lv for lv, _ in t["tiles"]}):

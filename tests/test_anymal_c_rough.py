@@ -293,3 +293,18 @@ def test_rough_tracking_runs_a_flat_policy_blind_on_every_level(tmp_path):
     assert {"stairs_up", "stairs_down", "discrete"} <= kinds
     for n, lin, ang, falls in tiles.values():
         assert n > 0 and 0.0 < lin <= 0.02 and 0.0 < ang <= 0.01 and falls >= 0
+
+
+def test_rough_tracking_reports_the_base_height_and_tilt_before_each_fall(tmp_path):
+    """A constant full-range action folds the legs: every episode ends with the base sinking through the 0.25 m
+    termination height, so one step before, each recorded end is just above it and nearly level."""
+    from benchmarks.rough_tracking import tracking
+
+    num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
+    agent = {"actor_mean.0.weight": torch.zeros(12, num_obs), "actor_mean.0.bias": torch.ones(12)}
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"args": {"env_id": "anymal_c_rough", "activation": "elu"}, "agent": agent, "iteration": 1}, path)
+    out = tracking(str(path), num_envs=4, steps=60, seed=1)
+    assert out["fell"] >= 4 and len(out["ends"]) == out["fell"]
+    for height, gravity_z in out["ends"]:
+        assert 0.24 <= height < 0.35 and gravity_z < -0.8
