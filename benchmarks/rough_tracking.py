@@ -90,7 +90,9 @@ if __name__ == "__main__":
             h, g = np.array(t["ends"]).T
             print(
                 f"  one step before each fall: base {h.min():.2f}-{h.max():.2f} m above the ground under it "
-                f"(standing ~0.55), projected gravity z {g.min():.2f} to {g.max():.2f} (-1: level)"
+                f"(standing ~0.55), projected gravity z {g.min():.2f} to {g.max():.2f} (-1: level); "
+                f"{int(((h > 0.3) & (g < -0.6)).sum())} of {len(h)} neither near the 0.25 m termination height nor "
+                "near the 60 degree tilt (what a wrong ground height under the base would end)"
             )
         if a.all_levels:
             print("level | " + " | ".join(KINDS) + "   (each: tracking_lin_vel share, falls / envs)")
