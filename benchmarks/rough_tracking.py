@@ -5,10 +5,10 @@ mode), for a fixed time; by default on the curriculum's initial levels (0-5, leg
     python benchmarks/rough_tracking.py <anymal_c checkpoint> --all-levels --envs 400   # a blind flat policy
 
 Prints per checkpoint the mean per step of tracking_lin_vel and tracking_ang_vel with their share of the maximum
-(weight x dt: 0.02 and 0.01), how many envs fell and, one step before each fall, the range of the base's height above
-the ground under it (the privileged, noise-free scan) and of its projected gravity z: collapses or a wrong ground. A
-policy that stands still keeps about 20% of tracking_lin_vel: the mean of exp(-|cmd_xy|^2 / 0.25) over the command
-distribution (vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
+(weight x dt: 0.02 and 0.01), of the reward PPO maximizes, how many envs fell and, one step before each fall, the
+range of the base's height above the ground under it (the privileged, noise-free scan) and of its projected gravity
+z: collapses or a wrong ground. A policy that stands still keeps about 20% of tracking_lin_vel: the mean of
+exp(-|cmd_xy|^2 / 0.25) over the command distribution (vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
 
 A checkpoint of the flat task (anymal_c) runs blind: it reads the first 48 observation entries, which are the flat
 task's (the scan follows them). `--all-levels` turns the curriculum off, so levels are drawn from all rows (legged_gym
@@ -40,6 +40,7 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     obs = env.reset(seed=seed)
     levels = env.terrain_levels.cpu().numpy().copy()  # without curriculum a level never changes
     per_env, fell = torch.zeros(num_envs, len(env.reward_term_names)), torch.zeros(num_envs)
+    reward = torch.zeros(())
     ends = []  # (base height above the ground [m], projected gravity z) one step before each termination
     centre = 13 + 8 * 11 + 5  # the noise-free scan's point under the base in the privileged observation
     with torch.no_grad():
@@ -47,13 +48,15 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
             height = env.info["privileged_obs"][:, centre] / 5.0 + 0.5  # clip(z - 0.5 - ground, -1, 1) * 5
             q = env.get_state()[:, 3:7]  # base orientation (w, x, y, z)
             gravity_z = -(1.0 - 2.0 * (q[:, 1] ** 2 + q[:, 2] ** 2))
-            obs, _, terminated, _, info = env.step(policy(obs[:, :width]))
+            obs, r, terminated, _, info = env.step(policy(obs[:, :width]))
+            reward += r.sum()
             per_env += info["reward_terms"]
             fell += terminated.float()
             ends += list(zip(height[terminated].tolist(), gravity_z[terminated].tolist(), strict=True))
     names = list(env.reward_term_names)
     out = dict(zip(names, (per_env.sum(0) / (steps * num_envs)).tolist(), strict=True))
     out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum()), "ends": ends}
+    out["reward"] = float(reward) / (steps * num_envs)  # the env's reward (only-positive clip included) per step
     if all_levels:
         num_cols = env.terrain.origins.shape[1]
         kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
@@ -84,7 +87,7 @@ if __name__ == "__main__":
         lin, ang = t["tracking_lin_vel"], t["tracking_ang_vel"]
         print(
             f"{path}: iteration {t['iteration']}: tracking_lin_vel {lin:.4f} ({lin / 0.02:.0%}), tracking_ang_vel "
-            f"{ang:.4f} ({ang / 0.01:.0%}), fell {t['fell']} of {a.envs}"
+            f"{ang:.4f} ({ang / 0.01:.0%}), reward per env step {t['reward']:.4f}, fell {t['fell']} of {a.envs}"
         )
         if t["ends"]:
             h, g = np.array(t["ends"]).T

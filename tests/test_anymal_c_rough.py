@@ -270,6 +270,7 @@ def test_rough_tracking_reads_a_checkpoint_and_refuses_another_env(tmp_path):
     out = tracking(str(path), num_envs=2, steps=3, seed=1)
     assert out["iteration"] == 7 and isinstance(out["fell"], int)
     assert 0.0 < out["tracking_lin_vel"] <= 0.02 and 0.0 < out["tracking_ang_vel"] <= 0.01
+    assert 0.0 <= out["reward"] <= 0.03 + 1e-6  # only positive; standing earns at most the tracking maxima
     torch.save({"args": {"env_id": "ant"}, "agent": agent}, path)
     with pytest.raises(SystemExit, match="not anymal_c_rough"):
         tracking(str(path), num_envs=2, steps=3, seed=1)
