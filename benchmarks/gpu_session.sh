@@ -141,9 +141,10 @@ for stage in "$@"; do
       # iteration is finished and saved), a snapshot every 50 iterations; then the terrain levels per terrain type
       # over training time (benchmarks/terrain_levels.py). A later call on the same warm machine resumes it where it
       # stopped, env state and curriculum included (the packing keeps its full checkpoint on the machine).
-      # ROUGH_ARGS: more ppo_warp.py flags, e.g. rsl_rl's exploration "--init-log-std 0 --ent-coef 0.01" (with the
-      # preset's std e^-1 and no entropy bonus the policy stood still on the CPU, results/anymal_c_rough_cpu); give
-      # the resuming call the same (a checkpoint's args stay)
+      # ROUGH_ARGS: more ppo_warp.py flags (give the resuming call the same: a checkpoint's args stay). On the CPU at
+      # 4,096 envs (results/anymal_c_rough_cpu) the preset still stood at ~300 iterations, --no-norm-obs likewise,
+      # and rsl_rl's exploration "--init-log-std 0 --ent-coef 0.01" kept a zero return for 68 iterations: run the
+      # preset first
       [ -n "$DRY" ] || [ "$(left)" -ge 150 ] || { say "SKIP rough_long (needs 150 s)"; continue; }
       full=$(ls -t "$R"/rough_long/*/checkpoint_full.pt 2>/dev/null | head -1)
       say "rough_long: ppo_warp.py --env-id anymal_c_rough ${full:+--resume $full} (until 45 s before the deadline)"
