@@ -24,13 +24,20 @@ import torch
 import envs
 from benchmarks.learning_clock import load_policy
 from benchmarks.terrain_levels import KINDS
+from envs.anymal_c import NUM_PRIV
+from envs.anymal_c_rough import SCAN_X, SCAN_Y
 from envs.terrain import terrain_kind
 
 
 def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False) -> dict:
     """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy; with
     `all_levels`, also `tiles`: {(level, terrain kind): (envs, tracking_lin_vel, tracking_ang_vel, falls)}."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    if num_envs < 1 or steps < 1:
+        raise SystemExit(f"--envs and --steps must be >= 1, got {num_envs} and {steps}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except (OSError, RuntimeError) as e:
+        raise SystemExit(f"{path}: cannot read the checkpoint ({str(e).splitlines()[0]})") from None
     env_id = ckpt["args"].get("env_id")
     if env_id not in ("anymal_c_rough", "anymal_c"):
         raise SystemExit(f"{path}: a checkpoint of env {env_id!r}, not anymal_c_rough (or a flat anymal_c policy)")
@@ -42,10 +49,13 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     per_env, fell = torch.zeros(num_envs, len(env.reward_term_names)), torch.zeros(num_envs)
     reward = torch.zeros(())
     ends = []  # (base height above the ground [m], projected gravity z) one step before each termination
-    centre = 13 + 8 * 11 + 5  # the noise-free scan's point under the base in the privileged observation
+    # the noise-free scan's point under the base (x = y = 0) in the privileged observation, and its scale
+    centre = NUM_PRIV + SCAN_X.index(0.0) * len(SCAN_Y) + SCAN_Y.index(0.0)
+    cfg = env.config
     with torch.no_grad():
         for _ in range(steps):
-            height = env.info["privileged_obs"][:, centre] / 5.0 + 0.5  # clip(z - 0.5 - ground, -1, 1) * 5
+            # clip(z - scan_offset - ground, -1, 1) * height_scale
+            height = env.info["privileged_obs"][:, centre] / cfg["height_scale"] + cfg["scan_offset"]
             q = env.get_state()[:, 3:7]  # base orientation (w, x, y, z)
             gravity_z = -(1.0 - 2.0 * (q[:, 1] ** 2 + q[:, 2] ** 2))
             obs, r, terminated, _, info = env.step(policy(obs[:, :width]))
@@ -57,6 +67,9 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     out = dict(zip(names, (per_env.sum(0) / (steps * num_envs)).tolist(), strict=True))
     out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum()), "ends": ends}
     out["reward"] = float(reward) / (steps * num_envs)  # the env's reward (only-positive clip included) per step
+    # the terms' maxima per step (weight x dt) and the termination limits, for the printed shares and fall labels
+    out["max"] = {k: cfg[f"{k}_weight"] * cfg["dt"] for k in ("tracking_lin_vel", "tracking_ang_vel")}
+    out["limits"] = (cfg["min_base_height"], cfg["max_gravity_z"])
     if all_levels:
         num_cols = env.terrain.origins.shape[1]
         kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
@@ -85,17 +98,20 @@ if __name__ == "__main__":
     for path in a.checkpoints:
         t = tracking(path, a.envs, a.steps, a.seed, a.all_levels)
         lin, ang = t["tracking_lin_vel"], t["tracking_ang_vel"]
+        lin_max, ang_max = t["max"]["tracking_lin_vel"], t["max"]["tracking_ang_vel"]
         print(
-            f"{path}: iteration {t['iteration']}: tracking_lin_vel {lin:.4f} ({lin / 0.02:.0%}), tracking_ang_vel "
-            f"{ang:.4f} ({ang / 0.01:.0%}), reward per env step {t['reward']:.4f}, fell {t['fell']} of {a.envs}"
+            f"{path}: iteration {t['iteration']}: tracking_lin_vel {lin:.4f} ({lin / lin_max:.0%}), tracking_ang_vel "
+            f"{ang:.4f} ({ang / ang_max:.0%}), reward per env step {t['reward']:.4f}, fell {t['fell']} of {a.envs}"
         )
         if t["ends"]:
             h, g = np.array(t["ends"]).T
+            low, tilt = t["limits"]  # within 5 cm of the height limit or 0.1 of the tilt limit counts as explained
             print(
                 f"  one step before each fall: base {h.min():.2f}-{h.max():.2f} m above the ground under it "
                 f"(standing ~0.55), projected gravity z {g.min():.2f} to {g.max():.2f} (-1: level); "
-                f"{int(((h > 0.3) & (g < -0.6)).sum())} of {len(h)} neither near the 0.25 m termination height nor "
-                "near the 60 degree tilt (what a wrong ground height under the base would end)"
+                f"{int(((h > low + 0.05) & (g < tilt - 0.1)).sum())} of {len(h)} neither near the {low} m "
+                f"termination height nor near the tilt limit (gravity z {tilt}; what a wrong ground height under the "
+                "base would end)"
             )
         if a.all_levels:
             print("level | " + " | ".join(KINDS) + "   (each: tracking_lin_vel share, falls / envs)")
@@ -103,5 +119,5 @@ if __name__ == "__main__":
                 cells = []
                 for kind in KINDS:
                     n, lv_lin, _, falls = t["tiles"].get((level, kind), (0, 0.0, 0.0, 0))
-                    cells.append(f"{lv_lin / 0.02:.0%} {falls}/{n}" if n else "-")
+                    cells.append(f"{lv_lin / lin_max:.0%} {falls}/{n}" if n else "-")
                 print(f"{level} | " + " | ".join(cells))

@@ -274,6 +274,10 @@ def test_rough_tracking_reads_a_checkpoint_and_refuses_another_env(tmp_path):
     torch.save({"args": {"env_id": "ant"}, "agent": agent}, path)
     with pytest.raises(SystemExit, match="not anymal_c_rough"):
         tracking(str(path), num_envs=2, steps=3, seed=1)
+    with pytest.raises(SystemExit, match="--envs and --steps must be >= 1, got 0 and 3"):
+        tracking(str(path), num_envs=0, steps=3, seed=1)
+    with pytest.raises(SystemExit, match="cannot read the checkpoint"):
+        tracking(str(tmp_path / "missing.pt"), num_envs=2, steps=3, seed=1)
 
 
 def test_rough_tracking_runs_a_flat_policy_blind_on_every_level(tmp_path):
