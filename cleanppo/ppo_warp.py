@@ -59,6 +59,9 @@ class Args:
     """the name of this experiment"""
     env_id: str = "ant"
     """the id of the environment (envs.list_envs()); presets for some envs change the defaults below"""
+    env_kwargs: tuple[str, ...] = ()
+    """KEY=VALUE overrides of the env's config fields and constructor arguments, values as Python literals (e.g.
+    --env-kwargs heading_command=0 "ang_vel_yaw_range=(-1.5, 1.5)"; the env's docstring lists its fields)"""
     seed: int = 1
     """seed of the experiment (torch, numpy, random and the envs)"""
     torch_deterministic: bool = True
@@ -163,12 +166,13 @@ class Args:
 def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed: int | None = None, groups: int = 1):
     # validate=False: the env's per-step NaN-action check is a host sync; observations are checked per iteration
     seed, num_envs = args.seed if seed is None else seed, num_envs or args.num_envs
+    kwargs = runs.env_kwargs(args.env_kwargs)
     if groups > 1:  # consecutive slices of the batch, each env knowing its global index (env_offset)
         lo = [num_envs * g // groups for g in range(groups + 1)]
         return ThreadedEnv([envs.make(args.env_id, num_envs=lo[g + 1] - lo[g], device=str(device), seed=seed,
-                                      validate=False, env_offset=lo[g]) for g in range(groups)])  # fmt: skip
+                                      validate=False, env_offset=lo[g], **kwargs) for g in range(groups)])  # fmt: skip
     return envs.make(args.env_id, num_envs=num_envs, device=str(device), seed=seed, validate=False,
-                     block_dim=args.env_block_dim)  # fmt: skip
+                     block_dim=args.env_block_dim, **kwargs)  # fmt: skip
 
 
 def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias_const: float = 0.0) -> nn.Linear:
@@ -462,6 +466,11 @@ if __name__ == "__main__":
         runs.fail(f"--privileged-critic: env {args.env_id!r} declares no privileged observations")
     runs.init_torch(args.torch_threads)
     runs.init_warp(device)
+    if args.env_kwargs:  # one env built here, so that a wrong name or value stops the run before anything is written
+        try:
+            envs.make(args.env_id, num_envs=1, device=str(device), **runs.env_kwargs(args.env_kwargs))
+        except (TypeError, ValueError) as e:
+            runs.fail(f"--env-kwargs: {e}")
     if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
         ckpt = runs.load_checkpoint(args.eval)
         saved = runs.saved_args(Args, ckpt["args"])

@@ -3,6 +3,7 @@ argument parsing over presets or a checkpoint, argument checks, checkpoints writ
 config metadata, progress.csv, per-phase clocks, SIGINT/SIGTERM handling, ETA, the CUDA-graph env step. Every error
 is one line on stderr, `<script>.py: error: ...`, before any work is started where it can be."""
 
+import ast
 import json
 import math
 import os
@@ -66,7 +67,21 @@ def load_checkpoint(path: str) -> dict:
 def saved_args(args_type, saved: dict):
     """An `args_type` (the script's Args dataclass) holding a checkpoint's saved args; unknown names are dropped."""
     names = {f.name for f in fields(args_type)}
-    return args_type(**{k: tuple(v) if k == "hidden" else v for k, v in saved.items() if k in names})
+    return args_type(**{k: tuple(v) if k in ("hidden", "env_kwargs") else v for k, v in saved.items() if k in names})
+
+
+def env_kwargs(pairs) -> dict:
+    """The dict of --env-kwargs' KEY=VALUE strings, each VALUE a Python literal (0, 2.5, True, (-1.5, 1.5))."""
+    out = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.isidentifier():
+            fail(f"--env-kwargs: {pair!r} is not KEY=VALUE")
+        try:
+            out[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            fail(f"--env-kwargs: the value of {key} ({text!r}) is not a Python literal")
+    return out
 
 
 def parse_args(args_type, presets: dict, doc: str):
