@@ -482,7 +482,8 @@ if __name__ == "__main__":
         policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(saved.norm_obs)))  # noqa: E731
         evaluate(args.eval, saved.env_id, env, policy, args.seed)
         if args.capture_video:
-            capture_video(saved.env_id, policy, os.path.dirname(args.eval), ckpt["global_step"], device, args.seed)
+            capture_video(saved.env_id, policy, os.path.dirname(args.eval), ckpt["global_step"], device, args.seed,
+                          env_kwargs=runs.env_kwargs(saved.env_kwargs))  # fmt: skip
         sys.exit(0)
     args.run_name = args.run_name or f"{args.env_id}__{args.exp_name}__{args.seed}__{int(time.time())}"
     run_dir, ckpt_path = runs.make_run_dir(args, resume_ckpt)  # on resume, the checkpoint's folder and run_name
@@ -613,6 +614,8 @@ if __name__ == "__main__":
     progress.close()
     if args.capture_video:  # one deterministic episode of the final policy, as --eval runs it
         policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(args.norm_obs)))  # noqa: E731
-        capture_video(args.env_id, policy, run_dir, global_step, device, args.seed, writer)
+        capture_video(
+            args.env_id, policy, run_dir, global_step, device, args.seed, writer, runs.env_kwargs(args.env_kwargs)
+        )
     writer.close()
     print(f"done: {global_step} steps in {time.time() - start_time:.1f} s; checkpoint {ckpt_path}")

@@ -34,8 +34,10 @@ def evaluate(path: str, env_id: str, env, policy, seed: int) -> None:
     print(line)
 
 
-def capture_video(env_id: str, policy, run_dir: str, global_step: int, device: torch.device, seed: int, writer=None):
-    """Record one episode of `policy` in the Warp env `env_id` (envs.video.record_episode, an env of its own) to
+def capture_video(env_id: str, policy, run_dir: str, global_step: int, device: torch.device, seed: int, writer=None,
+                  env_kwargs: dict | None = None):  # fmt: skip
+    """Record one episode of `policy` in the Warp env `env_id` built with `env_kwargs` (envs.video.record_episode,
+    an env of its own) to
     <run_dir>/videos/eval_<global_step>.mp4 with its per-step trace .csv beside it, log it to TensorBoard as
     videos/eval (through `writer`, or a new writer in run_dir), print and return the video's path."""
     import envs
@@ -44,7 +46,7 @@ def capture_video(env_id: str, policy, run_dir: str, global_step: int, device: t
     init_warp(device)
     stem = os.path.join(run_dir, "videos", f"eval_{global_step}")
     os.makedirs(os.path.dirname(stem), exist_ok=True)
-    env = envs.make(env_id, num_envs=1, device=str(device), seed=seed)
+    env = envs.make(env_id, num_envs=1, device=str(device), seed=seed, **(env_kwargs or {}))
     episode = record_episode(env, policy, stem + ".mp4", trace_path=stem + ".csv", seed=seed)
     if writer is None:
         from torch.utils.tensorboard import SummaryWriter

@@ -419,3 +419,50 @@ def test_capture_video_at_the_end_and_with_eval(tmp_path, script):
     assert "2 episodes" in p.stdout and f"video {video}: " in p.stdout, p.stdout
     with open(trace) as f, open(trace + ".train") as g:
         assert f.read() == g.read()  # the same policy, normalization and seed: the same episode
+
+
+def test_env_kwargs_reach_training_resume_eval_and_video(tmp_path, monkeypatch):
+    """--env-kwargs max_episode_steps=5: every cartpole episode (reward 1 per step) returns at most 5, in training,
+    after resume, in --eval and in the recorded video; the run keeps the overrides in its config and checkpoint."""
+    log_dir = str(tmp_path / "runs")
+    run(
+        PPO_WARP,
+        "--env-id",
+        "cartpole",
+        "--log-dir",
+        log_dir,
+        *TINY,
+        "--env-kwargs",
+        "max_episode_steps=5",
+        cwd=tmp_path,
+    )
+    run_dir = only_run_dir(log_dir)
+    ckpt_path = os.path.join(run_dir, "checkpoint.pt")
+    assert torch.load(ckpt_path, weights_only=True)["args"]["env_kwargs"] == ("max_episode_steps=5",)
+    with open(os.path.join(run_dir, "config.json")) as f:
+        assert json.load(f)["args"]["env_kwargs"] == ["max_episode_steps=5"]
+    message = exit_message(PPO_WARP, "--resume", ckpt_path, "--env-kwargs", "max_episode_steps=6", cwd=tmp_path,
+                           monkeypatch=monkeypatch)  # fmt: skip
+    assert "cannot change env_kwargs on resume" in message
+    run(PPO_WARP, "--resume", ckpt_path, "--total-timesteps", "4096", cwd=tmp_path)
+    with open(os.path.join(run_dir, "progress.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4 and all(0 < float(r["return_iteration"]) <= 5 for r in rows), rows
+    p = run(PPO_WARP, "--eval", ckpt_path, "--eval-episodes", "3", "--capture-video", cwd=tmp_path)
+    assert re.search(r"return [1-5]\.00 \+- ", p.stdout), p.stdout
+    assert re.search(r"video .*: [1-5] steps", p.stdout), p.stdout
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("max_episode_steps", "--env-kwargs: 'max_episode_steps' is not KEY=VALUE"),
+        ("max_episode_steps=five", "--env-kwargs: the value of max_episode_steps ('five') is not a Python literal"),
+        ("no_such_field=1", "--env-kwargs: unknown override 'no_such_field' for env 'cartpole'"),
+    ],
+)
+def test_bad_env_kwargs_stop_before_any_work(tmp_path, monkeypatch, value, message):
+    log_dir = tmp_path / "runs"
+    args = ("--env-id", "cartpole", "--log-dir", str(log_dir), "--env-kwargs", value)
+    assert message in exit_message(PPO_WARP, *args, cwd=tmp_path, monkeypatch=monkeypatch)
+    assert not log_dir.exists()
