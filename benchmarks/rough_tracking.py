@@ -1,5 +1,6 @@
-"""How an anymal_c_rough policy moves: its deterministic policy in fresh envs, commands as the env draws them (heading
-mode), for a fixed time; by default on the curriculum's initial levels (0-5, legged_gym's max_init_terrain_level).
+"""How an anymal_c_rough policy moves: its deterministic policy in fresh envs of the task it trained on (the run's
+--env-kwargs; `--default-task`: the env's defaults), commands as the env draws them (by default heading mode), for a
+fixed time; by default on the curriculum's initial levels (0-5, legged_gym's max_init_terrain_level).
 
     python benchmarks/rough_tracking.py runs/<run>/checkpoint.pt [more checkpoints] [--envs 128 --steps 500]
     python benchmarks/rough_tracking.py <anymal_c checkpoint> --all-levels --envs 400   # a blind flat policy
@@ -24,14 +25,16 @@ import torch
 import envs
 from benchmarks.learning_clock import load_policy
 from benchmarks.terrain_levels import KINDS
+from cleanppo_utils import runs
 from envs.anymal_c import NUM_PRIV
 from envs.anymal_c_rough import SCAN_X, SCAN_Y
 from envs.terrain import terrain_kind
 
 
-def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False) -> dict:
-    """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy; with
-    `all_levels`, also `tiles`: {(level, terrain kind): (envs, tracking_lin_vel, tracking_ang_vel, falls)}."""
+def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False, own_task: bool = True) -> dict:
+    """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy, in the
+    task it trained on (its --env-kwargs; with `own_task` False, the default task); with `all_levels`, also `tiles`:
+    {(level, terrain kind): (envs, tracking_lin_vel, tracking_ang_vel, falls)}."""
     if num_envs < 1 or steps < 1:
         raise SystemExit(f"--envs and --steps must be >= 1, got {num_envs} and {steps}")
     try:
@@ -41,7 +44,11 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     env_id = ckpt["args"].get("env_id")
     if env_id not in ("anymal_c_rough", "anymal_c"):
         raise SystemExit(f"{path}: a checkpoint of env {env_id!r}, not anymal_c_rough (or a flat anymal_c policy)")
-    env = envs.make("anymal_c_rough", num_envs=num_envs, device="cpu", seed=seed, curriculum=not all_levels)
+    kwargs = {}
+    if own_task and env_id == "anymal_c_rough":  # a flat policy's overrides are the flat task's: left out
+        kwargs = runs.env_kwargs(ckpt["args"].get("env_kwargs", ()))
+    kwargs["curriculum"] = not all_levels
+    env = envs.make("anymal_c_rough", num_envs=num_envs, device="cpu", seed=seed, **kwargs)
     width = 48 if env_id == "anymal_c" else env.num_obs  # the flat observation is the rough one's first 48 entries
     policy = load_policy(ckpt, width, "cpu")
     obs = env.reset(seed=seed)
@@ -93,10 +100,11 @@ if __name__ == "__main__":
     p.add_argument("--steps", type=int, default=500, help="env steps of 0.02 s")
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--all-levels", action="store_true", help="curriculum off: every level, a table per level and type")
+    p.add_argument("--default-task", action="store_true", help="the env's defaults, not the run's --env-kwargs")
     a = p.parse_args()
     torch.set_num_threads(1)
     for path in a.checkpoints:
-        t = tracking(path, a.envs, a.steps, a.seed, a.all_levels)
+        t = tracking(path, a.envs, a.steps, a.seed, a.all_levels, own_task=not a.default_task)
         lin, ang = t["tracking_lin_vel"], t["tracking_ang_vel"]
         lin_max, ang_max = t["max"]["tracking_lin_vel"], t["max"]["tracking_ang_vel"]
         print(

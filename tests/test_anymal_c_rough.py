@@ -313,3 +313,19 @@ def test_rough_tracking_reports_the_base_height_and_tilt_before_each_fall(tmp_pa
     assert out["fell"] >= 4 and len(out["ends"]) == out["fell"]
     for height, gravity_z in out["ends"]:
         assert 0.24 <= height < 0.35 and gravity_z < -0.8
+
+
+def test_rough_tracking_runs_the_task_the_policy_trained_on(tmp_path):
+    """A run's --env-kwargs build the evaluation env (its reward weights set the maxima the shares are of);
+    own_task=False (--default-task) builds the env's defaults."""
+    from benchmarks.rough_tracking import tracking
+
+    num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
+    agent = {"actor_mean.0.weight": torch.zeros(12, num_obs), "actor_mean.0.bias": torch.zeros(12)}
+    path = tmp_path / "checkpoint.pt"
+    args = {"env_id": "anymal_c_rough", "activation": "elu", "env_kwargs": ["tracking_lin_vel_weight=3.0"]}
+    torch.save({"args": args, "agent": agent, "iteration": 2}, path)
+    own = tracking(str(path), num_envs=2, steps=2, seed=1)
+    default = tracking(str(path), num_envs=2, steps=2, seed=1, own_task=False)
+    assert own["max"]["tracking_lin_vel"] == pytest.approx(0.06) and default["max"]["tracking_lin_vel"] == 0.02
+    assert own["tracking_lin_vel"] == pytest.approx(3.0 * default["tracking_lin_vel"], rel=1e-5)
