@@ -65,6 +65,9 @@ class Args:
     """the name of this experiment"""
     env_id: str = "ant"
     """the id of the environment (envs.list_envs()); presets for some envs change the defaults below"""
+    env_kwargs: tuple[str, ...] = ()
+    """KEY=VALUE overrides of the env's config fields and constructor arguments, values as Python literals (e.g.
+    --env-kwargs heading_command=0 "ang_vel_yaw_range=(-1.5, 1.5)"; the env's docstring lists its fields)"""
     seed: int = 1
     """seed of the experiment (torch, numpy, random and the envs), the same on every rank"""
     torch_deterministic: bool = True
@@ -170,6 +173,7 @@ def make_env(args: Args, device: torch.device, num_envs: int | None = None, seed
         validate=False,
         env_offset=env_offset,
         block_dim=args.env_block_dim,
+        **runs.env_kwargs(args.env_kwargs),
     )
 
 
@@ -448,6 +452,11 @@ if __name__ == "__main__":
     device = runs.validate(args, envs.list_envs())  # everything is checked before anything is created
     runs.init_torch(args.torch_threads)
     runs.init_warp(device)
+    if args.env_kwargs:  # one env built here, so that a wrong name or value stops the run before anything is written
+        try:
+            envs.make(args.env_id, num_envs=1, device=str(device), **runs.env_kwargs(args.env_kwargs))
+        except (TypeError, ValueError) as e:
+            runs.fail(f"--env-kwargs: {e}")
     if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
         ckpt = runs.load_checkpoint(args.eval)
         saved = runs.saved_args(Args, ckpt["args"])
@@ -458,7 +467,8 @@ if __name__ == "__main__":
         policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(saved.norm_obs)))  # noqa: E731
         evaluate(args.eval, saved.env_id, env, policy, args.seed)
         if args.capture_video:
-            capture_video(saved.env_id, policy, os.path.dirname(args.eval), ckpt["global_step"], device, args.seed)
+            capture_video(saved.env_id, policy, os.path.dirname(args.eval), ckpt["global_step"], device, args.seed,
+                          env_kwargs=runs.env_kwargs(saved.env_kwargs))  # fmt: skip
         sys.exit(0)
     rank, world_size, local_rank, device = ddp.init(args.device, args.collective_timeout)
     if args.num_envs % world_size or (args.batch_size // world_size) % args.num_minibatches:
@@ -612,7 +622,9 @@ if __name__ == "__main__":
         progress.close()
     if args.capture_video and rank == 0:  # one deterministic episode of the final policy, as --eval runs it
         policy = lambda obs: agent.actor_mean(normalize(obs, *obs_rms.frozen(args.norm_obs)))  # noqa: E731
-        capture_video(args.env_id, policy, run_dir, global_step, device, args.seed, writer)
+        capture_video(
+            args.env_id, policy, run_dir, global_step, device, args.seed, writer, runs.env_kwargs(args.env_kwargs)
+        )
     if rank == 0:
         writer.close()
         print(f"done: {global_step} steps in {time.time() - start_time:.1f} s; checkpoint {ckpt_path}")

@@ -162,6 +162,14 @@ def test_resume_a_two_rank_checkpoint_on_one_rank(two_ranks, tmp_path):
     assert [int(r["iteration"]) for r in progress(tmp_path / "one")] == [1, 2, 3, 4]  # appended to the 2-rank rows
 
 
+def test_env_kwargs_reach_every_rank(tmp_path):
+    """--env-kwargs max_episode_steps=5 on 2 ranks: every cartpole episode (reward 1 per step) returns at most 5."""
+    torchrun(2, tmp_path, "--total-timesteps", str(2 * 2048), "--env-kwargs", "max_episode_steps=5")
+    rows = progress(tmp_path)
+    assert len(rows) == 2 and all(0 < float(r["return_iteration"]) <= 5 for r in rows), rows
+    assert checkpoint(tmp_path)["args"]["env_kwargs"] == ("max_episode_steps=5",)
+
+
 def test_not_under_torchrun_is_a_clear_error(tmp_path):
     env = {k: v for k, v in subprocess_env().items() if k not in ("RANK", "WORLD_SIZE", "MASTER_ADDR")}
     p = subprocess.run([sys.executable, PPO_DDP, *CARTPOLE, "--log-dir", str(tmp_path)], capture_output=True,
