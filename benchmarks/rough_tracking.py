@@ -8,8 +8,10 @@ fixed time; by default on the curriculum's initial levels (0-5, legged_gym's max
 Prints per checkpoint the mean per step of tracking_lin_vel and tracking_ang_vel with their share of the maximum
 (weight x dt: 0.02 and 0.01), of the reward PPO maximizes, how many envs fell and, one step before each fall, the
 range of the base's height above the ground under it (the privileged, noise-free scan) and of its projected gravity
-z: collapses or a wrong ground. A policy that stands still keeps about 20% of tracking_lin_vel: the mean of
-exp(-|cmd_xy|^2 / 0.25) over the command distribution (vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
+z: collapses or a wrong ground. For a rough policy also its mean |action| and how far the scan's noise moves it: the
+mean |policy(obs) - policy(obs with the noise-free scan)|, the action jitter the noisy scan injects. A policy that
+stands still keeps about 20% of tracking_lin_vel: the mean of exp(-|cmd_xy|^2 / 0.25) over the command distribution
+(vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
 
 A checkpoint of the flat task (anymal_c) runs blind: it reads the first 48 observation entries, which are the flat
 task's (the scan follows them). `--all-levels` turns the curriculum off, so levels are drawn from all rows (legged_gym
@@ -26,6 +28,7 @@ import envs
 from benchmarks.learning_clock import load_policy
 from benchmarks.terrain_levels import KINDS
 from cleanppo_utils import runs
+from envs.anymal_c import NUM_OBS as FLAT_WIDTH
 from envs.anymal_c import NUM_PRIV
 from envs.anymal_c_rough import SCAN_X, SCAN_Y
 from envs.terrain import terrain_kind
@@ -49,12 +52,12 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
         kwargs = runs.env_kwargs(ckpt["args"].get("env_kwargs", ()))
     kwargs["curriculum"] = not all_levels
     env = envs.make("anymal_c_rough", num_envs=num_envs, device="cpu", seed=seed, **kwargs)
-    width = 48 if env_id == "anymal_c" else env.num_obs  # the flat observation is the rough one's first 48 entries
+    width = FLAT_WIDTH if env_id == "anymal_c" else env.num_obs  # the flat observation is the rough one's first 48
     policy = load_policy(ckpt, width, "cpu")
     obs = env.reset(seed=seed)
     levels = env.terrain_levels.cpu().numpy().copy()  # without curriculum a level never changes
     per_env, fell = torch.zeros(num_envs, len(env.reward_term_names)), torch.zeros(num_envs)
-    reward = torch.zeros(())
+    reward, jitter, action_abs = torch.zeros(()), torch.zeros(()), torch.zeros(())
     ends = []  # (base height above the ground [m], projected gravity z) one step before each termination
     # the noise-free scan's point under the base (x = y = 0) in the privileged observation, and its scale
     centre = NUM_PRIV + SCAN_X.index(0.0) * len(SCAN_Y) + SCAN_Y.index(0.0)
@@ -65,7 +68,12 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
             height = env.info["privileged_obs"][:, centre] / cfg["height_scale"] + cfg["scan_offset"]
             q = env.get_state()[:, 3:7]  # base orientation (w, x, y, z)
             gravity_z = -(1.0 - 2.0 * (q[:, 1] ** 2 + q[:, 2] ** 2))
-            obs, r, terminated, _, info = env.step(policy(obs[:, :width]))
+            action = policy(obs[:, :width])
+            action_abs += action.abs().mean()
+            if width > FLAT_WIDTH:  # the same policy on the noise-free scan: how much the scan's noise moves it
+                clean = torch.cat([obs[:, :FLAT_WIDTH], env.info["privileged_obs"][:, NUM_PRIV:]], dim=1)
+                jitter += (action - policy(clean)).abs().mean()
+            obs, r, terminated, _, info = env.step(action)
             reward += r.sum()
             per_env += info["reward_terms"]
             fell += terminated.float()
@@ -73,7 +81,9 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     names = list(env.reward_term_names)
     out = dict(zip(names, (per_env.sum(0) / (steps * num_envs)).tolist(), strict=True))
     out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum()), "ends": ends}
-    out["reward"] = float(reward) / (steps * num_envs)  # the env's reward (only-positive clip included) per step
+    out["reward"] = float(reward) / (steps * num_envs)
+    out["scan_jitter"] = float(jitter) / steps if width > FLAT_WIDTH else None
+    out["action_abs"] = float(action_abs) / steps  # the env's reward (only-positive clip included) per step
     # the terms' maxima per step (weight x dt) and the termination limits, for the printed shares and fall labels
     out["max"] = {k: cfg[f"{k}_weight"] * cfg["dt"] for k in ("tracking_lin_vel", "tracking_ang_vel")}
     out["limits"] = (cfg["min_base_height"], cfg["max_gravity_z"])
@@ -111,6 +121,11 @@ if __name__ == "__main__":
             f"{path}: iteration {t['iteration']}: tracking_lin_vel {lin:.4f} ({lin / lin_max:.0%}), tracking_ang_vel "
             f"{ang:.4f} ({ang / ang_max:.0%}), reward per env step {t['reward']:.4f}, fell {t['fell']} of {a.envs}"
         )
+        if t["scan_jitter"] is not None:
+            print(
+                f"  policy mean |action| {t['action_abs']:.3f}; moved by the scan's noise (its mean on the noisy minus "
+                f"on the noise-free scan) {t['scan_jitter']:.3f} on average"
+            )
         if t["ends"]:
             h, g = np.array(t["ends"]).T
             low, tilt = t["limits"]  # within 5 cm of the height limit or 0.1 of the tilt limit counts as explained

@@ -329,3 +329,25 @@ def test_rough_tracking_runs_the_task_the_policy_trained_on(tmp_path):
     default = tracking(str(path), num_envs=2, steps=2, seed=1, own_task=False)
     assert own["max"]["tracking_lin_vel"] == pytest.approx(0.06) and default["max"]["tracking_lin_vel"] == 0.02
     assert own["tracking_lin_vel"] == pytest.approx(3.0 * default["tracking_lin_vel"], rel=1e-5)
+
+
+def test_rough_tracking_measures_how_much_the_scan_noise_moves_the_policy(tmp_path):
+    """A policy that reads only the scan: its action moves with the scan's noise (scan_jitter > 0); trained without
+    the noise (--env-kwargs height_noise=0) it does not; one that ignores the scan is not moved either."""
+    from benchmarks.rough_tracking import tracking
+
+    num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
+    weight = torch.zeros(12, num_obs)
+    weight[:, 48:] = 0.01  # the 187 scan entries
+    agent = {"actor_mean.0.weight": weight, "actor_mean.0.bias": torch.zeros(12)}
+    path = tmp_path / "checkpoint.pt"
+    args = {"env_id": "anymal_c_rough", "activation": "elu"}
+    torch.save({"args": args, "agent": agent, "iteration": 1}, path)
+    noisy = tracking(str(path), num_envs=4, steps=3, seed=1)
+    # uniform noise of half-width 0.1 m x 5 per point, 187 points x 0.01: ~0.04 on average per action
+    assert 0.01 < noisy["scan_jitter"] < 0.2 and noisy["action_abs"] > 0.0
+    torch.save({"args": {**args, "env_kwargs": ["height_noise=0.0"]}, "agent": agent, "iteration": 1}, path)
+    assert tracking(str(path), num_envs=4, steps=3, seed=1)["scan_jitter"] < 1e-5
+    weight[:, 48:] = 0.0
+    torch.save({"args": args, "agent": agent, "iteration": 1}, path)
+    assert tracking(str(path), num_envs=4, steps=3, seed=1)["scan_jitter"] == 0.0
