@@ -17,12 +17,13 @@
 #   guess: a6d2454's DAgger run alone took 134 s of training with an eager update, now a CUDA graph), parity 90,
 #   rough_long: the rest of the call (the PLAN: what a6d2454's session left open, after the block-size check);
 #   distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60,
-#   humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. With the machine's start (~30-60 s) and the transfers, one
-#   call of `bash benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute budget, and whatever does not fit the
-#   deadline (the last stages first) is skipped; SEEDS="1 2 3" runs the distillation stages for several seeds; BLOCK=0
-#   (or a number) runs every training stage with that --env-block-dim (stage blocks says whether it pays). The
-#   rough curriculum needs more than one call: `... 555 <commit> info rough_long`, then at once on the warm machine
-#   `... 200 <commit> rough_long`, which resumes it (rough_long's own comment).
+#   humanoid_long 180, anymal4k 130, anymal16k 90, rough 60, rough_ab ~100 per variant (4 by default). With the
+#   machine's start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 555 <commit>` fits the
+#   15-minute budget, and whatever does not fit the deadline (the last stages first) is skipped; SEEDS="1 2 3" runs
+#   the distillation stages for several seeds; BLOCK=0 (or a number) runs every training stage with that
+#   --env-block-dim (stage blocks says whether it pays). The rough curriculum needs more than one call:
+#   `... 555 <commit> info rough_long`, then at once on the warm machine `... 200 <commit> rough_long`, which resumes
+#   it (rough_long's own comment).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
 PLAN=(info blocks ant_auto distill_anymal parity rough_long)
@@ -159,6 +160,29 @@ for stage in "$@"; do
       ck=$(latest rough_long)
       [ -n "$ck" ] && run 20 rough_long-levels $PY benchmarks/terrain_levels.py "$(dirname "$ck")" \
         --out "$(dirname "$ck")/terrain_levels.json" ;;
+    rough_ab)  # issue 13: which of the rough task's inputs keep PPO standing. On the CPU (results/anymal_c_rough_cpu,
+      # "What keeps it standing") the flat task's recipe on this env stands at 300 iterations with the 187-point scan
+      # in the observation, noisy or not, and walks with the scan zeroed. Each variant in $AB (default below) runs
+      # the rough preset for $AB_ITERS (default 500) iterations of 4,096 envs with its flags, then rough_tracking.py
+      # on its last checkpoint (tracking share, falls, the scan noise's action jitter). ~100 s per variant on an H100
+      # (b009c84: 0.15 s per iteration at 4,096 envs)
+      for v in ${AB:-preset blind nonorm noisefree}; do
+        case $v in
+          preset) flags=() ;;
+          blind) flags=(--env-kwargs height_scale=0) ;;  # the scan entries are all 0: the flat task's information
+          noisefree) flags=(--env-kwargs height_noise=0) ;;
+          nonorm) flags=(--no-norm-obs) ;;  # legged_gym and Isaac Lab feed the observation unnormalized
+          privileged) flags=(--privileged-critic) ;;  # the critic also reads the noise-free scan
+          rsl) flags=(--init-log-std 0 --ent-coef 0.01) ;;  # rsl_rl's exploration
+          *) say "unknown rough_ab variant $v"; FAILED=$((FAILED + 1)); continue ;;
+        esac
+        run 100 "rough_ab_$v" $PY cleanppo/ppo_warp.py --env-id anymal_c_rough --num-envs "$(pick 4096 32)" \
+          --total-timesteps "$(pick $((${AB_ITERS:-500} * 4096 * 24)) 512)" --log-dir "$R/rough_ab_$v" \
+          --save-minutes 0 --save-every 0 --quiet "${flags[@]}" ${BLOCK:+--env-block-dim $BLOCK} $TINY
+        ck=$(latest "rough_ab_$v")
+        [ -n "$ck" ] && run 30 "rough_ab_$v-track" $PY benchmarks/rough_tracking.py "$ck" --device "$DEV" \
+          --envs "$(pick 1024 4)" --steps "$(pick 500 3)"
+      done ;;
     distill) OUT=$R PYTHON=$PY run 100 distill env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
       STUDENT_STEPS=1536 EPISODES=4 DEVICE=cpu} bash results/distill_ant_gpu.sh ;;
     distill_asym) OUT=$R PYTHON=$PY run 70 distill-asym env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \

@@ -34,7 +34,8 @@ from envs.anymal_c_rough import SCAN_X, SCAN_Y
 from envs.terrain import terrain_kind
 
 
-def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False, own_task: bool = True) -> dict:
+def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False, own_task: bool = True,
+             device: str = "cpu") -> dict:  # fmt: skip
     """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy, in the
     task it trained on (its --env-kwargs; with `own_task` False, the default task); with `all_levels`, also `tiles`:
     {(level, terrain kind): (envs, tracking_lin_vel, tracking_ang_vel, falls)}."""
@@ -51,13 +52,14 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     if own_task and env_id == "anymal_c_rough":  # a flat policy's overrides are the flat task's: left out
         kwargs = runs.env_kwargs(ckpt["args"].get("env_kwargs", ()))
     kwargs["curriculum"] = not all_levels
-    env = envs.make("anymal_c_rough", num_envs=num_envs, device="cpu", seed=seed, **kwargs)
+    env = envs.make("anymal_c_rough", num_envs=num_envs, device=device, seed=seed, **kwargs)
     width = FLAT_WIDTH if env_id == "anymal_c" else env.num_obs  # the flat observation is the rough one's first 48
-    policy = load_policy(ckpt, width, "cpu")
+    policy = load_policy(ckpt, width, device)
     obs = env.reset(seed=seed)
     levels = env.terrain_levels.cpu().numpy().copy()  # without curriculum a level never changes
-    per_env, fell = torch.zeros(num_envs, len(env.reward_term_names)), torch.zeros(num_envs)
-    reward, jitter, action_abs = torch.zeros(()), torch.zeros(()), torch.zeros(())
+    per_env = torch.zeros(num_envs, len(env.reward_term_names), device=device)
+    fell = torch.zeros(num_envs, device=device)
+    reward, jitter, action_abs = (torch.zeros((), device=device) for _ in range(3))
     ends = []  # (base height above the ground [m], projected gravity z) one step before each termination
     # the noise-free scan's point under the base (x = y = 0) in the privileged observation, and its scale
     centre = NUM_PRIV + SCAN_X.index(0.0) * len(SCAN_Y) + SCAN_Y.index(0.0)
@@ -77,7 +79,8 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
             reward += r.sum()
             per_env += info["reward_terms"]
             fell += terminated.float()
-            ends += list(zip(height[terminated].tolist(), gravity_z[terminated].tolist(), strict=True))
+            if bool(terminated.any()):
+                ends += list(zip(height[terminated].tolist(), gravity_z[terminated].tolist(), strict=True))
     names = list(env.reward_term_names)
     out = dict(zip(names, (per_env.sum(0) / (steps * num_envs)).tolist(), strict=True))
     out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum()), "ends": ends}
@@ -90,6 +93,7 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     if all_levels:
         num_cols = env.terrain.origins.shape[1]
         kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
+        per_env, fell = per_env.cpu(), fell.cpu()
         lin = per_env[:, names.index("tracking_lin_vel")] / steps
         ang = per_env[:, names.index("tracking_ang_vel")] / steps
         out["tiles"] = {}
@@ -111,10 +115,11 @@ if __name__ == "__main__":
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--all-levels", action="store_true", help="curriculum off: every level, a table per level and type")
     p.add_argument("--default-task", action="store_true", help="the env's defaults, not the run's --env-kwargs")
+    p.add_argument("--device", default="cpu", help="the env's and the policy's device (cpu, cuda:0)")
     a = p.parse_args()
     torch.set_num_threads(1)
     for path in a.checkpoints:
-        t = tracking(path, a.envs, a.steps, a.seed, a.all_levels, own_task=not a.default_task)
+        t = tracking(path, a.envs, a.steps, a.seed, a.all_levels, own_task=not a.default_task, device=a.device)
         lin, ang = t["tracking_lin_vel"], t["tracking_ang_vel"]
         lin_max, ang_max = t["max"]["tracking_lin_vel"], t["max"]["tracking_ang_vel"]
         print(
