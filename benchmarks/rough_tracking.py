@@ -9,7 +9,9 @@ Prints per checkpoint the mean per step of tracking_lin_vel and tracking_ang_vel
 (weight x dt: 0.02 and 0.01), of the reward PPO maximizes, how many envs fell and, one step before each fall, the
 range of the base's height above the ground under it (the privileged, noise-free scan) and of its projected gravity
 z: collapses or a wrong ground. For a rough policy also its mean |action| and how far the scan's noise moves it: the
-mean |policy(obs) - policy(obs with the noise-free scan)|, the action jitter the noisy scan injects. A policy that
+mean |policy(obs) - policy(obs with the noise-free scan)|, the action jitter the noisy scan injects, and how much of
+the spread of the actor's first-layer pre-activations comes from the 48 flat inputs and how much from the 187 scan
+inputs (normalized as in training). A policy that
 stands still keeps about 20% of tracking_lin_vel: the mean of exp(-|cmd_xy|^2 / 0.25) over the command distribution
 (vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
 
@@ -34,6 +36,22 @@ from envs.anymal_c_rough import SCAN_X, SCAN_Y
 from envs.terrain import terrain_kind
 
 
+def first_layer_parts(ckpt: dict, device: str):
+    """obs -> (W_flat x_flat, W_scan x_scan): the actor's first layer applied to the normalized flat inputs (the first
+    48) and to the normalized scan separately (bias left out); their spreads say which part drives the hidden units."""
+    w = ckpt["agent"]["actor_mean.0.weight"].float().to(device)
+    mean, inv_std = torch.zeros(w.shape[1], device=device), torch.ones(w.shape[1], device=device)
+    if ckpt["args"].get("norm_obs", False):
+        rms = ckpt["obs_rms"]
+        mean, inv_std = rms["mean"].float().to(device), (rms["var"] + 1e-8).rsqrt().float().to(device)
+
+    def parts(obs):
+        x = ((obs - mean) * inv_std).clamp(-10.0, 10.0)
+        return x[:, :FLAT_WIDTH] @ w[:, :FLAT_WIDTH].T, x[:, FLAT_WIDTH:] @ w[:, FLAT_WIDTH:].T
+
+    return parts
+
+
 def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False, own_task: bool = True,
              device: str = "cpu") -> dict:  # fmt: skip
     """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy, in the
@@ -55,6 +73,8 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     env = envs.make("anymal_c_rough", num_envs=num_envs, device=device, seed=seed, **kwargs)
     width = FLAT_WIDTH if env_id == "anymal_c" else env.num_obs  # the flat observation is the rough one's first 48
     policy = load_policy(ckpt, width, device)
+    first = first_layer_parts(ckpt, device) if width > FLAT_WIDTH else None
+    parts = []  # the first layer's pre-activations from the flat and from the scan inputs, every 10th step
     obs = env.reset(seed=seed)
     levels = env.terrain_levels.cpu().numpy().copy()  # without curriculum a level never changes
     per_env = torch.zeros(num_envs, len(env.reward_term_names), device=device)
@@ -65,12 +85,14 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     centre = NUM_PRIV + SCAN_X.index(0.0) * len(SCAN_Y) + SCAN_Y.index(0.0)
     cfg = env.config
     with torch.no_grad():
-        for _ in range(steps):
+        for step in range(steps):
             # clip(z - scan_offset - ground, -1, 1) * height_scale
             height = env.info["privileged_obs"][:, centre] / cfg["height_scale"] + cfg["scan_offset"]
             q = env.get_state()[:, 3:7]  # base orientation (w, x, y, z)
             gravity_z = -(1.0 - 2.0 * (q[:, 1] ** 2 + q[:, 2] ** 2))
             action = policy(obs[:, :width])
+            if first is not None and len(parts) < steps // 10 + 1 and step % 10 == 0:
+                parts.append(first(obs))
             action_abs += action.abs().mean()
             if width > FLAT_WIDTH:  # the same policy on the noise-free scan: how much the scan's noise moves it
                 clean = torch.cat([obs[:, :FLAT_WIDTH], env.info["privileged_obs"][:, NUM_PRIV:]], dim=1)
@@ -86,7 +108,10 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum()), "ends": ends}
     out["reward"] = float(reward) / (steps * num_envs)
     out["scan_jitter"] = float(jitter) / steps if width > FLAT_WIDTH else None
-    out["action_abs"] = float(action_abs) / steps  # the env's reward (only-positive clip included) per step
+    out["action_abs"] = float(action_abs) / steps
+    if parts:  # per hidden unit, the std over envs and steps of each part; their means over the units
+        flat, scan = (torch.cat([p[i] for p in parts]).std(0).mean().item() for i in (0, 1))
+        out["first_layer_std"] = {"flat": flat, "scan": scan}  # the env's reward (only-positive clip included) per step
     # the terms' maxima per step (weight x dt) and the termination limits, for the printed shares and fall labels
     out["max"] = {k: cfg[f"{k}_weight"] * cfg["dt"] for k in ("tracking_lin_vel", "tracking_ang_vel")}
     out["limits"] = (cfg["min_base_height"], cfg["max_gravity_z"])
@@ -129,7 +154,9 @@ if __name__ == "__main__":
         if t["scan_jitter"] is not None:
             print(
                 f"  policy mean |action| {t['action_abs']:.3f}; moved by the scan's noise (its mean on the noisy minus "
-                f"on the noise-free scan) {t['scan_jitter']:.3f} on average"
+                f"on the noise-free scan) {t['scan_jitter']:.3f} on average; first layer's pre-activation spread "
+                f"(std per unit) from the 48 flat inputs {t['first_layer_std']['flat']:.2f}, from the 187 scan inputs "
+                f"{t['first_layer_std']['scan']:.2f}"
             )
         if t["ends"]:
             h, g = np.array(t["ends"]).T

@@ -332,8 +332,9 @@ def test_rough_tracking_runs_the_task_the_policy_trained_on(tmp_path):
 
 
 def test_rough_tracking_measures_how_much_the_scan_noise_moves_the_policy(tmp_path):
-    """A policy that reads only the scan: its action moves with the scan's noise (scan_jitter > 0); trained without
-    the noise (--env-kwargs height_noise=0) it does not; one that ignores the scan is not moved either."""
+    """A policy that reads only the scan: its action moves with the scan's noise (scan_jitter > 0) and its first
+    layer's spread comes from the scan alone; trained without the noise (--env-kwargs height_noise=0) it does not
+    move; one that ignores the scan is not moved either."""
     from benchmarks.rough_tracking import tracking
 
     num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
@@ -346,6 +347,8 @@ def test_rough_tracking_measures_how_much_the_scan_noise_moves_the_policy(tmp_pa
     noisy = tracking(str(path), num_envs=4, steps=3, seed=1)
     # uniform noise of half-width 0.1 m x 5 per point, 187 points x 0.01: ~0.04 on average per action
     assert 0.01 < noisy["scan_jitter"] < 0.2 and noisy["action_abs"] > 0.0
+    # its first layer: all of the pre-activations' spread comes from the scan's 187 inputs, none from the flat 48
+    assert noisy["first_layer_std"]["flat"] == 0.0 and noisy["first_layer_std"]["scan"] > 0.0
     torch.save({"args": {**args, "env_kwargs": ["height_noise=0.0"]}, "agent": agent, "iteration": 1}, path)
     assert tracking(str(path), num_envs=4, steps=3, seed=1)["scan_jitter"] < 1e-5
     weight[:, 48:] = 0.0
