@@ -17,7 +17,7 @@
 #   guess: a6d2454's DAgger run alone took 134 s of training with an eager update, now a CUDA graph), parity 90,
 #   rough_long: the rest of the call (the PLAN: what a6d2454's session left open, after the block-size check);
 #   distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60,
-#   humanoid_long 180, anymal4k 130, anymal16k 90, rough 60, rough_ab ~100 per variant (4 by default). With the
+#   humanoid_long 180, anymal4k 130, anymal16k 90, rough 60, rough_ab ~100 per variant (3 by default). With the
 #   machine's start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 555 <commit>` fits the
 #   15-minute budget, and whatever does not fit the deadline (the last stages first) is skipped; SEEDS="1 2 3" runs
 #   the distillation stages for several seeds; BLOCK=0 (or a number) runs every training stage with that
@@ -26,7 +26,7 @@
 #   it (rough_long's own comment).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info blocks ant_auto distill_anymal parity rough_long)
+PLAN=(info blocks ant_auto rough_ab parity distill_anymal rough_long)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -162,11 +162,11 @@ for stage in "$@"; do
         --out "$(dirname "$ck")/terrain_levels.json" ;;
     rough_ab)  # issue 13: which of the rough task's inputs keep PPO standing. On the CPU (results/anymal_c_rough_cpu,
       # "What keeps it standing") the flat task's recipe on this env stands at 300 iterations with the 187-point scan
-      # in the observation, noisy or not, and walks with the scan zeroed. Each variant in $AB (default below) runs
-      # the rough preset for $AB_ITERS (default 500) iterations of 4,096 envs with its flags, then rough_tracking.py
-      # on its last checkpoint (tracking share, falls, the scan noise's action jitter). ~100 s per variant on an H100
-      # (b009c84: 0.15 s per iteration at 4,096 envs)
-      for v in ${AB:-preset blind nonorm noisefree}; do
+      # in the observation, noisy or not, and walks with the scan zeroed. Each variant in $AB (default below; nonorm,
+      # privileged and rsl on request) runs the rough preset for $AB_ITERS (default 500) iterations of 4,096 envs
+      # with its flags, then rough_tracking.py on its last checkpoint (tracking share, falls, the scan noise's action
+      # jitter, the first layer's spread). ~100 s per variant on an H100 (b009c84: 0.15 s per iteration at 4,096 envs)
+      for v in ${AB:-preset blind noisefree}; do
         case $v in
           preset) flags=() ;;
           blind) flags=(--env-kwargs height_scale=0) ;;  # the scan entries are all 0: the flat task's information
