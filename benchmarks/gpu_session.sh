@@ -162,16 +162,18 @@ for stage in "$@"; do
         --out "$(dirname "$ck")/terrain_levels.json" ;;
     rough_ab)  # issue 13: which of the rough task's inputs keep PPO standing. On the CPU (results/anymal_c_rough_cpu,
       # "What keeps it standing") the flat task's recipe on this env stands at 300 iterations with the 187-point scan
-      # in the observation, noisy or not, and walks with the scan zeroed. Each variant in $AB (default below; nonorm,
+      # in the observation, noisy or not, and walks with the scan zeroed or, unnormalized, scaled down tenfold (so
+      # that the 48 flat inputs drive the first layer). Each variant in $AB (default below; nonorm, noisefree,
       # privileged and rsl on request) runs the rough preset for $AB_ITERS (default 500) iterations of 4,096 envs
       # with its flags, then rough_tracking.py on its last checkpoint (tracking share, falls, the scan noise's action
       # jitter, the first layer's spread). ~100 s per variant on an H100 (b009c84: 0.15 s per iteration at 4,096 envs)
-      for v in ${AB:-preset blind noisefree}; do
+      for v in ${AB:-preset scan01 blind}; do
         case $v in
           preset) flags=() ;;
           blind) flags=(--env-kwargs height_scale=0) ;;  # the scan entries are all 0: the flat task's information
           noisefree) flags=(--env-kwargs height_noise=0) ;;
           nonorm) flags=(--no-norm-obs) ;;  # legged_gym and Isaac Lab feed the observation unnormalized
+          scan01) flags=(--no-norm-obs --env-kwargs height_scale=0.5) ;;  # unnormalized, the scan (and its noise) / 10
           privileged) flags=(--privileged-critic) ;;  # the critic also reads the noise-free scan
           rsl) flags=(--init-log-std 0 --ent-coef 0.01) ;;  # rsl_rl's exploration
           *) say "unknown rough_ab variant $v"; FAILED=$((FAILED + 1)); continue ;;
