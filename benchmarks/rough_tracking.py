@@ -11,9 +11,8 @@ range of the base's height above the ground under it (the privileged, noise-free
 z: collapses or a wrong ground. For a rough policy also its mean |action| and how far the scan's noise moves it: the
 mean |policy(obs) - policy(obs with the noise-free scan)|, the action jitter the noisy scan injects, and how much of
 the spread of the actor's first-layer pre-activations comes from the 48 flat inputs and how much from the 187 scan
-inputs (normalized as in training). A policy that
-stands still keeps about 20% of tracking_lin_vel: the mean of exp(-|cmd_xy|^2 / 0.25) over the command distribution
-(vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
+inputs (normalized as in training). A policy that stands still keeps about 20% of tracking_lin_vel: the mean of
+exp(-|cmd_xy|^2 / 0.25) over the command distribution (vx, vy ~ U(-1, 1), set to 0 below 0.2 m/s).
 
 A checkpoint of the flat task (anymal_c) runs blind: it reads the first 48 observation entries, which are the flat
 task's (the scan follows them). `--all-levels` turns the curriculum off, so levels are drawn from all rows (legged_gym
@@ -106,12 +105,12 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     names = list(env.reward_term_names)
     out = dict(zip(names, (per_env.sum(0) / (steps * num_envs)).tolist(), strict=True))
     out |= {"iteration": ckpt.get("iteration"), "fell": int(fell.sum()), "ends": ends}
-    out["reward"] = float(reward) / (steps * num_envs)
+    out["reward"] = float(reward) / (steps * num_envs)  # the env's reward (only-positive clip included) per step
     out["scan_jitter"] = float(jitter) / steps if width > FLAT_WIDTH else None
     out["action_abs"] = float(action_abs) / steps
     if parts:  # per hidden unit, the std over envs and steps of each part; their means over the units
         flat, scan = (torch.cat([p[i] for p in parts]).std(0).mean().item() for i in (0, 1))
-        out["first_layer_std"] = {"flat": flat, "scan": scan}  # the env's reward (only-positive clip included) per step
+        out["first_layer_std"] = {"flat": flat, "scan": scan}
     # the terms' maxima per step (weight x dt) and the termination limits, for the printed shares and fall labels
     out["max"] = {k: cfg[f"{k}_weight"] * cfg["dt"] for k in ("tracking_lin_vel", "tracking_ang_vel")}
     out["limits"] = (cfg["min_base_height"], cfg["max_gravity_z"])

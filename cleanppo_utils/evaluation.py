@@ -37,9 +37,8 @@ def evaluate(path: str, env_id: str, env, policy, seed: int) -> None:
 def capture_video(env_id: str, policy, run_dir: str, global_step: int, device: torch.device, seed: int, writer=None,
                   env_kwargs: dict | None = None):  # fmt: skip
     """Record one episode of `policy` in the Warp env `env_id` built with `env_kwargs` (envs.video.record_episode,
-    an env of its own) to
-    <run_dir>/videos/eval_<global_step>.mp4 with its per-step trace .csv beside it, log it to TensorBoard as
-    videos/eval (through `writer`, or a new writer in run_dir), print and return the video's path."""
+    an env of its own) to <run_dir>/videos/eval_<global_step>.mp4 with its per-step trace .csv beside it, log it to
+    TensorBoard as videos/eval (through `writer`, or a new writer in run_dir), print and return the video's path."""
     import envs
     from envs.video import log_video, record_episode
 

@@ -70,6 +70,12 @@ def saved_args(args_type, saved: dict):
     return args_type(**{k: tuple(v) if k in ("hidden", "env_kwargs") else v for k, v in saved.items() if k in names})
 
 
+# envs.make's arguments that the scripts set themselves, from these flags or from their own work split
+ENV_ARGS_SET_BY_FLAGS = {"num_envs": "--num-envs", "device": "--device", "seed": "--seed",
+                         "block_dim": "--env-block-dim", "validate": "off in training",
+                         "env_offset": "the env threads or ranks"}  # fmt: skip
+
+
 def env_kwargs(pairs) -> dict:
     """The dict of --env-kwargs' KEY=VALUE strings, each VALUE a Python literal (0, 2.5, True, (-1.5, 1.5))."""
     out = {}
@@ -77,6 +83,8 @@ def env_kwargs(pairs) -> dict:
         key, sep, text = pair.partition("=")
         if not sep or not key.isidentifier():
             fail(f"--env-kwargs: {pair!r} is not KEY=VALUE")
+        if key in ENV_ARGS_SET_BY_FLAGS:
+            fail(f"--env-kwargs: {key} is set by the script's own flags ({ENV_ARGS_SET_BY_FLAGS[key]}), not here")
         try:
             out[key] = ast.literal_eval(text)
         except (ValueError, SyntaxError):

@@ -459,6 +459,7 @@ def test_env_kwargs_reach_training_resume_eval_and_video(tmp_path, monkeypatch):
         ("max_episode_steps", "--env-kwargs: 'max_episode_steps' is not KEY=VALUE"),
         ("max_episode_steps=five", "--env-kwargs: the value of max_episode_steps ('five') is not a Python literal"),
         ("no_such_field=1", "--env-kwargs: unknown override 'no_such_field' for env 'cartpole'"),
+        ("seed=3", "--env-kwargs: seed is set by the script's own flags (--seed), not here"),
     ],
 )
 def test_bad_env_kwargs_stop_before_any_work(tmp_path, monkeypatch, value, message):
