@@ -17,7 +17,11 @@ exp(-|cmd_xy|^2 / 0.25) over the command distribution (vx, vy ~ U(-1, 1), set to
 A checkpoint of the flat task (anymal_c) runs blind: it reads the first 48 observation entries, which are the flat
 task's (the scan follows them). `--all-levels` turns the curriculum off, so levels are drawn from all rows (legged_gym
 without curriculum), and adds a table per level and terrain type: which terrain a policy can walk on, and so whether
-the terrain or the learning stops a rough policy.
+the terrain or the learning stops a rough policy. `--moves` also runs each policy, curriculum on, until every env has
+ended one episode and prints per terrain type the share the curriculum moves up and down (legged_gym's rule: up past
+half a tile from the origin, down under half the commanded distance), and that fell: what holds a run's levels down.
+`--env-kwargs KEY=VALUE ...` changes the task after the run's own overrides, e.g. `resampling_time=10
+heading_command=1` to judge a policy under legged_gym's commands.
 """
 
 import argparse
@@ -51,13 +55,9 @@ def first_layer_parts(ckpt: dict, device: str):
     return parts
 
 
-def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False, own_task: bool = True,
-             device: str = "cpu") -> dict:  # fmt: skip
-    """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy, in the
-    task it trained on (its --env-kwargs; with `own_task` False, the default task); with `all_levels`, also `tiles`:
-    {(level, terrain kind): (envs, tracking_lin_vel, tracking_ang_vel, falls)}."""
-    if num_envs < 1 or steps < 1:
-        raise SystemExit(f"--envs and --steps must be >= 1, got {num_envs} and {steps}")
+def setup(path: str, num_envs: int, seed: int, curriculum: bool, own_task: bool, extra: tuple, device: str):
+    """(checkpoint, env, deterministic policy, observation width it reads): the checkpoint's policy and an
+    anymal_c_rough env of the task it trained on (its --env-kwargs, then `extra`'s KEY=VALUE pairs)."""
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
     except (OSError, RuntimeError) as e:
@@ -65,13 +65,23 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     env_id = ckpt["args"].get("env_id")
     if env_id not in ("anymal_c_rough", "anymal_c"):
         raise SystemExit(f"{path}: a checkpoint of env {env_id!r}, not anymal_c_rough (or a flat anymal_c policy)")
-    kwargs = {}
+    pairs = list(extra)
     if own_task and env_id == "anymal_c_rough":  # a flat policy's overrides are the flat task's: left out
-        kwargs = runs.env_kwargs(ckpt["args"].get("env_kwargs", ()))
-    kwargs["curriculum"] = not all_levels
+        pairs = list(ckpt["args"].get("env_kwargs", ())) + pairs
+    kwargs = runs.env_kwargs(pairs) | {"curriculum": curriculum}
     env = envs.make("anymal_c_rough", num_envs=num_envs, device=device, seed=seed, **kwargs)
     width = FLAT_WIDTH if env_id == "anymal_c" else env.num_obs  # the flat observation is the rough one's first 48
-    policy = load_policy(ckpt, width, device)
+    return ckpt, env, load_policy(ckpt, width, device), width
+
+
+def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool = False, own_task: bool = True,
+             device: str = "cpu", extra: tuple = ()) -> dict:  # fmt: skip
+    """Mean reward terms per env step and the number of terminations of the checkpoint's deterministic policy, in the
+    task it trained on (its --env-kwargs, then `extra`; with `own_task` False, the default task and `extra`); with
+    `all_levels`, also `tiles`: {(level, terrain kind): (envs, tracking_lin_vel, tracking_ang_vel, falls)}."""
+    if num_envs < 1 or steps < 1:
+        raise SystemExit(f"--envs and --steps must be >= 1, got {num_envs} and {steps}")
+    ckpt, env, policy, width = setup(path, num_envs, seed, not all_levels, own_task, extra, device)
     first = first_layer_parts(ckpt, device) if width > FLAT_WIDTH else None
     parts = []  # the first layer's pre-activations from the flat and from the scan inputs, every 10th step
     obs = env.reset(seed=seed)
@@ -131,6 +141,42 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     return out
 
 
+def curriculum_moves(path: str, num_envs: int, seed: int, own_task: bool = True, device: str = "cpu",
+                     extra: tuple = ()) -> dict:  # fmt: skip
+    """Where the curriculum sends each env at the end of its first episode, run by the checkpoint's deterministic
+    policy from the curriculum's initial levels in the task it trained on (and `extra`): per terrain kind {"envs",
+    "up", "down", "fell"}, the last three shares of its envs; the envs whose first episode had not ended within
+    1,100 steps (20 s episodes) are left out and counted in "running"."""
+    if num_envs < 1:
+        raise SystemExit(f"--envs must be >= 1, got {num_envs}")
+    _, env, policy, width = setup(path, num_envs, seed, True, own_task, extra, device)
+    obs = env.reset(seed=seed)
+    start = env.terrain_levels.cpu().numpy().copy()
+    end, fell = start.copy(), np.zeros(num_envs, dtype=bool)
+    ended = np.zeros(num_envs, dtype=bool)
+    with torch.no_grad():
+        for _ in range(int(1.1 * env.max_episode_steps)):
+            obs, _, terminated, truncated, _ = env.step(policy(obs[:, :width]))
+            done = (terminated | truncated).cpu().numpy()
+            first = done & ~ended
+            if first.any():  # the level the reset just assigned: the curriculum's verdict on the episode
+                end[first] = env.terrain_levels.cpu().numpy()[first]
+                fell[first] = terminated.cpu().numpy()[first]
+                ended |= first
+            if ended.all():
+                break
+    num_cols = env.terrain.origins.shape[1]
+    kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
+    out = {"running": int((~ended).sum())}
+    for kind in KINDS:
+        mine = (kinds == kind) & ended
+        if mine.any():
+            moved = end[mine] - start[mine]
+            out[kind] = {"envs": int(mine.sum()), "up": float(np.mean(moved > 0)), "down": float(np.mean(moved < 0)),
+                         "fell": float(fell[mine].mean())}  # fmt: skip
+    return out
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoints", nargs="+")
@@ -140,10 +186,15 @@ if __name__ == "__main__":
     p.add_argument("--all-levels", action="store_true", help="curriculum off: every level, a table per level and type")
     p.add_argument("--default-task", action="store_true", help="the env's defaults, not the run's --env-kwargs")
     p.add_argument("--device", default="cpu", help="the env's and the policy's device (cpu, cuda:0)")
+    p.add_argument(
+        "--env-kwargs", nargs="*", default=[], metavar="KEY=VALUE", help="after the run's own (ppo_warp.py's)"
+    )
+    p.add_argument("--moves", action="store_true", help="also where the curriculum sends each env after its episode")
     a = p.parse_args()
     torch.set_num_threads(1)
+    extra = tuple(a.env_kwargs)
     for path in a.checkpoints:
-        t = tracking(path, a.envs, a.steps, a.seed, a.all_levels, own_task=not a.default_task, device=a.device)
+        t = tracking(path, a.envs, a.steps, a.seed, a.all_levels, not a.default_task, a.device, extra)
         lin, ang = t["tracking_lin_vel"], t["tracking_ang_vel"]
         lin_max, ang_max = t["max"]["tracking_lin_vel"], t["max"]["tracking_ang_vel"]
         print(
@@ -175,3 +226,14 @@ if __name__ == "__main__":
                     n, lv_lin, _, falls = t["tiles"].get((level, kind), (0, 0.0, 0.0, 0))
                     cells.append(f"{lv_lin / lin_max:.0%} {falls}/{n}" if n else "-")
                 print(f"{level} | " + " | ".join(cells))
+        if a.moves:
+            m = curriculum_moves(path, a.envs, a.seed, not a.default_task, a.device, extra)
+            print(
+                "  curriculum after the first episode (initial levels 0-5): "
+                + "; ".join(
+                    f"{k} {v['up']:.0%} up, {v['down']:.0%} down, {v['fell']:.0%} fell ({v['envs']} envs)"
+                    for k, v in m.items()
+                    if k != "running"
+                )
+                + (f"; {m['running']} still running" if m["running"] else "")
+            )

@@ -329,6 +329,32 @@ def test_rough_tracking_runs_the_task_the_policy_trained_on(tmp_path):
     default = tracking(str(path), num_envs=2, steps=2, seed=1, own_task=False)
     assert own["max"]["tracking_lin_vel"] == pytest.approx(0.06) and default["max"]["tracking_lin_vel"] == 0.02
     assert own["tracking_lin_vel"] == pytest.approx(3.0 * default["tracking_lin_vel"], rel=1e-5)
+    # extra pairs (--env-kwargs) come after the run's own: a later pair wins
+    again = tracking(str(path), num_envs=2, steps=2, seed=1, extra=("tracking_lin_vel_weight=2.0",))
+    assert again["max"]["tracking_lin_vel"] == pytest.approx(0.04)
+
+
+def test_curriculum_moves_counts_where_each_env_goes_after_its_first_episode(tmp_path):
+    """A constant full-range action folds the legs: every env's first episode ends in a fall within ~60 steps, so no
+    env moves up, every env that started above level 0 moves down (it walked less than half its command), and the
+    shares are per terrain kind over all envs."""
+    from benchmarks.rough_tracking import curriculum_moves
+
+    num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
+    agent = {"actor_mean.0.weight": torch.zeros(12, num_obs), "actor_mean.0.bias": torch.ones(12)}
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"args": {"env_id": "anymal_c_rough", "activation": "elu"}, "agent": agent, "iteration": 1}, path)
+    out = curriculum_moves(str(path), num_envs=40, seed=3)
+    assert out["running"] == 0
+    kinds = {k: v for k, v in out.items() if k != "running"}
+    assert sum(v["envs"] for v in kinds.values()) == 40 and {"stairs_up", "discrete"} <= set(kinds)
+    start = envs.make("anymal_c_rough", num_envs=40, device="cpu", seed=3).terrain_levels.cpu().numpy()
+    for v in kinds.values():
+        assert v["up"] == 0.0 and v["fell"] == 1.0
+    down = sum(v["down"] * v["envs"] for v in kinds.values())
+    assert down == pytest.approx(float((start > 0).sum()))
+    with pytest.raises(SystemExit, match="--envs must be >= 1"):
+        curriculum_moves(str(path), num_envs=0, seed=3)
 
 
 def test_rough_tracking_measures_how_much_the_scan_noise_moves_the_policy(tmp_path):
