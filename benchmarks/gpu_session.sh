@@ -12,12 +12,12 @@
 # here and not in the lent minutes: `DRY_RUN=1 OUT=/tmp/dry bash benchmarks/gpu_session.sh 900 dry` (tests/
 # test_gpu_session.py runs the cheap stages so).
 #
-# Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e and a6d2454 sessions; first CUDA compiles
-#   included): info 5, blocks 90 (a guess: one compile per block size), ant_auto 125, distill_anymal 150 per seed (a
-#   guess: a6d2454's DAgger run alone took 134 s of training with an eager update, now a CUDA graph), parity 90,
-#   rough_long: the rest of the call (the PLAN: what a6d2454's session left open, after the block-size check);
-#   distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60,
-#   humanoid_long 180, anymal4k 130, anymal16k 90, rough 60, rough_ab ~100 per variant (3 by default). With the
+# Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e, a6d2454 and d62a2cf sessions; first CUDA
+#   compiles included): info 5, rough_long ~400 (the preset's 1,500 iterations at d62a2cf's 0.23 s per iteration, or
+#   the call's deadline), rough_ab ~150 per variant, distill_anymal 150 per seed (a guess: a6d2454's DAgger run alone
+#   took 134 s of training with an eager update, now a CUDA graph), ant_auto 125 (the PLAN: what d62a2cf's session
+#   left open), blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep
+#   40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. With the
 #   machine's start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 555 <commit>` fits the
 #   15-minute budget, and whatever does not fit the deadline (the last stages first) is skipped; SEEDS="1 2 3" runs
 #   the distillation stages for several seeds; BLOCK=0 (or a number) runs every training stage with that
@@ -26,7 +26,7 @@
 #   it (rough_long's own comment).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info blocks ant_auto rough_ab parity distill_anymal rough_long)
+PLAN=(info rough_long rough_ab distill_anymal ant_auto)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -142,10 +142,11 @@ for stage in "$@"; do
       # iteration is finished and saved), a snapshot every 50 iterations; then the terrain levels per terrain type
       # over training time (benchmarks/terrain_levels.py). A later call on the same warm machine resumes it where it
       # stopped, env state and curriculum included (the packing keeps its full checkpoint on the machine).
-      # ROUGH_ARGS: more ppo_warp.py flags (give the resuming call the same: a checkpoint's args stay). On the CPU at
-      # 4,096 envs (results/anymal_c_rough_cpu) the preset still stood at ~300 iterations, --no-norm-obs likewise,
-      # and rsl_rl's exploration "--init-log-std 0 --ent-coef 0.01" kept a zero return for 68 iterations: run the
-      # preset first
+      # ROUGH_ARGS: more ppo_warp.py flags (give the resuming call the same: a checkpoint's args stay). d62a2cf (H200):
+      # the flat task's recipe with the scan scaled down (the preset's scan since) walked and climbed to a mean level
+      # of 2.8 in 2,000 iterations (406 s), stairs down 5.8, stairs up 0.7, under the flat task's commands (resampled
+      # every 4 s, no heading), which hold the curriculum's levels down (rough_tracking.py --moves); the preset keeps
+      # legged_gym's commands
       [ -n "$DRY" ] || [ "$(left)" -ge 150 ] || { say "SKIP rough_long (needs 150 s)"; continue; }
       full=$(ls -t "$R"/rough_long/*/checkpoint_full.pt 2>/dev/null | head -1)
       say "rough_long: ppo_warp.py --env-id anymal_c_rough ${full:+--resume $full} (until 45 s before the deadline)"
@@ -161,29 +162,42 @@ for stage in "$@"; do
       [ -n "$ck" ] && run 20 rough_long-levels $PY benchmarks/terrain_levels.py "$(dirname "$ck")" \
         --out "$(dirname "$ck")/terrain_levels.json" ;;
     rough_ab)  # issue 13: which of the rough task's inputs keep PPO standing. On the CPU (results/anymal_c_rough_cpu,
-      # "What keeps it standing") the flat task's recipe on this env stands at 300 iterations with the 187-point scan
-      # in the observation, noisy or not, and walks with the scan zeroed or, unnormalized, scaled down tenfold (so
-      # that the 48 flat inputs drive the first layer). Each variant in $AB (default below; nonorm, noisefree,
-      # privileged and rsl on request) runs the rough preset for $AB_ITERS (default 500) iterations of 4,096 envs
-      # with its flags, then rough_tracking.py on its last checkpoint (tracking share, falls, the scan noise's action
-      # jitter, the first layer's spread). ~100 s per variant on an H100 (b009c84: 0.15 s per iteration at 4,096 envs)
-      for v in ${AB:-preset scan01 blind}; do
+      # "What keeps it standing") the flat task's recipe on this env stood at 300 iterations with the 187-point scan at
+      # legged_gym's scale in the observation, noisy or not, normalized or not, and walked with the scan zeroed or,
+      # unnormalized, scaled down tenfold (so that the 48 flat inputs drive the first layer): the preset since
+      # (h200_2026-11-27_d62a2cf: walking at 550 iterations on an H200). Each variant in $AB (default: legacy; the
+      # others on request) runs the rough preset with its flags for $AB_ITERS (default 500) iterations of 4,096 envs,
+      # a snapshot every 50 kept, then the curriculum's levels over its training time (terrain_levels.py) and
+      # rough_tracking.py on its last checkpoint (tracking share, falls, the scan noise's action jitter, the first
+      # layer's spread, where the curriculum sends each env after one episode). ~130 s per variant on an H200 (d62a2cf:
+      # 0.23 s per iteration at 4,096 envs with the preset's 512-256-128 networks)
+      for v in ${AB:-legacy}; do
         case $v in
           preset) flags=() ;;
+          legacy) flags=(--norm-obs --env-kwargs height_scale=5.0) ;;  # the preset before d62a2cf: normalized, x5
+          scale5) flags=(--env-kwargs height_scale=5.0) ;;  # legged_gym's own inputs: unnormalized, scan x 5
           blind) flags=(--env-kwargs height_scale=0) ;;  # the scan entries are all 0: the flat task's information
           noisefree) flags=(--env-kwargs height_noise=0) ;;
-          nonorm) flags=(--no-norm-obs) ;;  # legged_gym and Isaac Lab feed the observation unnormalized
-          scan01) flags=(--no-norm-obs --env-kwargs height_scale=0.5) ;;  # unnormalized, the scan (and its noise) / 10
+          flatcmd) flags=(--env-kwargs heading_command=0 resampling_time=4) ;;  # the flat task's commands
           privileged) flags=(--privileged-critic) ;;  # the critic also reads the noise-free scan
           rsl) flags=(--init-log-std 0 --ent-coef 0.01) ;;  # rsl_rl's exploration
           *) say "unknown rough_ab variant $v"; FAILED=$((FAILED + 1)); continue ;;
         esac
-        run 100 "rough_ab_$v" $PY cleanppo/ppo_warp.py --env-id anymal_c_rough --num-envs "$(pick 4096 32)" \
-          --total-timesteps "$(pick $((${AB_ITERS:-500} * 4096 * 24)) 512)" --log-dir "$R/rough_ab_$v" \
-          --save-minutes 0 --save-every 0 --quiet "${flags[@]}" ${BLOCK:+--env-block-dim $BLOCK} $TINY
-        ck=$(latest "rough_ab_$v")
-        [ -n "$ck" ] && run 30 "rough_ab_$v-track" $PY benchmarks/rough_tracking.py "$ck" --device "$DEV" \
-          --envs "$(pick 1024 4)" --steps "$(pick 500 3)"
+        label="rough_ab_$v"
+        [ -n "$DRY" ] || [ "$(left)" -ge 100 ] || { say "SKIP $label (needs 100 s)"; continue; }
+        say "$label: ppo_warp.py --env-id anymal_c_rough ${flags[*]} (snapshots every $(pick 50 1) iterations)"
+        timeout --signal=INT --kill-after=10 "$(left)" $PY cleanppo/ppo_warp.py --env-id anymal_c_rough \
+          --num-envs "$(pick 4096 32)" --total-timesteps "$(pick $((${AB_ITERS:-500} * 4096 * 24)) 512)" \
+          --log-dir "$R/$label" --save-minutes 0 --save-every "$(pick 50 1)" --quiet "${flags[@]}" \
+          ${BLOCK:+--env-block-dim $BLOCK} $TINY >>"$LOG" 2>&1 &
+        pid=$!; snap "$R/$label" $pid & watcher=$!
+        wait $pid; rc=$?; wait $watcher; say "$label rc=$rc"; [ $rc -eq 0 ] || FAILED=$((FAILED + 1))
+        ck=$(latest "$label"); [ -n "$ck" ] || continue
+        run 20 "$label-levels" $PY benchmarks/terrain_levels.py "$(dirname "$ck")" \
+          --out "$(dirname "$ck")/terrain_levels.json"
+        rm -f "$(dirname "$ck")"/snap_*.pt
+        run 40 "$label-track" $PY benchmarks/rough_tracking.py "$ck" --device "$DEV" --envs "$(pick 1024 4)" \
+          --steps "$(pick 500 3)" --moves
       done ;;
     distill) OUT=$R PYTHON=$PY run 100 distill env ${DRY:+NUM_ENVS=32 TEACHER_STEPS=1536 \
       STUDENT_STEPS=1536 EPISODES=4 DEVICE=cpu} bash results/distill_ant_gpu.sh ;;

@@ -40,14 +40,18 @@ from cleanppo_utils.threaded_env import ThreadedEnv
 # 300 iterations of 4,096 x 24) but ent_coef 0 and init std e^-1: actions are clipped to [-1, 1], so the entropy bonus
 # only widens a Gaussian the env never sees; and std >= e^-1.5: without a floor it fell to ~0.06 and the KL-adaptive
 # learning rate with it, and tracking stalled near 75% (CPU runs in results/anymal_c_cpu/README.md). anymal_c_rough:
-# the first two changes over AnymalCRoughCfgPPO ([512, 256, 128], 1,500 iterations; the floor not measured there).
+# the first two changes over AnymalCRoughCfgPPO ([512, 256, 128], 1,500 iterations; the floor not measured there), and
+# the observation unnormalized (as legged_gym feeds it) with the 187-point height scan at a tenth of legged_gym's scale
+# (height_scale 0.5, not 5): with the scan as large as the other 48 inputs or normalized, it drove the first layer
+# twice as hard as they did, its noise moved the action by 70-85% of its size and every run stood still; scaled down,
+# runs walk and climb the curriculum (results/anymal_c_rough_cpu/README.md, results/h200_2026-11-27_d62a2cf/).
 # humanoid: std bounded by 1 (docs/ppo.md).
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
     "pendulum": dict(total_timesteps=300_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3, lr_schedule="anneal", reward_scale=0.1),  # noqa: E501
     "anymal_c": dict(total_timesteps=300 * 4096 * 24, hidden=(128, 64, 32), activation="elu", clip_vloss=True, ent_coef=0.0, init_log_std=-1.0, min_log_std=-1.5, max_log_std=0.0),  # noqa: E501
-    "anymal_c_rough": dict(total_timesteps=1500 * 4096 * 24, hidden=(512, 256, 128), activation="elu", clip_vloss=True, ent_coef=0.0, init_log_std=-1.0, max_log_std=0.0),  # noqa: E501
+    "anymal_c_rough": dict(total_timesteps=1500 * 4096 * 24, hidden=(512, 256, 128), activation="elu", clip_vloss=True, ent_coef=0.0, init_log_std=-1.0, max_log_std=0.0, norm_obs=False, env_kwargs=("height_scale=0.5",)),  # noqa: E501
     "humanoid": dict(max_log_std=0.0),
 }
 # fmt: on

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from types import SimpleNamespace
 from typing import NoReturn
 
@@ -94,7 +94,7 @@ def env_kwargs(pairs) -> dict:
 
 def parse_args(args_type, presets: dict, doc: str):
     """(args, checkpoint or None): the command line over the defaults of --env-id's preset, or of the checkpoint on
-    --resume, where only the SAFE_ON_RESUME fields may change."""
+    --resume, where only the SAFE_ON_RESUME fields may change; --env-kwargs pairs follow the preset's own."""
 
     def argv_value(flag: str) -> str | None:  # read before tyro parses: it picks the defaults
         argv = sys.argv[1:]
@@ -111,6 +111,10 @@ def parse_args(args_type, presets: dict, doc: str):
     text = "\n".join(f"  {env_id}: " + ", ".join(f"{k}={v}" for k, v in p.items()) for env_id, p in presets.items())
     description = f"{doc}\nDefaults below are for --env-id {default.env_id}. Presets:\n{text}\n"
     args = tyro.cli(args_type, default=default, description=description)
+    preset_kwargs = tuple(getattr(default, "env_kwargs", ()) or ())
+    if ckpt is None and preset_kwargs and tuple(args.env_kwargs) != preset_kwargs:
+        # --env-kwargs adds to the preset's pairs (a later pair wins), so that one override keeps the rest of its task
+        args = replace(args, env_kwargs=preset_kwargs + tuple(args.env_kwargs))
     if ckpt is not None:
         changed = [f.name for f in fields(args_type) if f.name not in SAFE_ON_RESUME + COMPUTED]
         changed = [n for n in changed if getattr(args, n) != getattr(default, n)]

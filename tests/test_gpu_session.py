@@ -98,21 +98,28 @@ def test_dry_run_of_rough_long_resumes_on_a_second_call_and_reads_the_terrain_le
 
 
 def test_dry_run_of_rough_ab_trains_each_variant_with_its_flags_and_tracks_it(tmp_path, monkeypatch):
-    """rough_ab: one short preset run per variant in $AB, its flags in the run's config, rough_tracking.py on each;
-    an unknown variant fails the session."""
+    """rough_ab: one short preset run per variant in $AB, its flags in the run's config (after the preset's own
+    env_kwargs), its curriculum's levels and rough_tracking.py (with --moves) on each; an unknown variant fails the
+    session."""
     import json
 
-    monkeypatch.setenv("AB", "preset blind nonorm nosuch")
+    monkeypatch.setenv("AB", "preset blind legacy nosuch")
     p, log = _dry_run(tmp_path, "rough_ab")
     assert p.returncode != 0 and "unknown rough_ab variant nosuch" in log and "done: 1 failed" in log, log[-3000:]
-    for v in ("preset", "blind", "nonorm"):
-        assert f"== rough_ab_{v} rc=0" in log and f"== rough_ab_{v}-track rc=0" in log, log[-3000:]
+    for v in ("preset", "blind", "legacy"):
+        for step in ("", "-levels", "-track"):
+            assert f"== rough_ab_{v}{step} rc=0" in log, log[-3000:]
     args = {v: json.load(open(next((tmp_path / "runs" / f"rough_ab_{v}").rglob("config.json"))))["args"]
-            for v in ("preset", "blind", "nonorm")}  # fmt: skip
-    assert args["blind"]["env_kwargs"] == ["height_scale=0"] and args["blind"]["norm_obs"]
-    assert args["nonorm"]["env_kwargs"] == [] and not args["nonorm"]["norm_obs"]
-    assert args["preset"]["hidden"] == [512, 256, 128] and args["preset"]["env_kwargs"] == []
+            for v in ("preset", "blind", "legacy")}  # fmt: skip
+    assert args["preset"]["hidden"] == [512, 256, 128] and args["preset"]["env_kwargs"] == ["height_scale=0.5"]
+    assert not args["preset"]["norm_obs"] and not args["blind"]["norm_obs"] and args["legacy"]["norm_obs"]
+    assert args["blind"]["env_kwargs"] == ["height_scale=0.5", "height_scale=0"]
+    assert args["legacy"]["env_kwargs"] == ["height_scale=0.5", "height_scale=5.0"]
     assert len(re.findall(r"tracking_lin_vel [\d.]+ \(\d+%\)", log)) == 3
+    assert len(re.findall(r"curriculum after the first episode", log)) == 3
+    for v in ("preset", "blind", "legacy"):  # the levels table, and no snapshot left for the packing
+        run = next((tmp_path / "runs" / f"rough_ab_{v}").iterdir())
+        assert (run / "terrain_levels.json").exists() and not list(run.glob("snap_*.pt"))
 
 
 def test_terrain_levels_by_kind_follow_the_columns():

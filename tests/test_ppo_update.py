@@ -177,6 +177,28 @@ def test_resume_keeps_the_presets_and_refuses_to_change_them(tmp_path, monkeypat
     assert "cannot change max_log_std on resume (checkpoint has 0.0)" in str(e.value.code)
 
 
+def test_ppo_warp_and_its_ddp_twin_share_their_presets():
+    """A preset fixed in one script and not the other trains a different task on several GPUs."""
+    assert load(os.path.join(ROOT, "cleanppo", "ppo_warp_ddp.py")).PRESETS == load(PPO_WARP).PRESETS
+
+
+def test_env_kwargs_add_to_the_presets_own(monkeypatch):
+    """anymal_c_rough's preset sets height_scale through env_kwargs: --env-kwargs adds pairs after it (a later pair
+    wins in runs.env_kwargs), so one override keeps the preset's scan scale unless it names height_scale itself."""
+    from cleanppo_utils import runs
+
+    ppo = load(PPO_WARP)
+    assert ppo.PRESETS["anymal_c_rough"]["env_kwargs"] == ("height_scale=0.5",)
+    for extra, scale in (((), 0.5), (("heading_command=0",), 0.5), (("height_scale=5.0",), 5.0)):
+        argv = ["ppo_warp.py", "--env-id", "anymal_c_rough"] + (["--env-kwargs", *extra] if extra else [])
+        monkeypatch.setattr(sys, "argv", argv)
+        args, _ = runs.parse_args(ppo.Args, ppo.PRESETS, ppo.__doc__)
+        assert args.env_kwargs[0] == "height_scale=0.5" and runs.env_kwargs(args.env_kwargs)["height_scale"] == scale
+        assert set(extra) <= set(args.env_kwargs) and not args.norm_obs
+    monkeypatch.setattr(sys, "argv", ["ppo_warp.py", "--env-id", "ant", "--env-kwargs", "ctrl_cost_weight=0.1"])
+    assert runs.parse_args(ppo.Args, ppo.PRESETS, ppo.__doc__)[0].env_kwargs == ("ctrl_cost_weight=0.1",)
+
+
 def test_graphed_update_feeds_the_graph_each_iteration_and_minibatch(standin_cuda_graph):
     """runs.GraphedUpdate with a stand-in for CUDA capture (capture runs nothing, replay runs the update on the fixed
     tensors): 2 iterations x 2 minibatches give the parameters and statistics of the eager update, so new batches
