@@ -38,7 +38,8 @@ the yaw rate is drawn from ang_vel_yaw_range (-1.0, 1.0) rad/s. Pushes: every pu
 max_push_vel_xy (1.0) m/s.
 Other flat-task fields keep their defaults: action_scale (0.5), noise_level (1.0), init_z (0.6),
 reset_base_vel (0.5), min_base_height (0.25), max_gravity_z (-0.5); height_scale (5.0), height_noise (0.1) and
-scan_offset (0.5) set the scan's observation as above.
+scan_offset (0.5) set the scan's observation as above (legged_gym's values; ppo_warp.py's preset trains with
+height_scale 0.5, docs/anymal_c_rough.md says why).
 
 Reset and curriculum: env i (global index) walks terrain type column i % num_cols (legged_gym assigns blocks of envs
 to columns, which depends on num_envs); its first level is drawn uniformly from 0..max_init_level (5) (0..num_rows - 1
