@@ -160,7 +160,7 @@ for stage in "$@"; do
       [ $rc -eq 0 ] || [ $rc -eq 124 ] || FAILED=$((FAILED + 1))
       ck=$(latest rough_long)
       [ -n "$ck" ] && run 20 rough_long-levels $PY benchmarks/terrain_levels.py "$(dirname "$ck")" \
-        --out "$(dirname "$ck")/terrain_levels.json" ;;
+        --out "$(dirname "$ck")/terrain_levels.json" --plot "$(dirname "$ck")/terrain_levels.png" ;;
     rough_ab)  # issue 13: which of the rough task's inputs keep PPO standing. On the CPU (results/anymal_c_rough_cpu,
       # "What keeps it standing") the flat task's recipe on this env stood at 300 iterations with the 187-point scan at
       # legged_gym's scale in the observation, noisy or not, normalized or not, and walked with the scan zeroed or,
@@ -194,7 +194,7 @@ for stage in "$@"; do
         wait $pid; rc=$?; wait $watcher; say "$label rc=$rc"; [ $rc -eq 0 ] || FAILED=$((FAILED + 1))
         ck=$(latest "$label"); [ -n "$ck" ] || continue
         run 20 "$label-levels" $PY benchmarks/terrain_levels.py "$(dirname "$ck")" \
-          --out "$(dirname "$ck")/terrain_levels.json"
+          --out "$(dirname "$ck")/terrain_levels.json" --plot "$(dirname "$ck")/terrain_levels.png"
         rm -f "$(dirname "$ck")"/snap_*.pt
         run 40 "$label-track" $PY benchmarks/rough_tracking.py "$ck" --device "$DEV" --envs "$(pick 1024 4)" \
           --steps "$(pick 500 3)" --moves

@@ -3,6 +3,7 @@
     python cleanppo/ppo_warp.py --env-id anymal_c_rough --log-dir runs/r --save-every 50 &   # checkpoints as it trains
     (benchmarks/gpu_session.sh keeps each one the run writes as a hard link, snap_<inode>.pt, see `snap` there)
     python benchmarks/terrain_levels.py runs/r/<run> --out runs/r/<run>/terrain_levels.json
+    python benchmarks/terrain_levels.py --from-json runs/r/<run>/terrain_levels.json --plot levels.png   # a figure
 
 legged_gym's measure of rough-terrain progress is the curriculum itself: each env walks one terrain type (column
 i % num_cols) and moves up a level (row) when it crosses half a tile in an episode, down when it walks less than
@@ -80,11 +81,45 @@ def main(a) -> list[dict]:
     return rows
 
 
+def levels_figure(path: str, rows: list[dict], num_rows: int, title: str = "") -> None:
+    """The mean terrain level of each terrain type's envs and of all envs against training seconds, as a PNG."""
+    from benchmarks.plots import _pyplot, _save
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    seconds = [r["train_s"] for r in rows]
+    for kind in KINDS:
+        if all(kind in r for r in rows):
+            ax.plot(seconds, [r[kind] for r in rows], marker=".", label=kind.replace("_", " "))
+    ax.plot(seconds, [r["all"] for r in rows], color="k", lw=2.5, label="all envs")
+    ax.set_xlabel("training time [s]")
+    ax.set_ylabel(f"mean terrain level (0-{num_rows - 1})")
+    ax.set_ylim(0, num_rows - 1)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(title, fontsize=9)
+    _save(plt, fig, path, dpi=120)
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", nargs="?", help="a run folder with snapshots (or --from-json)")
     p.add_argument("--glob", default="snap_*.pt", help="the snapshots inside run_dir (default: gpu_session's links)")
     p.add_argument("--num-rows", type=int, default=10, help="terrain levels of the run's env (its default: 10)")
     p.add_argument("--num-cols", type=int, default=20, help="terrain types' columns of the run's env (default: 20)")
     p.add_argument("--out", help="write the rows as JSON here")
-    main(p.parse_args())
+    p.add_argument("--from-json", help="the rows of an earlier --out instead of reading snapshots")
+    p.add_argument("--plot", help="write the levels against training time as a PNG here")
+    p.add_argument("--title", default="", help="the figure's title")
+    a = p.parse_args()
+    if a.from_json:
+        with open(a.from_json) as f:
+            saved = json.load(f)
+        rows, a.num_rows = saved["rows"], saved["num_rows"]
+    elif a.run_dir:
+        rows = main(a)
+    else:
+        p.error("give a run folder or --from-json")
+    if a.plot:
+        levels_figure(a.plot, rows, a.num_rows, a.title)
+        print(f"wrote {a.plot}")

@@ -122,6 +122,24 @@ def test_dry_run_of_rough_ab_trains_each_variant_with_its_flags_and_tracks_it(tm
         assert (run / "terrain_levels.json").exists() and not list(run.glob("snap_*.pt"))
 
 
+def test_terrain_levels_figure_from_the_saved_rows(tmp_path):
+    """--from-json plots an earlier --out's rows (the record keeps the rows, not the snapshots) as a PNG."""
+    import json
+
+    from benchmarks.terrain_levels import KINDS
+
+    rows = [dict(iteration=i, train_s=10.0 * i, all=0.1 * i, **{k: 0.2 * i for k in KINDS}) for i in (1, 2, 3)]
+    saved = tmp_path / "levels.json"
+    saved.write_text(json.dumps(dict(run_dir="r", num_rows=10, num_cols=20, rows=rows)))
+    png = tmp_path / "levels.png"
+    p = subprocess.run([sys.executable, "benchmarks/terrain_levels.py", "--from-json", str(saved), "--plot", str(png)],
+                       cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ROOT})  # fmt: skip
+    assert p.returncode == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", p.stderr
+    p = subprocess.run([sys.executable, "benchmarks/terrain_levels.py"], cwd=ROOT, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": ROOT})  # fmt: skip
+    assert p.returncode == 2 and "give a run folder or --from-json" in p.stderr
+
+
 def test_terrain_levels_by_kind_follow_the_columns():
     """Env i walks column i % num_cols: levels set per column give each terrain type's mean and the stairs' step."""
     import numpy as np
