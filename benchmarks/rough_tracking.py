@@ -21,7 +21,8 @@ the terrain or the learning stops a rough policy. `--moves` also runs each polic
 ended one episode and prints per terrain type the share the curriculum moves up and down (legged_gym's rule: up past
 half a tile from the origin, down under half the commanded distance), and that fell: what holds a run's levels down.
 `--env-kwargs KEY=VALUE ...` changes the task after the run's own overrides, e.g. `resampling_time=10
-heading_command=1` to judge a policy under legged_gym's commands.
+heading_command=1` to judge a policy under legged_gym's commands. `--video out.mp4 [--video-env K]` records one
+episode of env K (its terrain type is column K % 20) on the CPU, the terrain drawn around its tile.
 """
 
 import argparse
@@ -177,6 +178,25 @@ def curriculum_moves(path: str, num_envs: int, seed: int, own_task: bool = True,
     return out
 
 
+def record(path: str, video: str, env_index: int, seed: int, all_levels: bool = False, own_task: bool = True,
+           extra: tuple = (), max_steps: int | None = None) -> dict:  # fmt: skip
+    """One episode of the checkpoint's deterministic policy in env `env_index` of the task it trained on, as a video
+    (envs.video.record_episode: the terrain around its tile, the robot as equivalent-inertia boxes) with its per-step
+    trace beside it (.csv); returns the env's terrain kind and level, the episode's length and return."""
+    if env_index < 0:
+        raise SystemExit(f"--video-env must be >= 0, got {env_index}")
+    from envs.video import record_episode
+
+    _, env, policy, width = setup(path, env_index + 1, seed, not all_levels, own_task, extra, "cpu")
+    env.reset(seed=seed)  # record_episode resets with the same seed: the same levels
+    level = int(env.terrain_levels[env_index])
+    num_cols = env.terrain.origins.shape[1]
+    kind = terrain_kind((env_index % num_cols) / num_cols + 0.001)
+    episode = record_episode(env, lambda obs: policy(obs[:, :width]), video, env_index=env_index, seed=seed,
+                             trace_path=video.rsplit(".", 1)[0] + ".csv", max_steps=max_steps)  # fmt: skip
+    return dict(kind=kind, level=level, length=episode.length, episode_return=episode.episode_return)
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoints", nargs="+")
@@ -190,6 +210,9 @@ if __name__ == "__main__":
         "--env-kwargs", nargs="*", default=[], metavar="KEY=VALUE", help="after the run's own (ppo_warp.py's)"
     )
     p.add_argument("--moves", action="store_true", help="also where the curriculum sends each env after its episode")
+    p.add_argument("--video", help="also record one episode as a video here (.mp4 or .gif; on the CPU)")
+    p.add_argument("--video-env", type=int, default=4, help="the env it follows (env i walks terrain column i %% 20;"
+                   " 4-10 stairs up, 11-15 stairs down, 16-19 obstacles; default 4)")  # fmt: skip
     a = p.parse_args()
     torch.set_num_threads(1)
     extra = tuple(a.env_kwargs)
@@ -237,3 +260,7 @@ if __name__ == "__main__":
                 )
                 + (f"; {m['running']} still running" if m["running"] else "")
             )
+        if a.video:
+            v = record(path, a.video, a.video_env, a.seed, a.all_levels, not a.default_task, extra)
+            print(f"  video {a.video}: env {a.video_env} on {v['kind']} level {v['level']}, {v['length']} steps, "
+                  f"return {v['episode_return']:.2f}")  # fmt: skip

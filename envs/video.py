@@ -10,6 +10,7 @@ with numpy (no GL). A video is written as MP4 (imageio-ffmpeg, H.264) or GIF, ch
 Trace: one row per control step t, columns in this order:
   step, time                     t and t * env.dt [s], before the step
   qpos_i, qvel_i  (MJCF envs)    the physical state before the step (`env.get_state()`, MuJoCo order)
+  task_i          (some of them) the rest of `env.get_state()` (anymal_c: commands, timers, last actions, ...)
   state_i         (other envs)   the same for the classic envs (layout in the env's docstring)
   obs_i                          the observation the policy saw
   action_i                       the policy's action, normalized, as passed to `env.step`
@@ -125,12 +126,18 @@ def _import_mujoco(backend: str | None = None):
 
 
 class MujocoScene:
-    """The env's MJCF as a MuJoCo model, posed from our state: renders frames and counts contacts (no physics)."""
+    """The env's MJCF as a MuJoCo model, posed from our state: renders frames and counts contacts (no physics). A
+    height-field env's terrain replaces the plane, cut around env `env_index`'s tile."""
 
-    def __init__(self, env: WarpEnv, width: int = 480, height: int = 360, render: bool = True):
+    def __init__(self, env: WarpEnv, width: int = 480, height: int = 360, render: bool = True, env_index: int = 0):
         backend = select_gl_backend() if render else None
         mujoco = self.mujoco = _import_mujoco(backend)
         spec = mujoco.MjSpec.from_file(os.path.join(ASSETS, env.asset))
+        if getattr(env, "terrain", None) is not None:  # a height-field env (anymal_c_rough): its ground, not the plane
+            origin = env.env_origins[env_index].detach().cpu().numpy()
+            add_terrain(mujoco, spec, env.terrain.heights, env.terrain.spacing, origin[:2])
+            light = spec.worldbody.add_light(name="cleanppo_sun", pos=[0, 0, 10], dir=[0.4, 0.3, -1.0])
+            light.type, light.diffuse = mujoco.mjtLightType.mjLIGHT_DIRECTIONAL, [0.5, 0.5, 0.5]
         # Our assets leave out visual-only elements; a checker floor makes motion visible under a tracking camera.
         spec.add_texture(
             name="cleanppo_grid",
@@ -146,6 +153,8 @@ class MujocoScene:
         for geom in spec.geoms:
             if geom.type == mujoco.mjtGeom.mjGEOM_PLANE:
                 geom.material = "cleanppo_grid"
+            elif geom.type == mujoco.mjtGeom.mjGEOM_HFIELD:  # plain: a checker hides steps and slopes
+                geom.rgba = [0.55, 0.6, 0.65, 1.0]
             elif geom.rgba[0] == geom.rgba[1] == geom.rgba[2] == 0.5:  # MuJoCo's default grey
                 geom.rgba = [0.85, 0.55, 0.25, 1.0]
         spec.add_texture(
@@ -161,7 +170,15 @@ class MujocoScene:
         spec.visual.headlight.diffuse = [0.7, 0.7, 0.7]
         spec.visual.global_.offwidth = max(int(width), 640)
         spec.visual.global_.offheight = max(int(height), 480)
+        spec.visual.rgba.inertia = [0.85, 0.55, 0.25, 1.0]
         self.model = spec.compile()
+        # A model whose bodies carry no visible geom (anymal_c: only its four foot spheres collide, the meshes are left
+        # out) is drawn as MuJoCo's equivalent-inertia boxes, one per body: the robot's shape from its masses.
+        visible = np.zeros(self.model.nbody, dtype=bool)
+        shown = (self.model.geom_group <= 2) & (self.model.geom_rgba[:, 3] > 0)
+        visible[self.model.geom_bodyid[shown]] = True
+        self.option = mujoco.MjvOption()
+        self.option.flags[mujoco.mjtVisFlag.mjVIS_INERTIA] = int(visible[1:].mean() < 0.5)
         if (self.model.nq, self.model.nv) != (env.sim.nq, env.sim.nv):
             raise ValueError(
                 f"{env.asset}: MuJoCo compiles nq, nv = {self.model.nq}, {self.model.nv}; "
@@ -196,7 +213,7 @@ class MujocoScene:
         """Set qpos, qvel from one env's state (concat(qpos, qvel), MuJoCo order) and run MuJoCo's mj_forward."""
         nq = self.model.nq
         self.data.qpos[:] = state[:nq]
-        self.data.qvel[:] = state[nq:]
+        self.data.qvel[:] = state[nq : nq + self.model.nv]  # a task's own state may follow (anymal_c)
         self.mujoco.mj_forward(self.model, self.data)
 
     def contacts(self) -> int:
@@ -205,7 +222,7 @@ class MujocoScene:
 
     def render(self) -> np.ndarray:
         """Render the posed model from the tracking camera: uint8 [height, width, 3] RGB."""
-        self.renderer.update_scene(self.data, self.camera)
+        self.renderer.update_scene(self.data, self.camera, scene_option=self.option)
         return self.renderer.render().copy()
 
     def close(self) -> None:
@@ -216,6 +233,31 @@ class MujocoScene:
 
 
 # --- cartpole and pendulum: 2D drawings with numpy --------------------------------------------------------
+
+
+def add_terrain(mujoco, spec, heights: np.ndarray, spacing: float, centre, half_size: float = 15.0) -> None:
+    """Replace the MJCF's plane in `spec` by a MuJoCo height field of heights[i, j] [m] at world (i spacing, j spacing)
+    [m], cropped to the samples within half_size [m] of `centre` (x, y) [m, world] (a whole curriculum terrain is
+    ~1.3 M samples: too many triangles to draw per frame; an episode of 20 s at <= 1 m/s stays inside)."""
+    heights = np.asarray(heights, dtype=np.float64)
+    lo = np.clip(np.floor((np.asarray(centre, dtype=np.float64) - half_size) / spacing).astype(int), 0, None)
+    hi = np.minimum(
+        np.ceil((np.asarray(centre, dtype=np.float64) + half_size) / spacing).astype(int) + 1, heights.shape
+    )
+    if np.any(hi - lo < 2):
+        raise ValueError(f"the terrain has no samples within {half_size} m of {tuple(centre)}")
+    crop = heights[lo[0] : hi[0], lo[1] : hi[1]]
+    bottom, top = float(crop.min()), float(crop.max())
+    rise = max(top - bottom, 1e-3)  # MuJoCo scales the data [0, 1] by size[2]; a flat crop still needs a height
+    half = (np.array(crop.shape) - 1) * spacing / 2.0
+    for geom in list(spec.geoms):
+        if geom.type == mujoco.mjtGeom.mjGEOM_PLANE:
+            spec.delete(geom)
+    # MuJoCo's hfield data is row-major over (y, x): row r at y = -size[1] + r dy, column c at x = -size[0] + c dx
+    spec.add_hfield(name="terrain", size=[half[0], half[1], rise, 0.1], nrow=crop.shape[1], ncol=crop.shape[0],
+                    userdata=((crop.T - bottom) / rise).ravel().tolist())  # fmt: skip
+    centre_xyz = [lo[0] * spacing + half[0], lo[1] * spacing + half[1], bottom]
+    spec.worldbody.add_geom(name="terrain", type=mujoco.mjtGeom.mjGEOM_HFIELD, hfieldname="terrain", pos=centre_xyz)
 
 
 def _fill_convex(img: np.ndarray, pts: np.ndarray, color) -> None:
@@ -313,6 +355,7 @@ def trace_columns(env: WarpEnv) -> list[str]:
     sim = getattr(env, "sim", None)
     if sim is not None:
         state = [f"qpos_{i}" for i in range(sim.nq)] + [f"qvel_{i}" for i in range(sim.nv)]
+        state += [f"task_{i}" for i in range(env.state_dim - sim.nq - sim.nv)]  # e.g. anymal_c's commands, timers
     else:
         state = [f"state_{i}" for i in range(env.state_dim)]
     cols = ["step", "time", *state, *(f"obs_{i}" for i in range(env.num_obs))]
@@ -425,9 +468,7 @@ def record_episode(
         raise ValueError(f"width and height must be >= 16 pixels, got {width} x {height}")
 
     scene = None
-    if getattr(env, "sim", None) is not None:
-        scene = MujocoScene(env, width, height, render=render)
-    elif render and env.name not in ("cartpole", "pendulum"):
+    if getattr(env, "sim", None) is None and render and env.name not in ("cartpole", "pendulum"):
         raise NotImplementedError(f"no drawing for env {env.name!r}: only MJCF envs, cartpole and pendulum")
     generator = torch.Generator(device=env.actions.device).manual_seed(0 if seed is None else int(seed))
     columns = trace_columns(env)
@@ -435,6 +476,8 @@ def record_episode(
     episode_return = 0.0
     try:
         obs = env.reset(seed=seed)
+        if getattr(env, "sim", None) is not None:  # after the reset: a terrain env's scene is cut around its tile
+            scene = MujocoScene(env, width, height, render=render, env_index=env_index)
         for t in range(max_steps):
             state = _host(env.get_state()[env_index])
             obs_row = _host(obs[env_index])

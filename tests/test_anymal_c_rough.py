@@ -334,6 +334,22 @@ def test_rough_tracking_runs_the_task_the_policy_trained_on(tmp_path):
     assert again["max"]["tracking_lin_vel"] == pytest.approx(0.04)
 
 
+def test_rough_tracking_records_an_episode_of_the_chosen_env(tmp_path):
+    """--video: the followed env's terrain kind (its column) and level, a decodable video and its trace."""
+    from benchmarks.rough_tracking import record
+
+    num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
+    agent = {"actor_mean.0.weight": torch.zeros(12, num_obs), "actor_mean.0.bias": torch.zeros(12)}
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"args": {"env_id": "anymal_c_rough", "activation": "elu"}, "agent": agent, "iteration": 1}, path)
+    out = record(str(path), str(tmp_path / "v.gif"), env_index=11, seed=2, max_steps=4)
+    levels = envs.make("anymal_c_rough", num_envs=12, device="cpu", seed=2).terrain_levels
+    assert out["kind"] == "stairs_down" and out["level"] == int(levels[11]) and out["length"] == 4
+    assert (tmp_path / "v.gif").stat().st_size > 0 and len((tmp_path / "v.csv").read_text().splitlines()) == 5
+    with pytest.raises(SystemExit, match="--video-env must be >= 0"):
+        record(str(path), str(tmp_path / "v.gif"), env_index=-1, seed=2)
+
+
 def test_curriculum_moves_counts_where_each_env_goes_after_its_first_episode(tmp_path):
     """A constant full-range action folds the legs: every env's first episode ends in a fall within ~60 steps, so no
     env moves up, every env that started above level 0 moves down (it walked less than half its command), and the

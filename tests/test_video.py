@@ -63,7 +63,7 @@ def test_ant_video_decodes(tmp_path):
     assert ((mid[..., 0] - mid[..., 2]) > 60).any(axis=(1, 2)).all()
 
 
-@pytest.mark.parametrize("env_id", ["cartpole", "ant"])
+@pytest.mark.parametrize("env_id", ["cartpole", "ant", "anymal_c"])
 def test_trace_rows_match_env(tmp_path, env_id):
     env = envs.make(env_id, num_envs=2, device="cpu", seed=0)
     trace_path = str(tmp_path / "trace.csv")
@@ -78,7 +78,7 @@ def test_trace_rows_match_env(tmp_path, env_id):
     for name in ("reward", "terminated", "truncated", "obs_0", "action_0", "applied_0"):
         assert name in header
     assert all(f"reward_{t}" in header for t in env.reward_term_names)
-    state_cols = [c for c in header if c.startswith(("qpos_", "qvel_", "state_"))]
+    state_cols = [c for c in header if c.startswith(("qpos_", "qvel_", "state_", "task_"))]  # anymal_c: task_
     assert len(state_cols) == env.state_dim
     if env_id == "ant":
         assert state_cols[0] == "qpos_0" and "contacts" in header
@@ -97,6 +97,36 @@ def test_trace_rows_match_env(tmp_path, env_id):
         assert sum(terms) == pytest.approx(float(row["reward"]), rel=1e-5, abs=1e-6)
         assert (int(row["terminated"]), int(row["truncated"])) == (int(terminated[1]), int(truncated[1]))
     assert len(rows) == steps or int(rows[-1]["terminated"]) + int(rows[-1]["truncated"]) == 1
+
+
+def test_rough_terrain_scene_draws_the_height_field_around_the_tile_and_the_robot_as_boxes(tmp_path):
+    """anymal_c_rough: the scene's ground is the env's height field (MuJoCo's ray down meets it at our heights) cut
+    around the followed env's tile, the plane is gone, and the robot (only feet collide) is drawn as inertia boxes:
+    orange in the frame's middle. Ant keeps its own geoms (no boxes)."""
+    env = envs.make("anymal_c_rough", num_envs=5, device="cpu", seed=2)
+    env.reset(seed=2)
+    scene = video.MujocoScene(env, render=False, env_index=4)
+    mujoco, model = scene.mujoco, scene.model
+    types = list(model.geom_type)
+    assert mujoco.mjtGeom.mjGEOM_PLANE not in types and types.count(mujoco.mjtGeom.mjGEOM_HFIELD) == 1
+    assert scene.option.flags[mujoco.mjtVisFlag.mjVIS_INERTIA] == 1
+    scene.pose(env.get_state()[4].numpy())
+    heights, spacing = env.terrain.heights, env.terrain.spacing
+    origin = env.env_origins[4].numpy()
+    rng = np.random.default_rng(0)
+    for dx, dy in rng.uniform(-6.0, 6.0, size=(20, 2)):  # sample points: MuJoCo's surface there is ours
+        i, j = int(round(origin[0] / spacing + dx / spacing)), int(round(origin[1] / spacing + dy / spacing))
+        i, j = min(max(i, 0), heights.shape[0] - 1), min(max(j, 0), heights.shape[1] - 1)  # a level-0 tile: the edge
+        start = np.array([i * spacing, j * spacing, 5.0])
+        geomid = np.zeros(1, np.int32)
+        dist = mujoco.mj_ray(model, scene.data, start, np.array([0.0, 0.0, -1.0]), None, 1, -1, geomid)
+        assert 5.0 - dist == pytest.approx(float(heights[i, j]), abs=1e-4)
+    scene.close()
+    ant = video.MujocoScene(envs.make("ant", num_envs=1, device="cpu"), render=False)
+    assert ant.option.flags[mujoco.mjtVisFlag.mjVIS_INERTIA] == 0
+    episode = record_episode(env, None, str(tmp_path / "rough.mp4"), env_index=4, max_steps=6, width=160, height=128)
+    mid = _read(str(tmp_path / "rough.mp4"))[:, 32:96, 40:120].astype(int)
+    assert episode.length == 6 and ((mid[..., 0] - mid[..., 2]) > 60).any(axis=(1, 2)).all()
 
 
 def test_ant_trace_counts_contacts():
