@@ -2,10 +2,13 @@
 
 Frames: MJCF envs (ant, half_cheetah, humanoid, ...) are drawn by MuJoCo's own renderer (`mujoco.Renderer`) from
 the env's MJCF file (envs/assets), with qpos set from the env's state each step (`mj_forward`: kinematics only,
-our simulator stays the physics) and a camera tracking the root body. Rendering needs an OpenGL context without a
-display: when MUJOCO_GL is unset, EGL is tried first, then OSMesa (each probed in a subprocess, because MuJoCo and
-PyOpenGL fix their backend on first import); `make video-deps` installs both. Cartpole and pendulum are drawn in 2D
-with numpy (no GL). A video is written as MP4 (imageio-ffmpeg, H.264) or GIF, chosen by the path's extension.
+our simulator stays the physics) and a camera tracking the root body. A height-field env (anymal_c_rough) gets
+its terrain as a MuJoCo hfield in place of the plane, cut to 15 m around the followed env's tile; a model whose
+bodies carry no visible geom (anymal_c: only the feet collide) is drawn as MuJoCo's equivalent-inertia boxes.
+Rendering needs an OpenGL context without a display: when MUJOCO_GL is unset, EGL is tried first, then OSMesa
+(each probed in a subprocess, because MuJoCo and PyOpenGL fix their backend on first import); `make video-deps`
+installs both. Cartpole and pendulum are drawn in 2D with numpy (no GL). A video is written as MP4 (imageio-ffmpeg,
+H.264) or GIF, chosen by the path's extension.
 
 Trace: one row per control step t, columns in this order:
   step, time                     t and t * env.dt [s], before the step
