@@ -14,7 +14,7 @@
 #
 # Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e, a6d2454 and d62a2cf sessions; first CUDA
 #   compiles included): info 5, rough_long ~400 (the preset's 1,500 iterations at d62a2cf's 0.23 s per iteration, or
-#   the call's deadline), rough_ab ~150 per variant, distill_anymal 150 per seed (a guess: a6d2454's DAgger run alone
+#   the call's deadline), rough_ab ~110 per variant (400 iterations), distill_anymal 150 per seed (a guess: a6d2454's DAgger run alone
 #   took 134 s of training with an eager update, now a CUDA graph), ant_auto 125 (the PLAN: what d62a2cf's session
 #   left open), blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep
 #   40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. With the
@@ -166,7 +166,7 @@ for stage in "$@"; do
       # legged_gym's scale in the observation, noisy or not, normalized or not, and walked with the scan zeroed or,
       # unnormalized, scaled down tenfold (so that the 48 flat inputs drive the first layer): the preset since
       # (h200_2026-11-27_d62a2cf: walking at 550 iterations on an H200). Each variant in $AB (default: legacy; the
-      # others on request) runs the rough preset with its flags for $AB_ITERS (default 500) iterations of 4,096 envs,
+      # others on request) runs the rough preset with its flags for $AB_ITERS (default 400) iterations of 4,096 envs,
       # a snapshot every 50 kept, then the curriculum's levels over its training time (terrain_levels.py) and
       # rough_tracking.py on its last checkpoint (tracking share, falls, the scan noise's action jitter, the first
       # layer's spread, where the curriculum sends each env after one episode). ~130 s per variant on an H200 (d62a2cf:
@@ -187,7 +187,7 @@ for stage in "$@"; do
         [ -n "$DRY" ] || [ "$(left)" -ge 100 ] || { say "SKIP $label (needs 100 s)"; continue; }
         say "$label: ppo_warp.py --env-id anymal_c_rough ${flags[*]} (snapshots every $(pick 50 1) iterations)"
         timeout --signal=INT --kill-after=10 "$(left)" $PY cleanppo/ppo_warp.py --env-id anymal_c_rough \
-          --num-envs "$(pick 4096 32)" --total-timesteps "$(pick $((${AB_ITERS:-500} * 4096 * 24)) 512)" \
+          --num-envs "$(pick 4096 32)" --total-timesteps "$(pick $((${AB_ITERS:-400} * 4096 * 24)) 512)" \
           --log-dir "$R/$label" --save-minutes 0 --save-every "$(pick 50 1)" --quiet "${flags[@]}" \
           ${BLOCK:+--env-block-dim $BLOCK} $TINY >>"$LOG" 2>&1 &
         pid=$!; snap "$R/$label" $pid & watcher=$!
