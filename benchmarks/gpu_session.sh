@@ -14,16 +14,16 @@
 #
 # Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e, a6d2454 and d62a2cf sessions; first CUDA
 #   compiles included): info 5, rough_long ~400 (the preset's 1,500 iterations at d62a2cf's 0.23 s per iteration, or
-#   the call's deadline), rough_ab ~110 per variant (400 iterations), distill_anymal 150 per seed (a guess:
-#   a6d2454's DAgger run alone took 134 s of training with an eager update, now a CUDA graph), ant_auto 125 (the
-#   PLAN: what d62a2cf's session left open), blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175,
-#   anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60.
-#   With the machine's start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 555 <commit>`
-#   fits the 15-minute budget, and whatever does not fit the deadline (the last stages first) is skipped; SEEDS="1 2 3" runs
-#   the distillation stages for several seeds; BLOCK=0 (or a number) runs every training stage with that
-#   --env-block-dim (stage blocks says whether it pays). The rough curriculum needs more than one call:
-#   `... 555 <commit> info rough_long`, then at once on the warm machine `... 200 <commit> rough_long`, which resumes
-#   it (rough_long's own comment).
+#   the call's deadline), rough_ab ~110 per variant (400 iterations), distill_anymal 150 per seed (a guess: a6d2454's
+#   DAgger run alone took 134 s of training with an eager update, now a CUDA graph), ant_auto 125 (the PLAN: what
+#   d62a2cf's session left open), blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170,
+#   ant 125, sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. With the machine's
+#   start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute
+#   budget, and whatever does not fit the deadline (the last stages first) is skipped; SEEDS="1 2 3" runs the
+#   distillation stages for several seeds; BLOCK=0 (or a number) runs every training stage with that --env-block-dim
+#   (stage blocks says whether it pays). The rough curriculum needs more than one call: `... 555 <commit> info
+#   rough_long`, then at once on the warm machine `... 200 <commit> rough_long`, which resumes it (rough_long's own
+#   comment).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
 PLAN=(info rough_long rough_ab distill_anymal ant_auto)
