@@ -28,6 +28,7 @@ import torch
 import torch.nn as nn
 
 import envs
+from cleanppo_utils import runs
 
 ACTIVATIONS = {"tanh": nn.Tanh, "elu": nn.ELU, "relu": nn.ReLU}
 
@@ -96,7 +97,8 @@ def main(a) -> list[dict]:
                    key=lambda c: c["iteration"])  # fmt: skip
     clock = train_seconds(os.path.join(a.run_dir, "progress.csv"), int(ckpts[0]["args"].get("save_every", 0)))
     env_id = ckpts[0]["args"]["env_id"]
-    env = envs.make(env_id, num_envs=a.episodes, device=a.device, seed=a.seed, validate=False)
+    task = runs.env_kwargs(ckpts[0]["args"].get("env_kwargs", ()))  # the task the run trained on (--env-kwargs)
+    env = envs.make(env_id, num_envs=a.episodes, device=a.device, seed=a.seed, validate=False, **task)
     steps = a.steps or env.max_episode_steps
     rows, reached = [], None
     with torch.no_grad():

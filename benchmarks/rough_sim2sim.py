@@ -10,16 +10,15 @@ anymal_sim2sim's 48 entries and the 187-point height scan computed from MjData's
 (`scan`: the env's triangles and legged_gym's yaw-only rotation), noise-free. Our side: envs.make("anymal_c_rough") on
 the CPU in the run's task (its --env-kwargs) with noise, pushes, heading mode and command resampling off.
 
-Both simulators start from the env's reset states (the curriculum's initial levels, as in training: 0-5) and hold
-the command (--vx, 0, 0): walk straight ahead at --vx m/s in the base frame for --seconds. Per terrain type (env i
-walks column i % num_cols), in each simulator: the share of episodes that fell (the env's rule: base within
-min_base_height of the ground under it, or tilted past max_gravity_z), the mean distance [m] of the base from its
-start after --seconds (fallen episodes at their fall), and the mean base-frame forward velocity over the live
-decisions; and how many contacts MuJoCo makes per foot in contact (its height field collides a sphere with every
-triangular prism it touches: one to six contacts per foot where our env makes one). A policy that holds up in MuJoCo
-falls as often there and gets as far. `--control` also runs MuJoCo alone on flat ground, on its plane and on an
-all-zero hfield, from the same joint states: the difference MuJoCo's height field alone makes. Writes
-<out>/rough_sim2sim.json and .md.
+Both simulators start from the env's reset states (the curriculum's initial levels, as in training: 0-5) and hold the
+command (--vx, 0, 0): walk straight ahead at --vx m/s in the base frame for --seconds. Per terrain type (env i walks
+column i % num_cols), in each simulator: the share of episodes that fell (the env's rule: base within min_base_height of
+the ground under it, or tilted past max_gravity_z), the mean distance [m] of the base from its start after --seconds (a
+fallen episode at its last decision before the fall), and the mean base-frame forward velocity over the live decisions;
+and how many contacts MuJoCo makes per foot in contact (its height field collides a sphere with every triangular prism
+it touches: one to six contacts per foot where our env makes one). A policy that holds up in MuJoCo falls as often there
+and gets as far. `--control` also runs MuJoCo alone on flat ground, on its plane and on an all-zero hfield, from the
+same joint states: the difference MuJoCo's height field alone makes. Writes <out>/rough_sim2sim.json and .md.
 """
 
 from __future__ import annotations
@@ -69,6 +68,20 @@ def scan(qpos: np.ndarray, heights: np.ndarray, spacing: float, height_scale: fl
     px, py = px.ravel(), py.ravel()
     x, y = qpos[0] + c * px - s * py, qpos[1] + s * px + c * py
     return np.clip(qpos[2] - scan_offset - ground_height(heights, spacing, x, y), -1.0, 1.0) * height_scale
+
+
+def config(env) -> dict:
+    """anymal_sim2sim's settings of the MuJoCo side (default pose [rad], action scale, frame skip, sim_dt [s],
+    termination limits) from this env's own config, so that a run's --env-kwargs reach both simulators."""
+    c = env.config
+    return dict(
+        default_dof_pos=np.asarray(c["default_dof_pos"], dtype=np.float64),
+        action_scale=float(c["action_scale"]),
+        frame_skip=int(env.frame_skip),
+        sim_dt=float(env.dt) / int(env.frame_skip),
+        min_base_height=float(c["min_base_height"]),
+        max_gravity_z=float(c["max_gravity_z"]),
+    )
 
 
 def mujoco_terrain_model(heights: np.ndarray, spacing: float, sim_dt: float) -> mujoco.MjModel:
@@ -156,18 +169,19 @@ def compare(path: str, n: int, seconds: float, vx: float, seed: int) -> dict:
     _, env, policy, width = setup(path, n, seed, True, True, HELD, "cpu")
     if width != env.num_obs:
         raise SystemExit(f"{path}: a flat anymal_c policy; this compares rough-terrain policies (their scan)")
-    cfg = flat.env_config()
     c = env.config
+    cfg = config(env)
     terrain = dict(heights=env.terrain.heights.astype(np.float64), spacing=float(env.terrain.spacing),
                    height_scale=float(c["height_scale"]), scan_offset=float(c["scan_offset"]))  # fmt: skip
     steps = int(round(seconds / env.dt))
     cmds = torch.tensor([[vx, 0.0, 0.0]] * n, dtype=torch.float32)
+    env.reset(seed=seed)  # run_ours resets with the same seed: these are its starting levels
+    levels = env.terrain_levels.numpy().copy()
     ours, _, alive_ours = flat.run_ours(env, policy, cmds, steps, seed)
     m = mujoco_terrain_model(terrain["heights"], terrain["spacing"], cfg["sim_dt"])
     theirs, alive_mj, per_foot = run_mujoco(m, policy, ours[0], cmds.numpy().astype(np.float64), steps, cfg, terrain)
     num_cols = env.terrain.origins.shape[1]
     kinds = np.array([terrain_kind((i % num_cols) / num_cols + 0.001) for i in range(n)])
-    levels = env.terrain_levels.numpy()
     return dict(ours=by_kind(ours, alive_ours, kinds), mujoco=by_kind(theirs, alive_mj, kinds),
                 contacts_per_foot=per_foot, levels=sorted(set(levels.tolist())), seconds=seconds,
                 vx=vx, envs=n, seed=seed)  # fmt: skip
@@ -179,7 +193,7 @@ def control(path: str, n: int, seconds: float, vx: float, seed: int) -> dict:
     fell (share), mean distance [m] after `seconds`, MuJoCo's contacts per foot in contact: what MuJoCo's height
     field does to the dynamics on ground where the two surfaces are the same."""
     _, env, policy, _ = setup(path, n, seed, True, True, HELD, "cpu")
-    cfg, c = flat.env_config(), env.config
+    cfg, c = config(env), env.config
     env.reset(seed=seed)
     s0 = env.get_state()[:, : flat.NQ + flat.NV].numpy().astype(np.float64)
     s0[:, 0:3] = (20.0, 20.0, 0.6)

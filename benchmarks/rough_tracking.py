@@ -26,6 +26,7 @@ episode of env K (its terrain type is column K % 20) on the CPU, the terrain dra
 """
 
 import argparse
+import os
 
 import numpy as np
 import torch
@@ -207,16 +208,22 @@ if __name__ == "__main__":
     p.add_argument("--default-task", action="store_true", help="the env's defaults, not the run's --env-kwargs")
     p.add_argument("--device", default="cpu", help="the env's and the policy's device (cpu, cuda:0)")
     p.add_argument(
-        "--env-kwargs", nargs="*", default=[], metavar="KEY=VALUE", help="after the run's own (ppo_warp.py's)"
+        "--env-kwargs",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="after the run's own (ppo_warp.py's); give it after the checkpoints",
     )
     p.add_argument("--moves", action="store_true", help="also where the curriculum sends each env after its episode")
     p.add_argument("--video", help="also record one episode as a video here (.mp4 or .gif; on the CPU)")
     p.add_argument("--video-env", type=int, default=4, help="the env it follows (env i walks terrain column i %% 20;"
                    " 4-10 stairs up, 11-15 stairs down, 16-19 obstacles; default 4)")  # fmt: skip
     a = p.parse_args()
+    if a.video and not a.video.lower().endswith((".mp4", ".gif")):
+        p.error(f"--video must end in .mp4 or .gif, got {a.video!r}")
     torch.set_num_threads(1)
     extra = tuple(a.env_kwargs)
-    for path in a.checkpoints:
+    for number, path in enumerate(a.checkpoints):
         t = tracking(path, a.envs, a.steps, a.seed, a.all_levels, not a.default_task, a.device, extra)
         lin, ang = t["tracking_lin_vel"], t["tracking_ang_vel"]
         lin_max, ang_max = t["max"]["tracking_lin_vel"], t["max"]["tracking_ang_vel"]
@@ -260,7 +267,9 @@ if __name__ == "__main__":
                 )
                 + (f"; {m['running']} still running" if m["running"] else "")
             )
-        if a.video:
-            v = record(path, a.video, a.video_env, a.seed, a.all_levels, not a.default_task, extra)
-            print(f"  video {a.video}: env {a.video_env} on {v['kind']} level {v['level']}, {v['length']} steps, "
+        if a.video:  # one file per checkpoint: out.mp4, out_1.mp4, ...
+            stem, ext = os.path.splitext(a.video)
+            video = a.video if number == 0 else f"{stem}_{number}{ext}"
+            v = record(path, video, a.video_env, a.seed, a.all_levels, not a.default_task, extra)
+            print(f"  video {video}: env {a.video_env} on {v['kind']} level {v['level']}, {v['length']} steps, "
                   f"return {v['episode_return']:.2f}")  # fmt: skip

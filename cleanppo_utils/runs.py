@@ -111,10 +111,13 @@ def parse_args(args_type, presets: dict, doc: str):
     text = "\n".join(f"  {env_id}: " + ", ".join(f"{k}={v}" for k, v in p.items()) for env_id, p in presets.items())
     description = f"{doc}\nDefaults below are for --env-id {default.env_id}. Presets:\n{text}\n"
     args = tyro.cli(args_type, default=default, description=description)
-    preset_kwargs = tuple(getattr(default, "env_kwargs", ()) or ())
-    if ckpt is None and preset_kwargs and tuple(args.env_kwargs) != preset_kwargs:
-        # --env-kwargs adds to the preset's pairs (a later pair wins), so that one override keeps the rest of its task
-        args = replace(args, env_kwargs=preset_kwargs + tuple(args.env_kwargs))
+    preset_kwargs = tuple(presets.get(default.env_id, {}).get("env_kwargs", ()))
+    if preset_kwargs and tuple(args.env_kwargs) != tuple(default.env_kwargs):
+        # --env-kwargs adds to the preset's pairs (a later pair wins), so that one override keeps the rest of its task;
+        # on resume the same command line then names the checkpoint's pairs
+        merged = preset_kwargs + tuple(args.env_kwargs)
+        if ckpt is None or merged == tuple(default.env_kwargs):
+            args = replace(args, env_kwargs=merged)
     if ckpt is not None:
         changed = [f.name for f in fields(args_type) if f.name not in SAFE_ON_RESUME + COMPUTED]
         changed = [n for n in changed if getattr(args, n) != getattr(default, n)]

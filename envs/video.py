@@ -3,7 +3,7 @@
 Frames: MJCF envs (ant, half_cheetah, humanoid, ...) are drawn by MuJoCo's own renderer (`mujoco.Renderer`) from
 the env's MJCF file (envs/assets), with qpos set from the env's state each step (`mj_forward`: kinematics only,
 our simulator stays the physics) and a camera tracking the root body. A height-field env (anymal_c_rough) gets
-its terrain as a MuJoCo hfield in place of the plane, cut to 15 m around the followed env's tile; a model whose
+its terrain as a MuJoCo hfield in place of the plane, cut to 25 m around the followed env's tile; a model whose
 bodies carry no visible geom (anymal_c: only the feet collide) is drawn as MuJoCo's equivalent-inertia boxes.
 Rendering needs an OpenGL context without a display: when MUJOCO_GL is unset, EGL is tried first, then OSMesa
 (each probed in a subprocess, because MuJoCo and PyOpenGL fix their backend on first import); `make video-deps`
@@ -238,10 +238,11 @@ class MujocoScene:
 # --- cartpole and pendulum: 2D drawings with numpy --------------------------------------------------------
 
 
-def add_terrain(mujoco, spec, heights: np.ndarray, spacing: float, centre, half_size: float = 15.0) -> None:
+def add_terrain(mujoco, spec, heights: np.ndarray, spacing: float, centre, half_size: float = 25.0) -> None:
     """Replace the MJCF's plane in `spec` by a MuJoCo height field of heights[i, j] [m] at world (i spacing, j spacing)
     [m], cropped to the samples within half_size [m] of `centre` (x, y) [m, world] (a whole curriculum terrain is
-    ~1.3 M samples: too many triangles to draw per frame; an episode of 20 s at <= 1 m/s stays inside)."""
+    ~1.3 M samples: too many triangles to draw per frame; a 20 s episode walks at most ~28 m, usually far less, and
+    beyond the crop the video shows no ground)."""
     heights = np.asarray(heights, dtype=np.float64)
     lo = np.clip(np.floor((np.asarray(centre, dtype=np.float64) - half_size) / spacing).astype(int), 0, None)
     hi = np.minimum(

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tarfile
+from types import SimpleNamespace
 
 import pytest
 
@@ -201,3 +202,27 @@ def test_distill_gpu_sh_skips_finished_runs_and_resumes_interrupted_ones(tmp_pat
     assert "--save-minutes 5" in lines[0] and "--env-id" not in lines[0]  # a resume changes only the safe flags
     assert "--student-algo asym_ppo" in lines[1] and "--seed 3" in lines[1] and "--save-minutes 5" in lines[1]
     assert all((run_dir / a / "DONE").exists() for a in ("dagger", "ppo", "asym_ppo"))
+
+
+def test_learning_clock_evaluates_in_the_task_the_run_trained_on(tmp_path, monkeypatch):
+    """A run's --env-kwargs (saved in its snapshots' args) build the env the clock evaluates in."""
+    import torch
+
+    from benchmarks import learning_clock
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "progress.csv").write_text("iteration,global_step,wall_time\n1,10,100.0\n2,20,100.5\n")
+    args = {"env_id": "cartpole", "env_kwargs": ["max_episode_steps=7"], "save_every": 1}
+    torch.save({"args": args, "iteration": 1, "global_step": 10, "agent": {}}, run / "snap_1.pt")
+    seen = {}
+
+    def make(env_id, **kwargs):
+        seen.update(kwargs, env_id=env_id)
+        raise KeyboardInterrupt  # stop before any evaluation
+
+    monkeypatch.setattr(learning_clock.envs, "make", make)
+    a = SimpleNamespace(run_dir=str(run), glob="snap_*.pt", episodes=2, device="cpu", seed=0, steps=3)
+    with pytest.raises(KeyboardInterrupt):
+        learning_clock.main(a)
+    assert seen["env_id"] == "cartpole" and seen["max_episode_steps"] == 7

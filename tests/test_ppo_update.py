@@ -199,6 +199,27 @@ def test_env_kwargs_add_to_the_presets_own(monkeypatch):
     assert runs.parse_args(ppo.Args, ppo.PRESETS, ppo.__doc__)[0].env_kwargs == ("ctrl_cost_weight=0.1",)
 
 
+def test_resume_takes_the_same_env_kwargs_the_run_started_with(tmp_path, monkeypatch):
+    """A run started with --env-kwargs over the rough preset resumes with the same command line (gpu_session.sh's
+    ROUGH_ARGS), and still refuses other pairs."""
+    from cleanppo_utils import runs
+
+    ppo = load(PPO_WARP)
+    argv = ["ppo_warp.py", "--env-id", "anymal_c_rough", "--env-kwargs", "heading_command=0"]
+    monkeypatch.setattr(sys, "argv", argv)
+    started, _ = runs.parse_args(ppo.Args, ppo.PRESETS, ppo.__doc__)
+    path = str(tmp_path / "checkpoint.pt")
+    write_checkpoint(path, started)
+    monkeypatch.setattr(sys, "argv", argv + ["--resume", path])
+    assert runs.parse_args(ppo.Args, ppo.PRESETS, ppo.__doc__)[0].env_kwargs == started.env_kwargs
+    monkeypatch.setattr(sys, "argv", ["ppo_warp.py", "--resume", path])
+    assert runs.parse_args(ppo.Args, ppo.PRESETS, ppo.__doc__)[0].env_kwargs == started.env_kwargs
+    monkeypatch.setattr(sys, "argv", ["ppo_warp.py", "--resume", path, "--env-kwargs", "heading_command=1"])
+    with pytest.raises(SystemExit) as e:
+        runs.parse_args(ppo.Args, ppo.PRESETS, ppo.__doc__)
+    assert "cannot change env_kwargs on resume" in str(e.value.code)
+
+
 def test_graphed_update_feeds_the_graph_each_iteration_and_minibatch(standin_cuda_graph):
     """runs.GraphedUpdate with a stand-in for CUDA capture (capture runs nothing, replay runs the update on the fixed
     tensors): 2 iterations x 2 minibatches give the parameters and statistics of the eager update, so new batches

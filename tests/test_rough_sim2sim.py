@@ -91,3 +91,19 @@ def test_compare_runs_both_simulators_per_terrain_type(tmp_path):
     torch.save({"args": {"env_id": "anymal_c", "activation": "elu"}, "agent": flat_agent}, path)
     with pytest.raises(SystemExit, match="a flat anymal_c policy"):
         R.compare(str(path), n=2, seconds=0.1, vx=0.5, seed=2)
+
+
+def test_compare_reports_the_starting_levels_and_falls_in_both(tmp_path):
+    """A constant full-range action folds the legs: the episodes fall in both simulators (the base sinks to the
+    termination height; in a pit or on a step, not always within the time), and the levels reported are those the
+    episodes started on (the curriculum moves the fallen envs down afterwards)."""
+    num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
+    agent = {"actor_mean.0.weight": torch.zeros(12, num_obs), "actor_mean.0.bias": torch.ones(12)}
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"args": {"env_id": "anymal_c_rough", "activation": "elu"}, "agent": agent, "iteration": 1}, path)
+    rec = R.compare(str(path), n=12, seconds=1.6, vx=0.5, seed=4)
+    start = envs.make("anymal_c_rough", num_envs=12, device="cpu", seed=4).terrain_levels.tolist()
+    assert rec["levels"] == sorted(set(start)) and max(start) > 1
+    for side in ("ours", "mujoco"):
+        fell = sum(v["fell"] * v["envs"] for v in rec[side].values())
+        assert fell >= 10, rec[side]
