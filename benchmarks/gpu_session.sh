@@ -15,18 +15,18 @@
 # Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e, a6d2454 and d62a2cf sessions; first CUDA
 #   compiles included): info 5, rough_long ~400 (the preset's 1,500 iterations at d62a2cf's 0.23 s per iteration, or
 #   the call's deadline), rough_ab ~110 per variant (400 iterations), distill_anymal 150 per seed (a guess: a6d2454's
-#   DAgger run alone took 134 s of training with an eager update, now a CUDA graph), ant_auto 125 (the PLAN: what
-#   d62a2cf's session left open), blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170,
-#   ant 125, sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. With the machine's
-#   start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute
-#   budget, and whatever does not fit the deadline (the last stages first) is skipped; SEEDS="1 2 3" runs the
-#   distillation stages for several seeds; BLOCK=0 (or a number) runs every training stage with that --env-block-dim
-#   (stage blocks says whether it pays). The rough curriculum needs more than one call: `... 555 <commit> info
-#   rough_long`, then at once on the warm machine `... 200 <commit> rough_long`, which resumes it (rough_long's own
-#   comment).
+#   DAgger run alone took 134 s of training with an eager update, now a CUDA graph), pipelines 60, ant_fused 100 (the
+#   PLAN: what d62a2cf's session left open), ant_auto 125, blocks 55, parity 35, distill_ant_compare 200,
+#   anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130,
+#   anymal16k 90, rough 60. With the machine's start (~30-60 s) and the transfers, one call of `bash
+#   benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute budget, and whatever does not fit the deadline (the last
+#   stages first) is skipped; SEEDS="1 2 3" runs the distillation stages for several seeds; BLOCK=0 (or a number) runs
+#   every training stage with that --env-block-dim (stage blocks says whether it pays). The rough curriculum needs more
+#   than one call: `... 555 <commit> info rough_long`, then at once on the warm machine `... 200 <commit> rough_long`,
+#   which resumes it (rough_long's own comment).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info rough_long rough_ab distill_anymal ant_auto)
+PLAN=(info rough_long rough_ab pipelines ant_fused distill_anymal)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -128,6 +128,18 @@ for stage in "$@"; do
       run 90 blocks $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant anymal_c --num-envs \
         $(pick "4096 16384 65536" "16 32") --block-dims 256 0 --repeats "$(pick 3 1)" --seconds "$(pick 0.1 0.01)" \
         --no-cold-cache --max-point-seconds 10 --out "$R/blocks" ;;
+    pipelines)  # issue 17: at the env counts PPO trains with, the step is one thread's serial walk (stage blocks,
+      # d62a2cf: 4,096 and 16,384 envs take the same 5-7 ms per step, whatever the block size). The split pipeline
+      # (CUDA's default: three kernels per substep, the scratch in global memory) against the fused one (one kernel
+      # per step, the values in registers; a6d2454: 0.6x split's speed at 65,536 envs and up) at 4,096-65,536 envs:
+      # whether fusing shortens the walk where the chip is not full
+      run 60 pipelines $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant anymal_c --num-envs \
+        $(pick "4096 16384 65536" "16 32") --pipelines split fused fused_env_major --repeats "$(pick 3 1)" --seconds \
+        "$(pick 0.1 0.01)" --no-cold-cache --max-point-seconds 10 --out "$R/pipelines" ;;
+    ant_fused)  # the mission command with the fused pipeline (what stage pipelines measures; the env's pipeline
+      # argument through --env-kwargs): SPS and the seconds to 3 m/s beside stage ant's
+      clocked ant_fused 70 forward 3.0 1000 --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 50000000 512)" \
+        --env-kwargs "pipeline='fused'" ;;
     ant_auto)  # the mission command (stage ant) with the env's blocks sized for the SMs (--env-block-dim 0)
       BLOCK=0 clocked ant_auto 70 forward 3.0 1000 --num-envs "$(pick 16384 32)" --total-timesteps \
         "$(pick 50000000 512)" ;;
