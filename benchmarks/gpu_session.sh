@@ -191,6 +191,7 @@ for stage in "$@"; do
           blind) flags=(--env-kwargs height_scale=0) ;;  # the scan entries are all 0: the flat task's information
           noisefree) flags=(--env-kwargs height_noise=0) ;;
           flatcmd) flags=(--env-kwargs heading_command=0 resampling_time=4) ;;  # the flat task's commands
+          fine) flags=(--env-kwargs horizontal_scale=0.05) ;;  # stair risers twice as steep (legged_gym's: vertical)
           privileged) flags=(--privileged-critic) ;;  # the critic also reads the noise-free scan
           rsl) flags=(--init-log-std 0 --ent-coef 0.01) ;;  # rsl_rl's exploration
           *) say "unknown rough_ab variant $v"; FAILED=$((FAILED + 1)); continue ;;

@@ -16,8 +16,9 @@ The points are legged_gym's measured_points_x (-0.8 to 0.8 m, step 0.1) x measur
 0.1), point k = (x[k // 11], y[k % 11]), around the base in its yaw frame (quat_apply_yaw); ground height = the
 terrain surface there (kernels.terrain.hfield_height; legged_gym takes the lowest of three grid samples).
 
-Terrain (envs/terrain.py, one height field for all envs, generated from terrain_seed): num_rows (10) difficulty levels
-x num_cols (20) terrain types of 8 m x 8 m tiles, 0.1 m x 0.005 m resolution; types by legged_gym's proportions
+Terrain (envs/terrain.py, one height field for all envs, generated from terrain_seed): num_rows (10) difficulty levels x
+num_cols (20) terrain types of 8 m x 8 m tiles, horizontal_scale (0.1) m x 0.005 m resolution (a stair riser is a ramp
+one sample wide: 0.05 makes it twice as steep, nearer legged_gym's vertical risers); types by legged_gym's proportions
 (smooth slope, rough slope, stairs up, stairs down, discrete obstacles = 0.1, 0.1, 0.35, 0.25, 0.2); level i has
 difficulty i / num_rows: slope 0.4 d, step height 0.05 + 0.18 d m, obstacles 0.05 + 0.2 d m. Foot contacts: the foot
 spheres against the triangle under each (kernels/constraint.py), MuJoCo's soft contact law as on the plane.
@@ -307,6 +308,7 @@ class AnymalCRough(AnymalC):
         num_rows: int = 10,
         num_cols: int = 20,
         terrain_seed: int = 0,
+        horizontal_scale: float = 0.1,
         curriculum: bool = True,
         max_init_level: int = 5,
         frame_skip: int = 4,
@@ -314,12 +316,19 @@ class AnymalCRough(AnymalC):
         substeps: int = 1,
         **overrides,
     ):
-        """Generate the terrain (num_rows levels x num_cols types, from terrain_seed), then build AnymalC on it."""
+        """Generate the terrain (num_rows levels x num_cols types, from terrain_seed, samples horizontal_scale [m]
+        apart), then build AnymalC on it."""
         if isinstance(max_init_level, bool) or not isinstance(max_init_level, int) or max_init_level < 0:
             raise ValueError(f"max_init_level must be an integer >= 0, got {max_init_level!r}")
         if isinstance(terrain_seed, bool) or not isinstance(terrain_seed, int):
             raise ValueError(f"terrain_seed must be an integer, got {terrain_seed!r}")
-        self.terrain = terrain_gen.generate(num_rows, num_cols, seed=terrain_seed)
+        if isinstance(horizontal_scale, bool) or not isinstance(horizontal_scale, (int, float)):
+            raise ValueError(f"horizontal_scale must be a number of metres, got {horizontal_scale!r}")
+        if not 0.02 <= horizontal_scale <= 0.2:  # finer: the field's memory grows as 1 / scale^2
+            raise ValueError(f"horizontal_scale must be in [0.02, 0.2] m, got {horizontal_scale!r}")
+        self.terrain = terrain_gen.generate(
+            num_rows, num_cols, horizontal_scale=float(horizontal_scale), seed=terrain_seed
+        )
         self.curriculum = bool(curriculum)
         self.max_init_level = int(max_init_level)
         self._terrain_device = resolve_device(device)

@@ -396,3 +396,35 @@ def test_rough_tracking_measures_how_much_the_scan_noise_moves_the_policy(tmp_pa
     weight[:, 48:] = 0.0
     torch.save({"args": args, "agent": agent, "iteration": 1}, path)
     assert tracking(str(path), num_envs=4, steps=3, seed=1)["scan_jitter"] == 0.0
+
+
+def test_horizontal_scale_refines_the_terrain_and_narrows_the_stair_risers():
+    """horizontal_scale=0.05: the same 8 m tiles with four times the samples; a stair riser (one sample wide) is half
+    as wide, so the same step height rises over 0.05 m; the scan and the contacts read the finer field."""
+    coarse = envs.make("anymal_c_rough", num_envs=12, device="cpu", seed=1, num_rows=3, num_cols=20)
+    fine = envs.make("anymal_c_rough", num_envs=12, device="cpu", seed=1, num_rows=3, num_cols=20,
+                     horizontal_scale=0.05)  # fmt: skip
+    assert fine.terrain.spacing == 0.05 and fine.terrain.tile_size == coarse.terrain.tile_size == 8.0
+    assert fine.terrain.heights.shape == (3 * 160 + 2, 20 * 160 + 2)
+    # the same tile centres, but for the one-sample border in front of the field (0.05 m here, 0.1 m there)
+    np.testing.assert_allclose(fine.terrain.origins[..., :2] + 0.05, coarse.terrain.origins[..., :2], atol=1e-5)
+    # the stairs-up tile of level 2 (column 4): the largest jump between neighbouring samples is one step's height
+    n = 160
+    tile = fine.terrain.heights[1 + 2 * n : 1 + 3 * n, 1 + 4 * n : 1 + 5 * n]
+    step = 0.05 + 0.18 * 2 / 3
+    assert np.abs(np.diff(tile, axis=0)).max() == pytest.approx(step, abs=0.005)
+    # the scan reads the finer field: the noise-free scan is that field's surface under the points
+    from benchmarks.rough_sim2sim import scan
+    from envs.anymal_c import NUM_PRIV
+
+    obs = fine.reset(seed=1)
+    for _ in range(5):
+        obs, *_ = fine.step(torch.zeros(12, 12))
+    c, state = fine.config, fine.get_state().numpy().astype(np.float64)
+    heights = fine.terrain.heights.astype(np.float64)
+    expected = np.stack([scan(s[:19], heights, 0.05, c["height_scale"], c["scan_offset"]) for s in state])
+    # float32 positions (~4e-6 m at 40 m) on risers rising up to 0.2 m over 0.05 m: up to ~1e-4 apart there
+    np.testing.assert_allclose(fine.info["privileged_obs"][:, NUM_PRIV:].numpy(), expected, rtol=0, atol=2e-4)
+    assert torch.isfinite(obs).all() and np.ptp(expected) > 0.5
+    with pytest.raises(ValueError, match="horizontal_scale must be in"):
+        envs.make("anymal_c_rough", num_envs=1, device="cpu", horizontal_scale=0.01)
