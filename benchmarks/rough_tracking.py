@@ -147,8 +147,9 @@ def curriculum_moves(path: str, num_envs: int, seed: int, own_task: bool = True,
                      extra: tuple = ()) -> dict:  # fmt: skip
     """Where the curriculum sends each env at the end of its first episode, run by the checkpoint's deterministic
     policy from the curriculum's initial levels in the task it trained on (and `extra`): per terrain kind {"envs",
-    "up", "down", "fell"}, the last three shares of its envs; the envs whose first episode had not ended within
-    1,100 steps (20 s episodes) are left out and counted in "running"."""
+    "up", "down", "fell", "levels"}, the three shares of its envs, and the same per starting level in "levels"
+    ({level: {"envs", "up", "down", "fell"}}); the envs whose first episode had not ended within 1,100 steps (20 s
+    episodes) are left out and counted in "running"."""
     if num_envs < 1:
         raise SystemExit(f"--envs must be >= 1, got {num_envs}")
     _, env, policy, width = setup(path, num_envs, seed, True, own_task, extra, device)
@@ -170,12 +171,17 @@ def curriculum_moves(path: str, num_envs: int, seed: int, own_task: bool = True,
     num_cols = env.terrain.origins.shape[1]
     kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
     out = {"running": int((~ended).sum())}
+
+    def shares(mine):
+        moved = end[mine] - start[mine]
+        return {"envs": int(mine.sum()), "up": float(np.mean(moved > 0)), "down": float(np.mean(moved < 0)),
+                "fell": float(fell[mine].mean())}  # fmt: skip
+
     for kind in KINDS:
         mine = (kinds == kind) & ended
         if mine.any():
-            moved = end[mine] - start[mine]
-            out[kind] = {"envs": int(mine.sum()), "up": float(np.mean(moved > 0)), "down": float(np.mean(moved < 0)),
-                         "fell": float(fell[mine].mean())}  # fmt: skip
+            levels = {int(lv): shares(mine & (start == lv)) for lv in np.unique(start[mine])}
+            out[kind] = shares(mine) | {"levels": levels}
     return out
 
 
@@ -267,6 +273,11 @@ if __name__ == "__main__":
                 )
                 + (f"; {m['running']} still running" if m["running"] else "")
             )
+            for kind in ("stairs_up", "stairs_down"):  # the stairs per starting level: which step height stops it
+                if kind in m:
+                    print(f"    {kind} by starting level (up / down / fell): " + "; ".join(
+                        f"{lv} ({0.05 + 0.18 * lv / 10:.3f} m): {v['up']:.0%} / {v['down']:.0%} / {v['fell']:.0%}"
+                        for lv, v in m[kind]["levels"].items()))  # fmt: skip
         if a.video:  # one file per checkpoint: out.mp4, out_1.mp4, ...
             stem, ext = os.path.splitext(a.video)
             video = a.video if number == 0 else f"{stem}_{number}{ext}"

@@ -369,6 +369,10 @@ def test_curriculum_moves_counts_where_each_env_goes_after_its_first_episode(tmp
         assert v["up"] == 0.0 and v["fell"] == 1.0
     down = sum(v["down"] * v["envs"] for v in kinds.values())
     assert down == pytest.approx(float((start > 0).sum()))
+    for v in kinds.values():  # per starting level: level 0 cannot go down, every higher one does
+        assert sum(lv["envs"] for lv in v["levels"].values()) == v["envs"]
+        for level, lv in v["levels"].items():
+            assert lv["down"] == (0.0 if level == 0 else 1.0) and lv["fell"] == 1.0
     with pytest.raises(SystemExit, match="--envs must be >= 1"):
         curriculum_moves(str(path), num_envs=0, seed=3)
 
