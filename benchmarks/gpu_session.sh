@@ -177,15 +177,16 @@ for stage in "$@"; do
       # "What keeps it standing") the flat task's recipe on this env stood at 300 iterations with the 187-point scan at
       # legged_gym's scale in the observation, noisy or not, normalized or not, and walked with the scan zeroed or,
       # unnormalized, scaled down tenfold (so that the 48 flat inputs drive the first layer): the preset since
-      # (h200_2026-11-27_d62a2cf: walking at 550 iterations on an H200). Each variant in $AB (default: legacy; the
+      # (h200_2026-11-27_d62a2cf: walking at 550 iterations on an H200). Each variant in $AB (default: seed2; the
       # others on request) runs the rough preset with its flags for $AB_ITERS (default 400) iterations of 4,096 envs,
       # a snapshot every 50 kept, then the curriculum's levels over its training time (terrain_levels.py) and
       # rough_tracking.py on its last checkpoint (tracking share, falls, the scan noise's action jitter, the first
       # layer's spread, where the curriculum sends each env after one episode). ~110 s per variant on an H200 (d62a2cf:
       # 0.23 s per iteration at 4,096 envs with the preset's 512-256-128 networks)
-      for v in ${AB:-legacy}; do
+      for v in ${AB:-seed2}; do
         case $v in
           preset) flags=() ;;
+          seed2) flags=(--seed 2) ;;  # the preset on another seed: its levels beside rough_long's at the same iteration
           legacy) flags=(--norm-obs --env-kwargs height_scale=5.0) ;;  # the preset before d62a2cf: normalized, x5
           scale5) flags=(--env-kwargs height_scale=5.0) ;;  # legged_gym's own inputs: unnormalized, scan x 5
           blind) flags=(--env-kwargs height_scale=0) ;;  # the scan entries are all 0: the flat task's information
