@@ -56,10 +56,10 @@ CMD_SCALE = np.array([2.0, 2.0, 0.25])
 MAX_IMP = 0.9999  # MuJoCo's mjMAXIMP (engine_core_constraint.c getsolparam clamps solimp[0:2] to it)
 
 
-def env_config() -> dict:
-    """The anymal_c env's defaults that the MuJoCo side needs: default_dof_pos [rad], action_scale, frame_skip,
-    sim_dt [s], min_base_height [m], max_gravity_z."""
-    env = envs.make("anymal_c", num_envs=1, device="cpu")
+def env_config(env=None) -> dict:
+    """What the MuJoCo side needs of an anymal_c (or anymal_c_rough) env's config, by default the anymal_c defaults:
+    default_dof_pos [rad], action_scale, frame_skip, sim_dt [s], min_base_height [m], max_gravity_z."""
+    env = envs.make("anymal_c", num_envs=1, device="cpu") if env is None else env
     c = env.config
     return dict(
         default_dof_pos=np.asarray(c["default_dof_pos"], dtype=np.float64),

@@ -36,7 +36,6 @@ from benchmarks.rough_tracking import setup
 from benchmarks.sim2sim import provenance
 from benchmarks.terrain_levels import KINDS
 from envs.anymal_c_rough import SCAN_X, SCAN_Y
-from envs.terrain import terrain_kind
 from envs.video import add_terrain
 
 HELD = ("resampling_time=1e6", "heading_command=0", "max_push_vel_xy=0.0", "noise_level=0.0")
@@ -68,20 +67,6 @@ def scan(qpos: np.ndarray, heights: np.ndarray, spacing: float, height_scale: fl
     px, py = px.ravel(), py.ravel()
     x, y = qpos[0] + c * px - s * py, qpos[1] + s * px + c * py
     return np.clip(qpos[2] - scan_offset - ground_height(heights, spacing, x, y), -1.0, 1.0) * height_scale
-
-
-def config(env) -> dict:
-    """anymal_sim2sim's settings of the MuJoCo side (default pose [rad], action scale, frame skip, sim_dt [s],
-    termination limits) from this env's own config, so that a run's --env-kwargs reach both simulators."""
-    c = env.config
-    return dict(
-        default_dof_pos=np.asarray(c["default_dof_pos"], dtype=np.float64),
-        action_scale=float(c["action_scale"]),
-        frame_skip=int(env.frame_skip),
-        sim_dt=float(env.dt) / int(env.frame_skip),
-        min_base_height=float(c["min_base_height"]),
-        max_gravity_z=float(c["max_gravity_z"]),
-    )
 
 
 def mujoco_terrain_model(heights: np.ndarray, spacing: float, sim_dt: float) -> mujoco.MjModel:
@@ -170,7 +155,7 @@ def compare(path: str, n: int, seconds: float, vx: float, seed: int) -> dict:
     if width != env.num_obs:
         raise SystemExit(f"{path}: a flat anymal_c policy; this compares rough-terrain policies (their scan)")
     c = env.config
-    cfg = config(env)
+    cfg = flat.env_config(env)  # the run's own --env-kwargs reach both simulators
     terrain = dict(heights=env.terrain.heights.astype(np.float64), spacing=float(env.terrain.spacing),
                    height_scale=float(c["height_scale"]), scan_offset=float(c["scan_offset"]))  # fmt: skip
     steps = int(round(seconds / env.dt))
@@ -181,7 +166,7 @@ def compare(path: str, n: int, seconds: float, vx: float, seed: int) -> dict:
     m = mujoco_terrain_model(terrain["heights"], terrain["spacing"], cfg["sim_dt"])
     theirs, alive_mj, per_foot = run_mujoco(m, policy, ours[0], cmds.numpy().astype(np.float64), steps, cfg, terrain)
     num_cols = env.terrain.origins.shape[1]
-    kinds = np.array([terrain_kind((i % num_cols) / num_cols + 0.001) for i in range(n)])
+    kinds = np.array(env.terrain.kind)[np.arange(n) % num_cols]  # env i walks column i % num_cols
     return dict(ours=by_kind(ours, alive_ours, kinds), mujoco=by_kind(theirs, alive_mj, kinds),
                 contacts_per_foot=per_foot, levels=sorted(set(levels.tolist())), seconds=seconds,
                 vx=vx, envs=n, seed=seed)  # fmt: skip
@@ -193,7 +178,7 @@ def control(path: str, n: int, seconds: float, vx: float, seed: int) -> dict:
     fell (share), mean distance [m] after `seconds`, MuJoCo's contacts per foot in contact: what MuJoCo's height
     field does to the dynamics on ground where the two surfaces are the same."""
     _, env, policy, _ = setup(path, n, seed, True, True, HELD, "cpu")
-    cfg, c = config(env), env.config
+    cfg, c = flat.env_config(env), env.config
     env.reset(seed=seed)
     s0 = env.get_state()[:, : flat.NQ + flat.NV].numpy().astype(np.float64)
     s0[:, 0:3] = (20.0, 20.0, 0.6)

@@ -38,7 +38,6 @@ from cleanppo_utils import runs
 from envs.anymal_c import NUM_OBS as FLAT_WIDTH
 from envs.anymal_c import NUM_PRIV
 from envs.anymal_c_rough import SCAN_X, SCAN_Y
-from envs.terrain import terrain_kind
 
 
 def first_layer_parts(ckpt: dict, device: str):
@@ -128,7 +127,7 @@ def tracking(path: str, num_envs: int, steps: int, seed: int, all_levels: bool =
     out["limits"] = (cfg["min_base_height"], cfg["max_gravity_z"])
     if all_levels:
         num_cols = env.terrain.origins.shape[1]
-        kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
+        kinds = np.array(env.terrain.kind)[np.arange(num_envs) % num_cols]  # env i walks column i % num_cols
         per_env, fell = per_env.cpu(), fell.cpu()
         lin = per_env[:, names.index("tracking_lin_vel")] / steps
         ang = per_env[:, names.index("tracking_ang_vel")] / steps
@@ -169,7 +168,7 @@ def curriculum_moves(path: str, num_envs: int, seed: int, own_task: bool = True,
             if ended.all():
                 break
     num_cols = env.terrain.origins.shape[1]
-    kinds = np.array([terrain_kind(j / num_cols + 0.001) for j in range(num_cols)])[np.arange(num_envs) % num_cols]
+    kinds = np.array(env.terrain.kind)[np.arange(num_envs) % num_cols]  # env i walks column i % num_cols
     out = {"running": int((~ended).sum())}
 
     def shares(mine):
@@ -198,7 +197,7 @@ def record(path: str, video: str, env_index: int, seed: int, all_levels: bool = 
     env.reset(seed=seed)  # record_episode resets with the same seed: the same levels
     level = int(env.terrain_levels[env_index])
     num_cols = env.terrain.origins.shape[1]
-    kind = terrain_kind((env_index % num_cols) / num_cols + 0.001)
+    kind = env.terrain.kind[env_index % num_cols]
     episode = record_episode(env, lambda obs: policy(obs[:, :width]), video, env_index=env_index, seed=seed,
                              trace_path=video.rsplit(".", 1)[0] + ".csv", max_steps=max_steps)  # fmt: skip
     return dict(kind=kind, level=level, length=episode.length, episode_return=episode.episode_return)
