@@ -12,7 +12,7 @@ import warp as wp
 
 import envs
 from benchmarks.common import ROOT, progress, tool_record, write_rows
-from benchmarks.env_timing import available_bytes, rss_bytes, time_env_step, warp_bytes
+from benchmarks.env_timing import available_bytes, pipeline_kwargs, rss_bytes, time_env_step, warp_bytes
 from kernels.forward import launch_block_dim
 
 NOTES = (
@@ -95,10 +95,7 @@ def measure_point(
 ) -> dict:
     """One row of env.csv: the step timing of env_id at n envs, and its memory per env."""
     rss0 = rss_bytes()
-    kw = {"block_dim": block_dim}
-    if pipeline != "auto":  # "split", "fused", or either with "_env_major": the Simulator's scratch left env-major
-        path, env_major, _ = pipeline.partition("_env_major")
-        kw |= {"pipeline": path, "env_fastest": False if env_major else None}
+    kw = {"block_dim": block_dim, **pipeline_kwargs(pipeline)}
     env, row = time_env_step(env_id, n, device, repeats, seconds, cuda_graph=cuda_graph, **kw)
     wbytes = warp_bytes(env)
     row.update(

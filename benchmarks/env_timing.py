@@ -104,6 +104,15 @@ def time_env_step(
     return env, dict(make_s=make_s, first_step_s=first_step_s, **timing, **steps_per_s(num_envs, timing))
 
 
+def pipeline_kwargs(pipeline: str) -> dict:
+    """envs.make keywords of a physics path name: split or fused, with _env_major for the simulator's scratch
+    env-major (the layout before the split existed); auto: none (split on CUDA, fused on CPU)."""
+    if pipeline == "auto":
+        return {}
+    path, env_major, _ = pipeline.partition("_env_major")
+    return {"pipeline": path, "env_fastest": False if env_major else None}
+
+
 def steps_per_s(num_envs: int, timing: dict) -> dict:
     """Env steps per second from seconds per step of num_envs envs: median, and the min/max over the repeats."""
     return {

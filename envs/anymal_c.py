@@ -510,6 +510,10 @@ class AnymalC(MjcfEnv):
         self._sync_cmd.launch()
         return out
 
+    def launch_sequence(self) -> list:
+        """The parent's launches, then the state into the simulator."""
+        return super().launch_sequence() + [self._sync_cmd]
+
     def set_state(self, state: torch.Tensor) -> None:
         """Overwrite every env's state [N, 62] (layout in the module docstring) and the simulator's qpos, qvel."""
         self._check_tensor("state", state, (self.num_envs, self.state_dim))

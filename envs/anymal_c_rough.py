@@ -401,6 +401,10 @@ class AnymalCRough(AnymalC):
         self._sync_cmd.launch()
         return out
 
+    def launch_sequence(self) -> list:
+        """AnymalC's parent's launches, then the curriculum's placement and the state into the simulator."""
+        return super(AnymalC, self).launch_sequence() + [self._place_cmd, self._sync_cmd]
+
     @property
     def terrain_levels(self) -> torch.Tensor:
         """Each env's current terrain level (row of the terrain grid) [num_envs] (int32, a live view)."""

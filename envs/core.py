@@ -486,7 +486,8 @@ class WarpEnv:
         if self._act_cmd is not None:
             self._act_cmd.launch()
             self.sim.step()
-            self._after_physics()
+            for cmd in self._after_physics_launches():
+                cmd.launch()
         self._step_cmd.launch()
         if self._push_cmd is not None:
             self._push_cmd.launch()
@@ -494,8 +495,19 @@ class WarpEnv:
             self._privileged_cmd.launch()
         return self._obs_t, self._reward_t, self._terminated_t, self._truncated_t, self.info
 
-    def _after_physics(self) -> None:
-        """Launch what a subclass reads from the simulator's data between its step and the task kernel (none here)."""
+    def _after_physics_launches(self) -> list:
+        """What a subclass launches between the simulator's step and the task kernel (reads of the simulator's
+        data; none here)."""
+        return []
+
+    def launch_sequence(self) -> list:
+        """The recorded launches (wp.Launch) one step() replays after copying the actions, in step()'s order, the
+        simulator's included; subclasses that launch more in step() add theirs. Replaying them is step() without its
+        checks (tests/test_kernel_times.py); benchmarks/kernel_times.py times them one by one."""
+        seq = []
+        if self._act_cmd is not None:
+            seq += [self._act_cmd, *self.sim.launch_sequence(), *self._after_physics_launches()]
+        return seq + [c for c in (self._step_cmd, self._push_cmd, self._privileged_cmd) if c is not None]
 
     @property
     def applied_actions(self) -> torch.Tensor:

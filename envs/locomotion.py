@@ -543,9 +543,8 @@ class LocomotionEnv(MjcfEnv):
             cmd.set_param_by_name("mode", mode)
             self._v5_cmds.append(cmd)
 
-    def _after_physics(self) -> None:
-        if self._v5_cmds is not None:
-            self._v5_read.launch()
+    def _after_physics_launches(self) -> list:
+        return [self._v5_read] if self._v5_cmds is not None else []
 
     def reset(self, seed: int | None = None) -> torch.Tensor:
         """Start a new episode in every env (WarpEnv.reset), then add the v5 blocks of the reset states."""
@@ -560,6 +559,10 @@ class LocomotionEnv(MjcfEnv):
         if self._v5_cmds is not None:
             self._v5_cmds[0].launch()
         return out
+
+    def launch_sequence(self) -> list:
+        """WarpEnv.launch_sequence, then the v5 write pass."""
+        return super().launch_sequence() + ([self._v5_cmds[0]] if self._v5_cmds is not None else [])
 
     def set_state(self, state: torch.Tensor) -> None:
         """Overwrite every env's state (WarpEnv.set_state); the next step's com-based forward term starts there."""

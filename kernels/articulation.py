@@ -187,6 +187,11 @@ class Simulator:
             for cmd in self._step_cmds:
                 cmd.launch()
 
+    def launch_sequence(self) -> list:
+        """The recorded launches (wp.Launch) one step() replays after copying ctrl, in order: the fused kernel, or
+        substeps x the split kernels (profiling: benchmarks/kernel_times.py)."""
+        return [cmd for _ in range(1 if self.pipeline == "fused" else self.substeps) for cmd in self._step_cmds]
+
     def forward(self) -> dict[str, torch.Tensor]:
         """Kinematics, mass matrix and bias forces at the current state, as torch views (debug and tests).
 
