@@ -205,7 +205,7 @@ def record(path: str, video: str, env_index: int, seed: int, all_levels: bool = 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("checkpoints", nargs="+")
+    p.add_argument("checkpoints", nargs="*", help="ppo_warp.py checkpoints of anymal_c_rough (at least one)")
     p.add_argument("--envs", type=int, default=128)
     p.add_argument("--steps", type=int, default=500, help="env steps of 0.02 s")
     p.add_argument("--seed", type=int, default=5)
@@ -217,13 +217,18 @@ if __name__ == "__main__":
         nargs="*",
         default=[],
         metavar="KEY=VALUE",
-        help="after the run's own (ppo_warp.py's); give it after the checkpoints",
+        help="after the run's own (ppo_warp.py's); a word without '=' after them is a checkpoint",
     )
     p.add_argument("--moves", action="store_true", help="also where the curriculum sends each env after its episode")
     p.add_argument("--video", help="also record one episode as a video here (.mp4 or .gif; on the CPU)")
     p.add_argument("--video-env", type=int, default=4, help="the env it follows (env i walks terrain column i %% 20;"
                    " 4-10 stairs up, 11-15 stairs down, 16-19 obstacles; default 4)")  # fmt: skip
     a = p.parse_args()
+    # --env-kwargs takes every word after it: a checkpoint given after the pairs is one of them until moved back
+    a.checkpoints += [w for w in a.env_kwargs if "=" not in w]
+    a.env_kwargs = [w for w in a.env_kwargs if "=" in w]
+    if not a.checkpoints:
+        p.error("give at least one checkpoint")
     if a.video and not a.video.lower().endswith((".mp4", ".gif")):
         p.error(f"--video must end in .mp4 or .gif, got {a.video!r}")
     torch.set_num_threads(1)

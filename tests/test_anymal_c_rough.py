@@ -11,6 +11,7 @@ import torch
 import warp as wp
 
 import envs
+from benchmarks.common import ROOT
 from envs.anymal_c import STATE_DIM
 from envs.anymal_c_rough import NUM_OBS, SCAN_X, SCAN_Y, AnymalCRoughConfig, rough_funcs
 
@@ -432,3 +433,19 @@ def test_horizontal_scale_refines_the_terrain_and_narrows_the_stair_risers():
     assert torch.isfinite(obs).all() and np.ptp(expected) > 0.5
     with pytest.raises(ValueError, match="horizontal_scale must be in"):
         envs.make("anymal_c_rough", num_envs=1, device="cpu", horizontal_scale=0.01)
+
+
+def test_rough_tracking_command_line_takes_a_checkpoint_after_the_env_kwargs(tmp_path):
+    """`--env-kwargs` takes every word after it; a checkpoint given after the pairs is still evaluated."""
+    import subprocess
+    import sys
+
+    num_obs = envs.make("anymal_c_rough", num_envs=1, device="cpu").num_obs
+    agent = {"actor_mean.0.weight": torch.zeros(12, num_obs), "actor_mean.0.bias": torch.zeros(12)}
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"args": {"env_id": "anymal_c_rough", "activation": "elu"}, "agent": agent, "iteration": 4}, path)
+    cmd = [sys.executable, "benchmarks/rough_tracking.py", "--envs", "2", "--steps", "2", "--env-kwargs"]
+    out = subprocess.run(cmd + ["resampling_time=10.0", str(path)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and f"{path}: iteration 4:" in out.stdout, out.stderr[-2000:]
+    out = subprocess.run(cmd + ["resampling_time=10.0"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2 and "give at least one checkpoint" in out.stderr
