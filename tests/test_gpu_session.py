@@ -230,13 +230,13 @@ def test_learning_clock_evaluates_in_the_task_the_run_trained_on(tmp_path, monke
     assert seen["env_id"] == "cartpole" and seen["max_episode_steps"] == 7
 
 
-def test_dry_run_of_the_pipeline_stages_sweeps_three_paths_times_kernels_and_trains_fused(tmp_path):
+def test_dry_run_of_the_pipeline_stages_sweeps_three_paths_times_kernels_and_solves_and_trains_fused(tmp_path):
     import csv
     import json
 
-    p, log = _dry_run(tmp_path, "pipelines", "kernels", "ant_fused")
+    p, log = _dry_run(tmp_path, "pipelines", "kernels", "solve_tiles", "ant_fused")
     assert p.returncode == 0 and "== pipelines rc=0" in log and "== ant_fused rc=0" in log, log[-3000:]
-    assert "== kernels rc=0" in log, log[-3000:]
+    assert "== kernels rc=0" in log and "== solve_tiles rc=0" in log and "== solve_tiles_fallback rc=0" in log
     with tarfile.open(tmp_path / "out" / "runs.tar.gz") as tar:
         tar.extractall(tmp_path / "unpacked", filter="data")
     rows = list(csv.DictReader(open(next((tmp_path / "unpacked").rglob("pipelines/env.csv")))))
@@ -247,5 +247,7 @@ def test_dry_run_of_the_pipeline_stages_sweeps_three_paths_times_kernels_and_tra
     smooth = [r for r in kernels if r["kernel"] == "_smooth_kernel"]  # split only: once per substep
     assert {(r["env"], r["pipeline"]) for r in smooth} == {("ant", "split"), ("anymal_c", "split")}
     assert {r["kernel"] for r in kernels if r["pipeline"] == "fused"} >= {"act", "_step_kernel", "task"}
+    tiles = list(csv.DictReader(open(next((tmp_path / "unpacked").rglob("solve_tiles/solve_tiles.csv")))))
+    assert {r["variant"] for r in tiles} == {"thread", "tile"} and all(float(r["max_err"]) < 1e-5 for r in tiles)
     config = json.load(open(next((tmp_path / "unpacked").rglob("ant_fused/*/config.json"))))
     assert config["args"]["env_kwargs"] == ["pipeline='fused'"]
