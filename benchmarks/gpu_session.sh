@@ -15,18 +15,20 @@
 # Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e, a6d2454 and d62a2cf sessions; first CUDA
 #   compiles included): info 5, rough_long ~400 (the preset's 1,500 iterations at d62a2cf's 0.23 s per iteration, or
 #   the call's deadline), rough_ab ~110 per variant (400 iterations), distill_anymal 150 per seed (a guess: a6d2454's
-#   DAgger run alone took 134 s of training with an eager update, now a CUDA graph), pipelines 60, kernels 40 and
-#   solve_tiles 60 (guesses; issue 17's measurements first, then rough_long takes the rest of the call), ant_fused 100 (the PLAN: what d62a2cf's session left open), ant_auto 125, blocks 55, parity 35, distill_ant_compare 200,
-#   anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130,
-#   anymal16k 90, rough 60. With the machine's start (~30-60 s) and the transfers, one call of `bash
-#   benchmarks/gpu_session.sh 555 <commit>` fits the 15-minute budget, and whatever does not fit the deadline (the last
-#   stages first) is skipped; SEEDS="1 2 3" runs the distillation stages for several seeds; BLOCK=0 (or a number) runs
-#   every training stage with that --env-block-dim (stage blocks says whether it pays). The rough curriculum needs more
-#   than one call: `... 555 <commit> info rough_long`, then at once on the warm machine `... 200 <commit> rough_long`,
-#   which resumes it (rough_long's own comment).
+#   DAgger run alone took 134 s of training with an eager update, now a CUDA graph), pipelines 60, kernels 40,
+#   solve_tiles 60 (guesses: its tile kernels' first MathDx compiles are not known), ant_fused 100, ant_auto 125,
+#   blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40,
+#   half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. The PLAN: issue 17's two quick
+#   measurements (the fused pipeline's kernels are compiled once for both), then rough_long until 45 s before the
+#   deadline. With the machine's start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 555
+#   <commit>` fits the 15-minute budget, and whatever does not fit the deadline is skipped; the second call, at once
+#   on the warm machine, `bash benchmarks/gpu_session.sh 200 <commit> rough_long solve_tiles rough_ab`, resumes the
+#   curriculum (rough_long's own comment) and runs what the first left. SEEDS="1 2 3" runs the distillation stages for
+#   several seeds; BLOCK=0 (or a number) runs every training stage with that --env-block-dim (stage blocks says
+#   whether it pays).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info pipelines kernels solve_tiles rough_long rough_ab ant_fused distill_anymal)
+PLAN=(info pipelines kernels rough_long solve_tiles rough_ab ant_fused distill_anymal)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -141,15 +143,15 @@ for stage in "$@"; do
       run 40 kernels $PY cleanppo/throughput.py kernels --device "$DEV" --env-ids ant anymal_c --num-envs \
         $(pick "4096 16384 65536" "16") --pipelines split fused --steps "$(pick 20 2)" --repeats "$(pick 3 1)" \
         --out "$R/kernels" ;;
-    solve_tiles)  # issue 17: one Newton step of the constraint solve for ant-, anymal_c- and humanoid-sized systems,
-      # one thread per env (as now) against one block per env (Warp tiles: tile_matmul, tile_cholesky), with Warp's
-      # MathDx paths and without (the cooperative fallback): whether a block per env pays before the solve kernel is
-      # rewritten
+    solve_tiles)  # issue 17: one Newton step of the constraint solve for ant- and anymal_c-sized systems (models
+      # without geom pairs, whose solve kernel a tiled one would replace first), one thread per env (as now) against
+      # one block per env (Warp tiles: tile_matmul, tile_cholesky), with Warp's MathDx paths and without (the
+      # cooperative fallback): whether a block per env pays before the solve kernel is rewritten
       run 30 solve_tiles $PY benchmarks/solve_tiles.py --device "$DEV" --num-envs $(pick "4096 16384 65536" "8") \
-        --models $(pick "ant anymal_c humanoid" "ant") --block-dims 32 64 --repeats "$(pick 3 1)" --seconds \
+        --models ant anymal_c --block-dims 32 64 --repeats "$(pick 3 1)" --seconds \
         "$(pick 0.1 0.01)" --out "$R/solve_tiles"
       run 30 solve_tiles_fallback $PY benchmarks/solve_tiles.py --device "$DEV" --no-mathdx --variants tile \
-        --num-envs $(pick "4096 16384 65536" "8") --models $(pick "ant anymal_c humanoid" "ant") --block-dims 32 64 \
+        --num-envs $(pick "4096 16384 65536" "8") --models ant anymal_c --block-dims 32 64 \
         --repeats "$(pick 3 1)" --seconds "$(pick 0.1 0.01)" --out "$R/solve_tiles_fallback" ;;
     ant_fused)  # the mission command with the fused pipeline (what stage pipelines measures; the env's pipeline
       # argument through --env-kwargs): SPS and the seconds to 3 m/s beside stage ant's
