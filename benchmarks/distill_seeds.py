@@ -137,11 +137,14 @@ def table(summary: dict) -> str:
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", help="seed folders of results/distill_gpu.sh (or their evals.jsonl)")
+    p.add_argument("--out", help="also write the table and the verdicts to this markdown file")
     a = p.parse_args(argv)
     s = summarize(load(a.paths))
-    print(table(s))
-    print()
-    print("\n".join(f"- {v}" for v in s["verdicts"]))
+    text = table(s) + "\n\n" + "\n".join(f"- {v}" for v in s["verdicts"]) + "\n"
+    print(text, end="")
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
     return s
 
 

@@ -52,8 +52,9 @@ def test_ratios_gaps_degradation_and_verdicts(tmp_path, capsys):
     assert "seeds: 2 (issue 14 asks for 5)" in v
     text = table(s)
     assert "| in_distribution | 10.50 ± 0.50 (10%) | 1.00 ± 0.00 |" in text and "0.88 ± 0.07" in text
-    main([s1, str(tmp_path / "s2" / "evals.jsonl")])
+    main([s1, str(tmp_path / "s2" / "evals.jsonl"), "--out", str(tmp_path / "summary.md")])
     assert "held_out_mass" in capsys.readouterr().out
+    assert (tmp_path / "summary.md").read_text().endswith("seeds: 2 (issue 14 asks for 5)\n")
 
 
 def test_missing_records_stop_with_the_path(tmp_path):
