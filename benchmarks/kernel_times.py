@@ -116,6 +116,8 @@ def kernel_times(env, device: str, steps: int = 20, repeats: int = 3, warmup: in
 
 def run(env_ids, num_envs, device, pipelines, block_dims, steps, repeats, out) -> None:
     """Time each kernel of each env's step at each size; write <out>/kernels.csv and kernels.json and print a table."""
+    if min((*num_envs, steps, repeats)) < 1 or not env_ids:
+        raise SystemExit("throughput.py kernels: --env-ids must name an env; --num-envs, --steps, --repeats >= 1")
     wp.init()
     torch.set_num_threads(1)
     device = envs.resolve_device(device)

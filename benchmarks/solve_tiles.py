@@ -184,6 +184,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--static-arch", type=int, help="instead of timing: ptxas -v of both variants for sm_<arch>")
     p.add_argument("--out", default=os.path.join("runs", "solve_tiles"))
     a = p.parse_args(argv)
+    if min(a.num_envs + a.block_dims + [a.repeats]) < 1 or not a.seconds > 0:
+        p.error("--num-envs, --block-dims and --repeats must be >= 1 and --seconds > 0")
     wp.config.quiet = True
     if a.no_mathdx:
         wp.config.enable_mathdx_gemm = wp.config.enable_mathdx_solver = False

@@ -68,3 +68,10 @@ def test_table_has_a_line_per_row():
     row |= dict(ms_per_step=1.0, share=0.25, sum_ms=4.0, eager_ms=4.1)
     table = format_table([row, dict(row, kernel="act", launches_per_step=1)])
     assert table.count("\n") == 3 and "`_smooth_kernel` | 5 | 1.000 | 25% | 4.00 / 4.10" in table
+
+
+def test_bad_sizes_stop_with_a_clear_error(tmp_path):
+    from benchmarks.kernel_times import run
+
+    with pytest.raises(SystemExit, match="--steps, --repeats >= 1"):
+        run(("ant",), (0,), "cpu", ("auto",), (256,), 2, 1, str(tmp_path))

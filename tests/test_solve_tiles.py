@@ -30,3 +30,11 @@ def test_inactive_rows_leave_the_mass_matrix_alone():
     np.testing.assert_allclose(x_thread.numpy(), expected, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(x_tile.numpy(), expected, rtol=1e-4, atol=1e-5)
     assert (s["D"] == 0).all() and systems(4, nv, rows, seed=3)["D"].min() == 0.0  # a third inactive by default
+
+
+def test_bad_sizes_stop_with_a_clear_error(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["--num-envs", "0"])
+    assert "must be >= 1" in capsys.readouterr().err
