@@ -12,6 +12,8 @@ half its command (envs/anymal_c_rough.py). Each snapshot holds every env's curre
 run's progress.csv; a resumed run's pause and restart count as one iteration), the mean level of all envs and of
 each terrain type's envs, and for the stairs the step height of the mean level (0.05 + 0.18 level / num_rows m,
 envs/terrain.py) and the share of their envs on the top two levels. Reads the checkpoints only: no env is stepped.
+A type whose every episode is promoted settles at mean level 2 (num_rows - 1) / 3 (``mastery_level``: 6.0 for 10
+levels), the dashed line of the figure.
 """
 
 import argparse
@@ -42,6 +44,14 @@ def levels_by_kind(levels: np.ndarray, num_rows: int, num_cols: int) -> dict:
                 out[f"{kind}_step_m"] = 0.05 + 0.18 * out[kind] / num_rows
                 out[f"{kind}_top2"] = float((mine >= num_rows - 2).mean())
     return out
+
+
+def mastery_level(num_rows: int) -> float:
+    """The mean level a terrain type's envs settle at when every episode is promoted: past the last level an env goes
+    to a uniformly drawn one (legged_gym's rule, envs/anymal_c_rough.py), so level k is reached from k + 1 draws and
+    holds weight k + 1: mean 2 (num_rows - 1) / 3 (6.0 for 10 levels). A type levelling off there is climbed at every
+    level."""
+    return 2.0 * (num_rows - 1) / 3.0
 
 
 def snapshot_levels(path: str) -> tuple[int, dict, np.ndarray]:
@@ -92,6 +102,7 @@ def levels_figure(path: str, rows: list[dict], num_rows: int, title: str = "") -
         if all(kind in r for r in rows):
             ax.plot(seconds, [r[kind] for r in rows], marker=".", label=kind.replace("_", " "))
     ax.plot(seconds, [r["all"] for r in rows], color="k", lw=2.5, label="all envs")
+    ax.axhline(mastery_level(num_rows), color="0.5", ls="--", lw=1, label="every episode promoted")
     ax.set_xlabel("training time [s]")
     ax.set_ylabel(f"mean terrain level (0-{num_rows - 1})")
     ax.set_ylim(0, num_rows - 1)

@@ -160,6 +160,24 @@ def test_terrain_levels_by_kind_follow_the_columns():
     assert abs(out["all"] - levels.mean()) < 1e-12
 
 
+@pytest.mark.parametrize("num_rows", [2, 5, 10])
+def test_terrain_levels_mastery_is_the_always_promoted_chains_stationary_mean(num_rows):
+    """Every episode promoted: level k -> k + 1, past the last a uniform draw; the chain's stationary mean."""
+    import numpy as np
+
+    from benchmarks.terrain_levels import mastery_level
+
+    P = np.zeros((num_rows, num_rows))
+    for k in range(num_rows - 1):
+        P[k, k + 1] = 1.0
+    P[num_rows - 1, :] = 1.0 / num_rows
+    w, v = np.linalg.eig(P.T)
+    pi = np.real(v[:, np.argmin(abs(w - 1.0))])
+    pi /= pi.sum()
+    assert abs(mastery_level(num_rows) - pi @ np.arange(num_rows)) < 1e-9
+    assert abs(pi[-2:].sum() - (2 * num_rows - 1) / (num_rows * (num_rows + 1) / 2)) < 1e-9  # 35% at 10 levels
+
+
 def test_terrain_levels_refuses_another_env_and_a_checkpoint_without_env_state(tmp_path):
     import torch
 
