@@ -206,6 +206,9 @@ for stage in "$@"; do
           seed2) flags=(--seed 2) ;;  # the preset on another seed: its levels beside rough_long's at the same iteration
           legacy) flags=(--norm-obs --env-kwargs height_scale=5.0) ;;  # the preset before d62a2cf: normalized, x5
           scale5) flags=(--env-kwargs height_scale=5.0) ;;  # legged_gym's own inputs: unnormalized, scan x 5
+          scale1) flags=(--env-kwargs height_scale=1.0) ;;  # the scan at a fifth of legged_gym's, twice the preset's:
+            # 967edbc's preset policy climbs every slope level but stairs up stop at 0.10-0.12 m, with the scan's
+            # inputs moving its first layer 0.07 against the flat inputs' 0.18
           blind) flags=(--env-kwargs height_scale=0) ;;  # the scan entries are all 0: the flat task's information
           noisefree) flags=(--env-kwargs height_noise=0) ;;
           flatcmd) flags=(--env-kwargs heading_command=0 resampling_time=4) ;;  # the flat task's commands
