@@ -28,6 +28,13 @@ import tyro
 OUT = os.path.join("runs", "throughput")
 
 
+# the articulated envs' physics paths (kernels.articulation.PIPELINES, *_env_major: scratch env-major; auto: split on
+# CUDA, fused on CPU)
+Pipeline = Literal[
+    "auto", "fused", "split", "split_tiled", "fused_env_major", "split_env_major", "split_tiled_env_major"
+]
+
+
 @dataclass
 class EnvArgs:
     """env-only sweep over num_envs"""
@@ -48,8 +55,9 @@ class EnvArgs:
     """skip the rest of an env's sweep once a point's measurement is predicted to take longer than this"""
     cuda_graph: bool = True
     """on CUDA, replay each step as a CUDA graph captured once, as ppo_warp.py steps the env (on CPU a no-op)"""
-    pipelines: tuple[Literal["auto", "fused", "split", "fused_env_major", "split_env_major"], ...] = ("auto",)
-    """articulated envs' physics path(s) to time: fused (one kernel per step), split (three kernels per substep), auto
+    pipelines: tuple[Pipeline, ...] = ("auto",)
+    """articulated envs' physics path(s) to time: fused (one kernel per step), split (three kernels per substep),
+    split_tiled (split with the constraint solve in one block of threads per env; envs without geom pairs), auto
     (split on CUDA, fused on CPU); the scratch arrays env-fastest on CUDA, or env-major with *_env_major
     (fused_env_major is the path before the split existed); other envs ignore it"""
     block_dims: tuple[int, ...] = (256,)
@@ -69,7 +77,7 @@ class KernelsArgs:
     """numbers of parallel envs"""
     device: str = "cpu"
     """Warp device: cpu, cuda:0 or auto"""
-    pipelines: tuple[Literal["auto", "fused", "split", "fused_env_major", "split_env_major"], ...] = ("auto",)
+    pipelines: tuple[Pipeline, ...] = ("auto",)
     """articulated envs' physics path(s), as for `env`"""
     block_dims: tuple[int, ...] = (256,)
     """CUDA threads per block of every env launch, as for `env`"""

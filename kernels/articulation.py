@@ -25,6 +25,7 @@ from kernels.forward import (
     launch_inputs,
 )
 from kernels.io import make_data, put_model
+from kernels.solve_tiled import TILE_BLOCK_DIM, solve_kernel
 
 # Data fields recomputed every substep before they are read: stored env-fastest on request. qacc is not: the next
 # substep's constraint solve starts from the active set at it (MuJoCo's warm start); it, qpos, qvel, ctrl, the
@@ -37,6 +38,11 @@ SCRATCH = (
 )  # fmt: skip
 
 
+# physics paths of Simulator(pipeline=...): split_tiled is split with the constraint solve in blocks of threads
+# (kernels.solve_tiled; models without geom pairs)
+PIPELINES = ("fused", "split", "split_tiled")
+
+
 class Simulator:
     """Batched articulated-body simulator: num_envs copies of one model stepped by MuJoCo's Euler integrator.
 
@@ -46,11 +52,14 @@ class Simulator:
     and solved with the mass matrix. Each ``step()`` runs
     ``substeps`` Euler steps of timestep / substeps [s]: in one launch (``pipeline="fused"``, the default on a CPU)
     or five launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
-    ``kernels.forward.SPLIT_KERNELS``); both compute the same numbers. ``env_fastest`` (default: on CUDA) stores
+    ``kernels.forward.SPLIT_KERNELS``); both compute the same numbers. ``"split_tiled"`` (models without geom
+    pairs): the split launches with the constraint solve in one block of threads per env (``kernels.solve_tiled``),
+    the same numbers to float32 rounding. ``env_fastest`` (default: on CUDA) stores
     the per-substep scratch (kinematics, inertias, mass matrix, forces) with the env index fastest in memory, so the
     threads of a GPU warp read and write neighbouring addresses; the arrays keep their (N, ...) shapes as strided
     views, and qpos, qvel, qacc, ctrl and the contact forces (carried between steps) stay env-major. ``block_dim``:
-    CUDA threads per block of its launches (0: enough blocks for every SM, ``kernels.forward.launch_block_dim``).
+    CUDA threads per block of its launches (0: enough blocks for every SM, ``kernels.forward.launch_block_dim``),
+    but for the tiled solve's (``kernels.solve_tiled.TILE_BLOCK_DIM``).
 
     The fields of ``kernels.types.Model`` and ``Data`` are attributes of the simulator (``sim.qpos``,
     ``sim.body_mass_scale``, ``sim.qM``, ...), so code that walks the simulator's arrays sees them all.
@@ -81,8 +90,8 @@ class Simulator:
         self.device = wp.get_device(device)
         if pipeline == "auto":
             pipeline = "split" if self.device.is_cuda else "fused"
-        if pipeline not in ("fused", "split"):
-            raise ValueError(f"pipeline must be 'auto', 'fused' or 'split', got {pipeline!r}")
+        if pipeline not in PIPELINES:
+            raise ValueError(f"pipeline must be 'auto', 'fused', 'split' or 'split_tiled', got {pipeline!r}")
         self.pipeline = pipeline
         if env_fastest is None:
             env_fastest = self.device.is_cuda
@@ -106,6 +115,11 @@ class Simulator:
             substeps=int(substeps),
             timestep=timestep,
         )
+        if pipeline == "split_tiled" and m.cpair_body1.shape[0] != 0:
+            raise ValueError(
+                f"pipeline 'split_tiled' solves models without geom pairs only (ground contacts and joint limits); "
+                f"this model has {m.cpair_geom1.shape[0]} geom pairs that may touch: use 'split' or 'fused'"
+            )
         d = make_data(model, self.num_envs, self.device)
         if self.env_fastest:
             for name in SCRATCH:
@@ -149,7 +163,16 @@ class Simulator:
         kernels = (_step_kernel,) if self.pipeline == "fused" else SPLIT_KERNELS
         if self.pipeline != "fused" and self.cpair_body1.shape[0] == 0:
             kernels = SPLIT_KERNELS_NO_PAIRS
-        self._step_cmds = [self._record(k) for k in kernels]
+        if self.pipeline == "split_tiled":
+            # the solve kernel's place (not recorded: that would compile it): one block of TILE_BLOCK_DIM threads per
+            # env (a CPU runs a block as one lane unless wp.config.enable_cpu_blocks is set when this is recorded)
+            self._step_cmds = [self._record(k) for k in kernels[:-1]]
+            kernel = solve_kernel(self.nv)
+            inputs = launch_inputs(kernel, vars(self))
+            tiled = dict(dim=[self.num_envs], inputs=inputs, device=self.device, block_dim=TILE_BLOCK_DIM)
+            self._step_cmds.append(wp.launch_tiled(kernel, record_cmd=True, **tiled))
+        else:
+            self._step_cmds = [self._record(k) for k in kernels]
         self._forward_cmd = None
 
     def _record(self, kernel: wp.Kernel):

@@ -11,6 +11,8 @@ CASES = [
     ("ant", {"pipeline": "split"}),  # v5 observation: read and write passes around the task kernel
     ("ant", {"pipeline": "fused", "obs_layout": "short"}),
     ("humanoid", {"pipeline": "split"}),  # the pair kernel
+    ("ant", {"pipeline": "split_tiled"}),  # the tiled solve (kernels.solve_tiled), recorded with launch_tiled
+    ("anymal_c", {"pipeline": "split_tiled", "push_interval_s": 0.06}),
     ("anymal_c", {"push_interval_s": 0.06}),  # privileged rows, pushes every 3 steps, the sync kernel
     ("anymal_c_rough", {"push_interval_s": 0.06}),  # the curriculum's placement
 ]

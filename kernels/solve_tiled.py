@@ -1,0 +1,400 @@
+"""The split pipeline's constraint solve with one block of threads per env (``Simulator(pipeline="split_tiled")``).
+
+``kernels.forward``'s solve kernel walks an env's whole active-set Newton loop in one thread: up to
+``solver_iterations`` times H = M + sum D J^T J over the active rows, its tree-sparse factorization, the solve and
+the new active set. Here a block of ``TILE_BLOCK_DIM`` threads shares that work (``wp.launch_tiled``): lane l holds
+contact point l and joint l (points and joints beyond the block's width are taken in further chunks of the block),
+builds its rows sqrt(D_e) J_e^T (one length-nv vector per pyramid edge, one per joint limit), and the block forms H
+from them with ``wp.tile_matmul``, factors it with ``wp.tile_cholesky`` and solves with ``wp.tile_cholesky_solve``;
+every lane then reads the solution to update its own points' and joints' active sets, and the block stops when no
+lane saw a change. Implicit joint damping is one more tile factor-solve; the Euler update runs on lane 0.
+
+It computes what the stages "warm_start" and "solve" of ``kernels.forward._pipeline`` compute for a model without
+geom pairs, in another summation order (dense Cholesky instead of the tree-sparse LDL^T, rows summed over lanes):
+the same qacc, qpos, qvel, contact_mask, contact_force, contact_frc and limit_mask to float32 rounding, and
+qfrc_smooth overwritten by the constraint solve's qacc where the model has joint damping, as ``implicit_damping``
+leaves it. qH (scratch, rebuilt before every read) is not written.
+
+Tile shapes are compile-time constants: one kernel per number of dofs nv (``solve_kernel``). On a CPU a tiled launch
+runs its block as one lane unless ``wp.config.enable_cpu_blocks`` is set (Warp 1.19); the kernel is written for any
+block width, so both give the same numbers to rounding.
+"""
+
+import functools
+
+import warp as wp
+
+from kernels.contact import impedance, pyramid_edge, reference_coefficients
+from kernels.forward import OPTIONS, euler
+from kernels.types import GEOM_BOX, GEOM_CAPSULE, JNT_FREE, vec5
+
+wp.set_module_options(OPTIONS)
+
+# threads per block of the tiled solve on CUDA: one warp, a lane for each of an Ant's 25 contact points and 9 joints
+# (ANYmal: 4 and 13) in one chunk
+TILE_BLOCK_DIM = 32
+
+
+@wp.func
+def point_geom(p: int, cgeom_type: wp.array[int], cgeom_pointadr: wp.array[int]) -> int:
+    """Index of the ground-contact geom (``Model.cgeom_*``) whose contact points include slot p, -1 for none."""
+    g = int(0)
+    while g < cgeom_type.shape[0]:
+        npoints = int(1)
+        if cgeom_type[g] == GEOM_CAPSULE:
+            npoints = 2
+        elif cgeom_type[g] == GEOM_BOX:
+            npoints = 8
+        start = cgeom_pointadr[g]
+        if p >= start and p < start + npoints:
+            return g
+        g += 1
+    return -1
+
+
+@wp.func
+def edge_row(
+    worldid: int,
+    p: int,
+    g: int,
+    e: int,
+    # Model:
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    # Data in:
+    contact_dcoef_in: wp.array2d[float],
+    contact_fref_in: wp.array2d[float],
+    contact_normal_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+    contact_mu_in: wp.array2d[float],
+    contact_mask_in: wp.array2d[int],
+):
+    """Row e of contact point p (geom g) if it is in the active set: (True, its direction u = n +- mu t [world], D
+    [kg], D aref [N]) with aref = -b u.v - k d r [m/s^2], as ``kernels.constraint.contacts`` adds it; else (False, 0,
+    0, 0)."""
+    dcoef = contact_dcoef_in[worldid, p]
+    mask = contact_mask_in[worldid, p]
+    mu = contact_mu_in[worldid, p]
+    rows = int(4)
+    if mu == 0.0:
+        rows = 1
+    if dcoef > 0.0 and e < rows and ((mask >> e) & 1) != 0:
+        _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
+        u = pyramid_edge(contact_normal_in[worldid, p], contact_frame_in[worldid, p], mu, e)
+        aref = -b * wp.dot(contact_vel_in[worldid, p], u) - contact_fref_in[worldid, p]
+        return True, u, dcoef, dcoef * aref
+    return False, wp.vec3(0.0), 0.0, 0.0
+
+
+@wp.func
+def contact_point_update(
+    worldid: int,
+    p: int,
+    g: int,
+    acc: wp.vec3,
+    # Model:
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    # Data in:
+    contact_dcoef_in: wp.array2d[float],
+    contact_fref_in: wp.array2d[float],
+    contact_normal_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+    contact_mu_in: wp.array2d[float],
+    # Data out:
+    contact_mask_out: wp.array2d[int],
+    contact_force_out: wp.array2d[float],
+    contact_frc_out: wp.array2d[wp.vec3],
+) -> int:
+    """``kernels.constraint.contact_update`` for one point p of geom g whose J_p qacc is acc [m/s^2, world]: its rows'
+    forces [N] at qacc, the new active set, normal force and force vector; returns 1 if its active set changed."""
+    dcoef = contact_dcoef_in[worldid, p]
+    mask = int(0)
+    fn = float(0.0)
+    frc = wp.vec3(0.0)
+    if dcoef > 0.0:
+        _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
+        mu = contact_mu_in[worldid, p]
+        rows = int(4)
+        if mu == 0.0:
+            rows = 1
+        e = int(0)
+        while e < rows:
+            u = pyramid_edge(contact_normal_in[worldid, p], contact_frame_in[worldid, p], mu, e)
+            f = dcoef * (-b * wp.dot(contact_vel_in[worldid, p], u) - contact_fref_in[worldid, p] - wp.dot(acc, u))
+            if f > 0.0:
+                mask = mask | (1 << e)
+                fn += f
+                frc += f * u
+            e += 1
+    changed = int(0)
+    if mask != contact_mask_out[worldid, p]:
+        changed = 1
+    contact_mask_out[worldid, p] = mask
+    contact_force_out[worldid, p] = fn
+    contact_frc_out[worldid, p] = frc
+    return changed
+
+
+@wp.func
+def limit_terms(
+    worldid: int,
+    j: int,
+    # Model:
+    jnt_type: wp.array[int],
+    jnt_qposadr: wp.array[int],
+    jnt_dofadr: wp.array[int],
+    jnt_limited: wp.array[int],
+    jnt_range: wp.array[wp.vec2],
+    jnt_margin: wp.array[float],
+    jnt_solref: wp.array[wp.vec2],
+    jnt_solimp: wp.array[vec5],
+    dof_invweight: wp.array[float],
+    # Data in:
+    qpos_in: wp.array2d[float],
+    qvel_in: wp.array2d[float],
+    limit_mask_in: wp.array2d[int],
+    qacc_d: float,
+):
+    """Joint j's soft limits as ``kernels.constraint.joint_limits``: (dof, sum of D [kg m^2 or kg] and sum of sign D
+    aref [N m or N] over the sides in limit_mask, the new active set at qacc_d [rad/s^2 or m/s^2] of the dof); dof -1
+    for a joint without limits (then nothing is written)."""
+    dof = int(-1)
+    dsum = float(0.0)
+    frc = float(0.0)
+    new_mask = int(0)
+    if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
+        dof = jnt_dofadr[j]
+        q = qpos_in[worldid, jnt_qposadr[j]]
+        lim = jnt_range[j]
+        margin = jnt_margin[j]
+        mask = limit_mask_in[worldid, j]
+        r_lower = (q - lim[0]) - margin
+        r_upper = (lim[1] - q) - margin
+        if r_lower < 0.0 or r_upper < 0.0:
+            solimp = jnt_solimp[j]
+            k, b = reference_coefficients(jnt_solref[j], solimp[1])
+            side = int(0)
+            while side < 2:
+                sign = float(1.0)
+                r = r_lower
+                if side == 1:
+                    sign = -1.0
+                    r = r_upper
+                if r < 0.0:
+                    imp = impedance(solimp, r)
+                    aref = -b * sign * qvel_in[worldid, dof] - k * imp * r
+                    dcoef = imp / (1.0 - imp) / dof_invweight[dof]
+                    if aref > sign * qacc_d:
+                        new_mask = new_mask | (1 << side)
+                    if (mask >> side) & 1:
+                        frc += sign * dcoef * aref
+                        dsum += dcoef
+                side += 1
+    return dof, dsum, frc, new_mask
+
+
+@functools.cache
+def solve_kernel(nv: int) -> wp.Kernel:
+    """The tiled warm start, Newton loop, implicit damping and Euler update for models of nv dofs without geom pairs
+    (launch with ``wp.launch_tiled(..., block_dim=TILE_BLOCK_DIM)``; arguments bound by name, ``launch_inputs``)."""
+    vecnv = wp.types.vector(length=nv, dtype=float)
+
+    @wp.func
+    def row_walk(
+        worldid: int,
+        p: int,
+        body: int,
+        u: wp.vec3,
+        s: float,
+        da: float,
+        r: vecnv,
+        g: vecnv,
+        body_lastdof: wp.array[int],
+        dof_parentid: wp.array[int],
+        contact_jacp_in: wp.array3d[wp.vec3],
+    ):
+        # the row sqrt(D) u^T J_p into r and D aref J_p^T u into g, over the body's dof chain (zero elsewhere)
+        d = body_lastdof[body]
+        while d >= 0:
+            jd = wp.dot(u, contact_jacp_in[worldid, p, d])
+            r[d] = s * jd
+            g[d] = g[d] + da * jd
+            d = dof_parentid[d]
+        return r, g
+
+    def solve(
+        # Model:
+        body_lastdof: wp.array[int],
+        jnt_type: wp.array[int],
+        jnt_qposadr: wp.array[int],
+        jnt_dofadr: wp.array[int],
+        jnt_limited: wp.array[int],
+        jnt_range: wp.array[wp.vec2],
+        jnt_margin: wp.array[float],
+        jnt_solref: wp.array[wp.vec2],
+        jnt_solimp: wp.array[vec5],
+        dof_parentid: wp.array[int],
+        dof_damping: wp.array[float],
+        dof_invweight: wp.array[float],
+        cgeom_type: wp.array[int],
+        cgeom_bodyid: wp.array[int],
+        cgeom_solref: wp.array[wp.vec2],
+        cgeom_solimp: wp.array[vec5],
+        cgeom_pointadr: wp.array[int],
+        dof_damping_scale: wp.array2d[float],
+        timestep: float,
+        substeps: int,
+        solver_iterations: int,
+        # Data in:
+        qpos_in: wp.array2d[float],
+        qvel_in: wp.array2d[float],
+        qM_in: wp.array3d[float],
+        contact_jacp_in: wp.array3d[wp.vec3],
+        contact_dcoef_in: wp.array2d[float],
+        contact_fref_in: wp.array2d[float],
+        contact_normal_in: wp.array2d[wp.vec3],
+        contact_vel_in: wp.array2d[wp.vec3],
+        contact_frame_in: wp.array2d[wp.vec3],
+        contact_mu_in: wp.array2d[float],
+        # Data out:
+        qfrc_smooth_out: wp.array2d[float],
+        contact_mask_out: wp.array2d[int],
+        contact_force_out: wp.array2d[float],
+        contact_frc_out: wp.array2d[wp.vec3],
+        limit_mask_out: wp.array2d[int],
+        qacc_out: wp.array2d[float],
+        qpos_out: wp.array2d[float],
+        qvel_out: wp.array2d[float],
+    ):
+        worldid, lane = wp.tid()
+        width = wp.block_dim()
+        h = timestep / float(substeps)
+        # lane l holds slot c * width + l of chunk c, for the contact points and the joints alike
+        nslot = wp.max(contact_dcoef_in.shape[1], jnt_type.shape[0])
+        nchunk = (nslot + width - 1) // width
+
+        erow = worldid % dof_damping_scale.shape[0]
+        # h B [N m s/rad ...]: on qM's diagonal (smooth_force); the rows are solved with M alone, as MuJoCo's
+        hb = wp.tile_map(
+            wp.mul,
+            wp.tile_load(dof_damping, shape=nv, storage="shared"),
+            wp.tile_load(dof_damping_scale[erow], shape=nv, storage="shared"),
+        )
+        hb = wp.tile_map(wp.mul, wp.tile_full(shape=nv, value=h, dtype=float), hb)
+        m = wp.tile_load(qM_in[worldid], shape=(nv, nv), storage="shared")
+        neg_hb = wp.tile_map(wp.neg, hb)
+        qfrc = wp.tile_load(qfrc_smooth_out[worldid], shape=nv, storage="shared")
+        # the last substep's qacc: the warm start's active set is the one at it
+        x = wp.tile_load(qacc_out[worldid], shape=nv, storage="shared")
+
+        iteration = int(-1)
+        while iteration < solver_iterations:
+            if iteration >= 0:
+                # one Newton step with the active set fixed (kernels.forward._pipeline's solve stage)
+                # a fresh M every step (the products accumulate into it); only its lower triangle is read
+                hmat = wp.tile_diag_add(m, neg_hb)
+                g = vecnv()
+                c = int(0)
+                while c < nchunk:
+                    slot = c * width + lane
+                    geom = int(-1)
+                    body = int(0)
+                    if slot < contact_dcoef_in.shape[1]:
+                        geom = point_geom(slot, cgeom_type, cgeom_pointadr)
+                    if geom >= 0:
+                        body = cgeom_bodyid[geom]
+                    e = int(0)
+                    while e < 4:
+                        r = vecnv()
+                        if geom >= 0:
+                            active, u, dcoef, da = edge_row(
+                                worldid, slot, geom, e, cgeom_solref, cgeom_solimp, contact_dcoef_in,
+                                contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in,
+                                contact_mask_out,
+                            )  # fmt: skip
+                            if active:
+                                r, g = row_walk(
+                                    worldid, slot, body, u, wp.sqrt(dcoef), da, r, g, body_lastdof, dof_parentid,
+                                    contact_jacp_in,
+                                )  # fmt: skip
+                        rt = wp.tile(r)
+                        wp.tile_matmul(rt, wp.tile_transpose(rt), hmat)
+                        e += 1
+                    r = vecnv()
+                    if slot < jnt_type.shape[0]:
+                        dof, dsum, frc, _new = limit_terms(
+                            worldid, slot, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
+                            jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in, limit_mask_out, 0.0,
+                        )  # fmt: skip
+                        if dof >= 0 and dsum > 0.0:
+                            r[dof] = wp.sqrt(dsum)
+                            g[dof] = g[dof] + frc
+                    rt = wp.tile(r)
+                    wp.tile_matmul(rt, wp.tile_transpose(rt), hmat)
+                    c += 1
+                # factor and solve in place: no copies of H and x in shared memory (and fewer registers on sm_90)
+                wp.tile_assign(x, wp.tile_map(wp.add, qfrc, wp.tile_sum(wp.tile(g), axis=1)))
+                wp.tile_cholesky_inplace(hmat)
+                wp.tile_cholesky_solve_inplace(hmat, x)
+            # the rows' forces and the active set at x (iteration -1: the warm start), each lane its own slots
+            changed = int(0)
+            c = int(0)
+            while c < nchunk:
+                slot = c * width + lane
+                if slot < contact_dcoef_in.shape[1]:
+                    geom = point_geom(slot, cgeom_type, cgeom_pointadr)
+                    if geom >= 0:
+                        # J_p x (kernels.constraint.point_acc), x read from the block's shared tile
+                        acc = wp.vec3(0.0)
+                        d = body_lastdof[cgeom_bodyid[geom]]
+                        while d >= 0:
+                            acc += contact_jacp_in[worldid, slot, d] * x[d]
+                            d = dof_parentid[d]
+                        changed += contact_point_update(
+                            worldid, slot, geom, acc, cgeom_solref, cgeom_solimp, contact_dcoef_in, contact_fref_in,
+                            contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in, contact_mask_out,
+                            contact_force_out, contact_frc_out,
+                        )  # fmt: skip
+                if slot < jnt_type.shape[0]:
+                    dof = jnt_dofadr[slot]
+                    xd = float(0.0)
+                    if dof >= 0:
+                        xd = x[dof]
+                    dof, _dsum, _frc, new_mask = limit_terms(
+                        worldid, slot, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
+                        jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in, limit_mask_out, xd,
+                    )  # fmt: skip
+                    if dof >= 0:
+                        if new_mask != limit_mask_out[worldid, slot]:
+                            changed += 1
+                        limit_mask_out[worldid, slot] = new_mask
+                c += 1
+            total = wp.tile_sum(wp.tile(changed))
+            iteration += 1
+            if iteration > 0 and total[0] == 0:
+                iteration = solver_iterations
+
+        # implicit joint damping (kernels.forward.implicit_damping): qacc - (M + h B)^-1 h B qacc, qM holding M + h B
+        damped = bool(False)
+        for d in range(nv):
+            if dof_damping[d] * dof_damping_scale[erow, d] != 0.0:
+                damped = True
+        if damped:
+            correction = wp.tile_cholesky_solve(wp.tile_cholesky(m), wp.tile_map(wp.mul, hb, x))
+            if lane == 0:
+                for d in range(nv):
+                    qfrc_smooth_out[worldid, d] = x[d]
+                    qacc_out[worldid, d] = x[d] - correction[d]
+        elif lane == 0:
+            for d in range(nv):
+                qacc_out[worldid, d] = x[d]
+        if lane == 0:
+            euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)
+
+    # ptxas for sm_90 (benchmarks/gpu_report.py's static compile, Warp 1.19 with MathDx, 32 threads per block): nv 14
+    # (ant) 248 registers, no spills, 224 B stack; nv 18 (anymal_c) 255 registers, 32 / 36 B spill stores / loads, 320 B
+    # stack; either way 1/8 occupancy, set by registers (the bare Newton step of benchmarks/solve_tiles.py: 185 and 243)
+    return wp.kernel(solve, name=f"_solve_kernel_tiled_{nv}", module="unique", module_options=OPTIONS)
