@@ -12,23 +12,29 @@
 # here and not in the lent minutes: `DRY_RUN=1 OUT=/tmp/dry bash benchmarks/gpu_session.sh 900 dry` (tests/
 # test_gpu_session.py runs the cheap stages so).
 #
-# Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e, a6d2454 and d62a2cf sessions; first CUDA
-#   compiles included): info 5, rough_long ~400 (the preset's 1,500 iterations at d62a2cf's 0.23 s per iteration, or
-#   the call's deadline), rough_ab ~110 per variant (400 iterations), distill_anymal 150 per seed (a guess: a6d2454's
-#   DAgger run alone took 134 s of training with an eager update, now a CUDA graph), pipelines 60, kernels 40,
-#   solve_tiles 60 (guesses: its tile kernels' first MathDx compiles are not known), ant_fused 100, ant_auto 125,
-#   blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125, sweep 40,
-#   half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. The PLAN: issue 17's two quick
-#   measurements (the fused pipeline's kernels are compiled once for both), then rough_long until 45 s before the
-#   deadline. With the machine's start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 555
-#   <commit>` fits the 15-minute budget, and whatever does not fit the deadline is skipped; the second call, at once
-#   on the warm machine, `bash benchmarks/gpu_session.sh 200 <commit> rough_long solve_tiles rough_ab`, resumes the
-#   curriculum (rough_long's own comment) and runs what the first left. SEEDS="1 2 3" runs the distillation stages for
-#   several seeds; BLOCK=0 (or a number) runs every training stage with that --env-block-dim (stage blocks says
-#   whether it pays).
+# Expected device seconds (H100 and H200, from the b009c84, 50ef3ad, 95c558e, a6d2454, d62a2cf and 967edbc sessions;
+#   first CUDA compiles included): info 5, rough_long ~390 (967edbc: the preset's 1,500 iterations in 365 s of
+#   training, 0.24 s per iteration, or the call's deadline), rough_ab ~110 per variant (400 iterations), distill_anymal
+#   150 per seed (a guess: a6d2454's DAgger run alone took 134 s of training with an eager update, now a CUDA graph),
+#   pipelines 50, kernels 25, solve_tiles 130 (its MathDx compiles ~60 s) and its fallback 25, tiled 120 (a guess:
+#   check 40, env 60, kernels 20; its kernel's first CUDA compile ~7 s per model), ant_tiled and ant_fused 100,
+#   ant_auto 125, blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125,
+#   sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. The PLAN: issue 17's tiled
+#   solve (whether it steps as split does on CUDA, and how fast), the mission command with it, then rough_long until
+#   45 s before the deadline (with the tiled solve if stage tiled found it right and faster). With the machine's start
+#   (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540 <commit>` fits the 15-minute budget,
+#   and whatever does not fit the deadline is skipped; the second call, at once on the warm machine, `bash
+#   benchmarks/gpu_session.sh 200 <commit> rough_long rough_ab`, resumes the curriculum (rough_long's own comment) and
+#   runs what the first left. SEEDS="1 2 3" runs the distillation stages for several seeds; BLOCK=0 (or a number)
+#   runs every training stage with that --env-block-dim (stage blocks says whether it pays). The device tool takes at
+#   most 64 MiB per call, the working tree included (25.8 MB at 967edbc), so Warp's wheel goes over in three pieces:
+#   after gpu-pack.sh, `cat .gpu/a/warp.so.xz.part1 .gpu/b/warp.so.xz.part2 | split -b 40000000 -d -a 1 - /tmp/wpart`,
+#   then /tmp/wpart0 -> .gpu/a/warp.so.xz.part1, wpart1 -> .gpu/c/warp.so.xz.part2, wpart2 -> .gpu/b/warp.so.xz.part3
+#   (the old pieces removed; gpu-setup.sh joins warp.so.xz.part* in name order), and three `run` calls carrying .gpu/a,
+#   .gpu/c (each copied to /tmp/s) and .gpu/b (the setup and this script).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info pipelines kernels rough_long solve_tiles rough_ab ant_fused distill_anymal)
+PLAN=(info tiled ant_tiled rough_long rough_ab ant_fused distill_anymal)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -153,6 +159,33 @@ for stage in "$@"; do
       run 30 solve_tiles_fallback $PY benchmarks/solve_tiles.py --device "$DEV" --no-mathdx --variants tile \
         --num-envs $(pick "4096 16384 65536" "8") --models ant anymal_c --block-dims 32 64 \
         --repeats "$(pick 3 1)" --seconds "$(pick 0.1 0.01)" --out "$R/solve_tiles_fallback" ;;
+    tiled)  # issue 17: the solve in one block of 32 threads per env (pipeline split_tiled, kernels.solve_tiled; 967edbc:
+      # the solve kernel is 80-88% of a GPU step, and one block per env ran solve_tiles' Newton step 8-33x faster).
+      # First whether it steps as split does on CUDA (split_tiled_check.py, 4,096 envs: within 10x the 1-ulp spread),
+      # then env steps/s of split, split_tiled and fused, then its kernels. If the check passes and split_tiled steps
+      # anymal_c's 4,096 envs faster than split, $R/use_tiled makes rough_long train with it
+      run 40 tiled-check $PY benchmarks/split_tiled_check.py --device "$DEV" --num-envs "$(pick 4096 16)" --steps \
+        "$(pick 12 2)" --out "$R/tiled/check.json" && check=ok || check=
+      run 60 tiled-env $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant anymal_c --num-envs \
+        $(pick "4096 16384 65536" "16 32") --pipelines split split_tiled fused --repeats "$(pick 3 1)" --seconds \
+        "$(pick 0.1 0.01)" --no-cold-cache --max-point-seconds 10 --out "$R/tiled/env"
+      run 30 tiled-kernels $PY cleanppo/throughput.py kernels --device "$DEV" --env-ids ant anymal_c --num-envs \
+        $(pick "4096 16384 65536" "16") --pipelines split_tiled --steps "$(pick 20 2)" --repeats "$(pick 3 1)" \
+        --out "$R/tiled/kernels"
+      [ -n "$check" ] && $PY - "$R/tiled/env/env.csv" "$R/use_tiled" <<'PYEOF' >>"$LOG" 2>&1
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["env"] == "anymal_c"]
+smallest = min(int(r["num_envs"]) for r in rows)
+sps = {r["pipeline"]: float(r["steps_per_s"]) for r in rows if int(r["num_envs"]) == smallest}
+print("anymal_c env steps/s, smallest size:", sps)
+if sps.get("split_tiled", 0) > sps.get("split", float("inf")):
+    open(sys.argv[2], "w").write("split_tiled\n")
+    print("rough_long will train with pipeline split_tiled")
+PYEOF
+      ;;
+    ant_tiled)  # the mission command with the tiled solve: SPS and the seconds to 3 m/s beside stage ant's
+      clocked ant_tiled 70 forward 3.0 1000 --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 50000000 512)" \
+        --env-kwargs "pipeline='split_tiled'" ;;
     ant_fused)  # the mission command with the fused pipeline (what stage pipelines measures; the env's pipeline
       # argument through --env-kwargs): SPS and the seconds to 3 m/s beside stage ant's
       clocked ant_fused 70 forward 3.0 1000 --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 50000000 512)" \
@@ -178,10 +211,12 @@ for stage in "$@"; do
       # legged_gym's commands
       [ -n "$DRY" ] || [ "$(left)" -ge 150 ] || { say "SKIP rough_long (needs 150 s)"; continue; }
       full=$(ls -t "$R"/rough_long/*/checkpoint_full.pt 2>/dev/null | head -1)
-      say "rough_long: ppo_warp.py --env-id anymal_c_rough ${full:+--resume $full} (until 45 s before the deadline)"
+      say "rough_long: ppo_warp.py --env-id anymal_c_rough ${full:+--resume $full} (until 45 s before the deadline)\
+$([ -z "$full" ] && [ -f "$R/use_tiled" ] && echo " with pipeline split_tiled (stage tiled)")"
       timeout --signal=INT --kill-after=30 "$(( $(left) > 90 ? $(left) - 45 : 45 ))" $PY cleanppo/ppo_warp.py \
         --env-id anymal_c_rough --log-dir "$R/rough_long" --save-minutes 0 --save-every "$(pick 50 1)" --quiet \
         ${BLOCK:+--env-block-dim $BLOCK} ${ROUGH_ARGS:-} \
+        $([ -z "$full" ] && [ -f "$R/use_tiled" ] && echo "--env-kwargs pipeline='split_tiled'") \
         ${full:+--resume "$full"} $([ -n "$DRY" ] && echo "--num-envs 32 --num-steps 8 --num-minibatches 2 \
         --update-epochs 1 --device cpu --total-timesteps $([ -n "$full" ] && echo 1536 || echo 768)") >>"$LOG" 2>&1 &
       pid=$!; snap "$R/rough_long" $pid & watcher=$!

@@ -269,3 +269,28 @@ def test_dry_run_of_the_pipeline_stages_sweeps_three_paths_times_kernels_and_sol
     assert {r["variant"] for r in tiles} == {"thread", "tile"} and all(float(r["max_err"]) < 1e-5 for r in tiles)
     config = json.load(open(next((tmp_path / "unpacked").rglob("ant_fused/*/config.json"))))
     assert config["args"]["env_kwargs"] == ["pipeline='fused'"]
+
+
+def test_dry_run_of_the_tiled_stages_checks_sweeps_times_and_trains_with_the_tiled_solve(tmp_path):
+    import csv
+    import json
+
+    p, log = _dry_run(tmp_path, "tiled", "ant_tiled")
+    assert p.returncode == 0, log[-3000:]
+    for label in ("tiled-check", "tiled-env", "tiled-kernels", "ant_tiled"):
+        assert f"== {label} rc=0" in log, label
+    # on a CPU split_tiled (one lane per block) steps slower than split: the long rough run keeps split
+    assert "anymal_c env steps/s, smallest size" in log and "will train with pipeline split_tiled" not in log
+    with tarfile.open(tmp_path / "out" / "runs.tar.gz") as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    check = json.load(open(next((tmp_path / "unpacked").rglob("tiled/check.json"))))
+    assert [r["env_id"] for r in check["rows"]] == ["ant", "anymal_c", "anymal_c_rough"]
+    assert all(r["ok"] and r["finite"] for r in check["rows"])
+    rows = list(csv.DictReader(open(next((tmp_path / "unpacked").rglob("tiled/env/env.csv")))))
+    assert {(r["env"], r["pipeline"]) for r in rows} == {
+        (e, q) for e in ("ant", "anymal_c") for q in ("split", "split_tiled", "fused")
+    }
+    kernels = list(csv.DictReader(open(next((tmp_path / "unpacked").rglob("tiled/kernels/kernels.csv")))))
+    assert any(r["kernel"].startswith("_solve_kernel_tiled") for r in kernels)
+    config = json.load(open(next((tmp_path / "unpacked").rglob("ant_tiled/*/config.json"))))
+    assert config["args"]["env_kwargs"] == ["pipeline='split_tiled'"]
