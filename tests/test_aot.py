@@ -27,6 +27,11 @@ def _warp_modules_with_kernels():
         SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:]
     ):  # the CUDA path of the physics step: one module per stage kernel
         found[f"kernels.forward {kernel.key}"] = kernel.module
+    from kernels.solve_tiled import solve_kernel
+
+    for env_id in ("half_cheetah", "ant", "anymal_c"):  # pipeline split_tiled's solve: one kernel per number of dofs
+        nv = envs.make(env_id, num_envs=1, device="cpu").sim.nv
+        found[f"kernels.solve_tiled nv {nv}"] = solve_kernel(nv).module
     # Each env's fused step kernel lives in a module of its own, built from the task's functions.
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
@@ -51,6 +56,7 @@ MODULES = _warp_modules_with_kernels()
 def test_every_env_and_kernels_module_is_covered():
     assert {"cartpole step kernel", "pendulum step kernel", "kernels.rng", "kernels.forward"} <= set(MODULES)
     assert {"ant step kernel", "ant act kernel", "humanoid v5 read kernel", "humanoid v5 write kernel"} <= set(MODULES)
+    assert {"kernels.solve_tiled nv 14", "kernels.solve_tiled nv 18"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("arch", ARCHS)
