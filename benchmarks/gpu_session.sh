@@ -16,8 +16,8 @@
 #   first CUDA compiles included): info 5, rough_long ~390 (967edbc: the preset's 1,500 iterations in 365 s of
 #   training, 0.24 s per iteration, or the call's deadline), rough_ab ~110 per variant (400 iterations), distill_anymal
 #   150 per seed (a guess: a6d2454's DAgger run alone took 134 s of training with an eager update, now a CUDA graph),
-#   pipelines 50, kernels 25, solve_tiles 130 (its MathDx compiles ~60 s) and its fallback 25, tiled 120 (a guess:
-#   check 40, env 60, kernels 20; its kernel's first CUDA compile ~7 s per model), ant_tiled and ant_fused 100,
+#   pipelines 50, kernels 25, solve_tiles 130 (its MathDx compiles ~60 s) and its fallback 25, tiled 150 (a guess:
+#   check 40, env 80, kernels 20; its kernel's first CUDA compile ~7 s per model), ant_tiled and ant_fused 100,
 #   ant_auto 125, blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125,
 #   sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. The PLAN: issue 17's tiled
 #   solve (whether it steps as split does on CUDA, and how fast), the mission command with it, then rough_long until
@@ -162,12 +162,13 @@ for stage in "$@"; do
     tiled)  # issue 17: the solve in one block of 32 threads per env (pipeline split_tiled, kernels.solve_tiled; 967edbc:
       # the solve kernel is 80-88% of a GPU step, and one block per env ran solve_tiles' Newton step 8-33x faster).
       # First whether it steps as split does on CUDA (split_tiled_check.py, 4,096 envs: within 10x the 1-ulp spread),
-      # then env steps/s of split, split_tiled and fused, then its kernels. If the check passes and split_tiled steps
+      # then env steps/s of split, split_tiled and fused (4,096 to 262,144 envs: issue 17's env target is at 262,144
+      # and up), then its kernels. If the check passes and split_tiled steps
       # anymal_c's 4,096 envs faster than split, $R/use_tiled makes rough_long train with it
       run 40 tiled-check $PY benchmarks/split_tiled_check.py --device "$DEV" --num-envs "$(pick 4096 16)" --steps \
         "$(pick 12 2)" --out "$R/tiled/check.json" && check=ok || check=
-      run 60 tiled-env $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant anymal_c --num-envs \
-        $(pick "4096 16384 65536" "16 32") --pipelines split split_tiled fused --repeats "$(pick 3 1)" --seconds \
+      run 80 tiled-env $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant anymal_c --num-envs \
+        $(pick "4096 16384 65536 262144" "16 32") --pipelines split split_tiled fused --repeats "$(pick 3 1)" --seconds \
         "$(pick 0.1 0.01)" --no-cold-cache --max-point-seconds 10 --out "$R/tiled/env"
       run 30 tiled-kernels $PY cleanppo/throughput.py kernels --device "$DEV" --env-ids ant anymal_c --num-envs \
         $(pick "4096 16384 65536" "16") --pipelines split_tiled --steps "$(pick 20 2)" --repeats "$(pick 3 1)" \
