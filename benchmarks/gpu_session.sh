@@ -163,13 +163,13 @@ for stage in "$@"; do
       # the solve kernel is 80-88% of a GPU step, and one block per env ran solve_tiles' Newton step 8-33x faster).
       # First whether it steps as split does on CUDA (split_tiled_check.py, 4,096 envs: within 10x the 1-ulp spread),
       # then env steps/s of split, split_tiled and fused (4,096 to 262,144 envs: issue 17's env target is at 262,144
-      # and up), then its kernels. If the check passes and split_tiled steps
-      # anymal_c's 4,096 envs faster than split, $R/use_tiled makes rough_long train with it
+      # and up), then its kernels. If the check passes and split_tiled steps anymal_c's 4,096 envs faster than split,
+      # $R/use_tiled makes rough_long train with it
       run 40 tiled-check $PY benchmarks/split_tiled_check.py --device "$DEV" --num-envs "$(pick 4096 16)" --steps \
         "$(pick 12 2)" --out "$R/tiled/check.json" && check=ok || check=
       run 80 tiled-env $PY cleanppo/throughput.py env --device "$DEV" --env-ids ant anymal_c --num-envs \
-        $(pick "4096 16384 65536 262144" "16 32") --pipelines split split_tiled fused --repeats "$(pick 3 1)" --seconds \
-        "$(pick 0.1 0.01)" --no-cold-cache --max-point-seconds 10 --out "$R/tiled/env"
+        $(pick "4096 16384 65536 262144" "16 32") --pipelines split split_tiled fused --repeats "$(pick 3 1)" \
+        --seconds "$(pick 0.1 0.01)" --no-cold-cache --max-point-seconds 10 --out "$R/tiled/env"
       run 30 tiled-kernels $PY cleanppo/throughput.py kernels --device "$DEV" --env-ids ant anymal_c --num-envs \
         $(pick "4096 16384 65536" "16") --pipelines split_tiled --steps "$(pick 20 2)" --repeats "$(pick 3 1)" \
         --out "$R/tiled/kernels"
