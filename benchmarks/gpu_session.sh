@@ -27,11 +27,14 @@
 #   benchmarks/gpu_session.sh 200 <commit> rough_long rough_ab`, resumes the curriculum (rough_long's own comment) and
 #   runs what the first left. SEEDS="1 2 3" runs the distillation stages for several seeds; BLOCK=0 (or a number)
 #   runs every training stage with that --env-block-dim (stage blocks says whether it pays). The device tool takes at
-#   most 64 MiB per call, the working tree included (25.8 MB at 967edbc), so Warp's wheel goes over in three pieces:
-#   after gpu-pack.sh, `cat .gpu/a/warp.so.xz.part1 .gpu/b/warp.so.xz.part2 | split -b 40000000 -d -a 1 - /tmp/wpart`,
-#   then /tmp/wpart0 -> .gpu/a/warp.so.xz.part1, wpart1 -> .gpu/c/warp.so.xz.part2, wpart2 -> .gpu/b/warp.so.xz.part3
-#   (the old pieces removed; gpu-setup.sh joins warp.so.xz.part* in name order), and three `run` calls carrying .gpu/a,
-#   .gpu/c (each copied to /tmp/s) and .gpu/b (the setup and this script).
+#   most 64 MiB per call, the working tree included (`git ls-files -z | xargs -0 du -cb | tail -1`: 33.7 MB at the
+#   end of the 967edbc session), so Warp's wheel goes over in pieces of at most 64 MiB minus the tree, minus a margin:
+#   after gpu-pack.sh, `cat .gpu/a/warp.so.xz.part1 .gpu/b/warp.so.xz.part2 | split -b 30000000 -d -a 1 - /tmp/wpart`
+#   (three pieces at 30 MB), the old pieces removed, /tmp/wpart0 -> .gpu/a/warp.so.xz.part1, wpart1 -> .gpu/c/
+#   warp.so.xz.part2, wpart2 -> .gpu/b/warp.so.xz.part3 (with warp-clang.so.xz and the wheels: ~42 MB, too big beside
+#   the tree, so move warp-clang.so.xz to .gpu/d); then one `run` call per folder, at once one after another:
+#   .gpu/a, .gpu/c and .gpu/d each copied to /tmp/s, then .gpu/b (gpu-setup.sh joins warp.so.xz.part* in name order
+#   and unpacks warp-clang.so.xz from /tmp/s).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
 PLAN=(info tiled ant_tiled rough_long rough_ab ant_fused distill_anymal)
