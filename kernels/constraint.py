@@ -314,6 +314,38 @@ def contact_collide(
 
 
 @wp.func
+def geom_npoints(gtype: int) -> int:
+    """Number of ground-contact points of a collision geom of type gtype: a sphere 1, a capsule 2 (its end caps), a
+    box 8 (its corners), as ``_contact_point`` takes them."""
+    npoints = int(1)
+    if gtype == GEOM_CAPSULE:
+        npoints = 2
+    elif gtype == GEOM_BOX:
+        npoints = 8
+    return npoints
+
+
+@wp.func
+def pyramid_row(
+    worldid: int,
+    idx: int,
+    e: int,
+    b: float,
+    mu: float,
+    # Data in:
+    contact_fref_in: wp.array2d[float],
+    contact_normal_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+):
+    """Row e of contact point idx's friction pyramid: its unit direction u = n +- mu t [world] (``pyramid_edge``) and
+    its reference acceleration aref = -b u.v - k d r [m/s^2] (b [1/s] from the geom's solref)."""
+    u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
+    aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
+    return u, aref
+
+
+@wp.func
 def contacts(
     worldid: int,
     # Model:
@@ -345,11 +377,7 @@ def contacts(
     g = int(0)
     while g < cgeom_type.shape[0]:
         body = cgeom_bodyid[g]
-        npoints = int(1)
-        if cgeom_type[g] == GEOM_CAPSULE:
-            npoints = 2
-        elif cgeom_type[g] == GEOM_BOX:
-            npoints = 8
+        npoints = geom_npoints(cgeom_type[g])
         idx = cgeom_pointadr[g]
         while idx < cgeom_pointadr[g] + npoints:
             dcoef = contact_dcoef_in[worldid, idx]
@@ -366,8 +394,10 @@ def contacts(
                 e = int(0)
                 while e < rows:
                     if (mask >> e) & 1:
-                        u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
-                        aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
+                        u, aref = pyramid_row(
+                            worldid, idx, e, b, mu, contact_fref_in, contact_normal_in, contact_vel_in,
+                            contact_frame_in,
+                        )  # fmt: skip
                         force += (dcoef * aref) * u
                         a += sym33_outer(dcoef * u, u)
                     e += 1
@@ -376,6 +406,60 @@ def contacts(
                 )  # fmt: skip
             idx += 1
         g += 1
+
+
+@wp.func
+def contact_point_update(
+    worldid: int,
+    idx: int,
+    g: int,
+    acc: wp.vec3,
+    # Model:
+    cgeom_solref: wp.array[wp.vec2],
+    cgeom_solimp: wp.array[vec5],
+    # Data in:
+    contact_dcoef_in: wp.array2d[float],
+    contact_fref_in: wp.array2d[float],
+    contact_normal_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+    contact_mu_in: wp.array2d[float],
+    # Data out:
+    contact_mask_out: wp.array2d[int],
+    contact_force_out: wp.array2d[float],
+    contact_frc_out: wp.array2d[wp.vec3],
+) -> int:
+    """``contact_update`` for contact point idx of geom g whose J_p qacc is acc [m/s^2, world]: its rows' forces
+    f = D (aref - u.acc) [N], the new active set (rows with f > 0) into contact_mask, the normal force into
+    contact_force and the force vector [N, world] into contact_frc; returns 1 if its active set changed, else 0."""
+    dcoef = contact_dcoef_in[worldid, idx]
+    mask = int(0)
+    fn = float(0.0)
+    frc = wp.vec3(0.0)
+    if dcoef > 0.0:
+        _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
+        mu = contact_mu_in[worldid, idx]
+        rows = int(4)
+        if mu == 0.0:
+            rows = 1
+        e = int(0)
+        while e < rows:
+            u, aref = pyramid_row(
+                worldid, idx, e, b, mu, contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in
+            )  # fmt: skip
+            f = dcoef * (aref - wp.dot(acc, u))
+            if f > 0.0:
+                mask = mask | (1 << e)
+                fn += f
+                frc += f * u
+            e += 1
+    changed = int(0)
+    if mask != contact_mask_out[worldid, idx]:
+        changed = 1
+    contact_mask_out[worldid, idx] = mask
+    contact_force_out[worldid, idx] = fn
+    contact_frc_out[worldid, idx] = frc
+    return changed
 
 
 @wp.func
@@ -406,45 +490,22 @@ def contact_update(
     """The contact rows' forces f = D (aref - J qacc) [N] at qacc: the new active set (rows with f > 0, MuJoCo's
     primal Newton step) into contact_mask, each point's normal force (the sum of its rows' forces) into
     contact_force and its force vector [N, world] (sum of f u over its rows, MuJoCo's mj_contactForce) into
-    contact_frc; returns the number of points whose active set changed."""
+    contact_frc (``contact_point_update``); returns the number of points whose active set changed."""
     changed = int(0)
     g = int(0)
     while g < cgeom_type.shape[0]:
         body = cgeom_bodyid[g]
-        npoints = int(1)
-        if cgeom_type[g] == GEOM_CAPSULE:
-            npoints = 2
-        elif cgeom_type[g] == GEOM_BOX:
-            npoints = 8
+        npoints = geom_npoints(cgeom_type[g])
         idx = cgeom_pointadr[g]
         while idx < cgeom_pointadr[g] + npoints:
-            dcoef = contact_dcoef_in[worldid, idx]
-            mask = int(0)
-            fn = float(0.0)
-            frc = wp.vec3(0.0)
-            if dcoef > 0.0:
-                _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
+            acc = wp.vec3(0.0)
+            if contact_dcoef_in[worldid, idx] > 0.0:
                 acc = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, qacc_in)
-                mu = contact_mu_in[worldid, idx]
-                rows = int(4)
-                if mu == 0.0:
-                    rows = 1
-                e = int(0)
-                while e < rows:
-                    u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
-                    f = dcoef * (
-                        -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx] - wp.dot(acc, u)
-                    )
-                    if f > 0.0:
-                        mask = mask | (1 << e)
-                        fn += f
-                        frc += f * u
-                    e += 1
-            if mask != contact_mask_out[worldid, idx]:
-                changed += 1
-            contact_mask_out[worldid, idx] = mask
-            contact_force_out[worldid, idx] = fn
-            contact_frc_out[worldid, idx] = frc
+            changed += contact_point_update(
+                worldid, idx, g, acc, cgeom_solref, cgeom_solimp, contact_dcoef_in, contact_fref_in,
+                contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in, contact_mask_out,
+                contact_force_out, contact_frc_out,
+            )  # fmt: skip
             idx += 1
         g += 1
     return changed
@@ -855,6 +916,60 @@ def pair_update(
 
 
 @wp.func
+def limit_sides(
+    worldid: int,
+    j: int,
+    mask: int,
+    qacc_d: float,
+    # Model:
+    jnt_qposadr: wp.array[int],
+    jnt_dofadr: wp.array[int],
+    jnt_range: wp.array[wp.vec2],
+    jnt_margin: wp.array[float],
+    jnt_solref: wp.array[wp.vec2],
+    jnt_solimp: wp.array[vec5],
+    dof_invweight: wp.array[float],
+    # Data in:
+    qpos_in: wp.array2d[float],
+    qvel_in: wp.array2d[float],
+):
+    """The soft limits of limited hinge or slide joint j (see ``joint_limits``): (sum of D [kg m^2 or kg] and of
+    sign D aref [N m or N] over the sides whose bit is set in mask, the new active set at its dof's acceleration
+    qacc_d [rad/s^2 or m/s^2]: the sides with f = D (aref - sign qacc_d) > 0)."""
+    dsum = float(0.0)
+    frc = float(0.0)
+    new_mask = int(0)
+    q = qpos_in[worldid, jnt_qposadr[j]]
+    lim = jnt_range[j]
+    margin = jnt_margin[j]
+    # side 0: the lower limit (the force pushes q up, sign 1); side 1: the upper limit (sign -1)
+    r_lower = (q - lim[0]) - margin
+    r_upper = (lim[1] - q) - margin
+    if r_lower < 0.0 or r_upper < 0.0:
+        d = jnt_dofadr[j]
+        solimp = jnt_solimp[j]
+        k, b = reference_coefficients(jnt_solref[j], solimp[1])
+        side = int(0)
+        while side < 2:
+            sign = float(1.0)
+            r = r_lower
+            if side == 1:
+                sign = -1.0
+                r = r_upper
+            if r < 0.0:
+                imp = impedance(solimp, r)
+                aref = -b * sign * qvel_in[worldid, d] - k * imp * r
+                if aref > sign * qacc_d:
+                    new_mask = new_mask | (1 << side)
+                if (mask >> side) & 1:
+                    dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                    frc += sign * dcoef * aref
+                    dsum += dcoef
+            side += 1
+    return dsum, frc, new_mask
+
+
+@wp.func
 def joint_limits(
     worldid: int,
     # Model:
@@ -884,45 +999,27 @@ def joint_limits(
     qM. update 1: the new active set at qacc_in (sides with f > 0) into limit_mask; returns the number of joints
     whose active set changed.
     """
-    # while loops and one test for both sides before the per-side work: this runs 3 times per Newton iteration over
-    # every joint, most of them inside their range (Warp's CPU range() loops cost more than these bodies)
+    # while loops and one test for both sides before the per-side work (in limit_sides): this runs 3 times per Newton
+    # iteration over every joint, most of them inside their range (Warp's CPU range() loops cost more than these bodies)
     changed = int(0)
     j = int(0)
     while j < jnt_type.shape[0]:
         if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
-            q = qpos_in[worldid, jnt_qposadr[j]]
-            lim = jnt_range[j]
-            margin = jnt_margin[j]
+            d = jnt_dofadr[j]
             mask = limit_mask_out[worldid, j]
-            new_mask = int(0)
-            # side 0: the lower limit (the force pushes q up, sign 1); side 1: the upper limit (sign -1)
-            r_lower = (q - lim[0]) - margin
-            r_upper = (lim[1] - q) - margin
-            if r_lower < 0.0 or r_upper < 0.0:
-                d = jnt_dofadr[j]
-                solimp = jnt_solimp[j]
-                k, b = reference_coefficients(jnt_solref[j], solimp[1])
-                side = int(0)
-                while side < 2:
-                    sign = float(1.0)
-                    r = r_lower
-                    if side == 1:
-                        sign = -1.0
-                        r = r_upper
-                    if r < 0.0:
-                        imp = impedance(solimp, r)
-                        aref = -b * sign * qvel_in[worldid, d] - k * imp * r
-                        dcoef = imp / (1.0 - imp) / dof_invweight[d]
-                        if update != 0:
-                            if aref > sign * qacc_in[worldid, d]:
-                                new_mask = new_mask | (1 << side)
-                        elif (mask >> side) & 1:
-                            qfrc_out[worldid, d] = qfrc_out[worldid, d] + sign * dcoef * aref
-                            qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
-                    side += 1
+            qacc_d = float(0.0)
+            if update != 0:
+                qacc_d = qacc_in[worldid, d]
+            dsum, frc, new_mask = limit_sides(
+                worldid, j, mask, qacc_d, jnt_qposadr, jnt_dofadr, jnt_range, jnt_margin, jnt_solref, jnt_solimp,
+                dof_invweight, qpos_in, qvel_in,
+            )  # fmt: skip
             if update != 0:
                 if new_mask != mask:
                     changed += 1
                 limit_mask_out[worldid, j] = new_mask
+            elif dsum > 0.0:
+                qfrc_out[worldid, d] = qfrc_out[worldid, d] + frc
+                qM_out[worldid, d, d] = qM_out[worldid, d, d] + dsum
         j += 1
     return changed

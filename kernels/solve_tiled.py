@@ -24,9 +24,10 @@ import functools
 
 import warp as wp
 
-from kernels.contact import impedance, pyramid_edge, reference_coefficients
+from kernels.constraint import contact_point_update, geom_npoints, limit_sides, pyramid_row
+from kernels.contact import reference_coefficients
 from kernels.forward import OPTIONS, euler
-from kernels.types import GEOM_BOX, GEOM_CAPSULE, JNT_FREE, vec5
+from kernels.types import JNT_FREE, vec5
 
 wp.set_module_options(OPTIONS)
 
@@ -40,13 +41,8 @@ def point_geom(p: int, cgeom_type: wp.array[int], cgeom_pointadr: wp.array[int])
     """Index of the ground-contact geom (``Model.cgeom_*``) whose contact points include slot p, -1 for none."""
     g = int(0)
     while g < cgeom_type.shape[0]:
-        npoints = int(1)
-        if cgeom_type[g] == GEOM_CAPSULE:
-            npoints = 2
-        elif cgeom_type[g] == GEOM_BOX:
-            npoints = 8
         start = cgeom_pointadr[g]
-        if p >= start and p < start + npoints:
+        if p >= start and p < start + geom_npoints(cgeom_type[g]):
             return g
         g += 1
     return -1
@@ -71,8 +67,7 @@ def edge_row(
     contact_mask_in: wp.array2d[int],
 ):
     """Row e of contact point p (geom g) if it is in the active set: (True, its direction u = n +- mu t [world], D
-    [kg], D aref [N]) with aref = -b u.v - k d r [m/s^2], as ``kernels.constraint.contacts`` adds it; else (False, 0,
-    0, 0)."""
+    [kg], D aref [N]) as ``kernels.constraint.contacts`` adds it (``pyramid_row``); else (False, 0, 0, 0)."""
     dcoef = contact_dcoef_in[worldid, p]
     mask = contact_mask_in[worldid, p]
     mu = contact_mu_in[worldid, p]
@@ -81,61 +76,11 @@ def edge_row(
         rows = 1
     if dcoef > 0.0 and e < rows and ((mask >> e) & 1) != 0:
         _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
-        u = pyramid_edge(contact_normal_in[worldid, p], contact_frame_in[worldid, p], mu, e)
-        aref = -b * wp.dot(contact_vel_in[worldid, p], u) - contact_fref_in[worldid, p]
+        u, aref = pyramid_row(
+            worldid, p, e, b, mu, contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in
+        )  # fmt: skip
         return True, u, dcoef, dcoef * aref
     return False, wp.vec3(0.0), 0.0, 0.0
-
-
-@wp.func
-def contact_point_update(
-    worldid: int,
-    p: int,
-    g: int,
-    acc: wp.vec3,
-    # Model:
-    cgeom_solref: wp.array[wp.vec2],
-    cgeom_solimp: wp.array[vec5],
-    # Data in:
-    contact_dcoef_in: wp.array2d[float],
-    contact_fref_in: wp.array2d[float],
-    contact_normal_in: wp.array2d[wp.vec3],
-    contact_vel_in: wp.array2d[wp.vec3],
-    contact_frame_in: wp.array2d[wp.vec3],
-    contact_mu_in: wp.array2d[float],
-    # Data out:
-    contact_mask_out: wp.array2d[int],
-    contact_force_out: wp.array2d[float],
-    contact_frc_out: wp.array2d[wp.vec3],
-) -> int:
-    """``kernels.constraint.contact_update`` for one point p of geom g whose J_p qacc is acc [m/s^2, world]: its rows'
-    forces [N] at qacc, the new active set, normal force and force vector; returns 1 if its active set changed."""
-    dcoef = contact_dcoef_in[worldid, p]
-    mask = int(0)
-    fn = float(0.0)
-    frc = wp.vec3(0.0)
-    if dcoef > 0.0:
-        _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
-        mu = contact_mu_in[worldid, p]
-        rows = int(4)
-        if mu == 0.0:
-            rows = 1
-        e = int(0)
-        while e < rows:
-            u = pyramid_edge(contact_normal_in[worldid, p], contact_frame_in[worldid, p], mu, e)
-            f = dcoef * (-b * wp.dot(contact_vel_in[worldid, p], u) - contact_fref_in[worldid, p] - wp.dot(acc, u))
-            if f > 0.0:
-                mask = mask | (1 << e)
-                fn += f
-                frc += f * u
-            e += 1
-    changed = int(0)
-    if mask != contact_mask_out[worldid, p]:
-        changed = 1
-    contact_mask_out[worldid, p] = mask
-    contact_force_out[worldid, p] = fn
-    contact_frc_out[worldid, p] = frc
-    return changed
 
 
 @wp.func
@@ -158,41 +103,19 @@ def limit_terms(
     limit_mask_in: wp.array2d[int],
     qacc_d: float,
 ):
-    """Joint j's soft limits as ``kernels.constraint.joint_limits``: (dof, sum of D [kg m^2 or kg] and sum of sign D
+    """Joint j's soft limits (``kernels.constraint.limit_sides``): (dof, sum of D [kg m^2 or kg] and sum of sign D
     aref [N m or N] over the sides in limit_mask, the new active set at qacc_d [rad/s^2 or m/s^2] of the dof); dof -1
-    for a joint without limits (then nothing is written)."""
+    for a joint without limits."""
     dof = int(-1)
     dsum = float(0.0)
     frc = float(0.0)
     new_mask = int(0)
     if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
         dof = jnt_dofadr[j]
-        q = qpos_in[worldid, jnt_qposadr[j]]
-        lim = jnt_range[j]
-        margin = jnt_margin[j]
-        mask = limit_mask_in[worldid, j]
-        r_lower = (q - lim[0]) - margin
-        r_upper = (lim[1] - q) - margin
-        if r_lower < 0.0 or r_upper < 0.0:
-            solimp = jnt_solimp[j]
-            k, b = reference_coefficients(jnt_solref[j], solimp[1])
-            side = int(0)
-            while side < 2:
-                sign = float(1.0)
-                r = r_lower
-                if side == 1:
-                    sign = -1.0
-                    r = r_upper
-                if r < 0.0:
-                    imp = impedance(solimp, r)
-                    aref = -b * sign * qvel_in[worldid, dof] - k * imp * r
-                    dcoef = imp / (1.0 - imp) / dof_invweight[dof]
-                    if aref > sign * qacc_d:
-                        new_mask = new_mask | (1 << side)
-                    if (mask >> side) & 1:
-                        frc += sign * dcoef * aref
-                        dsum += dcoef
-                side += 1
+        dsum, frc, new_mask = limit_sides(
+            worldid, j, limit_mask_in[worldid, j], qacc_d, jnt_qposadr, jnt_dofadr, jnt_range, jnt_margin,
+            jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in,
+        )  # fmt: skip
     return dof, dsum, frc, new_mask
 
 
