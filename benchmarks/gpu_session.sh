@@ -254,7 +254,9 @@ $([ -z "$full" ] && [ -f "$R/use_tiled" ] && echo " with pipeline split_tiled (s
           blind) flags=(--env-kwargs height_scale=0) ;;  # the scan entries are all 0: the flat task's information
           noisefree) flags=(--env-kwargs height_noise=0) ;;
           flatcmd) flags=(--env-kwargs heading_command=0 resampling_time=4) ;;  # the flat task's commands
-          fine) flags=(--env-kwargs horizontal_scale=0.05) ;;  # stair risers twice as steep (legged_gym's: vertical)
+          ramps) flags=(--env-kwargs slope_threshold=None) ;;  # the terrain before the vertical risers (967edbc's
+            # rough_long: every step a ramp one 0.1 m cell wide, steeper than the feet's friction above ~0.08 m)
+          fine) flags=(--env-kwargs horizontal_scale=0.05 slope_threshold=None) ;;  # ramps half as wide, no refining
           privileged) flags=(--privileged-critic) ;;  # the critic also reads the noise-free scan
           rsl) flags=(--init-log-std 0 --ent-coef 0.01) ;;  # rsl_rl's exploration
           *) say "unknown rough_ab variant $v"; FAILED=$((FAILED + 1)); continue ;;

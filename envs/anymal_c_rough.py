@@ -17,11 +17,14 @@ The points are legged_gym's measured_points_x (-0.8 to 0.8 m, step 0.1) x measur
 terrain surface there (kernels.terrain.hfield_height; legged_gym takes the lowest of three grid samples).
 
 Terrain (envs/terrain.py, one height field for all envs, generated from terrain_seed): num_rows (10) difficulty levels x
-num_cols (20) terrain types of 8 m x 8 m tiles, horizontal_scale (0.1) m x 0.005 m resolution (a stair riser is a ramp
-one sample wide: 0.05 makes it twice as steep, nearer legged_gym's vertical risers); types by legged_gym's proportions
-(smooth slope, rough slope, stairs up, stairs down, discrete obstacles = 0.1, 0.1, 0.35, 0.25, 0.2); level i has
-difficulty i / num_rows: slope 0.4 d, step height 0.05 + 0.18 d m, obstacles 0.05 + 0.2 d m. Foot contacts: the foot
-spheres against the triangle under each (kernels/constraint.py), MuJoCo's soft contact law as on the plane.
+num_cols (20) terrain types of 8 m x 8 m tiles, horizontal_scale (0.1) m x 0.005 m resolution; types by legged_gym's
+proportions (smooth slope, rough slope, stairs up, stairs down, discrete obstacles = 0.1, 0.1, 0.35, 0.25, 0.2); level
+i has difficulty i / num_rows: slope 0.4 d, step height 0.05 + 0.18 d m, obstacles 0.05 + 0.2 d m. With slope_threshold
+(0.75, legged_gym's slope_treshold) the field is refined riser_refine (4) times and every step steeper than it is a
+riser one fine cell (0.025 m) wide at the higher sample (legged_gym's trimesh: vertical), the treads flat
+(envs.terrain.vertical_risers); None keeps the samples (risers are 0.1 m ramps). Foot contacts: each foot sphere
+against the closest point of the terrain's triangles (kernels.terrain.hfield_sphere), MuJoCo's soft contact law as on
+the plane.
 
 Reward: anymal_c's terms (tracking_lin_vel, tracking_ang_vel, lin_vel_z, ang_vel_xy, orientation, torques, dof_acc,
 action_rate, feet_air_time, positive_clip), with LeggedRobotCfg's rough weights as defaults:
@@ -309,6 +312,8 @@ class AnymalCRough(AnymalC):
         num_cols: int = 20,
         terrain_seed: int = 0,
         horizontal_scale: float = 0.1,
+        slope_threshold: float | None = 0.75,
+        riser_refine: int = 4,
         curriculum: bool = True,
         max_init_level: int = 5,
         frame_skip: int = 4,
@@ -326,8 +331,23 @@ class AnymalCRough(AnymalC):
             raise ValueError(f"horizontal_scale must be a number of metres, got {horizontal_scale!r}")
         if not 0.02 <= horizontal_scale <= 0.2:  # finer: the field's memory grows as 1 / scale^2
             raise ValueError(f"horizontal_scale must be in [0.02, 0.2] m, got {horizontal_scale!r}")
+        if slope_threshold is not None:
+            bad = isinstance(slope_threshold, bool) or not isinstance(slope_threshold, (int, float))
+            if bad or slope_threshold <= 0:
+                raise ValueError(f"slope_threshold must be a slope > 0 [m/m] or None, got {slope_threshold!r}")
+            if isinstance(riser_refine, bool) or not isinstance(riser_refine, int) or not 1 <= riser_refine <= 8:
+                raise ValueError(f"riser_refine must be an integer in [1, 8], got {riser_refine!r}")
+            if horizontal_scale / riser_refine < 0.0125:  # the field's memory grows as (riser_refine / scale)^2
+                raise ValueError(
+                    f"horizontal_scale / riser_refine must be >= 0.0125 m, got {horizontal_scale} / {riser_refine}"
+                )
         self.terrain = terrain_gen.generate(
-            num_rows, num_cols, horizontal_scale=float(horizontal_scale), seed=terrain_seed
+            num_rows,
+            num_cols,
+            horizontal_scale=float(horizontal_scale),
+            seed=terrain_seed,
+            slope_threshold=None if slope_threshold is None else float(slope_threshold),
+            riser_refine=riser_refine,
         )
         self.curriculum = bool(curriculum)
         self.max_init_level = int(max_init_level)

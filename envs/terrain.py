@@ -143,6 +143,70 @@ def make_tile(kind: str, difficulty: float, samples: int, rng, hs: float = 0.1, 
     return hf
 
 
+def vertical_risers(heights: np.ndarray, spacing: float, refine: int, slope_threshold: float) -> np.ndarray:
+    """The height field [m] refined `refine` times (samples spacing / refine [m] apart) with legged_gym's vertical
+    risers: where two neighbouring samples (along x, y or the cell diagonal) differ by more than slope_threshold *
+    spacing [m], the lower level runs on under the cell up to the higher sample, so the step is a ramp one fine cell
+    wide instead of one coarse cell; elsewhere the fine samples lie on the coarse triangles (the same surface).
+
+    legged_gym's convert_heightfield_to_trimesh(slope_threshold=0.75) moves the lower vertex of such an edge onto
+    the higher one, a vertical wall at the higher sample; a regular grid approaches it as refine grows. In a cell
+    with such a step, samples more than the threshold above the cell's lowest are replaced by the mean of the others
+    for the fine samples inside the cell; on a steep cell edge the inner fine samples take the lower end's height."""
+    if isinstance(refine, bool) or not isinstance(refine, (int, np.integer)) or refine < 1:
+        raise ValueError(f"refine must be an integer >= 1, got {refine!r}")
+    if not slope_threshold > 0:
+        raise ValueError(f"slope_threshold must be > 0, got {slope_threshold!r}")
+    h = np.asarray(heights, dtype=np.float32)
+    if h.ndim != 2 or min(h.shape) < 2:
+        raise ValueError(f"heights must be a 2D grid of at least 2 x 2 samples, got shape {h.shape}")
+    k = int(refine)
+    if k == 1:
+        return h.copy()
+    thr = np.float32(slope_threshold * spacing)
+    nrow, ncol = h.shape
+    out = np.empty(((nrow - 1) * k + 1, (ncol - 1) * k + 1), dtype=np.float32)
+    t = np.arange(k, dtype=np.float32) / k  # fine offsets inside a cell, 0 included
+    fu = t[:, None]
+    fv = t[None, :]
+    upper = fv >= fu  # hfield_plane's triangle split
+
+    def surface(h00, h01, h10, h11):
+        # [cells..., k, k]: the two triangles' interpolation at the fine offsets
+        h00, h01, h10, h11 = (x[..., None, None] for x in (h00, h01, h10, h11))
+        return np.where(upper, h00 + fu * (h11 - h01) + fv * (h01 - h00), h00 + fu * (h10 - h00) + fv * (h11 - h10))
+
+    def edge(a, b):
+        # [cells..., k]: the fine samples of the edge a -> b, the inner ones at the lower end's height if it is steep
+        lerp = a[..., None] + t * (b - a)[..., None]
+        low = np.minimum(a, b)[..., None]
+        steep = (np.abs(b - a) > thr)[..., None] & (t > 0)
+        return np.where(steep, low, lerp)
+
+    # cells in blocks of rows: the temporaries stay a few hundred MB for legged_gym's 802 x 1602 field at refine 4
+    block = max(1, 2_000_000 // (ncol * k * k))
+    for r0 in range(0, nrow - 1, block):
+        r1 = min(r0 + block, nrow - 1)
+        h00, h01 = h[r0:r1, :-1], h[r0:r1, 1:]
+        h10, h11 = h[r0 + 1 : r1 + 1, :-1], h[r0 + 1 : r1 + 1, 1:]
+        corners = np.stack([h00, h01, h10, h11])
+        lowest = corners.min(axis=0)
+        high = corners > lowest + thr
+        steep = high.any(axis=0)
+        nlow = (~high).sum(axis=0)
+        mean_low = np.where(high, 0, corners).sum(axis=0) / nlow
+        flat = [np.where(high[c], mean_low, corners[c]) for c in range(4)]
+        fine = np.where(steep[..., None, None], surface(*flat), surface(h00, h01, h10, h11))
+        # the cell's x = i (fu = 0) and y = j (fv = 0) edges by their own rule (a cell edge is shared by two cells)
+        fine[..., 0, :] = edge(h00, h01)
+        fine[..., :, 0] = edge(h00, h10)
+        out[r0 * k : r1 * k, : (ncol - 1) * k] = fine.transpose(0, 2, 1, 3).reshape((r1 - r0) * k, (ncol - 1) * k)
+        out[r0 * k : r1 * k, -1] = edge(h[r0:r1, -1], h[r0 + 1 : r1 + 1, -1]).reshape(-1)
+    out[-1, :-1] = edge(h[-1, :-1], h[-1, 1:]).reshape(-1)
+    out[-1, -1] = h[-1, -1]
+    return out
+
+
 def generate(
     num_rows: int = 10,
     num_cols: int = 20,
@@ -151,9 +215,13 @@ def generate(
     vertical_scale: float = 0.005,
     proportions=TERRAIN_PROPORTIONS,
     seed: int = 0,
+    slope_threshold: float | None = None,
+    riser_refine: int = 4,
 ) -> Terrain:
     """legged_gym's curriculum terrain: tile (row i, column j) has difficulty i / num_rows and the type of choice
-    j / num_cols + 0.001; its origin is the tile centre at the highest ground within 1 m of it (add_terrain_to_map)."""
+    j / num_cols + 0.001; its origin is the tile centre at the highest ground within 1 m of it (add_terrain_to_map).
+    With a slope_threshold (legged_gym's slope_treshold, 0.75 there), the field is refined riser_refine times with
+    steps steeper than it as near-vertical risers (``vertical_risers``); without, the samples are legged_gym's."""
     for name, v in (("num_rows", num_rows), ("num_cols", num_cols)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
@@ -172,9 +240,14 @@ def generate(
             raw[x0 : x0 + n, y0 : y0 + n] = tile
             z = float(tile[a:b, a:b].max()) * vertical_scale
             origins[i, j] = ((x0 + n / 2) * horizontal_scale, (y0 + n / 2) * horizontal_scale, z)
+    heights = (raw * vertical_scale).astype(np.float32)
+    spacing = float(horizontal_scale)
+    if slope_threshold is not None:
+        heights = vertical_risers(heights, spacing, riser_refine, slope_threshold)
+        spacing /= riser_refine
     return Terrain(
-        heights=(raw * vertical_scale).astype(np.float32),
-        spacing=float(horizontal_scale),
+        heights=heights,
+        spacing=spacing,
         origins=origins.astype(np.float32),
         tile_size=float(n * horizontal_scale),
         difficulty=np.arange(num_rows) / num_rows,

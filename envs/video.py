@@ -242,7 +242,7 @@ def add_terrain(mujoco, spec, heights: np.ndarray, spacing: float, centre, half_
     """Replace the MJCF's plane in `spec` by a MuJoCo height field of heights[i, j] [m] at world (i spacing, j spacing)
     [m], cropped to the samples within half_size [m] of `centre` (x, y) [m, world] (a whole curriculum terrain is
     ~1.3 M samples: too many triangles to draw per frame; a 20 s episode walks at most ~28 m, usually far less, and
-    beyond the crop the video shows no ground)."""
+    beyond the crop the video shows no ground), every stride-th sample where the crop is over ~1,000 a side."""
     heights = np.asarray(heights, dtype=np.float64)
     lo = np.clip(np.floor((np.asarray(centre, dtype=np.float64) - half_size) / spacing).astype(int), 0, None)
     hi = np.minimum(
@@ -250,7 +250,11 @@ def add_terrain(mujoco, spec, heights: np.ndarray, spacing: float, centre, half_
     )
     if np.any(hi - lo < 2):
         raise ValueError(f"the terrain has no samples within {half_size} m of {tuple(centre)}")
-    crop = heights[lo[0] : hi[0], lo[1] : hi[1]]
+    # at most ~1,000 samples a side (a refined field's 0.025 m over 50 m is 2,000): every stride-th sample
+    stride = max(1, int(np.ceil((hi - lo).max() / 1001)))
+    crop = heights[lo[0] : hi[0] : stride, lo[1] : hi[1] : stride]
+    start = lo * spacing
+    spacing = spacing * stride
     bottom, top = float(crop.min()), float(crop.max())
     rise = max(top - bottom, 1e-3)  # MuJoCo scales the data [0, 1] by size[2]; a flat crop still needs a height
     half = (np.array(crop.shape) - 1) * spacing / 2.0
@@ -260,7 +264,7 @@ def add_terrain(mujoco, spec, heights: np.ndarray, spacing: float, centre, half_
     # MuJoCo's hfield data is row-major over (y, x): row r at y = -size[1] + r dy, column c at x = -size[0] + c dx
     spec.add_hfield(name="terrain", size=[half[0], half[1], rise, 0.1], nrow=crop.shape[1], ncol=crop.shape[0],
                     userdata=((crop.T - bottom) / rise).ravel().tolist())  # fmt: skip
-    centre_xyz = [lo[0] * spacing + half[0], lo[1] * spacing + half[1], bottom]
+    centre_xyz = [start[0] + half[0], start[1] + half[1], bottom]
     spec.worldbody.add_geom(name="terrain", type=mujoco.mjtGeom.mjGEOM_HFIELD, hfieldname="terrain", pos=centre_xyz)
 
 

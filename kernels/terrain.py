@@ -3,10 +3,12 @@
 A height field is a 2D array ``hfield[i, j]`` of heights [m] at the world points (i spacing, j spacing), z up; the
 surface between the samples is two triangles per cell, split along the (i, j)-(i + 1, j + 1) diagonal as Isaac
 Gym's ``terrain_utils.convert_heightfield_to_trimesh`` splits them (the mesh legged_gym collides with; legged_gym
-also moves the vertices of slopes steeper than 0.75 to make them vertical, which this regular grid does not: a stair
-edge here is a ramp one cell wide). Outside the field, and when it has fewer than 2 x 2 samples, the surface is the
-model's plane n . x = offset. Contacts treat the surface under a point as the plane of that point's triangle, so
-the contact law of ``kernels.contact`` (MuJoCo's soft constraint against a plane) applies unchanged.
+also moves the vertices of slopes steeper than 0.75 to make them vertical, which a regular grid can only approach:
+``envs.terrain.vertical_risers`` refines the field so that a riser is a ramp one fine cell wide). Outside the field,
+and when it has fewer than 2 x 2 samples, the surface is the model's plane n . x = offset. A point (a box corner)
+is taken against the plane of its triangle; a sphere against the closest point of the triangles within its radius
+(``hfield_sphere``). Either gives one contact, a point and a normal, so the contact law of ``kernels.contact``
+(MuJoCo's soft constraint against a plane) applies unchanged.
 """
 
 import warp as wp
@@ -79,6 +81,37 @@ def hfield_height(
 
 
 @wp.func
+def closest_to_origin(a: wp.vec3, b: wp.vec3, c: wp.vec3) -> wp.vec3:
+    """The point [m] of triangle (a, b, c) closest to the origin (Ericson, Real-Time Collision Detection, 5.1.5:
+    vertex, edge or face region by the signs of the barycentric terms); coordinates relative to the query point."""
+    ab = b - a
+    ac = c - a
+    d1 = -wp.dot(ab, a)
+    d2 = -wp.dot(ac, a)
+    if d1 <= 0.0 and d2 <= 0.0:
+        return a
+    d3 = -wp.dot(ab, b)
+    d4 = -wp.dot(ac, b)
+    if d3 >= 0.0 and d4 <= d3:
+        return b
+    vc = d1 * d4 - d3 * d2
+    if vc <= 0.0 and d1 >= 0.0 and d3 <= 0.0:
+        return a + (d1 / (d1 - d3)) * ab
+    d5 = -wp.dot(ab, c)
+    d6 = -wp.dot(ac, c)
+    if d6 >= 0.0 and d5 <= d6:
+        return c
+    vb = d5 * d2 - d1 * d6
+    if vb <= 0.0 and d2 >= 0.0 and d6 <= 0.0:
+        return a + (d2 / (d2 - d6)) * ac
+    va = d3 * d6 - d5 * d4
+    if va <= 0.0 and (d4 - d3) >= 0.0 and (d5 - d6) >= 0.0:
+        return b + ((d4 - d3) / ((d4 - d3) + (d5 - d6))) * (c - b)
+    denom = 1.0 / (va + vb + vc)
+    return a + (vb * denom) * ab + (vc * denom) * ac
+
+
+@wp.func
 def hfield_sphere(
     hfield: wp.array2d[float],
     spacing: float,
@@ -87,8 +120,62 @@ def hfield_sphere(
     center: wp.vec3,
     radius: float,
 ):
-    """Signed distance [m] of a sphere (center [m, world], radius [m]) to the terrain plane under its center, its
-    deepest point [m, world] and that plane's unit normal (the contact normal, pointing out of the terrain)."""
+    """Signed distance [m] of a sphere (center [m, world], radius [m]) to the terrain, its deepest point [m, world]
+    and the unit contact normal [world] pointing out of the terrain.
+
+    A center above the surface: the closest point of the triangles of the cells within the radius, the normal from
+    it to the center (a stair edge is rounded by the sphere, a riser pushes back horizontally). A center on or below
+    the surface, or outside the field: the plane of the triangle under the center (the depth along its normal)."""
     n, d = hfield_plane(hfield, spacing, center[0], center[1], plane_normal, plane_offset)
     dist, point = plane_sphere(n, d, center, radius)
-    return dist, point, n
+    nrow = hfield.shape[0]
+    ncol = hfield.shape[1]
+    u = center[0] / spacing
+    v = center[1] / spacing
+    if nrow < 2 or ncol < 2 or not (u >= 0.0 and v >= 0.0 and u <= float(nrow - 1) and v <= float(ncol - 1)):
+        return dist, point, n
+    if wp.dot(n, center) - d <= 0.0:
+        return dist, point, n
+    r = radius / spacing
+    i0 = wp.max(int(wp.floor(u - r)), 0)
+    i1 = wp.min(int(wp.floor(u + r)), nrow - 2)
+    j0 = wp.max(int(wp.floor(v - r)), 0)
+    j1 = wp.min(int(wp.floor(v + r)), ncol - 2)
+    # a sphere above every sample of those cells touches none of them (a swinging foot): skip the triangle tests
+    top = float(-1.0e30)
+    i = i0
+    while i <= i1 + 1:
+        j = j0
+        while j <= j1 + 1:
+            top = wp.max(top, hfield[i, j])
+            j += 1
+        i += 1
+    if center[2] - radius > top:
+        # the gap to the highest sample bounds the true one from below (the plane under the center can be closer)
+        return center[2] - radius - top, center - radius * n, n
+    best = wp.vec3(0.0)
+    best2 = float(1.0e30)
+    i = i0
+    while i <= i1:
+        j = j0
+        while j <= j1:
+            # cell corners relative to the center: both of its triangles (hfield_plane's split)
+            x0 = float(i) * spacing - center[0]
+            y0 = float(j) * spacing - center[1]
+            p00 = wp.vec3(x0, y0, hfield[i, j] - center[2])
+            p11 = wp.vec3(x0 + spacing, y0 + spacing, hfield[i + 1, j + 1] - center[2])
+            q = closest_to_origin(p00, p11, wp.vec3(x0, y0 + spacing, hfield[i, j + 1] - center[2]))
+            if wp.dot(q, q) < best2:
+                best2 = wp.dot(q, q)
+                best = q
+            q = closest_to_origin(p00, wp.vec3(x0 + spacing, y0, hfield[i + 1, j] - center[2]), p11)
+            if wp.dot(q, q) < best2:
+                best2 = wp.dot(q, q)
+                best = q
+            j += 1
+        i += 1
+    gap = wp.sqrt(best2)
+    if gap < 1.0e-9:
+        return dist, point, n
+    normal = -best / gap
+    return gap - radius, center - radius * normal, normal

@@ -404,11 +404,12 @@ def test_rough_tracking_measures_how_much_the_scan_noise_moves_the_policy(tmp_pa
 
 
 def test_horizontal_scale_refines_the_terrain_and_narrows_the_stair_risers():
-    """horizontal_scale=0.05: the same 8 m tiles with four times the samples; a stair riser (one sample wide) is half
-    as wide, so the same step height rises over 0.05 m; the scan and the contacts read the finer field."""
-    coarse = envs.make("anymal_c_rough", num_envs=12, device="cpu", seed=1, num_rows=3, num_cols=20)
-    fine = envs.make("anymal_c_rough", num_envs=12, device="cpu", seed=1, num_rows=3, num_cols=20,
-                     horizontal_scale=0.05)  # fmt: skip
+    """horizontal_scale=0.05 (legged_gym's samples, no riser refinement): the same 8 m tiles with four times the
+    samples; a stair riser (one sample wide) is half as wide, so the same step height rises over 0.05 m; the scan and
+    the contacts read the finer field."""
+    raw = dict(num_envs=12, device="cpu", seed=1, num_rows=3, num_cols=20, slope_threshold=None)
+    coarse = envs.make("anymal_c_rough", **raw)
+    fine = envs.make("anymal_c_rough", **raw, horizontal_scale=0.05)
     assert fine.terrain.spacing == 0.05 and fine.terrain.tile_size == coarse.terrain.tile_size == 8.0
     assert fine.terrain.heights.shape == (3 * 160 + 2, 20 * 160 + 2)
     # the same tile centres, but for the one-sample border in front of the field (0.05 m here, 0.1 m there)
@@ -449,3 +450,29 @@ def test_rough_tracking_command_line_takes_a_checkpoint_after_the_env_kwargs(tmp
     assert out.returncode == 0 and f"{path}: iteration 4:" in out.stdout, out.stderr[-2000:]
     out = subprocess.run(cmd + ["resampling_time=10.0"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2 and "give at least one checkpoint" in out.stderr
+
+
+def test_default_terrain_has_legged_gyms_vertical_risers():
+    """slope_threshold (0.75, legged_gym's slope_treshold) and riser_refine (4) by default: the field is legged_gym's
+    samples refined 4 times (0.025 m) with steps over 0.075 m per 0.1 m as risers one fine cell wide; the spawn
+    origins are the same; slope_threshold=None keeps the raw samples; bad values are refused."""
+    kw = dict(num_envs=2, device="cpu", seed=1, num_rows=2, num_cols=10)
+    default = envs.make("anymal_c_rough", **kw)
+    raw = envs.make("anymal_c_rough", **kw, slope_threshold=None)
+    assert raw.terrain.spacing == 0.1 and default.terrain.spacing == 0.025
+    np.testing.assert_array_equal(default.terrain.heights[::4, ::4], raw.terrain.heights)
+    np.testing.assert_array_equal(default.terrain.origins, raw.terrain.origins)
+    from envs.terrain import vertical_risers
+
+    np.testing.assert_array_equal(default.terrain.heights, vertical_risers(raw.terrain.heights, 0.1, 4, 0.75))
+    coarse = envs.make("anymal_c_rough", **kw, riser_refine=2)
+    assert coarse.terrain.spacing == 0.05
+    for bad, match in (
+        (dict(slope_threshold=0.0), "slope_threshold"),
+        (dict(slope_threshold="0.75"), "slope_threshold"),
+        (dict(riser_refine=0), "riser_refine"),
+        (dict(riser_refine=2.0), "riser_refine"),
+        (dict(horizontal_scale=0.04, riser_refine=4), "horizontal_scale / riser_refine"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            envs.make("anymal_c_rough", num_envs=1, device="cpu", num_rows=1, num_cols=1, **bad)

@@ -37,7 +37,8 @@ def test_scan_from_a_state_is_the_envs_noise_free_scan(walked):
     c, state = env.config, env.get_state().numpy().astype(np.float64)
     hs, sp = env.terrain.heights.astype(np.float64), float(env.terrain.spacing)
     ours = np.stack([R.scan(s[: flat.NQ], hs, sp, c["height_scale"], c["scan_offset"]) for s in state])
-    np.testing.assert_allclose(ours, env.info["privileged_obs"][:, NUM_PRIV:].numpy(), rtol=0, atol=2e-5)
+    # float32 positions (~4e-6 m at 40 m) on the refined field's risers (up to 0.2 m over 0.025 m): ~1e-4 apart there
+    np.testing.assert_allclose(ours, env.info["privileged_obs"][:, NUM_PRIV:].numpy(), rtol=0, atol=2e-4)
     assert np.ptp(ours) > 0.5  # not a flat patch: the scan sees steps and slopes
 
 
@@ -69,7 +70,9 @@ def test_mujoco_side_observation_is_the_envs(walked):
     mine = np.stack([np.concatenate([flat.observe(s[: flat.NQ], s[flat.NQ : flat.NQ + flat.NV], k, a, cfg),
                                      R.scan(s[: flat.NQ], hs, sp, c["height_scale"], c["scan_offset"])])
                      for s, k, a in zip(state, cmd, last, strict=True)])  # fmt: skip
-    np.testing.assert_allclose(mine, obs.numpy(), rtol=0, atol=2e-5)
+    np.testing.assert_allclose(mine[:, :48], obs[:, :48].numpy(), rtol=0, atol=2e-5)
+    # the scan: float32 positions on the refined risers, as in test_scan_from_a_state_is_the_envs_noise_free_scan
+    np.testing.assert_allclose(mine[:, 48:], obs[:, 48:].numpy(), rtol=0, atol=2e-4)
 
 
 def test_compare_runs_both_simulators_per_terrain_type(tmp_path):

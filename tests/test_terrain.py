@@ -229,3 +229,146 @@ def test_spheres_dropped_on_a_step_rest_on_its_two_levels():
     z = sim.get_state()[0][:, 2].numpy()
     assert 0.0 < 0.15 + 0.05 - z[0] < 1e-3 and 0.0 < 0.05 - z[1] < 1e-3, z
     assert np.abs(sim.get_state()[1].numpy()).max() < 1e-3  # at rest
+
+
+def test_sphere_takes_the_closest_triangle_a_riser_or_an_edge():
+    """A sphere above the surface is against the closest point of the triangles within its radius: beside a riser
+    (a step 0.2 m high rising over one 0.1 m cell, x 0.2 to 0.3) over the lower level, the ramp; above the step's
+    edge, the edge, the normal from it to the center; far from both, the plane under it."""
+    heights = np.zeros((8, 5))
+    heights[3:] = 0.2
+    r = 0.05
+    ramp = np.array([-2.0, 0.0, 1.0]) / math.sqrt(5.0)
+    # over the lower level (x 0.19 < 0.2) at 0.06 m: the plane under it is out of reach, the ramp 0.036 m away
+    c = np.array([0.19, 0.2, 0.06])
+    gap_ramp = float(np.dot(c - [0.2, 0.2, 0.0], ramp))  # the closest ramp point lies inside its face
+    # 0.04 m from the step's top edge (x 0.3, z 0.2) along (-0.6, 0, 0.8), between the tread's and the ramp's
+    # normals: the edge is the closest point
+    e = np.array([0.3, 0.2, 0.2]) + 0.04 * np.array([-0.6, 0.0, 0.8])
+    far = np.array([0.55, 0.2, 0.24])
+    out = _lookup(heights, np.array([c, e, far]), radius=r)
+    assert gap_ramp < r < c[2] and out["dist"][0] == pytest.approx(gap_ramp - r, abs=1e-6)
+    np.testing.assert_allclose(out["sphere_normal"][0], ramp, atol=1e-6)
+    np.testing.assert_allclose(out["deepest"][0], c - r * ramp, atol=1e-6)
+    np.testing.assert_allclose(out["sphere_normal"][1], [-0.6, 0.0, 0.8], atol=1e-5)
+    assert out["dist"][1] == pytest.approx(0.04 - r, abs=1e-6)
+    assert out["dist"][2] == pytest.approx(0.24 - 0.2 - r, abs=1e-6)
+    np.testing.assert_allclose(out["sphere_normal"][2], [0, 0, 1], atol=1e-6)
+    # below the surface (inside the ramp): the depth along the normal of the plane under the center
+    inside = np.array([0.26, 0.2, 0.05])
+    out = _lookup(heights, inside[None], radius=r)
+    assert out["dist"][0] == pytest.approx(np.dot(inside - [0.2, 0.2, 0.0], ramp) - r, abs=1e-6)
+    np.testing.assert_allclose(out["sphere_normal"][0], ramp, atol=1e-6)
+
+
+def test_sphere_distance_is_the_brute_force_closest_point_on_random_fields():
+    """On random fields, a sphere center above the surface: the distance is the smallest over every triangle of the
+    field of the closest-point distance (sampled densely on each triangle), minus the radius, where that is below
+    the radius (farther, the sphere touches nothing and only the sign matters)."""
+    rng = np.random.default_rng(3)
+    heights = rng.uniform(0.0, 0.15, (7, 6))
+    r = 0.08
+    xx, yy = _grid(7, 6)
+    pts = np.column_stack([rng.uniform(0.05, 0.55, 300), rng.uniform(0.05, 0.45, 300), rng.uniform(0.0, 0.3, 300)])
+    out = _lookup(heights, pts, radius=r)
+    # dense barycentric samples of every triangle (the split of hfield_plane)
+    w = np.array([(a, b) for a in np.linspace(0, 1, 41) for b in np.linspace(0, 1, 41) if a + b <= 1])
+    tris = []
+    for i in range(6):
+        for j in range(5):
+            p = lambda a, b: np.array([xx[a, b], yy[a, b], heights[a, b]])  # noqa: E731
+            tris += [(p(i, j), p(i + 1, j + 1), p(i, j + 1)), (p(i, j), p(i + 1, j), p(i + 1, j + 1))]
+    surface = np.concatenate([a + w[:, :1] * (b - a) + w[:, 1:] * (c - a) for a, b, c in tris])
+    checked = 0
+    for k, c in enumerate(pts):
+        if c[2] <= out["height"][k]:
+            continue
+        d = np.sqrt(((surface - c) ** 2).sum(1)).min()
+        if d < r:
+            # the dense samples are up to ~2 mm from the exact closest point
+            assert out["dist"][k] == pytest.approx(d - r, abs=3e-3) and out["dist"][k] <= d - r + 1e-6
+            checked += 1
+        else:
+            assert out["dist"][k] >= -1e-6
+    assert checked > 30
+
+
+def test_vertical_risers_move_each_step_to_its_higher_sample():
+    """legged_gym's slope_threshold (0.75) on stairs 0.14 m high and three 0.1 m samples deep, refined 4 times:
+    each tread is flat up to the higher sample, the step a ramp one fine cell (0.025 m) wide there, both ways; the
+    coarse samples stay; gentle slopes keep their surface; a step under the threshold stays a coarse ramp."""
+    levels = np.array([0.0, 0.0, 0.0, 0.14, 0.14, 0.14, 0.28, 0.28, 0.28])
+    up = np.repeat(levels[:, None], 4, axis=1)
+    fine = terrain.vertical_risers(up, 0.1, 4, 0.75)
+    assert fine.shape == (33, 13) and fine.dtype == np.float32
+    np.testing.assert_array_equal(fine[::4, ::4], up.astype(np.float32))
+    expect = np.concatenate([[0.0] * 12, [0.14] * 12, [0.28] * 9])  # steps at fine samples 12 and 24 (x 0.3, 0.6)
+    np.testing.assert_allclose(fine, np.repeat(expect[:, None], 13, axis=1), atol=1e-7)
+    down = terrain.vertical_risers(up[::-1], 0.1, 4, 0.75)
+    np.testing.assert_array_equal(down, fine[::-1])
+    np.testing.assert_array_equal(terrain.vertical_risers(up.T, 0.1, 4, 0.75), fine.T)
+    # 0.05 m steps (0.5 m/m): ramps one coarse cell wide, the coarse surface
+    low = terrain.vertical_risers(up * 0.05 / 0.14, 0.1, 4, 0.75)
+    np.testing.assert_allclose(low[:, 0], np.interp(np.arange(33) / 4, np.arange(9), levels * 0.05 / 0.14), atol=1e-7)
+    # a gentle random field: every fine sample on the coarse triangles (hfield_height)
+    rng = np.random.default_rng(0)
+    gentle = rng.uniform(0.0, 0.07, (9, 7))
+    f = terrain.vertical_risers(gentle, 0.1, 3, 0.75)
+    fx, fy = np.meshgrid(np.arange(25) / 3 * 0.1, np.arange(19) / 3 * 0.1, indexing="ij")
+    pts = np.column_stack([fx.ravel(), fy.ravel(), np.zeros(fx.size)])
+    np.testing.assert_allclose(f.ravel(), _lookup(gentle, pts)["height"], atol=1e-6)
+    np.testing.assert_array_equal(terrain.vertical_risers(gentle, 0.1, 1, 0.75), gentle.astype(np.float32))
+    for bad in (dict(refine=0), dict(refine=2.0), dict(slope_threshold=0.0)):
+        with pytest.raises(ValueError):
+            terrain.vertical_risers(gentle, 0.1, **{"refine": 2, "slope_threshold": 0.75, **bad})
+
+
+def test_generated_terrain_with_risers_keeps_the_samples_and_a_quarter_of_the_steep_ground():
+    raw = terrain.generate(num_rows=3, num_cols=10, seed=4)
+    t = terrain.generate(num_rows=3, num_cols=10, seed=4, slope_threshold=0.75, riser_refine=4)
+    assert t.spacing == 0.025 and t.heights.shape == ((3 * 80 + 1) * 4 + 1, (10 * 80 + 1) * 4 + 1)
+    np.testing.assert_array_equal(t.heights[::4, ::4], raw.heights)
+    np.testing.assert_array_equal(t.origins, raw.origins)
+
+    def steep(h, s):
+        gx = np.abs(np.diff(h, axis=0))[:, :-1] / s
+        gy = np.abs(np.diff(h, axis=1))[:-1, :] / s
+        return np.mean(np.maximum(gx, gy) > 0.75)
+
+    # a stairs-up tile of level 2 (0.086 m steps, over the threshold): 28% of its cells are ramps, 7% refined
+    n = 80
+    a, b = (
+        steep(raw.heights[1 + 2 * n : 1 + 3 * n, 1 + 3 * n : 1 + 4 * n], 0.1),
+        steep(t.heights[4 * (1 + 2 * n) : 4 * (1 + 3 * n), 4 * (1 + 3 * n) : 4 * (1 + 4 * n)], 0.025),
+    )
+    assert a > 0.2 and b == pytest.approx(a / 4, rel=0.05)
+
+
+def test_a_sphere_pushed_against_a_refined_riser_stops_at_it():
+    """A foot-sized sphere (0.03 m, on x and z slides) pushed along +x by 10 N toward a 0.14 m step: on the refined
+    field (a riser 0.025 m wide at the higher sample, x 1.475 to 1.5) it stops with its surface at the riser; on the
+    coarse field (a ramp over x 1.4 to 1.5 at 54 degrees) the same push carries it up the ramp onto the step."""
+    xml = (
+        '<mujoco><option timestep="0.005"/><worldbody><geom type="plane" size="50 50 .1" friction="0.1 0 0"/>'
+        '<body pos="0 0 0"><joint name="x" type="slide" axis="1 0 0"/><joint name="z" type="slide" axis="0 0 1"/>'
+        '<geom type="sphere" size="0.03" mass="0.5" friction="0.1 0 0"/></body></worldbody>'
+        '<actuator><motor joint="x"/></actuator></mujoco>'
+    )
+    heights = np.zeros((60, 10))  # 5.9 m: the coarse run stays on the step
+    heights[15:] = 0.14
+    final = {}
+    for name, field, spacing in (
+        ("coarse", heights, SPACING),
+        ("refined", terrain.vertical_risers(heights, SPACING, 4, 0.75), SPACING / 4),
+    ):
+        sim = Simulator(load_mjcf(xml), 1, contacts=True, substeps=2)
+        sim.set_hfield(field, spacing)
+        q, v = sim.get_state()
+        q, v = q.clone(), v.clone()
+        q[0] = torch.tensor([1.39, 0.03])
+        sim.set_state(q, v)
+        for _ in range(200):  # 1 s
+            sim.step(torch.full((1, 1), 10.0))
+        final[name] = sim.get_state()[0][0].numpy()
+    assert 1.475 - 0.03 - 0.01 < final["refined"][0] < 1.475 - 0.03 + 0.01 and final["refined"][1] < 0.05, final
+    assert final["coarse"][0] > 1.5 and final["coarse"][1] > 0.14, final

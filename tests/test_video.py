@@ -187,3 +187,27 @@ def test_log_video_to_tensorboard(tmp_path):
     np.testing.assert_array_equal(np.asarray(frames[-1])[..., :3], episode.frames[-1])
     with open(tmp_path / "p.gif", "rb") as f:
         assert f.read() == image.encoded_image_string
+
+
+def test_add_terrain_keeps_a_fine_fields_crop_under_a_thousand_samples_a_side():
+    """A 0.025 m field over 60 m (the refined curriculum terrain's spacing): the crop within 25 m of the centre is
+    drawn from every second sample (1,001 a side); MuJoCo's ray down meets that hfield at the field's heights at those
+    samples."""
+    import mujoco
+
+    sp = 0.025
+    n = 2400
+    x = np.arange(n) * sp
+    heights = (np.floor(x / 0.3)[:, None] * 0.02 + 0.01 * np.sin(x)[None, :]).astype(np.float32)  # steps along x
+    spec = mujoco.MjSpec.from_string('<mujoco><worldbody><geom type="plane" size="9 9 .1"/></worldbody></mujoco>')
+    centre = (30.0, 30.0)
+    video.add_terrain(mujoco, spec, heights, sp, centre)
+    m = spec.compile()
+    assert (m.hfield_nrow[0], m.hfield_ncol[0]) == (1001, 1001)
+    d = mujoco.MjData(m)
+    mujoco.mj_forward(m, d)
+    lo = int((30.0 - 25.0) / sp)
+    for i, j in ((lo, lo), (lo + 2 * 300, lo + 2 * 501), (lo + 2 * 1000, lo + 2 * 1000), (lo + 2 * 777, lo + 2 * 5)):
+        geomid = np.zeros(1, np.int32)
+        dist = mujoco.mj_ray(m, d, np.array([i * sp, j * sp, 5.0]), np.array([0.0, 0.0, -1.0]), None, 1, -1, geomid)
+        assert 5.0 - dist == pytest.approx(float(heights[i, j]), abs=1e-4)
