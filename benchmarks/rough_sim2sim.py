@@ -73,7 +73,7 @@ def mujoco_terrain_model(heights: np.ndarray, spacing: float, sim_dt: float) -> 
     """MuJoCo's model of envs/assets/anymal_c.xml on the whole height field (no plane), timestep sim_dt [s]."""
     spec = mujoco.MjSpec.from_file(flat.XML)
     extent = (np.array(heights.shape) - 1) * spacing
-    add_terrain(mujoco, spec, heights, spacing, extent / 2.0, half_size=float(extent.max()))
+    add_terrain(mujoco, spec, heights, spacing, extent / 2.0, half_size=float(extent.max()), max_side=None)
     m = spec.compile()
     m.opt.timestep = sim_dt
     return m

@@ -238,11 +238,14 @@ class MujocoScene:
 # --- cartpole and pendulum: 2D drawings with numpy --------------------------------------------------------
 
 
-def add_terrain(mujoco, spec, heights: np.ndarray, spacing: float, centre, half_size: float = 25.0) -> None:
+def add_terrain(
+    mujoco, spec, heights: np.ndarray, spacing: float, centre, half_size: float = 25.0, max_side: int | None = 1001
+) -> None:
     """Replace the MJCF's plane in `spec` by a MuJoCo height field of heights[i, j] [m] at world (i spacing, j spacing)
     [m], cropped to the samples within half_size [m] of `centre` (x, y) [m, world] (a whole curriculum terrain is
     ~1.3 M samples: too many triangles to draw per frame; a 20 s episode walks at most ~28 m, usually far less, and
-    beyond the crop the video shows no ground), every stride-th sample where the crop is over ~1,000 a side."""
+    beyond the crop the video shows no ground), every stride-th sample where the crop is over max_side a side (None:
+    every sample, for simulating on it)."""
     heights = np.asarray(heights, dtype=np.float64)
     lo = np.clip(np.floor((np.asarray(centre, dtype=np.float64) - half_size) / spacing).astype(int), 0, None)
     hi = np.minimum(
@@ -250,8 +253,8 @@ def add_terrain(mujoco, spec, heights: np.ndarray, spacing: float, centre, half_
     )
     if np.any(hi - lo < 2):
         raise ValueError(f"the terrain has no samples within {half_size} m of {tuple(centre)}")
-    # at most ~1,000 samples a side (a refined field's 0.025 m over 50 m is 2,000): every stride-th sample
-    stride = max(1, int(np.ceil((hi - lo).max() / 1001)))
+    # at most max_side samples a side for drawing (a refined field's 0.025 m over 50 m is 2,000): every stride-th
+    stride = 1 if max_side is None else max(1, int(np.ceil((hi - lo).max() / max_side)))
     crop = heights[lo[0] : hi[0] : stride, lo[1] : hi[1] : stride]
     start = lo * spacing
     spacing = spacing * stride
