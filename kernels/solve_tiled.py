@@ -4,8 +4,9 @@
 ``solver_iterations`` times H = M + sum D J^T J over the active rows, its tree-sparse factorization, the solve and
 the new active set. Here a block of ``TILE_BLOCK_DIM`` threads shares that work (``wp.launch_tiled``): lane l holds
 contact point l and joint l (points and joints beyond the block's width are taken in further chunks of the block),
-builds its rows sqrt(D_e) J_e^T (one length-nv vector per pyramid edge, one per joint limit), and the block forms H
-from them with ``wp.tile_matmul``, factors it with ``wp.tile_cholesky`` and solves with ``wp.tile_cholesky_solve``;
+builds its rows sqrt(D_e) J_e^T (one length-nv vector per pyramid edge; a joint limit's row is its one dof, so the
+block adds the limits' D to H's diagonal with one block-wide sum), and the block forms H from them with
+``wp.tile_matmul``, factors it with ``wp.tile_cholesky`` and solves with ``wp.tile_cholesky_solve``;
 every lane then reads the solution to update its own points' and joints' active sets, and the block stops when no
 lane saw a change. Implicit joint damping is one more tile factor-solve; the Euler update runs on lane 0.
 
@@ -217,9 +218,23 @@ def solve_kernel(nv: int) -> wp.Kernel:
         while iteration < solver_iterations:
             if iteration >= 0:
                 # one Newton step with the active set fixed (kernels.forward._pipeline's solve stage)
-                # a fresh M every step (the products accumulate into it); only its lower triangle is read
-                hmat = wp.tile_diag_add(m, neg_hb)
+                # the limit rows are single dofs: D on the diagonal (one block-wide sum, no matmul)
                 g = vecnv()
+                ld = vecnv()
+                c = int(0)
+                while c < nchunk:
+                    slot = c * width + lane
+                    if slot < jnt_type.shape[0]:
+                        dof, dsum, frc, _new = limit_terms(
+                            worldid, slot, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
+                            jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in, limit_mask_out, 0.0,
+                        )  # fmt: skip
+                        if dof >= 0 and dsum > 0.0:
+                            ld[dof] = ld[dof] + dsum
+                            g[dof] = g[dof] + frc
+                    c += 1
+                # a fresh M every step (the products accumulate into it); only its lower triangle is read
+                hmat = wp.tile_diag_add(m, wp.tile_map(wp.add, neg_hb, wp.tile_sum(wp.tile(ld), axis=1)))
                 c = int(0)
                 while c < nchunk:
                     slot = c * width + lane
@@ -246,17 +261,6 @@ def solve_kernel(nv: int) -> wp.Kernel:
                         rt = wp.tile(r)
                         wp.tile_matmul(rt, wp.tile_transpose(rt), hmat)
                         e += 1
-                    r = vecnv()
-                    if slot < jnt_type.shape[0]:
-                        dof, dsum, frc, _new = limit_terms(
-                            worldid, slot, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
-                            jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in, limit_mask_out, 0.0,
-                        )  # fmt: skip
-                        if dof >= 0 and dsum > 0.0:
-                            r[dof] = wp.sqrt(dsum)
-                            g[dof] = g[dof] + frc
-                    rt = wp.tile(r)
-                    wp.tile_matmul(rt, wp.tile_transpose(rt), hmat)
                     c += 1
                 # factor and solve in place: no copies of H and x in shared memory (and fewer registers on sm_90)
                 wp.tile_assign(x, wp.tile_map(wp.add, qfrc, wp.tile_sum(wp.tile(g), axis=1)))
@@ -317,7 +321,8 @@ def solve_kernel(nv: int) -> wp.Kernel:
         if lane == 0:
             euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)
 
-    # ptxas for sm_90 (benchmarks/gpu_report.py's static compile, Warp 1.19 with MathDx, 32 threads per block): nv 14
-    # (ant) 248 registers, no spills, 224 B stack; nv 18 (anymal_c) 255 registers, 32 / 36 B spill stores / loads, 320 B
-    # stack; either way 1/8 occupancy, set by registers (the bare Newton step of benchmarks/solve_tiles.py: 185 and 243)
+    # ptxas for sm_90 (benchmarks/gpu_report.py's module_rows, Warp 1.19, 32 threads per block): nv 14 (ant) 246
+    # registers, no spills, 224 B stack; nv 18 (anymal_c) 255 registers, 8 / 8 B spill stores / loads, 296 B stack;
+    # either way 1/8 occupancy, set by registers (the limits as a fifth tile_matmul per chunk: 244 and 255 with 4 B;
+    # 9073ae1: 248 and 255 with 32 B; the bare Newton step of benchmarks/solve_tiles.py: 185 and 243)
     return wp.kernel(solve, name=f"_solve_kernel_tiled_{nv}", module="unique", module_options=OPTIONS)
