@@ -110,3 +110,12 @@ mutate "24 parallel capsules get one point per pair" kernels/constraint.py \
 mutate "25 a recorded env launch that bypasses the env's block size" envs/anymal_c.py \
     's/self._sync_cmd = self.record_launch(k, self.num_envs, args)/self._sync_cmd = wp.launch(k, self.num_envs, inputs=args, device=self.device, record_cmd=True)/' \
     tests/test_split_pipeline.py -k block_dim
+mutate "26 a sphere on a height field against the plane under its centre only" kernels/terrain.py \
+    's/    if wp.dot(n, center) - d <= 0.0:/    if True:/' tests/test_terrain.py
+mutate "27 vertical risers at the lower sample instead of the higher" envs/terrain.py \
+    's/        low = np.minimum(a, b)\[..., None\]/        low = np.maximum(a, b)[..., None]/' tests/test_terrain.py tests/test_anymal_c_rough.py -k risers
+mutate "28 the tiled solve leaves the joint limits out of H" kernels/solve_tiled.py \
+    's/hmat = wp.tile_diag_add(m, wp.tile_map(wp.add, neg_hb, wp.tile_sum(wp.tile(ld), axis=1)))/hmat = wp.tile_diag_add(m, neg_hb)/' \
+    tests/test_solve_tiled.py
+mutate "29 a contact row's force with J qacc added instead of subtracted" kernels/constraint.py \
+    's/            f = dcoef \* (aref - wp.dot(acc, u))/            f = dcoef * (aref + wp.dot(acc, u))/' tests/test_contact.py
