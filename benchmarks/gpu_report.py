@@ -19,6 +19,7 @@ import warp as wp
 import envs
 import kernels
 from benchmarks.common import progress, tool_record, write_rows
+from kernels.solve_tiled import TILE_BLOCK_DIM
 
 wp.config.quiet = True
 
@@ -80,8 +81,8 @@ def ptx_static_counts(ptx: str) -> dict[str, dict]:
 
 def warp_modules() -> dict:
     """Every Warp module of envs/ and kernels/ that defines kernels, plus the modules of one kernel each: the split
-    physics step's stage kernels and each env's step kernel (built by a factory), as tests/test_aot.py collects
-    them."""
+    physics step's stage kernels, the tiled solve per number of dofs and each env's step kernel (built by a
+    factory), as tests/test_aot.py collects them."""
     found = {}
     for package in (envs, kernels):
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
@@ -95,6 +96,11 @@ def warp_modules() -> dict:
         SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:]
     ):  # the GPU path of the physics step, each kernel in a module of its own
         found[f"kernels.forward {kernel.key}"] = kernel.module
+    from kernels.solve_tiled import solve_kernel
+
+    for env_id in ("half_cheetah", "ant", "anymal_c"):  # pipeline split_tiled's solve: one kernel per number of dofs
+        nv = envs.make(env_id, num_envs=1, device="cpu").sim.nv
+        found[f"kernels.solve_tiled nv {nv}"] = solve_kernel(nv).module
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
         # the variant a CUDA device runs (one env per thread), not the CPU one this env was built with
@@ -148,7 +154,9 @@ def run(archs, block_dim, modules, out) -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="throughput_ptx_") as work:
         for name, arch in progress([(nm, a) for nm in found for a in archs], "gpu"):
-            rows += module_rows(name, found[name], arch, block_dim, ptxas, work)
+            # the tiled solve launches blocks of TILE_BLOCK_DIM threads (one env each), not the env's block size
+            block = TILE_BLOCK_DIM if name.startswith("kernels.solve_tiled") else block_dim
+            rows += module_rows(name, found[name], arch, block, ptxas, work)
     for r in rows:
         print(f"{r['arch']} {r['module']:22s} {r['kernel'][:48]:48s} regs {r['registers']} occ {r['occupancy']}")
     write_rows(out, "gpu", record, rows, KEYS)

@@ -321,8 +321,8 @@ def solve_kernel(nv: int) -> wp.Kernel:
         if lane == 0:
             euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)
 
-    # ptxas for sm_90 (benchmarks/gpu_report.py's module_rows, Warp 1.19, 32 threads per block): nv 14 (ant) 246
-    # registers, no spills, 224 B stack; nv 18 (anymal_c) 255 registers, 8 / 8 B spill stores / loads, 296 B stack;
-    # either way 1/8 occupancy, set by registers (the limits as a fifth tile_matmul per chunk: 244 and 255 with 4 B;
-    # 9073ae1: 248 and 255 with 32 B; the bare Newton step of benchmarks/solve_tiles.py: 185 and 243)
+    # ptxas for sm_90 (`throughput.py gpu --archs 90 --modules solve_tiled`, Warp 1.19, 32 threads per block): nv 14
+    # (ant) 246 registers, no spills, 224 B stack; nv 18 (anymal_c) 255 registers, 8 / 8 B spill stores / loads, 296 B
+    # stack; either way 1/8 occupancy, set by registers (the limits as a fifth tile_matmul per chunk: 244 and 255 with
+    # 4 B; 9073ae1: 248 and 255 with 32 B; the bare Newton step of benchmarks/solve_tiles.py: 185 and 243)
     return wp.kernel(solve, name=f"_solve_kernel_tiled_{nv}", module="unique", module_options=OPTIONS)

@@ -37,7 +37,7 @@ RUNS = {
         + ["x_vs_warp_env", "x_vs_best_peer", "median_s", "min_s", "max_s"],
     ),
     "gpu": (
-        ["--modules", "cartpole", "--archs", "80"],
+        ["--modules", "cartpole", "solve_tiled nv 9", "--archs", "80"],
         ["module", "kernel", "arch", "gpu", "registers", "spill_stores", "spill_loads", "stack_bytes", "smem_bytes"]
         + ["block_dim", "occupancy", "limiter", "static_flops", "static_bytes", "compile_s"],
     ),
@@ -96,6 +96,15 @@ def test_subcommand_writes_csv_and_json(command, out):
     for row in rows:
         for k in set(columns) - text_columns:
             assert is_number_or_empty(row[k]), (command, k, row[k])
+
+
+def test_gpu_report_takes_the_tiled_solve_at_its_block_width(out):
+    with open(out / "gpu.json") as f:
+        rows = json.load(f)["rows"]
+    tiled = [r for r in rows if r["module"] == "kernels.solve_tiled nv 9"]
+    cartpole = [r for r in rows if r["module"].startswith("cartpole")]
+    assert tiled and all(r["block_dim"] == 32 for r in tiled)
+    assert cartpole and all(r["block_dim"] == 256 for r in cartpole)
 
 
 def test_peers_has_reference_and_ratios(out):
