@@ -331,12 +331,12 @@ class AnymalCRough(AnymalC):
             raise ValueError(f"horizontal_scale must be a number of metres, got {horizontal_scale!r}")
         if not 0.02 <= horizontal_scale <= 0.2:  # finer: the field's memory grows as 1 / scale^2
             raise ValueError(f"horizontal_scale must be in [0.02, 0.2] m, got {horizontal_scale!r}")
+        if isinstance(riser_refine, bool) or not isinstance(riser_refine, int) or not 1 <= riser_refine <= 8:
+            raise ValueError(f"riser_refine must be an integer in [1, 8], got {riser_refine!r}")
         if slope_threshold is not None:
             bad = isinstance(slope_threshold, bool) or not isinstance(slope_threshold, (int, float))
-            if bad or slope_threshold <= 0:
+            if bad or not slope_threshold > 0:
                 raise ValueError(f"slope_threshold must be a slope > 0 [m/m] or None, got {slope_threshold!r}")
-            if isinstance(riser_refine, bool) or not isinstance(riser_refine, int) or not 1 <= riser_refine <= 8:
-                raise ValueError(f"riser_refine must be an integer in [1, 8], got {riser_refine!r}")
             if horizontal_scale / riser_refine < 0.0125:  # the field's memory grows as (riser_refine / scale)^2
                 raise ValueError(
                     f"horizontal_scale / riser_refine must be >= 0.0125 m, got {horizontal_scale} / {riser_refine}"

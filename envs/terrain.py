@@ -155,11 +155,14 @@ def vertical_risers(heights: np.ndarray, spacing: float, refine: int, slope_thre
     for the fine samples inside the cell; on a steep cell edge the inner fine samples take the lower end's height."""
     if isinstance(refine, bool) or not isinstance(refine, (int, np.integer)) or refine < 1:
         raise ValueError(f"refine must be an integer >= 1, got {refine!r}")
-    if not slope_threshold > 0:
-        raise ValueError(f"slope_threshold must be > 0, got {slope_threshold!r}")
+    for name, v in (("slope_threshold", slope_threshold), ("spacing", spacing)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)) or not v > 0:
+            raise ValueError(f"{name} must be a number > 0, got {v!r}")
     h = np.asarray(heights, dtype=np.float32)
     if h.ndim != 2 or min(h.shape) < 2:
         raise ValueError(f"heights must be a 2D grid of at least 2 x 2 samples, got shape {h.shape}")
+    if not np.isfinite(h).all():
+        raise ValueError("heights must be finite (a NaN or inf sample would spread through the refined cells)")
     k = int(refine)
     if k == 1:
         return h.copy()

@@ -472,6 +472,8 @@ def test_default_terrain_has_legged_gyms_vertical_risers():
         (dict(slope_threshold="0.75"), "slope_threshold"),
         (dict(riser_refine=0), "riser_refine"),
         (dict(riser_refine=2.0), "riser_refine"),
+        (dict(riser_refine=0, slope_threshold=None), "riser_refine"),
+        (dict(slope_threshold=float("nan")), "slope_threshold"),
         (dict(horizontal_scale=0.04, riser_refine=4), "horizontal_scale / riser_refine"),
     ):
         with pytest.raises(ValueError, match=match):

@@ -318,9 +318,19 @@ def test_vertical_risers_move_each_step_to_its_higher_sample():
     pts = np.column_stack([fx.ravel(), fy.ravel(), np.zeros(fx.size)])
     np.testing.assert_allclose(f.ravel(), _lookup(gentle, pts)["height"], atol=1e-6)
     np.testing.assert_array_equal(terrain.vertical_risers(gentle, 0.1, 1, 0.75), gentle.astype(np.float32))
-    for bad in (dict(refine=0), dict(refine=2.0), dict(slope_threshold=0.0)):
-        with pytest.raises(ValueError):
-            terrain.vertical_risers(gentle, 0.1, **{"refine": 2, "slope_threshold": 0.75, **bad})
+    for bad, match in (
+        (dict(refine=0), "refine"),
+        (dict(refine=2.0), "refine"),
+        (dict(slope_threshold=0.0), "slope_threshold"),
+        (dict(slope_threshold="0.75"), "slope_threshold"),
+        (dict(slope_threshold=float("nan")), "slope_threshold"),
+        (dict(spacing=-0.1), "spacing"),
+        (dict(heights=np.zeros(5)), "2D grid"),
+        (dict(heights=np.where(np.eye(9, 7) > 0, np.nan, gentle)), "finite"),
+    ):
+        kw = {"heights": gentle, "spacing": 0.1, "refine": 2, "slope_threshold": 0.75, **bad}
+        with pytest.raises(ValueError, match=match):
+            terrain.vertical_risers(**kw)
 
 
 def test_generated_terrain_with_risers_keeps_the_samples_and_a_quarter_of_the_steep_ground():
