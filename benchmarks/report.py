@@ -5,6 +5,7 @@ numbers it computes."""
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import re
@@ -129,17 +130,21 @@ def peers_table(rows: list[dict], note: str) -> list[str]:
 
 def gpu_table(rows: list[dict], note: str) -> list[str]:
     """The static GPU report as a Markdown table and the register budget per target occupancy."""
-    lines = ["### Static GPU report (`gpu`): ptxas -v, block of 256 threads", ""]
-    lines += ["| module | kernel | arch | registers | spill st/ld B | stack B | occupancy | limiter |"]
-    lines += ["|---|---|---|---:|---|---:|---:|---|"]
+    # the run's --block-dim; the tiled solve's rows carry their own (one env per block of 32)
+    blocks = [int(r["block_dim"]) for r in rows if not r["module"].startswith("kernels.solve_tiled")]
+    block = collections.Counter(blocks or [int(r["block_dim"]) for r in rows]).most_common(1)[0][0]
+    lines = [f"### Static GPU report (`gpu`): ptxas -v, block of {block} threads unless its row says otherwise", ""]
+    lines += ["| module | kernel | arch | registers | spill st/ld B | stack B | block | occupancy | limiter |"]
+    lines += ["|---|---|---|---:|---|---:|---:|---:|---|"]
     for r in rows:
         occ = f"{r['occupancy']:.2f}" if r["occupancy"] is not None else "-"
         lines.append(
             f"| {r['module']} | `{short_kernel(r['kernel'])}` | {r['arch']} | {r['registers']} | "
-            f"{r['spill_stores']}/{r['spill_loads']} | {r['stack_bytes']} | {occ} | {r['limiter']} |"
+            f"{r['spill_stores']}/{r['spill_loads']} | {r['stack_bytes']} | {int(r['block_dim'])} | {occ} | "
+            f"{r['limiter']} |"
         )
-    block = int(rows[0]["block_dim"])
-    budget = [max(g for g in range(1, 256) if occupancy(g, 0, block, 90)[0] >= t) for t in (1.0, 0.5, 0.25)]
+    # 0 where no register count reaches the occupancy (small blocks hit the blocks-per-SM limit first)
+    budget = [max((g for g in range(1, 256) if occupancy(g, 0, block, 90)[0] >= t), default=0) for t in (1, 0.5, 0.25)]
     spilled = sorted({short_kernel(r["kernel"]) for r in rows if (r["spill_stores"] or 0) > 0})
     spills = f"Spilling: {', '.join(spilled)}." if spilled else "No kernel spills."
     return lines + ["", note.format(block=block, full=budget[0], half=budget[1], quarter=budget[2], spills=spills), ""]
