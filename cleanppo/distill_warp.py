@@ -213,7 +213,10 @@ class Args:
     clip_vloss: bool = False
     """toggles whether or not to use a clipped loss for the value function, as per the paper"""
     hidden: tuple[int, ...] = (256, 128, 64)
-    """hidden layer sizes of every actor and critic"""
+    """hidden layer sizes of the teacher's actor and critic (and of the student's, unless --student-hidden)"""
+    student_hidden: tuple[int, ...] | None = None
+    """hidden layer sizes of the student's network (the GRU's head; the PPO baselines' actor and critic); None:
+    --hidden"""
     activation: Literal["tanh", "elu"] = "tanh"
     """the hidden layers' activation (rsl_rl's legged robots use elu)"""
     init_log_std: float = 0.0
@@ -381,7 +384,7 @@ def window_width(args: Args, O: int, A: int) -> int:  # noqa: E741
 def make_agents(args: Args, arch: dict, O: int, A: int, P: int, device: torch.device):  # noqa: E741
     """(teacher, teacher_rms, student, student_rms) for `args` (the run's) and `arch` (the teacher's hidden sizes,
     activation and initial log std); the teacher is None for the PPO baselines, which have none."""
-    W = window_width(args, O, A)
+    W, hidden = window_width(args, O, A), args.student_hidden or args.hidden
     teacher, teacher_rms = None, None
     if args.student_algo not in ("asym_ppo", "ppo"):
         TO = O + P if args.teacher_obs == "privileged" else O  # a ppo_warp.py policy reads the observation only
@@ -390,9 +393,9 @@ def make_agents(args: Args, arch: dict, O: int, A: int, P: int, device: torch.de
                         critic_start=0)  # fmt: skip
         teacher, teacher_rms = teacher.to(device), RunningMeanStd(TO).to(device)
     if args.student_arch == "gru":
-        student = GruStudent(W, A, args.hidden, args.gru_hidden, args.activation).to(device)
+        student = GruStudent(W, A, hidden, args.gru_hidden, args.activation).to(device)
     else:
-        student = Agent(W, W if args.student_algo == "ppo" else O + P, A, args.hidden, args.init_log_std,
+        student = Agent(W, W if args.student_algo == "ppo" else O + P, A, hidden, args.init_log_std,
                         args.activation, critic_start=0 if args.student_algo == "ppo" else None).to(device)  # fmt: skip
     return teacher, teacher_rms, student, RunningMeanStd(W + O + P).to(device)
 
@@ -486,6 +489,8 @@ if __name__ == "__main__":
         runs.fail(f"env {args.env_id!r} declares no privileged observations")
     if args.history_len < 1 or not 0.0 < args.beta_decay <= 1.0 or args.student_learning_rate <= 0:
         runs.fail("need --history-len >= 1, 0 < --beta-decay <= 1 and --student-learning-rate > 0")
+    if args.student_hidden is not None and (not args.student_hidden or min(args.student_hidden) < 1):
+        runs.fail(f"--student-hidden: layer sizes must be >= 1, got {args.student_hidden}")
     if args.student_arch == "gru" and baseline:
         runs.fail(f"--student-arch gru trains distilled students only (dagger, bc, rslrl), not {args.student_algo}: "
                   "PPO with a recurrent actor is not implemented here")  # fmt: skip

@@ -67,7 +67,13 @@ def load_checkpoint(path: str) -> dict:
 def saved_args(args_type, saved: dict):
     """An `args_type` (the script's Args dataclass) holding a checkpoint's saved args; unknown names are dropped."""
     names = {f.name for f in fields(args_type)}
-    return args_type(**{k: tuple(v) if k in ("hidden", "env_kwargs") else v for k, v in saved.items() if k in names})
+    return args_type(
+        **{
+            k: tuple(v) if k in ("hidden", "student_hidden", "env_kwargs") and v is not None else v
+            for k, v in saved.items()
+            if k in names
+        }
+    )
 
 
 # envs.make's arguments that the scripts set themselves, from these flags or from their own work split

@@ -295,6 +295,29 @@ def test_direct_ppo_networks_read_the_window_only(tmp_path, monkeypatch, capsys)
         assert torch.equal(student.act(poisoned), student.act(row))
 
 
+def test_student_hidden_sizes_the_students_and_the_baselines_networks_and_never_the_teachers():
+    m = load_distill()
+    O, A, P = 3, 1, 6
+
+    def widths(net):
+        return [layer.out_features for layer in net if isinstance(layer, torch.nn.Linear)]
+
+    for algo in ("dagger", "ppo", "asym_ppo"):
+        args = m.Args(env_id="pendulum", student_algo=algo, history_len=2, hidden=(8,), student_hidden=(16, 4))
+        arch = dict(hidden=(8,), activation="tanh", init_log_std=0.0)
+        teacher, _, student, _ = m.make_agents(args, arch, O, A, P, "cpu")
+        assert widths(student.actor_mean) == [16, 4, A] and widths(student.critic) == [16, 4, 1], algo
+        assert teacher is None or widths(teacher.actor_mean) == [8, A]
+    gru = m.Args(env_id="pendulum", student_arch="gru", gru_hidden=5, hidden=(8,), student_hidden=(16, 4))
+    assert widths(m.make_agents(gru, arch, O, A, P, "cpu")[2].actor_mean) == [16, 4, A]
+    # a checkpoint saved before --student-hidden existed: its student is --hidden's, whatever the env's preset
+    old = m.runs.saved_args(m.Args, dict(env_id="anymal_c", hidden=[8], student_algo="dagger"))
+    assert old.student_hidden is None
+    assert widths(m.make_agents(old, arch, O, A, P, "cpu")[2].actor_mean) == [8, A]
+    saved = m.runs.saved_args(m.Args, dict(env_id="anymal_c", hidden=[8], student_hidden=[16, 4]))
+    assert saved.student_hidden == (16, 4)
+
+
 def test_anymal_c_distills_into_a_student_on_its_48_observations_from_an_inline_or_a_ppo_warp_teacher(
     tmp_path, monkeypatch, capsys
 ):
@@ -361,6 +384,8 @@ def test_resume_continues_across_the_teacher_student_boundary_bit_for_bit(tmp_pa
 
 def test_argument_errors_name_the_problem(monkeypatch):
     assert "--history-len >= 1" in exit_message(*TINY, "--history-len", "0", monkeypatch=monkeypatch)
+    assert "--student-hidden: layer sizes must be >= 1" in exit_message(*TINY, "--student-hidden", "8", "0",
+                                                                        monkeypatch=monkeypatch)  # fmt: skip
     message = exit_message(*TINY, "--teacher-checkpoint", "nope.pt", monkeypatch=monkeypatch)
     assert "checkpoint 'nope.pt' does not exist" in message
 
