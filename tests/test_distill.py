@@ -328,6 +328,9 @@ def test_anymal_c_distills_into_a_student_on_its_48_observations_from_an_inline_
     c = torch.load(checkpoint_of(tmp_path / "inline"), weights_only=True)
     assert c["teacher"]["actor_mean.0.weight"].shape[1] == 48 + 13  # (obs, privileged_obs)
     assert c["agent"]["actor_mean.0.weight"].shape[1] == 2 * (48 + 12)  # the window of (obs, previous action)
+    # the preset's student is wider than its teacher (--hidden 8 here): (512, 256, 128)
+    assert [c["agent"][f"actor_mean.{i}.weight"].shape[0] for i in (0, 2, 4)] == [512, 256, 128]
+    assert c["teacher"]["actor_mean.0.weight"].shape[0] == 8
     ppo = os.path.join(ROOT, "cleanppo", "ppo_warp.py")
     # a teacher whose critic read the privileged observation too (--privileged-critic): its actor reads obs only
     monkeypatch.setattr(sys, "argv", [ppo, "--env-id", "anymal_c", "--num-envs", "8", "--num-steps", "4",
