@@ -67,7 +67,7 @@ from ppo_warp import (  # noqa: E402
 # e^-1.5 included) for the teacher, legged_gym's friction and base-mass randomization (its noise and pushes are the
 # env's defaults), a 100-iteration student on the plain 48-dim observation, wider than the teacher: its window of 8
 # (observation, action) pairs is 480 inputs, and a (512, 256, 128) student kept 0.87 of seed 5's teacher where the
-# teacher-sized (128, 64, 32) one kept 0.83 and ten epochs instead of five 0.83 (results/distill_anymal_c_cpu).
+# teacher-sized (128, 64, 32) one kept 0.83 and ten epochs instead of five 0.82 (results/distill_anymal_c_cpu).
 # fmt: off
 PRESETS = {
     "pendulum": dict(teacher_timesteps=600_000, total_timesteps=200_000, num_envs=128, num_steps=16, num_minibatches=4,
