@@ -132,6 +132,17 @@ def _pair_params(model, g1: int, g2: int, h: float):
     return margin[g1] + margin[g2], (mu if dim > 1 else 0.0), dim, ref, imp
 
 
+def _check_condim(g1: int, g2: int, dim: int):
+    """Raise unless the pair's contact is frictionless (condim 1) or has sliding friction only (condim 3)."""
+    if dim not in (1, 3):
+        # condim 4 adds torsional and 6 rolling friction rows, which the contact kernels do not build: refuse
+        # rather than simulate them as condim 3
+        raise NotImplementedError(
+            f"contacts support condim 1 and 3; geoms {g1} and {g2} make a condim-{dim} contact "
+            "(torsional or rolling friction): set condim='3' on them, or simulate without contacts"
+        )
+
+
 def _contact_geoms(model, contacts: bool, h: float):
     """The world plane (normal, offset [m]) and one row (geom id, margin, friction, condim, solref, solimp) per geom
     touching it (``_pair_params``)."""
@@ -161,10 +172,11 @@ def _contact_geoms(model, contacts: bool, h: float):
                     f"contacts support sphere, capsule and box geoms; geom {g} has mjtGeom type {gtype[g]}"
                 )
             rows.append((g, *_pair_params(model, g, pl, h)))
+            _check_condim(g, pl, rows[-1][3])
     return normal, offset, rows
 
 
-def _self_pairs(model, contacts: bool, h: float):
+def _self_pairs(model, contacts: bool, h: float, check_condim: bool = True):
     """Geom pairs that may touch, by MuJoCo's rules (mj_collision's broad phase and filters), and their rows
     (geom1, geom2, margin, friction, solref, solimp): sphere, capsule and box geoms whose contype/conaffinity bits
     meet, not both on bodies welded to the world (nor on one weld body), not a parent-child weld pair unless the
@@ -196,6 +208,8 @@ def _self_pairs(model, contacts: bool, h: float):
             if (min(b1, b2) << 16) + max(b1, b2) in excluded:
                 continue
             margin, mu, dim, ref, imp = _pair_params(model, g1, g2, h)
+            if check_condim:
+                _check_condim(g1, g2, dim)
             mu = max(mu, 1e-5) if dim > 1 else 0.0
             a, b = (g1, g2) if gtype[g1] <= gtype[g2] else (g2, g1)
             rows.append((a, b, margin, mu, ref, imp))
@@ -414,7 +428,8 @@ def make_data(model, num_envs: int, device) -> Data:
     npoint = max(int(_NPOINTS[np.asarray(model.geom_type).reshape(-1)].sum()), 1)
     gtype = np.asarray(model.geom_type).reshape(-1)
     # every geom pair's slots (a bound on those the simulator's pair list uses: the same rules without contacts)
-    npair = max(int(_pair_pointadr(gtype, _self_pairs(model, True, float(model.opt.timestep)))[-1]), 1)
+    every_pair = _self_pairs(model, True, float(model.opt.timestep), check_condim=False)
+    npair = max(int(_pair_pointadr(gtype, every_pair)[-1]), 1)
 
     def zeros(shape, dtype):
         return wp.zeros(shape, dtype=dtype, device=device)

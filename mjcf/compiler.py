@@ -34,7 +34,7 @@ from mjcf.model import (
     Model,
 )
 from mjcf.orientation import normalize, orientation, z_to_quat
-from mjcf.parser import Body, CompilerSettings, Document, Element, check_servo_gains, read_attrs
+from mjcf.parser import Body, CompilerSettings, Document, Element, read_actuator, read_attrs
 
 
 def compile_model(doc: Document) -> Model:
@@ -388,8 +388,6 @@ def _compile_joints(doc: Document, names: dict[str, set]) -> dict:
 # element tag -> (DefaultClass field holding its defaults, attribute spec, ignored attributes)
 _SECTION_SPECS = {
     "fixed": ("tendon", specs.TENDON_SPECS, specs.TENDON_IGNORED),
-    "motor": ("actuator", specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
-    "position": ("actuator", specs.POSITION_SPECS, specs.POSITION_IGNORED),
 }
 
 
@@ -404,9 +402,12 @@ def _section_elements(doc: Document, sections: list[Element], tags: tuple[str, .
         for node in section.children:
             if node.tag not in tags:
                 raise node.error(unsupported)
-            field, spec, ignored = _SECTION_SPECS[node.tag]
             cls = doc.default_class(node, "main")
-            yield node, read_attrs(node, spec, ignored, getattr(cls, field))
+            if node.tag in specs.ACTUATOR_TAGS:
+                yield node, read_actuator(node, cls.actuator)
+            else:
+                field, spec, ignored = _SECTION_SPECS[node.tag]
+                yield node, read_attrs(node, spec, ignored, getattr(cls, field))
 
 
 def _check_tendons(doc: Document, joint_ids: dict):
@@ -431,34 +432,42 @@ def _check_tendons(doc: Document, joint_ids: dict):
                 raise jnode.error(f"unknown joint '{ja['joint']}'", "joint")
 
 
-def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
-    """One <motor>'s or <position>'s actuator_* values: transmission, gear (6,), gain/bias, clamps.
+# the actuator types the kernels compute (kernels/smooth: force = gain ctrl + b0 + b1 length + b2 velocity)
+_ACTUATOR_TYPES = {"dyntype": {"none": DYN_NONE}, "gaintype": {"fixed": GAIN_FIXED}}
+_ACTUATOR_TYPES["biastype"] = {"none": BIAS_NONE, "affine": BIAS_AFFINE}
+_ACTUATOR_TYPE_WHY = {
+    "dyntype": "activation dynamics are not supported (only dyntype='none')",
+    "gaintype": "only a fixed gain is supported (gaintype='fixed')",
+    "biastype": "only biastype 'none' or 'affine' is supported",
+}
 
-    Gain and bias parameters are MuJoCo's mjs_setToMotor / mjs_setToPosition: motor gainprm = (1, ...), no
-    bias; position gainprm = (kp, ...), biasprm = (0, -kp, -kv, ...), biastype affine.
+
+def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
+    """One <motor>'s, <position>'s or <general>'s actuator_* values: transmission, gear (6,), gain/bias, clamps.
+
+    `a` is the element over its class's shared table (parser.read_actuator): gain and bias are MuJoCo's
+    mjs_setToMotor / mjs_setToPosition for the shortcuts (motor gainprm = (1, ...), no bias; position gainprm =
+    (kp, ...), biasprm = (0, -kp, -kv, ...), biastype affine) and as written for a <general>.
     """
     if "joint" not in a:
         raise node.error("required attribute missing (only joint transmissions are supported)", "joint")
     if a["joint"] not in joint_ids:
         raise node.error(f"unknown joint '{a['joint']}'", "joint")
+    types = {}
+    for key, codes in _ACTUATOR_TYPES.items():
+        if a[key] not in codes:
+            raise node.error(f"{_ACTUATOR_TYPE_WHY[key]}, got '{a[key]}'", key)
+        types[key] = codes[a[key]]
     limited = {k: _resolve_limited(node, a[f"{k}limited"], a[f"{k}range"], k, autolimits) for k in ("force", "ctrl")}
     for k in ("force", "ctrl"):
         if limited[k] and a[f"{k}range"][0] >= a[f"{k}range"][1]:
             raise node.error(f"{k}range[0] must be smaller than {k}range[1]", f"{k}range")
-    gainprm, biasprm = np.zeros(NGAIN), np.zeros(NBIAS)
-    if node.tag == "position":
-        check_servo_gains(node, a)
-        gainprm[0], biasprm[1], biasprm[2] = a["kp"], -a["kp"], -a["kv"]
-    else:
-        gainprm[0] = 1.0
     return dict(
         name=a.get("name", ""),
         trntype=TRN_JOINT,
-        dyntype=DYN_NONE,
-        gaintype=GAIN_FIXED,
-        biastype=BIAS_AFFINE if node.tag == "position" else BIAS_NONE,
-        gainprm=gainprm,
-        biasprm=biasprm,
+        **types,
+        gainprm=np.array(a["gainprm"], dtype=np.float64),
+        biasprm=np.array(a["biasprm"], dtype=np.float64),
         trnid=[joint_ids[a["joint"]], -1],
         gear=np.array(a["gear"], dtype=np.float64),
         ctrlrange=np.array(a["ctrlrange"], dtype=np.float64),
@@ -469,10 +478,10 @@ def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool)
 
 
 def _compile_actuators(doc: Document, joint_ids: dict, seen: set) -> list[dict]:
-    """Every <motor> and <position> in document order (other actuator types are errors)."""
+    """Every <motor>, <position> and <general> in document order (other actuator types are errors)."""
     out = []
-    unsupported = "unsupported actuator (only <motor> and <position> are supported)"
-    for node, a in _section_elements(doc, doc.actuator_sections, ("motor", "position"), unsupported):
+    unsupported = "unsupported actuator (only <motor>, <position> and <general> are supported)"
+    for node, a in _section_elements(doc, doc.actuator_sections, specs.ACTUATOR_TAGS, unsupported):
         _unique(seen, a.get("name", ""), node)
         out.append(_compile_actuator(node, a, joint_ids, doc.compiler.autolimits))
     return out

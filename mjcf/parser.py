@@ -171,7 +171,7 @@ class CompilerSettings:
 class DefaultClass:
     """Attribute defaults of one <default> class, per element kind (joint, geom, actuator, tendon).
 
-    `actuator` is the one table that <motor> and <position> share, as in MuJoCo (specs.ACTUATOR_DEFAULTS).
+    `actuator` is the one table that <motor>, <position> and <general> share, as in MuJoCo (specs.ACTUATOR_DEFAULTS).
     """
 
     joint: dict
@@ -312,8 +312,6 @@ def _read_option(node: Element, opt: Option):
 _DEFAULT_KINDS = {
     "joint": ("joint", specs.JOINT_SPECS, specs.JOINT_IGNORED),
     "geom": ("geom", specs.GEOM_SPECS, specs.GEOM_IGNORED),
-    "motor": ("actuator", specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
-    "position": ("actuator", specs.POSITION_SPECS, specs.POSITION_IGNORED),
     "tendon": ("tendon", specs.TENDON_SPECS, specs.TENDON_IGNORED),
 }
 
@@ -327,6 +325,37 @@ def check_servo_gains(node: Element, a: dict):
     for key in ("kp", "kv"):
         if a[key] < 0:
             raise node.error(f"{key} must be non-negative, got {a[key]:g}", key)
+
+
+_ACTUATOR_SPECS = {
+    "motor": (specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
+    "position": (specs.POSITION_SPECS, specs.POSITION_IGNORED),
+    "general": (specs.GENERAL_SPECS, specs.GENERAL_IGNORED),
+}
+
+
+def read_actuator(node: Element, base: dict, skip=("class",)) -> dict:
+    """Overlay a <motor>, <position> or <general> (an actuator or a default) on the shared actuator table `base`.
+
+    The result holds MuJoCo's general form (dyntype, gaintype, biastype, dynprm, gainprm, biasprm) as this
+    element leaves it, and the servo gains kp (N m/rad or N/m) and kv (N m s/rad or N s/m) a later <position>
+    starts from (specs.ACTUATOR_DEFAULTS says how the shortcuts share them).
+    """
+    spec, ignored = _ACTUATOR_SPECS[node.tag]
+    a = read_attrs(node, spec, ignored, base, skip=skip)
+    unit = np.zeros(10)
+    unit[0] = 1.0
+    if node.tag == "general":
+        a["kp"], a["kv"] = float(a["gainprm"][0]), -float(a["biasprm"][2])
+        return a
+    a.update(dyntype="none", gaintype="fixed", dynprm=unit, gainprm=unit.copy(), biasprm=np.zeros(10))
+    if node.tag == "position":
+        check_servo_gains(node, a)
+        a["biastype"] = "affine"
+        a["gainprm"][0], a["biasprm"][1], a["biasprm"][2] = a["kp"], -a["kp"], -a["kv"]
+    else:
+        a["biastype"] = "none"
+    return a
 
 
 def _read_default(node: Element, parent: str | None, classes: dict[str, DefaultClass]):
@@ -353,13 +382,12 @@ def _read_default(node: Element, parent: str | None, classes: dict[str, DefaultC
             _read_default(child, name, classes)
         elif tag in _DEFAULT_KINDS:
             field, spec, ignored = _DEFAULT_KINDS[tag]
-            table = read_attrs(child, spec, ignored, getattr(cls, field), skip=())
-            if tag == "position":
-                check_servo_gains(child, table)
-            setattr(cls, field, table)
+            setattr(cls, field, read_attrs(child, spec, ignored, getattr(cls, field), skip=()))
+        elif tag in specs.ACTUATOR_TAGS:
+            cls.actuator = read_actuator(child, cls.actuator, skip=())
         elif tag not in specs.VISUAL_IN_DEFAULT:
-            # the other actuator shortcuts (general, velocity, ...) would write the shared actuator default
-            # with parameters the loader does not compile: reject rather than silently diverge
+            # the other actuator shortcuts (velocity, intvelocity, damper, ...) would write the shared actuator
+            # default in ways the loader does not reproduce: reject rather than silently diverge
             raise child.error("unsupported element in <default>")
 
 

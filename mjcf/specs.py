@@ -147,9 +147,24 @@ MOTOR_IGNORED = frozenset({"group", "user"})
 # <position kp kv>: a servo; dampratio, timeconst (activation dynamics) and inheritrange are not supported
 POSITION_SPECS = {**MOTOR_SPECS, "kp": (_F, 1), "kv": (_F, 1)}
 POSITION_IGNORED = MOTOR_IGNORED
+# <general>: MuJoCo's full actuator. Every type is read; the compiler accepts dyntype none, gaintype fixed and
+# biastype none or affine (the force gainprm[0] ctrl + biasprm[0] + biasprm[1] length + biasprm[2] velocity).
+# Activation limits and lengthrange only act on stateful or muscle actuators, which the compiler rejects.
+GENERAL_SPECS = {
+    **MOTOR_SPECS,
+    "dyntype": ("enum:none|integrator|filter|filterexact|muscle|user", 1),
+    "gaintype": ("enum:fixed|affine|muscle|user", 1),
+    "biastype": ("enum:none|affine|muscle|user", 1),
+    "dynprm": (_F, (1, 10)),
+    "gainprm": (_F, (1, 10)),
+    "biasprm": (_F, (1, 10)),
+}
+GENERAL_IGNORED = MOTOR_IGNORED | {"actlimited", "actrange", "actearly", "lengthrange"}
 # MuJoCo keeps one actuator default per class, shared by all actuator shortcuts: a <position> default's
-# ctrlrange applies to a <motor> of that class too. "kp" is the shared gainprm[0] and "kv" is -biasprm[2]:
-# only a <position> reads them, and a <motor> default leaves them as they were (as MuJoCo 4.0 does).
+# ctrlrange applies to a <motor> of that class too. The table holds MuJoCo's general form (dyntype ... biasprm,
+# what a <general> reads) and the servo gains a <position> reads (kp, kv). A <position> or <motor> sets the
+# general form to its own (mjs_setToPosition, mjs_setToMotor); a <general> default sets kp = gainprm[0] and
+# kv = -biasprm[2]; a <motor> default leaves kp and kv as they were (all as MuJoCo 4.0 compiles them).
 ACTUATOR_DEFAULTS = {
     "gear": np.array([1.0, 0, 0, 0, 0, 0]),
     "ctrlrange": np.zeros(2),
@@ -158,7 +173,14 @@ ACTUATOR_DEFAULTS = {
     "forcelimited": "auto",
     "kp": 1.0,
     "kv": 0.0,
+    "dyntype": "none",
+    "gaintype": "fixed",
+    "biastype": "none",
+    "dynprm": np.array([1.0] + [0.0] * 9),
+    "gainprm": np.array([1.0] + [0.0] * 9),
+    "biasprm": np.zeros(10),
 }
+ACTUATOR_TAGS = ("motor", "position", "general")
 
 TENDON_SPECS = {
     "name": (_S, 1),

@@ -228,11 +228,24 @@ def test_visual_meshes_are_skipped_and_the_rest_matches_mujoco():
 @pytest.mark.parametrize(
     "defaults, actuators",
     [
-        # a motor default resets the shared gain to 1 but keeps kv; a later position default overrides both
+        # a motor default resets the general form to a motor's but keeps the servo gains a later position reads
         ('<motor gear="3"/><default class="p"><position kv="4"/></default>', '<position joint="j"/>'),
         ('<position kp="5" kv="2"/><default class="p"><motor/></default>', '<position class="p" joint="j"/>'),
         ('<position kp="5" kv="2" forcerange="-1 1"/>', '<motor joint="j"/><position joint="j" kp="7"/>'),
         ("", '<position joint="j" kv="0.5" ctrllimited="false" gear="2"/>'),
+        # <general> shares the table: its default sets a position's kp and kv, a position or motor default sets
+        # the general form a <general> starts from, and partial vectors keep the inherited tail
+        ('<general gainprm="5 1 2" biasprm="3 -5 -7" biastype="affine"/>', '<position joint="j"/><motor joint="j"/>'),
+        ('<general gainprm="5 1 2" biasprm="3 -5 -7"/>', '<general joint="j" gainprm="4" biasprm="1"/>'),
+        ('<position kp="9" kv="2"/>', '<general joint="j"/><general joint="j" gainprm="4" biastype="none"/>'),
+        (
+            '<position kp="9" kv="2"/><default class="c"><motor gear="2"/><default class="g">'
+            '<general dyntype="filter"/></default></default>',
+            '<position class="c" joint="j"/><general class="c" joint="j"/><position class="g" joint="j"/>',
+        ),
+        ('<general gainprm="6" biasprm="1 2 3"/>', '<position joint="j" kv="4"/>'),
+        ("", '<general joint="j" gainprm="30" biasprm="0.5 -30 -2" biastype="affine" forcerange="-3 3" gear="2"/>'),
+        ("", '<general joint="j" actlimited="false" lengthrange="0 1" actearly="true" group="2"/>'),
     ],
 )
 def test_shared_actuator_defaults_match_mujoco(defaults, actuators):
@@ -301,6 +314,40 @@ BAD_CASES = {
         wrap(HINGE, '<actuator>\n<position kp="1"/>\n</actuator>'),
         r"<string>:6: <position> attribute 'joint': required attribute missing",
     ),
+    "general with activation dynamics": (
+        wrap(HINGE, '<actuator>\n<general joint="j" dyntype="filter" dynprm="0.1"/>\n</actuator>'),
+        r"<string>:6: <general> attribute 'dyntype': activation dynamics are not supported .*got 'filter'",
+    ),
+    "general with activation dynamics from its class": (
+        wrap(HINGE, '<actuator>\n<general joint="j"/>\n</actuator>').replace(
+            "<worldbody>", '<default><general dyntype="integrator"/></default><worldbody>'
+        ),
+        r"<string>:6: <general> attribute 'dyntype': activation dynamics are not supported .*got 'integrator'",
+    ),
+    "general with an affine gain": (
+        wrap(HINGE, '<actuator>\n<general joint="j" gaintype="affine" gainprm="1 2 3"/>\n</actuator>'),
+        r"<string>:6: <general> attribute 'gaintype': only a fixed gain is supported .*got 'affine'",
+    ),
+    "general muscle bias": (
+        wrap(HINGE, '<actuator>\n<general joint="j" biastype="muscle"/>\n</actuator>'),
+        r"<string>:6: <general> attribute 'biastype': only biastype 'none' or 'affine' .*got 'muscle'",
+    ),
+    "general unknown type": (
+        wrap(HINGE, '<actuator>\n<general joint="j" biastype="quadratic"/>\n</actuator>'),
+        r"<string>:6: <general> attribute 'biastype': expected one of .*got 'quadratic'",
+    ),
+    "general tendon transmission": (
+        wrap(HINGE, '<actuator>\n<general tendon="t"/>\n</actuator>'),
+        r"<string>:6: <general> attribute 'tendon': unsupported attribute",
+    ),
+    "general with 11 gains": (
+        wrap(HINGE, '<actuator>\n<general joint="j" gainprm="1 2 3 4 5 6 7 8 9 10 11"/>\n</actuator>'),
+        r"<string>:6: <general> attribute 'gainprm': expected 1 to 10 numbers, got 11",
+    ),
+    "velocity default": (
+        '<mujoco>\n<default>\n<velocity kv="1"/>\n</default>\n</mujoco>',
+        r"<string>:3: <velocity>: unsupported element in <default>",
+    ),
     "exclude of an unknown body": (
         wrap(HINGE, '<contact>\n<exclude body1="b" body2="nope"/>\n</contact>'),
         r"<string>:6: <exclude> attribute 'body2': unknown body 'nope'",
@@ -349,6 +396,8 @@ MUJOCO_ALSO_REJECTS = [
     "key ctrl without actuators",
     "key act",
     "repeated key name",
+    "general unknown type",
+    "general with 11 gains",
 ]
 
 

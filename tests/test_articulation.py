@@ -291,6 +291,21 @@ def test_unsupported_features_raise():
     )
     with pytest.raises(NotImplementedError, match="ball"):
         Simulator(ball, 1)
+    # torsional (condim 4) and rolling (condim 6) friction, from either geom of the pair or against the ground;
+    # the ground's condim 1 against a sphere's condim 3 stays supported (the larger, 3, applies)
+    for world_dim, body_dim, body2 in [
+        (3, 4, ""),
+        (1, 6, ""),
+        (3, 3, '<body pos="0 0 0.3"><freejoint/><geom size=".1" condim="6"/></body>'),
+    ]:
+        xml = (
+            f'<mujoco><worldbody><geom type="plane" size="1 1 1" condim="{world_dim}"/><body><freejoint/>'
+            f'<geom size="0.1" condim="{body_dim}"/></body>{body2}</worldbody></mujoco>'
+        )
+        with pytest.raises(NotImplementedError, match=r"condim 1 and 3; geoms \d+ and \d+ make a condim-[46] contact"):
+            Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=True)
+        Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=False)
+    Simulator(mujoco.MjModel.from_xml_string(xml.replace('condim="6"', 'condim="1"')), 1, contacts=True)
 
 
 @pytest.mark.parametrize(

@@ -345,7 +345,7 @@ BAD_CASES = {
     ),
     "velocity actuator": (
         wrap(GOOD_BODY.replace("<joint", '<joint name="j"'), '<actuator>\n<velocity joint="j" kv="10"/>\n</actuator>'),
-        r"<string>:6: <velocity>: unsupported actuator \(only <motor> and <position>",
+        r"<string>:6: <velocity>: unsupported actuator \(only <motor>, <position> and <general>",
     ),
     "missing required attribute": (
         wrap(GOOD_BODY, "<actuator>\n<motor gear='1'/>\n</actuator>"),

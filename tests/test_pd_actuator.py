@@ -52,6 +52,25 @@ SERVO_XML = """
 """
 
 
+# the same chain driven by <general> actuators as Menagerie's Go2 and Barkour write their servos (a class default
+# with biastype affine), with a constant bias biasprm[0] and a gain that is not 1 on the plain motor
+GENERAL_XML = SERVO_XML.replace(
+    "<worldbody>",
+    """<default><default class="servo">
+    <general biastype="affine" gainprm="40" biasprm="2 -40 -3" gear="2" ctrlrange="-1 1" forcerange="-15 15"/>
+  </default></default>
+  <worldbody>""",
+).replace(
+    """<position joint="h" kp="40" kv="3" gear="2" ctrlrange="-1 1" forcerange="-15 15"/>
+    <position joint="s" kp="200" kv="0.5" ctrlrange="-0.2 0.2"/>
+    <motor joint="m" gear="5" ctrlrange="-1 1"/>""",
+    """<general class="servo" joint="h"/>
+    <general class="servo" joint="s" gainprm="200" biasprm="-1 -200 -0.5" gear="1" ctrlrange="-0.2 0.2"
+      forcelimited="false"/>
+    <general joint="m" gainprm="0.7" gear="5" ctrlrange="-1 1"/>""",
+)
+
+
 @pytest.fixture(autouse=True)
 def _mujoco_log_in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -96,6 +115,19 @@ def test_servo_chain_one_step_matches_mujoco(source):
     qpos, qvel, ctrl = _random_states(m, 16, rng)
     ours, ref, force = _step_both(m, model, qpos, qvel, ctrl)
     # the states exercise the clamps: some servo forces saturate at forcerange, some do not
+    assert np.any(np.abs(force[:, 0]) == 15.0) and np.any(np.abs(force[:, 0]) < 15.0)
+    h = m.opt.timestep
+    np.testing.assert_allclose((ours - qvel) / h, (ref - qvel) / h, atol=STATE_TOL * max(1.0, np.abs(ref).max()) / h)
+
+
+@pytest.mark.parametrize("source", ["mujoco", "load_mjcf"])
+def test_general_actuators_one_step_match_mujoco(source):
+    m = _reference(mujoco.MjModel.from_xml_string(GENERAL_XML))
+    assert "<general" in GENERAL_XML and "<position" not in GENERAL_XML and "<motor" not in GENERAL_XML
+    np.testing.assert_array_equal(m.actuator_biasprm[:2, 0], [2.0, -1.0])  # the constant bias is exercised
+    model = m if source == "mujoco" else load_mjcf(GENERAL_XML)
+    qpos, qvel, ctrl = _random_states(m, 16, np.random.default_rng(3))
+    ours, ref, force = _step_both(m, model, qpos, qvel, ctrl)
     assert np.any(np.abs(force[:, 0]) == 15.0) and np.any(np.abs(force[:, 0]) < 15.0)
     h = m.opt.timestep
     np.testing.assert_allclose((ours - qvel) / h, (ref - qvel) / h, atol=STATE_TOL * max(1.0, np.abs(ref).max()) / h)
