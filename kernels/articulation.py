@@ -11,6 +11,7 @@ frame (3); hinge = angle [rad]; slide = displacement [m].
 """
 
 import dataclasses
+import warnings
 
 import numpy as np
 import torch
@@ -101,6 +102,15 @@ class Simulator:
         launch_block_dim(self.device, self.num_envs, block_dim)  # validates it
         self.block_dim = block_dim
         self._torch_device = torch.device(wp.device_to_torch(self.device))
+        integrator = int(getattr(model.opt, "integrator", 0))
+        if integrator != 0:
+            # stepping an RK4 or implicit model with Euler changes its trajectories: say so once, do not refuse,
+            # as Gymnasium-style models often name an integrator their tasks do not depend on
+            warnings.warn(
+                f"model.opt.integrator is {integrator} (mjtIntegrator; 0 is Euler): this Simulator always steps "
+                "MuJoCo's semi-implicit Euler with implicit joint damping",
+                stacklevel=2,
+            )
         timestep = float(model.opt.timestep if timestep is None else timestep)
         if not np.isfinite(timestep) or timestep <= 0:
             raise ValueError(f"timestep must be > 0 s, got {timestep!r}")

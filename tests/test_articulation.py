@@ -14,6 +14,7 @@ Tolerances reached in float32 (MuJoCo runs in float64), all as |ours - mujoco| <
 """
 
 import os
+import warnings
 
 import gymnasium
 import mujoco
@@ -344,6 +345,7 @@ def test_step_gym_models_through_load_mjcf(name):
     """Same rollout comparison, the Simulator built from our loader's Model instead of mujoco.MjModel."""
     ref = _gym_model(name)
     model = load_mjcf(os.path.join(ASSETS, name))
+    model.opt.integrator = ref.opt.integrator  # Euler, as the reference (Gymnasium's files ask for RK4)
     q, v, ref_q, ref_v = _rollout_errors(ref, seed=5, sim=Simulator(model, NUM_ENVS))
     _assert_states_close(q, v, ref_q, ref_v)
 
@@ -354,3 +356,13 @@ def test_step_random_trees_through_load_mjcf(seed):
     ref = _reference_model(mujoco.MjModel.from_xml_string(xml))
     q, v, ref_q, ref_v = _rollout_errors(ref, seed=seed, sim=Simulator(load_mjcf(xml), NUM_ENVS))
     _assert_states_close(q, v, ref_q, ref_v)
+
+
+def test_a_model_that_asks_for_another_integrator_is_stepped_by_euler_with_a_warning():
+    xml = '<mujoco><option integrator="{}"/><worldbody><body><joint/><geom size="0.1"/></body></worldbody></mujoco>'
+    for name in ("RK4", "implicitfast", "implicit"):
+        with pytest.warns(UserWarning, match="always steps MuJoCo's semi-implicit Euler"):
+            Simulator(load_mjcf(xml.format(name)), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Simulator(load_mjcf(xml.format("Euler")), 1)

@@ -79,6 +79,7 @@ def _ant_mujoco_euler(steps: int, timestep: float) -> np.ndarray:
 @pytest.mark.parametrize("substeps, height_tol, angle_tol", [(SUBSTEPS, 0.005, 0.05), (ENV_SUBSTEPS, 0.04, 0.15)])
 def test_gymnasium_ant_settles_near_mujocos_torso_height_and_stays_at_rest(substeps, height_tol, angle_tol):
     m = load_mjcf(os.path.join(ASSETS, "ant.xml"))
+    m.opt.integrator = 0  # Euler, as the reference (Gymnasium's ant.xml asks for RK4)
     sim = Simulator(m, 2, contacts=True, joint_limits=True, substeps=substeps)
     zero = torch.zeros(2, m.nu)
     q, _ = _run(sim, 300, zero)
@@ -214,6 +215,7 @@ def test_pairwise_functions_match_numpy():
 def test_many_ants_under_random_actions_stay_finite():
     """CI-sized version of benchmarks/ant_throughput.py's 16,384-Ant, 1,000-step NaN check (results/)."""
     m = load_mjcf(os.path.join(ASSETS, "ant.xml"))
+    m.opt.integrator = 0  # the env's Euler (Gymnasium's ant.xml asks for RK4)
     n = 256
     sim = Simulator(m, n, contacts=True, joint_limits=True, substeps=ENV_SUBSTEPS)
     gen = torch.Generator().manual_seed(0)
