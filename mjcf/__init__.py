@@ -5,7 +5,7 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
     compiler   angle, coordinate="local", inertiafromgeom, settotalmass, eulerseq, autolimits, boundmass,
                boundinertia, balanceinertia, inertiagrouprange (+ asset-path attributes, ignored)
     option     timestep, gravity, integrator, cone, impratio (+ MuJoCo solver settings, ignored)
-    default    nested classes with joint, geom, motor, position, general, tendon; `class` and `childclass`
+    default    nested classes with joint, geom, motor, position, velocity, general, tendon; `class` and `childclass`
     body       pos, orientation (quat, euler, axisangle, xyaxes, zaxis), childclass, <inertial>
     joint      free, ball, slide, hinge; <freejoint>; armature, damping, stiffness, frictionloss,
                range, limited (true/false/auto), ref, springref, margin, solreflimit, solimplimit
@@ -15,8 +15,9 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
                are skipped (they are not in the Model; MuJoCo counts them in ngeom)
     motor      joint transmission, gear, ctrlrange, ctrllimited, forcerange, forcelimited
     position   as motor, plus kp and kv: gainprm = (kp, ...), biasprm = (0, -kp, -kv, ...)
+    velocity   as motor, plus kv: gainprm = (kv, ...), biasprm = (0, 0, -kv, ...)
     general    as motor, plus gainprm and biasprm with dyntype none, gaintype fixed, biastype none or affine;
-               the three actuator kinds share one default per class, as in MuJoCo
+               the four actuator kinds share one default per class, as in MuJoCo
     tendon     <fixed> tendons only when they exert no force (no stiffness, damping, friction, limit)
     contact    <exclude body1 body2> (exclude_signature)
     keyframe   <key name time qpos qvel ctrl>

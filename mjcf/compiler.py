@@ -443,11 +443,12 @@ _ACTUATOR_TYPE_WHY = {
 
 
 def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
-    """One <motor>'s, <position>'s or <general>'s actuator_* values: transmission, gear (6,), gain/bias, clamps.
+    """One actuator's (motor, position, velocity, general) actuator_* values: transmission, gear, gain/bias, clamps.
 
     `a` is the element over its class's shared table (parser.read_actuator): gain and bias are MuJoCo's
-    mjs_setToMotor / mjs_setToPosition for the shortcuts (motor gainprm = (1, ...), no bias; position gainprm =
-    (kp, ...), biasprm = (0, -kp, -kv, ...), biastype affine) and as written for a <general>.
+    mjs_setTo* for the shortcuts (motor gainprm = (1, ...), no bias; position gainprm = (kp, ...), biasprm =
+    (0, -kp, -kv, ...); velocity gainprm = (kv, ...), biasprm = (0, 0, -kv, ...); both biastype affine) and as
+    written for a <general>.
     """
     if "joint" not in a:
         raise node.error("required attribute missing (only joint transmissions are supported)", "joint")
@@ -478,9 +479,9 @@ def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool)
 
 
 def _compile_actuators(doc: Document, joint_ids: dict, seen: set) -> list[dict]:
-    """Every <motor>, <position> and <general> in document order (other actuator types are errors)."""
+    """Every <motor>, <position>, <velocity> and <general> in document order (other actuator types are errors)."""
     out = []
-    unsupported = "unsupported actuator (only <motor>, <position> and <general> are supported)"
+    unsupported = "unsupported actuator (only <motor>, <position>, <velocity> and <general> are supported)"
     for node, a in _section_elements(doc, doc.actuator_sections, specs.ACTUATOR_TAGS, unsupported):
         _unique(seen, a.get("name", ""), node)
         out.append(_compile_actuator(node, a, joint_ids, doc.compiler.autolimits))

@@ -171,7 +171,7 @@ class CompilerSettings:
 class DefaultClass:
     """Attribute defaults of one <default> class, per element kind (joint, geom, actuator, tendon).
 
-    `actuator` is the one table that <motor>, <position> and <general> share, as in MuJoCo (specs.ACTUATOR_DEFAULTS).
+    `actuator` is the one table that all actuator kinds share, as in MuJoCo (specs.ACTUATOR_DEFAULTS).
     """
 
     joint: dict
@@ -330,29 +330,40 @@ def check_servo_gains(node: Element, a: dict):
 _ACTUATOR_SPECS = {
     "motor": (specs.MOTOR_SPECS, specs.MOTOR_IGNORED),
     "position": (specs.POSITION_SPECS, specs.POSITION_IGNORED),
+    "velocity": (specs.VELOCITY_SPECS, specs.VELOCITY_IGNORED),
     "general": (specs.GENERAL_SPECS, specs.GENERAL_IGNORED),
 }
 
 
 def read_actuator(node: Element, base: dict, skip=("class",)) -> dict:
-    """Overlay a <motor>, <position> or <general> (an actuator or a default) on the shared actuator table `base`.
+    """Overlay a <motor>, <position>, <velocity> or <general> (an actuator or a default) on the shared table `base`.
 
     The result holds MuJoCo's general form (dyntype, gaintype, biastype, dynprm, gainprm, biasprm) as this
-    element leaves it, and the servo gains kp (N m/rad or N/m) and kv (N m s/rad or N s/m) a later <position>
-    starts from (specs.ACTUATOR_DEFAULTS says how the shortcuts share them).
+    element leaves it, and the gains a later shortcut starts from: a <position>'s kp (N m/rad or N/m) and kv
+    (N m s/rad or N s/m), a <velocity>'s velocity_kv (specs.ACTUATOR_DEFAULTS says how the shortcuts share them).
     """
     spec, ignored = _ACTUATOR_SPECS[node.tag]
-    a = read_attrs(node, spec, ignored, base, skip=skip)
+    if node.tag == "velocity":  # its kv is not a <position>'s
+        a = read_attrs(node, spec, ignored, {**base, "kv": base["velocity_kv"]}, skip=skip)
+        a["velocity_kv"], a["kv"] = a["kv"], base["kv"]
+    else:
+        a = read_attrs(node, spec, ignored, base, skip=skip)
     unit = np.zeros(10)
     unit[0] = 1.0
     if node.tag == "general":
         a["kp"], a["kv"] = float(a["gainprm"][0]), -float(a["biasprm"][2])
+        a["velocity_kv"] = float(a["gainprm"][0])
         return a
     a.update(dyntype="none", gaintype="fixed", dynprm=unit, gainprm=unit.copy(), biasprm=np.zeros(10))
     if node.tag == "position":
         check_servo_gains(node, a)
         a["biastype"] = "affine"
         a["gainprm"][0], a["biasprm"][1], a["biasprm"][2] = a["kp"], -a["kp"], -a["kv"]
+    elif node.tag == "velocity":
+        if a["velocity_kv"] < 0:
+            raise node.error(f"kv must be non-negative, got {a['velocity_kv']:g}", "kv")
+        a["biastype"] = "affine"
+        a["gainprm"][0], a["biasprm"][2] = a["velocity_kv"], -a["velocity_kv"]
     else:
         a["biastype"] = "none"
     return a
@@ -386,7 +397,7 @@ def _read_default(node: Element, parent: str | None, classes: dict[str, DefaultC
         elif tag in specs.ACTUATOR_TAGS:
             cls.actuator = read_actuator(child, cls.actuator, skip=())
         elif tag not in specs.VISUAL_IN_DEFAULT:
-            # the other actuator shortcuts (velocity, intvelocity, damper, ...) would write the shared actuator
+            # the other actuator shortcuts (intvelocity, damper, cylinder, muscle, ...) would write the shared actuator
             # default in ways the loader does not reproduce: reject rather than silently diverge
             raise child.error("unsupported element in <default>")
 

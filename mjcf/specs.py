@@ -147,6 +147,9 @@ MOTOR_IGNORED = frozenset({"group", "user"})
 # <position kp kv>: a servo; dampratio, timeconst (activation dynamics) and inheritrange are not supported
 POSITION_SPECS = {**MOTOR_SPECS, "kp": (_F, 1), "kv": (_F, 1)}
 POSITION_IGNORED = MOTOR_IGNORED
+# <velocity kv>: a velocity servo, force = kv (ctrl - velocity)
+VELOCITY_SPECS = {**MOTOR_SPECS, "kv": (_F, 1)}
+VELOCITY_IGNORED = MOTOR_IGNORED
 # <general>: MuJoCo's full actuator. Every type is read; the compiler accepts dyntype none, gaintype fixed and
 # biastype none or affine (the force gainprm[0] ctrl + biasprm[0] + biasprm[1] length + biasprm[2] velocity).
 # Activation limits and lengthrange only act on stateful or muscle actuators, which the compiler rejects.
@@ -162,9 +165,10 @@ GENERAL_SPECS = {
 GENERAL_IGNORED = MOTOR_IGNORED | {"actlimited", "actrange", "actearly", "lengthrange"}
 # MuJoCo keeps one actuator default per class, shared by all actuator shortcuts: a <position> default's
 # ctrlrange applies to a <motor> of that class too. The table holds MuJoCo's general form (dyntype ... biasprm,
-# what a <general> reads) and the servo gains a <position> reads (kp, kv). A <position> or <motor> sets the
-# general form to its own (mjs_setToPosition, mjs_setToMotor); a <general> default sets kp = gainprm[0] and
-# kv = -biasprm[2]; a <motor> default leaves kp and kv as they were (all as MuJoCo 4.0 compiles them).
+# what a <general> reads), the servo gains a <position> reads (kp, kv) and the gain a <velocity> reads
+# (velocity_kv). A shortcut sets the general form to its own (mjs_setToMotor, mjs_setToPosition,
+# mjs_setToVelocity) and leaves the other shortcuts' gains as they were; a <general> default sets them all from
+# its gains (kp = velocity_kv = gainprm[0], kv = -biasprm[2]); all as MuJoCo 4.0 compiles them.
 ACTUATOR_DEFAULTS = {
     "gear": np.array([1.0, 0, 0, 0, 0, 0]),
     "ctrlrange": np.zeros(2),
@@ -173,6 +177,7 @@ ACTUATOR_DEFAULTS = {
     "forcelimited": "auto",
     "kp": 1.0,
     "kv": 0.0,
+    "velocity_kv": 1.0,
     "dyntype": "none",
     "gaintype": "fixed",
     "biastype": "none",
@@ -180,7 +185,7 @@ ACTUATOR_DEFAULTS = {
     "gainprm": np.array([1.0] + [0.0] * 9),
     "biasprm": np.zeros(10),
 }
-ACTUATOR_TAGS = ("motor", "position", "general")
+ACTUATOR_TAGS = ("motor", "position", "velocity", "general")
 
 TENDON_SPECS = {
     "name": (_S, 1),

@@ -246,6 +246,13 @@ def test_visual_meshes_are_skipped_and_the_rest_matches_mujoco():
         ('<general gainprm="6" biasprm="1 2 3"/>', '<position joint="j" kv="4"/>'),
         ("", '<general joint="j" gainprm="30" biasprm="0.5 -30 -2" biastype="affine" forcerange="-3 3" gear="2"/>'),
         ("", '<general joint="j" actlimited="false" lengthrange="0 1" actearly="true" group="2"/>'),
+        # <velocity> reads its own kv: a position default does not set it, a general default's gainprm[0] does
+        ("", '<velocity joint="j"/><velocity joint="j" kv="3" gear="2" forcerange="-1 1"/>'),
+        ('<position kp="9" kv="2"/>', '<velocity joint="j"/><position joint="j"/>'),
+        ('<general gainprm="5 1" biasprm="3 -5 -7" dyntype="filter"/>', '<velocity joint="j"/>'),
+        ('<velocity kv="4"/>', '<position joint="j"/><general joint="j"/><motor joint="j"/>'),
+        ('<velocity kv="4"/><default class="c"><motor/></default>', '<velocity class="c" joint="j"/>'),
+        ('<position kp="9" kv="2"/><default class="c"><velocity kv="4"/></default>', '<position class="c" joint="j"/>'),
     ],
 )
 def test_shared_actuator_defaults_match_mujoco(defaults, actuators):
@@ -344,9 +351,13 @@ BAD_CASES = {
         wrap(HINGE, '<actuator>\n<general joint="j" gainprm="1 2 3 4 5 6 7 8 9 10 11"/>\n</actuator>'),
         r"<string>:6: <general> attribute 'gainprm': expected 1 to 10 numbers, got 11",
     ),
-    "velocity default": (
-        '<mujoco>\n<default>\n<velocity kv="1"/>\n</default>\n</mujoco>',
-        r"<string>:3: <velocity>: unsupported element in <default>",
+    "intvelocity default": (
+        '<mujoco>\n<default>\n<intvelocity kp="1"/>\n</default>\n</mujoco>',
+        r"<string>:3: <intvelocity>: unsupported element in <default>",
+    ),
+    "negative velocity kv": (
+        wrap(HINGE, '<actuator>\n<velocity joint="j" kv="-2"/>\n</actuator>'),
+        r"<string>:6: <velocity> attribute 'kv': kv must be non-negative, got -2",
     ),
     "exclude of an unknown body": (
         wrap(HINGE, '<contact>\n<exclude body1="b" body2="nope"/>\n</contact>'),

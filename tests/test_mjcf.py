@@ -343,9 +343,9 @@ BAD_CASES = {
         wrap('<body>\n<frame pos="0 0 1"/>\n</body>'),
         r"<string>:4: <frame>: unsupported element",
     ),
-    "velocity actuator": (
-        wrap(GOOD_BODY.replace("<joint", '<joint name="j"'), '<actuator>\n<velocity joint="j" kv="10"/>\n</actuator>'),
-        r"<string>:6: <velocity>: unsupported actuator \(only <motor>, <position> and <general>",
+    "damper actuator": (
+        wrap(GOOD_BODY.replace("<joint", '<joint name="j"'), '<actuator>\n<damper joint="j" kv="10"/>\n</actuator>'),
+        r"<string>:6: <damper>: unsupported actuator \(only <motor>, <position>, <velocity> and <general>",
     ),
     "missing required attribute": (
         wrap(GOOD_BODY, "<actuator>\n<motor gear='1'/>\n</actuator>"),

@@ -64,9 +64,9 @@ BAD_CASES = {
         '<mujoco>\n<default>\n<geom name="g"/>\n</default>\n</mujoco>',
         r"<string>:3: <geom name='g'> attribute 'name': names are not allowed",
     ),
-    "velocity default": (
-        '<mujoco>\n<default>\n<velocity kv="1"/>\n</default>\n</mujoco>',
-        r"<string>:3: <velocity>: unsupported element in <default>",
+    "cylinder default": (
+        '<mujoco>\n<default>\n<cylinder area="1"/>\n</default>\n</mujoco>',
+        r"<string>:3: <cylinder>: unsupported element in <default>",
     ),
     "freejoint align": (
         wrap('<body>\n<freejoint align="true"/><geom size="0.1"/>\n</body>'),

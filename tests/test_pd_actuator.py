@@ -67,7 +67,8 @@ GENERAL_XML = SERVO_XML.replace(
     """<general class="servo" joint="h"/>
     <general class="servo" joint="s" gainprm="200" biasprm="-1 -200 -0.5" gear="1" ctrlrange="-0.2 0.2"
       forcelimited="false"/>
-    <general joint="m" gainprm="0.7" gear="5" ctrlrange="-1 1"/>""",
+    <general joint="m" gainprm="0.7" gear="5" ctrlrange="-1 1"/>
+    <velocity joint="m" kv="0.4" ctrlrange="-2 2"/>""",
 )
 
 
@@ -121,9 +122,9 @@ def test_servo_chain_one_step_matches_mujoco(source):
 
 
 @pytest.mark.parametrize("source", ["mujoco", "load_mjcf"])
-def test_general_actuators_one_step_match_mujoco(source):
+def test_general_and_velocity_actuators_one_step_match_mujoco(source):
     m = _reference(mujoco.MjModel.from_xml_string(GENERAL_XML))
-    assert "<general" in GENERAL_XML and "<position" not in GENERAL_XML and "<motor" not in GENERAL_XML
+    assert "<general" in GENERAL_XML and "<velocity" in GENERAL_XML and "<position" not in GENERAL_XML
     np.testing.assert_array_equal(m.actuator_biasprm[:2, 0], [2.0, -1.0])  # the constant bias is exercised
     model = m if source == "mujoco" else load_mjcf(GENERAL_XML)
     qpos, qvel, ctrl = _random_states(m, 16, np.random.default_rng(3))
