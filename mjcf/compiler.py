@@ -459,6 +459,16 @@ def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool)
         if a[key] not in codes:
             raise node.error(f"{_ACTUATOR_TYPE_WHY[key]}, got '{a[key]}'", key)
         types[key] = codes[a[key]]
+    gainprm, biasprm = np.array(a["gainprm"], dtype=np.float64), np.array(a["biasprm"], dtype=np.float64)
+    if biasprm[2] > 0 and gainprm[0] == -biasprm[1]:
+        # MuJoCo's compiler reads a positive biasprm[2] of such a servo as a damping ratio (engine_setconst.c)
+        raise node.error(
+            "biasprm[2] > 0 on a position servo (gainprm[0] = -biasprm[1]) is MuJoCo's damping ratio, which is not "
+            "supported: give the damping as biasprm[2] = -kv",
+            "biasprm",
+        )
+    if a["dyntype"] == "none" and "actlimited" in node.attrib and node.attrib["actlimited"] == "true":
+        raise node.error("actlimited needs activation dynamics (dyntype is 'none')", "actlimited")
     limited = {k: _resolve_limited(node, a[f"{k}limited"], a[f"{k}range"], k, autolimits) for k in ("force", "ctrl")}
     for k in ("force", "ctrl"):
         if limited[k] and a[f"{k}range"][0] >= a[f"{k}range"][1]:
@@ -467,8 +477,8 @@ def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool)
         name=a.get("name", ""),
         trntype=TRN_JOINT,
         **types,
-        gainprm=np.array(a["gainprm"], dtype=np.float64),
-        biasprm=np.array(a["biasprm"], dtype=np.float64),
+        gainprm=gainprm,
+        biasprm=biasprm,
         trnid=[joint_ids[a["joint"]], -1],
         gear=np.array(a["gear"], dtype=np.float64),
         ctrlrange=np.array(a["ctrlrange"], dtype=np.float64),

@@ -324,7 +324,14 @@ def check_servo_gains(node: Element, a: dict):
     """
     for key in ("kp", "kv"):
         if a[key] < 0:
-            raise node.error(f"{key} must be non-negative, got {a[key]:g}", key)
+            if key in node.attrib:
+                raise node.error(f"{key} must be non-negative, got {a[key]:g}", key)
+            # a <general> default's positive biasprm[2] gives a negative kv: MuJoCo's damping ratio
+            raise node.error(
+                f"{key} {a[key]:g} from the class default (a <general> biasprm[2] > 0, MuJoCo's damping ratio) "
+                "is not supported: give kv",
+                key,
+            )
 
 
 _ACTUATOR_SPECS = {
@@ -332,6 +339,15 @@ _ACTUATOR_SPECS = {
     "position": (specs.POSITION_SPECS, specs.POSITION_IGNORED),
     "velocity": (specs.VELOCITY_SPECS, specs.VELOCITY_IGNORED),
     "general": (specs.GENERAL_SPECS, specs.GENERAL_IGNORED),
+}
+
+
+# the shortcut gains (specs.ACTUATOR_DEFAULTS) each actuator element sets in a default class
+_SHORTCUT_GAINS = {
+    "motor": (),
+    "position": ("kp", "kv"),
+    "velocity": ("velocity_kv",),
+    "general": ("kp", "kv", "velocity_kv"),
 }
 
 
@@ -385,17 +401,29 @@ def _read_default(node: Element, parent: str | None, classes: dict[str, DefaultC
             raise node.error(f"repeated default class '{name}'", "class")
         cls = classes[parent].copy()
         classes[name] = cls
-    for child in node.children:
+    # the gains each shortcut starts from when a class has several actuator elements: MuJoCo reads each of them
+    # over the parent class's, so a later element resets the gains an earlier one of another kind set
+    inherited = dict(specs.ACTUATOR_DEFAULTS if parent is None else classes[parent].actuator)
+    seen = set()
+    # a class's own elements first, then its nested classes (which inherit them wherever they are written)
+    for child in [c for c in node.children if c.tag != "default"] + [c for c in node.children if c.tag == "default"]:
         tag = child.tag
         if tag != "default" and "name" in child.attrib:
             raise child.error("names are not allowed inside <default>", "name")
+        if tag != "default" and tag in seen:
+            raise child.error(f"repeated <{tag}> in one default class")
+        seen.add(tag)
         if tag == "default":
             _read_default(child, name, classes)
         elif tag in _DEFAULT_KINDS:
             field, spec, ignored = _DEFAULT_KINDS[tag]
             setattr(cls, field, read_attrs(child, spec, ignored, getattr(cls, field), skip=()))
         elif tag in specs.ACTUATOR_TAGS:
-            cls.actuator = read_actuator(child, cls.actuator, skip=())
+            table = read_actuator(child, cls.actuator, skip=())
+            for key in ("kp", "kv", "velocity_kv"):
+                if key not in _SHORTCUT_GAINS[tag]:
+                    table[key] = inherited[key]
+            cls.actuator = table
         elif tag not in specs.VISUAL_IN_DEFAULT:
             # the other actuator shortcuts (intvelocity, damper, cylinder, muscle, ...) would write the shared actuator
             # default in ways the loader does not reproduce: reject rather than silently diverge
