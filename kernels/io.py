@@ -171,8 +171,9 @@ def _contact_geoms(model, contacts: bool, h: float):
                 raise NotImplementedError(
                     f"contacts support sphere, capsule and box geoms; geom {g} has mjtGeom type {gtype[g]}"
                 )
-            rows.append((g, *_pair_params(model, g, pl, h)))
-            _check_condim(g, pl, rows[-1][3])
+            params = _pair_params(model, g, pl, h)
+            _check_condim(g, pl, params[2])
+            rows.append((g, *params))
     return normal, offset, rows
 
 

@@ -433,8 +433,11 @@ def _check_tendons(doc: Document, joint_ids: dict):
 
 
 # the actuator types the kernels compute (kernels/smooth: force = gain ctrl + b0 + b1 length + b2 velocity)
-_ACTUATOR_TYPES = {"dyntype": {"none": DYN_NONE}, "gaintype": {"fixed": GAIN_FIXED}}
-_ACTUATOR_TYPES["biastype"] = {"none": BIAS_NONE, "affine": BIAS_AFFINE}
+_ACTUATOR_TYPES = {
+    "dyntype": {"none": DYN_NONE},
+    "gaintype": {"fixed": GAIN_FIXED},
+    "biastype": {"none": BIAS_NONE, "affine": BIAS_AFFINE},
+}
 _ACTUATOR_TYPE_WHY = {
     "dyntype": "activation dynamics are not supported (only dyntype='none')",
     "gaintype": "only a fixed gain is supported (gaintype='fixed')",

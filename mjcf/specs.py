@@ -152,7 +152,8 @@ VELOCITY_SPECS = {**MOTOR_SPECS, "kv": (_F, 1)}
 VELOCITY_IGNORED = MOTOR_IGNORED
 # <general>: MuJoCo's full actuator. Every type is read; the compiler accepts dyntype none, gaintype fixed and
 # biastype none or affine (the force gainprm[0] ctrl + biasprm[0] + biasprm[1] length + biasprm[2] velocity).
-# Activation limits and lengthrange only act on stateful or muscle actuators, which the compiler rejects.
+# Activation limits and lengthrange only act on stateful or muscle actuators, which the compiler rejects
+# (actlimited="true" on a stateless one is an error, as in MuJoCo).
 GENERAL_SPECS = {
     **MOTOR_SPECS,
     "dyntype": ("enum:none|integrator|filter|filterexact|muscle|user", 1),
@@ -167,8 +168,9 @@ GENERAL_IGNORED = MOTOR_IGNORED | {"actlimited", "actrange", "actearly", "length
 # ctrlrange applies to a <motor> of that class too. The table holds MuJoCo's general form (dyntype ... biasprm,
 # what a <general> reads), the servo gains a <position> reads (kp, kv) and the gain a <velocity> reads
 # (velocity_kv). A shortcut sets the general form to its own (mjs_setToMotor, mjs_setToPosition,
-# mjs_setToVelocity) and leaves the other shortcuts' gains as they were; a <general> default sets them all from
-# its gains (kp = velocity_kv = gainprm[0], kv = -biasprm[2]); all as MuJoCo 4.0 compiles them.
+# mjs_setToVelocity) and leaves the other shortcuts' gains as the parent class had them (a later element of a
+# class resets what an earlier one of another kind set: parser._read_default); a <general> default sets them all
+# from its gains (kp = velocity_kv = gainprm[0], kv = -biasprm[2]); all as MuJoCo 4.0 compiles them.
 ACTUATOR_DEFAULTS = {
     "gear": np.array([1.0, 0, 0, 0, 0, 0]),
     "ctrlrange": np.zeros(2),
