@@ -276,11 +276,14 @@ def implicit_damping(
     On entry qacc is the constraint solve's, M qacc = qfrc_smooth + qfrc_constraint with the rows solved against M
     alone; qM holds M + h B (``smooth_force``). As (M + h B)^-1 M = I - (M + h B)^-1 h B, the update is qacc -
     (M + h B)^-1 h B qacc: the solve's float32 error then scales with the small correction, not with qacc. Without
-    damping qacc is left as it is. qfrc_smooth is overwritten by the entry qacc, qH by the factor of M + h B. `tree`:
+    damping, or with h = 0 (explicit damping), qacc is left as it is. qfrc_smooth is overwritten by the entry qacc, qH
+    by the factor of M + h B. `tree`:
     ``factor_solve_tree`` applies (no geom-pair rows in the model), else ``factor_solve``.
     """
     nv = qacc_out.shape[1]
     damped = bool(False)
+    if h == 0.0:
+        return  # explicit damping (<flag eulerdamp="disable">): -B qvel is in qfrc_smooth, nothing to correct
     i = int(0)
     while i < nv:
         if damping_of(worldid, i, dof_damping, dof_damping_scale) != 0.0:
@@ -411,6 +414,9 @@ def _pipeline(
         dof_armature: wp.array[float],
         dof_damping: wp.array[float],
         dof_invweight: wp.array[float],
+        dof_frictionloss: wp.array[float],
+        dof_solref: wp.array[wp.vec2],
+        dof_solimp: wp.array[vec5],
         actuator_dofadr: wp.array[int],
         actuator_qposadr: wp.array[int],
         actuator_gear: wp.array[float],
@@ -457,6 +463,7 @@ def _pipeline(
         gravity: wp.vec3,
         timestep: float,
         substeps: int,
+        eulerdamp: int,
         plane_normal: wp.vec3,
         plane_offset: float,
         hfield: wp.array2d[float],
@@ -512,6 +519,10 @@ def _pipeline(
     ):
         worldid = wp.tid()
         h = timestep / float(substeps)
+        # the step of the implicit joint damping: h, or 0 under <flag eulerdamp="disable"> (damping explicit)
+        hd = h
+        if eulerdamp == 0:
+            hd = 0.0
         nstep = int(1)
         if wp.static(loop):
             nstep = substeps
@@ -573,7 +584,7 @@ def _pipeline(
                     qfrc_smooth_out[worldid, d] = 0.0
                     d += 1
                 smooth_force(
-                    worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
+                    worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                     dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
                     actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
                     actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out,
@@ -586,7 +597,8 @@ def _pipeline(
                 # next active set. The first set is the one at the last substep's qacc (MuJoCo's warm start).
                 joint_limits(
                     worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
+                    jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in, qvel_in, qacc_out,
+                    1, limit_mask_out, qacc_out, qH_out,
                 )  # fmt: skip
                 contact_update(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
@@ -607,13 +619,14 @@ def _pipeline(
                             qH_out[worldid, i, j] = qM_out[worldid, i, j]
                             j += 1
                         # the rows are solved with M alone, as MuJoCo's: h damping enters after (implicit_damping)
-                        qH_out[worldid, i, i] = qH_out[worldid, i, i] - h * damping_of(
+                        qH_out[worldid, i, i] = qH_out[worldid, i, i] - hd * damping_of(
                             worldid, i, dof_damping, dof_damping_scale
                         )
                         i += 1
                     joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                        jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 0, limit_mask_out, qacc_out, qH_out,
+                        jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in, qvel_in,
+                        qacc_out, 0, limit_mask_out, qacc_out, qH_out,
                     )  # fmt: skip
                     contacts(
                         worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
@@ -632,7 +645,8 @@ def _pipeline(
                         factor_solve(worldid, qH_out, qacc_out)
                     changed = joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                        jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
+                        jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in, qvel_in,
+                        qacc_out, 1, limit_mask_out, qacc_out, qH_out,
                     )  # fmt: skip
                     changed += contact_update(
                         worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
@@ -650,7 +664,7 @@ def _pipeline(
                     if changed == 0:
                         iteration = solver_iterations
                 implicit_damping(
-                    worldid, h, dof_damping, dof_damping_scale, dof_parentid, cpair_geom1.shape[0] == 0, qM_out,
+                    worldid, hd, dof_damping, dof_damping_scale, dof_parentid, cpair_geom1.shape[0] == 0, qM_out,
                     qfrc_smooth_out, qH_out, qacc_out,
                 )  # fmt: skip
                 euler(

@@ -10,7 +10,8 @@ import numpy as np
 import warp as wp
 
 from kernels.types import Data, Model, vec5
-from mjcf.model import MJ_MINVAL
+from mjcf.model import DISABLE_FLAGS, ENABLE_FLAGS, MJ_MINVAL
+from mjcf.specs import UNSUPPORTED_ENABLE
 
 
 def _wxyz_to_xyzw(q: np.ndarray) -> np.ndarray:
@@ -31,6 +32,12 @@ def _array(x, dtype, device, shape=None) -> wp.array:
     return wp.array(a.astype(np.int32 if dtype is int else np.float32), dtype=dtype, device=device)
 
 
+def disabled(model, *names: str) -> bool:
+    """Whether any of MuJoCo's disable flags ``names`` (``<option><flag name="disable">``) is set in model.opt."""
+    flags = int(getattr(model.opt, "disableflags", 0))
+    return any(flags & DISABLE_FLAGS[name] for name in names)
+
+
 def check_model(model) -> None:
     """Raise NotImplementedError / ValueError naming what the device model cannot represent (ball joints, ...)."""
     jnt_type = np.asarray(model.jnt_type)
@@ -41,6 +48,12 @@ def check_model(model) -> None:
     free_bodies = np.asarray(model.jnt_bodyid)[jnt_type == 0]
     if np.any(np.asarray(model.body_parentid)[free_bodies] != 0):
         raise NotImplementedError(f"free joints must be on children of the world body; bodies {free_bodies}")
+    floss = np.asarray(getattr(model, "dof_frictionloss", np.zeros(int(model.nv)))).reshape(-1)
+    free_dofs = [int(np.asarray(model.jnt_dofadr)[j]) + k for j in np.flatnonzero(jnt_type == 0) for k in range(6)]
+    if np.any(floss[free_dofs] != 0):
+        raise NotImplementedError("friction loss on a free joint's dofs (model.dof_frictionloss) is not supported")
+    if np.any(floss < 0):
+        raise ValueError(f"model.dof_frictionloss must be >= 0: {floss}")
     stiff = np.asarray(model.jnt_stiffness)
     if np.any((jnt_type == 0) & (stiff != 0)):
         raise NotImplementedError("free-joint stiffness (model.jnt_stiffness on a free joint) is not supported")
@@ -63,6 +76,9 @@ def check_model(model) -> None:
         flim = np.asarray(getattr(model, "actuator_forcelimited", np.zeros(nu))).reshape(nu) != 0
         if np.any(flim & (frange[:, 0] > frange[:, 1])):
             raise ValueError(f"actuator_forcerange must have lo <= hi where forcelimited: {frange[flim]}")
+    enabled = [n for n in UNSUPPORTED_ENABLE if int(getattr(model.opt, "enableflags", 0)) & ENABLE_FLAGS[n]]
+    if enabled:
+        raise NotImplementedError(f"model.opt.enableflags sets {enabled}: dynamics this simulator does not model")
     dt = float(model.opt.timestep)
     if not np.isfinite(dt) or dt <= 0:
         raise ValueError(f"model.opt.timestep must be > 0, got {dt}")
@@ -125,7 +141,7 @@ def _pair_params(model, g1: int, g2: int, h: float):
         ref = mix * ref1 + (1 - mix) * ref2 if ref1[0] > 0 and ref2[0] > 0 else np.minimum(ref1, ref2)
         imp = mix * imp1 + (1 - mix) * imp2
     ref, imp = ref.copy(), imp.copy()
-    if ref[0] > 0:
+    if ref[0] > 0 and not disabled(model, "refsafe"):
         ref[0] = max(ref[0], 2 * h)  # MuJoCo's integrator safety (refsafe), at our step h
     imp[[0, 1, 3]] = np.clip(imp[[0, 1, 3]], 1e-4, 0.9999)
     imp[2], imp[4] = max(imp[2], 0.0), max(imp[4], 1.0)
@@ -181,10 +197,11 @@ def _self_pairs(model, contacts: bool, h: float, check_condim: bool = True):
     """Geom pairs that may touch, by MuJoCo's rules (mj_collision's broad phase and filters), and their rows
     (geom1, geom2, margin, friction, solref, solimp): sphere, capsule and box geoms whose contype/conaffinity bits
     meet, not both on bodies welded to the world (nor on one weld body), not a parent-child weld pair unless the
-    parent is the world (MuJoCo's filterparent), not a `<contact><exclude>` pair. Geoms of the world body itself
-    take part (a plane is the ground's, ``_contact_geoms``). Each pair is ordered by geom type, as MuJoCo's
-    collision table: geom1's type <= geom2's (the normal points from geom 1 to geom 2). friction: the mixed sliding
-    friction (``_pair_params``), at least MuJoCo's mjMINMU = 1e-5 for condim > 1, 0 for condim 1 (one normal row).
+    parent is the world (MuJoCo's filterparent, unless that flag is disabled), not a `<contact><exclude>` pair.
+    Geoms of the world body itself take part (a plane is the ground's, ``_contact_geoms``). Each pair is ordered by
+    geom type, as MuJoCo's collision table: geom1's type <= geom2's (the normal points from geom 1 to geom 2).
+    friction: the mixed sliding friction (``_pair_params``), at least MuJoCo's mjMINMU = 1e-5 for condim > 1, 0 for
+    condim 1 (one normal row).
     """
     if not contacts:
         return []
@@ -195,6 +212,7 @@ def _self_pairs(model, contacts: bool, h: float, check_condim: bool = True):
     weld = np.asarray(model.body_weldid).reshape(-1)
     parent = np.asarray(model.body_parentid).reshape(-1)
     excluded = set(int(x) for x in np.asarray(getattr(model, "exclude_signature", [])).reshape(-1))
+    filterparent = not disabled(model, "filterparent")
     rows = []
     for g1 in range(len(gtype)):
         for g2 in range(g1 + 1, len(gtype)):
@@ -204,7 +222,9 @@ def _self_pairs(model, contacts: bool, h: float, check_condim: bool = True):
             if not ((contype[g1] & conaff[g2]) or (contype[g2] & conaff[g1])):
                 continue
             w1, w2 = int(weld[b1]), int(weld[b2])
-            if w1 == w2 or (w1 != 0 and w2 != 0 and (w1 == weld[parent[w2]] or w2 == weld[parent[w1]])):
+            if w1 == w2 or (
+                filterparent and w1 != 0 and w2 != 0 and (w1 == weld[parent[w2]] or w2 == weld[parent[w1]])
+            ):
                 continue
             if (min(b1, b2) << 16) + max(b1, b2) in excluded:
                 continue
@@ -226,7 +246,7 @@ def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
         return body, np.asarray(model.dof_invweight0, dtype=np.float64).reshape(-1).copy()
     from kernels.forward import _forward_kernel, launch_inputs  # forward imports nothing from io: no cycle
 
-    m = put_model(model, device, False, False, 1, float(model.opt.timestep))
+    m = put_model(model, device, False, False, 1, float(model.opt.timestep), invweights=False)
     d = make_data(model, 1, device)
     fields = {**{f.name: getattr(m, f.name) for f in dataclasses.fields(m)}}
     fields.update({f.name: getattr(d, f.name) for f in dataclasses.fields(d)})
@@ -261,6 +281,18 @@ def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
     return out, np.maximum(np.diag(minv).copy(), MJ_MINVAL)
 
 
+def _solparams(solref, solimp, n: int, h: float, refsafe: bool):
+    """(n, 2) solref and (n, 5) solimp rows with MuJoCo's getsolparam clamps at step h [s], as for the contacts
+    (``_pair_params``): timeconst >= 2 h (refsafe), impedances in [1e-4, 0.9999], width >= 0, power >= 1."""
+    ref = np.asarray(solref, dtype=np.float64).reshape(n, 2).copy()
+    imp = np.asarray(solimp, dtype=np.float64).reshape(n, 5).copy()
+    if refsafe:
+        ref[:, 0] = np.where(ref[:, 0] > 0, np.maximum(ref[:, 0], 2 * h), ref[:, 0])
+    imp[:, [0, 1, 3]] = np.clip(imp[:, [0, 1, 3]], 1e-4, 0.9999)
+    imp[:, 2], imp[:, 4] = np.maximum(imp[:, 2], 0.0), np.maximum(imp[:, 4], 1.0)
+    return ref, imp
+
+
 def put_model(
     model,
     device,
@@ -268,11 +300,17 @@ def put_model(
     joint_limits: bool,
     substeps: int,
     timestep: float,
+    invweights: bool = True,
 ) -> Model:
-    """Device copy of an MjModel-like ``model`` (checked by ``check_model``) with the simulator's options."""
+    """Device copy of an MjModel-like ``model`` (checked by ``check_model``) with the simulator's options;
+    ``invweights=False`` leaves the constraint weights (``invweight0``) at placeholders, for ``invweight0`` itself."""
     check_model(model)
     nb, nj, nu = int(model.nbody), int(model.njnt), int(model.nu)
     nv, ngeom = int(model.nv), int(model.ngeom)
+    # MuJoCo's disable flags that change the dynamics; the others (warmstart, sensor, midphase, island, the ccd
+    # flags, autoreset, equality, which the loader refuses) leave nothing to change here
+    contacts = contacts and not disabled(model, "constraint", "contact")
+    joint_limits = joint_limits and not disabled(model, "constraint", "limit")
 
     def arr(x, dtype, shape=None):
         return _array(x, dtype, device, shape)
@@ -299,14 +337,22 @@ def put_model(
         [size[:, 0], size[:, 0] + size[:, 1], np.linalg.norm(size, axis=1)],
         0.0,
     )
-    need_weights = len(rows) or len(pairs) or bool(np.any(limited & joint_limits))
+    frictionloss = np.asarray(getattr(model, "dof_frictionloss", np.zeros(nv)), dtype=np.float64).reshape(nv)
+    frictionloss = frictionloss * (not disabled(model, "constraint", "frictionloss"))
+    need_weights = invweights and (
+        len(rows) or len(pairs) or bool(np.any(limited & joint_limits)) or bool(np.any(frictionloss > 0))
+    )
     invweight, dof_invweight = invweight0(model, device) if need_weights else (np.zeros(nb), np.ones(nv))
-    jnt_solref = np.asarray(model.jnt_solref, dtype=np.float64).reshape(nj, 2).copy()
-    jnt_solimp = np.asarray(model.jnt_solimp, dtype=np.float64).reshape(nj, 5).copy()
-    # getsolparam's clamps, as for the contacts (_pair_params)
-    jnt_solref[:, 0] = np.where(jnt_solref[:, 0] > 0, np.maximum(jnt_solref[:, 0], 2 * h), jnt_solref[:, 0])
-    jnt_solimp[:, [0, 1, 3]] = np.clip(jnt_solimp[:, [0, 1, 3]], 1e-4, 0.9999)
-    jnt_solimp[:, 2], jnt_solimp[:, 4] = np.maximum(jnt_solimp[:, 2], 0.0), np.maximum(jnt_solimp[:, 4], 1.0)
+    refsafe = not disabled(model, "refsafe")
+    jnt_solref, jnt_solimp = _solparams(model.jnt_solref, model.jnt_solimp, nj, h, refsafe)
+    # solreffriction / solimpfriction (MuJoCo's dof_solref / dof_solimp), its defaults where the model has none
+    dof_solref, dof_solimp = _solparams(
+        getattr(model, "dof_solref", np.tile([0.02, 1.0], (nv, 1))),
+        getattr(model, "dof_solimp", np.tile([0.9, 0.95, 0.001, 0.5, 2.0], (nv, 1))),
+        nv,
+        h,
+        refsafe,
+    )
     gtype = np.asarray(model.geom_type).reshape(-1)
     gbody = np.asarray(model.geom_bodyid).reshape(-1)
     gsize = np.asarray(model.geom_size, dtype=np.float64).reshape(-1, 3)
@@ -333,7 +379,7 @@ def put_model(
         jnt_dofadr=arr(model.jnt_dofadr, int),
         jnt_pos=arr(np.asarray(model.jnt_pos).reshape(nj, 3), wp.vec3),
         jnt_axis=arr(_unit(np.asarray(model.jnt_axis).reshape(nj, 3)), wp.vec3),
-        jnt_stiffness=arr(model.jnt_stiffness, float),
+        jnt_stiffness=arr(np.asarray(model.jnt_stiffness) * (not disabled(model, "spring")), float),
         jnt_limited=arr(limited & joint_limits, int),
         jnt_range=arr(np.asarray(model.jnt_range, dtype=np.float64).reshape(nj, 2), wp.vec2),
         jnt_margin=arr(np.asarray(model.jnt_margin).reshape(nj), float),
@@ -344,13 +390,20 @@ def put_model(
         dof_bodyid=arr(model.dof_bodyid, int),
         dof_parentid=arr(model.dof_parentid, int),
         dof_armature=arr(model.dof_armature, float),
-        dof_damping=arr(model.dof_damping, float),
+        dof_damping=arr(np.asarray(model.dof_damping) * (not disabled(model, "damper")), float),
         dof_invweight=arr(dof_invweight, float),
+        dof_frictionloss=arr(frictionloss, float),
+        dof_solref=arr(dof_solref, wp.vec2),
+        dof_solimp=arr(dof_solimp, vec5),
         actuator_dofadr=arr(jnt_dofadr[trn_jnt] if nu else np.zeros(0), int),
         actuator_qposadr=arr(np.asarray(model.jnt_qposadr)[trn_jnt] if nu else np.zeros(0), int),
-        actuator_gear=arr(np.asarray(model.actuator_gear).reshape(nu, 6)[:, 0], float),
+        actuator_gear=arr(
+            np.asarray(model.actuator_gear).reshape(nu, 6)[:, 0] * (not disabled(model, "actuation")), float
+        ),
         actuator_ctrlrange=arr(np.asarray(model.actuator_ctrlrange).reshape(nu, 2), wp.vec2),
-        actuator_ctrllimited=arr(np.asarray(model.actuator_ctrllimited).reshape(nu) != 0, int),
+        actuator_ctrllimited=arr(
+            (np.asarray(model.actuator_ctrllimited).reshape(nu) != 0) & (not disabled(model, "clampctrl")), int
+        ),
         actuator_gain=arr(gain, float),
         actuator_bias=arr(biasprm.reshape(nu, 3), wp.vec3),
         actuator_forcerange=arr(frange, wp.vec2),
@@ -392,9 +445,10 @@ def put_model(
         actuator_gear_scale=wp.ones((1, nu), dtype=float, device=device),
         dof_damping_scale=wp.ones((1, nv), dtype=float, device=device),
         geom_friction_scale=wp.ones((1, ngeom), dtype=float, device=device),
-        gravity=wp.vec3(*np.asarray(model.opt.gravity, dtype=np.float64).tolist()),
+        gravity=wp.vec3(*(np.asarray(model.opt.gravity, dtype=np.float64) * (not disabled(model, "gravity"))).tolist()),
         timestep=float(timestep),
         substeps=int(substeps),
+        eulerdamp=int(not disabled(model, "eulerdamp")),
         plane_normal=wp.vec3(*normal.tolist()),
         plane_offset=float(offset),
         hfield=wp.zeros((1, 1), dtype=float, device=device),

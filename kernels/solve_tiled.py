@@ -98,24 +98,28 @@ def limit_terms(
     jnt_solref: wp.array[wp.vec2],
     jnt_solimp: wp.array[vec5],
     dof_invweight: wp.array[float],
+    dof_frictionloss: wp.array[float],
+    dof_solref: wp.array[wp.vec2],
+    dof_solimp: wp.array[vec5],
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
     limit_mask_in: wp.array2d[int],
     qacc_d: float,
 ):
-    """Joint j's soft limits (``kernels.constraint.limit_sides``): (dof, sum of D [kg m^2 or kg] and sum of sign D
-    aref [N m or N] over the sides in limit_mask, the new active set at qacc_d [rad/s^2 or m/s^2] of the dof); dof -1
-    for a joint without limits."""
+    """Joint j's soft limits and friction loss (``kernels.constraint.limit_sides``): (dof, sum of D [kg m^2 or kg]
+    and of the rows' forces [N m or N] in the states in limit_mask, the new states at qacc_d [rad/s^2 or m/s^2] of
+    the dof); dof -1 for a joint with neither."""
     dof = int(-1)
     dsum = float(0.0)
     frc = float(0.0)
     new_mask = int(0)
-    if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
+    if jnt_type[j] != JNT_FREE and (jnt_limited[j] != 0 or dof_frictionloss[jnt_dofadr[j]] > 0.0):
         dof = jnt_dofadr[j]
         dsum, frc, new_mask = limit_sides(
-            worldid, j, limit_mask_in[worldid, j], qacc_d, jnt_qposadr, jnt_dofadr, jnt_range, jnt_margin,
-            jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in,
+            worldid, j, limit_mask_in[worldid, j], qacc_d, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range,
+            jnt_margin, jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in,
+            qvel_in,
         )  # fmt: skip
     return dof, dsum, frc, new_mask
 
@@ -163,6 +167,9 @@ def solve_kernel(nv: int) -> wp.Kernel:
         dof_parentid: wp.array[int],
         dof_damping: wp.array[float],
         dof_invweight: wp.array[float],
+        dof_frictionloss: wp.array[float],
+        dof_solref: wp.array[wp.vec2],
+        dof_solimp: wp.array[vec5],
         cgeom_type: wp.array[int],
         cgeom_bodyid: wp.array[int],
         cgeom_solref: wp.array[wp.vec2],
@@ -171,6 +178,7 @@ def solve_kernel(nv: int) -> wp.Kernel:
         dof_damping_scale: wp.array2d[float],
         timestep: float,
         substeps: int,
+        eulerdamp: int,
         solver_iterations: int,
         # Data in:
         qpos_in: wp.array2d[float],
@@ -207,7 +215,11 @@ def solve_kernel(nv: int) -> wp.Kernel:
             wp.tile_load(dof_damping, shape=nv, storage="shared"),
             wp.tile_load(dof_damping_scale[erow], shape=nv, storage="shared"),
         )
-        hb = wp.tile_map(wp.mul, wp.tile_full(shape=nv, value=h, dtype=float), hb)
+        # h B with the implicit damping's step: h, or 0 under <flag eulerdamp="disable"> (damping explicit)
+        hd = h
+        if eulerdamp == 0:
+            hd = 0.0
+        hb = wp.tile_map(wp.mul, wp.tile_full(shape=nv, value=hd, dtype=float), hb)
         m = wp.tile_load(qM_in[worldid], shape=(nv, nv), storage="shared")
         neg_hb = wp.tile_map(wp.neg, hb)
         qfrc = wp.tile_load(qfrc_smooth_out[worldid], shape=nv, storage="shared")
@@ -227,9 +239,10 @@ def solve_kernel(nv: int) -> wp.Kernel:
                     if slot < jnt_type.shape[0]:
                         dof, dsum, frc, _new = limit_terms(
                             worldid, slot, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
-                            jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in, limit_mask_out, 0.0,
+                            jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in,
+                            qvel_in, limit_mask_out, 0.0,
                         )  # fmt: skip
-                        if dof >= 0 and dsum > 0.0:
+                        if dof >= 0:
                             ld[dof] = ld[dof] + dsum
                             g[dof] = g[dof] + frc
                     c += 1
@@ -292,7 +305,8 @@ def solve_kernel(nv: int) -> wp.Kernel:
                         xd = x[dof]
                     dof, _dsum, _frc, new_mask = limit_terms(
                         worldid, slot, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
-                        jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in, limit_mask_out, xd,
+                        jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in,
+                        qvel_in, limit_mask_out, xd,
                     )  # fmt: skip
                     if dof >= 0:
                         if new_mask != limit_mask_out[worldid, slot]:
@@ -307,7 +321,7 @@ def solve_kernel(nv: int) -> wp.Kernel:
         # implicit joint damping (kernels.forward.implicit_damping): qacc - (M + h B)^-1 h B qacc, qM holding M + h B
         damped = bool(False)
         for d in range(nv):
-            if dof_damping[d] * dof_damping_scale[erow, d] != 0.0:
+            if dof_damping[d] * dof_damping_scale[erow, d] != 0.0 and eulerdamp != 0:
                 damped = True
         if damped:
             correction = wp.tile_cholesky_solve(wp.tile_cholesky(m), wp.tile_map(wp.mul, hb, x))

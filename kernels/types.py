@@ -71,6 +71,9 @@ class Model:
     dof_armature: wp.array  # float [kg m^2 or kg]: added to the mass-matrix diagonal
     dof_damping: wp.array  # float [N m s/rad or N s/m]: viscous damping, integrated implicitly
     dof_invweight: wp.array  # float: MuJoCo's dof_invweight0, diagonal of M^-1 at qpos0 [1/(kg m^2) or 1/kg]
+    dof_frictionloss: wp.array  # float [N m or N]: dry friction bound of the dof's friction row (0: none)
+    dof_solref: wp.array  # vec2: MuJoCo's solreffriction of the friction row (timeconst [s] >= 2 h, dampratio)
+    dof_solimp: wp.array  # vec5: MuJoCo's solimpfriction of the friction row (dmin, dmax, width, mid, power)
     # actuators (nu,) on one hinge or slide joint each: force = gain ctrl + b0 + b1 gear q + b2 gear qdot
     # (MuJoCo's fixed gain and affine bias; a motor is gain 1, bias 0), clamped where forcelimited
     actuator_dofadr: wp.array  # int: driven dof
@@ -125,6 +128,7 @@ class Model:
     gravity: wp.vec3  # [m/s^2]
     timestep: float  # [s]: one step() of the simulator
     substeps: int  # Euler substeps of timestep / substeps per step()
+    eulerdamp: int  # 1: joint damping integrated implicitly (MuJoCo's Euler); 0: explicitly (flag eulerdamp disabled)
     plane_normal: wp.vec3  # unit normal of the contact plane n . x = plane_offset
     plane_offset: float  # [m]
     hfield: wp.array  # float (nrow, ncol) [m]: terrain heights at world (i hfield_spacing, j hfield_spacing), the
@@ -172,7 +176,7 @@ class Data:
     contact_mu: wp.array  # float (N, max(npoint, 1)): friction of its pyramid rows (0: one frictionless row)
     contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep
     contact_frc: wp.array  # vec3 (N, max(npoint, 1)) [N, world]: force of each point's active rows, last substep
-    limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)
+    limit_mask: wp.array  # int (N, max(njnt, 1)): active limit sides (bit 0 lower, 1 upper), friction +-f (2, 3)
     # geom-geom contact points (N, max(npairpoint, 1)), as the contact_* ones; normal from geom 1 to geom 2
     pair_dcoef: wp.array  # float [kg]: D of each row of the point, 0 outside the margin or unused slot
     pair_aref: wp.array  # vec4 [m/s^2]: aref = -b v_e - k d r of each of its rows (row 0 alone for condim 1)

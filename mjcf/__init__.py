@@ -4,11 +4,13 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
 
     compiler   angle, coordinate="local", inertiafromgeom, settotalmass, eulerseq, autolimits, boundmass,
                boundinertia, balanceinertia, inertiagrouprange (+ asset-path attributes, ignored)
-    option     timestep, gravity, integrator, cone, impratio (+ MuJoCo solver settings, ignored)
+    option     timestep, gravity, integrator, cone, impratio (+ MuJoCo solver settings, ignored); <flag> into
+               opt.disableflags / enableflags (enable override, sleep, diagexact, ipc, speculative: refused)
     default    nested classes with joint, geom, motor, position, velocity, general, tendon; `class` and `childclass`
     body       pos, orientation (quat, euler, axisangle, xyaxes, zaxis), childclass, <inertial>
     joint      free, ball, slide, hinge; <freejoint>; armature, damping, stiffness, frictionloss,
-               range, limited (true/false/auto), ref, springref, margin, solreflimit, solimplimit
+               range, limited (true/false/auto), ref, springref, margin, solreflimit, solimplimit,
+               solreffriction, solimpfriction
     geom       plane, sphere, capsule, ellipsoid, cylinder, box; size, fromto, pos, orientation,
                density, mass, friction, condim, contype, conaffinity, priority, margin, gap, solref,
                solimp, ...; mesh geoms that never collide (contype = conaffinity = 0) and add no mass

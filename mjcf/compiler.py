@@ -367,6 +367,7 @@ def _compile_joints(doc: Document, names: dict[str, set]) -> dict:
             for _ in range(ndof):
                 dof = dict(bodyid=bid, jntid=len(jnts) - 1, parentid=lastdof[bid])
                 dofs.append(dof | {k: ja[k] for k in ("armature", "damping", "frictionloss")})
+                dofs[-1].update(solref=ja["solreffriction"], solimp=ja["solimpfriction"])
                 lastdof[bid] = len(dofs) - 1
     f.update(njnt=len(jnts), nq=len(qpos0), nv=len(dofs))
     f.update(qpos0=np.array(qpos0, np.float64), qpos_spring=np.array(qpos_spring, np.float64))
@@ -377,6 +378,7 @@ def _compile_joints(doc: Document, names: dict[str, set]) -> dict:
     f.update(jnt_solimp=_column(jnts, "solimp", shape=(5,)))
     f.update({f"dof_{k}": _column(dofs, k, np.int32) for k in ("bodyid", "jntid", "parentid")})
     f.update({f"dof_{k}": _column(dofs, k) for k in ("armature", "damping", "frictionloss")})
+    f.update(dof_solref=_column(dofs, "solref", shape=(2,)), dof_solimp=_column(dofs, "solimp", shape=(5,)))
     f["joint_names"] = [ja.get("name", "") for b in bodies for _, ja in b.joints]
     return f
 

@@ -19,6 +19,17 @@ GEOM_PLANE, GEOM_HFIELD, GEOM_SPHERE, GEOM_CAPSULE, GEOM_ELLIPSOID, GEOM_CYLINDE
 # mjtIntegrator, mjtCone
 INTEGRATORS = {"Euler": 0, "RK4": 1, "implicit": 2, "implicitfast": 3}
 CONES = {"pyramidal": 0, "elliptic": 1}
+# mjtDisableBit and mjtEnableBit (MuJoCo 4.0), by their <option><flag> attribute names
+DISABLE_FLAGS = {
+    name: 1 << i
+    for i, name in enumerate(
+        "constraint equality frictionloss limit contact spring damper gravity clampctrl warmstart filterparent "
+        "actuation refsafe sensor midphase eulerdamp autoreset nativeccd island multiccd".split()
+    )
+}
+ENABLE_FLAGS = {
+    name: 1 << i for i, name in enumerate("override energy fwdinv invdiscrete sleep diagexact ipc speculative".split())
+}
 # mjtTrn, mjtDyn, mjtGain, mjtBias: the actuator types the loader compiles (motor: fixed gain, no bias;
 # position servo: fixed gain kp, affine bias -kp q - kv qdot)
 TRN_JOINT = 0
@@ -41,6 +52,7 @@ class Option:
         integrator: mjtIntegrator (Euler=0, RK4=1, implicit=2, implicitfast=3).
         cone: mjtCone friction cone of MuJoCo's solver (pyramidal=0, elliptic=1).
         impratio: MuJoCo's frictional-to-normal constraint impedance ratio (dimensionless).
+        disableflags, enableflags: mjtDisableBit / mjtEnableBit masks of `<flag>` (DISABLE_FLAGS, ENABLE_FLAGS).
     """
 
     timestep: float = 0.002
@@ -48,6 +60,8 @@ class Option:
     integrator: int = 0
     cone: int = 0
     impratio: float = 1.0
+    disableflags: int = 0
+    enableflags: int = 0
 
 
 @dataclasses.dataclass
@@ -104,6 +118,7 @@ class Model:
         dof_armature: rotor inertia added to the mass matrix diagonal, kg m^2 or kg.
         dof_damping: viscous damping, N m s/rad or N s/m.
         dof_frictionloss: dry friction, N m or N.
+        dof_solref, dof_solimp: (nv, 2) and (nv, 5) solreffriction / solimpfriction of the friction-loss row.
 
     Geoms (ngeom, ...), grouped by body in body order (mesh geoms with contype = conaffinity = 0 that add
     no mass are left out, so geom ids differ from MuJoCo's when a model has them; compare by name):
@@ -188,6 +203,8 @@ class Model:
     dof_armature: np.ndarray  # (nv,) kg m^2 or kg
     dof_damping: np.ndarray  # (nv,) N m s/rad or N s/m
     dof_frictionloss: np.ndarray  # (nv,) N m or N
+    dof_solref: np.ndarray  # (nv, 2)
+    dof_solimp: np.ndarray  # (nv, 5)
     geom_type: np.ndarray  # (ngeom,) int32 mjtGeom
     geom_bodyid: np.ndarray  # (ngeom,) int32
     geom_size: np.ndarray  # (ngeom, 3) m

@@ -16,7 +16,7 @@ import xml.parsers.expat
 import numpy as np
 
 from mjcf import specs
-from mjcf.model import CONES, INTEGRATORS, Option
+from mjcf.model import CONES, DISABLE_FLAGS, ENABLE_FLAGS, INTEGRATORS, Option
 from mjcf.orientation import orientation
 
 
@@ -305,7 +305,18 @@ def _read_option(node: Element, opt: Option):
     if "impratio" in a:
         opt.impratio = a["impratio"]
     for child in node.children:
-        raise child.error("unsupported element in <option> (flags change which forces are computed)")
+        if child.tag != "flag":
+            raise child.error("unsupported element in <option>")
+        for name, value in read_attrs(child, specs.FLAG_SPECS, frozenset(), {}).items():
+            if name in specs.UNSUPPORTED_ENABLE and value == "enable":
+                raise child.error("this enable flag changes the dynamics in a way the simulator does not model", name)
+            # a disable bit is set by "disable", an enable bit by "enable"; the other value clears it
+            if name in DISABLE_FLAGS:
+                bit, on = DISABLE_FLAGS[name], value == "disable"
+                opt.disableflags = (opt.disableflags | bit) if on else (opt.disableflags & ~bit)
+            else:
+                bit, on = ENABLE_FLAGS[name], value == "enable"
+                opt.enableflags = (opt.enableflags | bit) if on else (opt.enableflags & ~bit)
 
 
 # element kind inside <default> -> (DefaultClass field, attribute spec, ignored attributes)

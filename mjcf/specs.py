@@ -11,6 +11,8 @@ import numpy as np
 
 from mjcf.model import (
     CONES,
+    DISABLE_FLAGS,
+    ENABLE_FLAGS,
     GEOM_BOX,
     GEOM_CAPSULE,
     GEOM_CYLINDER,
@@ -58,14 +60,15 @@ JOINT_SPECS = {
     "margin": (_F, 1),
     "solreflimit": (_F, (1, 2)),
     "solimplimit": (_F, (1, 5)),
+    "solreffriction": (_F, (1, 2)),
+    "solimpfriction": (_F, (1, 5)),
     "springdamper": (_F, 2),
     "actuatorfrclimited": (_L, 1),
     "actuatorfrcrange": (_F, 2),
     "actuatorgravcomp": (_B, 1),
 }
-# group: visualization group; user: custom data; solref/solimpfriction: only meaningful with frictionloss
-# in MuJoCo's own solver
-JOINT_IGNORED = frozenset({"group", "user", "solreffriction", "solimpfriction"})
+# group: visualization group; user: custom data
+JOINT_IGNORED = frozenset({"group", "user"})
 JOINT_DEFAULTS = {
     "type": "hinge",
     "pos": np.zeros(3),
@@ -81,6 +84,8 @@ JOINT_DEFAULTS = {
     "margin": 0.0,
     "solreflimit": np.array([0.02, 1.0]),
     "solimplimit": np.array([0.9, 0.95, 0.001, 0.5, 2.0]),
+    "solreffriction": np.array([0.02, 1.0]),
+    "solimpfriction": np.array([0.9, 0.95, 0.001, 0.5, 2.0]),
     "springdamper": np.zeros(2),
     "actuatorfrclimited": "auto",
     "actuatorfrcrange": np.zeros(2),
@@ -275,6 +280,13 @@ OPTION_IGNORED = frozenset(
         "actuatorgroupdisable"
     ).split()
 )
+
+# <option><flag>: each of MuJoCo's flags by name, "enable" or "disable"
+FLAG_SPECS = {name: ("enum:enable|disable", 1) for name in (*DISABLE_FLAGS, *ENABLE_FLAGS)}
+# enable flags that change the dynamics in ways the simulator does not model (contact overrides, sleeping bodies,
+# exact constraint diagonals, incremental potential contacts, speculative contacts); energy, fwdinv and invdiscrete
+# only add diagnostics or change inverse dynamics
+UNSUPPORTED_ENABLE = ("override", "sleep", "diagexact", "ipc", "speculative")
 
 # <keyframe><key>: qpos/qvel/ctrl lengths are checked against nq/nv/nu by the compiler; act, mpos and
 # mquat need activations or mocap bodies, which the loader does not compile

@@ -50,8 +50,8 @@ INT_FIELDS = """body_parentid body_rootid body_weldid body_jntnum body_jntadr bo
     actuator_biastype actuator_trnid actuator_ctrllimited actuator_forcelimited exclude_signature""".split()
 FLOAT_FIELDS = """body_pos body_quat body_ipos body_iquat body_mass body_inertia jnt_pos jnt_axis jnt_range
     jnt_stiffness jnt_margin jnt_solref jnt_solimp qpos0 qpos_spring dof_armature dof_damping dof_frictionloss
-    geom_size geom_pos geom_quat geom_friction geom_solmix geom_margin geom_gap geom_solref geom_solimp
-    actuator_gear actuator_ctrlrange actuator_forcerange actuator_gainprm actuator_biasprm key_time key_qpos
+    dof_solref dof_solimp geom_size geom_pos geom_quat geom_friction geom_solmix geom_margin geom_gap geom_solref
+    geom_solimp actuator_gear actuator_ctrlrange actuator_forcerange actuator_gainprm actuator_biasprm key_time key_qpos
     key_qvel key_ctrl""".split()
 GEOM_FIELDS = [f for f in INT_FIELDS + FLOAT_FIELDS if f.startswith("geom_") and f != "geom_bodyid"]
 

@@ -25,7 +25,8 @@ INT_FIELDS = """body_parentid body_rootid body_weldid body_jntnum body_jntadr bo
     actuator_forcelimited actuator_trntype actuator_dyntype actuator_gaintype actuator_biastype
     exclude_signature""".split()
 FLOAT_FIELDS = """body_pos body_quat body_ipos body_iquat body_mass body_inertia jnt_pos jnt_axis jnt_stiffness
-    jnt_range jnt_margin jnt_solref jnt_solimp qpos0 qpos_spring dof_armature dof_damping dof_frictionloss geom_size
+    jnt_range jnt_margin jnt_solref jnt_solimp qpos0 qpos_spring dof_armature dof_damping dof_frictionloss dof_solref
+    dof_solimp geom_size
     geom_pos geom_quat geom_friction geom_solmix geom_margin geom_gap geom_solref geom_solimp actuator_gear
     actuator_ctrlrange actuator_forcerange actuator_gainprm actuator_biasprm key_time key_qpos key_qvel
     key_ctrl""".split()
@@ -195,6 +196,10 @@ def random_mjcf(seed: int) -> str:
         for key in ("armature", "damping", "stiffness", "frictionloss"):
             if rng.random() < 0.5:
                 attrs += f' {key}="{rng.uniform(0, 2):.4g}"'
+        if rng.random() < 0.3:
+            attrs += f' solreffriction="{rng.uniform(0.005, 0.05):.4g} {rng.uniform(0.5, 2):.4g}"'
+        if rng.random() < 0.3:
+            attrs += f' solimpfriction="{rng.uniform(0.5, 0.8):.4g} {rng.uniform(0.85, 0.99):.4g} 0.01"'
         return f"<joint {attrs}/>"
 
     nbody = int(rng.integers(2, 9))
@@ -430,9 +435,17 @@ BAD_CASES = {
         wrap('<body name="x">\n<joint/><geom size="0.1"/>\n</body>\n<body name="x"/>'),
         r"<string>:6: <body name='x'> attribute 'name': repeated name 'x'",
     ),
-    "option flags": (
-        '<mujoco>\n<option>\n<flag contact="disable"/>\n</option>\n</mujoco>',
-        r"<string>:3: <flag>: unsupported element in <option>",
+    "option flag refused": (
+        '<mujoco>\n<option>\n<flag override="enable"/>\n</option>\n</mujoco>',
+        r"<string>:3: <flag> attribute 'override': this enable flag changes the dynamics",
+    ),
+    "option flag value": (
+        '<mujoco>\n<option>\n<flag contact="off"/>\n</option>\n</mujoco>',
+        r"<string>:3: <flag> attribute 'contact': expected one of",
+    ),
+    "option child": (
+        '<mujoco>\n<option>\n<flags contact="disable"/>\n</option>\n</mujoco>',
+        r"<string>:3: <flags>: unsupported element in <option>",
     ),
     "fromto with pos": (
         wrap('<body>\n<joint/><geom type="capsule" size="0.1" pos="1 0 0" fromto="0 0 0 1 0 0"/>\n</body>'),
