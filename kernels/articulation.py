@@ -19,9 +19,12 @@ import warp as wp
 
 from kernels.forward import (
     SPLIT_KERNELS,
+    SPLIT_KERNELS_FRICTION,
     SPLIT_KERNELS_NO_PAIRS,
+    SPLIT_KERNELS_NO_PAIRS_FRICTION,
     _forward_kernel,
     _step_kernel,
+    _step_kernel_friction,
     launch_block_dim,
     launch_inputs,
 )
@@ -144,6 +147,7 @@ class Simulator:
             for f in dataclasses.fields(obj):
                 setattr(self, f.name, getattr(obj, f.name))
 
+        self._friction = bool(np.any(self.dof_frictionloss.numpy() > 0))
         # zero-copy torch views, created once
         self._qpos_t = wp.to_torch(self.qpos)
         self._qvel_t = wp.to_torch(self.qvel)
@@ -170,14 +174,19 @@ class Simulator:
         # recorded once, replayed by step(): no per-call argument packing or allocation; arguments bound
         # by name from the Model/Data fields held as attributes. Only the pipeline in use is recorded (recording
         # compiles a kernel's module) and forward()'s kernel on first use.
-        kernels = (_step_kernel,) if self.pipeline == "fused" else SPLIT_KERNELS
-        if self.pipeline != "fused" and self.cpair_body1.shape[0] == 0:
-            kernels = SPLIT_KERNELS_NO_PAIRS
+        # the kernels with the dof friction-loss rows only for a model that has them (they cost registers on CUDA)
+        friction = self._friction
+        kernels = (_step_kernel_friction if friction else _step_kernel,)
+        if self.pipeline != "fused":
+            if self.cpair_body1.shape[0] == 0:
+                kernels = SPLIT_KERNELS_NO_PAIRS_FRICTION if friction else SPLIT_KERNELS_NO_PAIRS
+            else:
+                kernels = SPLIT_KERNELS_FRICTION if friction else SPLIT_KERNELS
         if self.pipeline == "split_tiled":
             # the solve kernel's place (not recorded: that would compile it): one block of TILE_BLOCK_DIM threads per
             # env (a CPU runs a block as one lane unless wp.config.enable_cpu_blocks is set when this is recorded)
             self._step_cmds = [self._record(k) for k in kernels[:-1]]
-            kernel = solve_kernel(self.nv)
+            kernel = solve_kernel(self.nv, friction)
             inputs = launch_inputs(kernel, vars(self))
             tiled = dict(dim=[self.num_envs], inputs=inputs, device=self.device, block_dim=TILE_BLOCK_DIM)
             self._step_cmds.append(wp.launch_tiled(kernel, record_cmd=True, **tiled))

@@ -924,77 +924,48 @@ def limit_sides(
     # Model:
     jnt_qposadr: wp.array[int],
     jnt_dofadr: wp.array[int],
-    jnt_limited: wp.array[int],
     jnt_range: wp.array[wp.vec2],
     jnt_margin: wp.array[float],
     jnt_solref: wp.array[wp.vec2],
     jnt_solimp: wp.array[vec5],
     dof_invweight: wp.array[float],
-    dof_frictionloss: wp.array[float],
-    dof_solref: wp.array[wp.vec2],
-    dof_solimp: wp.array[vec5],
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
 ):
-    """The soft limits and the dry friction of hinge or slide joint j (see ``joint_limits``): (sum of D [kg m^2 or
-    kg] over its rows in the quadratic state, sum of their forces D aref and of the saturated friction +-frictionloss
-    [N m or N] by the state in mask, the new state at its dof's acceleration qacc_d [rad/s^2 or m/s^2])."""
+    """The soft limits of limited hinge or slide joint j (see ``joint_limits``): (sum of D [kg m^2 or kg] and of
+    sign D aref [N m or N] over the sides whose bit is set in mask, the new active set at its dof's acceleration
+    qacc_d [rad/s^2 or m/s^2]: the sides with f = D (aref - sign qacc_d) > 0)."""
     dsum = float(0.0)
     frc = float(0.0)
     new_mask = int(0)
-    d = jnt_dofadr[j]
-    if jnt_limited[j] != 0:
-        q = qpos_in[worldid, jnt_qposadr[j]]
-        lim = jnt_range[j]
-        margin = jnt_margin[j]
-        # side 0: the lower limit (the force pushes q up, sign 1); side 1: the upper limit (sign -1)
-        r_lower = (q - lim[0]) - margin
-        r_upper = (lim[1] - q) - margin
-        if r_lower < 0.0 or r_upper < 0.0:
-            solimp = jnt_solimp[j]
-            k, b = reference_coefficients(jnt_solref[j], solimp[1])
-            side = int(0)
-            while side < 2:
-                sign = float(1.0)
-                r = r_lower
-                if side == 1:
-                    sign = -1.0
-                    r = r_upper
-                if r < 0.0:
-                    imp = impedance(solimp, r)
-                    aref = -b * sign * qvel_in[worldid, d] - k * imp * r
-                    if aref > sign * qacc_d:
-                        new_mask = new_mask | (1 << side)
-                    if (mask >> side) & 1:
-                        dcoef = imp / (1.0 - imp) / dof_invweight[d]
-                        frc += sign * dcoef * aref
-                        dsum += dcoef
-                side += 1
-    floss = dof_frictionloss[d]
-    if floss > 0.0:
-        # MuJoCo's dof friction row: the force D (aref - qacc_d) with aref = -b v (no position term), bounded by
-        # +-frictionloss (its Huber cost); bit 2 of the state: saturated at +frictionloss, bit 3: at -frictionloss
-        solimp = dof_solimp[d]
-        _k, b = reference_coefficients(dof_solref[d], solimp[1])
-        imp = impedance(solimp, 0.0)
-        dcoef = imp / (1.0 - imp) / dof_invweight[d]
-        aref = -b * qvel_in[worldid, d]
-        trial = dcoef * (aref - qacc_d)
-        # one state per Newton step toward the trial's: a full step straight from +f to -f and back can cycle
-        # forever (two coupled dofs), where MuJoCo's line search stops between them; through the quadratic state
-        # it settles within solver_iterations (2,000 random states of a chain with three friction rows: <= 6 solves)
-        if trial > floss and (mask & 8) == 0:
-            new_mask = new_mask | 4
-        elif trial < -floss and (mask & 4) == 0:
-            new_mask = new_mask | 8
-        if (mask & 4) != 0:
-            frc += floss
-        elif (mask & 8) != 0:
-            frc -= floss
-        else:
-            frc += dcoef * aref
-            dsum += dcoef
+    q = qpos_in[worldid, jnt_qposadr[j]]
+    lim = jnt_range[j]
+    margin = jnt_margin[j]
+    # side 0: the lower limit (the force pushes q up, sign 1); side 1: the upper limit (sign -1)
+    r_lower = (q - lim[0]) - margin
+    r_upper = (lim[1] - q) - margin
+    if r_lower < 0.0 or r_upper < 0.0:
+        d = jnt_dofadr[j]
+        solimp = jnt_solimp[j]
+        k, b = reference_coefficients(jnt_solref[j], solimp[1])
+        side = int(0)
+        while side < 2:
+            sign = float(1.0)
+            r = r_lower
+            if side == 1:
+                sign = -1.0
+                r = r_upper
+            if r < 0.0:
+                imp = impedance(solimp, r)
+                aref = -b * sign * qvel_in[worldid, d] - k * imp * r
+                if aref > sign * qacc_d:
+                    new_mask = new_mask | (1 << side)
+                if (mask >> side) & 1:
+                    dcoef = imp / (1.0 - imp) / dof_invweight[d]
+                    frc += sign * dcoef * aref
+                    dsum += dcoef
+            side += 1
     return dsum, frc, new_mask
 
 
@@ -1011,9 +982,6 @@ def joint_limits(
     jnt_solref: wp.array[wp.vec2],
     jnt_solimp: wp.array[vec5],
     dof_invweight: wp.array[float],
-    dof_frictionloss: wp.array[float],
-    dof_solref: wp.array[wp.vec2],
-    dof_solimp: wp.array[vec5],
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
@@ -1024,36 +992,122 @@ def joint_limits(
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
 ):
-    """MuJoCo's soft joint limits and dof friction loss [N m or N] of hinge and slide joints, rows on the dof itself.
+    """MuJoCo's soft joint limits [N m or N] of hinge and slide joints: the constraint f = D (aref - a) >= 0 of the
+    contacts (kernels.contact) on the dof itself, D = d / (1 - d) / dof_invweight0, aref = -b v - k d r.
 
-    A limit is the constraint f = D (aref - a) >= 0 of the contacts (kernels.contact), D = d / (1 - d) /
-    dof_invweight0, aref = -b v - k d r; the friction loss is f = D (aref - a) with aref = -b v, d at zero violation,
-    clamped to +-frictionloss (solreffriction, solimpfriction). update 0: each limit side whose bit is set in
-    limit_mask (the active set) and a friction row in its quadratic state add D aref to qfrc and D to the diagonal of
-    qM, a saturated friction row +-frictionloss to qfrc. update 1: the new states at qacc_in into limit_mask; returns
-    the number of joints whose state changed.
+    update 0: each side whose bit is set in limit_mask (the active set) adds D aref to qfrc and D to the diagonal of
+    qM. update 1: the new active set at qacc_in (sides with f > 0) into limit_mask; returns the number of joints
+    whose active set changed.
     """
     # while loops and one test for both sides before the per-side work (in limit_sides): this runs 3 times per Newton
     # iteration over every joint, most of them inside their range (Warp's CPU range() loops cost more than these bodies)
     changed = int(0)
     j = int(0)
     while j < jnt_type.shape[0]:
-        d = jnt_dofadr[j]
-        if jnt_type[j] != JNT_FREE and (jnt_limited[j] != 0 or dof_frictionloss[d] > 0.0):
+        if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
+            d = jnt_dofadr[j]
             mask = limit_mask_out[worldid, j]
             qacc_d = float(0.0)
             if update != 0:
                 qacc_d = qacc_in[worldid, d]
             dsum, frc, new_mask = limit_sides(
-                worldid, j, mask, qacc_d, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in, qvel_in,
+                worldid, j, mask, qacc_d, jnt_qposadr, jnt_dofadr, jnt_range, jnt_margin, jnt_solref, jnt_solimp,
+                dof_invweight, qpos_in, qvel_in,
             )  # fmt: skip
             if update != 0:
                 if new_mask != mask:
                     changed += 1
                 limit_mask_out[worldid, j] = new_mask
-            else:
+            elif dsum > 0.0:
                 qfrc_out[worldid, d] = qfrc_out[worldid, d] + frc
                 qM_out[worldid, d, d] = qM_out[worldid, d, d] + dsum
         j += 1
+    return changed
+
+
+@wp.func
+def friction_row(
+    worldid: int,
+    d: int,
+    state: int,
+    qacc_d: float,
+    # Model:
+    dof_invweight: wp.array[float],
+    dof_frictionloss: wp.array[float],
+    dof_solref: wp.array[wp.vec2],
+    dof_solimp: wp.array[vec5],
+    # Data in:
+    qvel_in: wp.array2d[float],
+):
+    """MuJoCo's friction-loss row of dof d in state (0: quadratic, 1: saturated at +frictionloss, -1: at
+    -frictionloss): (its D [kg m^2 or kg], 0 when saturated; its force [N m or N], D aref or +-frictionloss; the state
+    of the force D (aref - qacc_d) at the dof's acceleration qacc_d [rad/s^2 or m/s^2]).
+
+    aref = -b v has no position term and d is solimp's at zero violation (solreffriction, solimpfriction); the force
+    is bounded by +-frictionloss, MuJoCo's Huber cost on the row.
+    """
+    floss = dof_frictionloss[d]
+    solimp = dof_solimp[d]
+    _k, b = reference_coefficients(dof_solref[d], solimp[1])
+    imp = impedance(solimp, 0.0)
+    dcoef = imp / (1.0 - imp) / dof_invweight[d]
+    aref = -b * qvel_in[worldid, d]
+    trial = dcoef * (aref - qacc_d)
+    target = int(0)
+    if trial > floss:
+        target = 1
+    elif trial < -floss:
+        target = -1
+    if state != 0:
+        return 0.0, float(state) * floss, target
+    return dcoef, dcoef * aref, target
+
+
+@wp.func
+def friction_loss(
+    worldid: int,
+    # Model:
+    dof_invweight: wp.array[float],
+    dof_frictionloss: wp.array[float],
+    dof_solref: wp.array[wp.vec2],
+    dof_solimp: wp.array[vec5],
+    # Data in:
+    qvel_in: wp.array2d[float],
+    qacc_in: wp.array2d[float],
+    update: int,
+    # Data out:
+    friction_state_out: wp.array2d[int],
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """MuJoCo's dof friction loss [N m or N]: one row on each dof with frictionloss > 0 (``friction_row``).
+
+    update 0: a row in its quadratic state adds D aref to qfrc and D to the diagonal of qM, a saturated one
+    +-frictionloss to qfrc. update 1 (a Newton step's new states at qacc_in): each row moves one state toward the one
+    of its force at qacc_in, from +f to -f through the quadratic state, where MuJoCo's line search would stop between
+    them (a full step can cycle forever: two coupled dofs alternating +f and -f); returns the number of rows whose
+    state changed. update 2 (the warm start): each row takes the state of its force at qacc_in.
+    """
+    changed = int(0)
+    d = int(0)
+    while d < dof_frictionloss.shape[0]:
+        if dof_frictionloss[d] > 0.0:
+            state = friction_state_out[worldid, d]
+            qacc_d = float(0.0)
+            if update != 0:
+                qacc_d = qacc_in[worldid, d]
+            dcoef, frc, target = friction_row(
+                worldid, d, state, qacc_d, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in
+            )
+            if update == 0:
+                qfrc_out[worldid, d] = qfrc_out[worldid, d] + frc
+                qM_out[worldid, d, d] = qM_out[worldid, d, d] + dcoef
+            else:
+                new_state = target
+                if update == 1 and target != state:
+                    new_state = state + wp.where(target > state, 1, -1)
+                if new_state != state:
+                    changed += 1
+                friction_state_out[worldid, d] = new_state
+        d += 1
     return changed

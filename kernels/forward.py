@@ -21,6 +21,7 @@ from kernels.constraint import (
     contact_collide,
     contact_update,
     contacts,
+    friction_loss,
     joint_limits,
     pair_collide,
     pair_rows,
@@ -370,6 +371,7 @@ def _pipeline(
     cuda_max_registers: int | None = None,
     smem_spilling: bool = False,
     pairs: bool = True,
+    friction: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
     (kinematics to the mass matrix), collide (the ground contact points, their rows' terms and Jacobians),
@@ -378,7 +380,9 @@ def _pipeline(
     geom-geom contact rows, then Euler); `loop` repeats them `substeps` times in the kernel, else the launch does one
     substep. `own_module`: a Warp module of the kernel's own (compiled on first use apart from this one), with this
     module's options; then `cuda_max_registers` caps the registers per CUDA thread and `smem_spilling` lets ptxas
-    spill to shared memory. `pairs` False compiles the geom-geom rows out of the solve (models without geom pairs)."""
+    spill to shared memory. `pairs` False compiles the geom-geom rows out of the solve (models without geom pairs),
+    `friction` True compiles the dof friction-loss rows in (models with frictionloss; the kernels of the others keep
+    their registers)."""
 
     def pipeline(
         # Model:
@@ -504,6 +508,7 @@ def _pipeline(
         contact_mask_out: wp.array2d[int],
         contact_frc_out: wp.array2d[wp.vec3],
         limit_mask_out: wp.array2d[int],
+        friction_state_out: wp.array2d[int],
         pair_dcoef_out: wp.array2d[float],
         pair_aref_out: wp.array2d[wp.vec4],
         pair_point_out: wp.array2d[wp.vec3],
@@ -597,9 +602,13 @@ def _pipeline(
                 # next active set. The first set is the one at the last substep's qacc (MuJoCo's warm start).
                 joint_limits(
                     worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                    jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in, qvel_in, qacc_out,
-                    1, limit_mask_out, qacc_out, qH_out,
+                    jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
                 )  # fmt: skip
+                if wp.static(friction):
+                    friction_loss(
+                        worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 2,
+                        friction_state_out, qacc_out, qH_out,
+                    )  # fmt: skip
                 contact_update(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
                     dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_normal_out,
@@ -625,9 +634,13 @@ def _pipeline(
                         i += 1
                     joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                        jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in, qvel_in,
-                        qacc_out, 0, limit_mask_out, qacc_out, qH_out,
+                        jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 0, limit_mask_out, qacc_out, qH_out,
                     )  # fmt: skip
+                    if wp.static(friction):
+                        friction_loss(
+                            worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 0,
+                            friction_state_out, qacc_out, qH_out,
+                        )  # fmt: skip
                     contacts(
                         worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
                         dof_parentid, contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_normal_out,
@@ -645,9 +658,13 @@ def _pipeline(
                         factor_solve(worldid, qH_out, qacc_out)
                     changed = joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-                        jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in, qvel_in,
-                        qacc_out, 1, limit_mask_out, qacc_out, qH_out,
+                        jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
                     )  # fmt: skip
+                    if wp.static(friction):
+                        changed += friction_loss(
+                            worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 1,
+                            friction_state_out, qacc_out, qH_out,
+                        )  # fmt: skip
                     changed += contact_update(
                         worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
                         dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out,
@@ -685,6 +702,11 @@ def _pipeline(
 
 # `substeps` MuJoCo Euler steps of timestep / substeps [s] per env in one thread; qpos/qvel alias in/out.
 _step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True)
+# The same with the dof friction-loss rows (models with frictionloss), a module of its own: compiled only for them.
+_step_kernel_friction = _pipeline(
+    "_step_kernel_friction", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True, True,
+    friction=True,
+)  # fmt: skip
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
 # One Euler substep as five launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
@@ -716,6 +738,17 @@ SPLIT_KERNELS_NO_PAIRS = (
     SPLIT_KERNELS[1],
     SPLIT_KERNELS[3],
     _pipeline("_solve_kernel_no_pairs", ("warm_start", "solve"), False, True, 128, True, pairs=False),
+)
+# Both with the dof friction-loss rows in the solve kernel (models with frictionloss; compiled on first use).
+SPLIT_KERNELS_FRICTION = (
+    *SPLIT_KERNELS[:-1],
+    _pipeline("_solve_kernel_friction", ("warm_start", "solve"), False, True, 128, True, friction=True),
+)
+SPLIT_KERNELS_NO_PAIRS_FRICTION = (
+    *SPLIT_KERNELS_NO_PAIRS[:-1],
+    _pipeline(
+        "_solve_kernel_no_pairs_friction", ("warm_start", "solve"), False, True, 128, True, pairs=False, friction=True
+    ),
 )
 
 

@@ -523,6 +523,7 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_mask=zeros((n, npoint), int),
         contact_frc=zeros((n, npoint), wp.vec3),
         limit_mask=zeros((n, max(nj, 1)), int),
+        friction_state=zeros((n, max(nv, 1)), int),
         pair_dcoef=zeros((n, npair), float),
         pair_aref=zeros((n, npair), wp.vec4),
         pair_point=zeros((n, npair), wp.vec3),

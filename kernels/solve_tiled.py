@@ -25,7 +25,7 @@ import functools
 
 import warp as wp
 
-from kernels.constraint import contact_point_update, geom_npoints, limit_sides, pyramid_row
+from kernels.constraint import contact_point_update, friction_row, geom_npoints, limit_sides, pyramid_row
 from kernels.contact import reference_coefficients
 from kernels.forward import OPTIONS, euler
 from kernels.types import JNT_FREE, vec5
@@ -98,36 +98,33 @@ def limit_terms(
     jnt_solref: wp.array[wp.vec2],
     jnt_solimp: wp.array[vec5],
     dof_invweight: wp.array[float],
-    dof_frictionloss: wp.array[float],
-    dof_solref: wp.array[wp.vec2],
-    dof_solimp: wp.array[vec5],
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
     limit_mask_in: wp.array2d[int],
     qacc_d: float,
 ):
-    """Joint j's soft limits and friction loss (``kernels.constraint.limit_sides``): (dof, sum of D [kg m^2 or kg]
-    and of the rows' forces [N m or N] in the states in limit_mask, the new states at qacc_d [rad/s^2 or m/s^2] of
-    the dof); dof -1 for a joint with neither."""
+    """Joint j's soft limits (``kernels.constraint.limit_sides``): (dof, sum of D [kg m^2 or kg] and sum of sign D
+    aref [N m or N] over the sides in limit_mask, the new active set at qacc_d [rad/s^2 or m/s^2] of the dof); dof -1
+    for a joint without limits."""
     dof = int(-1)
     dsum = float(0.0)
     frc = float(0.0)
     new_mask = int(0)
-    if jnt_type[j] != JNT_FREE and (jnt_limited[j] != 0 or dof_frictionloss[jnt_dofadr[j]] > 0.0):
+    if jnt_limited[j] != 0 and jnt_type[j] != JNT_FREE:
         dof = jnt_dofadr[j]
         dsum, frc, new_mask = limit_sides(
-            worldid, j, limit_mask_in[worldid, j], qacc_d, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range,
-            jnt_margin, jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in,
-            qvel_in,
+            worldid, j, limit_mask_in[worldid, j], qacc_d, jnt_qposadr, jnt_dofadr, jnt_range, jnt_margin,
+            jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in,
         )  # fmt: skip
     return dof, dsum, frc, new_mask
 
 
 @functools.cache
-def solve_kernel(nv: int) -> wp.Kernel:
+def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
     """The tiled warm start, Newton loop, implicit damping and Euler update for models of nv dofs without geom pairs
-    (launch with ``wp.launch_tiled(..., block_dim=TILE_BLOCK_DIM)``; arguments bound by name, ``launch_inputs``)."""
+    (launch with ``wp.launch_tiled(..., block_dim=TILE_BLOCK_DIM)``; arguments bound by name, ``launch_inputs``);
+    ``friction`` compiles in the dof friction-loss rows (``kernels.constraint.friction_loss``), lane l holding dof l."""
     vecnv = wp.types.vector(length=nv, dtype=float)
 
     @wp.func
@@ -197,6 +194,7 @@ def solve_kernel(nv: int) -> wp.Kernel:
         contact_force_out: wp.array2d[float],
         contact_frc_out: wp.array2d[wp.vec3],
         limit_mask_out: wp.array2d[int],
+        friction_state_out: wp.array2d[int],
         qacc_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
@@ -206,6 +204,8 @@ def solve_kernel(nv: int) -> wp.Kernel:
         h = timestep / float(substeps)
         # lane l holds slot c * width + l of chunk c, for the contact points and the joints alike
         nslot = wp.max(contact_dcoef_in.shape[1], jnt_type.shape[0])
+        if wp.static(friction):
+            nslot = wp.max(nslot, nv)
         nchunk = (nslot + width - 1) // width
 
         erow = worldid % dof_damping_scale.shape[0]
@@ -239,12 +239,21 @@ def solve_kernel(nv: int) -> wp.Kernel:
                     if slot < jnt_type.shape[0]:
                         dof, dsum, frc, _new = limit_terms(
                             worldid, slot, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
-                            jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in,
-                            qvel_in, limit_mask_out, 0.0,
+                            jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in, limit_mask_out, 0.0,
                         )  # fmt: skip
-                        if dof >= 0:
+                        if dof >= 0 and dsum > 0.0:
                             ld[dof] = ld[dof] + dsum
                             g[dof] = g[dof] + frc
+                    if wp.static(friction):
+                        # a friction row is a single dof as well: D on the diagonal (quadratic state) or +-f
+                        if slot < nv:
+                            if dof_frictionloss[slot] > 0.0:
+                                fd, ff, _target = friction_row(
+                                    worldid, slot, friction_state_out[worldid, slot], 0.0, dof_invweight,
+                                    dof_frictionloss, dof_solref, dof_solimp, qvel_in,
+                                )  # fmt: skip
+                                ld[slot] = ld[slot] + fd
+                                g[slot] = g[slot] + ff
                     c += 1
                 # a fresh M every step (the products accumulate into it); only its lower triangle is read
                 hmat = wp.tile_diag_add(m, wp.tile_map(wp.add, neg_hb, wp.tile_sum(wp.tile(ld), axis=1)))
@@ -305,13 +314,28 @@ def solve_kernel(nv: int) -> wp.Kernel:
                         xd = x[dof]
                     dof, _dsum, _frc, new_mask = limit_terms(
                         worldid, slot, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
-                        jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qpos_in,
-                        qvel_in, limit_mask_out, xd,
+                        jnt_solref, jnt_solimp, dof_invweight, qpos_in, qvel_in, limit_mask_out, xd,
                     )  # fmt: skip
                     if dof >= 0:
                         if new_mask != limit_mask_out[worldid, slot]:
                             changed += 1
                         limit_mask_out[worldid, slot] = new_mask
+                if wp.static(friction):
+                    # kernels.constraint.friction_loss's update: the warm start takes the state at x, a Newton step
+                    # moves one state toward it
+                    if slot < nv:
+                        if dof_frictionloss[slot] > 0.0:
+                            state = friction_state_out[worldid, slot]
+                            _fd, _ff, target = friction_row(
+                                worldid, slot, state, x[slot], dof_invweight, dof_frictionloss, dof_solref,
+                                dof_solimp, qvel_in,
+                            )  # fmt: skip
+                            new_state = target
+                            if iteration >= 0 and target != state:
+                                new_state = state + wp.where(target > state, 1, -1)
+                            if new_state != state:
+                                changed += 1
+                            friction_state_out[worldid, slot] = new_state
                 c += 1
             total = wp.tile_sum(wp.tile(changed))
             iteration += 1
@@ -336,7 +360,10 @@ def solve_kernel(nv: int) -> wp.Kernel:
             euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)
 
     # ptxas for sm_90 (`throughput.py gpu --archs 90 --modules solve_tiled`, Warp 1.19, 32 threads per block): nv 14
-    # (ant) 246 registers, no spills, 224 B stack; nv 18 (anymal_c) 255 registers, 8 / 8 B spill stores / loads, 296 B
-    # stack; either way 1/8 occupancy, set by registers (the limits as a fifth tile_matmul per chunk: 244 and 255 with
-    # 4 B; 9073ae1: 248 and 255 with 32 B; the bare Newton step of benchmarks/solve_tiles.py: 185 and 243)
-    return wp.kernel(solve, name=f"_solve_kernel_tiled_{nv}", module="unique", module_options=OPTIONS)
+    # (ant) 254 registers, no spills, 224 B stack; nv 18 (anymal_c) 255 registers, 8 / 8 B spill stores / loads, 296 B
+    # stack; either way 1/8 occupancy, set by registers (before the eulerdamp flag: 246 and 255; the limits as a fifth
+    # tile_matmul per chunk: 244 and 255 with 4 B; 9073ae1: 248 and 255 with 32 B; the bare Newton step of
+    # benchmarks/solve_tiles.py: 185 and 243). With the friction rows compiled in (only for models with friction
+    # loss) ant's nv 14 held 255 with 84 / 88 B of spills.
+    name = f"_solve_kernel_tiled_{nv}" + ("_friction" if friction else "")
+    return wp.kernel(solve, name=name, module="unique", module_options=OPTIONS)

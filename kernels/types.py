@@ -176,7 +176,8 @@ class Data:
     contact_mu: wp.array  # float (N, max(npoint, 1)): friction of its pyramid rows (0: one frictionless row)
     contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep
     contact_frc: wp.array  # vec3 (N, max(npoint, 1)) [N, world]: force of each point's active rows, last substep
-    limit_mask: wp.array  # int (N, max(njnt, 1)): active limit sides (bit 0 lower, 1 upper), friction +-f (2, 3)
+    limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)
+    friction_state: wp.array  # int (N, max(nv, 1)): each friction-loss row's state (0 quadratic, 1 at +f, -1 at -f)
     # geom-geom contact points (N, max(npairpoint, 1)), as the contact_* ones; normal from geom 1 to geom 2
     pair_dcoef: wp.array  # float [kg]: D of each row of the point, 0 outside the margin or unused slot
     pair_aref: wp.array  # vec4 [m/s^2]: aref = -b v_e - k d r of each of its rows (row 0 alone for condim 1)
