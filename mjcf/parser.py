@@ -137,8 +137,12 @@ def parse_value(node: Element, attr: str, spec: tuple, inherited=None):
 
 
 def read_attrs(node: Element, spec: dict, ignored: frozenset, base: dict, skip=("class",)) -> dict:
-    """Overlay a node's attributes on `base` (inherited values); unknown attributes are errors."""
+    """Overlay a node's attributes on `base` (inherited values); unknown attributes are errors. An orientation
+    given on the node (quat, axisangle, euler, xyaxes or zaxis) replaces an inherited one of any kind, as MuJoCo's."""
     out = dict(base)
+    if any(k in specs.ORIENTATION for k in node.attrib):
+        for k in specs.ORIENTATION:
+            out.pop(k, None)
     for attr in node.attrib:
         if attr in skip or attr in ignored:
             continue

@@ -533,3 +533,23 @@ def test_error_is_a_value_error_with_file_name(tmp_path):
     path.write_text(wrap('<body>\n<joint axis="0 0 0"/><geom size="0.1"/>\n</body>'))
     with pytest.raises(ValueError, match=re.escape("bad.xml:4: <joint> attribute 'axis'")):
         load_mjcf(path)
+
+
+def test_an_element_orientation_replaces_the_default_class_orientation():
+    # Menagerie's anymal_b: class `shank` sets euler, its geoms set quat; MuJoCo takes the element's (any kinds, nested
+    # classes too); before, the loader saw two specifiers and refused the file
+    rng = np.random.default_rng(0)
+    kinds = {
+        "quat": lambda: _fmt(rng.normal(size=4)),
+        "euler": lambda: _fmt(rng.uniform(-90, 90, 3)),
+        "axisangle": lambda: _fmt(np.append(rng.normal(size=3), rng.uniform(-90, 90))),
+        "zaxis": lambda: _fmt(rng.normal(size=3)),
+        "xyaxes": lambda: _fmt(rng.normal(size=6)),
+    }
+    for _ in range(60):
+        parent, child, own = (f' {k}="{kinds[k]()}"' if k else "" for k in rng.choice([None, *kinds], size=3))
+        xml = f"""<mujoco><default><geom{parent}/><default class="c"><geom{child}/></default></default>
+          <worldbody><body><freejoint/><geom class="c" type="box" size=".1 .2 .3"{own}/></body></worldbody>
+        </mujoco>"""
+        q, ref = load_mjcf(xml).geom_quat[0], mujoco.MjModel.from_xml_string(xml).geom_quat[0]
+        assert np.allclose(q, ref, atol=1e-6) or np.allclose(q, -ref, atol=1e-6), xml
