@@ -16,7 +16,8 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
                solimp, ...; mesh geoms that never collide (contype = conaffinity = 0) and add no mass
                are skipped (they are not in the Model; MuJoCo counts them in ngeom)
     motor      joint transmission, gear, ctrlrange, ctrllimited, forcerange, forcelimited
-    position   as motor, plus kp and kv: gainprm = (kp, ...), biasprm = (0, -kp, -kv, ...)
+    position   as motor, plus kp and kv: gainprm = (kp, ...), biasprm = (0, -kp, -kv, ...); inheritrange (ctrlrange
+               from the joint's range; beside other actuator elements of one default class: refused)
     velocity   as motor, plus kv: gainprm = (kv, ...), biasprm = (0, 0, -kv, ...)
     general    as motor, plus gainprm and biasprm with dyntype none, gaintype fixed, biastype none or affine;
                the four actuator kinds share one default per class, as in MuJoCo

@@ -47,7 +47,7 @@ def compile_model(doc: Document) -> Model:
         _unique(names["geom"], ga.get("name", ""), gnode)
     joint_ids = {n: i for i, n in enumerate(joint_fields["joint_names"]) if n}
     _check_tendons(doc, joint_ids)
-    actuators = _compile_actuators(doc, joint_ids, names["actuator"])
+    actuators = _compile_actuators(doc, joint_ids, joint_fields["jnt_range"], names["actuator"])
     excludes = _compile_excludes(doc)
     sizes = {k: joint_fields[k] for k in ("nq", "nv")} | {"nu": len(actuators)}
     keys = _compile_keys(doc, joint_fields["qpos0"], sizes)
@@ -447,13 +447,14 @@ _ACTUATOR_TYPE_WHY = {
 }
 
 
-def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool) -> dict:
+def _compile_actuator(node: Element, a: dict, joint_ids: dict, jnt_range: np.ndarray, autolimits: bool) -> dict:
     """One actuator's (motor, position, velocity, general) actuator_* values: transmission, gear, gain/bias, clamps.
 
     `a` is the element over its class's shared table (parser.read_actuator): gain and bias are MuJoCo's
     mjs_setTo* for the shortcuts (motor gainprm = (1, ...), no bias; position gainprm = (kp, ...), biasprm =
     (0, -kp, -kv, ...); velocity gainprm = (kv, ...), biasprm = (0, 0, -kv, ...); both biastype affine) and as
-    written for a <general>.
+    written for a <general>. inheritrange > 0 sets ctrlrange to the joint's range [rad or m] scaled about its
+    midpoint by that factor (MuJoCo's mjCActuator::Compile).
     """
     if "joint" not in a:
         raise node.error("required attribute missing (only joint transmissions are supported)", "joint")
@@ -474,6 +475,12 @@ def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool)
         )
     if a["dyntype"] == "none" and "actlimited" in node.attrib and node.attrib["actlimited"] == "true":
         raise node.error("actlimited needs activation dynamics (dyntype is 'none')", "actlimited")
+    if a["inheritrange"] > 0:
+        lo, hi = jnt_range[joint_ids[a["joint"]]]
+        if lo >= hi:
+            raise node.error(f"inheritrange needs a range on joint '{a['joint']}'", "inheritrange")
+        mid, half = 0.5 * (lo + hi), 0.5 * a["inheritrange"] * (hi - lo)
+        a = {**a, "ctrlrange": np.array([mid - half, mid + half])}
     limited = {k: _resolve_limited(node, a[f"{k}limited"], a[f"{k}range"], k, autolimits) for k in ("force", "ctrl")}
     for k in ("force", "ctrl"):
         if limited[k] and a[f"{k}range"][0] >= a[f"{k}range"][1]:
@@ -493,13 +500,13 @@ def _compile_actuator(node: Element, a: dict, joint_ids: dict, autolimits: bool)
     )
 
 
-def _compile_actuators(doc: Document, joint_ids: dict, seen: set) -> list[dict]:
+def _compile_actuators(doc: Document, joint_ids: dict, jnt_range: np.ndarray, seen: set) -> list[dict]:
     """Every <motor>, <position>, <velocity> and <general> in document order (other actuator types are errors)."""
     out = []
     unsupported = "unsupported actuator (only <motor>, <position>, <velocity> and <general> are supported)"
     for node, a in _section_elements(doc, doc.actuator_sections, specs.ACTUATOR_TAGS, unsupported):
         _unique(seen, a.get("name", ""), node)
-        out.append(_compile_actuator(node, a, joint_ids, doc.compiler.autolimits))
+        out.append(_compile_actuator(node, a, joint_ids, jnt_range, doc.compiler.autolimits))
     return out
 
 

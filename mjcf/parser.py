@@ -377,6 +377,19 @@ def read_actuator(node: Element, base: dict, skip=("class",)) -> dict:
     if node.tag == "velocity":  # its kv is not a <position>'s
         a = read_attrs(node, spec, ignored, {**base, "kv": base["velocity_kv"]}, skip=skip)
         a["velocity_kv"], a["kv"] = a["kv"], base["kv"]
+    elif node.tag == "position":  # its inheritrange, as its gains, is the position shortcut's own
+        a = read_attrs(node, spec, ignored, {**base, "inheritrange": base["position_inheritrange"]}, skip=skip)
+        if a["inheritrange"] > 0 and "inheritrange" in node.attrib and "ctrlrange" in node.attrib:
+            raise node.error("ctrlrange and inheritrange cannot both be given", "inheritrange")
+        if a["inheritrange"] < 0:
+            raise node.error(f"must be non-negative (0: off), got {a['inheritrange']:g}", "inheritrange")
+        # MuJoCo keeps one of the two: a ctrlrange given here clears an inherited inheritrange, an inheritrange > 0
+        # given here clears the shared ctrlrange (a <motor> of the class then has none)
+        if "ctrlrange" in node.attrib:
+            a["inheritrange"] = 0.0
+        elif a["inheritrange"] > 0 and "inheritrange" in node.attrib:
+            a["ctrlrange"] = np.zeros(2)
+        a["position_inheritrange"] = a["inheritrange"]
     else:
         a = read_attrs(node, spec, ignored, base, skip=skip)
     unit = np.zeros(10)
@@ -386,6 +399,8 @@ def read_actuator(node: Element, base: dict, skip=("class",)) -> dict:
         a["velocity_kv"] = float(a["gainprm"][0])
         return a
     a.update(dyntype="none", gaintype="fixed", dynprm=unit, gainprm=unit.copy(), biasprm=np.zeros(10))
+    if node.tag != "position":
+        a["inheritrange"] = 0.0  # a <motor> or <velocity> clears the general form's
     if node.tag == "position":
         check_servo_gains(node, a)
         a["biastype"] = "affine"
@@ -434,6 +449,13 @@ def _read_default(node: Element, parent: str | None, classes: dict[str, DefaultC
             field, spec, ignored = _DEFAULT_KINDS[tag]
             setattr(cls, field, read_attrs(child, spec, ignored, getattr(cls, field), skip=()))
         elif tag in specs.ACTUATOR_TAGS:
+            kinds = [c for c in node.children if c.tag in specs.ACTUATOR_TAGS]
+            if tag == "position" and "inheritrange" in child.attrib and len(kinds) > 1:
+                # MuJoCo 4.0 then keeps or clears the servo's inheritrange by rules this loader does not reproduce
+                # (the order of the elements matters, and not as it does for the gains): refuse, not guess
+                raise child.error(
+                    "inheritrange in a default class with other actuator elements is not supported", "inheritrange"
+                )
             table = read_actuator(child, cls.actuator, skip=())
             for key in ("kp", "kv", "velocity_kv"):
                 if key not in _SHORTCUT_GAINS[tag]:

@@ -149,8 +149,9 @@ MOTOR_SPECS = {
     "forcelimited": (_L, 1),
 }
 MOTOR_IGNORED = frozenset({"group", "user"})
-# <position kp kv>: a servo; dampratio, timeconst (activation dynamics) and inheritrange are not supported
-POSITION_SPECS = {**MOTOR_SPECS, "kp": (_F, 1), "kv": (_F, 1)}
+# <position kp kv inheritrange>: a servo (inheritrange > 0: ctrlrange from the joint's range, scaled about its
+# midpoint); dampratio and timeconst (activation dynamics) are not supported
+POSITION_SPECS = {**MOTOR_SPECS, "kp": (_F, 1), "kv": (_F, 1), "inheritrange": (_F, 1)}
 POSITION_IGNORED = MOTOR_IGNORED
 # <velocity kv>: a velocity servo, force = kv (ctrl - velocity)
 VELOCITY_SPECS = {**MOTOR_SPECS, "kv": (_F, 1)}
@@ -172,7 +173,10 @@ GENERAL_IGNORED = MOTOR_IGNORED | {"actlimited", "actrange", "actearly", "length
 # MuJoCo keeps one actuator default per class, shared by all actuator shortcuts: a <position> default's
 # ctrlrange applies to a <motor> of that class too. The table holds MuJoCo's general form (dyntype ... biasprm,
 # what a <general> reads), the servo gains a <position> reads (kp, kv) and the gain a <velocity> reads
-# (velocity_kv). A shortcut sets the general form to its own (mjs_setToMotor, mjs_setToPosition,
+# (velocity_kv), and a <position>'s inheritrange (position_inheritrange, which, unlike the gains, a later element of
+# another kind in the class leaves as it is; the general form's `inheritrange` is what a <general> compiles with: a
+# <position> sets it, a <motor> or <velocity> clears it). A shortcut sets the general form
+# to its own (mjs_setToMotor, mjs_setToPosition,
 # mjs_setToVelocity) and leaves the other shortcuts' gains as the parent class had them (a later element of a
 # class resets what an earlier one of another kind set: parser._read_default); a <general> default sets them all
 # from its gains (kp = velocity_kv = gainprm[0], kv = -biasprm[2]); all as MuJoCo 4.0 compiles them.
@@ -185,6 +189,8 @@ ACTUATOR_DEFAULTS = {
     "kp": 1.0,
     "kv": 0.0,
     "velocity_kv": 1.0,
+    "position_inheritrange": 0.0,
+    "inheritrange": 0.0,
     "dyntype": "none",
     "gaintype": "fixed",
     "biastype": "none",
