@@ -193,7 +193,7 @@ def _contact_geoms(model, contacts: bool, h: float):
     return normal, offset, rows
 
 
-def _self_pairs(model, contacts: bool, h: float, check_condim: bool = True):
+def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
     """Geom pairs that may touch, by MuJoCo's rules (mj_collision's broad phase and filters), and their rows
     (geom1, geom2, margin, friction, solref, solimp): sphere, capsule and box geoms whose contype/conaffinity bits
     meet, not both on bodies welded to the world (nor on one weld body), not a parent-child weld pair unless the
@@ -201,7 +201,8 @@ def _self_pairs(model, contacts: bool, h: float, check_condim: bool = True):
     Geoms of the world body itself take part (a plane is the ground's, ``_contact_geoms``). Each pair is ordered by
     geom type, as MuJoCo's collision table: geom1's type <= geom2's (the normal points from geom 1 to geom 2).
     friction: the mixed sliding friction (``_pair_params``), at least MuJoCo's mjMINMU = 1e-5 for condim > 1, 0 for
-    condim 1 (one normal row).
+    condim 1 (one normal row). ``strict``: a pair these rows cannot represent (an ellipsoid, cylinder or mesh geom;
+    condim 4 or 6) raises NotImplementedError; else (sizing the Data arrays) it is left out.
     """
     if not contacts:
         return []
@@ -217,8 +218,8 @@ def _self_pairs(model, contacts: bool, h: float, check_condim: bool = True):
     for g1 in range(len(gtype)):
         for g2 in range(g1 + 1, len(gtype)):
             b1, b2 = int(gbody[g1]), int(gbody[g2])
-            if gtype[g1] not in (2, 3, 6) or gtype[g2] not in (2, 3, 6):
-                continue
+            if gtype[g1] == 0 or gtype[g2] == 0:
+                continue  # a plane: the ground's contacts (_contact_geoms)
             if not ((contype[g1] & conaff[g2]) or (contype[g2] & conaff[g1])):
                 continue
             w1, w2 = int(weld[b1]), int(weld[b2])
@@ -228,8 +229,17 @@ def _self_pairs(model, contacts: bool, h: float, check_condim: bool = True):
                 continue
             if (min(b1, b2) << 16) + max(b1, b2) in excluded:
                 continue
+            if gtype[g1] not in (2, 3, 6) or gtype[g2] not in (2, 3, 6):
+                if not strict:
+                    continue
+                # MuJoCo collides this pair (its general convex collider): refuse rather than drop it silently
+                raise NotImplementedError(
+                    f"geom-geom contacts support sphere, capsule and box geoms; geoms {g1} and {g2} (types "
+                    f"{int(gtype[g1])} and {int(gtype[g2])}, mjtGeom) may collide: change a type, their contype / "
+                    "conaffinity, add a <contact><exclude>, or build the Simulator with contacts=False"
+                )
             margin, mu, dim, ref, imp = _pair_params(model, g1, g2, h)
-            if check_condim:
+            if strict:
                 _check_condim(g1, g2, dim)
             mu = max(mu, 1e-5) if dim > 1 else 0.0
             a, b = (g1, g2) if gtype[g1] <= gtype[g2] else (g2, g1)
@@ -483,7 +493,7 @@ def make_data(model, num_envs: int, device) -> Data:
     npoint = max(int(_NPOINTS[np.asarray(model.geom_type).reshape(-1)].sum()), 1)
     gtype = np.asarray(model.geom_type).reshape(-1)
     # every geom pair's slots (a bound on those the simulator's pair list uses: the same rules without contacts)
-    every_pair = _self_pairs(model, True, float(model.opt.timestep), check_condim=False)
+    every_pair = _self_pairs(model, True, float(model.opt.timestep), strict=False)
     npair = max(int(_pair_pointadr(gtype, every_pair)[-1]), 1)
 
     def zeros(shape, dtype):

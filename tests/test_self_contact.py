@@ -326,3 +326,19 @@ def test_box_box_points_match_mujoco_in_random_poses(depth, off_poses):
         depths = np.abs(np.sort(dist.numpy()[:n]) - np.sort([c.dist for c in d.contact[: d.ncon]])).max()
         off += nearest > 1e-5 or depths > 1e-6
     assert off == off_poses
+
+
+def test_a_pair_the_rows_cannot_represent_is_refused_not_dropped():
+    # a cylinder and a capsule that may collide (their contype / conaffinity bits meet) but never touch the ground:
+    # MuJoCo collides them; the pair rows cover sphere, capsule and box, so the simulator refuses the model
+    xml = """<mujoco><worldbody><geom type="plane" size="5 5 .1" contype="1" conaffinity="1"/>
+      <body pos="0 0 .5"><freejoint/><geom type="capsule" size=".05 .2" contype="3" conaffinity="3"/></body>
+      <body pos="0.3 0 .5"><freejoint/><geom type="cylinder" size=".05 .2" contype="2" conaffinity="2"/></body>
+    </worldbody></mujoco>"""
+    m = mujoco.MjModel.from_xml_string(xml)
+    with pytest.raises(NotImplementedError, match=r"geom-geom contacts support sphere, capsule and box geoms; geoms 1"):
+        Simulator(m, 1, contacts=True)
+    Simulator(m, 1, contacts=False)
+    # with bits that no longer meet, the pair is gone and the model is accepted
+    Simulator(mujoco.MjModel.from_xml_string(xml.replace('contype="2" conaffinity="2"', 'contype="4" conaffinity="4"')),
+              1, contacts=True)  # fmt: skip
