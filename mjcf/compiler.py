@@ -282,7 +282,9 @@ def _joint_limits(node: Element, a: dict, jtype: int, c: CompilerSettings) -> tu
     rng = np.array(a["range"], dtype=np.float64)
     if jtype not in (JNT_FREE, JNT_BALL):
         if _resolve_limited(node, a["actuatorfrclimited"], a["actuatorfrcrange"], "actuatorfrc", c.autolimits):
-            raise node.error("joint actuator force limits are not supported", "actuatorfrclimited")
+            # name what turned the limit on: the explicit flag, else the range (often from a default class)
+            attr = "actuatorfrclimited" if a["actuatorfrclimited"] == "true" else "actuatorfrcrange"
+            raise node.error("joint actuator force limits are not supported", attr)
     limited = jtype != JNT_FREE and _resolve_limited(node, a["limited"], rng, "", c.autolimits)
     if limited:
         if jtype != JNT_BALL and rng[0] >= rng[1]:

@@ -435,6 +435,11 @@ BAD_CASES = {
         wrap('<body name="x">\n<joint/><geom size="0.1"/>\n</body>\n<body name="x"/>'),
         r"<string>:6: <body name='x'> attribute 'name': repeated name 'x'",
     ),
+    "joint actuator force range from a default": (
+        '<mujoco>\n<default><joint actuatorfrcrange="-5 5"/></default>\n<worldbody><body>\n<joint/><geom size=".1"/>'
+        "</body></worldbody></mujoco>",
+        r"<string>:4: <joint> attribute 'actuatorfrcrange': joint actuator force limits are not supported",
+    ),
     "option flag refused": (
         '<mujoco>\n<option>\n<flag override="enable"/>\n</option>\n</mujoco>',
         r"<string>:3: <flag> attribute 'override': this enable flag changes the dynamics",
