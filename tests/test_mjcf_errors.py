@@ -121,7 +121,7 @@ BAD_CASES = {
     ),
     "joint actuator force limit": (
         wrap('<body>\n<joint actuatorfrcrange="-1 1"/><geom size="0.1"/>\n</body>'),
-        r"<string>:4: <joint> attribute 'actuatorfrclimited'",
+        r"<string>:4: <joint> attribute 'actuatorfrcrange'",
     ),
     "negative damping": (
         wrap('<body>\n<joint damping="-1"/><geom size="0.1"/>\n</body>'),
