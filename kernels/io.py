@@ -140,11 +140,7 @@ def _pair_params(model, g1: int, g2: int, h: float):
             mix = 0.0 if s1 < MJ_MINVAL else 1.0
         ref = mix * ref1 + (1 - mix) * ref2 if ref1[0] > 0 and ref2[0] > 0 else np.minimum(ref1, ref2)
         imp = mix * imp1 + (1 - mix) * imp2
-    ref, imp = ref.copy(), imp.copy()
-    if ref[0] > 0 and not disabled(model, "refsafe"):
-        ref[0] = max(ref[0], 2 * h)  # MuJoCo's integrator safety (refsafe), at our step h
-    imp[[0, 1, 3]] = np.clip(imp[[0, 1, 3]], 1e-4, 0.9999)
-    imp[2], imp[4] = max(imp[2], 0.0), max(imp[4], 1.0)
+    ref, imp = (x[0] for x in _solparams(ref, imp, 1, h, not disabled(model, "refsafe")))
     return margin[g1] + margin[g2], (mu if dim > 1 else 0.0), dim, ref, imp
 
 
@@ -292,8 +288,9 @@ def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _solparams(solref, solimp, n: int, h: float, refsafe: bool):
-    """(n, 2) solref and (n, 5) solimp rows with MuJoCo's getsolparam clamps at step h [s], as for the contacts
-    (``_pair_params``): timeconst >= 2 h (refsafe), impedances in [1e-4, 0.9999], width >= 0, power >= 1."""
+    """(n, 2) solref and (n, 5) solimp rows with MuJoCo's getsolparam clamps at step h [s] (contacts, limits, friction
+    loss): timeconst >= 2 h (MuJoCo's integrator safety, refsafe), impedances in [1e-4, 0.9999], width >= 0, power
+    >= 1."""
     ref = np.asarray(solref, dtype=np.float64).reshape(n, 2).copy()
     imp = np.asarray(solimp, dtype=np.float64).reshape(n, 5).copy()
     if refsafe:

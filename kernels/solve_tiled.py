@@ -248,8 +248,8 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
                         # a friction row is a single dof as well: D on the diagonal (quadratic state) or +-f
                         if slot < nv:
                             if dof_frictionloss[slot] > 0.0:
-                                fd, ff, _target = friction_row(
-                                    worldid, slot, friction_state_out[worldid, slot], 0.0, dof_invweight,
+                                fd, ff, _next = friction_row(
+                                    worldid, slot, friction_state_out[worldid, slot], 0.0, False, dof_invweight,
                                     dof_frictionloss, dof_solref, dof_solimp, qvel_in,
                                 )  # fmt: skip
                                 ld[slot] = ld[slot] + fd
@@ -321,18 +321,14 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
                             changed += 1
                         limit_mask_out[worldid, slot] = new_mask
                 if wp.static(friction):
-                    # kernels.constraint.friction_loss's update: the warm start takes the state at x, a Newton step
-                    # moves one state toward it
+                    # kernels.constraint.friction_loss's update (iteration -1: the warm start)
                     if slot < nv:
                         if dof_frictionloss[slot] > 0.0:
                             state = friction_state_out[worldid, slot]
-                            _fd, _ff, target = friction_row(
-                                worldid, slot, state, x[slot], dof_invweight, dof_frictionloss, dof_solref,
-                                dof_solimp, qvel_in,
+                            _fd, _ff, new_state = friction_row(
+                                worldid, slot, state, x[slot], iteration >= 0, dof_invweight, dof_frictionloss,
+                                dof_solref, dof_solimp, qvel_in,
                             )  # fmt: skip
-                            new_state = target
-                            if iteration >= 0 and target != state:
-                                new_state = state + wp.where(target > state, 1, -1)
                             if new_state != state:
                                 changed += 1
                             friction_state_out[worldid, slot] = new_state

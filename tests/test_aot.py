@@ -21,17 +21,24 @@ def _warp_modules_with_kernels():
             module = wp.get_module(info.name)
             if module.kernels:
                 found[info.name] = module
-    from kernels.forward import SPLIT_KERNELS, SPLIT_KERNELS_NO_PAIRS
+    from kernels.forward import (
+        SPLIT_KERNELS,
+        SPLIT_KERNELS_FRICTION,
+        SPLIT_KERNELS_NO_PAIRS,
+        SPLIT_KERNELS_NO_PAIRS_FRICTION,
+    )
 
+    # the CUDA path of the physics step: one module per stage kernel, the solves with friction loss among them
     for kernel in (
-        SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:]
-    ):  # the CUDA path of the physics step: one module per stage kernel
+        SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:] + SPLIT_KERNELS_FRICTION[4:] + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
+    ):
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel
 
     for env_id in ("half_cheetah", "ant", "anymal_c"):  # pipeline split_tiled's solve: one kernel per number of dofs
         nv = envs.make(env_id, num_envs=1, device="cpu").sim.nv
         found[f"kernels.solve_tiled nv {nv}"] = solve_kernel(nv).module
+    found["kernels.solve_tiled nv 14 friction"] = solve_kernel(14, True).module  # models with friction loss
     # Each env's fused step kernel lives in a module of its own, built from the task's functions.
     for env_id in envs.list_envs():
         env = envs.make(env_id, num_envs=1, device="cpu")
