@@ -47,7 +47,7 @@ FAIR_SENSITIVITY = 2e-5
 _STAGES = {
     "kernels/spatial.py": None,  # every @wp.func
     "kernels/smooth.py": None,
-    "kernels/forward.py": ("smooth_force", "factor_solve", "euler"),
+    "kernels/forward.py": ("actuator_force", "smooth_force", "factor_solve", "euler"),
 }
 
 _STEP64 = """
@@ -60,7 +60,8 @@ def step64(
     jnt_dofadr: wp.array[int], jnt_pos: wp.array[wp.vec3], jnt_axis: wp.array[wp.vec3],
     jnt_stiffness: wp.array[float], qpos0: wp.array[float], qpos_spring: wp.array[float],
     dof_bodyid: wp.array[int], dof_parentid: wp.array[int], dof_armature: wp.array[float],
-    dof_damping: wp.array[float], actuator_dofadr: wp.array[int], actuator_qposadr: wp.array[int],
+    dof_damping: wp.array[float], dof_actfrclimited: wp.array[int], dof_actfrcrange: wp.array[wp.vec2],
+    actuator_dofadr: wp.array[int], actuator_qposadr: wp.array[int],
     actuator_gear: wp.array[float], actuator_ctrlrange: wp.array[wp.vec2], actuator_ctrllimited: wp.array[int],
     actuator_gain: wp.array[float], actuator_bias: wp.array[wp.vec3], actuator_forcerange: wp.array[wp.vec2],
     actuator_forcelimited: wp.array[int], body_mass_scale: wp.array2d[float], actuator_gear_scale: wp.array2d[float],
@@ -87,9 +88,10 @@ def step64(
     for d in range(qacc_out.shape[1]):
         qacc_out[worldid, d] = 0.0
     smooth_force(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
-                 dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
-                 actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
-                 actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out)
+                 dof_damping_scale, dof_actfrclimited, dof_actfrcrange, actuator_dofadr, actuator_qposadr,
+                 actuator_gear, actuator_ctrlrange, actuator_ctrllimited, actuator_gain, actuator_bias,
+                 actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine, qpos_in, qvel_in,
+                 ctrl_in, qfrc_bias_out, qacc_out, qM_out)
     factor_solve(worldid, qM_out, qacc_out)
     euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)
 """

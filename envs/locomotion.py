@@ -32,6 +32,7 @@ fills the reward terms it left 0 and adds them to the reward and the episode's r
 import functools
 import os
 
+import numpy as np
 import torch
 import warp as wp
 
@@ -504,6 +505,9 @@ class LocomotionEnv(MjcfEnv):
             return
         n, nbody = self.num_envs, sim.nbody
         blocks = self.v5_blocks if self.obs_layout == "v5" else ()
+        if "qfrc_actuator" in blocks and (sim.actuator_affine or np.any(sim.dof_actfrclimited.numpy())):
+            # kernels.com.actuator_dof_force is the motor law: gear clamp(ctrl), no servo, no joint-level clamp
+            raise NotImplementedError(f"{self.name}: the v5 qfrc_actuator block needs motor actuators only")
         base = self.state_dim - self.obs_skip
         with wp.ScopedDevice(self.device):
             self._v5_arrays = {

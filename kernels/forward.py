@@ -36,6 +36,54 @@ wp.set_module_options(OPTIONS)
 
 
 @wp.func
+def actuator_force(
+    worldid: int,
+    a: int,
+    affine: int,
+    # Model:
+    actuator_dofadr: wp.array[int],
+    actuator_qposadr: wp.array[int],
+    actuator_gear: wp.array[float],
+    actuator_ctrlrange: wp.array[wp.vec2],
+    actuator_ctrllimited: wp.array[int],
+    actuator_gain: wp.array[float],
+    actuator_bias: wp.array[wp.vec3],
+    actuator_forcerange: wp.array[wp.vec2],
+    actuator_forcelimited: wp.array[int],
+    actuator_gear_scale: wp.array2d[float],
+    # Data in:
+    qpos_in: wp.array2d[float],
+    qvel_in: wp.array2d[float],
+    ctrl_in: wp.array2d[float],
+) -> float:
+    """Generalized force [N m or N] of actuator a on its dof (MuJoCo's mj_fwdActuation, joint transmission).
+
+    gear ctrl for a motor model (``affine`` 0); else gear clamp(gain ctrl + b0 + b1 gear q + b2 gear qdot): MuJoCo's
+    fixed gain and affine bias on the actuator length gear q and velocity gear qdot (a position servo: kp ctrl - kp q
+    - kv qdot), explicit as in MuJoCo's Euler (only implicitfast/implicit integrate -kv qdot implicitly). ctrl is
+    clamped where ctrllimited; the per-env scale (motor strength) multiplies the force before its clamp.
+    """
+    c = ctrl_in[worldid, a]
+    if actuator_ctrllimited[a] != 0:
+        c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
+    scale = actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
+    if affine == 0:
+        return actuator_gear[a] * scale * c
+    gear = actuator_gear[a]
+    b = actuator_bias[a]
+    force = (
+        actuator_gain[a] * c
+        + b[0]
+        + b[1] * gear * qpos_in[worldid, actuator_qposadr[a]]
+        + b[2] * gear * qvel_in[worldid, actuator_dofadr[a]]
+    )
+    force = force * scale
+    if actuator_forcelimited[a] != 0:
+        force = wp.clamp(force, actuator_forcerange[a][0], actuator_forcerange[a][1])
+    return gear * force
+
+
+@wp.func
 def smooth_force(
     worldid: int,
     h: float,
@@ -47,6 +95,8 @@ def smooth_force(
     qpos_spring: wp.array[float],
     dof_damping: wp.array[float],
     dof_damping_scale: wp.array2d[float],
+    dof_actfrclimited: wp.array[int],
+    dof_actfrcrange: wp.array[wp.vec2],
     actuator_dofadr: wp.array[int],
     actuator_qposadr: wp.array[int],
     actuator_gear: wp.array[float],
@@ -69,8 +119,8 @@ def smooth_force(
 ):
     """Add MuJoCo's qfrc_smooth [N m, N] = -bias - damping qvel - stiffness (q - q_spring) + actuator forces to qfrc.
 
-    Actuator force (MuJoCo's mj_fwdActuation with a joint transmission): gear ctrl for a motor model
-    (``actuator_affine`` 0); else gear clamp(gain ctrl + b0 + b1 gear q + b2 gear qdot) (position servos).
+    Actuator forces: ``actuator_force`` of each actuator; on a dof whose joint has an actuatorfrcrange their sum is
+    clamped to it (MuJoCo's jnt_actfrcrange, applied to qfrc_actuator after the actuators' own clamps).
 
     Joint damping is implicit, as in MuJoCo's Euler integrator: h damping goes on the diagonal of qM, so
     (M + h D) qacc = qfrc_smooth + qfrc_constraint is stable for any damping; the constraint rows are solved with
@@ -97,39 +147,34 @@ def smooth_force(
             )
         j += 1
 
-    # motors: force = gear * ctrl, ctrl clamped to ctrlrange when ctrllimited
-    if actuator_affine == 0:
-        nu = actuator_dofadr.shape[0]
-        a = int(0)
-        while a < nu:
-            c = ctrl_in[worldid, a]
-            if actuator_ctrllimited[a] != 0:
-                c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
-            gear = actuator_gear[a] * actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
-            dadr = actuator_dofadr[a]
-            qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + gear * c
-            a += 1
-    else:
-        # MuJoCo's fixed gain + affine bias on actuator length gear q and velocity gear qdot (a position servo:
-        # kp ctrl - kp q - kv qdot); the bias is explicit, as in MuJoCo's Euler (only implicitfast/implicit
-        # integrate -kv qdot implicitly). The per-env scale multiplies the force before its clamp: motor strength.
-        for a in range(actuator_dofadr.shape[0]):
-            c = ctrl_in[worldid, a]
-            if actuator_ctrllimited[a] != 0:
-                c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
-            gear = actuator_gear[a]
-            dadr = actuator_dofadr[a]
-            b = actuator_bias[a]
-            force = (
-                actuator_gain[a] * c
-                + b[0]
-                + b[1] * gear * qpos_in[worldid, actuator_qposadr[a]]
-                + b[2] * gear * qvel_in[worldid, dadr]
-            )
-            force = force * actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
-            if actuator_forcelimited[a] != 0:
-                force = wp.clamp(force, actuator_forcerange[a][0], actuator_forcerange[a][1])
-            qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + gear * force
+    nu = actuator_dofadr.shape[0]
+    a = int(0)
+    while a < nu:
+        dadr = actuator_dofadr[a]
+        if dof_actfrclimited[dadr] == 0:
+            qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + actuator_force(
+                worldid, a, actuator_affine, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
+                actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
+                actuator_gear_scale, qpos_in, qvel_in, ctrl_in,
+            )  # fmt: skip
+        a += 1
+    # a joint's actuatorfrcrange clamps the sum of its actuators' forces, so it is summed apart (MuJoCo clamps it
+    # even on a joint no actuator drives: 0 clamped to the range)
+    d = int(0)
+    while d < nv:
+        if dof_actfrclimited[d] != 0:
+            f = float(0.0)
+            a = int(0)
+            while a < nu:
+                if actuator_dofadr[a] == d:
+                    f += actuator_force(
+                        worldid, a, actuator_affine, actuator_dofadr, actuator_qposadr, actuator_gear,
+                        actuator_ctrlrange, actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange,
+                        actuator_forcelimited, actuator_gear_scale, qpos_in, qvel_in, ctrl_in,
+                    )  # fmt: skip
+                a += 1
+            qfrc_out[worldid, d] = qfrc_out[worldid, d] + wp.clamp(f, dof_actfrcrange[d][0], dof_actfrcrange[d][1])
+        d += 1
 
 
 @wp.func
@@ -421,6 +466,8 @@ def _pipeline(
         dof_frictionloss: wp.array[float],
         dof_solref: wp.array[wp.vec2],
         dof_solimp: wp.array[vec5],
+        dof_actfrclimited: wp.array[int],
+        dof_actfrcrange: wp.array[wp.vec2],
         actuator_dofadr: wp.array[int],
         actuator_qposadr: wp.array[int],
         actuator_gear: wp.array[float],
@@ -590,10 +637,10 @@ def _pipeline(
                     d += 1
                 smooth_force(
                     worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
-                    dof_damping_scale, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
-                    actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
-                    actuator_gear_scale, actuator_affine, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out,
-                    qM_out,
+                    dof_damping_scale, dof_actfrclimited, dof_actfrcrange, actuator_dofadr, actuator_qposadr,
+                    actuator_gear, actuator_ctrlrange, actuator_ctrllimited, actuator_gain, actuator_bias,
+                    actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine, qpos_in, qvel_in,
+                    ctrl_in, qfrc_bias_out, qfrc_smooth_out, qM_out,
                 )  # fmt: skip
             if wp.static("warm_start" in stages):
                 # MuJoCo's constraint solve as Newton's method on its convex cost: with the active set fixed, every

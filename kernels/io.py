@@ -98,6 +98,24 @@ def _actuator_affine(model):
     return gain, biasprm, frange, flim, affine
 
 
+def _dof_actuator_force_limits(model):
+    """Per dof, whether the summed actuator force on it is clamped and the range [N m or N]: MuJoCo's
+    jnt_actfrclimited / jnt_actfrcrange of its hinge or slide joint (MuJoCo ignores them on ball and free joints)."""
+    nj, nv = int(model.njnt), int(model.nv)
+    jtype = np.asarray(model.jnt_type).reshape(nj)
+    lim = np.asarray(getattr(model, "jnt_actfrclimited", np.zeros(nj))).reshape(nj) != 0
+    rng = np.asarray(getattr(model, "jnt_actfrcrange", np.zeros((nj, 2))), dtype=np.float64).reshape(nj, 2)
+    scalar = (jtype == 2) | (jtype == 3)
+    if np.any(lim & scalar & (rng[:, 0] > rng[:, 1])):
+        raise ValueError(f"jnt_actfrcrange must have lo <= hi where jnt_actfrclimited: {rng[lim & scalar].tolist()}")
+    dof_lim, dof_rng = np.zeros(nv, dtype=bool), np.zeros((nv, 2))
+    if int(model.nu) == 0 or disabled(model, "actuation"):
+        return dof_lim, dof_rng  # MuJoCo's mj_fwdActuation returns before the clamp: qfrc_actuator stays 0
+    dofadr = np.asarray(model.jnt_dofadr).reshape(nj)[scalar]
+    dof_lim[dofadr], dof_rng[dofadr] = lim[scalar], rng[scalar]
+    return dof_lim, dof_rng
+
+
 def _solref_solimp(model, g: int):
     """Geom g's solref (2,) and solimp (5,), MuJoCo's defaults where the model has none."""
     solref = getattr(model, "geom_solref", None)
@@ -332,6 +350,7 @@ def put_model(
         lastdof[b] = dofadr[b] + dofnum[b] - 1 if dofnum[b] > 0 else lastdof[parent[b]]
 
     gain, biasprm, frange, flim, affine = _actuator_affine(model)
+    actfrclimited, actfrcrange = _dof_actuator_force_limits(model)
     normal, offset, rows = _contact_geoms(model, contacts, float(timestep) / int(substeps))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     h = float(timestep) / int(substeps)
@@ -402,6 +421,8 @@ def put_model(
         dof_frictionloss=arr(frictionloss, float),
         dof_solref=arr(dof_solref, wp.vec2),
         dof_solimp=arr(dof_solimp, vec5),
+        dof_actfrclimited=arr(actfrclimited, int),
+        dof_actfrcrange=arr(actfrcrange, wp.vec2),
         actuator_dofadr=arr(jnt_dofadr[trn_jnt] if nu else np.zeros(0), int),
         actuator_qposadr=arr(np.asarray(model.jnt_qposadr)[trn_jnt] if nu else np.zeros(0), int),
         actuator_gear=arr(

@@ -280,11 +280,6 @@ def _check_body_joints(body: Body):
 def _joint_limits(node: Element, a: dict, jtype: int, c: CompilerSettings) -> tuple[bool, np.ndarray]:
     """Whether the joint is limited, and its range (rad for limited hinge/ball joints, else as written)."""
     rng = np.array(a["range"], dtype=np.float64)
-    if jtype not in (JNT_FREE, JNT_BALL):
-        if _resolve_limited(node, a["actuatorfrclimited"], a["actuatorfrcrange"], "actuatorfrc", c.autolimits):
-            # name what turned the limit on: the explicit flag, else the range (often from a default class)
-            attr = "actuatorfrclimited" if a["actuatorfrclimited"] == "true" else "actuatorfrcrange"
-            raise node.error("joint actuator force limits are not supported", attr)
     limited = jtype != JNT_FREE and _resolve_limited(node, a["limited"], rng, "", c.autolimits)
     if limited:
         if jtype != JNT_BALL and rng[0] >= rng[1]:
@@ -297,6 +292,19 @@ def _joint_limits(node: Element, a: dict, jtype: int, c: CompilerSettings) -> tu
     return limited, rng
 
 
+def _actuator_force_limits(node: Element, a: dict, jtype: int, c: CompilerSettings) -> tuple[bool, np.ndarray]:
+    """Whether the summed actuator force on the joint is clamped, and its range [N m or N] (MuJoCo's
+    jnt_actfrclimited / jnt_actfrcrange): only hinge and slide joints; MuJoCo ignores it on ball and free joints."""
+    rng = np.array(a["actuatorfrcrange"], dtype=np.float64)
+    limited = jtype not in (JNT_FREE, JNT_BALL) and _resolve_limited(
+        node, a["actuatorfrclimited"], rng, "actuatorfrc", c.autolimits
+    )
+    if limited and rng[0] >= rng[1]:
+        # an explicit actuatorfrclimited="true" with no or an empty range (auto already needs lo < hi)
+        raise node.error(f"actuatorfrcrange[0] must be smaller than [1], got {rng.tolist()}", "actuatorfrcrange")
+    return limited, rng
+
+
 def _compile_joint(node: Element, a: dict, body: Body, c: CompilerSettings) -> dict:
     """One joint's jnt_* values plus its qpos0 and qpos_spring entries (addresses are filled by the caller)."""
     jtype = specs.JOINT_TYPES[a["type"]]
@@ -305,6 +313,7 @@ def _compile_joint(node: Element, a: dict, body: Body, c: CompilerSettings) -> d
     if a["actuatorgravcomp"]:
         raise node.error("actuator gravity compensation is not supported", "actuatorgravcomp")
     limited, rng = _joint_limits(node, a, jtype, c)
+    actfrclimited, actfrcrange = _actuator_force_limits(node, a, jtype, c)
     if jtype in (JNT_FREE, JNT_BALL):
         axis = np.array([0.0, 0.0, 1.0])
     else:
@@ -331,6 +340,8 @@ def _compile_joint(node: Element, a: dict, body: Body, c: CompilerSettings) -> d
         stiffness=a["stiffness"],
         range=rng,
         limited=limited,
+        actfrclimited=actfrclimited,
+        actfrcrange=actfrcrange,
         margin=a["margin"],
         solref=a["solreflimit"],
         solimp=a["solimplimit"],
@@ -378,6 +389,8 @@ def _compile_joints(doc: Document, names: dict[str, set]) -> dict:
     f.update(jnt_limited=_column(jnts, "limited", bool), jnt_stiffness=_column(jnts, "stiffness"))
     f.update(jnt_margin=_column(jnts, "margin"), jnt_solref=_column(jnts, "solref", shape=(2,)))
     f.update(jnt_solimp=_column(jnts, "solimp", shape=(5,)))
+    f.update(jnt_actfrclimited=_column(jnts, "actfrclimited", bool))
+    f.update(jnt_actfrcrange=_column(jnts, "actfrcrange", shape=(2,)))
     f.update({f"dof_{k}": _column(dofs, k, np.int32) for k in ("bodyid", "jntid", "parentid")})
     f.update({f"dof_{k}": _column(dofs, k) for k in ("armature", "damping", "frictionloss")})
     f.update(dof_solref=_column(dofs, "solref", shape=(2,)), dof_solimp=_column(dofs, "solimp", shape=(5,)))

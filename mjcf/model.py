@@ -106,6 +106,8 @@ class Model:
         jnt_limited: (njnt,) bool, whether the range is enforced.
         jnt_margin: limit activation distance of MuJoCo's solver, rad or m.
         jnt_solref: (njnt, 2), jnt_solimp: (njnt, 5) MuJoCo solver parameters of the joint limit.
+        jnt_actfrclimited: (njnt,) bool, jnt_actfrcrange: (njnt, 2) N m or N: clamp of the summed actuator force on
+            a hinge or slide joint (actuatorfrcrange; never set on ball and free joints, as MuJoCo).
 
     Generalized coordinates:
         qpos0: (nq,) reference configuration (free: body pos + quat in the world frame; ball: identity;
@@ -195,6 +197,8 @@ class Model:
     jnt_margin: np.ndarray  # (njnt,) rad or m
     jnt_solref: np.ndarray  # (njnt, 2)
     jnt_solimp: np.ndarray  # (njnt, 5)
+    jnt_actfrclimited: np.ndarray  # (njnt,) bool
+    jnt_actfrcrange: np.ndarray  # (njnt, 2) N m or N
     qpos0: np.ndarray  # (nq,) rad, m, quaternion
     qpos_spring: np.ndarray  # (nq,) rad, m, quaternion
     dof_bodyid: np.ndarray  # (nv,) int32

@@ -119,3 +119,5 @@ mutate "28 the tiled solve leaves the joint limits out of H" kernels/solve_tiled
     tests/test_solve_tiled.py
 mutate "29 a contact row's force with J qacc added instead of subtracted" kernels/constraint.py \
     's/            f = dcoef \* (aref - wp.dot(acc, u))/            f = dcoef * (aref + wp.dot(acc, u))/' tests/test_contact.py
+mutate "30 the joint-level actuator force clamp dropped" kernels/forward.py \
+    's/+ wp.clamp(f, dof_actfrcrange\[d\]\[0\], dof_actfrcrange\[d\]\[1\])/+ f/' tests/test_actuator_force_limits.py

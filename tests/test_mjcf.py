@@ -20,13 +20,13 @@ RTOL, ATOL = 1e-9, 1e-12
 ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
 
 INT_FIELDS = """body_parentid body_rootid body_weldid body_jntnum body_jntadr body_dofnum body_dofadr jnt_type
-    jnt_bodyid jnt_qposadr jnt_dofadr jnt_limited dof_bodyid dof_jntid dof_parentid geom_type geom_bodyid
-    geom_contype geom_conaffinity geom_condim geom_priority actuator_trnid actuator_ctrllimited
+    jnt_bodyid jnt_qposadr jnt_dofadr jnt_limited jnt_actfrclimited dof_bodyid dof_jntid dof_parentid geom_type
+    geom_bodyid geom_contype geom_conaffinity geom_condim geom_priority actuator_trnid actuator_ctrllimited
     actuator_forcelimited actuator_trntype actuator_dyntype actuator_gaintype actuator_biastype
     exclude_signature""".split()
 FLOAT_FIELDS = """body_pos body_quat body_ipos body_iquat body_mass body_inertia jnt_pos jnt_axis jnt_stiffness
-    jnt_range jnt_margin jnt_solref jnt_solimp qpos0 qpos_spring dof_armature dof_damping dof_frictionloss dof_solref
-    dof_solimp geom_size
+    jnt_range jnt_actfrcrange jnt_margin jnt_solref jnt_solimp qpos0 qpos_spring dof_armature dof_damping
+    dof_frictionloss dof_solref dof_solimp geom_size
     geom_pos geom_quat geom_friction geom_solmix geom_margin geom_gap geom_solref geom_solimp actuator_gear
     actuator_ctrlrange actuator_forcerange actuator_gainprm actuator_biasprm key_time key_qpos key_qvel
     key_ctrl""".split()
@@ -196,6 +196,11 @@ def random_mjcf(seed: int) -> str:
         for key in ("armature", "damping", "stiffness", "frictionloss"):
             if rng.random() < 0.5:
                 attrs += f' {key}="{rng.uniform(0, 2):.4g}"'
+        if rng.random() < 0.3:
+            lo = rng.uniform(-50, 5)
+            attrs += f' actuatorfrcrange="{_fmt([lo, lo + rng.uniform(0.1, 60)])}"'
+            if not autolimits or rng.random() < 0.5:
+                attrs += f' actuatorfrclimited="{rng.choice(["true", "false"])}"'
         if rng.random() < 0.3:
             attrs += f' solreffriction="{rng.uniform(0.005, 0.05):.4g} {rng.uniform(0.5, 2):.4g}"'
         if rng.random() < 0.3:
@@ -435,10 +440,10 @@ BAD_CASES = {
         wrap('<body name="x">\n<joint/><geom size="0.1"/>\n</body>\n<body name="x"/>'),
         r"<string>:6: <body name='x'> attribute 'name': repeated name 'x'",
     ),
-    "joint actuator force range from a default": (
-        '<mujoco>\n<default><joint actuatorfrcrange="-5 5"/></default>\n<worldbody><body>\n<joint/><geom size=".1"/>'
-        "</body></worldbody></mujoco>",
-        r"<string>:4: <joint> attribute 'actuatorfrcrange': joint actuator force limits are not supported",
+    "joint actuator force limit from a default without a range": (
+        '<mujoco>\n<default><joint actuatorfrclimited="true"/></default>\n<worldbody><body>\n<joint/>'
+        '<geom size=".1"/></body></worldbody></mujoco>',
+        r"<string>:4: <joint> attribute 'actuatorfrcrange': actuatorfrcrange\[0\] must be smaller than \[1\]",
     ),
     "option flag refused": (
         '<mujoco>\n<option>\n<flag override="enable"/>\n</option>\n</mujoco>',

@@ -119,8 +119,8 @@ BAD_CASES = {
         wrap('<body>\n<joint springdamper="1 1"/><geom size="0.1"/>\n</body>'),
         r"<string>:4: <joint> attribute 'springdamper'",
     ),
-    "joint actuator force limit": (
-        wrap('<body>\n<joint actuatorfrcrange="-1 1"/><geom size="0.1"/>\n</body>'),
+    "joint actuator force limit with an empty range": (
+        wrap('<body>\n<joint actuatorfrclimited="true" actuatorfrcrange="1 1"/><geom size="0.1"/>\n</body>'),
         r"<string>:4: <joint> attribute 'actuatorfrcrange'",
     ),
     "negative damping": (
