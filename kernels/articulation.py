@@ -18,6 +18,7 @@ import torch
 import warp as wp
 
 from kernels.forward import (
+    CONTACT_KERNEL_CYLINDERS,
     SPLIT_KERNELS,
     SPLIT_KERNELS_FRICTION,
     SPLIT_KERNELS_NO_PAIRS,
@@ -30,6 +31,7 @@ from kernels.forward import (
 )
 from kernels.io import make_data, put_model
 from kernels.solve_tiled import TILE_BLOCK_DIM, solve_kernel
+from kernels.types import GEOM_CYLINDER
 
 # Data fields recomputed every substep before they are read: stored env-fastest on request. qacc is not: the next
 # substep's constraint solve starts from the active set at it (MuJoCo's warm start); it, qpos, qvel, ctrl, the
@@ -182,6 +184,8 @@ class Simulator:
                 kernels = SPLIT_KERNELS_NO_PAIRS_FRICTION if friction else SPLIT_KERNELS_NO_PAIRS
             else:
                 kernels = SPLIT_KERNELS_FRICTION if friction else SPLIT_KERNELS
+            if np.any(self.cgeom_type.numpy() == GEOM_CYLINDER):
+                kernels = tuple(CONTACT_KERNEL_CYLINDERS if k is SPLIT_KERNELS[1] else k for k in kernels)
         if self.pipeline == "split_tiled":
             # the solve kernel's place (not recorded: that would compile it): one block of TILE_BLOCK_DIM threads per
             # env (a CPU runs a block as one lane unless wp.config.enable_cpu_blocks is set when this is recorded)

@@ -23,7 +23,7 @@ The first four read the kinematics of whatever state the caller computed them fo
 
 import warp as wp
 
-from kernels.types import GEOM_BOX, GEOM_CAPSULE
+from kernels.constraint import geom_npoints
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -215,13 +215,8 @@ def external_forces(
     for b in range(cfrc_ext_out.shape[1]):
         cfrc_ext_out[worldid, b] = wp.spatial_vector()
     for g in range(cgeom_type.shape[0]):
-        npoints = 1
-        if cgeom_type[g] == GEOM_CAPSULE:
-            npoints = 2
-        elif cgeom_type[g] == GEOM_BOX:
-            npoints = 8
         body = cgeom_bodyid[g]
-        for k in range(npoints):
+        for k in range(geom_npoints(cgeom_type[g])):
             idx = cgeom_pointadr[g] + k
             if contact_dcoef_in[worldid, idx] > 0.0:
                 _add_point_force(

@@ -17,6 +17,7 @@ from kernels.contact import (
     contact_tangent,
     impedance,
     plane_box,
+    plane_cylinder,
     pyramid_coefficients,
     pyramid_edge,
     reference_coefficients,
@@ -28,7 +29,7 @@ from kernels.contact import (
     sphere_sphere,
 )
 from kernels.terrain import hfield_plane, hfield_sphere
-from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_SPHERE, JNT_FREE, vec5
+from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_SPHERE, JNT_FREE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -169,157 +170,185 @@ def point_rows(
         i = dof_parentid[i]
 
 
-@wp.func
-def _contact_point(
-    worldid: int,
-    g: int,
-    k: int,
-    # Model:
-    cgeom_type: wp.array[int],
-    cgeom_bodyid: wp.array[int],
-    cgeom_pos: wp.array[wp.vec3],
-    cgeom_quat: wp.array[wp.quat],
-    cgeom_size: wp.array[wp.vec3],
-    plane_normal: wp.vec3,
-    plane_offset: float,
-    hfield: wp.array2d[float],
-    hfield_spacing: float,
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-):
-    """Contact point k of collision geom g against the ground: (number of points of the geom, signed distance [m],
-    point [m, world], unit normal [world], tangent hint [world]): a sphere has one point, a capsule two (its end caps),
-    a box eight (its corners). The ground under each point is the plane, or the height field's triangle there
-    (kernels.terrain). The hint is a capsule's axis (MuJoCo's mjc_PlaneCapsule aligns the contact frame with it), else
-    0."""
-    body = cgeom_bodyid[g]
-    rot = xquat_in[worldid, body]
-    center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
-    grot = rot * cgeom_quat[g]
-    gtype = cgeom_type[g]
-    size = cgeom_size[g]
-    npoints = 1
-    dist = float(0.0)
-    point = wp.vec3(0.0)
-    normal = plane_normal
-    hint = wp.vec3(0.0)
-    if gtype == GEOM_SPHERE:
-        dist, point, normal = hfield_sphere(hfield, hfield_spacing, plane_normal, plane_offset, center, size[0])
-    elif gtype == GEOM_CAPSULE:
-        npoints = 2
-        # capsule axis is the geom's local z; point k is end cap k, against the ground under that cap
-        axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
-        hint = axis
-        cap = center + size[1] * axis
-        if k == 1:
-            cap = center - size[1] * axis
-        dist, point, normal = hfield_sphere(hfield, hfield_spacing, plane_normal, plane_offset, cap, size[0])
-    elif gtype == GEOM_BOX:
-        npoints = 8
-        dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
-        # the corner against the ground under it
-        n, d = hfield_plane(hfield, hfield_spacing, point[0], point[1], plane_normal, plane_offset)
-        normal = n
-        dist = wp.dot(n, point) - d
-    return npoints, dist, point, normal, hint
+def _warp_func(f, cylinders: bool) -> wp.Function:
+    """f as a Warp function named after its variant (each closure variant its own function in the module)."""
+    f.__qualname__ = f"{f.__name__}_cylinders" if cylinders else f"{f.__name__}_no_cylinders"
+    return wp.func(f)
 
 
-@wp.func
-def contact_collide(
-    worldid: int,
-    # Model:
-    cgeom_type: wp.array[int],
-    cgeom_bodyid: wp.array[int],
-    cgeom_geomid: wp.array[int],
-    cgeom_pos: wp.array[wp.vec3],
-    cgeom_quat: wp.array[wp.quat],
-    cgeom_size: wp.array[wp.vec3],
-    cgeom_margin: wp.array[float],
-    cgeom_friction: wp.array[float],
-    cgeom_condim: wp.array[int],
-    cgeom_solref: wp.array[wp.vec2],
-    cgeom_solimp: wp.array[vec5],
-    cgeom_invweight: wp.array[float],
-    cgeom_pointadr: wp.array[int],
-    plane_normal: wp.vec3,
-    plane_offset: float,
-    hfield: wp.array2d[float],
-    hfield_spacing: float,
-    contact_impratio: float,
-    body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
-    geom_friction_scale: wp.array2d[float],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    xquat_in: wp.array2d[wp.quat],
-    cvel_in: wp.array2d[wp.spatial_vector],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    # Data out:
-    contact_jacp_out: wp.array3d[wp.vec3],
-    contact_dcoef_out: wp.array2d[float],
-    contact_fref_out: wp.array2d[float],
-    contact_point_out: wp.array2d[wp.vec3],
-    contact_normal_out: wp.array2d[wp.vec3],
-    contact_vel_out: wp.array2d[wp.vec3],
-    contact_frame_out: wp.array2d[wp.vec3],
-    contact_mu_out: wp.array2d[float],
-):
-    """Every geom-ground contact point of one env at the current positions, once per substep: D of each row [kg] (0:
-    outside the margin), k d r [m/s^2] of its aref (``pyramid_coefficients``), the contact position [m, world] (midway
-    through the penetration, as MuJoCo's), the ground's unit normal there, the point's velocity [m/s, world], the
-    frame's first tangent t1, the friction mu of the pair (0: frictionless, condim 1) and the point's J_p
-    (``point_jacobian``), which every Newton iteration of the substep reuses."""
-    for g in range(cgeom_type.shape[0]):
+def _contact_funcs(cylinders: bool):
+    """The ground-contact functions (``_contact_point``, ``contact_collide``), with the cylinder's points compiled in
+    or out (``wp.static``): on CUDA they cost the capped contact kernel spills (sm_90: 88/92 B without, 132/136 B
+    with), so a model without cylinders touching the ground takes the kernel without them."""
+
+    def _contact_point(
+        worldid: int,
+        g: int,
+        k: int,
+        # Model:
+        cgeom_type: wp.array[int],
+        cgeom_bodyid: wp.array[int],
+        cgeom_pos: wp.array[wp.vec3],
+        cgeom_quat: wp.array[wp.quat],
+        cgeom_size: wp.array[wp.vec3],
+        plane_normal: wp.vec3,
+        plane_offset: float,
+        hfield: wp.array2d[float],
+        hfield_spacing: float,
+        # Data in:
+        xpos_in: wp.array2d[wp.vec3],
+        xquat_in: wp.array2d[wp.quat],
+    ):
+        """Contact point k of collision geom g against the ground: (number of points of the geom, signed distance [m],
+        point [m, world], unit normal [world], tangent hint [world]): a sphere has one point, a capsule two (its end
+        caps), a cylinder four (``plane_cylinder``), a box eight (its corners). The ground under each point is the
+        plane, or the height field's triangle there (kernels.terrain). The hint is a capsule's axis (MuJoCo's
+        mjc_PlaneCapsule aligns the contact frame with it), else 0."""
         body = cgeom_bodyid[g]
-        condim = cgeom_condim[g]
-        # MuJoCo's mj_assignFriction floor (mjMINMU)
-        mu = wp.max(
-            cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]], 1.0e-5
-        )
-        npoints = int(1)
-        k = int(0)
-        while k < npoints:
-            npoints, dist, point, normal, hint = _contact_point(
-                worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
-                plane_offset, hfield, hfield_spacing, xpos_in, xquat_in,
-            )  # fmt: skip
-            r = dist - cgeom_margin[g]
-            idx = cgeom_pointadr[g] + k
-            contact_dcoef_out[worldid, idx] = 0.0
-            if r < 0.0:
-                point = point - 0.5 * dist * normal
-                vel_ref = cvel_in[worldid, body]
-                kr, b, dcoef, rows = pyramid_coefficients(
-                    r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
-                )
-                contact_dcoef_out[worldid, idx] = dcoef
-                contact_fref_out[worldid, idx] = kr
-                contact_point_out[worldid, idx] = point
-                contact_normal_out[worldid, idx] = normal
-                contact_vel_out[worldid, idx] = wp.spatial_bottom(vel_ref) + wp.cross(
-                    wp.spatial_top(vel_ref), point - xpos_in[worldid, body_rootid[body]]
-                )
-                contact_frame_out[worldid, idx] = contact_tangent(normal, hint)
-                point_jacobian(
-                    worldid, body, point, idx, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
-                    contact_jacp_out,
+        rot = xquat_in[worldid, body]
+        center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
+        grot = rot * cgeom_quat[g]
+        gtype = cgeom_type[g]
+        size = cgeom_size[g]
+        npoints = 1
+        dist = float(0.0)
+        point = wp.vec3(0.0)
+        normal = plane_normal
+        hint = wp.vec3(0.0)
+        if gtype == GEOM_SPHERE:
+            dist, point, normal = hfield_sphere(hfield, hfield_spacing, plane_normal, plane_offset, center, size[0])
+        elif gtype == GEOM_CAPSULE:
+            npoints = 2
+            # capsule axis is the geom's local z; point k is end cap k, against the ground under that cap
+            axis = wp.quat_rotate(grot, wp.vec3(0.0, 0.0, 1.0))
+            hint = axis
+            cap = center + size[1] * axis
+            if k == 1:
+                cap = center - size[1] * axis
+            dist, point, normal = hfield_sphere(hfield, hfield_spacing, plane_normal, plane_offset, cap, size[0])
+        elif gtype == GEOM_BOX:
+            npoints = 8
+            dist, point = plane_box(plane_normal, plane_offset, center, wp.quat_to_matrix(grot), size, k)
+            # the corner against the ground under it
+            n, d = hfield_plane(hfield, hfield_spacing, point[0], point[1], plane_normal, plane_offset)
+            normal = n
+            dist = wp.dot(n, point) - d
+        elif wp.static(cylinders) and gtype == GEOM_CYLINDER:
+            npoints = 4
+            # the points are chosen against the ground's plane under the center (the model's plane, or the height
+            # field's triangle there), then each is taken against the ground under it (as a box corner)
+            n0, d0 = hfield_plane(hfield, hfield_spacing, center[0], center[1], plane_normal, plane_offset)
+            dist, point = plane_cylinder(n0, d0, center, wp.quat_to_matrix(grot), size, k)
+            n, d = hfield_plane(hfield, hfield_spacing, point[0], point[1], plane_normal, plane_offset)
+            normal = n
+            dist = wp.dot(n, point) - d
+        return npoints, dist, point, normal, hint
+
+    _contact_point = _warp_func(_contact_point, cylinders)
+
+    def contact_collide(
+        worldid: int,
+        # Model:
+        cgeom_type: wp.array[int],
+        cgeom_bodyid: wp.array[int],
+        cgeom_geomid: wp.array[int],
+        cgeom_pos: wp.array[wp.vec3],
+        cgeom_quat: wp.array[wp.quat],
+        cgeom_size: wp.array[wp.vec3],
+        cgeom_margin: wp.array[float],
+        cgeom_friction: wp.array[float],
+        cgeom_condim: wp.array[int],
+        cgeom_solref: wp.array[wp.vec2],
+        cgeom_solimp: wp.array[vec5],
+        cgeom_invweight: wp.array[float],
+        cgeom_pointadr: wp.array[int],
+        plane_normal: wp.vec3,
+        plane_offset: float,
+        hfield: wp.array2d[float],
+        hfield_spacing: float,
+        contact_impratio: float,
+        body_rootid: wp.array[int],
+        body_lastdof: wp.array[int],
+        dof_parentid: wp.array[int],
+        geom_friction_scale: wp.array2d[float],
+        # Data in:
+        xpos_in: wp.array2d[wp.vec3],
+        xquat_in: wp.array2d[wp.quat],
+        cvel_in: wp.array2d[wp.spatial_vector],
+        cdof_in: wp.array2d[wp.spatial_vector],
+        # Data out:
+        contact_jacp_out: wp.array3d[wp.vec3],
+        contact_dcoef_out: wp.array2d[float],
+        contact_fref_out: wp.array2d[float],
+        contact_point_out: wp.array2d[wp.vec3],
+        contact_normal_out: wp.array2d[wp.vec3],
+        contact_vel_out: wp.array2d[wp.vec3],
+        contact_frame_out: wp.array2d[wp.vec3],
+        contact_mu_out: wp.array2d[float],
+    ):
+        """Every geom-ground contact point of one env at the current positions, once per substep: D of each row [kg] (0:
+        outside the margin), k d r [m/s^2] of its aref (``pyramid_coefficients``), the contact position [m, world]
+        (midway through the penetration, as MuJoCo's), the ground's unit normal there, the point's velocity [m/s,
+        world], the frame's first tangent t1, the friction mu of the pair (0: frictionless, condim 1) and the point's
+        J_p (``point_jacobian``), which every Newton iteration of the substep reuses."""
+        for g in range(cgeom_type.shape[0]):
+            body = cgeom_bodyid[g]
+            condim = cgeom_condim[g]
+            # MuJoCo's mj_assignFriction floor (mjMINMU)
+            mu = wp.max(
+                cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]], 1.0e-5
+            )
+            npoints = int(1)
+            k = int(0)
+            while k < npoints:
+                npoints, dist, point, normal, hint = _contact_point(
+                    worldid, g, k, cgeom_type, cgeom_bodyid, cgeom_pos, cgeom_quat, cgeom_size, plane_normal,
+                    plane_offset, hfield, hfield_spacing, xpos_in, xquat_in,
                 )  # fmt: skip
-                if rows == 1:
-                    contact_mu_out[worldid, idx] = 0.0
-                else:
-                    contact_mu_out[worldid, idx] = mu
-            k += 1
+                r = dist - cgeom_margin[g]
+                idx = cgeom_pointadr[g] + k
+                contact_dcoef_out[worldid, idx] = 0.0
+                if r < 0.0:
+                    point = point - 0.5 * dist * normal
+                    vel_ref = cvel_in[worldid, body]
+                    kr, b, dcoef, rows = pyramid_coefficients(
+                        r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
+                    )
+                    contact_dcoef_out[worldid, idx] = dcoef
+                    contact_fref_out[worldid, idx] = kr
+                    contact_point_out[worldid, idx] = point
+                    contact_normal_out[worldid, idx] = normal
+                    contact_vel_out[worldid, idx] = wp.spatial_bottom(vel_ref) + wp.cross(
+                        wp.spatial_top(vel_ref), point - xpos_in[worldid, body_rootid[body]]
+                    )
+                    contact_frame_out[worldid, idx] = contact_tangent(normal, hint)
+                    point_jacobian(
+                        worldid, body, point, idx, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                        contact_jacp_out,
+                    )  # fmt: skip
+                    if rows == 1:
+                        contact_mu_out[worldid, idx] = 0.0
+                    else:
+                        contact_mu_out[worldid, idx] = mu
+                k += 1
+
+    return _warp_func(contact_collide, cylinders)
+
+
+# every geom type (the fused CPU kernel and the models with cylinders), and without the cylinder's points
+contact_collide = _contact_funcs(True)
+contact_collide_no_cylinders = _contact_funcs(False)
 
 
 @wp.func
 def geom_npoints(gtype: int) -> int:
     """Number of ground-contact points of a collision geom of type gtype: a sphere 1, a capsule 2 (its end caps), a
-    box 8 (its corners), as ``_contact_point`` takes them."""
+    cylinder 4, a box 8 (its corners), as ``_contact_point`` takes them."""
     npoints = int(1)
     if gtype == GEOM_CAPSULE:
         npoints = 2
+    elif gtype == GEOM_CYLINDER:
+        npoints = 4
     elif gtype == GEOM_BOX:
         npoints = 8
     return npoints

@@ -2,12 +2,12 @@
 
 Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=True)``):
 
-- Geometry. Sphere, capsule and box geoms against one static plane n . x = d (the world body's plane geom,
-  usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a box eight
-  (its corners); each point is active while its signed distance is below the contact margin
-  (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule; ``geom_gap`` only widens MuJoCo's detection).
-  Geoms of two bodies collide as well (``kernels.constraint.pair_collide``): sphere/capsule pairs one point at the
-  closest points of their segments (parallel capsules up to two, MuJoCo's end-cap tests), sphere-box one
+- Geometry. Sphere, capsule, cylinder and box geoms against one static plane n . x = d (the world body's plane geom,
+  usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a cylinder four (MuJoCo's
+  mjc_PlaneCylinder: ``plane_cylinder``), a box eight (its corners); each point is active while its signed distance is
+  below the contact margin (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule; ``geom_gap`` only widens MuJoCo's
+  detection). Geoms of two bodies collide as well (``kernels.constraint.pair_collide``): sphere/capsule pairs one point
+  at the closest points of their segments (parallel capsules up to two, MuJoCo's end-cap tests), sphere-box one
   (``sphere_box``), capsule-box up to two (``segment_box_clip``), box-box up to eight (``box_box_axis``,
   ``box_box_point``), with the same rows on the relative motion.
 - Pair parameters (``kernels.io._pair_params``, MuJoCo's mj_contactParam): the geom of higher ``priority`` gives
@@ -81,6 +81,50 @@ def plane_box(normal: wp.vec3, offset: float, center: wp.vec3, rot: wp.mat33, ha
             local[k] = -local[k]
     point = center + rot * local
     return wp.dot(normal, point) - offset, point
+
+
+@wp.func
+def plane_cylinder(normal: wp.vec3, offset: float, center: wp.vec3, rot: wp.mat33, size: wp.vec3, k: int):
+    """Signed distance [m] and position [m, world] of contact point k (0..3) of a cylinder against the plane
+    normal . x = offset, as MuJoCo's mjc_PlaneCylinder: 0 the deepest point of the rim of the cap nearer the plane, 1
+    the same rim point of the other cap, 2 and 3 the two other corners of an equilateral triangle inscribed in the
+    near cap's rim with point 0.
+
+    rot: world-from-cylinder rotation (axis = its z column); size: (radius, half-length) [m].
+    """
+    radius = size[0]
+    axis = wp.vec3(rot[0, 2], rot[1, 2], rot[2, 2])
+    prjaxis = wp.dot(normal, axis)
+    if prjaxis > 0.0:  # the axis toward the plane
+        axis = -axis
+        prjaxis = -prjaxis
+    dist0 = wp.dot(normal, center) - offset
+    # from the center toward the plane within the cap: -normal without its component along the axis, scaled to the
+    # radius (MuJoCo's axis prjaxis - normal). As (normal x axis) x axis: the difference form loses float32's digits
+    # for a cap nearly parallel to the plane (|vec| ~ the tilt, its error ~ 1e-7 of |normal|), which made the
+    # deepest point jump around a cylinder resting on its cap. A cap parallel to the plane (MuJoCo's mjMINVAL test)
+    # takes the cylinder's x axis.
+    vec = wp.cross(wp.cross(normal, axis), axis)
+    len_sqr = wp.dot(vec, vec)
+    if len_sqr >= 1.0e-30:
+        vec = vec * (radius / wp.sqrt(len_sqr))
+    else:
+        vec = wp.vec3(rot[0, 0], rot[1, 0], rot[2, 0]) * radius
+    prjvec = wp.dot(vec, normal)
+    half = axis * size[1]
+    prjaxis = prjaxis * size[1]
+    dist = dist0 + prjaxis + prjvec
+    point = center + vec + half
+    if k == 1:
+        dist = dist0 - prjaxis + prjvec
+        point = center + vec - half
+    elif k >= 2:
+        side = wp.normalize(wp.cross(vec, axis)) * (radius * 0.8660254037844386)  # sqrt(3) / 2
+        if k == 3:
+            side = -side
+        dist = dist0 + prjaxis - 0.5 * prjvec
+        point = center + side + half - 0.5 * vec
+    return dist, point
 
 
 @wp.func

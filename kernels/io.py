@@ -197,9 +197,10 @@ def _contact_geoms(model, contacts: bool, h: float):
             # bodies welded to the world (no dofs up their chain) cannot move: MuJoCo skips those pairs too
             if weld[gbody[g]] == 0 or not ((contype[g] & conaff[pl]) or (contype[pl] & conaff[g])):
                 continue
-            if gtype[g] not in (2, 3, 6):
+            if gtype[g] not in (2, 3, 5, 6):
                 raise NotImplementedError(
-                    f"contacts support sphere, capsule and box geoms; geom {g} has mjtGeom type {gtype[g]}"
+                    f"ground contacts support sphere, capsule, cylinder and box geoms; geom {g} has mjtGeom type "
+                    f"{gtype[g]}"
                 )
             params = _pair_params(model, g, pl, h)
             _check_condim(g, pl, params[2])
@@ -493,8 +494,9 @@ def put_model(
 # distance is 10% off with 4: tests/test_contact_reference.py)
 SOLVER_ITERATIONS = 8
 
-# contact points per mjtGeom: sphere 1, capsule 2 (end caps), box 8 (corners), other types none
-_NPOINTS = np.array([0, 0, 1, 2, 0, 0, 8])
+# ground-contact points per mjtGeom (plane, hfield, sphere, capsule, ellipsoid, cylinder, box, mesh, sdf): sphere 1,
+# capsule 2 (end caps), cylinder 4 (kernels.contact.plane_cylinder), box 8 (corners), other types none
+_NPOINTS = np.array([0, 0, 1, 2, 0, 4, 8, 0, 0])
 
 
 def _pair_pointadr(gtype: np.ndarray, pairs: list) -> np.ndarray:

@@ -26,6 +26,7 @@ JNT_HINGE = wp.constant(mjcf_model.JNT_HINGE)
 GEOM_PLANE = wp.constant(mjcf_model.GEOM_PLANE)
 GEOM_SPHERE = wp.constant(mjcf_model.GEOM_SPHERE)
 GEOM_CAPSULE = wp.constant(mjcf_model.GEOM_CAPSULE)
+GEOM_CYLINDER = wp.constant(mjcf_model.GEOM_CYLINDER)
 GEOM_BOX = wp.constant(mjcf_model.GEOM_BOX)
 
 # MuJoCo's solimp (dmin, dmax, width [m], mid, power) of one contact
@@ -88,7 +89,7 @@ class Model:
     actuator_forcerange: wp.array  # vec2 [N m or N]: actuator force clamp where forcelimited
     actuator_forcelimited: wp.array  # int
     # collision geoms against the world plane (ncgeom,), empty without contacts
-    cgeom_type: wp.array  # int: GEOM_SPHERE, GEOM_CAPSULE or GEOM_BOX
+    cgeom_type: wp.array  # int: GEOM_SPHERE, GEOM_CAPSULE, GEOM_CYLINDER or GEOM_BOX
     cgeom_bodyid: wp.array  # int: body the geom is attached to
     cgeom_geomid: wp.array  # int: the geom's id in the model (column of geom_friction_scale)
     cgeom_pos: wp.array  # vec3 [m]: geom center in the body frame

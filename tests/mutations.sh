@@ -121,3 +121,5 @@ mutate "29 a contact row's force with J qacc added instead of subtracted" kernel
     's/            f = dcoef \* (aref - wp.dot(acc, u))/            f = dcoef * (aref + wp.dot(acc, u))/' tests/test_contact.py
 mutate "30 the joint-level actuator force clamp dropped" kernels/forward.py \
     's/+ wp.clamp(f, dof_actfrcrange\[d\]\[0\], dof_actfrcrange\[d\]\[1\])/+ f/' tests/test_actuator_force_limits.py
+mutate "31 the cylinder's direction to its deepest rim point by MuJoCo's difference form (float32 cancellation)" kernels/contact.py \
+    's/    vec = wp.cross(wp.cross(normal, axis), axis)/    vec = axis * prjaxis - normal/' tests/test_contact_reference.py -k cylinder

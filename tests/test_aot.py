@@ -22,15 +22,21 @@ def _warp_modules_with_kernels():
             if module.kernels:
                 found[info.name] = module
     from kernels.forward import (
+        CONTACT_KERNEL_CYLINDERS,
         SPLIT_KERNELS,
         SPLIT_KERNELS_FRICTION,
         SPLIT_KERNELS_NO_PAIRS,
         SPLIT_KERNELS_NO_PAIRS_FRICTION,
     )
 
-    # the CUDA path of the physics step: one module per stage kernel, the solves with friction loss among them
+    # the CUDA path of the physics step: one module per stage kernel, the solves with friction loss and the contact
+    # kernel with cylinders among them
     for kernel in (
-        SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:] + SPLIT_KERNELS_FRICTION[4:] + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
+        SPLIT_KERNELS
+        + SPLIT_KERNELS_NO_PAIRS[3:]
+        + SPLIT_KERNELS_FRICTION[4:]
+        + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
+        + (CONTACT_KERNEL_CYLINDERS,)
     ):
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel

@@ -131,6 +131,7 @@ def _body_xml(plane_euler: str, pos, geom: str, mu: float = 0.5) -> str:
         '<geom type="box" size="0.1 0.1 0.05" friction="0.5 0 0"/>',
         '<geom type="sphere" size="0.08" friction="0.5 0 0"/>',
         '<geom type="capsule" size="0.05" fromto="-0.1 0 0 0.1 0 0" friction="0.5 0 0"/>',
+        '<geom type="cylinder" size="0.08 0.05" friction="0.5 0 0"/>',
     ],
 )
 def test_geom_on_a_sloped_field_moves_as_on_the_same_tilted_plane(geom):
