@@ -116,6 +116,14 @@ class Simulator:
                 "MuJoCo's semi-implicit Euler with implicit joint damping",
                 stacklevel=2,
             )
+        if self.contacts and int(getattr(model.opt, "cone", 0)) != 0:
+            # the rows are MuJoCo's pyramidal cone; an elliptic model (go1, MJX files with a high impratio) steps
+            # with the pyramid of the same friction: a different contact law, said once
+            warnings.warn(
+                "model.opt.cone is elliptic (mjtCone 1): this Simulator solves MuJoCo's pyramidal friction cone of "
+                "the same friction coefficients",
+                stacklevel=2,
+            )
         timestep = float(model.opt.timestep if timestep is None else timestep)
         if not np.isfinite(timestep) or timestep <= 0:
             raise ValueError(f"timestep must be > 0 s, got {timestep!r}")

@@ -366,3 +366,16 @@ def test_a_model_that_asks_for_another_integrator_is_stepped_by_euler_with_a_war
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Simulator(load_mjcf(xml.format("Euler")), 1)
+
+
+def test_an_elliptic_cone_is_solved_as_the_pyramid_with_a_warning_when_contacts_are_on():
+    xml = (
+        '<mujoco><option cone="{}"/><worldbody><geom type="plane" size="1 1 .1"/><body><freejoint/><geom size="0.1"/>'
+        "</body></worldbody></mujoco>"
+    )
+    with pytest.warns(UserWarning, match="solves MuJoCo's pyramidal friction cone"):
+        Simulator(load_mjcf(xml.format("elliptic")), 1, contacts=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Simulator(load_mjcf(xml.format("elliptic")), 1, contacts=False)
+        Simulator(load_mjcf(xml.format("pyramidal")), 1, contacts=True)
