@@ -65,13 +65,15 @@ def step64(
     actuator_gear: wp.array[float], actuator_ctrlrange: wp.array[wp.vec2], actuator_ctrllimited: wp.array[int],
     actuator_gain: wp.array[float], actuator_bias: wp.array[wp.vec3], actuator_forcerange: wp.array[wp.vec2],
     actuator_forcelimited: wp.array[int], body_mass_scale: wp.array2d[float], actuator_gear_scale: wp.array2d[float],
-    dof_damping_scale: wp.array2d[float], actuator_affine: int, gravity: wp.vec3, timestep: float,
+    dof_damping_scale: wp.array2d[float], actuator_affine: int, implicit_actuators: int, gravity: wp.vec3,
+    timestep: float,
     qpos_in: wp.array2d[float], qvel_in: wp.array2d[float], ctrl_in: wp.array2d[float],
     xpos_out: wp.array2d[wp.vec3], xquat_out: wp.array2d[wp.quat], xanchor_out: wp.array2d[wp.vec3],
     xaxis_out: wp.array2d[wp.vec3], cdof_out: wp.array2d[wp.spatial_vector], cmass_out: wp.array2d[float],
     cmc_out: wp.array2d[wp.vec3], crot_out: wp.array2d[wp.mat33], cvel_out: wp.array2d[wp.spatial_vector],
     cacc_out: wp.array2d[wp.spatial_vector], cfrc_out: wp.array2d[wp.spatial_vector],
-    qfrc_bias_out: wp.array2d[float], qM_out: wp.array3d[float], qacc_out: wp.array2d[float],
+    qfrc_bias_out: wp.array2d[float], qM_out: wp.array3d[float], implicit_b_out: wp.array2d[float],
+    qacc_out: wp.array2d[float],
     qpos_out: wp.array2d[float], qvel_out: wp.array2d[float],
 ):
     worldid = wp.tid()
@@ -90,8 +92,8 @@ def step64(
     smooth_force(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                  dof_damping_scale, dof_actfrclimited, dof_actfrcrange, actuator_dofadr, actuator_qposadr,
                  actuator_gear, actuator_ctrlrange, actuator_ctrllimited, actuator_gain, actuator_bias,
-                 actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine, qpos_in, qvel_in,
-                 ctrl_in, qfrc_bias_out, qacc_out, qM_out)
+                 actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine, implicit_actuators,
+                 qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out, implicit_b_out)
     factor_solve(worldid, qM_out, qacc_out)
     euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)
 """

@@ -3,9 +3,10 @@
     PYTHONPATH=$PWD python benchmarks/mjcf_sim2sim.py path/to/robot.xml [more.xml ...] [--steps 200] [--floor-only]
 
 For each file: MuJoCo's own MjSpec parses it; geoms of type mesh and the mesh assets are deleted (no asset files are
-read; our loader skips mesh geoms that cannot collide and refuses others), a floor plane is added at z = 0 and the
-integrator is set to Euler (the one this simulator steps) with MuJoCo's solver run to convergence (100 iterations,
-tolerance 1e-12: MJX files often ask for one iteration). The edited model is written back to XML and loaded twice:
+read; our loader skips mesh geoms that cannot collide and refuses others), a floor plane is added at z = 0, and
+MuJoCo's solver is run to convergence (100 iterations, tolerance 1e-12: MJX files often ask for one iteration). Both
+step the file's integrator where this simulator has it (Euler, implicitfast); a file asking for RK4 is stepped with
+Euler by both, one asking for implicit with implicitfast. The edited model is written back to XML and loaded twice:
 by `mujoco.MjModel.from_xml_string` and by our `mjcf.load_mjcf`. Both start from the first keyframe (else qpos0),
 hold its ctrl, and step `--steps` times; reported: max |qpos_ours - qpos_mujoco| after 1, 10, 50 and all steps,
 without contacts and with them, MuJoCo's contact count at the end and the geom types that touched the floor.
@@ -41,8 +42,8 @@ def with_floor(text: str) -> str:
 
 
 def mujoco_model(text: str, path: str) -> mujoco.MjModel:
-    """MuJoCo's model of the text without mesh geoms, mesh assets and textures (none of their files is read), Euler,
-    its solver run to convergence."""
+    """MuJoCo's model of the text without mesh geoms, mesh assets and textures (none of their files is read), its
+    solver run to convergence, RK4 replaced by Euler and implicit by implicitfast."""
     spec = mujoco.MjSpec.from_string(text)
     spec.modelfiledir = os.path.dirname(os.path.abspath(path))
     for g in list(spec.geoms):
@@ -52,7 +53,10 @@ def mujoco_model(text: str, path: str) -> mujoco.MjModel:
         g.material = ""
     for x in list(spec.meshes) + list(spec.materials) + list(spec.textures):
         spec.delete(x)
-    spec.option.integrator = mujoco.mjtIntegrator.mjINT_EULER
+    spec.option.integrator = {
+        mujoco.mjtIntegrator.mjINT_RK4: mujoco.mjtIntegrator.mjINT_EULER,
+        mujoco.mjtIntegrator.mjINT_IMPLICIT: mujoco.mjtIntegrator.mjINT_IMPLICITFAST,
+    }.get(spec.option.integrator, spec.option.integrator)
     spec.option.iterations, spec.option.ls_iterations, spec.option.tolerance = 100, 50, 1e-12
     return spec.compile()
 
@@ -68,6 +72,7 @@ def compare(text: str, path: str, contacts: bool, steps: int, only_floor: bool) 
     """Both simulators from the first keyframe under its ctrl: max |dqpos| per step and MuJoCo's floor contacts."""
     ref = mujoco_model(text, path)
     model = load_mjcf(text)
+    model.opt.integrator = int(ref.opt.integrator)  # RK4 -> Euler, implicit -> implicitfast, as MuJoCo's side
     floor_ref = mujoco.mj_name2id(ref, mujoco.mjtObj.mjOBJ_GEOM, FLOOR)
     if only_floor:
         floor_only(ref.geom_contype, ref.geom_conaffinity, floor_ref)
@@ -79,7 +84,7 @@ def compare(text: str, path: str, contacts: bool, steps: int, only_floor: bool) 
     if ref.nkey:
         mujoco.mj_resetDataKeyframe(ref, d, 0)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the integrator warning: the comparison steps MuJoCo with Euler as well
+        warnings.simplefilter("ignore")  # an elliptic cone's warning: it is reported in the table's notes
         sim = Simulator(model, 1, contacts=contacts, joint_limits=True)
     sim.set_state(torch.tensor(d.qpos[None], dtype=torch.float32), torch.tensor(d.qvel[None], dtype=torch.float32))
     ctrl = torch.tensor(d.ctrl[None], dtype=torch.float32) if ref.nu else None

@@ -38,9 +38,9 @@ from kernels.types import GEOM_CYLINDER
 # contact forces the observations read and the active-set masks (int) stay env-major for state_dict and torch views.
 SCRATCH = (
     "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
-    "qH", "qfrc_smooth", "jac", "contact_jacp", "contact_dcoef", "contact_fref", "contact_point", "contact_normal",
-    "contact_vel", "contact_frame", "contact_mu", "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame",
-    "pair_mu",
+    "qH", "qfrc_smooth", "implicit_b", "jac", "contact_jacp", "contact_dcoef", "contact_fref", "contact_point",
+    "contact_normal", "contact_vel", "contact_frame", "contact_mu", "pair_dcoef", "pair_aref", "pair_point",
+    "pair_normal", "pair_frame", "pair_mu",
 )  # fmt: skip
 
 
@@ -108,12 +108,19 @@ class Simulator:
         self.block_dim = block_dim
         self._torch_device = torch.device(wp.device_to_torch(self.device))
         integrator = int(getattr(model.opt, "integrator", 0))
-        if integrator != 0:
-            # stepping an RK4 or implicit model with Euler changes its trajectories: say so once, do not refuse,
-            # as Gymnasium-style models often name an integrator their tasks do not depend on
+        if integrator == 1:
+            # stepping an RK4 model with Euler changes its trajectories: say so once, do not refuse, as
+            # Gymnasium-style models often name an integrator their tasks do not depend on
             warnings.warn(
-                f"model.opt.integrator is {integrator} (mjtIntegrator; 0 is Euler): this Simulator always steps "
-                "MuJoCo's semi-implicit Euler with implicit joint damping",
+                "model.opt.integrator is 1 (RK4): this Simulator steps MuJoCo's semi-implicit Euler with implicit "
+                "joint damping",
+                stacklevel=2,
+            )
+        elif integrator == 2:
+            # implicitfast (3) is MuJoCo's: damping and the servos' velocity terms implicit (forward.smooth_force)
+            warnings.warn(
+                "model.opt.integrator is 2 (implicit): this Simulator steps it as implicitfast (damping and the "
+                "actuators' velocity derivatives implicit, without implicit's Coriolis and centrifugal derivatives)",
                 stacklevel=2,
             )
         if self.contacts and int(getattr(model.opt, "cone", 0)) != 0:

@@ -56,8 +56,10 @@ def actuator_force(
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
     ctrl_in: wp.array2d[float],
-) -> float:
-    """Generalized force [N m or N] of actuator a on its dof (MuJoCo's mj_fwdActuation, joint transmission).
+):
+    """Generalized force [N m or N] of actuator a on its dof (MuJoCo's mj_fwdActuation, joint transmission), and its
+    derivative along the dof's velocity [N m s/rad or N s/m] (MuJoCo's mjd_actuator_vel: b2 gear^2, 0 for a motor or
+    a force its forcerange clamps).
 
     gear ctrl for a motor model (``affine`` 0); else gear clamp(gain ctrl + b0 + b1 gear q + b2 gear qdot): MuJoCo's
     fixed gain and affine bias on the actuator length gear q and velocity gear qdot (a position servo: kp ctrl - kp q
@@ -69,7 +71,7 @@ def actuator_force(
         c = wp.clamp(c, actuator_ctrlrange[a][0], actuator_ctrlrange[a][1])
     scale = actuator_gear_scale[worldid % actuator_gear_scale.shape[0], a]
     if affine == 0:
-        return actuator_gear[a] * scale * c
+        return actuator_gear[a] * scale * c, 0.0
     gear = actuator_gear[a]
     b = actuator_bias[a]
     force = (
@@ -79,9 +81,14 @@ def actuator_force(
         + b[2] * gear * qvel_in[worldid, actuator_dofadr[a]]
     )
     force = force * scale
+    dforce = b[2] * gear * scale
     if actuator_forcelimited[a] != 0:
-        force = wp.clamp(force, actuator_forcerange[a][0], actuator_forcerange[a][1])
-    return gear * force
+        lo = actuator_forcerange[a][0]
+        hi = actuator_forcerange[a][1]
+        if force <= lo or force >= hi:
+            dforce = 0.0  # clamped: flat in the velocity (MuJoCo skips it)
+        force = wp.clamp(force, lo, hi)
+    return gear * force, gear * dforce
 
 
 @wp.func
@@ -109,6 +116,7 @@ def smooth_force(
     actuator_forcelimited: wp.array[int],
     actuator_gear_scale: wp.array2d[float],
     actuator_affine: int,
+    implicit_actuators: int,
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
@@ -117,15 +125,18 @@ def smooth_force(
     # Data out:
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
+    implicit_b_out: wp.array2d[float],
 ):
     """Add MuJoCo's qfrc_smooth [N m, N] = -bias - damping qvel - stiffness (q - q_spring) + actuator forces to qfrc.
 
     Actuator forces: ``actuator_force`` of each actuator; on a dof whose joint has an actuatorfrcrange their sum is
     clamped to it (MuJoCo's jnt_actfrcrange, applied to qfrc_actuator after the actuators' own clamps).
 
-    Joint damping is implicit, as in MuJoCo's Euler integrator: h damping goes on the diagonal of qM, so
-    (M + h D) qacc = qfrc_smooth + qfrc_constraint is stable for any damping; the constraint rows are solved with
-    M alone (the solve takes h D off again), as MuJoCo's mj_Euler (``implicit_damping``).
+    Joint damping is implicit, as in MuJoCo's Euler integrator: h B goes on the diagonal of qM (``implicit_b``: B the
+    damping), so (M + h B) qacc = qfrc_smooth + qfrc_constraint is stable for any damping; the constraint rows are
+    solved with M alone (the solve takes h B off again), as MuJoCo's mj_Euler (``implicit_damping``). With
+    ``implicit_actuators`` (MuJoCo's implicitfast) B also holds each servo's -d force / d qvel (-b2 gear^2, where its
+    force is not clamped), as MuJoCo's mj_implicit with qDeriv's actuator part: a stiff kv then stays stable.
     """
     # while loops for Warp's CPU code, as in factor_solve
     nv = dof_damping.shape[0]
@@ -134,6 +145,7 @@ def smooth_force(
         damping = dof_damping[d] * dof_damping_scale[worldid % dof_damping_scale.shape[0], d]
         qfrc_out[worldid, d] = qfrc_out[worldid, d] - qfrc_bias_in[worldid, d] - damping * qvel_in[worldid, d]
         qM_out[worldid, d, d] = qM_out[worldid, d, d] + h * damping
+        implicit_b_out[worldid, d] = damping
         d += 1
 
     # joint springs toward qpos_spring (free-joint springs are rejected on the host)
@@ -152,12 +164,17 @@ def smooth_force(
     a = int(0)
     while a < nu:
         dadr = actuator_dofadr[a]
+        force, dfdv = actuator_force(
+            worldid, a, actuator_affine, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
+            actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
+            actuator_gear_scale, qpos_in, qvel_in, ctrl_in,
+        )  # fmt: skip
         if dof_actfrclimited[dadr] == 0:
-            qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + actuator_force(
-                worldid, a, actuator_affine, actuator_dofadr, actuator_qposadr, actuator_gear, actuator_ctrlrange,
-                actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange, actuator_forcelimited,
-                actuator_gear_scale, qpos_in, qvel_in, ctrl_in,
-            )  # fmt: skip
+            qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + force
+        if implicit_actuators != 0:
+            # MuJoCo's derivative ignores the joint-level clamp: every servo's, summed apart or not
+            implicit_b_out[worldid, dadr] = implicit_b_out[worldid, dadr] - dfdv
+            qM_out[worldid, dadr, dadr] = qM_out[worldid, dadr, dadr] - h * dfdv
         a += 1
     # a joint's actuatorfrcrange clamps the sum of its actuators' forces, so it is summed apart (MuJoCo clamps it
     # even on a joint no actuator drives: 0 clamped to the range)
@@ -168,11 +185,12 @@ def smooth_force(
             a = int(0)
             while a < nu:
                 if actuator_dofadr[a] == d:
-                    f += actuator_force(
+                    fa, dfa = actuator_force(
                         worldid, a, actuator_affine, actuator_dofadr, actuator_qposadr, actuator_gear,
                         actuator_ctrlrange, actuator_ctrllimited, actuator_gain, actuator_bias, actuator_forcerange,
                         actuator_forcelimited, actuator_gear_scale, qpos_in, qvel_in, ctrl_in,
                     )  # fmt: skip
+                    f += fa
                 a += 1
             qfrc_out[worldid, d] = qfrc_out[worldid, d] + wp.clamp(f, dof_actfrcrange[d][0], dof_actfrcrange[d][1])
         d += 1
@@ -297,21 +315,14 @@ def factor_solve_tree(
 
 
 @wp.func
-def damping_of(worldid: int, d: int, dof_damping: wp.array[float], dof_damping_scale: wp.array2d[float]) -> float:
-    """Joint damping [N m s/rad or N s/m] of dof d in env worldid: the model's times the env's scale."""
-    return dof_damping[d] * dof_damping_scale[worldid % dof_damping_scale.shape[0], d]
-
-
-@wp.func
 def implicit_damping(
     worldid: int,
     h: float,
     # Model:
-    dof_damping: wp.array[float],
-    dof_damping_scale: wp.array2d[float],
     dof_parentid: wp.array[int],
     tree: bool,
     # Data in:
+    implicit_b_in: wp.array2d[float],
     qM_in: wp.array3d[float],
     # Data out:
     qfrc_smooth_out: wp.array2d[float],
@@ -333,7 +344,7 @@ def implicit_damping(
         return  # explicit damping (<flag eulerdamp="disable">): -B qvel is in qfrc_smooth, nothing to correct
     i = int(0)
     while i < nv:
-        if damping_of(worldid, i, dof_damping, dof_damping_scale) != 0.0:
+        if implicit_b_in[worldid, i] != 0.0:
             damped = True
         i += 1
     if not damped:
@@ -342,7 +353,7 @@ def implicit_damping(
     i = int(0)
     while i < nv:
         qfrc_smooth_out[worldid, i] = qacc_out[worldid, i]
-        qacc_out[worldid, i] = h * damping_of(worldid, i, dof_damping, dof_damping_scale) * qacc_out[worldid, i]
+        qacc_out[worldid, i] = h * implicit_b_in[worldid, i] * qacc_out[worldid, i]
         j = int(0)
         while j <= i:
             qH_out[worldid, i, j] = qM_in[worldid, i, j]
@@ -519,6 +530,7 @@ def _pipeline(
         timestep: float,
         substeps: int,
         eulerdamp: int,
+        implicit_actuators: int,
         plane_normal: wp.vec3,
         plane_offset: float,
         hfield: wp.array2d[float],
@@ -546,6 +558,7 @@ def _pipeline(
         qM_out: wp.array3d[float],
         qH_out: wp.array3d[float],
         qfrc_smooth_out: wp.array2d[float],
+        implicit_b_out: wp.array2d[float],
         jac_out: wp.array2d[float],
         contact_jacp_out: wp.array3d[wp.vec3],
         contact_force_out: wp.array2d[float],
@@ -643,8 +656,9 @@ def _pipeline(
                     worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
                     dof_damping_scale, dof_actfrclimited, dof_actfrcrange, actuator_dofadr, actuator_qposadr,
                     actuator_gear, actuator_ctrlrange, actuator_ctrllimited, actuator_gain, actuator_bias,
-                    actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine, qpos_in, qvel_in,
-                    ctrl_in, qfrc_bias_out, qfrc_smooth_out, qM_out,
+                    actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine,
+                    implicit_actuators, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out, qM_out,
+                    implicit_b_out,
                 )  # fmt: skip
             if wp.static("warm_start" in stages):
                 # MuJoCo's constraint solve as Newton's method on its convex cost: with the active set fixed, every
@@ -679,9 +693,7 @@ def _pipeline(
                             qH_out[worldid, i, j] = qM_out[worldid, i, j]
                             j += 1
                         # the rows are solved with M alone, as MuJoCo's: h damping enters after (implicit_damping)
-                        qH_out[worldid, i, i] = qH_out[worldid, i, i] - hd * damping_of(
-                            worldid, i, dof_damping, dof_damping_scale
-                        )
+                        qH_out[worldid, i, i] = qH_out[worldid, i, i] - hd * implicit_b_out[worldid, i]
                         i += 1
                     joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
@@ -732,8 +744,8 @@ def _pipeline(
                     if changed == 0:
                         iteration = solver_iterations
                 implicit_damping(
-                    worldid, hd, dof_damping, dof_damping_scale, dof_parentid, cpair_geom1.shape[0] == 0, qM_out,
-                    qfrc_smooth_out, qH_out, qacc_out,
+                    worldid, hd, dof_parentid, cpair_geom1.shape[0] == 0, implicit_b_out, qM_out, qfrc_smooth_out,
+                    qH_out, qacc_out,
                 )  # fmt: skip
                 euler(
                     worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out

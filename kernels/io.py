@@ -98,6 +98,12 @@ def _actuator_affine(model):
     return gain, biasprm, frange, flim, affine
 
 
+def _implicit(model) -> bool:
+    """Whether the model asks for MuJoCo's implicitfast (3) or implicit (2) integrator: damping and the actuators'
+    velocity derivatives integrated implicitly (implicit's Coriolis derivatives are not modelled: Simulator warns)."""
+    return int(getattr(model.opt, "integrator", 0)) in (2, 3)
+
+
 def _dof_actuator_force_limits(model):
     """Per dof, whether the summed actuator force on it is clamped and the range [N m or N]: MuJoCo's
     jnt_actfrclimited / jnt_actfrcrange of its hinge or slide joint (MuJoCo ignores them on ball and free joints)."""
@@ -477,7 +483,9 @@ def put_model(
         gravity=wp.vec3(*(np.asarray(model.opt.gravity, dtype=np.float64) * (not disabled(model, "gravity"))).tolist()),
         timestep=float(timestep),
         substeps=int(substeps),
-        eulerdamp=int(not disabled(model, "eulerdamp")),
+        # implicitfast (and implicit, stepped as implicitfast) integrate damping implicitly whatever the eulerdamp flag
+        eulerdamp=int(_implicit(model) or not disabled(model, "eulerdamp")),
+        implicit_actuators=int(_implicit(model)),
         plane_normal=wp.vec3(*normal.tolist()),
         plane_offset=float(offset),
         hfield=wp.zeros((1, 1), dtype=float, device=device),
@@ -538,6 +546,7 @@ def make_data(model, num_envs: int, device) -> Data:
         qM=zeros((n, nv, nv), float),
         qH=zeros((n, nv, nv), float),
         qfrc_smooth=zeros((n, nv), float),
+        implicit_b=zeros((n, nv), float),
         qacc=zeros((n, nv), float),
         jac=zeros((n, max(nv, 1)), float),
         # every geom's points: a bound on those of the geoms touching the plane

@@ -162,7 +162,6 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         jnt_solref: wp.array[wp.vec2],
         jnt_solimp: wp.array[vec5],
         dof_parentid: wp.array[int],
-        dof_damping: wp.array[float],
         dof_invweight: wp.array[float],
         dof_frictionloss: wp.array[float],
         dof_solref: wp.array[wp.vec2],
@@ -172,7 +171,6 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         cgeom_solref: wp.array[wp.vec2],
         cgeom_solimp: wp.array[vec5],
         cgeom_pointadr: wp.array[int],
-        dof_damping_scale: wp.array2d[float],
         timestep: float,
         substeps: int,
         eulerdamp: int,
@@ -181,6 +179,7 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
         qM_in: wp.array3d[float],
+        implicit_b_in: wp.array2d[float],
         contact_jacp_in: wp.array3d[wp.vec3],
         contact_dcoef_in: wp.array2d[float],
         contact_fref_in: wp.array2d[float],
@@ -208,13 +207,8 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
             nslot = wp.max(nslot, nv)
         nchunk = (nslot + width - 1) // width
 
-        erow = worldid % dof_damping_scale.shape[0]
-        # h B [N m s/rad ...]: on qM's diagonal (smooth_force); the rows are solved with M alone, as MuJoCo's
-        hb = wp.tile_map(
-            wp.mul,
-            wp.tile_load(dof_damping, shape=nv, storage="shared"),
-            wp.tile_load(dof_damping_scale[erow], shape=nv, storage="shared"),
-        )
+        # h B (implicit_b, on qM's diagonal: smooth_force); the rows are solved with M alone, as MuJoCo's
+        hb = wp.tile_load(implicit_b_in[worldid], shape=nv, storage="shared")
         # h B with the implicit damping's step: h, or 0 under <flag eulerdamp="disable"> (damping explicit)
         hd = h
         if eulerdamp == 0:
@@ -341,7 +335,7 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         # implicit joint damping (kernels.forward.implicit_damping): qacc - (M + h B)^-1 h B qacc, qM holding M + h B
         damped = bool(False)
         for d in range(nv):
-            if dof_damping[d] * dof_damping_scale[erow, d] != 0.0 and eulerdamp != 0:
+            if implicit_b_in[worldid, d] != 0.0 and eulerdamp != 0:
                 damped = True
         if damped:
             correction = wp.tile_cholesky_solve(wp.tile_cholesky(m), wp.tile_map(wp.mul, hb, x))

@@ -132,6 +132,7 @@ class Model:
     timestep: float  # [s]: one step() of the simulator
     substeps: int  # Euler substeps of timestep / substeps per step()
     eulerdamp: int  # 1: joint damping integrated implicitly (MuJoCo's Euler); 0: explicitly (flag eulerdamp disabled)
+    implicit_actuators: int  # 1 (implicitfast): the servos' velocity terms -b2 gear^2 join the implicit damping
     plane_normal: wp.vec3  # unit normal of the contact plane n . x = plane_offset
     plane_offset: float  # [m]
     hfield: wp.array  # float (nrow, ncol) [m]: terrain heights at world (i hfield_spacing, j hfield_spacing), the
@@ -161,7 +162,9 @@ class Data:
     cacc: wp.array  # spatial_vector (N, nbody): bias acceleration with qacc = 0, gravity as base acceleration
     cfrc: wp.array  # spatial_vector (N, nbody): body force (torque [N m], force [N]), then subtree sums
     qfrc_bias: wp.array  # float (N, nv) [N m or N]: Coriolis, centrifugal and gravity forces
-    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; plus h damping after a step
+    qM: wp.array  # float (N, nv, nv): mass matrix incl. armature; plus h B after a step
+    implicit_b: wp.array  # float (N, nv) [N m s/rad or N s/m]: B, the diagonal velocity damping integrated implicitly
+    # this substep: the dof damping times its scale, with implicitfast minus b2 gear^2 of each unclamped servo
     qH: wp.array  # float (N, nv, nv): qM plus the active limit and contact rows; Cholesky factor (lower) after a step
     qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep; with
     # joint damping, plus the constraint forces after the solve (kernels.forward.implicit_damping)

@@ -123,3 +123,5 @@ mutate "30 the joint-level actuator force clamp dropped" kernels/forward.py \
     's/+ wp.clamp(f, dof_actfrcrange\[d\]\[0\], dof_actfrcrange\[d\]\[1\])/+ f/' tests/test_actuator_force_limits.py
 mutate "31 the cylinder's direction to its deepest rim point by MuJoCo's difference form (float32 cancellation)" kernels/contact.py \
     's/    vec = wp.cross(wp.cross(normal, axis), axis)/    vec = axis * prjaxis - normal/' tests/test_contact_reference.py -k cylinder
+mutate "32 implicitfast's servo velocity terms left out of the implicit damping" kernels/io.py \
+    's/        implicit_actuators=int(_implicit(model)),/        implicit_actuators=0,/' tests/test_implicitfast.py
