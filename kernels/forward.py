@@ -30,7 +30,7 @@ from kernels.constraint import (
 )
 from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
-from kernels.types import JNT_FREE, vec5
+from kernels.types import JNT_BALL, JNT_FREE, vec5
 
 OPTIONS = {"enable_backward": False, "max_unroll": 1}
 wp.set_module_options(OPTIONS)
@@ -148,11 +148,11 @@ def smooth_force(
         implicit_b_out[worldid, d] = damping
         d += 1
 
-    # joint springs toward qpos_spring (free-joint springs are rejected on the host)
+    # joint springs toward qpos_spring (free- and ball-joint springs are rejected on the host)
     njnt = jnt_type.shape[0]
     j = int(0)
     while j < njnt:
-        if jnt_type[j] != JNT_FREE:
+        if jnt_type[j] != JNT_FREE and jnt_type[j] != JNT_BALL:
             qadr = jnt_qposadr[j]
             dadr = jnt_dofadr[j]
             qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] - jnt_stiffness[j] * (
@@ -387,7 +387,7 @@ def euler(
 ):
     """Semi-implicit Euler over h [s]: qvel += h qacc, then qpos from the new qvel (MuJoCo's mj_integratePos).
 
-    A free joint's quaternion turns by the body-frame angular velocity; qpos/qvel may alias in/out.
+    A free or ball joint's quaternion turns by the body-frame angular velocity; qpos/qvel may alias in/out.
     """
     # while loops for Warp's CPU code, as in factor_solve
     nv = qacc_in.shape[1]
@@ -415,6 +415,19 @@ def euler(
             qpos_out[worldid, qadr + 4] = q[0]
             qpos_out[worldid, qadr + 5] = q[1]
             qpos_out[worldid, qadr + 6] = q[2]
+        elif jnt_type[j] == JNT_BALL:
+            q = quat_from_wxyz(
+                qpos_in[worldid, qadr],
+                qpos_in[worldid, qadr + 1],
+                qpos_in[worldid, qadr + 2],
+                qpos_in[worldid, qadr + 3],
+            )
+            omega = wp.vec3(qvel_out[worldid, dadr], qvel_out[worldid, dadr + 1], qvel_out[worldid, dadr + 2])
+            q = quat_integrate_local(q, omega, h)
+            qpos_out[worldid, qadr] = q[3]
+            qpos_out[worldid, qadr + 1] = q[0]
+            qpos_out[worldid, qadr + 2] = q[1]
+            qpos_out[worldid, qadr + 3] = q[2]
         else:
             qpos_out[worldid, qadr] = qpos_in[worldid, qadr] + h * qvel_out[worldid, dadr]
         j += 1

@@ -39,10 +39,9 @@ def disabled(model, *names: str) -> bool:
 
 
 def check_model(model) -> None:
-    """Raise NotImplementedError / ValueError naming what the device model cannot represent (ball joints, ...)."""
+    """Raise NotImplementedError / ValueError naming what the device model cannot represent (free joints below the
+    root, free or ball springs, ...)."""
     jnt_type = np.asarray(model.jnt_type)
-    if np.any(jnt_type == 1):
-        raise NotImplementedError(f"ball joints (jnt_type 1) are not supported: joints {np.flatnonzero(jnt_type == 1)}")
     if np.any((jnt_type < 0) | (jnt_type > 3)):
         raise ValueError(f"model.jnt_type has unknown joint types: {jnt_type}")
     free_bodies = np.asarray(model.jnt_bodyid)[jnt_type == 0]
@@ -57,6 +56,9 @@ def check_model(model) -> None:
     stiff = np.asarray(model.jnt_stiffness)
     if np.any((jnt_type == 0) & (stiff != 0)):
         raise NotImplementedError("free-joint stiffness (model.jnt_stiffness on a free joint) is not supported")
+    if np.any((jnt_type == 1) & (stiff != 0)):
+        balls = np.flatnonzero((jnt_type == 1) & (stiff != 0))
+        raise NotImplementedError(f"ball-joint stiffness (model.jnt_stiffness on ball joints {balls}) is not supported")
     nu = int(model.nu)
     if nu:
         trn = np.asarray(model.actuator_trnid).reshape(nu, 2)[:, 0]
@@ -350,6 +352,12 @@ def put_model(
     trn_jnt = np.asarray(model.actuator_trnid, dtype=np.int64).reshape(nu, 2)[:, 0]
     jnt_dofadr = np.asarray(model.jnt_dofadr, dtype=np.int64)
     limited = np.asarray(model.jnt_limited).reshape(nj) != 0
+    ball_limits = limited & (np.asarray(model.jnt_type).reshape(nj) == 1)
+    if joint_limits and np.any(ball_limits):
+        raise NotImplementedError(
+            f"limited ball joints {np.flatnonzero(ball_limits)} (MuJoCo's cone limit on the rotation angle) are not "
+            "supported with joint_limits=True"
+        )
     # last dof of each body or of its nearest ancestor with dofs (-1: none): start of the Jacobian chain
     lastdof = np.full(nb, -1, dtype=np.int64)
     dofadr, dofnum, parent = (np.asarray(getattr(model, k)) for k in ("body_dofadr", "body_dofnum", "body_parentid"))

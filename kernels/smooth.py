@@ -19,7 +19,7 @@ from kernels.spatial import (
     quat_from_wxyz,
     slide_motion,
 )
-from kernels.types import JNT_FREE, JNT_HINGE
+from kernels.types import JNT_BALL, JNT_FREE, JNT_HINGE
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -75,6 +75,23 @@ def kinematics(
                 )
                 xanchor_out[worldid, j] = pos
                 xaxis_out[worldid, j] = wp.vec3(0.0, 0.0, 1.0)
+            elif jtype == JNT_BALL:
+                # qpos is the rotation itself (not relative to qpos0), about the anchor, which stays put (MuJoCo's
+                # mj_kinematics); the compiler keeps a ball the body's last rotation
+                jpos = jnt_pos[j]
+                anchor = pos + wp.quat_rotate(rot, jpos)
+                xanchor_out[worldid, j] = anchor
+                xaxis_out[worldid, j] = wp.quat_rotate(rot, jnt_axis[j])
+                qball = wp.normalize(
+                    quat_from_wxyz(
+                        qpos_in[worldid, qadr],
+                        qpos_in[worldid, qadr + 1],
+                        qpos_in[worldid, qadr + 2],
+                        qpos_in[worldid, qadr + 3],
+                    )
+                )
+                rot = rot * qball
+                pos = anchor - wp.quat_rotate(rot, jpos)
             else:
                 # a joint at its body's origin (most MJCF joints: pos defaults to 0) moves no point off the
                 # origin, and the two rotations of its zero offset are skipped (the same values)
@@ -178,6 +195,13 @@ def motion_subspace(
                 e[k] = 1.0
                 cdof_out[worldid, dadr + k] = slide_motion(e)
                 cdof_out[worldid, dadr + 3 + k] = hinge_motion(rmat * e, xanchor_in[worldid, j], point)
+        elif jtype == JNT_BALL:
+            # rotations about the body axes through the anchor, as a free joint's (MuJoCo's mj_comPos)
+            rmat = wp.quat_to_matrix(xquat_in[worldid, body])
+            for k in range(3):
+                e = wp.vec3(0.0)
+                e[k] = 1.0
+                cdof_out[worldid, dadr + k] = hinge_motion(rmat * e, xanchor_in[worldid, j], point)
         elif jtype == JNT_HINGE:
             cdof_out[worldid, dadr] = hinge_motion(xaxis_in[worldid, j], xanchor_in[worldid, j], point)
         else:
@@ -240,6 +264,13 @@ def rne(
                 for k in range(3, 6):
                     qd = qvel_in[worldid, dadr + k]
                     acc = acc + motion_cross_motion(carrier, cdof_in[worldid, dadr + k]) * qd
+                    vel = vel + cdof_in[worldid, dadr + k] * qd
+            elif jnt_type[j] == JNT_BALL:
+                # the three body-fixed rotation axes, all carried by the velocity before the ball (mj_comVel)
+                before = vel
+                for k in range(3):
+                    qd = qvel_in[worldid, dadr + k]
+                    acc = acc + motion_cross_motion(before, cdof_in[worldid, dadr + k]) * qd
                     vel = vel + cdof_in[worldid, dadr + k] * qd
             else:
                 qd = qvel_in[worldid, dadr]

@@ -125,3 +125,5 @@ mutate "31 the cylinder's direction to its deepest rim point by MuJoCo's differe
     's/    vec = wp.cross(wp.cross(normal, axis), axis)/    vec = axis * prjaxis - normal/' tests/test_contact_reference.py -k cylinder
 mutate "32 implicitfast's servo velocity terms left out of the implicit damping" kernels/io.py \
     's/        implicit_actuators=int(_implicit(model)),/        implicit_actuators=0,/' tests/test_implicitfast.py
+mutate "33 a ball joint's axes carried by the velocity after its own dofs" kernels/smooth.py \
+    's/motion_cross_motion(before, cdof_in/motion_cross_motion(vel, cdof_in/' tests/test_ball_joint.py

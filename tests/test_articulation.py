@@ -288,10 +288,16 @@ def test_unsupported_features_raise():
     with pytest.raises(ValueError, match="substeps"):
         Simulator(m, 1, substeps=0)
     ball = mujoco.MjModel.from_xml_string(
-        '<mujoco><worldbody><body><joint type="ball"/><geom size="0.1"/></body></worldbody></mujoco>'
+        '<mujoco><worldbody><body><joint type="ball" stiffness="1"/><geom size="0.1"/></body></worldbody></mujoco>'
     )
-    with pytest.raises(NotImplementedError, match="ball"):
+    with pytest.raises(NotImplementedError, match="ball-joint stiffness"):
         Simulator(ball, 1)
+    ball = mujoco.MjModel.from_xml_string(
+        '<mujoco><worldbody><body><joint type="ball" range="0 1"/><geom size="0.1"/></body></worldbody></mujoco>'
+    )
+    with pytest.raises(NotImplementedError, match="limited ball joints"):
+        Simulator(ball, 1, joint_limits=True)
+    Simulator(ball, 1, joint_limits=False)
     # torsional (condim 4) and rolling (condim 6) friction, from either geom of the pair or against the ground;
     # the ground's condim 1 against a sphere's condim 3 stays supported (the larger, 3, applies)
     for world_dim, body_dim, body2 in [
