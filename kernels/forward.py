@@ -171,10 +171,9 @@ def smooth_force(
         )  # fmt: skip
         if dof_actfrclimited[dadr] == 0:
             qfrc_out[worldid, dadr] = qfrc_out[worldid, dadr] + force
-        if implicit_actuators != 0:
-            # MuJoCo's derivative ignores the joint-level clamp: every servo's, summed apart or not
-            implicit_b_out[worldid, dadr] = implicit_b_out[worldid, dadr] - dfdv
-            qM_out[worldid, dadr, dadr] = qM_out[worldid, dadr, dadr] - h * dfdv
+            if implicit_actuators != 0:
+                implicit_b_out[worldid, dadr] = implicit_b_out[worldid, dadr] - dfdv
+                qM_out[worldid, dadr, dadr] = qM_out[worldid, dadr, dadr] - h * dfdv
         a += 1
     # a joint's actuatorfrcrange clamps the sum of its actuators' forces, so it is summed apart (MuJoCo clamps it
     # even on a joint no actuator drives: 0 clamped to the range)
@@ -182,6 +181,7 @@ def smooth_force(
     while d < nv:
         if dof_actfrclimited[d] != 0:
             f = float(0.0)
+            dfdv_sum = float(0.0)
             a = int(0)
             while a < nu:
                 if actuator_dofadr[a] == d:
@@ -191,8 +191,15 @@ def smooth_force(
                         actuator_forcelimited, actuator_gear_scale, qpos_in, qvel_in, ctrl_in,
                     )  # fmt: skip
                     f += fa
+                    dfdv_sum += dfa
                 a += 1
-            qfrc_out[worldid, d] = qfrc_out[worldid, d] + wp.clamp(f, dof_actfrcrange[d][0], dof_actfrcrange[d][1])
+            lo = dof_actfrcrange[d][0]
+            hi = dof_actfrcrange[d][1]
+            qfrc_out[worldid, d] = qfrc_out[worldid, d] + wp.clamp(f, lo, hi)
+            # MuJoCo 4.0 leaves the actuators' velocity derivative out where the joint-level clamp holds the sum
+            if implicit_actuators != 0 and f > lo and f < hi:
+                implicit_b_out[worldid, d] = implicit_b_out[worldid, d] - dfdv_sum
+                qM_out[worldid, d, d] = qM_out[worldid, d, d] - h * dfdv_sum
         d += 1
 
 
@@ -329,7 +336,8 @@ def implicit_damping(
     qH_out: wp.array3d[float],
     qacc_out: wp.array2d[float],
 ):
-    """MuJoCo's mj_Euler with joint damping: qacc [m/s^2, rad/s^2] <- (M + h B)^-1 (qfrc_smooth + qfrc_constraint).
+    """MuJoCo's mj_Euler with joint damping (and mj_implicit's implicitfast, B then holding the servos' velocity terms
+    too): qacc [m/s^2, rad/s^2] <- (M + h B)^-1 (qfrc_smooth + qfrc_constraint).
 
     On entry qacc is the constraint solve's, M qacc = qfrc_smooth + qfrc_constraint with the rows solved against M
     alone; qM holds M + h B (``smooth_force``). As (M + h B)^-1 M = I - (M + h B)^-1 h B, the update is qacc -

@@ -131,7 +131,7 @@ class Model:
     gravity: wp.vec3  # [m/s^2]
     timestep: float  # [s]: one step() of the simulator
     substeps: int  # Euler substeps of timestep / substeps per step()
-    eulerdamp: int  # 1: joint damping integrated implicitly (MuJoCo's Euler); 0: explicitly (flag eulerdamp disabled)
+    eulerdamp: int  # 1: damping integrated implicitly (Euler; always for implicitfast); 0: explicitly (flag disabled)
     implicit_actuators: int  # 1 (implicitfast): the servos' velocity terms -b2 gear^2 join the implicit damping
     plane_normal: wp.vec3  # unit normal of the contact plane n . x = plane_offset
     plane_offset: float  # [m]

@@ -19,7 +19,7 @@ NUM_STATES = 64
 TOL = 1e-5
 
 
-def _chain_xml(seed: int, actuated: bool = True) -> str:
+def _chain_xml(seed: int, actuated: bool = True, integrator: str = "Euler") -> str:
     """A random chain of hinge / slide joints, most with actuatorfrcrange (some not containing 0), each driven by
     zero to three motors and position servos."""
     rng = np.random.default_rng(seed)
@@ -53,7 +53,8 @@ def _chain_xml(seed: int, actuated: bool = True) -> str:
                     servo += f' forcerange="-{rng.uniform(0.5, 4):.3f} {rng.uniform(0.5, 4):.3f}"'
                 actuators.append(servo + "/>")
     parts.append("</body>" * (depth + 1))
-    return f"""<mujoco><compiler autolimits="true"/><option timestep="{rng.choice([0.002, 0.005, 0.01])}"/>
+    return f"""<mujoco><compiler autolimits="true"/>
+  <option timestep="{rng.choice([0.002, 0.005, 0.01])}" integrator="{integrator}"/>
   <worldbody>{"".join(parts)}</worldbody><actuator>{"".join(actuators)}</actuator></mujoco>"""
 
 
@@ -92,6 +93,19 @@ def _one_step(model, ref: mujoco.MjModel, seed: int, pipeline: str):
 @pytest.mark.parametrize("pipeline", ["fused", "split", "split_tiled"])
 def test_one_step_with_joint_actuator_force_limits_matches_mujoco(seed, pipeline):
     ref = mujoco.MjModel.from_xml_string(_chain_xml(seed))
+    ref.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT
+    assert np.any(ref.jnt_actfrclimited) and ref.nu > 0
+    ours, want, clamped = _one_step(ref, ref, seed, pipeline)
+    assert clamped > NUM_STATES // 4  # the states exercise the clamp, not only the free range
+    np.testing.assert_allclose(ours, want, rtol=0, atol=TOL * max(1.0, np.abs(want).max()))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("pipeline", ["fused", "split_tiled"])
+def test_implicitfast_leaves_a_clamped_sums_velocity_derivative_out_as_mujoco(seed, pipeline):
+    """implicitfast: the servos' -b2 gear^2 joins the implicit damping only where the joint-level clamp does not
+    hold their sum (MuJoCo 4.0)."""
+    ref = mujoco.MjModel.from_xml_string(_chain_xml(seed, integrator="implicitfast"))
     ref.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT
     assert np.any(ref.jnt_actfrclimited) and ref.nu > 0
     ours, want, clamped = _one_step(ref, ref, seed, pipeline)
