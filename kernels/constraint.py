@@ -745,7 +745,7 @@ def pair_collide(
             # the segment point nearest the box, then (a capsule) the part of the segment over the box face that the
             # contact normal leaves through, whose two ends are the points (a capsule lying on a face: two points at
             # its caps or where it leaves the face, as MuJoCo's mjc_CapsuleBox)
-            d0, n0, q0 = sphere_box(segment_box_closest(a0, a1, c2, r2, s2, 8), s1[0], c2, r2, s2)
+            d0, n0, q0 = sphere_box(segment_box_closest(a0, a1, c2, r2, s2, 32), s1[0], c2, r2, s2)
             d1 = margin
             n1 = n0
             q1 = q0
@@ -757,7 +757,9 @@ def pair_collide(
                 if wp.abs(local[2]) > wp.abs(local[face]):
                     face = 2
                 over, e0, e1 = segment_box_clip(a0, a1, c2, r2, s2, face)
-                if over and wp.length(e1 - e0) > 1.0e-6:
+                # only where the nearest box point is on that face (the normal along the face's): at an edge or a
+                # corner the one nearest point is the contact
+                if over and wp.length(e1 - e0) > 1.0e-6 and wp.abs(local[face]) > 0.9999:
                     d0, n0, q0 = sphere_box(e0, s1[0], c2, r2, s2)
                     d1, n1, q1 = sphere_box(e1, s1[0], c2, r2, s2)
             _pair_point(

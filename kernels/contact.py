@@ -348,21 +348,57 @@ def sphere_box(center: wp.vec3, radius: float, box_center: wp.vec3, box_rot: wp.
 def segment_box_closest(
     a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3, iterations: int
 ):
-    """The point [m, world] of segment a0-a1 nearest a box, by alternating projections between the two convex sets
-    (segment point -> nearest box point -> nearest segment point), starting at the segment's middle."""
-    d = a1 - a0
-    dd = wp.max(wp.dot(d, d), 1.0e-12)
-    p = a0 + 0.5 * d
+    """The point [m, world] of segment a0-a1 nearest a box, or deepest in it: the minimum of the box's signed distance
+    along the segment, a convex function of the segment parameter, by `iterations` golden-section steps (each shrinks
+    the bracket by 0.618: 32 leave 2e-7 of the segment). Alternating projections between the two sets, used before,
+    stalled more than 1 mm from the nearest point in a quarter of random poses after 8 rounds."""
     rt = wp.transpose(box_rot)
+    lo = float(0.0)
+    hi = float(1.0)
+    g = float(0.6180339887498949)
+    x1 = hi - g * (hi - lo)
+    x2 = lo + g * (hi - lo)
+    f1 = _box_signed_distance(rt * (a0 + x1 * (a1 - a0) - box_center), half_size)
+    f2 = _box_signed_distance(rt * (a0 + x2 * (a1 - a0) - box_center), half_size)
     for _it in range(iterations):
-        local = rt * (p - box_center)
-        q = box_center + box_rot * wp.vec3(
-            wp.clamp(local[0], -half_size[0], half_size[0]),
-            wp.clamp(local[1], -half_size[1], half_size[1]),
-            wp.clamp(local[2], -half_size[2], half_size[2]),
-        )
-        p = a0 + wp.clamp(wp.dot(q - a0, d) / dd, 0.0, 1.0) * d
-    return p
+        if f1 <= f2:
+            hi = x2
+            x2 = x1
+            f2 = f1
+            x1 = hi - g * (hi - lo)
+            f1 = _box_signed_distance(rt * (a0 + x1 * (a1 - a0) - box_center), half_size)
+        else:
+            lo = x1
+            x1 = x2
+            f1 = f2
+            x2 = lo + g * (hi - lo)
+            f2 = _box_signed_distance(rt * (a0 + x2 * (a1 - a0) - box_center), half_size)
+    t = 0.5 * (lo + hi)
+    # the ends themselves (the minimum sits at an end as often as not; the bracket only reaches within 2e-7 of it)
+    ft = _box_signed_distance(rt * (a0 + t * (a1 - a0) - box_center), half_size)
+    if _box_signed_distance(rt * (a0 - box_center), half_size) <= ft:
+        t = 0.0
+        ft = _box_signed_distance(rt * (a0 - box_center), half_size)
+    if _box_signed_distance(rt * (a1 - box_center), half_size) < ft:
+        t = 1.0
+    return a0 + t * (a1 - a0)
+
+
+@wp.func
+def _box_signed_distance(local: wp.vec3, half_size: wp.vec3) -> float:
+    """Signed distance [m] of a point given in the box frame from the box's surface: outside the Euclidean distance,
+    inside minus the depth below the nearest face (a convex function of the point)."""
+    clamped = wp.vec3(
+        wp.clamp(local[0], -half_size[0], half_size[0]),
+        wp.clamp(local[1], -half_size[1], half_size[1]),
+        wp.clamp(local[2], -half_size[2], half_size[2]),
+    )
+    gap = local - clamped
+    length = wp.length(gap)
+    if length > 0.0:
+        return length
+    pen = half_size - wp.vec3(wp.abs(local[0]), wp.abs(local[1]), wp.abs(local[2]))
+    return -wp.min(pen[0], wp.min(pen[1], pen[2]))
 
 
 @wp.func

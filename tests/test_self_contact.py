@@ -14,7 +14,7 @@ import torch
 import warp as wp
 
 from kernels.articulation import Simulator
-from kernels.contact import box_box_axis, box_box_point
+from kernels.contact import box_box_axis, box_box_point, segment_box_closest
 from kernels.io import _self_pairs
 from mjcf import load_mjcf
 
@@ -342,3 +342,87 @@ def test_a_pair_the_rows_cannot_represent_is_refused_not_dropped():
     # with bits that no longer meet, the pair is gone and the model is accepted
     Simulator(mujoco.MjModel.from_xml_string(xml.replace('contype="2" conaffinity="2"', 'contype="4" conaffinity="4"')),
               1, contacts=True)  # fmt: skip
+
+
+@wp.kernel
+def _segment_box_kernel(a0: wp.vec3, a1: wp.vec3, c: wp.vec3, r: wp.mat33, h: wp.vec3, out: wp.array[wp.vec3]):
+    out[0] = segment_box_closest(a0, a1, c, r, h, 32)
+
+
+def _unit(rng):
+    q = rng.normal(size=4)
+    return q / np.linalg.norm(q)
+
+
+def test_segment_box_closest_is_the_brute_force_minimum_in_random_poses():
+    """The capsule segment's point nearest a box (deepest in it where they overlap), against a dense search of the
+    box's signed distance along the segment, in 300 random poses: within 1e-5 m of the minimum. Alternating
+    projections (the method before) stalled more than 1 mm off in 73 of these poses after 8 rounds."""
+    rng = np.random.default_rng(1)
+    h = np.array([0.12, 0.1, 0.08])
+    out = wp.zeros(1, dtype=wp.vec3, device="cpu")
+
+    def signed(p, c, rot):
+        local = rot.T @ (p - c)
+        gap = local - np.clip(local, -h, h)
+        return np.linalg.norm(gap) if np.any(gap) else -np.min(h - np.abs(local))
+
+    for _ in range(300):
+        rot = np.zeros(9)
+        mujoco.mju_quat2Mat(rot, _unit(rng))
+        rot = rot.reshape(3, 3)
+        c = rng.normal(size=3) * 0.15
+        axis = _unit(rng)[1:] * 0.15
+        a0, a1 = -axis, axis
+        inputs = [wp.vec3(*a0), wp.vec3(*a1), wp.vec3(*c), wp.mat33(*rot.flatten()), wp.vec3(*h), out]
+        wp.launch(_segment_box_kernel, 1, inputs=inputs, device="cpu")
+        ours = signed(out.numpy()[0], c, rot)
+        best = min(signed(a0 + s * (a1 - a0), c, rot) for s in np.linspace(0, 1, 4001))
+        assert ours <= best + 1e-5, (ours, best)
+
+
+def test_capsule_box_contact_exists_exactly_where_mujocos_does_in_random_poses():
+    """A capsule against a box in 120 random poses at 2 mm, 1 cm and 3 cm of MuJoCo's deepest penetration and 40
+    clear of it: a contact wherever MuJoCo has one and none where it has none (before the exact nearest point, 6 of
+    the 40 poses at 2 mm had none). The second point follows a simpler rule than MuJoCo's mjc_CapsuleBox (both ends
+    of the segment's part over a face, where the nearest box point lies on that face), so counts may differ by one."""
+    xml = (
+        '<mujoco><option gravity="0 0 0"/><worldbody>'
+        '<body><freejoint/><geom type="capsule" size="0.04" fromto="-0.15 0 0 0.15 0 0"/></body>'
+        '<body><freejoint/><geom type="box" size="0.12 0.1 0.08"/></body></worldbody></mujoco>'
+    )
+    m = mujoco.MjModel.from_xml_string(xml)
+    d = mujoco.MjData(m)
+    rng = np.random.default_rng(0)
+    poses, counts = [], []
+    for depth in (0.002, 0.01, 0.03, -1.0):
+        for trial in range(40):
+            q1, q2 = _unit(rng), _unit(rng)
+            if trial < 20:
+                q1 = np.array([1, *rng.normal(scale=0.05, size=3)])
+                q2 = np.array([1, *rng.normal(scale=0.05, size=3)])
+                q1, q2 = q1 / np.linalg.norm(q1), q2 / np.linalg.norm(q2)
+            direction = _unit(rng)[1:]
+            direction /= np.linalg.norm(direction)
+            lo, hi = 0.0, 2.0
+            for _ in range(40):  # the box moves away from the capsule as mid grows
+                mid = (lo + hi) / 2
+                d.qpos[:] = [0, 0, 0, *q1, *(mid * direction), *q2]
+                mujoco.mj_forward(m, d)
+                if d.ncon and min(c.dist for c in d.contact[: d.ncon]) < -depth:
+                    lo = mid
+                else:
+                    hi = mid
+            # a negative depth: 3 cm further out than the last touching pose
+            d.qpos[:] = [0, 0, 0, *q1, *((lo + (0.03 if depth < 0 else 0.0)) * direction), *q2]
+            mujoco.mj_forward(m, d)
+            poses.append(d.qpos.copy())
+            counts.append(d.ncon)
+    sim = Simulator(load_mjcf(xml), len(poses), contacts=True)
+    sim.set_state(torch.tensor(np.array(poses), dtype=torch.float32), torch.zeros(len(poses), 12))
+    sim.step()  # one substep: its contact points are taken at the state set
+    ours = (sim.pair_dcoef.numpy() > 0).sum(axis=1)
+    assert sum(c > 0 for c in counts) == 120 and sum(c == 0 for c in counts[120:]) == 40
+    for i, (n_ours, n_mj) in enumerate(zip(ours, counts, strict=True)):
+        assert (n_ours > 0) == (n_mj > 0), (i, n_ours, n_mj)
+        assert abs(int(n_ours) - n_mj) <= 1, (i, n_ours, n_mj)
