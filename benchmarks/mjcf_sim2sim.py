@@ -3,7 +3,8 @@
     PYTHONPATH=$PWD python benchmarks/mjcf_sim2sim.py path/to/robot.xml [more.xml ...] [--steps 200] [--floor-only]
 
 For each file: MuJoCo's own MjSpec parses it; geoms of type mesh and the mesh assets are deleted (no asset files are
-read; our loader skips mesh geoms that cannot collide and refuses others), a floor plane is added at z = 0, and
+read; our loader skips mesh geoms that cannot collide and refuses others), a floor plane is added at z = 0 (unless the
+world body has a plane already), and
 MuJoCo's solver is run to convergence (100 iterations, tolerance 1e-12: MJX files often ask for one iteration). Both
 step the file's integrator where this simulator has it (Euler, implicitfast); a file asking for RK4 is stepped with
 Euler by both, one asking for implicit with implicitfast. The edited model is written back to XML and loaded twice:
@@ -28,17 +29,24 @@ import torch
 from kernels.articulation import Simulator
 from mjcf import load_mjcf
 
-FLOOR = "sim2sim_floor"
+FLOOR = "sim2sim_floor"  # the plane added to a file without one
 GEOM_NAMES = {int(v): k.removeprefix("mjGEOM_").lower() for k, v in mujoco.mjtGeom.__members__.items()}
 
 
-def with_floor(text: str) -> str:
-    """The file's text with a floor plane at z = 0 as the first geom of the world body."""
+def with_floor(text: str, path: str) -> str:
+    """The file's text with a floor plane at z = 0 as the first geom of the world body, unless it has a plane."""
+    if len(_world_planes(mujoco_model(text, path))):
+        return text
     floor = f'<geom name="{FLOOR}" type="plane" size="0 0 0.05" contype="1" conaffinity="1"/>'
     head, sep, tail = text.partition("<worldbody>")
     if not sep:
         raise ValueError("no <worldbody>")
     return head + sep + floor + tail
+
+
+def _world_planes(model) -> np.ndarray:
+    """Ids of the world body's plane geoms (the floor: our model or MuJoCo's)."""
+    return np.flatnonzero((np.asarray(model.geom_type) == 0) & (np.asarray(model.geom_bodyid) == 0))
 
 
 def mujoco_model(text: str, path: str) -> mujoco.MjModel:
@@ -73,10 +81,10 @@ def compare(text: str, path: str, contacts: bool, steps: int, only_floor: bool) 
     ref = mujoco_model(text, path)
     model = load_mjcf(text)
     model.opt.integrator = int(ref.opt.integrator)  # RK4 -> Euler, implicit -> implicitfast, as MuJoCo's side
-    floor_ref = mujoco.mj_name2id(ref, mujoco.mjtObj.mjOBJ_GEOM, FLOOR)
+    floor_ref = int(_world_planes(ref)[0])
     if only_floor:
         floor_only(ref.geom_contype, ref.geom_conaffinity, floor_ref)
-        floor_only(model.geom_contype, model.geom_conaffinity, model.geom_names.index(FLOOR))
+        floor_only(model.geom_contype, model.geom_conaffinity, int(_world_planes(model)[0]))
     if not contacts:
         ref.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT
         model.opt.disableflags |= int(mujoco.mjtDisableBit.mjDSBL_CONTACT)
@@ -112,8 +120,9 @@ def main():
         name = os.path.splitext(os.path.basename(path))[0]
         row = {"model": name}
         with open(path) as f:
-            text = with_floor(f.read())
+            text = f.read()
         try:
+            text = with_floor(text, path)
             mujoco_model(text, path)
         except Exception as e:  # MuJoCo itself cannot load it without its mesh files
             row["error"] = f"MuJoCo: {str(e).splitlines()[0]}"
