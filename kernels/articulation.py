@@ -19,6 +19,7 @@ import warp as wp
 
 from kernels.forward import (
     CONTACT_KERNEL_CYLINDERS,
+    FORCE_KERNEL_FLUID,
     SPLIT_KERNELS,
     SPLIT_KERNELS_FRICTION,
     SPLIT_KERNELS_NO_PAIRS,
@@ -132,6 +133,13 @@ class Simulator:
                 "terms implicitly, which this Simulator does not; fast-spinning free bodies drift from MuJoCo's",
                 stacklevel=2,
             )
+        fluid = float(getattr(model.opt, "density", 0.0)) > 0 or float(getattr(model.opt, "viscosity", 0.0)) > 0
+        if integrator in (2, 3) and fluid:
+            warnings.warn(
+                "implicitfast with fluid forces: MuJoCo also integrates the fluid forces' velocity derivatives "
+                "implicitly; this Simulator applies them explicitly",
+                stacklevel=2,
+            )
         if self.contacts and int(getattr(model.opt, "cone", 0)) != 0:
             # the rows are MuJoCo's pyramidal cone; an elliptic model (go1, MJX files with a high impratio) steps
             # with the pyramid of the same friction: a different contact law, said once
@@ -210,6 +218,8 @@ class Simulator:
                 kernels = SPLIT_KERNELS_FRICTION if friction else SPLIT_KERNELS
             if np.any(self.cgeom_type.numpy() == GEOM_CYLINDER):
                 kernels = tuple(CONTACT_KERNEL_CYLINDERS if k is SPLIT_KERNELS[1] else k for k in kernels)
+            if self.fluid:
+                kernels = tuple(FORCE_KERNEL_FLUID if k is SPLIT_KERNELS[3] else k for k in kernels)
         if self.pipeline == "split_tiled":
             # the solve kernel's place (not recorded: that would compile it): one block of TILE_BLOCK_DIM threads per
             # env (a CPU runs a block as one lane unless wp.config.enable_cpu_blocks is set when this is recorded)

@@ -28,7 +28,7 @@ from kernels.constraint import (
     pair_rows,
     pair_update,
 )
-from kernels.smooth import com_inertia, crb, kinematics, motion_subspace, rne
+from kernels.smooth import com_inertia, crb, fluid_forces, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_BALL, JNT_FREE, vec5
 
@@ -451,6 +451,7 @@ def _pipeline(
     pairs: bool = True,
     friction: bool = False,
     cylinders: bool = True,
+    fluids: bool = True,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
     (kinematics to the mass matrix), collide (the ground contact points, their rows' terms and Jacobians),
@@ -462,7 +463,7 @@ def _pipeline(
     spill to shared memory. `pairs` False compiles the geom-geom rows out of the solve (models without geom pairs),
     `friction` True compiles the dof friction-loss rows in (models with frictionloss; the kernels of the others keep
     their registers), `cylinders` False the cylinder's ground-contact points out (models without cylinders touching
-    the ground)."""
+    the ground), `fluids` False the fluid forces out (models without them)."""
     collide = contact_collide if cylinders else contact_collide_no_cylinders
 
     def pipeline(
@@ -478,6 +479,7 @@ def _pipeline(
         body_quat: wp.array[wp.quat],
         body_ipos: wp.array[wp.vec3],
         body_iquat: wp.array[wp.quat],
+        body_fluid_box: wp.array[wp.vec3],
         body_mass: wp.array[float],
         body_inertia: wp.array[wp.vec3],
         jnt_type: wp.array[int],
@@ -557,6 +559,10 @@ def _pipeline(
         hfield: wp.array2d[float],
         hfield_spacing: float,
         contact_impratio: float,
+        fluid: int,
+        fluid_density: float,
+        fluid_viscosity: float,
+        fluid_wind: wp.vec3,
         contact_pyramidal: int,
         solver_iterations: int,
         # Data in:
@@ -681,6 +687,12 @@ def _pipeline(
                     implicit_actuators, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out, qM_out,
                     implicit_b_out,
                 )  # fmt: skip
+                if wp.static(fluids) and fluid != 0:
+                    fluid_forces(
+                        worldid, body_rootid, body_lastdof, body_ipos, body_iquat, body_fluid_box, dof_parentid,
+                        fluid_density, fluid_viscosity, fluid_wind, xpos_out, xquat_out, cvel_out, cdof_out,
+                        qfrc_smooth_out,
+                    )  # fmt: skip
             if wp.static("warm_start" in stages):
                 # MuJoCo's constraint solve as Newton's method on its convex cost: with the active set fixed, every
                 # row's force D (aref - J qacc) is linear in qacc, so one Cholesky solve of (M + sum D J^T J) qacc =
@@ -809,7 +821,8 @@ SPLIT_KERNELS = (
     # of shared-memory spills per block and 192 bytes stored to local memory per thread (the box functions out of
     # line, ``inline=False``; inlined: 708)
     _pipeline("_pair_kernel", ("pair_collide",), False, True, 128, True),
-    _pipeline("_force_kernel", ("force",), False, True),
+    # without the fluid forces (56 registers with none, 72 with them: FORCE_KERNEL_FLUID)
+    _pipeline("_force_kernel", ("force",), False, True, fluids=False),
     # the active-set loop in one thread (up to solver_iterations solves); capped at 128 with 39 KB of shared-memory
     # spills per block; the pair rows (out of line) add 92 bytes of local-memory spill stores per thread (inlined: 256;
     # without them: none)
@@ -826,6 +839,8 @@ SPLIT_KERNELS_NO_PAIRS = (
 # The contact kernel with the cylinder's ground-contact points, for the models whose cylinders touch the ground (the
 # others' kernel spills less without them: sm_90, 88/92 B against 132/136 B).
 CONTACT_KERNEL_CYLINDERS = _pipeline("_contact_kernel_cylinders", ("collide",), False, True, 128, True)
+# The force kernel with MuJoCo's fluid forces, for models with density or viscosity.
+FORCE_KERNEL_FLUID = _pipeline("_force_kernel_fluid", ("force",), False, True)
 # Both with the dof friction-loss rows in the solve kernel (models with frictionloss; compiled on first use).
 SPLIT_KERNELS_FRICTION = (
     *SPLIT_KERNELS[:-1],

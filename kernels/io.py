@@ -100,6 +100,31 @@ def _actuator_affine(model):
     return gain, biasprm, frange, flim, affine
 
 
+def _fluid(model) -> bool:
+    """Whether MuJoCo applies its fluid forces: density or viscosity positive, springs or dampers enabled."""
+    on = float(getattr(model.opt, "density", 0.0)) > 0 or float(getattr(model.opt, "viscosity", 0.0)) > 0
+    return on and not (disabled(model, "spring") and disabled(model, "damper"))
+
+
+def _fluid_boxes(model) -> np.ndarray:
+    """Per body, MuJoCo's inertia-equivalent box [m] of the fluid model, sqrt(6 (I_j + I_k - I_i) / m) along each
+    principal axis; zeros for massless bodies (MuJoCo skips them) and without fluid forces."""
+    nb = int(model.nbody)
+    boxes = np.zeros((nb, 3))
+    if not _fluid(model):
+        return boxes
+    mass = np.asarray(model.body_mass, dtype=np.float64).reshape(nb)
+    inertia = np.asarray(model.body_inertia, dtype=np.float64).reshape(nb, 3)
+    geom_fluid = np.asarray(getattr(model, "geom_fluid", np.zeros((0, 1)))).reshape(int(model.ngeom), -1)
+    if geom_fluid.size and np.any(geom_fluid[:, 0] != 0):
+        raise NotImplementedError("MuJoCo's ellipsoid fluid model (geom fluidshape='ellipsoid') is not supported")
+    for b in range(1, nb):
+        if mass[b] >= 1e-15:
+            i0, i1, i2 = inertia[b]
+            boxes[b] = np.sqrt(np.maximum(1e-15, [i1 + i2 - i0, i0 + i2 - i1, i0 + i1 - i2]) / mass[b] * 6.0)
+    return boxes
+
+
 def _implicit(model) -> bool:
     """Whether the model asks for MuJoCo's implicitfast (3) or implicit (2) integrator: damping and the actuators'
     velocity derivatives integrated implicitly (implicit's Coriolis derivatives are not modelled: Simulator warns)."""
@@ -412,6 +437,7 @@ def put_model(
         body_quat=arr(_wxyz_to_xyzw(model.body_quat), wp.quat),
         body_ipos=arr(model.body_ipos, wp.vec3, (nb, 3)),
         body_iquat=arr(_wxyz_to_xyzw(model.body_iquat), wp.quat),
+        body_fluid_box=arr(_fluid_boxes(model), wp.vec3),
         body_mass=arr(model.body_mass, float),
         body_inertia=arr(model.body_inertia, wp.vec3, (nb, 3)),
         jnt_type=arr(model.jnt_type, int),
@@ -500,6 +526,10 @@ def put_model(
         hfield_spacing=1.0,
         contact_impratio=float(getattr(model.opt, "impratio", 1.0)),
         contact_pyramidal=int(getattr(model.opt, "cone", 0) == 0),
+        fluid=int(_fluid(model)),
+        fluid_density=float(getattr(model.opt, "density", 0.0)),
+        fluid_viscosity=float(getattr(model.opt, "viscosity", 0.0)),
+        fluid_wind=wp.vec3(*np.asarray(getattr(model.opt, "wind", np.zeros(3)), dtype=np.float64)),
         solver_iterations=SOLVER_ITERATIONS,
     )
 

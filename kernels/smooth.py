@@ -388,3 +388,69 @@ def crb(
             qM_out[worldid, j, i] = mij
             j = dof_parentid[j]
         i += 1
+
+
+@wp.func
+def fluid_forces(
+    worldid: int,
+    # Model:
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    body_ipos: wp.array[wp.vec3],
+    body_iquat: wp.array[wp.quat],
+    body_fluid_box: wp.array[wp.vec3],
+    dof_parentid: wp.array[int],
+    fluid_density: float,
+    fluid_viscosity: float,
+    fluid_wind: wp.vec3,
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cvel_in: wp.array2d[wp.spatial_vector],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    # Data out:
+    qfrc_out: wp.array2d[float],
+):
+    """Add MuJoCo's inertia-box fluid forces [N m, N] (mj_inertiaBoxFluidModel) to qfrc: each body with mass is a box
+    of its inertia's equivalent dimensions (body_fluid_box [m], full lengths along its principal axes) moving through
+    a fluid of density [kg/m^3] and viscosity [Pa s] at the wind's velocity [m/s, world]; Stokes drag, -pi d^3 mu w
+    and -3 pi d mu v (d the boxes' mean side), plus quadratic drag on each principal axis, in the inertial frame at
+    the center of mass, mapped to the dofs by the body's Jacobian."""
+    nbody = body_rootid.shape[0]
+    b = int(1)
+    while b < nbody:
+        box = body_fluid_box[b]
+        if box[0] > 0.0:
+            rot = xquat_in[worldid, b] * body_iquat[b]
+            com = xpos_in[worldid, b] + wp.quat_rotate(xquat_in[worldid, b], body_ipos[b])
+            offset = com - xpos_in[worldid, body_rootid[b]]
+            vel = cvel_in[worldid, b]
+            w = wp.quat_rotate_inv(rot, wp.spatial_top(vel))
+            v = wp.quat_rotate_inv(rot, wp.spatial_bottom(vel) + wp.cross(wp.spatial_top(vel), offset) - fluid_wind)
+            torque = wp.vec3(0.0)
+            force = wp.vec3(0.0)
+            if fluid_viscosity > 0.0:
+                diam = (box[0] + box[1] + box[2]) / 3.0
+                torque = -wp.pi * diam * diam * diam * fluid_viscosity * w
+                force = -3.0 * wp.pi * diam * fluid_viscosity * v
+            if fluid_density > 0.0:
+                rho = fluid_density
+                b0 = box[0]
+                b1 = box[1]
+                b2 = box[2]
+                force = force - 0.5 * rho * wp.vec3(
+                    b1 * b2 * wp.abs(v[0]) * v[0], b0 * b2 * wp.abs(v[1]) * v[1], b0 * b1 * wp.abs(v[2]) * v[2]
+                )
+                torque = torque - rho / 64.0 * wp.vec3(
+                    b0 * (b1 * b1 * b1 * b1 + b2 * b2 * b2 * b2) * wp.abs(w[0]) * w[0],
+                    b1 * (b0 * b0 * b0 * b0 + b2 * b2 * b2 * b2) * wp.abs(w[1]) * w[1],
+                    b2 * (b0 * b0 * b0 * b0 + b1 * b1 * b1 * b1) * wp.abs(w[2]) * w[2],
+                )
+            # the wrench at the tree's reference point, world axes (cdof's frame): torque + offset x force
+            fw = wp.quat_rotate(rot, force)
+            wrench = wp.spatial_vector(wp.quat_rotate(rot, torque) + wp.cross(offset, fw), fw)
+            d = body_lastdof[b]
+            while d >= 0:
+                qfrc_out[worldid, d] = qfrc_out[worldid, d] + wp.dot(cdof_in[worldid, d], wrench)
+                d = dof_parentid[d]
+        b += 1

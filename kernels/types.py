@@ -49,6 +49,7 @@ class Model:
     body_quat: wp.array  # quat: body frame orientation in the parent frame
     body_ipos: wp.array  # vec3 [m]: center of mass in the body frame
     body_iquat: wp.array  # quat: principal inertia frame in the body frame
+    body_fluid_box: wp.array  # vec3 [m]: the inertia-equivalent box's sides for the fluid forces (0: none)
     body_mass: wp.array  # float [kg]
     body_inertia: wp.array  # vec3 [kg m^2]: principal moments about the center of mass
     # joints (njnt,)
@@ -140,6 +141,10 @@ class Model:
     hfield_spacing: float  # [m]: distance between height-field samples along x and y
     contact_impratio: float  # MuJoCo's opt.impratio: friction-to-normal impedance ratio
     contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic (solved as pyramidal)
+    fluid: int  # 1: MuJoCo's inertia-box fluid forces (density or viscosity > 0, springs or dampers enabled)
+    fluid_density: float  # [kg/m^3]
+    fluid_viscosity: float  # [Pa s]
+    fluid_wind: wp.vec3  # [m/s, world]: the fluid's velocity
     solver_iterations: int  # most solves per substep while the constraints' active set changes
 
 

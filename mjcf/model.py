@@ -53,6 +53,8 @@ class Option:
         cone: mjtCone friction cone of MuJoCo's solver (pyramidal=0, elliptic=1).
         impratio: MuJoCo's frictional-to-normal constraint impedance ratio (dimensionless).
         disableflags, enableflags: mjtDisableBit / mjtEnableBit masks of `<flag>` (DISABLE_FLAGS, ENABLE_FLAGS).
+        density: fluid density, kg/m^3; viscosity: fluid viscosity, Pa s; wind: (3,) fluid velocity in the world
+            frame, m/s (MuJoCo's inertia-box fluid model when density or viscosity is positive).
     """
 
     timestep: float = 0.002
@@ -62,6 +64,9 @@ class Option:
     impratio: float = 1.0
     disableflags: int = 0
     enableflags: int = 0
+    density: float = 0.0
+    viscosity: float = 0.0
+    wind: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3))
 
 
 @dataclasses.dataclass

@@ -292,10 +292,12 @@ def _read_compiler(node: Element, c: CompilerSettings):
 def _read_option(node: Element, opt: Option):
     a = read_attrs(node, specs.OPTION_SPECS, specs.OPTION_IGNORED, {})
     for key in ("density", "viscosity"):
-        if a.get(key, 0.0) != 0.0:
-            raise node.error("fluid forces (density/viscosity) are not supported", key)
-    if "wind" in a and np.any(a["wind"] != 0):
-        raise node.error("wind (fluid forces) is not supported", "wind")
+        if key in a:
+            if a[key] < 0:
+                raise node.error("must be non-negative", key)
+            setattr(opt, key, a[key])
+    if "wind" in a:
+        opt.wind = np.array(a["wind"], dtype=np.float64)
     if "timestep" in a:
         if a["timestep"] <= 0:
             raise node.error("timestep must be positive", "timestep")

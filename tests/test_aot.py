@@ -23,6 +23,7 @@ def _warp_modules_with_kernels():
                 found[info.name] = module
     from kernels.forward import (
         CONTACT_KERNEL_CYLINDERS,
+        FORCE_KERNEL_FLUID,
         SPLIT_KERNELS,
         SPLIT_KERNELS_FRICTION,
         SPLIT_KERNELS_NO_PAIRS,
@@ -36,7 +37,7 @@ def _warp_modules_with_kernels():
         + SPLIT_KERNELS_NO_PAIRS[3:]
         + SPLIT_KERNELS_FRICTION[4:]
         + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
-        + (CONTACT_KERNEL_CYLINDERS,)
+        + (CONTACT_KERNEL_CYLINDERS, FORCE_KERNEL_FLUID)
     ):
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel

@@ -78,6 +78,7 @@ GYM_MODELS = [
     "reacher.xml",
     "pusher_v5.xml",
     "point.xml",
+    "swimmer.xml",
 ]
 
 
@@ -101,9 +102,20 @@ def test_gymnasium_ant_spot_values():
     assert model.actuator_trnid[0].tolist() == [model.joint_names.index("hip_4"), -1]
 
 
-def test_swimmer_fluid_forces_are_rejected():
-    with pytest.raises(MJCFError, match=r"swimmer\.xml:3: <option> attribute 'density': fluid forces"):
-        load_mjcf(os.path.join(ASSETS, "swimmer.xml"))
+def test_swimmer_fluid_options_are_mujocos():
+    model, ref = (
+        load_mjcf(os.path.join(ASSETS, "swimmer.xml")),
+        mujoco.MjModel.from_xml_path(os.path.join(ASSETS, "swimmer.xml")),
+    )
+    assert (model.opt.density, model.opt.viscosity) == (ref.opt.density, ref.opt.viscosity) == (4000.0, 0.1)
+    np.testing.assert_array_equal(model.opt.wind, ref.opt.wind)
+
+
+def test_ellipsoid_fluid_model_is_refused():
+    xml = '<mujoco><option density="1"/><worldbody><body>\n<geom size="0.1" fluidshape="ellipsoid"/></body>'
+    xml += "</worldbody></mujoco>"
+    with pytest.raises(MJCFError, match=r"<string>:2: <geom> attribute 'fluidshape': fluid forces"):
+        load_mjcf(xml)
 
 
 def test_path_string_and_pathlib_agree():

@@ -43,7 +43,10 @@ BAD_CASES = {
         "<mujoco>\n<compiler>\n<lengthrange/>\n</compiler>\n</mujoco>",
         r"<string>:3: <lengthrange>: unsupported element in <compiler>",
     ),
-    "wind": ('<mujoco>\n<option wind="1 0 0"/>\n</mujoco>', r"<string>:2: <option> attribute 'wind': wind"),
+    "negative viscosity": (
+        '<mujoco>\n<option viscosity="-1"/>\n</mujoco>',
+        r"<string>:2: <option> attribute 'viscosity': must be non-negative",
+    ),
     "timestep": (
         '<mujoco>\n<option timestep="0"/>\n</mujoco>',
         r"<string>:2: <option> attribute 'timestep': timestep must be positive",
