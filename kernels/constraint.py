@@ -23,9 +23,11 @@ from kernels.contact import (
     reference_coefficients,
     segment_box_clip,
     segment_box_closest,
+    segment_cylinder_closest,
     segment_segment,
     segments_parallel,
     sphere_box,
+    sphere_cylinder,
     sphere_sphere,
 )
 from kernels.terrain import hfield_plane, hfield_sphere
@@ -703,7 +705,16 @@ def pair_collide(
             half = s1[1] * wp.vec3(r1[0, 2], r1[1, 2], r1[2, 2])
             a0 = c1 + half
             a1 = c1 - half
-        if t2 != GEOM_BOX:
+        if t2 == GEOM_CYLINDER:
+            # a sphere (geom 1) against a cylinder: MuJoCo's mjc_SphereCylinder (the capsule case of the segment search
+            # is kept general; kernels.io refuses capsule-cylinder pairs)
+            d0, n0, q0 = sphere_cylinder(segment_cylinder_closest(a0, a1, c2, r2, s2, 32), s1[0], c2, r2, s2)
+            _pair_point(
+                worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
+                cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
+                cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+            )  # fmt: skip
+        elif t2 != GEOM_BOX:
             b0 = c2
             b1 = c2
             if t2 == GEOM_CAPSULE:

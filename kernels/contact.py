@@ -402,6 +402,85 @@ def _box_signed_distance(local: wp.vec3, half_size: wp.vec3) -> float:
 
 
 @wp.func
+def _cylinder_signed_distance(local: wp.vec3, size: wp.vec3) -> float:
+    """Signed distance [m] of a point given in the cylinder's frame (axis z; size: radius, half-height) from its
+    surface: outside the Euclidean distance, inside minus the depth below the nearest side or cap (convex)."""
+    qx = wp.sqrt(local[0] * local[0] + local[1] * local[1]) - size[0]
+    qz = wp.abs(local[2]) - size[1]
+    if qx > 0.0 or qz > 0.0:
+        return wp.length(wp.vec2(wp.max(qx, 0.0), wp.max(qz, 0.0)))
+    return wp.max(qx, qz)
+
+
+@wp.func(inline=False)
+def segment_cylinder_closest(a0: wp.vec3, a1: wp.vec3, center: wp.vec3, rot: wp.mat33, size: wp.vec3, iterations: int):
+    """The point [m, world] of segment a0-a1 nearest a cylinder, or deepest in it: golden-section search on the
+    cylinder's signed distance along the segment (convex; as ``segment_box_closest``)."""
+    rt = wp.transpose(rot)
+    lo = float(0.0)
+    hi = float(1.0)
+    g = float(0.6180339887498949)
+    x1 = hi - g * (hi - lo)
+    x2 = lo + g * (hi - lo)
+    f1 = _cylinder_signed_distance(rt * (a0 + x1 * (a1 - a0) - center), size)
+    f2 = _cylinder_signed_distance(rt * (a0 + x2 * (a1 - a0) - center), size)
+    for _it in range(iterations):
+        if f1 <= f2:
+            hi = x2
+            x2 = x1
+            f2 = f1
+            x1 = hi - g * (hi - lo)
+            f1 = _cylinder_signed_distance(rt * (a0 + x1 * (a1 - a0) - center), size)
+        else:
+            lo = x1
+            x1 = x2
+            f1 = f2
+            x2 = lo + g * (hi - lo)
+            f2 = _cylinder_signed_distance(rt * (a0 + x2 * (a1 - a0) - center), size)
+    t = 0.5 * (lo + hi)
+    ft = _cylinder_signed_distance(rt * (a0 + t * (a1 - a0) - center), size)
+    if _cylinder_signed_distance(rt * (a0 - center), size) <= ft:
+        t = 0.0
+        ft = _cylinder_signed_distance(rt * (a0 - center), size)
+    if _cylinder_signed_distance(rt * (a1 - center), size) < ft:
+        t = 1.0
+    return a0 + t * (a1 - a0)
+
+
+@wp.func(inline=False)
+def sphere_cylinder(center: wp.vec3, radius: float, cyl_center: wp.vec3, cyl_rot: wp.mat33, size: wp.vec3):
+    """Signed distance [m] from a sphere to a cylinder (size: radius, half-height [m]; axis the local z), the unit
+    normal from the sphere to the cylinder and the midpoint of the gap [m, world], as ``sphere_box``: the cylinder
+    point nearest the center (MuJoCo's mjc_SphereCylinder: side, cap or rim); a center inside leaves through the
+    nearer of side and cap."""
+    local = wp.transpose(cyl_rot) * (center - cyl_center)
+    rho = wp.sqrt(local[0] * local[0] + local[1] * local[1])
+    radial = wp.vec3(1.0, 0.0, 0.0)
+    if rho > 1.0e-9:
+        radial = wp.vec3(local[0] / rho, local[1] / rho, 0.0)
+    qx = rho - size[0]
+    qz = wp.abs(local[2]) - size[1]
+    up = wp.vec3(0.0, 0.0, 1.0)
+    if local[2] < 0.0:
+        up = wp.vec3(0.0, 0.0, -1.0)
+    normal = wp.vec3(0.0, 0.0, -1.0)
+    dist = float(0.0)
+    if qx > 0.0 or qz > 0.0:
+        nearest = radial * wp.min(rho, size[0]) + wp.vec3(0.0, 0.0, wp.clamp(local[2], -size[1], size[1]))
+        gap = local - nearest
+        length = wp.length(gap)
+        normal = -(cyl_rot * gap) / wp.max(length, 1.0e-12)
+        dist = length - radius
+    elif qx > qz:
+        normal = -(cyl_rot * radial)
+        dist = qx - radius
+    else:
+        normal = -(cyl_rot * up)
+        dist = qz - radius
+    return dist, normal, center + (radius + 0.5 * dist) * normal
+
+
+@wp.func
 def _box_column(rot: wp.mat33, i: int):
     """Axis i of a box [world, unit]: column i of its world-from-box rotation (constant indices, ``component``)."""
     if i == 0:
