@@ -22,8 +22,7 @@ from kernels.contact import (
     pyramid_edge,
     reference_coefficients,
     segment_box_clip,
-    segment_box_closest,
-    segment_cylinder_closest,
+    segment_nearest,
     segment_segment,
     segments_parallel,
     sphere_box,
@@ -708,7 +707,7 @@ def pair_collide(
         if t2 == GEOM_CYLINDER:
             # a sphere (geom 1) against a cylinder: MuJoCo's mjc_SphereCylinder (the capsule case of the segment search
             # is kept general; kernels.io refuses capsule-cylinder pairs)
-            d0, n0, q0 = sphere_cylinder(segment_cylinder_closest(a0, a1, c2, r2, s2, 32), s1[0], c2, r2, s2)
+            d0, n0, q0 = sphere_cylinder(segment_nearest(a0, a1, c2, r2, s2, GEOM_CYLINDER, 32), s1[0], c2, r2, s2)
             _pair_point(
                 worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
                 cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
@@ -756,7 +755,7 @@ def pair_collide(
             # the segment point nearest the box, then (a capsule) the part of the segment over the box face that the
             # contact normal leaves through, whose two ends are the points (a capsule lying on a face: two points at
             # its caps or where it leaves the face, as MuJoCo's mjc_CapsuleBox)
-            d0, n0, q0 = sphere_box(segment_box_closest(a0, a1, c2, r2, s2, 32), s1[0], c2, r2, s2)
+            d0, n0, q0 = sphere_box(segment_nearest(a0, a1, c2, r2, s2, GEOM_BOX, 32), s1[0], c2, r2, s2)
             d1 = margin
             n1 = n0
             q1 = q0

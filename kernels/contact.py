@@ -35,7 +35,7 @@ rolling friction; the elliptic cone is solved as the pyramidal one; no cylinder/
 
 import warp as wp
 
-from kernels.types import vec5
+from kernels.types import GEOM_BOX, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -344,46 +344,6 @@ def sphere_box(center: wp.vec3, radius: float, box_center: wp.vec3, box_rot: wp.
     return dist, normal, center + (radius + 0.5 * dist) * normal
 
 
-@wp.func(inline=False)
-def segment_box_closest(
-    a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.mat33, half_size: wp.vec3, iterations: int
-):
-    """The point [m, world] of segment a0-a1 nearest a box, or deepest in it: the minimum of the box's signed distance
-    along the segment, a convex function of the segment parameter, by `iterations` golden-section steps (each shrinks
-    the bracket by 0.618: 32 leave 2e-7 of the segment). Alternating projections between the two sets, used before,
-    stalled more than 1 mm from the nearest point in a quarter of random poses after 8 rounds."""
-    rt = wp.transpose(box_rot)
-    lo = float(0.0)
-    hi = float(1.0)
-    g = float(0.6180339887498949)
-    x1 = hi - g * (hi - lo)
-    x2 = lo + g * (hi - lo)
-    f1 = _box_signed_distance(rt * (a0 + x1 * (a1 - a0) - box_center), half_size)
-    f2 = _box_signed_distance(rt * (a0 + x2 * (a1 - a0) - box_center), half_size)
-    for _it in range(iterations):
-        if f1 <= f2:
-            hi = x2
-            x2 = x1
-            f2 = f1
-            x1 = hi - g * (hi - lo)
-            f1 = _box_signed_distance(rt * (a0 + x1 * (a1 - a0) - box_center), half_size)
-        else:
-            lo = x1
-            x1 = x2
-            f1 = f2
-            x2 = lo + g * (hi - lo)
-            f2 = _box_signed_distance(rt * (a0 + x2 * (a1 - a0) - box_center), half_size)
-    t = 0.5 * (lo + hi)
-    # the ends themselves (the minimum sits at an end as often as not; the bracket only reaches within 2e-7 of it)
-    ft = _box_signed_distance(rt * (a0 + t * (a1 - a0) - box_center), half_size)
-    if _box_signed_distance(rt * (a0 - box_center), half_size) <= ft:
-        t = 0.0
-        ft = _box_signed_distance(rt * (a0 - box_center), half_size)
-    if _box_signed_distance(rt * (a1 - box_center), half_size) < ft:
-        t = 1.0
-    return a0 + t * (a1 - a0)
-
-
 @wp.func
 def _box_signed_distance(local: wp.vec3, half_size: wp.vec3) -> float:
     """Signed distance [m] of a point given in the box frame from the box's surface: outside the Euclidean distance,
@@ -412,37 +372,52 @@ def _cylinder_signed_distance(local: wp.vec3, size: wp.vec3) -> float:
     return wp.max(qx, qz)
 
 
+@wp.func
+def _signed_distance(local: wp.vec3, size: wp.vec3, gtype: int) -> float:
+    """Signed distance [m] of a point given in a box's (GEOM_BOX) or cylinder's frame from its surface."""
+    if gtype == GEOM_BOX:
+        return _box_signed_distance(local, size)
+    return _cylinder_signed_distance(local, size)
+
+
 @wp.func(inline=False)
-def segment_cylinder_closest(a0: wp.vec3, a1: wp.vec3, center: wp.vec3, rot: wp.mat33, size: wp.vec3, iterations: int):
-    """The point [m, world] of segment a0-a1 nearest a cylinder, or deepest in it: golden-section search on the
-    cylinder's signed distance along the segment (convex; as ``segment_box_closest``)."""
+def segment_nearest(
+    a0: wp.vec3, a1: wp.vec3, center: wp.vec3, rot: wp.mat33, size: wp.vec3, gtype: int, iterations: int
+):
+    """The point [m, world] of segment a0-a1 nearest a box or cylinder (gtype GEOM_BOX or GEOM_CYLINDER; rot its
+    world-from-geom rotation, size MuJoCo's geom_size), or deepest in it: the minimum of its signed distance along the
+    segment, a convex function of the segment parameter, by `iterations` golden-section steps (each shrinks the
+    bracket by 0.618: 32 leave 2e-7 of the segment). Alternating projections between the two sets, used before for
+    boxes, stalled more than 1 mm from the nearest point in a quarter of random poses after 8 rounds."""
     rt = wp.transpose(rot)
     lo = float(0.0)
     hi = float(1.0)
     g = float(0.6180339887498949)
     x1 = hi - g * (hi - lo)
     x2 = lo + g * (hi - lo)
-    f1 = _cylinder_signed_distance(rt * (a0 + x1 * (a1 - a0) - center), size)
-    f2 = _cylinder_signed_distance(rt * (a0 + x2 * (a1 - a0) - center), size)
+    f1 = _signed_distance(rt * (a0 + x1 * (a1 - a0) - center), size, gtype)
+    f2 = _signed_distance(rt * (a0 + x2 * (a1 - a0) - center), size, gtype)
     for _it in range(iterations):
         if f1 <= f2:
             hi = x2
             x2 = x1
             f2 = f1
             x1 = hi - g * (hi - lo)
-            f1 = _cylinder_signed_distance(rt * (a0 + x1 * (a1 - a0) - center), size)
+            f1 = _signed_distance(rt * (a0 + x1 * (a1 - a0) - center), size, gtype)
         else:
             lo = x1
             x1 = x2
             f1 = f2
             x2 = lo + g * (hi - lo)
-            f2 = _cylinder_signed_distance(rt * (a0 + x2 * (a1 - a0) - center), size)
+            f2 = _signed_distance(rt * (a0 + x2 * (a1 - a0) - center), size, gtype)
     t = 0.5 * (lo + hi)
-    ft = _cylinder_signed_distance(rt * (a0 + t * (a1 - a0) - center), size)
-    if _cylinder_signed_distance(rt * (a0 - center), size) <= ft:
+    # the ends themselves (the minimum sits at an end as often as not; the bracket only reaches within 2e-7 of it)
+    ft = _signed_distance(rt * (a0 + t * (a1 - a0) - center), size, gtype)
+    f0 = _signed_distance(rt * (a0 - center), size, gtype)
+    if f0 <= ft:
         t = 0.0
-        ft = _cylinder_signed_distance(rt * (a0 - center), size)
-    if _cylinder_signed_distance(rt * (a1 - center), size) < ft:
+        ft = f0
+    if _signed_distance(rt * (a1 - center), size, gtype) < ft:
         t = 1.0
     return a0 + t * (a1 - a0)
 
