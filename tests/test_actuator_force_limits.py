@@ -11,6 +11,7 @@ import mujoco
 import numpy as np
 import pytest
 import torch
+from chains import perturbed_qpos, random_chain
 
 from kernels.articulation import Simulator
 from mjcf import load_mjcf
@@ -24,47 +25,40 @@ def _chain_xml(seed: int, actuated: bool = True, integrator: str = "Euler") -> s
     zero to three motors and position servos."""
     rng = np.random.default_rng(seed)
 
-    def vec(scale=1.0):
-        return " ".join(f"{x:.4f}" for x in rng.normal(size=3) * scale)
-
-    parts, actuators = [], []
-    free_root = rng.random() < 0.5
-    depth = int(rng.integers(2, 6))
-    parts.append(f'<body pos="{vec(0.2)}">' + ("<freejoint/>" if free_root else ""))
-    parts.append('<geom size="0.08" mass="1"/>')
-    for i in range(depth):
-        kind = "hinge" if rng.random() < 0.7 else "slide"
-        attrs = f'name="j{i}" type="{kind}" axis="{vec()}" damping="{rng.uniform(0, 0.3):.4f}"'
+    def joint(i):
+        attrs = f' damping="{rng.uniform(0, 0.3):.4f}"'
         if rng.random() < 0.8:
             # mostly around 0; a range above 0 pushes the joint even at zero control, as MuJoCo's clamp does
             lo = rng.uniform(-3, -0.2) if rng.random() < 0.8 else rng.uniform(0.1, 0.5)
             attrs += f' actuatorfrcrange="{lo:.4f} {lo + rng.uniform(0.3, 4):.4f}"'
         if rng.random() < 0.3:
             attrs += ' limited="true" range="-0.3 0.3"'
-        parts.append(f'<body pos="{vec(0.25)}"><joint {attrs}/>')
-        parts.append(f'<geom type="capsule" fromto="0 0 0 {vec(0.2)}" size="0.04" mass="{rng.uniform(0.2, 2):.3f}"/>')
+        return attrs
+
+    def drives(i):
+        out = []
         for _ in range(int(rng.integers(0, 4)) if actuated else 0):
             gear = f'gear="{rng.uniform(0.5, 3) * rng.choice([-1, 1]):.3f}"'
             if rng.random() < 0.5:
-                actuators.append(f'<motor joint="j{i}" {gear}/>')
+                out.append(f'<motor joint="j{i}" {gear}/>')
             else:
                 servo = f'<position joint="j{i}" {gear} kp="{rng.uniform(1, 20):.3f}" kv="{rng.uniform(0, 1):.3f}"'
                 if rng.random() < 0.5:
                     servo += f' forcerange="-{rng.uniform(0.5, 4):.3f} {rng.uniform(0.5, 4):.3f}"'
-                actuators.append(servo + "/>")
-    parts.append("</body>" * (depth + 1))
+                out.append(servo + "/>")
+        return out
+
+    body, actuators = random_chain(rng, 6, joint, drives)
     return f"""<mujoco><compiler autolimits="true"/>
   <option timestep="{rng.choice([0.002, 0.005, 0.01])}" integrator="{integrator}"/>
-  <worldbody>{"".join(parts)}</worldbody><actuator>{"".join(actuators)}</actuator></mujoco>"""
+  <worldbody>{body}</worldbody><actuator>{"".join(actuators)}</actuator></mujoco>"""
 
 
 def _one_step(model, ref: mujoco.MjModel, seed: int, pipeline: str):
     """qvel after one step from NUM_STATES random states, ours and MuJoCo's, and how many of MuJoCo's
     qfrc_actuator entries the joint-level clamp changed."""
     rng = np.random.default_rng(seed)
-    qpos = np.tile(ref.qpos0, (NUM_STATES, 1))
-    hinge_slide = [ref.jnt_qposadr[j] for j in range(ref.njnt) if ref.jnt_type[j] >= 2]
-    qpos[:, hinge_slide] += rng.uniform(-0.4, 0.4, (NUM_STATES, len(hinge_slide)))
+    qpos = perturbed_qpos(ref, rng, NUM_STATES, 0.4)
     qvel = rng.normal(size=(NUM_STATES, ref.nv))
     ctrl = rng.uniform(-2, 2, (NUM_STATES, ref.nu))
     sim = Simulator(model, NUM_STATES, joint_limits=True, pipeline=pipeline)

@@ -11,6 +11,7 @@ import mujoco
 import numpy as np
 import pytest
 import torch
+from chains import perturbed_qpos, random_chain
 
 from kernels.articulation import Simulator
 from mjcf import load_mjcf
@@ -23,17 +24,8 @@ def _chain_xml(seed: int) -> str:
     """A random forest of hinge / slide chains with friction loss on most joints, a motor on some."""
     rng = np.random.default_rng(seed)
 
-    def vec(scale=1.0):
-        return " ".join(f"{x:.4f}" for x in rng.normal(size=3) * scale)
-
-    joints, parts = [], []
-    free_root = rng.random() < 0.5
-    depth = int(rng.integers(2, 5))
-    parts.append(f'<body pos="{vec(0.2)}">' + ("<freejoint/>" if free_root else ""))
-    parts.append('<geom size="0.08" mass="1"/>')
-    for i in range(depth):
-        kind = "hinge" if rng.random() < 0.7 else "slide"
-        attrs = f'name="j{i}" type="{kind}" axis="{vec()}" damping="{rng.uniform(0, 0.3) * (rng.random() < 0.5):.4f}"'
+    def joint(i):
+        attrs = f' damping="{rng.uniform(0, 0.3) * (rng.random() < 0.5):.4f}"'
         if rng.random() < 0.8:
             attrs += f' frictionloss="{rng.uniform(0.05, 2.0):.4f}"'
         if rng.random() < 0.3:
@@ -43,19 +35,18 @@ def _chain_xml(seed: int) -> str:
         if rng.random() < 0.4:
             attrs += ' limited="true" range="-0.3 0.3"'
         joints.append(f"j{i}")
-        parts.append(f'<body pos="{vec(0.25)}"><joint {attrs}/>')
-        parts.append(f'<geom type="capsule" fromto="0 0 0 {vec(0.2)}" size="0.04" mass="{rng.uniform(0.2, 2):.3f}"/>')
-    parts.append("</body>" * (depth + 1))
+        return attrs
+
+    joints = []
+    body, _ = random_chain(rng, 5, joint)
     motors = "".join(f'<motor joint="{j}" gear="{rng.uniform(1, 5):.3f}"/>' for j in joints if rng.random() < 0.5)
     return f"""<mujoco><option timestep="{rng.choice([0.002, 0.005, 0.01])}"/>
-  <worldbody>{"".join(parts)}</worldbody><actuator>{motors}</actuator></mujoco>"""
+  <worldbody>{body}</worldbody><actuator>{motors}</actuator></mujoco>"""
 
 
 def _random_states(m, seed: int):
     rng = np.random.default_rng(seed)
-    qpos = np.tile(m.qpos0, (NUM_STATES, 1))
-    hinge_slide = [m.jnt_qposadr[j] for j in range(m.njnt) if m.jnt_type[j] >= 2]
-    qpos[:, hinge_slide] += rng.uniform(-0.4, 0.4, (NUM_STATES, len(hinge_slide)))
+    qpos = perturbed_qpos(m, rng, NUM_STATES, 0.4)
     # at rest, barely moving (the friction rows' quadratic state) and moving (saturated): all three states
     qvel = rng.normal(size=(NUM_STATES, m.nv)) * rng.choice([0.0, 0.01, 1.0], size=(NUM_STATES, 1))
     ctrl = rng.uniform(-1, 1, (NUM_STATES, m.nu))

@@ -11,6 +11,7 @@ import mujoco
 import numpy as np
 import pytest
 import torch
+from chains import perturbed_qpos, random_chain
 
 from kernels.articulation import Simulator
 from mjcf import load_mjcf
@@ -28,41 +29,31 @@ def _chain_xml(seed: int, integrator: str = "implicitfast", kv_scale: float = 1.
     some damped, a limit on some."""
     rng = np.random.default_rng(seed)
 
-    def vec(scale=1.0):
-        return " ".join(f"{x:.4f}" for x in rng.normal(size=3) * scale)
-
-    parts, actuators = [], []
-    free_root = rng.random() < 0.5
-    depth = int(rng.integers(2, 6))
-    parts.append(f'<body pos="{vec(0.2)}">' + ("<freejoint/>" if free_root else ""))
-    parts.append('<geom size="0.08" mass="1"/>')
-    for i in range(depth):
-        kind = "hinge" if rng.random() < 0.7 else "slide"
-        attrs = f'name="j{i}" type="{kind}" axis="{vec()}" damping="{rng.uniform(0, 2) * (rng.random() < 0.5):.4f}"'
+    def joint(i):
+        attrs = f' damping="{rng.uniform(0, 2) * (rng.random() < 0.5):.4f}"'
         if rng.random() < 0.3:
             attrs += ' limited="true" range="-0.3 0.3"'
-        parts.append(f'<body pos="{vec(0.25)}"><joint {attrs}/>')
-        parts.append(f'<geom type="capsule" fromto="0 0 0 {vec(0.2)}" size="0.04" mass="{rng.uniform(0.2, 2):.3f}"/>')
+        return attrs
+
+    def servo(i):
         kv = kv_scale * rng.uniform(5, 60)
         gear = f'gear="{rng.uniform(0.5, 2) * rng.choice([-1, 1]):.3f}"'
         limit = f' forcerange="-{rng.uniform(2, 20):.3f} {rng.uniform(2, 20):.3f}"' if rng.random() < 0.5 else ""
         if rng.random() < 0.6:
-            actuators.append(f'<position joint="j{i}" {gear} kp="{rng.uniform(10, 200):.3f}" kv="{kv:.3f}"{limit}/>')
-        else:
-            actuators.append(f'<velocity joint="j{i}" {gear} kv="{kv:.3f}"{limit}/>')
-    parts.append("</body>" * (depth + 1))
+            return [f'<position joint="j{i}" {gear} kp="{rng.uniform(10, 200):.3f}" kv="{kv:.3f}"{limit}/>']
+        return [f'<velocity joint="j{i}" {gear} kv="{kv:.3f}"{limit}/>']
+
+    body, actuators = random_chain(rng, 6, joint, servo)
     return f"""<mujoco><compiler autolimits="true"/>
   <option timestep="0.01" integrator="{integrator}">{flags}</option>
-  <worldbody>{"".join(parts)}</worldbody><actuator>{"".join(actuators)}</actuator></mujoco>"""
+  <worldbody>{body}</worldbody><actuator>{"".join(actuators)}</actuator></mujoco>"""
 
 
 def _rollout(model, ref: mujoco.MjModel, seed: int, steps: int, pipeline: str = "fused"):
     """qpos after `steps` steps from NUM_STATES random states under random controls, ours and MuJoCo's, and how many
     of MuJoCo's actuator forces sat at their forcerange in the first step."""
     rng = np.random.default_rng(seed)
-    qpos = np.tile(ref.qpos0, (NUM_STATES, 1))
-    hinge_slide = [ref.jnt_qposadr[j] for j in range(ref.njnt) if ref.jnt_type[j] >= 2]
-    qpos[:, hinge_slide] += rng.uniform(-0.3, 0.3, (NUM_STATES, len(hinge_slide)))
+    qpos = perturbed_qpos(ref, rng, NUM_STATES, 0.3)
     qvel = rng.normal(size=(NUM_STATES, ref.nv))
     ctrl = rng.uniform(-1, 1, (NUM_STATES, ref.nu))
     sim = Simulator(model, NUM_STATES, joint_limits=True, pipeline=pipeline)
