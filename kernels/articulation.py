@@ -19,7 +19,10 @@ import warp as wp
 
 from kernels.forward import (
     CONTACT_KERNEL_CYLINDERS,
+    CONTACT_KERNEL_SPIN_ROLL,
     FORCE_KERNEL_FLUID,
+    SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
+    SOLVE_KERNEL_SPIN_ROLL,
     SPLIT_KERNELS,
     SPLIT_KERNELS_FRICTION,
     SPLIT_KERNELS_NO_PAIRS,
@@ -27,6 +30,7 @@ from kernels.forward import (
     _forward_kernel,
     _step_kernel,
     _step_kernel_friction,
+    _step_kernel_spin_roll,
     launch_block_dim,
     launch_inputs,
 )
@@ -40,8 +44,8 @@ from kernels.types import GEOM_CYLINDER
 SCRATCH = (
     "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
     "qH", "qfrc_smooth", "implicit_b", "jac", "contact_jacp", "contact_dcoef", "contact_fref", "contact_point",
-    "contact_normal", "contact_vel", "contact_frame", "contact_mu", "pair_dcoef", "pair_aref", "pair_point",
-    "pair_normal", "pair_frame", "pair_mu",
+    "contact_normal", "contact_vel", "contact_frame", "contact_mu", "contact_mu_ang", "contact_angvel", "pair_dcoef",
+    "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu",
 )  # fmt: skip
 
 
@@ -167,6 +171,13 @@ class Simulator:
                 f"pipeline 'split_tiled' solves models without geom pairs only (ground contacts and joint limits); "
                 f"this model has {m.cpair_geom1.shape[0]} geom pairs that may touch: use 'split' or 'fused'"
             )
+        # torsional / rolling friction rows (condim 4 / 6 against the ground): kernels of their own
+        self._spin_roll = bool(np.any(m.cgeom_friction_ang.numpy()[:, 0] > 0)) if m.cgeom_type.shape[0] else False
+        if pipeline == "split_tiled" and self._spin_roll:
+            raise ValueError(
+                "pipeline 'split_tiled' solves sliding friction only (condim 1 and 3); this model has condim 4 / 6 "
+                "contacts with the ground (torsional or rolling friction): use 'split' or 'fused'"
+            )
         d = make_data(model, self.num_envs, self.device)
         if self.env_fastest:
             for name in SCRATCH:
@@ -211,6 +222,8 @@ class Simulator:
         # the kernels with the dof friction-loss rows only for a model that has them (they cost registers on CUDA)
         friction = self._friction
         kernels = (_step_kernel_friction if friction else _step_kernel,)
+        if self._spin_roll:
+            kernels = (_step_kernel_spin_roll,)
         if self.pipeline != "fused":
             if self.cpair_body1.shape[0] == 0:
                 kernels = SPLIT_KERNELS_NO_PAIRS_FRICTION if friction else SPLIT_KERNELS_NO_PAIRS
@@ -218,6 +231,9 @@ class Simulator:
                 kernels = SPLIT_KERNELS_FRICTION if friction else SPLIT_KERNELS
             if np.any(self.cgeom_type.numpy() == GEOM_CYLINDER):
                 kernels = tuple(CONTACT_KERNEL_CYLINDERS if k is SPLIT_KERNELS[1] else k for k in kernels)
+            if self._spin_roll:
+                solve = SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL if self.cpair_body1.shape[0] == 0 else SOLVE_KERNEL_SPIN_ROLL
+                kernels = (SPLIT_KERNELS[0], CONTACT_KERNEL_SPIN_ROLL, *kernels[2:-1], solve)
             if self.fluid:
                 kernels = tuple(FORCE_KERNEL_FLUID if k is SPLIT_KERNELS[3] else k for k in kernels)
         if self.pipeline == "split_tiled":
@@ -316,7 +332,7 @@ class Simulator:
         geom_friction_scale: torch.Tensor | None = None,
     ) -> None:
         """Set per-env multipliers of body mass and inertia [E, nbody], motor gear [E, nu], dof damping [E, nv],
-        geom sliding friction [E, ngeom].
+        geom friction [E, ngeom] (the friction of each of its ground contacts, sliding, torsional and rolling).
 
         E = 1 shares one row across envs, E = num_envs gives each env its own; env i reads row i % E.
         """

@@ -28,6 +28,8 @@ from kernels.contact import (
     sphere_box,
     sphere_cylinder,
     sphere_sphere,
+    spin_roll_count,
+    spin_roll_edge,
 )
 from kernels.terrain import hfield_plane, hfield_sphere
 from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_SPHERE, JNT_FREE, vec5
@@ -171,16 +173,17 @@ def point_rows(
         i = dof_parentid[i]
 
 
-def _warp_func(f, cylinders: bool) -> wp.Function:
+def _warp_func(f, cylinders: bool, spin_roll: bool = False) -> wp.Function:
     """f as a Warp function named after its variant (each closure variant its own function in the module)."""
-    f.__qualname__ = f"{f.__name__}_cylinders" if cylinders else f"{f.__name__}_no_cylinders"
+    f.__qualname__ = f.__name__ + ("_cylinders" if cylinders else "_no_cylinders") + ("_spin_roll" if spin_roll else "")
     return wp.func(f)
 
 
-def _contact_funcs(cylinders: bool):
+def _contact_funcs(cylinders: bool, spin_roll: bool = False):
     """The ground-contact functions (``_contact_point``, ``contact_collide``), with the cylinder's points compiled in
     or out (``wp.static``): on CUDA they cost the capped contact kernel spills (sm_90: 88/92 B without, 132/136 B
-    with), so a model without cylinders touching the ground takes the kernel without them."""
+    with), so a model without cylinders touching the ground takes the kernel without them. ``spin_roll``: the
+    torsional and rolling friction and the body's angular velocity stored per point as well (condim 4 / 6)."""
 
     def _contact_point(
         worldid: int,
@@ -245,7 +248,7 @@ def _contact_funcs(cylinders: bool):
             dist = wp.dot(n, point) - d
         return npoints, dist, point, normal, hint
 
-    _contact_point = _warp_func(_contact_point, cylinders)
+    _contact_point = _warp_func(_contact_point, cylinders, spin_roll)
 
     def contact_collide(
         worldid: int,
@@ -259,6 +262,7 @@ def _contact_funcs(cylinders: bool):
         cgeom_margin: wp.array[float],
         cgeom_friction: wp.array[float],
         cgeom_condim: wp.array[int],
+        cgeom_friction_ang: wp.array[wp.vec2],
         cgeom_solref: wp.array[wp.vec2],
         cgeom_solimp: wp.array[vec5],
         cgeom_invweight: wp.array[float],
@@ -286,19 +290,22 @@ def _contact_funcs(cylinders: bool):
         contact_vel_out: wp.array2d[wp.vec3],
         contact_frame_out: wp.array2d[wp.vec3],
         contact_mu_out: wp.array2d[float],
+        contact_mu_ang_out: wp.array2d[wp.vec2],
+        contact_angvel_out: wp.array2d[wp.vec3],
     ):
         """Every geom-ground contact point of one env at the current positions, once per substep: D of each row [kg] (0:
         outside the margin), k d r [m/s^2] of its aref (``pyramid_coefficients``), the contact position [m, world]
         (midway through the penetration, as MuJoCo's), the ground's unit normal there, the point's velocity [m/s,
         world], the frame's first tangent t1, the friction mu of the pair (0: frictionless, condim 1) and the point's
-        J_p (``point_jacobian``), which every Newton iteration of the substep reuses."""
+        J_p (``point_jacobian``), which every Newton iteration of the substep reuses; with spin_roll also the pair's
+        torsional and rolling friction [m] (0 below condim 4 / 6) and the body's angular velocity [rad/s, world]."""
         for g in range(cgeom_type.shape[0]):
             body = cgeom_bodyid[g]
             condim = cgeom_condim[g]
-            # MuJoCo's mj_assignFriction floor (mjMINMU)
-            mu = wp.max(
-                cgeom_friction[g] * geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]], 1.0e-5
-            )
+            # MuJoCo's mj_assignFriction floor (mjMINMU); the per-env scale (friction randomization) scales every
+            # component
+            scale = geom_friction_scale[worldid % geom_friction_scale.shape[0], cgeom_geomid[g]]
+            mu = wp.max(cgeom_friction[g] * scale, 1.0e-5)
             npoints = int(1)
             k = int(0)
             while k < npoints:
@@ -331,14 +338,27 @@ def _contact_funcs(cylinders: bool):
                         contact_mu_out[worldid, idx] = 0.0
                     else:
                         contact_mu_out[worldid, idx] = mu
+                    if wp.static(spin_roll):
+                        mu_ang = wp.vec2(0.0)
+                        if rows > 4:
+                            mu_ang = wp.vec2(
+                                wp.max(cgeom_friction_ang[g][0] * scale, 1.0e-5),
+                                wp.max(cgeom_friction_ang[g][1] * scale, 1.0e-5),
+                            )
+                            if rows == 6:
+                                mu_ang = wp.vec2(mu_ang[0], 0.0)
+                        contact_mu_ang_out[worldid, idx] = mu_ang
+                        contact_angvel_out[worldid, idx] = wp.spatial_top(vel_ref)
                 k += 1
 
-    return _warp_func(contact_collide, cylinders)
+    return _warp_func(contact_collide, cylinders, spin_roll)
 
 
 # every geom type (the fused CPU kernel and the models with cylinders), and without the cylinder's points
 contact_collide = _contact_funcs(True)
 contact_collide_no_cylinders = _contact_funcs(False)
+# with the torsional and rolling friction (models with condim 4 or 6 against the ground), every geom type
+contact_collide_spin_roll = _contact_funcs(True, True)
 
 
 @wp.func
@@ -373,69 +393,6 @@ def pyramid_row(
     u = pyramid_edge(contact_normal_in[worldid, idx], contact_frame_in[worldid, idx], mu, e)
     aref = -b * wp.dot(contact_vel_in[worldid, idx], u) - contact_fref_in[worldid, idx]
     return u, aref
-
-
-@wp.func
-def contacts(
-    worldid: int,
-    # Model:
-    cgeom_type: wp.array[int],
-    cgeom_bodyid: wp.array[int],
-    cgeom_solref: wp.array[wp.vec2],
-    cgeom_solimp: wp.array[vec5],
-    cgeom_pointadr: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
-    # Data in:
-    contact_jacp_in: wp.array3d[wp.vec3],
-    contact_dcoef_in: wp.array2d[float],
-    contact_fref_in: wp.array2d[float],
-    contact_normal_in: wp.array2d[wp.vec3],
-    contact_vel_in: wp.array2d[wp.vec3],
-    contact_frame_in: wp.array2d[wp.vec3],
-    contact_mu_in: wp.array2d[float],
-    contact_mask_in: wp.array2d[int],
-    # Data out:
-    qfrc_out: wp.array2d[float],
-    qH_out: wp.array3d[float],
-):
-    """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qH: each row whose bit is set
-    in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qH, the rows of a
-    point being MuJoCo's pyramidal friction cone (condim 3) or its normal alone (condim 1)."""
-    # while loops over geoms and points (as in contact_update): most points are outside the margin, so the loop
-    # itself is most of the cost, and Warp's CPU code for range() loops tests the step's sign every iteration
-    g = int(0)
-    while g < cgeom_type.shape[0]:
-        body = cgeom_bodyid[g]
-        npoints = geom_npoints(cgeom_type[g])
-        idx = cgeom_pointadr[g]
-        while idx < cgeom_pointadr[g] + npoints:
-            dcoef = contact_dcoef_in[worldid, idx]
-            mask = contact_mask_in[worldid, idx]
-            if dcoef > 0.0 and mask != 0:
-                _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
-                mu = contact_mu_in[worldid, idx]
-                rows = int(4)
-                if mu == 0.0:
-                    rows = 1
-                # f_e = D (aref_e - u_e^T J_p qacc) is linear in qacc: (M + J_p^T a J_p) qacc = qfrc + J_p^T force
-                a = sym33(0.0)
-                force = wp.vec3(0.0)
-                e = int(0)
-                while e < rows:
-                    if (mask >> e) & 1:
-                        u, aref = pyramid_row(
-                            worldid, idx, e, b, mu, contact_fref_in, contact_normal_in, contact_vel_in,
-                            contact_frame_in,
-                        )  # fmt: skip
-                        force += (dcoef * aref) * u
-                        a += sym33_outer(dcoef * u, u)
-                    e += 1
-                point_rows(
-                    worldid, body, idx, a, force, body_lastdof, dof_parentid, contact_jacp_in, qfrc_out, qH_out
-                )  # fmt: skip
-            idx += 1
-        g += 1
 
 
 @wp.func
@@ -493,52 +450,254 @@ def contact_point_update(
 
 
 @wp.func
-def contact_update(
+def angular_point_rows(
     worldid: int,
+    body: int,
+    idx: int,
+    n: wp.vec3,
+    c: wp.vec3,
+    a: sym33,
+    g: wp.vec3,
     # Model:
-    cgeom_type: wp.array[int],
-    cgeom_bodyid: wp.array[int],
-    cgeom_solref: wp.array[wp.vec2],
-    cgeom_solimp: wp.array[vec5],
-    cgeom_pointadr: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
     # Data in:
-    qacc_in: wp.array2d[float],
-    contact_jacp_in: wp.array3d[wp.vec3],
-    contact_dcoef_in: wp.array2d[float],
-    contact_fref_in: wp.array2d[float],
-    contact_normal_in: wp.array2d[wp.vec3],
-    contact_vel_in: wp.array2d[wp.vec3],
-    contact_frame_in: wp.array2d[wp.vec3],
-    contact_mu_in: wp.array2d[float],
+    jacp_in: wp.array3d[wp.vec3],
+    cdof_in: wp.array2d[wp.spatial_vector],
     # Data out:
-    contact_mask_out: wp.array2d[int],
-    contact_force_out: wp.array2d[float],
-    contact_frc_out: wp.array2d[wp.vec3],
+    qfrc_out: wp.array2d[float],
+    qH_out: wp.array3d[float],
 ):
-    """The contact rows' forces f = D (aref - J qacc) [N] at qacc: the new active set (rows with f > 0, MuJoCo's
-    primal Newton step) into contact_mask, each point's normal force (the sum of its rows' forces) into
-    contact_force and its force vector [N, world] (sum of f u over its rows, MuJoCo's mj_contactForce) into
-    contact_frc (``contact_point_update``); returns the number of points whose active set changed."""
-    changed = int(0)
-    g = int(0)
-    while g < cgeom_type.shape[0]:
-        body = cgeom_bodyid[g]
-        npoints = geom_npoints(cgeom_type[g])
-        idx = cgeom_pointadr[g]
-        while idx < cgeom_pointadr[g] + npoints:
-            acc = wp.vec3(0.0)
-            if contact_dcoef_in[worldid, idx] > 0.0:
-                acc = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, qacc_in)
-            changed += contact_point_update(
-                worldid, idx, g, acc, cgeom_solref, cgeom_solimp, contact_dcoef_in, contact_fref_in,
-                contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in, contact_mask_out,
-                contact_force_out, contact_frc_out,
-            )  # fmt: skip
-            idx += 1
-        g += 1
-    return changed
+    """The rotational part of point idx's torsional and rolling rows J_e = n^T J_p + w_e^T J_r (``spin_roll_edge``):
+    J_r^T g [N m or N] into qfrc and J_p^T n c^T J_r + J_r^T c n^T J_p + J_r^T a J_r into the lower triangle of qH,
+    with c = sum_e D_e w_e [kg m], a = sum_e D_e w_e w_e^T [kg m^2], g = sum_e D_e aref_e w_e [N m] over the active
+    rows (their n^T J_p part goes through ``point_rows``). J_r's column d is the angular part of cdof_d [world]."""
+    i = body_lastdof[body]
+    while i >= 0:
+        ri = wp.spatial_top(cdof_in[worldid, i])
+        qfrc_out[worldid, i] = qfrc_out[worldid, i] + wp.dot(ri, g)
+        pi = wp.dot(n, jacp_in[worldid, idx, i])
+        ci = wp.dot(c, ri)
+        ari = sym33_mul(a, ri)
+        j = i
+        while j >= 0:
+            rj = wp.spatial_top(cdof_in[worldid, j])
+            h = pi * wp.dot(c, rj) + ci * wp.dot(n, jacp_in[worldid, idx, j]) + wp.dot(ari, rj)
+            qH_out[worldid, i, j] = qH_out[worldid, i, j] + h
+            j = dof_parentid[j]
+        i = dof_parentid[i]
+
+
+@wp.func
+def body_angular_acc(
+    worldid: int,
+    body: int,
+    # Model:
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    cdof_in: wp.array2d[wp.spatial_vector],
+    x_in: wp.array2d[float],
+):
+    """J_r x: the body's angular velocity [rad/s] (or acceleration [rad/s^2]) [world] for dof velocities
+    (accelerations) x."""
+    out = wp.vec3(0.0)
+    i = body_lastdof[body]
+    while i >= 0:
+        out += wp.spatial_top(cdof_in[worldid, i]) * x_in[worldid, i]
+        i = dof_parentid[i]
+    return out
+
+
+def _contact_row_funcs(spin_roll: bool):
+    """The ground-contact rows of the solve (``contacts``) and their active-set update (``contact_update``), with the
+    torsional and rolling rows (condim 4 / 6) compiled in or out (``wp.static``): a model without them keeps the
+    solve's registers."""
+
+    def contacts(
+        worldid: int,
+        # Model:
+        cgeom_type: wp.array[int],
+        cgeom_bodyid: wp.array[int],
+        cgeom_solref: wp.array[wp.vec2],
+        cgeom_solimp: wp.array[vec5],
+        cgeom_pointadr: wp.array[int],
+        body_lastdof: wp.array[int],
+        dof_parentid: wp.array[int],
+        # Data in:
+        contact_jacp_in: wp.array3d[wp.vec3],
+        contact_dcoef_in: wp.array2d[float],
+        contact_fref_in: wp.array2d[float],
+        contact_normal_in: wp.array2d[wp.vec3],
+        contact_vel_in: wp.array2d[wp.vec3],
+        contact_frame_in: wp.array2d[wp.vec3],
+        contact_mu_in: wp.array2d[float],
+        contact_mu_ang_in: wp.array2d[wp.vec2],
+        contact_angvel_in: wp.array2d[wp.vec3],
+        contact_mask_in: wp.array2d[int],
+        cdof_in: wp.array2d[wp.spatial_vector],
+        # Data out:
+        qfrc_out: wp.array2d[float],
+        qH_out: wp.array3d[float],
+    ):
+        """MuJoCo's soft geom-plane contact rows (``contact_collide``) into qfrc [N m, N] and qH: each row whose bit is
+        set in contact_mask (the active set, ``contact_update``) adds D aref J^T to qfrc and D J^T J to qH, the rows
+        of a point being MuJoCo's pyramidal friction cone (condim 3; with spin_roll 4 and 6 too) or its normal alone
+        (condim 1)."""
+        # while loops over geoms and points (as in contact_update): most points are outside the margin, so the loop
+        # itself is most of the cost, and Warp's CPU code for range() loops tests the step's sign every iteration
+        g = int(0)
+        while g < cgeom_type.shape[0]:
+            body = cgeom_bodyid[g]
+            npoints = geom_npoints(cgeom_type[g])
+            idx = cgeom_pointadr[g]
+            while idx < cgeom_pointadr[g] + npoints:
+                dcoef = contact_dcoef_in[worldid, idx]
+                mask = contact_mask_in[worldid, idx]
+                if dcoef > 0.0 and mask != 0:
+                    _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
+                    mu = contact_mu_in[worldid, idx]
+                    rows = int(4)
+                    if mu == 0.0:
+                        rows = 1
+                    # f_e = D (aref_e - u_e^T J_p qacc) is linear in qacc: (M + J_p^T a J_p) qacc = qfrc + J_p^T force
+                    a = sym33(0.0)
+                    force = wp.vec3(0.0)
+                    e = int(0)
+                    while e < rows:
+                        if (mask >> e) & 1:
+                            u, aref = pyramid_row(
+                                worldid, idx, e, b, mu, contact_fref_in, contact_normal_in, contact_vel_in,
+                                contact_frame_in,
+                            )  # fmt: skip
+                            force += (dcoef * aref) * u
+                            a += sym33_outer(dcoef * u, u)
+                        e += 1
+                    if wp.static(spin_roll):
+                        nang = int(0)
+                        if rows == 4:
+                            nang = spin_roll_count(contact_mu_ang_in[worldid, idx])
+                        if nang > 0:
+                            # J_e = n^T J_p + w^T J_r: n n^T joins a; the rest goes through angular_point_rows
+                            n = contact_normal_in[worldid, idx]
+                            t1 = contact_frame_in[worldid, idx]
+                            mu_ang = contact_mu_ang_in[worldid, idx]
+                            vn = wp.dot(contact_vel_in[worldid, idx], n)
+                            omega = contact_angvel_in[worldid, idx]
+                            c = wp.vec3(0.0)
+                            ar = sym33(0.0)
+                            gr = wp.vec3(0.0)
+                            e = int(4)
+                            while e < 4 + nang:
+                                if (mask >> e) & 1:
+                                    w = spin_roll_edge(n, t1, mu_ang, e)
+                                    aref = -b * (vn + wp.dot(omega, w)) - contact_fref_in[worldid, idx]
+                                    force += (dcoef * aref) * n
+                                    a += sym33_outer(dcoef * n, n)
+                                    c += dcoef * w
+                                    ar += sym33_outer(dcoef * w, w)
+                                    gr += (dcoef * aref) * w
+                                e += 1
+                            angular_point_rows(
+                                worldid, body, idx, n, c, ar, gr, body_lastdof, dof_parentid, contact_jacp_in, cdof_in,
+                                qfrc_out, qH_out,
+                            )  # fmt: skip
+                    point_rows(
+                        worldid, body, idx, a, force, body_lastdof, dof_parentid, contact_jacp_in, qfrc_out, qH_out
+                    )  # fmt: skip
+                idx += 1
+            g += 1
+
+    def contact_update(
+        worldid: int,
+        # Model:
+        cgeom_type: wp.array[int],
+        cgeom_bodyid: wp.array[int],
+        cgeom_solref: wp.array[wp.vec2],
+        cgeom_solimp: wp.array[vec5],
+        cgeom_pointadr: wp.array[int],
+        body_lastdof: wp.array[int],
+        dof_parentid: wp.array[int],
+        # Data in:
+        qacc_in: wp.array2d[float],
+        contact_jacp_in: wp.array3d[wp.vec3],
+        contact_dcoef_in: wp.array2d[float],
+        contact_fref_in: wp.array2d[float],
+        contact_normal_in: wp.array2d[wp.vec3],
+        contact_vel_in: wp.array2d[wp.vec3],
+        contact_frame_in: wp.array2d[wp.vec3],
+        contact_mu_in: wp.array2d[float],
+        contact_mu_ang_in: wp.array2d[wp.vec2],
+        contact_angvel_in: wp.array2d[wp.vec3],
+        cdof_in: wp.array2d[wp.spatial_vector],
+        # Data out:
+        contact_mask_out: wp.array2d[int],
+        contact_force_out: wp.array2d[float],
+        contact_frc_out: wp.array2d[wp.vec3],
+    ):
+        """The contact rows' forces f = D (aref - J qacc) [N] at qacc: the new active set (rows with f > 0, MuJoCo's
+        primal Newton step) into contact_mask, each point's normal force (the sum of its rows' forces) into
+        contact_force and its force vector [N, world] (sum of f u over its rows, MuJoCo's mj_contactForce) into
+        contact_frc (``contact_point_update``; with spin_roll the torsional and rolling rows too, their force on the
+        normal; their torque is not in contact_frc); returns the number of points whose active set changed."""
+        changed = int(0)
+        g = int(0)
+        while g < cgeom_type.shape[0]:
+            body = cgeom_bodyid[g]
+            npoints = geom_npoints(cgeom_type[g])
+            idx = cgeom_pointadr[g]
+            while idx < cgeom_pointadr[g] + npoints:
+                acc = wp.vec3(0.0)
+                dcoef = contact_dcoef_in[worldid, idx]
+                if dcoef > 0.0:
+                    acc = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, qacc_in)
+                old = contact_mask_out[worldid, idx]
+                point_changed = contact_point_update(
+                    worldid, idx, g, acc, cgeom_solref, cgeom_solimp, contact_dcoef_in, contact_fref_in,
+                    contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in, contact_mask_out,
+                    contact_force_out, contact_frc_out,
+                )  # fmt: skip
+                if wp.static(spin_roll):
+                    nang = int(0)
+                    if dcoef > 0.0 and contact_mu_in[worldid, idx] != 0.0:
+                        nang = spin_roll_count(contact_mu_ang_in[worldid, idx])
+                    if nang > 0:
+                        # the torsional and rolling rows (``contacts``): f_e = D (aref_e - n . acc - w_e . J_r qacc)
+                        _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
+                        n = contact_normal_in[worldid, idx]
+                        t1 = contact_frame_in[worldid, idx]
+                        mu_ang = contact_mu_ang_in[worldid, idx]
+                        vn = wp.dot(contact_vel_in[worldid, idx], n)
+                        omega = contact_angvel_in[worldid, idx]
+                        an = wp.dot(acc, n)
+                        alpha = body_angular_acc(worldid, body, body_lastdof, dof_parentid, cdof_in, qacc_in)
+                        mask = contact_mask_out[worldid, idx]
+                        fn = float(0.0)
+                        e = int(4)
+                        while e < 4 + nang:
+                            w = spin_roll_edge(n, t1, mu_ang, e)
+                            f = dcoef * (
+                                -b * (vn + wp.dot(omega, w)) - contact_fref_in[worldid, idx] - an - wp.dot(w, alpha)
+                            )
+                            if f > 0.0:
+                                mask = mask | (1 << e)
+                                fn += f
+                            e += 1
+                        contact_mask_out[worldid, idx] = mask
+                        contact_force_out[worldid, idx] = contact_force_out[worldid, idx] + fn
+                        contact_frc_out[worldid, idx] = contact_frc_out[worldid, idx] + fn * n
+                        point_changed = int(mask != old)
+                changed += point_changed
+                idx += 1
+            g += 1
+        return changed
+
+    return _warp_func(contacts, False, spin_roll), _warp_func(contact_update, False, spin_roll)
+
+
+# condim 1 and 3 (every model without torsional or rolling friction), and with them
+contacts, contact_update = _contact_row_funcs(False)
+contacts_spin_roll, contact_update_spin_roll = _contact_row_funcs(True)
 
 
 @wp.func

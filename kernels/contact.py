@@ -28,9 +28,14 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   active set, until it is unchanged: Newton's method on MuJoCo's constraint cost, without its line search.
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
+- Torsional and rolling friction (condim 4 and 6, ground contacts only): two more edges n +- mu_spin about the normal
+  (condim 4) and four n +- mu_roll about the tangents (condim 6) whose angular part acts on the body's rotation
+  (``spin_roll_edge``), with the same D and aref on their velocity n . v + w . omega; compiled only for the models
+  that have them (``kernels.constraint``'s spin_roll variants).
 
-Known limits: box-box edge contacts are an approximation (one point between the support edges); no torsional or
-rolling friction; the elliptic cone is solved as the pyramidal one; no cylinder/ellipsoid/mesh geoms; one plane.
+Known limits: box-box edge contacts are an approximation (one point between the support edges); torsional and
+rolling friction only against the ground; the elliptic cone is solved as the pyramidal one; no ellipsoid or mesh
+geoms; one plane.
 """
 
 import warp as wp
@@ -264,6 +269,39 @@ def pyramid_edge(normal: wp.vec3, t1: wp.vec3, mu: float, e: int):
 
 
 @wp.func
+def spin_roll_count(mu_ang: wp.vec2) -> int:
+    """Number of torsional and rolling rows of a contact of (torsional, rolling) friction mu_ang [m]: 0 (condim 1 or
+    3), 2 (condim 4) or 6 (condim 6)."""
+    n = int(0)
+    if mu_ang[0] > 0.0:
+        n = 2
+        if mu_ang[1] > 0.0:
+            n = 6
+    return n
+
+
+@wp.func
+def spin_roll_edge(normal: wp.vec3, t1: wp.vec3, mu_ang: wp.vec2, e: int):
+    """Angular part w [m, world] of row e (4..9) of a condim 4 / 6 contact: +-mu_spin n (e 4, 5), +-mu_roll t1 (6, 7),
+    +-mu_roll t2 (8, 9), t2 = n x t1.
+
+    MuJoCo's pyramid edges on the torsional and rolling directions (mj_instantiateContact): the row's Jacobian is
+    J_e = n^T J_p + w^T J_r, J_p the point's translational and J_r its body's rotational Jacobian, so its velocity is
+    n . v + w . omega and its force pushes along n and turns the body about w.
+    """
+    axis = normal
+    mu = mu_ang[0]
+    if e >= 6:
+        mu = mu_ang[1]
+        axis = t1
+        if e >= 8:
+            axis = wp.cross(normal, t1)
+    if e % 2 == 1:
+        return -mu * axis
+    return mu * axis
+
+
+@wp.func
 def pyramid_coefficients(
     r: float, solref: wp.vec2, solimp: vec5, invweight: float, condim: int, impratio: float, mu: float
 ):
@@ -271,16 +309,17 @@ def pyramid_coefficients(
 
     Returns (k d r [m/s^2], b [1/s], D [kg], rows): every row i has aref_i = -b v_i - k d r, with v_i its velocity
     [m/s] along ``pyramid_edge``, and force f_i = D (aref_i - a_i) while positive. condim 1: one row, R = (1 - d) /
-    d diagApprox; condim 3: four edges, R = 2 mu^2 / impratio (1 - d) / d diagApprox (1 + mu^2) each
-    (mj_diagApprox, mj_makeImpedance), D = 1 / R, the rows' sum capped at 9999 / invweight (``MAX_STIFFNESS_RATIO``);
-    invweight: MuJoCo's diagApprox of the normal [1/kg].
+    d diagApprox; condim 3, 4, 6: 2 (condim - 1) edges, R = 2 mu^2 / impratio (1 - d) / d diagApprox (1 + mu^2) each
+    (mj_diagApprox, mj_makeImpedance: every edge takes the first one's, whose diagApprox is the sliding one), D = 1 / R,
+    the rows' sum capped at 9999 / invweight (``MAX_STIFFNESS_RATIO``); invweight: MuJoCo's diagApprox of the normal
+    [1/kg]; mu: the sliding friction.
     """
     imp = impedance(solimp, r)
     k, b = reference_coefficients(solref, solimp[1])
     dcoef = imp / (1.0 - imp) / invweight
     rows = int(1)
     if condim > 1:
-        rows = 4
+        rows = 2 * (condim - 1)
         mu0 = wp.max(mu, 1.0e-5)  # MuJoCo's mjMINMU
         dcoef = dcoef * impratio / (2.0 * mu0 * mu0 * (1.0 + mu0 * mu0))
     dcoef = wp.min(dcoef, MAX_STIFFNESS_RATIO / (float(rows) * invweight))

@@ -20,8 +20,11 @@ import warp as wp
 from kernels.constraint import (
     contact_collide,
     contact_collide_no_cylinders,
+    contact_collide_spin_roll,
     contact_update,
+    contact_update_spin_roll,
     contacts,
+    contacts_spin_roll,
     friction_loss,
     joint_limits,
     pair_collide,
@@ -452,6 +455,7 @@ def _pipeline(
     friction: bool = False,
     cylinders: bool = True,
     fluids: bool = True,
+    spin_roll: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
     (kinematics to the mass matrix), collide (the ground contact points, their rows' terms and Jacobians),
@@ -463,8 +467,13 @@ def _pipeline(
     spill to shared memory. `pairs` False compiles the geom-geom rows out of the solve (models without geom pairs),
     `friction` True compiles the dof friction-loss rows in (models with frictionloss; the kernels of the others keep
     their registers), `cylinders` False the cylinder's ground-contact points out (models without cylinders touching
-    the ground), `fluids` False the fluid forces out (models without them)."""
+    the ground), `fluids` False the fluid forces out (models without them), `spin_roll` True the torsional and
+    rolling friction rows of the ground contacts in (models with condim 4 or 6 against the ground; with every geom
+    type)."""
     collide = contact_collide if cylinders else contact_collide_no_cylinders
+    rows, update = contacts, contact_update
+    if spin_roll:
+        collide, rows, update = contact_collide_spin_roll, contacts_spin_roll, contact_update_spin_roll
 
     def pipeline(
         # Model:
@@ -524,6 +533,7 @@ def _pipeline(
         cgeom_margin: wp.array[float],
         cgeom_friction: wp.array[float],
         cgeom_condim: wp.array[int],
+        cgeom_friction_ang: wp.array[wp.vec2],
         cgeom_solref: wp.array[wp.vec2],
         cgeom_solimp: wp.array[vec5],
         cgeom_invweight: wp.array[float],
@@ -596,6 +606,8 @@ def _pipeline(
         contact_vel_out: wp.array2d[wp.vec3],
         contact_frame_out: wp.array2d[wp.vec3],
         contact_mu_out: wp.array2d[float],
+        contact_mu_ang_out: wp.array2d[wp.vec2],
+        contact_angvel_out: wp.array2d[wp.vec3],
         contact_mask_out: wp.array2d[int],
         contact_frc_out: wp.array2d[wp.vec3],
         limit_mask_out: wp.array2d[int],
@@ -654,11 +666,11 @@ def _pipeline(
             if wp.static("collide" in stages):
                 collide(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
-                    cgeom_friction, cgeom_condim, cgeom_solref, cgeom_solimp, cgeom_invweight, cgeom_pointadr,
-                    plane_normal, plane_offset, hfield, hfield_spacing, contact_impratio, body_rootid, body_lastdof,
-                    dof_parentid, geom_friction_scale, xpos_out, xquat_out, cvel_out, cdof_out, contact_jacp_out,
-                    contact_dcoef_out, contact_fref_out, contact_point_out, contact_normal_out, contact_vel_out,
-                    contact_frame_out, contact_mu_out,
+                    cgeom_friction, cgeom_condim, cgeom_friction_ang, cgeom_solref, cgeom_solimp, cgeom_invweight,
+                    cgeom_pointadr, plane_normal, plane_offset, hfield, hfield_spacing, contact_impratio, body_rootid,
+                    body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out, cvel_out, cdof_out,
+                    contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_point_out, contact_normal_out,
+                    contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
                 )  # fmt: skip
             if wp.static("pair_collide" in stages):
                 pair_collide(
@@ -707,11 +719,11 @@ def _pipeline(
                         worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 2,
                         friction_state_out, qacc_out, qH_out,
                     )  # fmt: skip
-                contact_update(
+                update(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
                     dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_normal_out,
-                    contact_vel_out, contact_frame_out, contact_mu_out, contact_mask_out, contact_force_out,
-                    contact_frc_out,
+                    contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
+                    cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
                 )  # fmt: skip
             if wp.static("solve" in stages):
                 nv = qacc_out.shape[1]
@@ -737,10 +749,11 @@ def _pipeline(
                             worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 0,
                             friction_state_out, qacc_out, qH_out,
                         )  # fmt: skip
-                    contacts(
+                    rows(
                         worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
                         dof_parentid, contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_normal_out,
-                        contact_vel_out, contact_frame_out, contact_mu_out, contact_mask_out, qacc_out, qH_out,
+                        contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
+                        contact_mask_out, cdof_out, qacc_out, qH_out,
                     )  # fmt: skip
                     if wp.static(pairs):
                         pair_rows(
@@ -761,11 +774,11 @@ def _pipeline(
                             worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 1,
                             friction_state_out, qacc_out, qH_out,
                         )  # fmt: skip
-                    changed += contact_update(
+                    changed += update(
                         worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
                         dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out,
-                        contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out, contact_mask_out,
-                        contact_force_out, contact_frc_out,
+                        contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out,
+                        contact_angvel_out, cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
                     )  # fmt: skip
                     if wp.static(pairs):
                         changed += pair_update(
@@ -802,6 +815,12 @@ _step_kernel = _pipeline("_step_kernel", ("smooth", "collide", "pair_collide", "
 _step_kernel_friction = _pipeline(
     "_step_kernel_friction", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True, True,
     friction=True,
+)  # fmt: skip
+# With the torsional and rolling friction rows of condim 4 / 6 ground contacts (go1, go2, a1's feet) and the friction
+# loss rows: a module of its own, compiled only for such models.
+_step_kernel_spin_roll = _pipeline(
+    "_step_kernel_spin_roll", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True, True,
+    friction=True, spin_roll=True,
 )  # fmt: skip
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
@@ -846,6 +865,16 @@ SPLIT_KERNELS_FRICTION = (
     *SPLIT_KERNELS[:-1],
     _pipeline("_solve_kernel_friction", ("warm_start", "solve"), False, True, 128, True, friction=True),
 )
+# The split path of a model with torsional or rolling friction against the ground (condim 4 / 6): the contact kernel
+# with every geom type and the solves with the friction-loss rows as well (compiled on first use).
+CONTACT_KERNEL_SPIN_ROLL = _pipeline("_contact_kernel_spin_roll", ("collide",), False, True, 128, True, spin_roll=True)
+SOLVE_KERNEL_SPIN_ROLL = _pipeline(
+    "_solve_kernel_spin_roll", ("warm_start", "solve"), False, True, 128, True, friction=True, spin_roll=True
+)
+SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL = _pipeline(
+    "_solve_kernel_no_pairs_spin_roll", ("warm_start", "solve"), False, True, 128, True, pairs=False, friction=True,
+    spin_roll=True,
+)  # fmt: skip
 SPLIT_KERNELS_NO_PAIRS_FRICTION = (
     *SPLIT_KERNELS_NO_PAIRS[:-1],
     _pipeline(

@@ -163,7 +163,8 @@ def _solref_solimp(model, g: int):
 
 
 def _pair_params(model, g1: int, g2: int, h: float):
-    """MuJoCo 4.0's contact parameters of the geom pair (g1, g2): margin [m], sliding friction, condim, solref, solimp.
+    """MuJoCo 4.0's contact parameters of the geom pair (g1, g2): margin [m], sliding friction, condim, solref, solimp
+    and the (torsional, rolling) friction [m] of a condim 4 / 6 contact (each 0 where the condim leaves it out).
 
     Margins add up. The geom of higher priority gives condim, friction, solref and solimp; at equal priority condim
     and friction are the max of the two, solimp (and a standard solref) are mixed with weight solmix1 / (solmix1 +
@@ -171,17 +172,17 @@ def _pair_params(model, g1: int, g2: int, h: float):
     timeconst >= 2 h, impedances in [1e-4, 0.9999], width >= 0, power >= 1.
     """
     margin = np.asarray(model.geom_margin, dtype=np.float64).reshape(-1)
-    friction = np.asarray(model.geom_friction, dtype=np.float64).reshape(-1, 3)[:, 0]
+    friction = np.asarray(model.geom_friction, dtype=np.float64).reshape(-1, 3)
     condim = np.asarray(getattr(model, "geom_condim", np.full(len(margin), 3))).reshape(-1)
     priority = np.asarray(getattr(model, "geom_priority", np.zeros(len(margin)))).reshape(-1)
     solmix = np.asarray(getattr(model, "geom_solmix", np.ones(len(margin))), dtype=np.float64).reshape(-1)
     (ref1, imp1), (ref2, imp2) = _solref_solimp(model, g1), _solref_solimp(model, g2)
     if priority[g1] != priority[g2]:
         w = g1 if priority[g1] > priority[g2] else g2
-        dim, mu = int(condim[w]), float(friction[w])
+        dim, mu = int(condim[w]), friction[w]
         ref, imp = (ref1, imp1) if w == g1 else (ref2, imp2)
     else:
-        dim, mu = int(max(condim[g1], condim[g2])), float(max(friction[g1], friction[g2]))
+        dim, mu = int(max(condim[g1], condim[g2])), np.maximum(friction[g1], friction[g2])
         s1, s2 = solmix[g1], solmix[g2]
         if s1 >= MJ_MINVAL and s2 >= MJ_MINVAL:
             mix = s1 / (s1 + s2)
@@ -192,23 +193,28 @@ def _pair_params(model, g1: int, g2: int, h: float):
         ref = mix * ref1 + (1 - mix) * ref2 if ref1[0] > 0 and ref2[0] > 0 else np.minimum(ref1, ref2)
         imp = mix * imp1 + (1 - mix) * imp2
     ref, imp = (x[0] for x in _solparams(ref, imp, 1, h, not disabled(model, "refsafe")))
-    return margin[g1] + margin[g2], (mu if dim > 1 else 0.0), dim, ref, imp
+    # MuJoCo's mj_assignFriction: (slide, slide, spin, roll, roll), each at least mjMINMU; the rows use the first
+    # dim - 1 of them
+    spin = max(float(mu[1]), 1e-5) if dim >= 4 else 0.0
+    roll = max(float(mu[2]), 1e-5) if dim >= 6 else 0.0
+    return margin[g1] + margin[g2], (float(mu[0]) if dim > 1 else 0.0), dim, ref, imp, (spin, roll)
 
 
 def _check_condim(g1: int, g2: int, dim: int):
-    """Raise unless the pair's contact is frictionless (condim 1) or has sliding friction only (condim 3)."""
+    """Raise unless the geom-geom pair's contact is frictionless (condim 1) or has sliding friction only (condim 3)."""
     if dim not in (1, 3):
-        # condim 4 adds torsional and 6 rolling friction rows, which the contact kernels do not build: refuse
-        # rather than simulate them as condim 3
+        # the ground's rows take torsional (condim 4) and rolling (6) friction; the geom-geom rows do not build
+        # them: refuse rather than simulate them as condim 3
         raise NotImplementedError(
-            f"contacts support condim 1 and 3; geoms {g1} and {g2} make a condim-{dim} contact "
-            "(torsional or rolling friction): set condim='3' on them, or simulate without contacts"
+            f"geom-geom contacts support condim 1 and 3 (contacts with the ground 1, 3, 4 and 6); geoms {g1} and "
+            f"{g2} make a condim-{dim} contact (torsional or rolling friction): set condim='3' on them, exclude the "
+            "pair (<contact><exclude>), or simulate without contacts"
         )
 
 
 def _contact_geoms(model, contacts: bool, h: float):
-    """The world plane (normal, offset [m]) and one row (geom id, margin, friction, condim, solref, solimp) per geom
-    touching it (``_pair_params``)."""
+    """The world plane (normal, offset [m]) and one row (geom id, margin, friction, condim, solref, solimp, (spin,
+    roll) friction) per geom touching it (``_pair_params``): condim 1, 3, 4 or 6."""
     gtype = np.asarray(model.geom_type).reshape(-1)
     gbody = np.asarray(model.geom_bodyid).reshape(-1)
     contype = np.asarray(model.geom_contype).reshape(-1)
@@ -235,9 +241,7 @@ def _contact_geoms(model, contacts: bool, h: float):
                     f"ground contacts support sphere, capsule, cylinder and box geoms; geom {g} has mjtGeom type "
                     f"{gtype[g]}"
                 )
-            params = _pair_params(model, g, pl, h)
-            _check_condim(g, pl, params[2])
-            rows.append((g, *params))
+            rows.append((g, *_pair_params(model, g, pl, h)))
     return normal, offset, rows
 
 
@@ -292,7 +296,7 @@ def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
                     f"{int(gtype[g1])} and {int(gtype[g2])}, mjtGeom) may collide: change a type, their contype / "
                     "conaffinity, add a <contact><exclude>, or build the Simulator with contacts=False"
                 )
-            margin, mu, dim, ref, imp = _pair_params(model, g1, g2, h)
+            margin, mu, dim, ref, imp, _ = _pair_params(model, g1, g2, h)
             if strict:
                 _check_condim(g1, g2, dim)
             mu = max(mu, 1e-5) if dim > 1 else 0.0
@@ -493,6 +497,7 @@ def put_model(
         cgeom_margin=arr(np.array([r[1] for r in rows]), float),
         cgeom_friction=arr(np.array([r[2] for r in rows]), float),
         cgeom_condim=arr(np.array([r[3] for r in rows]), int),
+        cgeom_friction_ang=arr(np.array([r[6] for r in rows]).reshape(-1, 2), wp.vec2),
         cgeom_solref=arr(np.array([r[4] for r in rows]).reshape(-1, 2), wp.vec2),
         cgeom_solimp=arr(np.array([r[5] for r in rows]).reshape(-1, 5), vec5),
         cgeom_invweight=arr(invweight[gbody[ids]], float),
@@ -603,6 +608,8 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_vel=zeros((n, npoint), wp.vec3),
         contact_frame=zeros((n, npoint), wp.vec3),
         contact_mu=zeros((n, npoint), float),
+        contact_mu_ang=zeros((n, npoint), wp.vec2),
+        contact_angvel=zeros((n, npoint), wp.vec3),
         contact_mask=zeros((n, npoint), int),
         contact_frc=zeros((n, npoint), wp.vec3),
         limit_mask=zeros((n, max(nj, 1)), int),

@@ -98,7 +98,8 @@ class Model:
     cgeom_size: wp.array  # vec3 [m]: radius / half-length / half-extents, as mujoco geom_size
     cgeom_margin: wp.array  # float [m]: contact margin of the pair with the plane (sum of the two, MuJoCo 4.0)
     cgeom_friction: wp.array  # float: sliding friction of the pair with the plane (0 for condim 1)
-    cgeom_condim: wp.array  # int: contact dimensionality of the pair (1: frictionless, 3: sliding friction)
+    cgeom_condim: wp.array  # int: contact dimensionality of the pair (1, 3 sliding, 4 + torsional, 6 + rolling)
+    cgeom_friction_ang: wp.array  # vec2 [m]: torsional and rolling friction of the pair (0 where condim leaves it out)
     cgeom_solref: wp.array  # vec2: the pair's solref (timeconst [s] >= 2 h, dampratio) or (-stiffness, -damping)
     cgeom_solimp: wp.array  # vec5: the pair's solimp (dmin, dmax, width [m], mid, power), clamped as MuJoCo
     cgeom_invweight: wp.array  # float [1/kg]: MuJoCo's body_invweight0 (translation) of the geom's body
@@ -185,6 +186,8 @@ class Data:
     contact_vel: wp.array  # vec3 (N, max(npoint, 1)) [m/s]: its velocity, world frame
     contact_frame: wp.array  # vec3 (N, max(npoint, 1)): first tangent t1 of its contact frame, world frame
     contact_mu: wp.array  # float (N, max(npoint, 1)): friction of its pyramid rows (0: one frictionless row)
+    contact_mu_ang: wp.array  # vec2 (N, max(npoint, 1)) [m]: its torsional and rolling friction (0: no such rows)
+    contact_angvel: wp.array  # vec3 (N, max(npoint, 1)) [rad/s]: angular velocity of its body, world frame
     contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep
     contact_frc: wp.array  # vec3 (N, max(npoint, 1)) [N, world]: force of each point's active rows, last substep
     limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)

@@ -49,7 +49,7 @@ mutate "1 gravity sign in the RNEA base acceleration" kernels/smooth.py \
 mutate "2 armature dropped from the mass matrix" kernels/smooth.py 's/ + dof_armature\[i\]$//' \
     tests/test_articulation.py -k "ant or random_trees and 0"
 mutate "3 friction mixing max -> min" kernels/io.py \
-    's/float(max(friction\[g1\], friction\[g2\]))/float(min(friction[g1], friction[g2]))/' \
+    's/np.maximum(friction\[g1\], friction\[g2\])/np.minimum(friction[g1], friction[g2])/' \
     tests/test_contact_reference.py -k "friction"
 mutate "4 PPO bootstraps truncations from obs, not final_obs (ppo_warp.py)" cleanppo/ppo_warp.py \
     's/final_values = agent.get_value(normalize(storage.final_obs, \*obs_norm))/final_values = agent.get_value(normalize(storage.obs, *obs_norm))/' \
@@ -127,3 +127,7 @@ mutate "32 implicitfast's servo velocity terms left out of the implicit damping"
     's/        implicit_actuators=int(_implicit(model)),/        implicit_actuators=0,/' tests/test_implicitfast.py
 mutate "33 a ball joint's axes carried by the velocity after its own dofs" kernels/smooth.py \
     's/motion_cross_motion(before, cdof_in/motion_cross_motion(vel, cdof_in/' tests/test_ball_joint.py
+mutate "34 both rolling edge pairs about the first tangent" kernels/contact.py \
+    's/            axis = wp.cross(normal, t1)/            axis = t1/' tests/test_spin_roll_friction.py
+mutate "35 the torsional and rolling rows' cross term J_p^T n c^T J_r left out of H" kernels/constraint.py \
+    's/h = pi \* wp.dot(c, rj) + /h = /' tests/test_spin_roll_friction.py

@@ -23,21 +23,25 @@ def _warp_modules_with_kernels():
                 found[info.name] = module
     from kernels.forward import (
         CONTACT_KERNEL_CYLINDERS,
+        CONTACT_KERNEL_SPIN_ROLL,
         FORCE_KERNEL_FLUID,
+        SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
+        SOLVE_KERNEL_SPIN_ROLL,
         SPLIT_KERNELS,
         SPLIT_KERNELS_FRICTION,
         SPLIT_KERNELS_NO_PAIRS,
         SPLIT_KERNELS_NO_PAIRS_FRICTION,
     )
 
-    # the CUDA path of the physics step: one module per stage kernel, the solves with friction loss and the contact
-    # kernel with cylinders among them
+    # the CUDA path of the physics step: one module per stage kernel, the solves with friction loss, the contact
+    # kernel with cylinders and the torsional / rolling friction variants among them
     for kernel in (
         SPLIT_KERNELS
         + SPLIT_KERNELS_NO_PAIRS[3:]
         + SPLIT_KERNELS_FRICTION[4:]
         + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
         + (CONTACT_KERNEL_CYLINDERS, FORCE_KERNEL_FLUID)
+        + (CONTACT_KERNEL_SPIN_ROLL, SOLVE_KERNEL_SPIN_ROLL, SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL)
     ):
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel
