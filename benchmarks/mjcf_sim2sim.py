@@ -1,6 +1,7 @@
 """Any robot's MJCF in our simulator and in MuJoCo C, side by side: does this file simulate the same here?
 
     PYTHONPATH=$PWD python benchmarks/mjcf_sim2sim.py path/to/robot.xml [more.xml ...] [--steps 200] [--floor-only]
+        [--pyramidal]
 
 For each file: MuJoCo's own MjSpec parses it; geoms of type mesh and the mesh assets are deleted (no asset files are
 read; our loader skips mesh geoms that cannot collide and refuses others), a floor plane is added at z = 0 (unless the
@@ -12,7 +13,9 @@ by `mujoco.MjModel.from_xml_string` and by our `mjcf.load_mjcf`. Both start from
 hold its ctrl, and step `--steps` times; reported: max |qpos_ours - qpos_mujoco| after 1, 10, 50 and all steps,
 without contacts and with them, MuJoCo's contact count at the end and the geom types that touched the floor.
 `--floor-only`: every colliding geom collides with the floor only (contype 1, conaffinity 0), for files whose
-geom-geom pairs this simulator refuses. A model the loader or the simulator refuses is reported with the reason.
+geom-geom pairs this simulator refuses. `--pyramidal`: MuJoCo solves the pyramidal cone where a file asks for the
+elliptic one, as this simulator does (with a warning), so the comparison is of the same contact law. A model the
+loader or the simulator refuses is reported with the reason.
 
 Writes nothing unless --out is given (then <out>/mjcf_sim2sim.json and .md).
 """
@@ -76,9 +79,13 @@ def floor_only(contype: np.ndarray, conaffinity: np.ndarray, floor: int) -> None
     contype[colliding], conaffinity[colliding] = 1, 0
 
 
-def compare(text: str, path: str, contacts: bool, steps: int, only_floor: bool) -> dict:
-    """Both simulators from the first keyframe under its ctrl: max |dqpos| per step and MuJoCo's floor contacts."""
+def compare(text: str, path: str, contacts: bool, steps: int, only_floor: bool, pyramidal: bool = False) -> dict:
+    """Both simulators from the first keyframe under its ctrl: max |dqpos| per step and MuJoCo's floor contacts.
+    pyramidal: MuJoCo solves the pyramidal cone where the file asks for the elliptic one (this simulator solves the
+    pyramid either way)."""
     ref = mujoco_model(text, path)
+    if pyramidal:
+        ref.opt.cone = mujoco.mjtCone.mjCONE_PYRAMIDAL
     model = load_mjcf(text)
     model.opt.integrator = int(ref.opt.integrator)  # RK4 -> Euler, implicit -> implicitfast, as MuJoCo's side
     floor_ref = int(_world_planes(ref)[0])
@@ -113,6 +120,7 @@ def main():
     p.add_argument("files", nargs="+")
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--floor-only", action="store_true")
+    p.add_argument("--pyramidal", action="store_true", help="MuJoCo solves an elliptic file's cone as the pyramid")
     p.add_argument("--out", default="")
     args = p.parse_args()
     rows = []
@@ -132,7 +140,7 @@ def main():
         for contacts in (False, True):
             key = "contacts" if contacts else "no_contacts"
             try:
-                row[key] = compare(text, path, contacts, args.steps, args.floor_only)
+                row[key] = compare(text, path, contacts, args.steps, args.floor_only, args.pyramidal)
             except Exception as e:
                 row[key] = {"refused": f"{type(e).__name__}: {str(e).splitlines()[0]}"}
             r = row[key]
@@ -148,7 +156,8 @@ def main():
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, "mjcf_sim2sim.json"), "w") as f:
-            json.dump({"steps": args.steps, "floor_only": args.floor_only, "rows": rows}, f, indent=1)
+            meta = {"steps": args.steps, "floor_only": args.floor_only, "pyramidal": args.pyramidal}
+            json.dump({**meta, "rows": rows}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ through a kernel launched after each step and reset (`_privileged_launch`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -554,6 +555,10 @@ class WarpEnv:
         arrays = self._device_arrays()
         state = dict(state)
         seed = state.pop("seed", None)
+        # a checkpoint written before the simulator gained an array loads without it when the env rebuilds that array
+        # itself (a model constant from the XML, or scratch every substep recomputes before reading it)
+        rebuilt = {name for name in set(arrays) - set(state) if _rebuilt_sim_array(name)}
+        arrays = {name: a for name, a in arrays.items() if name not in rebuilt}
         if set(state) != set(arrays) or seed is None:
             raise ValueError(
                 f"{self.name}: state_dict keys differ from this env's arrays: missing "
@@ -626,3 +631,16 @@ class WarpEnv:
                     f"{self.name}: actions contain non-finite values in {len(bad)} env(s), first at env {first} "
                     f"(actions[{first}] = {actions[first].tolist()}); no env was stepped"
                 )
+
+
+def _rebuilt_sim_array(name: str) -> bool:
+    """Whether env array `name` ("sim.<field>") is one the simulator rebuilds: a Model field other than the per-env
+    scales (randomized state), or a Data field of kernels.articulation.SCRATCH."""
+    from kernels.articulation import SCRATCH
+    from kernels.types import Model
+
+    field = name.removeprefix("sim.")
+    if field == name:
+        return False
+    model_fields = {f.name for f in dataclasses.fields(Model)}
+    return field in SCRATCH or (field in model_fields and not field.endswith("_scale"))
