@@ -90,11 +90,27 @@ def warp_modules() -> dict:
             module = wp.get_module(info.name)
             if module.kernels:
                 found[info.name] = module
-    from kernels.forward import SPLIT_KERNELS, SPLIT_KERNELS_NO_PAIRS
+    from kernels.forward import (
+        CONTACT_KERNEL_CYLINDERS,
+        CONTACT_KERNEL_SPIN_ROLL,
+        FORCE_KERNEL_FLUID,
+        SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
+        SOLVE_KERNEL_SPIN_ROLL,
+        SPLIT_KERNELS,
+        SPLIT_KERNELS_FRICTION,
+        SPLIT_KERNELS_NO_PAIRS,
+        SPLIT_KERNELS_NO_PAIRS_FRICTION,
+    )
 
-    for kernel in (
-        SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:]
-    ):  # the GPU path of the physics step, each kernel in a module of its own
+    # the GPU path of the physics step, each kernel in a module of its own, and the variants the simulator takes for
+    # models with friction loss, cylinders on the ground, fluid forces or torsional / rolling friction
+    variants = (
+        SPLIT_KERNELS_FRICTION[4:]
+        + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
+        + (CONTACT_KERNEL_CYLINDERS, FORCE_KERNEL_FLUID)
+        + (CONTACT_KERNEL_SPIN_ROLL, SOLVE_KERNEL_SPIN_ROLL, SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL)
+    )
+    for kernel in SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:] + variants:
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel
 
