@@ -132,6 +132,9 @@ def _body_xml(plane_euler: str, pos, geom: str, mu: float = 0.5) -> str:
         '<geom type="sphere" size="0.08" friction="0.5 0 0"/>',
         '<geom type="capsule" size="0.05" fromto="-0.1 0 0 0.1 0 0" friction="0.5 0 0"/>',
         '<geom type="cylinder" size="0.08 0.05" friction="0.5 0 0"/>',
+        # torsional and rolling friction (condim 6, 4): the rows about the field triangle's normal and tangents
+        '<geom type="sphere" size="0.08" condim="6" friction="0.5 0.05 0.02"/>',
+        '<geom type="capsule" size="0.05" fromto="-0.1 0 0 0.1 0 0" condim="4" friction="0.5 0.05 0"/>',
     ],
 )
 def test_geom_on_a_sloped_field_moves_as_on_the_same_tilted_plane(geom):
