@@ -78,6 +78,28 @@ def check_model(model) -> None:
         flim = np.asarray(getattr(model, "actuator_forcelimited", np.zeros(nu))).reshape(nu) != 0
         if np.any(flim & (frange[:, 0] > frange[:, 1])):
             raise ValueError(f"actuator_forcerange must have lo <= hi where forcelimited: {frange[flim]}")
+    # MjModel fields whose dynamics this simulator does not model: refuse rather than step the model without them
+    # (the MJCF loader refuses the elements; a mujoco.MjModel passed in directly is checked here)
+    eq_active = np.asarray(getattr(model, "eq_active0", np.zeros(0))).reshape(-1)
+    if int(getattr(model, "neq", 0)) and np.any(eq_active != 0):
+        raise NotImplementedError(
+            f"equality constraints (model.neq = {int(model.neq)}, mjtEq types "
+            f"{sorted(set(np.asarray(model.eq_type).reshape(-1).tolist()))}) are not supported"
+        )
+    if int(getattr(model, "ntendon", 0)):
+        for name in ("tendon_limited", "tendon_stiffness", "tendon_damping", "tendon_frictionloss", "tendon_armature"):
+            v = np.asarray(getattr(model, name, np.zeros(0)))
+            if np.any(v != 0):
+                raise NotImplementedError(
+                    f"tendons that exert force (model.{name} = {v.reshape(-1)}) are not supported; tendons without "
+                    "limits, springs, damping, friction loss or armature are"
+                )
+    for name, what in (("body_gravcomp", "gravity compensation"), ("jnt_actgravcomp", "actuator gravity compensation")):
+        v = np.asarray(getattr(model, name, np.zeros(0)))
+        if np.any(v != 0):
+            raise NotImplementedError(f"{what} (model.{name} = {v.reshape(-1)}) is not supported")
+    if int(getattr(model, "nflex", 0)):
+        raise NotImplementedError(f"flexes (deformable bodies, model.nflex = {int(model.nflex)}) are not supported")
     enabled = [n for n in UNSUPPORTED_ENABLE if int(getattr(model.opt, "enableflags", 0)) & ENABLE_FLAGS[n]]
     if enabled:
         raise NotImplementedError(f"model.opt.enableflags sets {enabled}: dynamics this simulator does not model")

@@ -316,6 +316,26 @@ def test_unsupported_features_raise():
             assert Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=True)._spin_roll
         Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=False)
     Simulator(mujoco.MjModel.from_xml_string(xml.replace('condim="6"', 'condim="1"')), 1, contacts=True)
+    # a mujoco.MjModel with dynamics this simulator does not model is refused (the MJCF loader refuses the elements)
+    chain = '<body><joint name="a"/><geom size=".1"/><body pos="0 0 -.3"><joint name="b"/><geom size=".1"/>'
+    chain += "</body></body>"
+    for extra, match in [
+        ('<equality><joint joint1="a" joint2="b"/></equality>', "equality constraints"),
+        ('<tendon><fixed limited="true" range="-1 1"><joint joint="a" coef="1"/></fixed></tendon>', "tendon_limited"),
+        ('<tendon><fixed stiffness="3"><joint joint="a" coef="1"/></fixed></tendon>', "tendon_stiffness"),
+    ]:
+        xml = f"<mujoco><worldbody>{chain}</worldbody>{extra}</mujoco>"
+        with pytest.raises(NotImplementedError, match=match):
+            Simulator(mujoco.MjModel.from_xml_string(xml), 1)
+    grav_chain = chain.replace("<body>", '<body gravcomp="1">', 1)
+    grav = mujoco.MjModel.from_xml_string(f"<mujoco><worldbody>{grav_chain}</worldbody></mujoco>")
+    with pytest.raises(NotImplementedError, match="gravity compensation"):
+        Simulator(grav, 1)
+    # an inactive equality and a tendon that exerts no force (Gymnasium's humanoid has two) step as without them
+    Simulator(mujoco.MjModel.from_xml_string(
+        f'<mujoco><worldbody>{chain}</worldbody><equality><joint joint1="a" joint2="b" active="false"/></equality>'
+        '<tendon><fixed><joint joint="a" coef="1"/></fixed></tendon></mujoco>'
+    ), 1)  # fmt: skip
 
 
 @pytest.mark.parametrize(
