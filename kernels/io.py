@@ -98,6 +98,11 @@ def check_model(model) -> None:
         v = np.asarray(getattr(model, name, np.zeros(0)))
         if np.any(v != 0):
             raise NotImplementedError(f"{what} (model.{name} = {v.reshape(-1)}) is not supported")
+    if int(getattr(model, "npair", 0)):
+        raise NotImplementedError(
+            f"explicit contact pairs (<contact><pair>, model.npair = {int(model.npair)}) are not supported; the "
+            "geom pairs of MuJoCo's contype / conaffinity rules are"
+        )
     if int(getattr(model, "nflex", 0)):
         raise NotImplementedError(f"flexes (deformable bodies, model.nflex = {int(model.nflex)}) are not supported")
     enabled = [n for n in UNSUPPORTED_ENABLE if int(getattr(model.opt, "enableflags", 0)) & ENABLE_FLAGS[n]]

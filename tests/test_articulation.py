@@ -317,12 +317,13 @@ def test_unsupported_features_raise():
         Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=False)
     Simulator(mujoco.MjModel.from_xml_string(xml.replace('condim="6"', 'condim="1"')), 1, contacts=True)
     # a mujoco.MjModel with dynamics this simulator does not model is refused (the MJCF loader refuses the elements)
-    chain = '<body><joint name="a"/><geom size=".1"/><body pos="0 0 -.3"><joint name="b"/><geom size=".1"/>'
-    chain += "</body></body>"
+    chain = '<body><joint name="a"/><geom name="g1" size=".1"/><body pos="0 0 -.3"><joint name="b"/>'
+    chain += '<geom name="g2" size=".1"/></body></body>'
     for extra, match in [
         ('<equality><joint joint1="a" joint2="b"/></equality>', "equality constraints"),
         ('<tendon><fixed limited="true" range="-1 1"><joint joint="a" coef="1"/></fixed></tendon>', "tendon_limited"),
         ('<tendon><fixed stiffness="3"><joint joint="a" coef="1"/></fixed></tendon>', "tendon_stiffness"),
+        ('<contact><pair geom1="g1" geom2="g2"/></contact>', "explicit contact pairs"),
     ]:
         xml = f"<mujoco><worldbody>{chain}</worldbody>{extra}</mujoco>"
         with pytest.raises(NotImplementedError, match=match):
