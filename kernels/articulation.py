@@ -43,9 +43,9 @@ from kernels.types import GEOM_CYLINDER
 # contact forces the observations read and the active-set masks (int) stay env-major for state_dict and torch views.
 SCRATCH = (
     "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
-    "qH", "qfrc_smooth", "implicit_b", "jac", "contact_jacp", "contact_dcoef", "contact_fref", "contact_point",
-    "contact_normal", "contact_vel", "contact_frame", "contact_mu", "contact_mu_ang", "contact_angvel", "pair_dcoef",
-    "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu",
+    "qH", "qfrc_smooth", "implicit_b", "jac", "qacc_prev", "contact_jacp", "contact_dcoef", "contact_fref",
+    "contact_point", "contact_normal", "contact_vel", "contact_frame", "contact_mu", "contact_mu_ang", "contact_angvel",
+    "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu",
 )  # fmt: skip
 
 

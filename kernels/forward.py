@@ -18,6 +18,7 @@ import re
 import warp as wp
 
 from kernels.constraint import (
+    LINE_SEARCH_START,
     contact_collide,
     contact_collide_no_cylinders,
     contact_collide_spin_roll,
@@ -27,6 +28,7 @@ from kernels.constraint import (
     contacts_spin_roll,
     friction_loss,
     joint_limits,
+    line_search_func,
     pair_collide,
     pair_rows,
     pair_update,
@@ -474,6 +476,7 @@ def _pipeline(
     rows, update = contacts, contact_update
     if spin_roll:
         collide, rows, update = contact_collide_spin_roll, contacts_spin_roll, contact_update_spin_roll
+    search = line_search_func(friction, pairs, spin_roll)
 
     def pipeline(
         # Model:
@@ -622,6 +625,7 @@ def _pipeline(
         pair_force_out: wp.array2d[float],
         pair_frc_out: wp.array2d[wp.vec3],
         qacc_out: wp.array2d[float],
+        qacc_prev_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
     ):
@@ -729,9 +733,12 @@ def _pipeline(
                 nv = qacc_out.shape[1]
                 iteration = int(0)
                 while iteration < solver_iterations:
+                    searching = iteration >= LINE_SEARCH_START
                     # while loops for Warp's CPU code, as in factor_solve
                     i = int(0)
                     while i < nv:
+                        if searching:
+                            qacc_prev_out[worldid, i] = qacc_out[worldid, i]
                         qacc_out[worldid, i] = qfrc_smooth_out[worldid, i]
                         j = int(0)
                         while j <= i:
@@ -765,6 +772,26 @@ def _pipeline(
                         factor_solve_tree(worldid, dof_parentid, qH_out, qacc_out)
                     else:
                         factor_solve(worldid, qH_out, qacc_out)
+                    alpha = float(1.0)
+                    if searching:
+                        # past the first full steps: MuJoCo's exact line search toward the Newton target, so the
+                        # iterates cannot cycle between active sets (kernels.constraint.line_search_func)
+                        alpha = search(
+                            worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
+                            jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp,
+                            cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, cpair_body1,
+                            cpair_body2, body_rootid, body_lastdof, dof_parentid, qpos_in, qvel_in, xpos_out, cdof_out,
+                            qM_out, implicit_b_out, qfrc_smooth_out, contact_jacp_out, contact_dcoef_out,
+                            contact_fref_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
+                            contact_mu_ang_out, contact_angvel_out, pair_dcoef_out, pair_aref_out, pair_point_out,
+                            pair_normal_out, pair_frame_out, pair_mu_out, qacc_prev_out, qacc_out,
+                        )  # fmt: skip
+                        if alpha < 1.0:
+                            i = int(0)
+                            while i < nv:
+                                x0 = qacc_prev_out[worldid, i]
+                                qacc_out[worldid, i] = x0 + alpha * (qacc_out[worldid, i] - x0)
+                                i += 1
                     changed = joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
                         jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
@@ -786,6 +813,8 @@ def _pipeline(
                             cdof_out, qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
                             pair_frame_out, pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
                         )  # fmt: skip
+                    if alpha < 1.0:
+                        changed += 1  # short of the Newton target: not settled yet
                     iteration += 1
                     if changed == 0:
                         iteration = solver_iterations

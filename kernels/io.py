@@ -575,8 +575,13 @@ def put_model(
 # Newton steps on MuJoCo's constraint cost per substep at most. Warm-started from the last substep's qacc, the
 # active set settles in 1.41 solves per substep on average for the Ant and 1.48 for the humanoid under random actions
 # (256 envs x 100 steps; 67% / 62% in one, 1% need 4 or more); a box starting to slide needs up to 8 (its stopping
-# distance is 10% off with 4: tests/test_contact_reference.py)
-SOLVER_ITERATIONS = 8
+# distance is 10% off with 4: tests/test_contact_reference.py). From the third solve on each step ends at MuJoCo's
+# exact line search (kernels.constraint.line_search_func), which ends the full steps' cycling between active sets;
+# violent multi-contact states then need up to ~16 (boxes, capsules, cylinders, spheres with torsional and rolling
+# friction thrown spinning onto a plane at impratio 10: 11 of 256 one-step states off MuJoCo's by > 5e-4 of the
+# velocity scale with 8, none with 16; go2 landing on its trunk, 17 contacts: 1.7e-3 m off MuJoCo 50 steps later with
+# 16, 6e-6 with 24). The cap costs only the substeps that have not settled (on a GPU, their warps: not timed).
+SOLVER_ITERATIONS = 16
 
 # ground-contact points per mjtGeom (plane, hfield, sphere, capsule, ellipsoid, cylinder, box, mesh, sdf): sphere 1,
 # capsule 2 (end caps), cylinder 4 (kernels.contact.plane_cylinder), box 8 (corners), other types none
@@ -624,6 +629,7 @@ def make_data(model, num_envs: int, device) -> Data:
         qfrc_smooth=zeros((n, nv), float),
         implicit_b=zeros((n, nv), float),
         qacc=zeros((n, nv), float),
+        qacc_prev=zeros((n, max(nv, 1)), float),
         jac=zeros((n, max(nv, 1)), float),
         # every geom's points: a bound on those of the geoms touching the plane
         contact_jacp=zeros((n, npoint, max(nv, 1)), wp.vec3),

@@ -131,3 +131,6 @@ mutate "34 both rolling edge pairs about the first tangent" kernels/contact.py \
     's/            axis = wp.cross(normal, t1)/            axis = t1/' tests/test_spin_roll_friction.py
 mutate "35 the torsional and rolling rows' cross term J_p^T n c^T J_r left out of H" kernels/constraint.py \
     's/h = pi \* wp.dot(c, rj) + /h = /' tests/test_spin_roll_friction.py
+mutate "36 the constraint solve without its line search (full Newton steps only)" kernels/constraint.py \
+    's/^LINE_SEARCH_START = wp.constant(2)/LINE_SEARCH_START = wp.constant(1000)/' tests/test_spin_roll_friction.py \
+    tests/test_contact_reference.py
