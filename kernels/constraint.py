@@ -398,6 +398,29 @@ def pyramid_row(
 
 
 @wp.func
+def spin_roll_row(
+    worldid: int,
+    idx: int,
+    e: int,
+    b: float,
+    # Data in:
+    contact_fref_in: wp.array2d[float],
+    contact_normal_in: wp.array2d[wp.vec3],
+    contact_vel_in: wp.array2d[wp.vec3],
+    contact_frame_in: wp.array2d[wp.vec3],
+    contact_mu_ang_in: wp.array2d[wp.vec2],
+    contact_angvel_in: wp.array2d[wp.vec3],
+):
+    """Torsional or rolling row e (4..9) of contact point idx (``pyramid_row``'s twin): its normal n [world], angular
+    part w [m, world] (``spin_roll_edge``; J_e = n^T J_p + w^T J_r) and aref = -b (n . v + w . omega) - k d r
+    [m/s^2]."""
+    n = contact_normal_in[worldid, idx]
+    w = spin_roll_edge(n, contact_frame_in[worldid, idx], contact_mu_ang_in[worldid, idx], e)
+    vel = wp.dot(contact_vel_in[worldid, idx], n) + wp.dot(contact_angvel_in[worldid, idx], w)
+    return n, w, -b * vel - contact_fref_in[worldid, idx]
+
+
+@wp.func
 def contact_point_update(
     worldid: int,
     idx: int,
@@ -582,18 +605,16 @@ def _contact_row_funcs(spin_roll: bool):
                         if nang > 0:
                             # J_e = n^T J_p + w^T J_r: n n^T joins a; the rest goes through angular_point_rows
                             n = contact_normal_in[worldid, idx]
-                            t1 = contact_frame_in[worldid, idx]
-                            mu_ang = contact_mu_ang_in[worldid, idx]
-                            vn = wp.dot(contact_vel_in[worldid, idx], n)
-                            omega = contact_angvel_in[worldid, idx]
                             c = wp.vec3(0.0)
                             ar = sym33(0.0)
                             gr = wp.vec3(0.0)
                             e = int(4)
                             while e < 4 + nang:
                                 if (mask >> e) & 1:
-                                    w = spin_roll_edge(n, t1, mu_ang, e)
-                                    aref = -b * (vn + wp.dot(omega, w)) - contact_fref_in[worldid, idx]
+                                    _n, w, aref = spin_roll_row(
+                                        worldid, idx, e, b, contact_fref_in, contact_normal_in, contact_vel_in,
+                                        contact_frame_in, contact_mu_ang_in, contact_angvel_in,
+                                    )  # fmt: skip
                                     force += (dcoef * aref) * n
                                     a += sym33_outer(dcoef * n, n)
                                     c += dcoef * w
@@ -667,20 +688,17 @@ def _contact_row_funcs(spin_roll: bool):
                         # the torsional and rolling rows (``contacts``): f_e = D (aref_e - n . acc - w_e . J_r qacc)
                         _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
                         n = contact_normal_in[worldid, idx]
-                        t1 = contact_frame_in[worldid, idx]
-                        mu_ang = contact_mu_ang_in[worldid, idx]
-                        vn = wp.dot(contact_vel_in[worldid, idx], n)
-                        omega = contact_angvel_in[worldid, idx]
                         an = wp.dot(acc, n)
                         alpha = body_angular_acc(worldid, body, body_lastdof, dof_parentid, cdof_in, qacc_in)
                         mask = contact_mask_out[worldid, idx]
                         fn = float(0.0)
                         e = int(4)
                         while e < 4 + nang:
-                            w = spin_roll_edge(n, t1, mu_ang, e)
-                            f = dcoef * (
-                                -b * (vn + wp.dot(omega, w)) - contact_fref_in[worldid, idx] - an - wp.dot(w, alpha)
-                            )
+                            _n, w, aref = spin_roll_row(
+                                worldid, idx, e, b, contact_fref_in, contact_normal_in, contact_vel_in,
+                                contact_frame_in, contact_mu_ang_in, contact_angvel_in,
+                            )  # fmt: skip
+                            f = dcoef * (aref - an - wp.dot(w, alpha))
                             if f > 0.0:
                                 mask = mask | (1 << e)
                                 fn += f
@@ -1444,14 +1462,12 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
                             r0 = body_angular_acc(worldid, body, body_lastdof, dof_parentid, cdof_in, x0_in)
                             rd = body_angular_acc(worldid, body, body_lastdof, dof_parentid, cdof_in, x1_in) - r0
                             rot = r0 + alpha * rd
-                            vn = wp.dot(contact_vel_in[worldid, idx], n)
-                            omega = contact_angvel_in[worldid, idx]
                             e = int(4)
                             while e < 4 + nang:
-                                w = spin_roll_edge(
-                                    n, contact_frame_in[worldid, idx], contact_mu_ang_in[worldid, idx], e
-                                )
-                                aref = -b * (vn + wp.dot(omega, w)) - contact_fref_in[worldid, idx]
+                                _n, w, aref = spin_roll_row(
+                                    worldid, idx, e, b, contact_fref_in, contact_normal_in, contact_vel_in,
+                                    contact_frame_in, contact_mu_ang_in, contact_angvel_in,
+                                )  # fmt: skip
                                 f = dcoef * (aref - wp.dot(n, acc) - wp.dot(w, rot))
                                 if f > 0.0:
                                     slope -= f * (wp.dot(n, ad) + wp.dot(w, rd))
