@@ -21,6 +21,7 @@ from kernels.forward import (
     CONTACT_KERNEL_CYLINDERS,
     CONTACT_KERNEL_SPIN_ROLL,
     FORCE_KERNEL_FLUID,
+    PAIR_KERNEL_SPIN_ROLL,
     SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
     SOLVE_KERNEL_SPIN_ROLL,
     SPLIT_KERNELS,
@@ -45,7 +46,7 @@ SCRATCH = (
     "xpos", "xquat", "xanchor", "xaxis", "cdof", "cmass", "cmc", "crot", "cvel", "cacc", "cfrc", "qfrc_bias", "qM",
     "qH", "qfrc_smooth", "implicit_b", "jac", "qacc_prev", "contact_jacp", "contact_dcoef", "contact_fref",
     "contact_point", "contact_normal", "contact_vel", "contact_frame", "contact_mu", "contact_mu_ang", "contact_angvel",
-    "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu",
+    "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu", "pair_mu_ang", "pair_aref_rot",
 )  # fmt: skip
 
 
@@ -171,12 +172,14 @@ class Simulator:
                 f"pipeline 'split_tiled' solves models without geom pairs only (ground contacts and joint limits); "
                 f"this model has {m.cpair_geom1.shape[0]} geom pairs that may touch: use 'split' or 'fused'"
             )
-        # torsional / rolling friction rows (condim 4 / 6 against the ground): kernels of their own
-        self._spin_roll = bool(np.any(m.cgeom_friction_ang.numpy()[:, 0] > 0)) if m.cgeom_type.shape[0] else False
+        # torsional / rolling friction rows (condim 4 / 6, against the ground or between geoms): kernels of their own
+        self._spin_roll = any(
+            a.shape[0] and bool(np.any(a.numpy()[:, 0] > 0)) for a in (m.cgeom_friction_ang, m.cpair_friction_ang)
+        )
         if pipeline == "split_tiled" and self._spin_roll:
             raise ValueError(
                 "pipeline 'split_tiled' solves sliding friction only (condim 1 and 3); this model has condim 4 / 6 "
-                "contacts with the ground (torsional or rolling friction): use 'split' or 'fused'"
+                "contacts (torsional or rolling friction): use 'split' or 'fused'"
             )
         d = make_data(model, self.num_envs, self.device)
         if self.env_fastest:
@@ -234,6 +237,7 @@ class Simulator:
             if self._spin_roll:
                 solve = SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL if self.cpair_body1.shape[0] == 0 else SOLVE_KERNEL_SPIN_ROLL
                 kernels = (SPLIT_KERNELS[0], CONTACT_KERNEL_SPIN_ROLL, *kernels[2:-1], solve)
+                kernels = tuple(PAIR_KERNEL_SPIN_ROLL if k is SPLIT_KERNELS[2] else k for k in kernels)
             if self.fluid:
                 kernels = tuple(FORCE_KERNEL_FLUID if k is SPLIT_KERNELS[3] else k for k in kernels)
         if self.pipeline == "split_tiled":

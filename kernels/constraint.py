@@ -760,6 +760,7 @@ def _pair_point(
     cpair_geom2: wp.array[int],
     cpair_margin: wp.array[float],
     cpair_friction: wp.array[float],
+    cpair_friction_ang: wp.array[wp.vec2],
     cpair_solref: wp.array[wp.vec2],
     cpair_solimp: wp.array[vec5],
     cpair_invweight: wp.array[float],
@@ -776,23 +777,33 @@ def _pair_point(
     pair_normal_out: wp.array2d[wp.vec3],
     pair_frame_out: wp.array2d[wp.vec3],
     pair_mu_out: wp.array2d[float],
+    pair_mu_ang_out: wp.array2d[wp.vec2],
+    pair_aref_rot_out: wp.array2d[wp.vec3],
 ):
     """Write slot idx of pair p: a point at signed distance dist [m] along the unit normal from geom 1 to geom 2,
-    midway through the gap at point [m, world]; D of its rows (0 outside the margin) and each row's aref = -b v_e - k
-    d r [m/s^2] at the relative velocity v_e along ``pyramid_edge`` (fixed for the substep, so the solve loop reads
-    one vec4 instead of the velocity and the pair's solref)."""
+    midway through the gap at point [m, world]; D of its rows (0 outside the margin) and each sliding row's aref = -b
+    v_e - k d r [m/s^2] at the relative velocity v_e along ``pyramid_edge`` (fixed for the substep, so the solve loop
+    reads one vec4 instead of the velocity and the pair's solref); for condim 4 / 6 the torsional and rolling
+    friction and -b times the relative angular velocity (``pair_spin_roll_row``)."""
     r = dist - cpair_margin[p]
     pair_dcoef_out[worldid, idx] = 0.0
     if r < 0.0:
         mu = cpair_friction[p]
+        mu_ang = cpair_friction_ang[p]
         condim = int(1)
         if mu > 0.0:
             condim = 3
+            if mu_ang[0] > 0.0:
+                condim = 4
+                if mu_ang[1] > 0.0:
+                    condim = 6
         kr, b, dcoef, rows = pyramid_coefficients(
             r, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], condim, contact_impratio, mu
         )
         if rows == 1:
             mu = 0.0
+        if rows <= 4:
+            mu_ang = wp.vec2(0.0)
         body1 = geom_bodyid[cpair_geom1[p]]
         body2 = geom_bodyid[cpair_geom2[p]]
         # velocity of geom 2 relative to geom 1 at the point: the rows' J = J_2 - J_1
@@ -802,7 +813,7 @@ def _pair_point(
         t1 = contact_tangent(normal, wp.vec3(0.0))
         # the four edges by constant index (a run-time index would put the vec4 in local memory on the GPU)
         aref = wp.vec4(-b * wp.dot(vel, normal) - kr, 0.0, 0.0, 0.0)
-        if rows == 4:
+        if rows >= 4:
             aref = wp.vec4(
                 -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 0)) - kr,
                 -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 1)) - kr,
@@ -815,6 +826,9 @@ def _pair_point(
         pair_normal_out[worldid, idx] = normal
         pair_frame_out[worldid, idx] = t1
         pair_mu_out[worldid, idx] = mu
+        pair_mu_ang_out[worldid, idx] = mu_ang
+        omega = wp.spatial_top(cvel_in[worldid, body2]) - wp.spatial_top(cvel_in[worldid, body1])
+        pair_aref_rot_out[worldid, idx] = -b * omega
 
 
 @wp.func
@@ -825,6 +839,7 @@ def pair_collide(
     cpair_geom2: wp.array[int],
     cpair_margin: wp.array[float],
     cpair_friction: wp.array[float],
+    cpair_friction_ang: wp.array[wp.vec2],
     cpair_solref: wp.array[wp.vec2],
     cpair_solimp: wp.array[vec5],
     cpair_invweight: wp.array[float],
@@ -848,6 +863,8 @@ def pair_collide(
     pair_normal_out: wp.array2d[wp.vec3],
     pair_frame_out: wp.array2d[wp.vec3],
     pair_mu_out: wp.array2d[float],
+    pair_mu_ang_out: wp.array2d[wp.vec2],
+    pair_aref_rot_out: wp.array2d[wp.vec3],
 ):
     """Every geom-geom contact point of one env (kernels.io's pair list) at the current positions, once per substep,
     into the pair_* slots as ``contact_collide`` does for the ground: sphere/capsule pairs one point at the closest
@@ -889,8 +906,9 @@ def pair_collide(
             d0, n0, q0 = sphere_cylinder(segment_nearest(a0, a1, c2, r2, s2, GEOM_CYLINDER, 32), s1[0], c2, r2, s2)
             _pair_point(
                 worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
-                cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
-                cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+                cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
+                pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
             )  # fmt: skip
         elif t2 != GEOM_BOX:
             b0 = c2
@@ -925,9 +943,10 @@ def pair_collide(
                 if candidates == 1 or (dist <= margin and slot < 2):
                     _pair_point(
                         worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
-                        cpair_friction, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
-                        body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
-                        pair_frame_out, pair_mu_out,
+                        cpair_friction, cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid,
+                        contact_impratio, body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out,
+                        pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out,
+                        pair_aref_rot_out,
                     )  # fmt: skip
                     slot += 1
         elif t1 != GEOM_BOX:
@@ -953,15 +972,16 @@ def pair_collide(
                     d1, n1, q1 = sphere_box(e1, s1[0], c2, r2, s2)
             _pair_point(
                 worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
-                cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
-                cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+                cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
+                pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
             )  # fmt: skip
             if t1 == GEOM_CAPSULE:
                 _pair_point(
                     worldid, p, adr + 1, d1, n1, q1, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
-                    cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, body_rootid, xpos_in,
-                    cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
-                    pair_mu_out,
+                    cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                    body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
+                    pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
                 )  # fmt: skip
         else:
             pen, normal, kind = box_box_axis(c1, r1, s1, c2, r2, s2)
@@ -972,9 +992,10 @@ def pair_collide(
                     if valid and dist < margin and slot < 8:
                         _pair_point(
                             worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
-                            cpair_friction, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
-                            body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out,
-                            pair_normal_out, pair_frame_out, pair_mu_out,
+                            cpair_friction, cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight,
+                            geom_bodyid, contact_impratio, body_rootid, xpos_in, cvel_in, pair_dcoef_out,
+                            pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+                            pair_mu_ang_out, pair_aref_rot_out,
                         )  # fmt: skip
                         slot += 1
 
@@ -986,6 +1007,7 @@ def _apply_pair_force(
     body2: int,
     point: wp.vec3,
     direction: wp.vec3,
+    angular: wp.vec3,
     force: float,
     coef: float,
     # Model:
@@ -1001,8 +1023,9 @@ def _apply_pair_force(
     qM_out: wp.array3d[float],
 ):
     """Add J^T force [N m or N] to qfrc and coef J J^T to the lower triangle of qM for the relative row J = J_2 - J_1
-    (the velocity [m/s] of body 2's material point relative to body 1's along a unit world direction); dense over
-    the dofs, since the two chains may share dofs (one tree), where their parts cancel."""
+    (the velocity [m/s] of body 2's material point relative to body 1's along a unit world direction, plus body 2's
+    angular velocity relative to body 1's along angular [m, world]: a torsional or rolling row); dense over the dofs,
+    since the two chains may share dofs (one tree), where their parts cancel."""
     nv = qfrc_out.shape[1]
     for i in range(nv):
         jac_out[worldid, i] = 0.0
@@ -1013,7 +1036,7 @@ def _apply_pair_force(
             body = body1
             sign = -1.0
         ref = xpos_in[worldid, body_rootid[body]]
-        wrench = wp.spatial_vector(wp.cross(point - ref, direction), direction)
+        wrench = wp.spatial_vector(wp.cross(point - ref, direction) + angular, direction)
         i = body_lastdof[body]
         while i >= 0:
             jac_out[worldid, i] = jac_out[worldid, i] + sign * wp.dot(cdof_in[worldid, i], wrench)
@@ -1026,113 +1049,186 @@ def _apply_pair_force(
                 qM_out[worldid, i, j] = qM_out[worldid, i, j] + coef * ji * jac_out[worldid, j]
 
 
-@wp.func(inline=False)
-def pair_rows(
+@wp.func
+def pair_spin_roll_row(
     worldid: int,
-    # Model:
-    cpair_body1: wp.array[int],
-    cpair_body2: wp.array[int],
-    body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
+    idx: int,
+    e: int,
     # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    pair_dcoef_in: wp.array2d[float],
     pair_aref_in: wp.array2d[wp.vec4],
-    pair_point_in: wp.array2d[wp.vec3],
     pair_normal_in: wp.array2d[wp.vec3],
     pair_frame_in: wp.array2d[wp.vec3],
-    pair_mu_in: wp.array2d[float],
-    pair_mask_in: wp.array2d[int],
-    # Data out:
-    jac_out: wp.array2d[float],
-    qfrc_out: wp.array2d[float],
-    qM_out: wp.array3d[float],
+    pair_mu_ang_in: wp.array2d[wp.vec2],
+    pair_aref_rot_in: wp.array2d[wp.vec3],
 ):
-    """The geom-geom contact rows (``pair_collide``) of the active set (pair_mask, ``pair_update``) into qfrc [N m,
-    N] and qM, as ``contacts`` does for the ground rows: D aref J^T and D J^T J with J = J_2 - J_1, the pyramidal cone
-    of the pair's mixed friction (condim 3) or the normal alone (condim 1)."""
-    for idx in range(cpair_body1.shape[0]):
-        dcoef = pair_dcoef_in[worldid, idx]
-        mask = pair_mask_in[worldid, idx]
-        if dcoef > 0.0 and mask != 0:
-            mu = pair_mu_in[worldid, idx]
-            aref = pair_aref_in[worldid, idx]
-            for e in range(4):
-                if (mask >> e) & 1:
+    """Torsional or rolling row e (4..9) of geom-geom point idx (``spin_roll_row``'s twin): its normal n [world],
+    angular part w [m, world] (``spin_roll_edge``; J_e = n^T (J_p2 - J_p1) + w^T (J_r2 - J_r1)) and aref = -b (n . v
+    + w . omega) - k d r [m/s^2], v and omega geom 2's relative to geom 1's."""
+    n = pair_normal_in[worldid, idx]
+    w = spin_roll_edge(n, pair_frame_in[worldid, idx], pair_mu_ang_in[worldid, idx], e)
+    aref = pair_aref_in[worldid, idx]
+    # the sliding edges n +- mu t1 average to the normal's -b n . v - k d r
+    return n, w, 0.5 * (aref[0] + aref[1]) + wp.dot(w, pair_aref_rot_in[worldid, idx])
+
+
+def _pair_row_funcs(spin_roll: bool):
+    """The geom-geom contact rows of the solve (``pair_rows``) and their active-set update (``pair_update``), with
+    the torsional and rolling rows (condim 4 / 6) compiled in or out (``wp.static``), as ``_contact_row_funcs``."""
+
+    def pair_rows(
+        worldid: int,
+        # Model:
+        cpair_body1: wp.array[int],
+        cpair_body2: wp.array[int],
+        body_rootid: wp.array[int],
+        body_lastdof: wp.array[int],
+        dof_parentid: wp.array[int],
+        # Data in:
+        xpos_in: wp.array2d[wp.vec3],
+        cdof_in: wp.array2d[wp.spatial_vector],
+        pair_dcoef_in: wp.array2d[float],
+        pair_aref_in: wp.array2d[wp.vec4],
+        pair_point_in: wp.array2d[wp.vec3],
+        pair_normal_in: wp.array2d[wp.vec3],
+        pair_frame_in: wp.array2d[wp.vec3],
+        pair_mu_in: wp.array2d[float],
+        pair_mu_ang_in: wp.array2d[wp.vec2],
+        pair_aref_rot_in: wp.array2d[wp.vec3],
+        pair_mask_in: wp.array2d[int],
+        # Data out:
+        jac_out: wp.array2d[float],
+        qfrc_out: wp.array2d[float],
+        qM_out: wp.array3d[float],
+    ):
+        """The geom-geom contact rows (``pair_collide``) of the active set (pair_mask, ``pair_update``) into qfrc [N m,
+        N] and qM, as ``contacts`` does for the ground rows: D aref J^T and D J^T J with J = J_2 - J_1, the pyramidal
+        cone of the pair's mixed friction (condim 3; with spin_roll 4 and 6 too) or the normal alone (condim 1)."""
+        for idx in range(cpair_body1.shape[0]):
+            dcoef = pair_dcoef_in[worldid, idx]
+            mask = pair_mask_in[worldid, idx]
+            if dcoef > 0.0 and mask != 0:
+                mu = pair_mu_in[worldid, idx]
+                aref = pair_aref_in[worldid, idx]
+                for e in range(4):
+                    if (mask >> e) & 1:
+                        u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
+                        _apply_pair_force(
+                            worldid, cpair_body1[idx], cpair_body2[idx], pair_point_in[worldid, idx], u, wp.vec3(0.0),
+                            dcoef * component4(aref, e), dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in,
+                            cdof_in, jac_out, qfrc_out, qM_out,
+                        )  # fmt: skip
+                if wp.static(spin_roll):
+                    e = int(4)
+                    while e < 4 + spin_roll_count(pair_mu_ang_in[worldid, idx]):
+                        if (mask >> e) & 1:
+                            n, w, aref_e = pair_spin_roll_row(
+                                worldid, idx, e, pair_aref_in, pair_normal_in, pair_frame_in, pair_mu_ang_in,
+                                pair_aref_rot_in,
+                            )  # fmt: skip
+                            _apply_pair_force(
+                                worldid, cpair_body1[idx], cpair_body2[idx], pair_point_in[worldid, idx], n, w,
+                                dcoef * aref_e, dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+                                jac_out, qfrc_out, qM_out,
+                            )  # fmt: skip
+                        e += 1
+
+    def pair_update(
+        worldid: int,
+        # Model:
+        cpair_body1: wp.array[int],
+        cpair_body2: wp.array[int],
+        body_rootid: wp.array[int],
+        body_lastdof: wp.array[int],
+        dof_parentid: wp.array[int],
+        # Data in:
+        xpos_in: wp.array2d[wp.vec3],
+        cdof_in: wp.array2d[wp.spatial_vector],
+        qacc_in: wp.array2d[float],
+        pair_dcoef_in: wp.array2d[float],
+        pair_aref_in: wp.array2d[wp.vec4],
+        pair_point_in: wp.array2d[wp.vec3],
+        pair_normal_in: wp.array2d[wp.vec3],
+        pair_frame_in: wp.array2d[wp.vec3],
+        pair_mu_in: wp.array2d[float],
+        pair_mu_ang_in: wp.array2d[wp.vec2],
+        pair_aref_rot_in: wp.array2d[wp.vec3],
+        # Data out:
+        pair_mask_out: wp.array2d[int],
+        pair_force_out: wp.array2d[float],
+        pair_frc_out: wp.array2d[wp.vec3],
+    ):
+        """The geom-geom rows' forces f = D (aref - J qacc) [N] at qacc, as ``contact_update``: the new active set
+        into pair_mask, each point's normal force into pair_force and its force vector on geom 2 [N, world] (geom 1
+        takes the opposite) into pair_frc (with spin_roll the torsional and rolling rows' force on the normal too;
+        their torque is not in pair_frc); returns the number of points whose active set changed."""
+        changed = int(0)
+        for idx in range(cpair_body1.shape[0]):
+            dcoef = pair_dcoef_in[worldid, idx]
+            if dcoef > 0.0:
+                point = pair_point_in[worldid, idx]
+                body1 = cpair_body1[idx]
+                body2 = cpair_body2[idx]
+                acc = _point_acc(
+                    worldid, body2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
+                ) - _point_acc(
+                    worldid, body1, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
+                )  # fmt: skip
+                mu = pair_mu_in[worldid, idx]
+                aref = pair_aref_in[worldid, idx]
+                rows = int(4)
+                if mu == 0.0:
+                    rows = 1
+                mask = int(0)
+                fn = float(0.0)
+                frc = wp.vec3(0.0)
+                for e in range(rows):
                     u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
-                    _apply_pair_force(
-                        worldid, cpair_body1[idx], cpair_body2[idx], pair_point_in[worldid, idx], u, dcoef *
-                        component4(aref, e), dcoef, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, jac_out,
-                        qfrc_out, qM_out,
-                    )  # fmt: skip
-
-
-@wp.func(inline=False)
-def pair_update(
-    worldid: int,
-    # Model:
-    cpair_body1: wp.array[int],
-    cpair_body2: wp.array[int],
-    body_rootid: wp.array[int],
-    body_lastdof: wp.array[int],
-    dof_parentid: wp.array[int],
-    # Data in:
-    xpos_in: wp.array2d[wp.vec3],
-    cdof_in: wp.array2d[wp.spatial_vector],
-    qacc_in: wp.array2d[float],
-    pair_dcoef_in: wp.array2d[float],
-    pair_aref_in: wp.array2d[wp.vec4],
-    pair_point_in: wp.array2d[wp.vec3],
-    pair_normal_in: wp.array2d[wp.vec3],
-    pair_frame_in: wp.array2d[wp.vec3],
-    pair_mu_in: wp.array2d[float],
-    # Data out:
-    pair_mask_out: wp.array2d[int],
-    pair_force_out: wp.array2d[float],
-    pair_frc_out: wp.array2d[wp.vec3],
-):
-    """The geom-geom rows' forces f = D (aref - J qacc) [N] at qacc, as ``contact_update``: the new active set into
-    pair_mask, each point's normal force into pair_force and its force vector on geom 2 [N, world] (geom 1 takes the
-    opposite) into pair_frc; returns the number of points whose active set changed."""
-    changed = int(0)
-    for idx in range(cpair_body1.shape[0]):
-        dcoef = pair_dcoef_in[worldid, idx]
-        if dcoef > 0.0:
-            point = pair_point_in[worldid, idx]
-            acc = _point_acc(
-                worldid, cpair_body2[idx], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-            ) - _point_acc(
-                worldid, cpair_body1[idx], point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, qacc_in
-            )  # fmt: skip
-            mu = pair_mu_in[worldid, idx]
-            aref = pair_aref_in[worldid, idx]
-            rows = int(4)
-            if mu == 0.0:
-                rows = 1
-            mask = int(0)
-            fn = float(0.0)
-            frc = wp.vec3(0.0)
-            for e in range(rows):
-                u = pyramid_edge(pair_normal_in[worldid, idx], pair_frame_in[worldid, idx], mu, e)
-                f = dcoef * (component4(aref, e) - wp.dot(acc, u))
-                if f > 0.0:
-                    mask = mask | (1 << e)
-                    fn += f
-                    frc += f * u
-            if mask != pair_mask_out[worldid, idx]:
+                    f = dcoef * (component4(aref, e) - wp.dot(acc, u))
+                    if f > 0.0:
+                        mask = mask | (1 << e)
+                        fn += f
+                        frc += f * u
+                if wp.static(spin_roll):
+                    nang = spin_roll_count(pair_mu_ang_in[worldid, idx])
+                    if nang > 0:
+                        # f_e = D (aref_e - n . acc - w_e . (J_r2 - J_r1) qacc)
+                        alpha = body_angular_acc(
+                            worldid, body2, body_lastdof, dof_parentid, cdof_in, qacc_in
+                        ) - body_angular_acc(worldid, body1, body_lastdof, dof_parentid, cdof_in, qacc_in)
+                        e = int(4)
+                        while e < 4 + nang:
+                            n, w, aref_e = pair_spin_roll_row(
+                                worldid, idx, e, pair_aref_in, pair_normal_in, pair_frame_in, pair_mu_ang_in,
+                                pair_aref_rot_in,
+                            )  # fmt: skip
+                            f = dcoef * (aref_e - wp.dot(acc, n) - wp.dot(alpha, w))
+                            if f > 0.0:
+                                mask = mask | (1 << e)
+                                fn += f
+                                frc += f * n
+                            e += 1
+                if mask != pair_mask_out[worldid, idx]:
+                    changed += 1
+                pair_mask_out[worldid, idx] = mask
+                pair_force_out[worldid, idx] = fn
+                pair_frc_out[worldid, idx] = frc
+            elif pair_mask_out[worldid, idx] != 0:
+                # a point that left the margin; idle slots keep mask 0 and zero force, unwritten
                 changed += 1
-            pair_mask_out[worldid, idx] = mask
-            pair_force_out[worldid, idx] = fn
-            pair_frc_out[worldid, idx] = frc
-        elif pair_mask_out[worldid, idx] != 0:
-            # a point that left the margin; idle slots keep mask 0 and zero force, unwritten
-            changed += 1
-            pair_mask_out[worldid, idx] = 0
-            pair_force_out[worldid, idx] = 0.0
-            pair_frc_out[worldid, idx] = wp.vec3(0.0)
-    return changed
+                pair_mask_out[worldid, idx] = 0
+                pair_force_out[worldid, idx] = 0.0
+                pair_frc_out[worldid, idx] = wp.vec3(0.0)
+        return changed
+
+    suffix = "_spin_roll" if spin_roll else ""
+    pair_rows.__qualname__ = "pair_rows" + suffix
+    pair_update.__qualname__ = "pair_update" + suffix
+    return wp.func(inline=False)(pair_rows), wp.func(inline=False)(pair_update)
+
+
+# condim 1 and 3 between geoms, and with condim 4 / 6
+pair_rows, pair_update = _pair_row_funcs(False)
+pair_rows_spin_roll, pair_update_spin_roll = _pair_row_funcs(True)
 
 
 @wp.func
@@ -1393,6 +1489,8 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
         pair_normal_in: wp.array2d[wp.vec3],
         pair_frame_in: wp.array2d[wp.vec3],
         pair_mu_in: wp.array2d[float],
+        pair_mu_ang_in: wp.array2d[wp.vec2],
+        pair_aref_rot_in: wp.array2d[wp.vec3],
         x0_in: wp.array2d[float],
         x1_in: wp.array2d[float],
     ) -> float:
@@ -1501,6 +1599,28 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
                         if f > 0.0:
                             slope -= f * wp.dot(u, ad)
                         e += 1
+                    if wp.static(spin_roll):
+                        nang = spin_roll_count(pair_mu_ang_in[worldid, p])
+                        if nang > 0:
+                            r0 = body_angular_acc(
+                                worldid, b2, body_lastdof, dof_parentid, cdof_in, x0_in
+                            ) - body_angular_acc(worldid, b1, body_lastdof, dof_parentid, cdof_in, x0_in)
+                            rd = (
+                                body_angular_acc(worldid, b2, body_lastdof, dof_parentid, cdof_in, x1_in)
+                                - body_angular_acc(worldid, b1, body_lastdof, dof_parentid, cdof_in, x1_in)
+                                - r0
+                            )
+                            rot = r0 + alpha * rd
+                            e = int(4)
+                            while e < 4 + nang:
+                                n, w, aref = pair_spin_roll_row(
+                                    worldid, p, e, pair_aref_in, pair_normal_in, pair_frame_in, pair_mu_ang_in,
+                                    pair_aref_rot_in,
+                                )  # fmt: skip
+                                f = dcoef * (aref - wp.dot(n, acc) - wp.dot(w, rot))
+                                if f > 0.0:
+                                    slope -= f * (wp.dot(n, ad) + wp.dot(w, rd))
+                                e += 1
                 p += 1
         return slope
 
@@ -1557,6 +1677,8 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
         pair_normal_in: wp.array2d[wp.vec3],
         pair_frame_in: wp.array2d[wp.vec3],
         pair_mu_in: wp.array2d[float],
+        pair_mu_ang_in: wp.array2d[wp.vec2],
+        pair_aref_rot_in: wp.array2d[wp.vec3],
         x0_in: wp.array2d[float],
         x1_in: wp.array2d[float],
     ) -> float:
@@ -1600,7 +1722,8 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
             cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, qpos_in,
             qvel_in, xpos_in, cdof_in, contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in,
             contact_vel_in, contact_frame_in, contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in,
-            pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, x0_in, x1_in,
+            pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in,
+            x0_in, x1_in,
         )  # fmt: skip
         hi = float(1.0)
         fhi = quad + lin + rows_slope(
@@ -1609,7 +1732,8 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
             cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, qpos_in,
             qvel_in, xpos_in, cdof_in, contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in,
             contact_vel_in, contact_frame_in, contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in,
-            pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, x0_in, x1_in,
+            pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in,
+            x0_in, x1_in,
         )  # fmt: skip
         if flo >= 0.0 or fhi <= 0.0:
             return 1.0
@@ -1625,7 +1749,7 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
                 dof_parentid, qpos_in, qvel_in, xpos_in, cdof_in, contact_jacp_in, contact_dcoef_in, contact_fref_in,
                 contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in, contact_mu_ang_in,
                 contact_angvel_in, pair_dcoef_in, pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in,
-                pair_mu_in, x0_in, x1_in,
+                pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
             )  # fmt: skip
             if f > 0.0:
                 hi = alpha

@@ -31,7 +31,9 @@ from kernels.constraint import (
     line_search_func,
     pair_collide,
     pair_rows,
+    pair_rows_spin_roll,
     pair_update,
+    pair_update_spin_roll,
 )
 from kernels.smooth import com_inertia, crb, fluid_forces, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
@@ -470,12 +472,14 @@ def _pipeline(
     `friction` True compiles the dof friction-loss rows in (models with frictionloss; the kernels of the others keep
     their registers), `cylinders` False the cylinder's ground-contact points out (models without cylinders touching
     the ground), `fluids` False the fluid forces out (models without them), `spin_roll` True the torsional and
-    rolling friction rows of the ground contacts in (models with condim 4 or 6 against the ground; with every geom
+    rolling friction rows of the ground and geom-geom contacts in (models with condim 4 or 6; with every geom
     type)."""
     collide = contact_collide if cylinders else contact_collide_no_cylinders
     rows, update = contacts, contact_update
+    pair_rows_, pair_update_ = pair_rows, pair_update
     if spin_roll:
         collide, rows, update = contact_collide_spin_roll, contacts_spin_roll, contact_update_spin_roll
+        pair_rows_, pair_update_ = pair_rows_spin_roll, pair_update_spin_roll
     search = line_search_func(friction, pairs, spin_roll)
 
     def pipeline(
@@ -553,6 +557,7 @@ def _pipeline(
         cpair_solimp: wp.array[vec5],
         cpair_invweight: wp.array[float],
         cpair_friction: wp.array[float],
+        cpair_friction_ang: wp.array[wp.vec2],
         cpair_pointadr: wp.array[int],
         cpair_bound: wp.array[float],
         cpair_body1: wp.array[int],
@@ -621,6 +626,8 @@ def _pipeline(
         pair_normal_out: wp.array2d[wp.vec3],
         pair_frame_out: wp.array2d[wp.vec3],
         pair_mu_out: wp.array2d[float],
+        pair_mu_ang_out: wp.array2d[wp.vec2],
+        pair_aref_rot_out: wp.array2d[wp.vec3],
         pair_mask_out: wp.array2d[int],
         pair_force_out: wp.array2d[float],
         pair_frc_out: wp.array2d[wp.vec3],
@@ -678,17 +685,18 @@ def _pipeline(
                 )  # fmt: skip
             if wp.static("pair_collide" in stages):
                 pair_collide(
-                    worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_solref, cpair_solimp,
-                    cpair_invweight, cpair_pointadr, cpair_bound, geom_type, geom_bodyid, geom_pos, geom_quat,
-                    geom_size, contact_impratio, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out,
-                    pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+                    worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_friction_ang, cpair_solref,
+                    cpair_solimp, cpair_invweight, cpair_pointadr, cpair_bound, geom_type, geom_bodyid, geom_pos,
+                    geom_quat, geom_size, contact_impratio, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out,
+                    pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out,
+                    pair_aref_rot_out,
                 )  # fmt: skip
                 # the pair rows' first active set at the last substep's qacc (their warm start), here rather than in
                 # the warm_start stage: it keeps the split pipeline's solve kernel within its registers
-                pair_update(
+                pair_update_(
                     worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
                     qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
-                    pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
+                    pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out, pair_force_out, pair_frc_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
                 d = int(0)
@@ -763,10 +771,10 @@ def _pipeline(
                         contact_mask_out, cdof_out, qacc_out, qH_out,
                     )  # fmt: skip
                     if wp.static(pairs):
-                        pair_rows(
+                        pair_rows_(
                             worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
                             cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
-                            pair_mu_out, pair_mask_out, jac_out, qacc_out, qH_out,
+                            pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out, jac_out, qacc_out, qH_out,
                         )  # fmt: skip
                     if cpair_geom1.shape[0] == 0:
                         factor_solve_tree(worldid, dof_parentid, qH_out, qacc_out)
@@ -784,7 +792,8 @@ def _pipeline(
                             qM_out, implicit_b_out, qfrc_smooth_out, contact_jacp_out, contact_dcoef_out,
                             contact_fref_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                             contact_mu_ang_out, contact_angvel_out, pair_dcoef_out, pair_aref_out, pair_point_out,
-                            pair_normal_out, pair_frame_out, pair_mu_out, qacc_prev_out, qacc_out,
+                            pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
+                            qacc_prev_out, qacc_out,
                         )  # fmt: skip
                         if alpha < 1.0:
                             i = int(0)
@@ -808,10 +817,11 @@ def _pipeline(
                         contact_angvel_out, cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
                     )  # fmt: skip
                     if wp.static(pairs):
-                        changed += pair_update(
+                        changed += pair_update_(
                             worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
                             cdof_out, qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
-                            pair_frame_out, pair_mu_out, pair_mask_out, pair_force_out, pair_frc_out,
+                            pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out,
+                            pair_force_out, pair_frc_out,
                         )  # fmt: skip
                     if alpha < 1.0:
                         changed += 1  # short of the Newton target: not settled yet
@@ -894,9 +904,11 @@ SPLIT_KERNELS_FRICTION = (
     *SPLIT_KERNELS[:-1],
     _pipeline("_solve_kernel_friction", ("warm_start", "solve"), False, True, 128, True, friction=True),
 )
-# The split path of a model with torsional or rolling friction against the ground (condim 4 / 6): the contact kernel
-# with every geom type and the solves with the friction-loss rows as well (compiled on first use).
+# The split path of a model with torsional or rolling friction (condim 4 / 6, against the ground or between geoms):
+# the contact kernel with every geom type, the pair kernel's warm start and the solves with those rows, the solves
+# with the friction-loss rows as well (compiled on first use).
 CONTACT_KERNEL_SPIN_ROLL = _pipeline("_contact_kernel_spin_roll", ("collide",), False, True, 128, True, spin_roll=True)
+PAIR_KERNEL_SPIN_ROLL = _pipeline("_pair_kernel_spin_roll", ("pair_collide",), False, True, 128, True, spin_roll=True)
 SOLVE_KERNEL_SPIN_ROLL = _pipeline(
     "_solve_kernel_spin_roll", ("warm_start", "solve"), False, True, 128, True, friction=True, spin_roll=True
 )

@@ -227,18 +227,6 @@ def _pair_params(model, g1: int, g2: int, h: float):
     return margin[g1] + margin[g2], (float(mu[0]) if dim > 1 else 0.0), dim, ref, imp, (spin, roll)
 
 
-def _check_condim(g1: int, g2: int, dim: int):
-    """Raise unless the geom-geom pair's contact is frictionless (condim 1) or has sliding friction only (condim 3)."""
-    if dim not in (1, 3):
-        # the ground's rows take torsional (condim 4) and rolling (6) friction; the geom-geom rows do not build
-        # them: refuse rather than simulate them as condim 3
-        raise NotImplementedError(
-            f"geom-geom contacts support condim 1 and 3 (contacts with the ground 1, 3, 4 and 6); geoms {g1} and "
-            f"{g2} make a condim-{dim} contact (torsional or rolling friction): set condim='3' on them, exclude the "
-            "pair (<contact><exclude>), or simulate without contacts"
-        )
-
-
 def _contact_geoms(model, contacts: bool, h: float):
     """The world plane (normal, offset [m]) and one row (geom id, margin, friction, condim, solref, solimp, (spin,
     roll) friction) per geom touching it (``_pair_params``): condim 1, 3, 4 or 6."""
@@ -274,14 +262,16 @@ def _contact_geoms(model, contacts: bool, h: float):
 
 def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
     """Geom pairs that may touch, by MuJoCo's rules (mj_collision's broad phase and filters), and their rows
-    (geom1, geom2, margin, friction, solref, solimp): sphere, capsule and box geoms whose contype/conaffinity bits
+    (geom1, geom2, margin, friction, solref, solimp, (spin, roll) friction): sphere, capsule and box geoms whose
+    contype/conaffinity bits
     meet, not both on bodies welded to the world (nor on one weld body), not a parent-child weld pair unless the
     parent is the world (MuJoCo's filterparent, unless that flag is disabled), not a `<contact><exclude>` pair.
     Geoms of the world body itself take part (a plane is the ground's, ``_contact_geoms``). Each pair is ordered by
     geom type, as MuJoCo's collision table: geom1's type <= geom2's (the normal points from geom 1 to geom 2).
     friction: the mixed sliding friction (``_pair_params``), at least MuJoCo's mjMINMU = 1e-5 for condim > 1, 0 for
-    condim 1 (one normal row). ``strict``: a pair these rows cannot represent (an ellipsoid, cylinder or mesh geom;
-    condim 4 or 6) raises NotImplementedError; else (sizing the Data arrays) it is left out.
+    condim 1 (one normal row); (spin, roll): the torsional and rolling friction [m] of condim 4 / 6, else 0.
+    ``strict``: a pair these rows cannot represent (an ellipsoid, cylinder or mesh geom) raises NotImplementedError;
+    else (sizing the Data arrays) it is left out.
     """
     if not contacts:
         return []
@@ -323,12 +313,10 @@ def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
                     f"{int(gtype[g1])} and {int(gtype[g2])}, mjtGeom) may collide: change a type, their contype / "
                     "conaffinity, add a <contact><exclude>, or build the Simulator with contacts=False"
                 )
-            margin, mu, dim, ref, imp, _ = _pair_params(model, g1, g2, h)
-            if strict:
-                _check_condim(g1, g2, dim)
+            margin, mu, dim, ref, imp, spin_roll = _pair_params(model, g1, g2, h)
             mu = max(mu, 1e-5) if dim > 1 else 0.0
             a, b = (g1, g2) if gtype[g1] <= gtype[g2] else (g2, g1)
-            rows.append((a, b, margin, mu, ref, imp))
+            rows.append((a, b, margin, mu, ref, imp, spin_roll))
     return rows
 
 
@@ -538,6 +526,7 @@ def put_model(
         cpair_geom2=arr([p[1] for p in pairs], int),
         cpair_margin=arr([p[2] for p in pairs], float),
         cpair_friction=arr([p[3] for p in pairs], float),
+        cpair_friction_ang=arr(np.array([p[6] for p in pairs]).reshape(-1, 2), wp.vec2),
         cpair_solref=arr(np.array([p[4] for p in pairs]).reshape(-1, 2), wp.vec2),
         cpair_solimp=arr(np.array([p[5] for p in pairs]).reshape(-1, 5), vec5),
         # MuJoCo's diagApprox of a contact: the two bodies' body_invweight0 summed (mj_diagApprox)
@@ -653,6 +642,8 @@ def make_data(model, num_envs: int, device) -> Data:
         pair_normal=zeros((n, npair), wp.vec3),
         pair_frame=zeros((n, npair), wp.vec3),
         pair_mu=zeros((n, npair), float),
+        pair_mu_ang=zeros((n, npair), wp.vec2),
+        pair_aref_rot=zeros((n, npair), wp.vec3),
         pair_mask=zeros((n, npair), int),
         pair_force=zeros((n, npair), float),
         pair_frc=zeros((n, npair), wp.vec3),

@@ -118,6 +118,7 @@ class Model:
     cpair_solimp: wp.array  # vec5: the pair's mixed solimp
     cpair_invweight: wp.array  # float [1/kg]: sum of the two bodies' body_invweight0
     cpair_friction: wp.array  # float: the pair's mixed sliding friction (0 for condim 1: one frictionless row)
+    cpair_friction_ang: wp.array  # vec2 [m]: its torsional and rolling friction (0 where condim leaves it out)
     cpair_pointadr: wp.array  # int: the pair's first column in the pair_* Data arrays (1, 2 or 8 points)
     cpair_body1: wp.array  # int (npairpoint,): geom 1's body, for each column of the pair_* Data arrays
     cpair_body2: wp.array  # int (npairpoint,): geom 2's body, likewise
@@ -200,6 +201,9 @@ class Data:
     pair_normal: wp.array  # vec3: unit normal from geom 1 to geom 2, world frame
     pair_frame: wp.array  # vec3: first tangent t1 of the contact frame, world frame
     pair_mu: wp.array  # float: friction of its pyramid rows (0: one frictionless row)
+    pair_mu_ang: wp.array  # vec2 [m]: its torsional and rolling friction (0: no such rows)
+    pair_aref_rot: wp.array  # vec3 [1/s^2]: -b (omega_2 - omega_1), geom 2's body's angular velocity relative to geom
+    # 1's [world]: a torsional or rolling row's aref is the normal's plus w . pair_aref_rot (``spin_roll_edge``'s w)
     pair_mask: wp.array  # int: active rows of each point (bit e: row e), last substep
     pair_force: wp.array  # float [N]: normal force of each point, last substep
     pair_frc: wp.array  # vec3 [N, world]: force of the point's active rows on geom 2 (geom 1 takes minus it)

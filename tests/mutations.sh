@@ -134,3 +134,9 @@ mutate "35 the torsional and rolling rows' cross term J_p^T n c^T J_r left out o
 mutate "36 the constraint solve without its line search (full Newton steps only)" kernels/constraint.py \
     's/^LINE_SEARCH_START = wp.constant(2)/LINE_SEARCH_START = wp.constant(1000)/' tests/test_spin_roll_friction.py \
     tests/test_contact_reference.py
+mutate "37 a geom-geom torsional / rolling row without its rotational Jacobian (w^T (J_r2 - J_r1))" kernels/constraint.py \
+    's/wp.cross(point - ref, direction) + angular, direction/wp.cross(point - ref, direction), direction/' \
+    tests/test_spin_roll_friction.py
+mutate "38 a geom-geom torsional / rolling row's aref on body 1's spin relative to body 2's" kernels/constraint.py \
+    's/omega = wp.spatial_top(cvel_in\[worldid, body2\]) - wp.spatial_top(cvel_in\[worldid, body1\])/omega = wp.spatial_top(cvel_in[worldid, body1]) - wp.spatial_top(cvel_in[worldid, body2])/' \
+    tests/test_spin_roll_friction.py

@@ -298,24 +298,24 @@ def test_unsupported_features_raise():
     with pytest.raises(NotImplementedError, match="limited ball joints"):
         Simulator(ball, 1, joint_limits=True)
     Simulator(ball, 1, joint_limits=False)
-    # torsional (condim 4) and rolling (condim 6) friction: against the ground from either geom (the larger applies),
-    # refused between two geoms (tests/test_spin_roll_friction.py steps the ground's against MuJoCo)
-    for world_dim, body_dim, body2 in [
-        (3, 4, ""),
-        (1, 6, ""),
-        (3, 3, '<body pos="0 0 0.3"><freejoint/><geom size=".1" condim="6"/></body>'),
+    # torsional (condim 4) and rolling (condim 6) friction, against the ground or between two geoms (from either geom:
+    # the larger applies), take the kernels with those rows (tests/test_spin_roll_friction.py steps them against
+    # MuJoCo), which the tiled solve does not have
+    for world_dim, body_dim, body2, spin_roll in [
+        (3, 4, "", True),
+        (1, 6, "", True),
+        (3, 3, '<body pos="0 0 0.3"><freejoint/><geom size=".1" condim="6"/></body>', True),
+        (3, 3, '<body pos="0 0 0.3"><freejoint/><geom size=".1" condim="1"/></body>', False),
     ]:
         xml = (
             f'<mujoco><worldbody><geom type="plane" size="1 1 1" condim="{world_dim}"/><body><freejoint/>'
             f'<geom size="0.1" condim="{body_dim}"/></body>{body2}</worldbody></mujoco>'
         )
-        if body2:
-            with pytest.raises(NotImplementedError, match=r"geom-geom contacts support condim 1 and 3.*condim-6"):
-                Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=True)
-        else:
-            assert Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=True)._spin_roll
-        Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=False)
-    Simulator(mujoco.MjModel.from_xml_string(xml.replace('condim="6"', 'condim="1"')), 1, contacts=True)
+        assert Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=True)._spin_roll == spin_roll
+        assert not Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=False)._spin_roll
+        if spin_roll:
+            with pytest.raises(ValueError, match="pipeline 'split_tiled' solves"):
+                Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=True, pipeline="split_tiled")
     # a mujoco.MjModel with dynamics this simulator does not model is refused (the MJCF loader refuses the elements)
     chain = '<body><joint name="a"/><geom name="g1" size=".1"/><body pos="0 0 -.3"><joint name="b"/>'
     chain += '<geom name="g2" size=".1"/></body></body>'

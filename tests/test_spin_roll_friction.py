@@ -1,13 +1,13 @@
-"""Torsional and rolling friction (condim 4 and 6) of ground contacts against MuJoCo C.
+"""Torsional and rolling friction (condim 4 and 6) of ground and geom-geom contacts against MuJoCo C.
 
 A condim-4 contact adds two pyramid edges J_n +- mu_spin J_spin (the relative rotation about the normal), a condim-6
 contact four more J_n +- mu_roll J_roll (about the two tangents), with the sliding edges' D and aref on their own
 velocity (MuJoCo's mj_instantiateContact, mj_makeImpedance). Random free bodies of every ground-contact geom type,
-random condim, friction vectors and priorities resting on a (tilted) plane, and random legged chains with condim-6
-feet, are stepped once from random spinning and rolling velocities beside mj_step under MuJoCo's pyramidal cone:
-qvel to float32 rounding, where the same models at condim 3 differ from MuJoCo's by far more. (Rollouts of spinning
-boxes and flailing legs part from MuJoCo's chaotically after a few dozen steps, at condim 3 as well: one step from
-many states is the sharper test.)
+random condim, friction vectors and priorities resting on a (tilted) plane, or on a box of the world body and on each
+other (geom-geom contacts), and random legged chains with condim-6 feet, are stepped once from random spinning and
+rolling velocities beside mj_step under MuJoCo's pyramidal cone: qvel to float32 rounding, where the same models at
+condim 3 differ from MuJoCo's by far more. (Rollouts of spinning boxes and flailing legs part from MuJoCo's
+chaotically after a few dozen steps, at condim 3 as well: one step from many states is the sharper test.)
 """
 
 import re
@@ -64,6 +64,31 @@ def _bodies_xml(seed: int) -> str:
     return f"""<mujoco><compiler angle="degree"/>
   <option cone="pyramidal" impratio="{rng.choice([1.0, 3.0, 10.0])}" timestep="{rng.choice([0.002, 0.005])}"/>
   <worldbody><geom type="plane" size="5 5 0.1" friction="{_friction(rng)}" condim="{rng.choice([1, 3, 3, 4])}"{tilt}/>
+  {"".join(bodies)}</worldbody></mujoco>"""
+
+
+def _stack_xml(seed: int) -> str:
+    """Geom-geom contacts only: free sphere, capsule and box bodies of random condim (4 and 6 among them) on a box of
+    the world body (no plane), touching the others they land on, and a small sphere or box resting on the first
+    (both sides of its rows move)."""
+    rng = np.random.default_rng(seed)
+    bodies = []
+    condims = rng.permutation([4, 6, int(rng.choice([3, 4, 6]))])
+    for i, gtype in enumerate(rng.permutation(["sphere", "capsule", "box"])):
+        x, y = i * 0.5 - 0.5, rng.uniform(-0.2, 0.2)
+        euler = " ".join(f"{v:.1f}" for v in rng.uniform(-10, 10, 3)) if gtype != "sphere" else "0 0 0"
+        geom = _geom(rng, int(condims[i]), str(gtype)).replace('contype="2" conaffinity="1"', 'contype="1"')
+        bodies.append(f'<body pos="{x:.2f} {y:.2f} 0.15" euler="{euler}"><freejoint/>{geom}</body>')
+        if i == 0:
+            shape = 'type="sphere" size="0.04"' if rng.random() < 0.5 else 'type="box" size="0.04 0.04 0.03"'
+            bodies.append(
+                f'<body pos="{x + rng.uniform(-0.02, 0.02):.3f} {y:.2f} 0.4"><freejoint/><geom {shape} '
+                f'condim="{rng.choice([4, 6])}" friction="{_friction(rng)}" mass="{rng.uniform(0.2, 0.5):.2f}"/></body>'
+            )
+    return f"""<mujoco><compiler angle="degree"/>
+  <option cone="pyramidal" impratio="{rng.choice([1.0, 3.0, 10.0])}" timestep="0.002"/>
+  <worldbody><geom type="box" size="2 2 0.1" pos="0 0 -0.1" friction="{_friction(rng)}"
+    condim="{rng.choice([1, 3, 4])}"/>
   {"".join(bodies)}</worldbody></mujoco>"""
 
 
@@ -137,6 +162,14 @@ def _check(xml: str, seed: int, pipeline: str, ctrl_scale: float = 0.0):
 @pytest.mark.parametrize("pipeline", ["fused", "split"])
 def test_spinning_bodies_on_a_plane_match_mujoco(seed, pipeline):
     _check(_bodies_xml(seed), seed, pipeline)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("pipeline", ["fused", "split"])
+def test_spinning_bodies_on_each_other_match_mujoco(seed, pipeline):
+    """Geom-geom rows: J_e = n^T (J_p2 - J_p1) + w^T (J_r2 - J_r1) between two moving bodies or a body and a world
+    geom."""
+    _check(_stack_xml(seed), seed, pipeline)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -219,12 +252,24 @@ def test_friction_randomization_scales_every_component():
     np.testing.assert_allclose(sim.get_state()[1][0].numpy(), d.qvel, rtol=0, atol=2e-3 * max(1, np.abs(d.qvel).max()))
 
 
-def test_a_geom_pair_with_torsional_friction_is_refused():
-    xml = """<mujoco><worldbody>
-      <body><freejoint/><geom type="sphere" size="0.1" condim="4"/></body>
-      <body pos="0.15 0 0"><freejoint/><geom type="sphere" size="0.1"/></body></worldbody></mujoco>"""
-    with pytest.raises(NotImplementedError, match="geom-geom contacts support condim 1 and 3"):
-        Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=True)
+def test_geom_pair_friction_matches_mujocos_contacts():
+    """cpair_friction_ang and cpair_friction: the same mixing for geom-geom pairs, each MuJoCo contact's (torsional,
+    rolling) and sliding friction, 0 where the condim leaves it out."""
+    for seed in range(8):
+        ref = mujoco.MjModel.from_xml_string(_stack_xml(seed))
+        d = mujoco.MjData(ref)
+        for _ in range(200):
+            mujoco.mj_step(ref, d)
+        m = put_model(ref, "cpu", contacts=True, joint_limits=False, substeps=1, timestep=ref.opt.timestep)
+        geoms = zip(m.cpair_geom1.numpy().tolist(), m.cpair_geom2.numpy().tolist(), strict=True)
+        index = {frozenset(g): i for i, g in enumerate(geoms)}
+        ang, slide = m.cpair_friction_ang.numpy(), m.cpair_friction.numpy()
+        for c in d.contact[: d.ncon]:
+            i = index[frozenset((int(c.geom[0]), int(c.geom[1])))]
+            spin = c.friction[2] if c.dim >= 4 else 0.0
+            roll = c.friction[3] if c.dim >= 6 else 0.0
+            np.testing.assert_allclose(ang[i], [spin, roll], rtol=1e-6)
+            assert slide[i] == pytest.approx(c.friction[0] if c.dim > 1 else 0.0, rel=1e-6)
 
 
 def test_split_tiled_refuses_torsional_friction():
