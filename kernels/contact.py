@@ -28,10 +28,10 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   active set, until it is unchanged: Newton's method on MuJoCo's constraint cost, without its line search.
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
-- Torsional and rolling friction (condim 4 and 6, ground and geom-geom contacts): two more edges n +- mu_spin about the normal
-  (condim 4) and four n +- mu_roll about the tangents (condim 6) whose angular part acts on the body's rotation
-  (``spin_roll_edge``), with the same D and aref on their velocity n . v + w . omega; compiled only for the models
-  that have them (``kernels.constraint``'s spin_roll variants).
+- Torsional and rolling friction (condim 4 and 6, ground and geom-geom contacts): two more edges n +- mu_spin about
+  the normal (condim 4) and four n +- mu_roll about the tangents (condim 6) whose angular part acts on the bodies'
+  rotation (``spin_roll_edge``), with the same D and aref on their velocity n . v + w . omega; compiled only for the
+  models that have them (``kernels.constraint``'s spin_roll variants).
 
 Known limits: box-box edge contacts are an approximation (one point between the support edges); the elliptic
 cone is solved as the pyramidal one; no ellipsoid or mesh geoms; one plane.
