@@ -330,9 +330,11 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
         contact_dcoef_in: wp.array2d[float],
         contact_point_in: wp.array2d[wp.vec3],
         contact_frc_in: wp.array2d[wp.vec3],
+        contact_trq_in: wp.array2d[wp.vec3],
         pair_dcoef_in: wp.array2d[float],
         pair_point_in: wp.array2d[wp.vec3],
         pair_frc_in: wp.array2d[wp.vec3],
+        pair_trq_in: wp.array2d[wp.vec3],
         terminated_in: wp.array[wp.bool],
         truncated_in: wp.array[wp.bool],
         # Data out (the simulator's kinematics at the state observed; its next step recomputes them):
@@ -369,7 +371,8 @@ def v5_kernel(cfg_type, num_obs: int, num_terms: int, base: int, blocks: tuple, 
                      tree_mass_out)  # fmt: skip
             external_forces(
                 w, body_rootid, cgeom_type, cgeom_bodyid, cgeom_pointadr, cpair_body1, cpair_body2, contact_dcoef_in,
-                contact_point_in, contact_frc_in, pair_dcoef_in, pair_point_in, pair_frc_in, tree_com_out, cfrc_ext_out,
+                contact_point_in, contact_frc_in, contact_trq_in, pair_dcoef_in, pair_point_in, pair_frc_in,
+                pair_trq_in, tree_com_out, cfrc_ext_out,
             )  # fmt: skip
             row = w * block_len
             for i in range(block_len):

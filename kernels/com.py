@@ -13,8 +13,9 @@ angular part first.
 - ``external_forces``: MuJoCo's cfrc_ext (mj_rnePostConstraint): the contact forces on each body as a wrench about
   the tree's center of mass (torque [N m], force [N]). Ours are the forces our contact law applied in the last
   substep (kernels.constraint): each geom-ground point's force, the sum of its active pyramid rows' forces along
-  their directions after the solve (``Data.contact_frc``, MuJoCo's mj_contactForce of the same rows), and each
-  geom-geom point's force likewise (``Data.pair_frc``), equal and opposite on its two bodies.
+  their directions after the solve (``Data.contact_frc``, MuJoCo's mj_contactForce of the same rows) with the torque
+  of its torsional and rolling rows (condim 4 / 6, ``Data.contact_trq``), and each geom-geom point's likewise
+  (``Data.pair_frc``, ``Data.pair_trq``), equal and opposite on its two bodies.
 
 The first four read the kinematics of whatever state the caller computed them for (xpos, xquat, cvel).
 ``external_forces`` reads the simulator's Data as a step leaves it: the last substep's state before its Euler update
@@ -177,6 +178,7 @@ def _add_point_force(
     body: int,
     point: wp.vec3,
     force: wp.vec3,
+    torque: wp.vec3,
     # Model:
     body_rootid: wp.array[int],
     # Data in:
@@ -184,9 +186,11 @@ def _add_point_force(
     # Data out:
     cfrc_ext_out: wp.array2d[wp.spatial_vector],
 ):
-    """Add a force [N] at a world point to body's wrench about its tree's center of mass (mju_transformSpatial)."""
+    """Add a force [N] at a world point and a torque [N m] (world axes) to body's wrench about its tree's center of
+    mass (mju_transformSpatial)."""
     arm = point - tree_com_in[worldid, body_rootid[body]]
-    cfrc_ext_out[worldid, body] = cfrc_ext_out[worldid, body] + wp.spatial_vector(wp.cross(arm, force), force)
+    wrench = wp.spatial_vector(torque + wp.cross(arm, force), force)
+    cfrc_ext_out[worldid, body] = cfrc_ext_out[worldid, body] + wrench
 
 
 @wp.func
@@ -203,9 +207,11 @@ def external_forces(
     contact_dcoef_in: wp.array2d[float],
     contact_point_in: wp.array2d[wp.vec3],
     contact_frc_in: wp.array2d[wp.vec3],
+    contact_trq_in: wp.array2d[wp.vec3],
     pair_dcoef_in: wp.array2d[float],
     pair_point_in: wp.array2d[wp.vec3],
     pair_frc_in: wp.array2d[wp.vec3],
+    pair_trq_in: wp.array2d[wp.vec3],
     tree_com_in: wp.array2d[wp.vec3],
     # Data out:
     cfrc_ext_out: wp.array2d[wp.spatial_vector],
@@ -220,16 +226,20 @@ def external_forces(
             idx = cgeom_pointadr[g] + k
             if contact_dcoef_in[worldid, idx] > 0.0:
                 _add_point_force(
-                    worldid, body, contact_point_in[worldid, idx], contact_frc_in[worldid, idx], body_rootid,
-                    tree_com_in, cfrc_ext_out,
+                    worldid, body, contact_point_in[worldid, idx], contact_frc_in[worldid, idx],
+                    contact_trq_in[worldid, idx], body_rootid, tree_com_in, cfrc_ext_out,
                 )  # fmt: skip
     for idx in range(cpair_body1.shape[0]):
         # the geom-geom contacts (kernels.constraint.pair_update): pair_frc acts on geom 2, its opposite on geom 1
         if pair_dcoef_in[worldid, idx] > 0.0:
             point = pair_point_in[worldid, idx]
             f = pair_frc_in[worldid, idx]
-            _add_point_force(worldid, cpair_body2[idx], point, f, body_rootid, tree_com_in, cfrc_ext_out)
-            # a static geom of the world body: MuJoCo's cfrc_ext of the world stays 0
+            t = pair_trq_in[worldid, idx]
+            # a static geom of the world body (geom 1 or, a box against a lower type, geom 2): MuJoCo's cfrc_ext of
+            # the world stays 0
+            body2 = cpair_body2[idx]
+            if body2 != 0:
+                _add_point_force(worldid, body2, point, f, t, body_rootid, tree_com_in, cfrc_ext_out)
             body1 = cpair_body1[idx]
             if body1 != 0:
-                _add_point_force(worldid, body1, point, -f, body_rootid, tree_com_in, cfrc_ext_out)
+                _add_point_force(worldid, body1, point, -f, -t, body_rootid, tree_com_in, cfrc_ext_out)

@@ -657,12 +657,14 @@ def _contact_row_funcs(spin_roll: bool):
         contact_mask_out: wp.array2d[int],
         contact_force_out: wp.array2d[float],
         contact_frc_out: wp.array2d[wp.vec3],
+        contact_trq_out: wp.array2d[wp.vec3],
     ):
         """The contact rows' forces f = D (aref - J qacc) [N] at qacc: the new active set (rows with f > 0, MuJoCo's
         primal Newton step) into contact_mask, each point's normal force (the sum of its rows' forces) into
         contact_force and its force vector [N, world] (sum of f u over its rows, MuJoCo's mj_contactForce) into
-        contact_frc (``contact_point_update``; with spin_roll the torsional and rolling rows too, their force on the
-        normal; their torque is not in contact_frc); returns the number of points whose active set changed."""
+        contact_frc (``contact_point_update``); with spin_roll the torsional and rolling rows too: their force on the
+        normal, their torque sum f_e w_e [N m, world] on the body (mj_contactForce's last three components) into
+        contact_trq. Returns the number of points whose active set changed."""
         changed = int(0)
         g = int(0)
         while g < cgeom_type.shape[0]:
@@ -684,6 +686,7 @@ def _contact_row_funcs(spin_roll: bool):
                     nang = int(0)
                     if dcoef > 0.0 and contact_mu_in[worldid, idx] != 0.0:
                         nang = spin_roll_count(contact_mu_ang_in[worldid, idx])
+                    trq = wp.vec3(0.0)
                     if nang > 0:
                         # the torsional and rolling rows (``contacts``): f_e = D (aref_e - n . acc - w_e . J_r qacc)
                         _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
@@ -702,11 +705,13 @@ def _contact_row_funcs(spin_roll: bool):
                             if f > 0.0:
                                 mask = mask | (1 << e)
                                 fn += f
+                                trq += f * w
                             e += 1
                         contact_mask_out[worldid, idx] = mask
                         contact_force_out[worldid, idx] = contact_force_out[worldid, idx] + fn
                         contact_frc_out[worldid, idx] = contact_frc_out[worldid, idx] + fn * n
                         point_changed = int(mask != old)
+                    contact_trq_out[worldid, idx] = trq
                 changed += point_changed
                 idx += 1
             g += 1
@@ -1156,11 +1161,12 @@ def _pair_row_funcs(spin_roll: bool):
         pair_mask_out: wp.array2d[int],
         pair_force_out: wp.array2d[float],
         pair_frc_out: wp.array2d[wp.vec3],
+        pair_trq_out: wp.array2d[wp.vec3],
     ):
         """The geom-geom rows' forces f = D (aref - J qacc) [N] at qacc, as ``contact_update``: the new active set
         into pair_mask, each point's normal force into pair_force and its force vector on geom 2 [N, world] (geom 1
-        takes the opposite) into pair_frc (with spin_roll the torsional and rolling rows' force on the normal too;
-        their torque is not in pair_frc); returns the number of points whose active set changed."""
+        takes the opposite) into pair_frc; with spin_roll the torsional and rolling rows' force on the normal too and
+        their torque on geom 2 [N m, world] into pair_trq. Returns the number of points whose active set changed."""
         changed = int(0)
         for idx in range(cpair_body1.shape[0]):
             dcoef = pair_dcoef_in[worldid, idx]
@@ -1190,6 +1196,7 @@ def _pair_row_funcs(spin_roll: bool):
                         frc += f * u
                 if wp.static(spin_roll):
                     nang = spin_roll_count(pair_mu_ang_in[worldid, idx])
+                    trq = wp.vec3(0.0)
                     if nang > 0:
                         # f_e = D (aref_e - n . acc - w_e . (J_r2 - J_r1) qacc)
                         alpha = body_angular_acc(
@@ -1206,7 +1213,9 @@ def _pair_row_funcs(spin_roll: bool):
                                 mask = mask | (1 << e)
                                 fn += f
                                 frc += f * n
+                                trq += f * w
                             e += 1
+                    pair_trq_out[worldid, idx] = trq
                 if mask != pair_mask_out[worldid, idx]:
                     changed += 1
                 pair_mask_out[worldid, idx] = mask
@@ -1218,6 +1227,8 @@ def _pair_row_funcs(spin_roll: bool):
                 pair_mask_out[worldid, idx] = 0
                 pair_force_out[worldid, idx] = 0.0
                 pair_frc_out[worldid, idx] = wp.vec3(0.0)
+                if wp.static(spin_roll):
+                    pair_trq_out[worldid, idx] = wp.vec3(0.0)
         return changed
 
     suffix = "_spin_roll" if spin_roll else ""

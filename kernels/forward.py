@@ -618,6 +618,7 @@ def _pipeline(
         contact_angvel_out: wp.array2d[wp.vec3],
         contact_mask_out: wp.array2d[int],
         contact_frc_out: wp.array2d[wp.vec3],
+        contact_trq_out: wp.array2d[wp.vec3],
         limit_mask_out: wp.array2d[int],
         friction_state_out: wp.array2d[int],
         pair_dcoef_out: wp.array2d[float],
@@ -631,6 +632,7 @@ def _pipeline(
         pair_mask_out: wp.array2d[int],
         pair_force_out: wp.array2d[float],
         pair_frc_out: wp.array2d[wp.vec3],
+        pair_trq_out: wp.array2d[wp.vec3],
         qacc_out: wp.array2d[float],
         qacc_prev_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
@@ -697,6 +699,7 @@ def _pipeline(
                     worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
                     qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
                     pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out, pair_force_out, pair_frc_out,
+                    pair_trq_out,
                 )  # fmt: skip
             if wp.static("force" in stages):
                 d = int(0)
@@ -735,7 +738,7 @@ def _pipeline(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
                     dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_normal_out,
                     contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
-                    cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
+                    cdof_out, contact_mask_out, contact_force_out, contact_frc_out, contact_trq_out,
                 )  # fmt: skip
             if wp.static("solve" in stages):
                 nv = qacc_out.shape[1]
@@ -815,13 +818,14 @@ def _pipeline(
                         dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out,
                         contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out,
                         contact_angvel_out, cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
+                        contact_trq_out,
                     )  # fmt: skip
                     if wp.static(pairs):
                         changed += pair_update_(
                             worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
                             cdof_out, qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
                             pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out,
-                            pair_force_out, pair_frc_out,
+                            pair_force_out, pair_frc_out, pair_trq_out,
                         )  # fmt: skip
                     if alpha < 1.0:
                         changed += 1  # short of the Newton target: not settled yet

@@ -634,6 +634,7 @@ def make_data(model, num_envs: int, device) -> Data:
         contact_angvel=zeros((n, npoint), wp.vec3),
         contact_mask=zeros((n, npoint), int),
         contact_frc=zeros((n, npoint), wp.vec3),
+        contact_trq=zeros((n, npoint), wp.vec3),
         limit_mask=zeros((n, max(nj, 1)), int),
         friction_state=zeros((n, max(nv, 1)), int),
         pair_dcoef=zeros((n, npair), float),
@@ -647,4 +648,5 @@ def make_data(model, num_envs: int, device) -> Data:
         pair_mask=zeros((n, npair), int),
         pair_force=zeros((n, npair), float),
         pair_frc=zeros((n, npair), wp.vec3),
+        pair_trq=zeros((n, npair), wp.vec3),
     )

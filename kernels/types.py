@@ -192,6 +192,8 @@ class Data:
     contact_angvel: wp.array  # vec3 (N, max(npoint, 1)) [rad/s]: angular velocity of its body, world frame
     contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep
     contact_frc: wp.array  # vec3 (N, max(npoint, 1)) [N, world]: force of each point's active rows, last substep
+    contact_trq: wp.array  # vec3 (N, max(npoint, 1)) [N m, world]: torque of its active torsional and rolling rows on
+    # the body, last substep (0 below condim 4)
     limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)
     friction_state: wp.array  # int (N, max(nv, 1)): each friction-loss row's state (0 quadratic, 1 at +f, -1 at -f)
     # geom-geom contact points (N, max(npairpoint, 1)), as the contact_* ones; normal from geom 1 to geom 2
@@ -207,3 +209,4 @@ class Data:
     pair_mask: wp.array  # int: active rows of each point (bit e: row e), last substep
     pair_force: wp.array  # float [N]: normal force of each point, last substep
     pair_frc: wp.array  # vec3 [N, world]: force of the point's active rows on geom 2 (geom 1 takes minus it)
+    pair_trq: wp.array  # vec3 [N m, world]: torque of its active torsional and rolling rows on geom 2 (geom 1: minus)

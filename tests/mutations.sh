@@ -140,3 +140,5 @@ mutate "37 a geom-geom torsional / rolling row without its rotational Jacobian (
 mutate "38 a geom-geom torsional / rolling row's aref on body 1's spin relative to body 2's" kernels/constraint.py \
     's/omega = wp.spatial_top(cvel_in\[worldid, body2\]) - wp.spatial_top(cvel_in\[worldid, body1\])/omega = wp.spatial_top(cvel_in[worldid, body1]) - wp.spatial_top(cvel_in[worldid, body2])/' \
     tests/test_spin_roll_friction.py
+mutate "39 the torsional / rolling rows' torque left out of contact_trq and pair_trq (cfrc_ext)" kernels/constraint.py \
+    's/                                trq += f \* w$/                                pass/' tests/test_spin_roll_friction.py

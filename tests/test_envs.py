@@ -471,9 +471,12 @@ def test_state_dict_round_trip_continues_exactly(env_id):
         envs.make(env_id, **{**kw, "num_envs": 5}).load_state_dict(saved)
     if env_id == "ant":
         # a checkpoint from before the simulator gained arrays it rebuilds itself (the torsional / rolling friction
-        # fields: a model constant and two scratch arrays) still loads and continues exactly; dropping a state array
-        # (qvel) or a randomized scale does not load
-        old = {k: v for k, v in saved.items() if k not in ("sim.cgeom_friction_ang", "sim.contact_angvel")}
+        # fields: model constants, scratch arrays and the torque readouts every step rewrites) still loads and
+        # continues exactly; dropping a state array (qvel) or a randomized scale does not load
+        added = ("cgeom_friction_ang", "contact_angvel", "cpair_friction_ang", "pair_mu_ang", "pair_aref_rot")
+        added += ("contact_trq", "pair_trq")
+        old = {k: v for k, v in saved.items() if k.removeprefix("sim.") not in added}
+        assert len(saved) - len(old) == len(added) - 1  # ant has no geom pairs: an empty cpair array is not saved
         c = envs.make(env_id, **{**kw, "seed": 99})
         c.load_state_dict(old)
         for t in range(5, 12):
