@@ -95,6 +95,7 @@ def warp_modules() -> dict:
         CONTACT_KERNEL_SPIN_ROLL,
         FORCE_KERNEL_FLUID,
         PAIR_KERNEL_SPIN_ROLL,
+        SOLVE_KERNEL_EQUALITY,
         SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
         SOLVE_KERNEL_SPIN_ROLL,
         SPLIT_KERNELS,
@@ -110,6 +111,7 @@ def warp_modules() -> dict:
         + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
         + (CONTACT_KERNEL_CYLINDERS, FORCE_KERNEL_FLUID)
         + (CONTACT_KERNEL_SPIN_ROLL, PAIR_KERNEL_SPIN_ROLL, SOLVE_KERNEL_SPIN_ROLL, SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL)
+        + (SOLVE_KERNEL_EQUALITY,)
     )
     for kernel in SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:] + variants:
         found[f"kernels.forward {kernel.key}"] = kernel.module

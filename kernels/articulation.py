@@ -22,6 +22,7 @@ from kernels.forward import (
     CONTACT_KERNEL_SPIN_ROLL,
     FORCE_KERNEL_FLUID,
     PAIR_KERNEL_SPIN_ROLL,
+    SOLVE_KERNEL_EQUALITY,
     SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
     SOLVE_KERNEL_SPIN_ROLL,
     SPLIT_KERNELS,
@@ -30,6 +31,7 @@ from kernels.forward import (
     SPLIT_KERNELS_NO_PAIRS_FRICTION,
     _forward_kernel,
     _step_kernel,
+    _step_kernel_equality,
     _step_kernel_friction,
     _step_kernel_spin_roll,
     launch_block_dim,
@@ -181,6 +183,12 @@ class Simulator:
                 "pipeline 'split_tiled' solves sliding friction only (condim 1 and 3); this model has condim 4 / 6 "
                 "contacts (torsional or rolling friction): use 'split' or 'fused'"
             )
+        self._equality = m.eq_type.shape[0] > 0
+        if pipeline == "split_tiled" and self._equality:
+            raise ValueError(
+                f"pipeline 'split_tiled' solves no equality constraints; this model has {m.eq_type.shape[0]}: use "
+                "'split' or 'fused'"
+            )
         d = make_data(model, self.num_envs, self.device)
         if self.env_fastest:
             for name in SCRATCH:
@@ -227,6 +235,8 @@ class Simulator:
         kernels = (_step_kernel_friction if friction else _step_kernel,)
         if self._spin_roll:
             kernels = (_step_kernel_spin_roll,)
+        if self._equality:
+            kernels = (_step_kernel_equality,)
         if self.pipeline != "fused":
             if self.cpair_body1.shape[0] == 0:
                 kernels = SPLIT_KERNELS_NO_PAIRS_FRICTION if friction else SPLIT_KERNELS_NO_PAIRS
@@ -238,6 +248,11 @@ class Simulator:
                 solve = SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL if self.cpair_body1.shape[0] == 0 else SOLVE_KERNEL_SPIN_ROLL
                 kernels = (SPLIT_KERNELS[0], CONTACT_KERNEL_SPIN_ROLL, *kernels[2:-1], solve)
                 kernels = tuple(PAIR_KERNEL_SPIN_ROLL if k is SPLIT_KERNELS[2] else k for k in kernels)
+            if self._equality:
+                # the pair kernel (its contact points, when the model has pairs) and the solve with every row family
+                pairs = self.cpair_body1.shape[0] > 0
+                kernels = (SPLIT_KERNELS[0], CONTACT_KERNEL_SPIN_ROLL) + ((PAIR_KERNEL_SPIN_ROLL,) if pairs else ())
+                kernels += (SPLIT_KERNELS[3], SOLVE_KERNEL_EQUALITY)
             if self.fluid:
                 kernels = tuple(FORCE_KERNEL_FLUID if k is SPLIT_KERNELS[3] else k for k in kernels)
         if self.pipeline == "split_tiled":

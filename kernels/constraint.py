@@ -33,6 +33,7 @@ from kernels.contact import (
     spin_roll_count,
     spin_roll_edge,
 )
+from kernels.equality import equality_slope
 from kernels.terrain import hfield_plane, hfield_sphere
 from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_SPHERE, JNT_FREE, vec5
 
@@ -1450,9 +1451,9 @@ LINE_SEARCH_ITERATIONS = wp.constant(16)
 
 
 @functools.cache
-def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Function:
-    """``line_search`` with the friction-loss rows, the geom-geom rows and the torsional / rolling rows compiled in or
-    out (``wp.static``), as the solve that calls it."""
+def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: bool = False) -> wp.Function:
+    """``line_search`` with the friction-loss rows, the geom-geom rows, the torsional / rolling rows and the equality
+    rows compiled in or out (``wp.static``), as the solve that calls it."""
 
     def rows_slope(
         worldid: int,
@@ -1480,11 +1481,27 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
         body_rootid: wp.array[int],
         body_lastdof: wp.array[int],
         dof_parentid: wp.array[int],
+        eq_type: wp.array[int],
+        eq_obj1: wp.array[int],
+        eq_obj2: wp.array[int],
+        eq_anchor1: wp.array[wp.vec3],
+        eq_anchor2: wp.array[wp.vec3],
+        eq_relquat: wp.array[wp.quat],
+        eq_torquescale: wp.array[float],
+        eq_poly: wp.array[vec5],
+        eq_solref: wp.array[wp.vec2],
+        eq_solimp: wp.array[vec5],
+        eq_invweight: wp.array[wp.vec2],
+        qpos0: wp.array[float],
+        gravity: wp.vec3,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
         xpos_in: wp.array2d[wp.vec3],
+        xquat_in: wp.array2d[wp.quat],
         cdof_in: wp.array2d[wp.spatial_vector],
+        cvel_in: wp.array2d[wp.spatial_vector],
+        cacc_in: wp.array2d[wp.spatial_vector],
         contact_jacp_in: wp.array3d[wp.vec3],
         contact_dcoef_in: wp.array2d[float],
         contact_fref_in: wp.array2d[float],
@@ -1633,9 +1650,17 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
                                     slope -= f * (wp.dot(n, ad) + wp.dot(w, rd))
                                 e += 1
                 p += 1
+        if wp.static(equality):
+            slope += equality_slope(
+                worldid, alpha, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale,
+                eq_poly, eq_solref, eq_solimp, eq_invweight, jnt_qposadr, jnt_dofadr, qpos0, gravity, body_rootid,
+                body_lastdof, dof_parentid, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in, cacc_in, x0_in,
+                x1_in,
+            )  # fmt: skip
         return slope
 
     suffix = ("_friction" if friction else "") + ("_pairs" if pairs else "") + ("_spin_roll" if spin_roll else "")
+    suffix += "_equality" if equality else ""
     rows_slope.__qualname__ = "rows_slope" + suffix
     rows_slope = wp.func(rows_slope)
 
@@ -1665,11 +1690,27 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
         body_rootid: wp.array[int],
         body_lastdof: wp.array[int],
         dof_parentid: wp.array[int],
+        eq_type: wp.array[int],
+        eq_obj1: wp.array[int],
+        eq_obj2: wp.array[int],
+        eq_anchor1: wp.array[wp.vec3],
+        eq_anchor2: wp.array[wp.vec3],
+        eq_relquat: wp.array[wp.quat],
+        eq_torquescale: wp.array[float],
+        eq_poly: wp.array[vec5],
+        eq_solref: wp.array[wp.vec2],
+        eq_solimp: wp.array[vec5],
+        eq_invweight: wp.array[wp.vec2],
+        qpos0: wp.array[float],
+        gravity: wp.vec3,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
         xpos_in: wp.array2d[wp.vec3],
+        xquat_in: wp.array2d[wp.quat],
         cdof_in: wp.array2d[wp.spatial_vector],
+        cvel_in: wp.array2d[wp.spatial_vector],
+        cacc_in: wp.array2d[wp.spatial_vector],
         qM_in: wp.array3d[float],
         implicit_b_in: wp.array2d[float],
         qfrc_smooth_in: wp.array2d[float],
@@ -1728,23 +1769,25 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
             i += 1
         lo = float(0.0)
         flo = lin + rows_slope(
-            worldid, 0.0, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-            jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref,
-            cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, qpos_in,
-            qvel_in, xpos_in, cdof_in, contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in,
-            contact_vel_in, contact_frame_in, contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in,
-            pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in,
-            x0_in, x1_in,
+            worldid, 0.0, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref, jnt_solimp,
+            dof_invweight, dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref,
+            cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, eq_type,
+            eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly, eq_solref, eq_solimp,
+            eq_invweight, qpos0, gravity, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in, cacc_in,
+            contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in,
+            contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in, pair_aref_in, pair_point_in,
+            pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
         )  # fmt: skip
         hi = float(1.0)
         fhi = quad + lin + rows_slope(
-            worldid, 1.0, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
-            jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref,
-            cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, qpos_in,
-            qvel_in, xpos_in, cdof_in, contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in,
-            contact_vel_in, contact_frame_in, contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in,
-            pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in,
-            x0_in, x1_in,
+            worldid, 1.0, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref, jnt_solimp,
+            dof_invweight, dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref,
+            cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, eq_type,
+            eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly, eq_solref, eq_solimp,
+            eq_invweight, qpos0, gravity, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in, cacc_in,
+            contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in,
+            contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in, pair_aref_in, pair_point_in,
+            pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
         )  # fmt: skip
         if flo >= 0.0 or fhi <= 0.0:
             return 1.0
@@ -1757,10 +1800,12 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool) -> wp.Functio
                 worldid, alpha, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
                 jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid,
                 cgeom_solref, cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof,
-                dof_parentid, qpos_in, qvel_in, xpos_in, cdof_in, contact_jacp_in, contact_dcoef_in, contact_fref_in,
-                contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in, contact_mu_ang_in,
-                contact_angvel_in, pair_dcoef_in, pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in,
-                pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
+                dof_parentid, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly,
+                eq_solref, eq_solimp, eq_invweight, qpos0, gravity, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in,
+                cvel_in, cacc_in, contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in,
+                contact_frame_in, contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in, pair_aref_in,
+                pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in,
+                x1_in,
             )  # fmt: skip
             if f > 0.0:
                 hi = alpha

@@ -35,6 +35,7 @@ from kernels.constraint import (
     pair_update,
     pair_update_spin_roll,
 )
+from kernels.equality import equality_rows
 from kernels.smooth import com_inertia, crb, fluid_forces, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_BALL, JNT_FREE, vec5
@@ -460,6 +461,7 @@ def _pipeline(
     cylinders: bool = True,
     fluids: bool = True,
     spin_roll: bool = False,
+    equality: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
     (kinematics to the mass matrix), collide (the ground contact points, their rows' terms and Jacobians),
@@ -473,14 +475,15 @@ def _pipeline(
     their registers), `cylinders` False the cylinder's ground-contact points out (models without cylinders touching
     the ground), `fluids` False the fluid forces out (models without them), `spin_roll` True the torsional and
     rolling friction rows of the ground and geom-geom contacts in (models with condim 4 or 6; with every geom
-    type)."""
+    type), `equality` True the equality-constraint rows in (kernels.equality; models with connect, weld or joint
+    equalities)."""
     collide = contact_collide if cylinders else contact_collide_no_cylinders
     rows, update = contacts, contact_update
     pair_rows_, pair_update_ = pair_rows, pair_update
     if spin_roll:
         collide, rows, update = contact_collide_spin_roll, contacts_spin_roll, contact_update_spin_roll
         pair_rows_, pair_update_ = pair_rows_spin_roll, pair_update_spin_roll
-    search = line_search_func(friction, pairs, spin_roll)
+    search = line_search_func(friction, pairs, spin_roll, equality)
 
     def pipeline(
         # Model:
@@ -562,6 +565,17 @@ def _pipeline(
         cpair_bound: wp.array[float],
         cpair_body1: wp.array[int],
         cpair_body2: wp.array[int],
+        eq_type: wp.array[int],
+        eq_obj1: wp.array[int],
+        eq_obj2: wp.array[int],
+        eq_anchor1: wp.array[wp.vec3],
+        eq_anchor2: wp.array[wp.vec3],
+        eq_relquat: wp.array[wp.quat],
+        eq_torquescale: wp.array[float],
+        eq_poly: wp.array[vec5],
+        eq_solref: wp.array[wp.vec2],
+        eq_solimp: wp.array[vec5],
+        eq_invweight: wp.array[wp.vec2],
         body_mass_scale: wp.array2d[float],
         actuator_gear_scale: wp.array2d[float],
         dof_damping_scale: wp.array2d[float],
@@ -779,7 +793,15 @@ def _pipeline(
                             cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
                             pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out, jac_out, qacc_out, qH_out,
                         )  # fmt: skip
-                    if cpair_geom1.shape[0] == 0:
+                    if wp.static(equality):
+                        equality_rows(
+                            worldid, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale,
+                            eq_poly, eq_solref, eq_solimp, eq_invweight, jnt_qposadr, jnt_dofadr, qpos0, gravity,
+                            body_rootid, body_lastdof, dof_parentid, qpos_in, qvel_in, xpos_out, xquat_out, cdof_out,
+                            cvel_out, cacc_out, jac_out, qacc_out, qH_out,
+                        )  # fmt: skip
+                    # the geom-geom and equality rows couple dofs of different branches: the dense factorization
+                    if cpair_geom1.shape[0] == 0 and eq_type.shape[0] == 0:
                         factor_solve_tree(worldid, dof_parentid, qH_out, qacc_out)
                     else:
                         factor_solve(worldid, qH_out, qacc_out)
@@ -791,7 +813,10 @@ def _pipeline(
                             worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
                             jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp,
                             cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, cpair_body1,
-                            cpair_body2, body_rootid, body_lastdof, dof_parentid, qpos_in, qvel_in, xpos_out, cdof_out,
+                            cpair_body2, body_rootid, body_lastdof, dof_parentid, eq_type, eq_obj1, eq_obj2,
+                            eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly, eq_solref, eq_solimp,
+                            eq_invweight, qpos0, gravity, qpos_in, qvel_in, xpos_out, xquat_out, cdof_out, cvel_out,
+                            cacc_out,
                             qM_out, implicit_b_out, qfrc_smooth_out, contact_jacp_out, contact_dcoef_out,
                             contact_fref_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                             contact_mu_ang_out, contact_angvel_out, pair_dcoef_out, pair_aref_out, pair_point_out,
@@ -919,6 +944,16 @@ SOLVE_KERNEL_SPIN_ROLL = _pipeline(
 SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL = _pipeline(
     "_solve_kernel_no_pairs_spin_roll", ("warm_start", "solve"), False, True, 128, True, pairs=False, friction=True,
     spin_roll=True,
+)  # fmt: skip
+# The fused and split solves of a model with equality constraints (kernels.equality): every other row family
+# compiled in as well (friction loss, geom pairs, torsional / rolling friction), since such models are few.
+_step_kernel_equality = _pipeline(
+    "_step_kernel_equality", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True, True,
+    friction=True, spin_roll=True, equality=True,
+)  # fmt: skip
+SOLVE_KERNEL_EQUALITY = _pipeline(
+    "_solve_kernel_equality", ("warm_start", "solve"), False, True, 128, True, friction=True, spin_roll=True,
+    equality=True,
 )  # fmt: skip
 SPLIT_KERNELS_NO_PAIRS_FRICTION = (
     *SPLIT_KERNELS_NO_PAIRS[:-1],

@@ -80,12 +80,7 @@ def check_model(model) -> None:
             raise ValueError(f"actuator_forcerange must have lo <= hi where forcelimited: {frange[flim]}")
     # MjModel fields whose dynamics this simulator does not model: refuse rather than step the model without them
     # (the MJCF loader refuses the elements; a mujoco.MjModel passed in directly is checked here)
-    eq_active = np.asarray(getattr(model, "eq_active0", np.zeros(0))).reshape(-1)
-    if int(getattr(model, "neq", 0)) and np.any(eq_active != 0):
-        raise NotImplementedError(
-            f"equality constraints (model.neq = {int(model.neq)}, mjtEq types "
-            f"{sorted(set(np.asarray(model.eq_type).reshape(-1).tolist()))}) are not supported"
-        )
+    _equalities(model)  # raises on the kinds it does not take
     if int(getattr(model, "ntendon", 0)):
         for name in ("tendon_limited", "tendon_stiffness", "tendon_damping", "tendon_frictionloss", "tendon_armature"):
             v = np.asarray(getattr(model, name, np.zeros(0)))
@@ -187,6 +182,48 @@ def _solref_solimp(model, g: int):
         else np.asarray(solimp, dtype=np.float64).reshape(-1, 5)[g]
     )
     return ref, imp
+
+
+EQ_TYPES = {0: "connect", 1: "weld", 2: "joint"}  # mjtEq: the equality constraints the simulator takes
+
+
+def _equalities(model) -> list[tuple]:
+    """The active equality constraints (eq_active0, not under <flag equality="disable">), one row each: (mjtEq type,
+    obj1, obj2, anchor1 [m, body 1], anchor2 [m, body 2], relpose quat (w, x, y, z), torquescale, polycoef (5), solref,
+    solimp). connect and weld between bodies (MuJoCo's eq_data: connect (anchor1, anchor2), weld (anchor2, anchor1,
+    relpose, torquescale)), joint couplings of hinge and slide joints; anything else raises NotImplementedError."""
+    neq = int(getattr(model, "neq", 0))
+    if not neq or disabled(model, "equality"):
+        return []
+    active = np.asarray(getattr(model, "eq_active0", np.ones(neq))).reshape(neq) != 0
+    etype = np.asarray(model.eq_type).reshape(neq)
+    objtype = np.asarray(getattr(model, "eq_objtype", np.ones(neq))).reshape(neq)
+    obj1, obj2 = np.asarray(model.eq_obj1id).reshape(neq), np.asarray(model.eq_obj2id).reshape(neq)
+    data = np.asarray(model.eq_data, dtype=np.float64).reshape(neq, -1)
+    solref = np.asarray(model.eq_solref, dtype=np.float64).reshape(neq, 2)
+    solimp = np.asarray(model.eq_solimp, dtype=np.float64).reshape(neq, 5)
+    jnt_type = np.asarray(model.jnt_type).reshape(-1)
+    rows = []
+    for i in np.flatnonzero(active):
+        t = int(etype[i])
+        if t not in EQ_TYPES:
+            raise NotImplementedError(
+                f"equality constraint {i} has mjtEq type {t}; connect (0), weld (1) and joint (2) are supported"
+            )
+        if t != 2 and int(objtype[i]) != 1:
+            raise NotImplementedError(
+                f"equality constraint {i} ({EQ_TYPES[t]}) is between sites (mjtObj {int(objtype[i])}); give it "
+                "body1 / body2 (body semantics) instead"
+            )
+        if t == 2 and any(j >= 0 and jnt_type[j] < 2 for j in (obj1[i], obj2[i])):
+            raise NotImplementedError(f"equality constraint {i} couples a free or ball joint; hinge and slide only")
+        d = data[i]
+        anchor1, anchor2 = (d[0:3], d[3:6]) if t == 0 else (d[3:6], d[0:3])
+        quat = d[6:10] if t == 1 else np.array([1.0, 0.0, 0.0, 0.0])
+        poly = d[0:5] if t == 2 else np.zeros(5)
+        scale = float(d[10]) if t == 1 else 1.0
+        rows.append((t, int(obj1[i]), int(obj2[i]), anchor1, anchor2, quat, scale, poly, solref[i], solimp[i]))
+    return rows
 
 
 def _pair_params(model, g1: int, g2: int, h: float):
@@ -321,11 +358,12 @@ def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
 
 
 def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
-    """MuJoCo's body_invweight0[:, 0] and dof_invweight0 at qpos0: the mean diagonal of J M^-1 J^T [1/kg] of each
-    body's center-of-mass Jacobian J (3 x nv, world translation), 0 for bodies welded to the world, and the
-    diagonal of M^-1 [1/(kg m^2) or 1/kg] (hinge and slide dofs). A mujoco.MjModel brings its own."""
+    """MuJoCo's body_invweight0 (nbody, 2) and dof_invweight0 at qpos0: the mean diagonal of J M^-1 J^T of each
+    body's center-of-mass Jacobian J (3 x nv), translational [1/kg] and rotational [1/(kg m^2)], world axes, 0 for
+    bodies welded to the world, and the diagonal of M^-1 [1/(kg m^2) or 1/kg] (hinge and slide dofs). A
+    mujoco.MjModel brings its own."""
     if getattr(model, "body_invweight0", None) is not None:
-        body = np.asarray(model.body_invweight0, dtype=np.float64).reshape(-1, 2)[:, 0].copy()
+        body = np.asarray(model.body_invweight0, dtype=np.float64).reshape(-1, 2).copy()
         return body, np.asarray(model.dof_invweight0, dtype=np.float64).reshape(-1).copy()
     from kernels.forward import _forward_kernel, launch_inputs  # forward imports nothing from io: no cycle
 
@@ -342,7 +380,7 @@ def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
     lastdof = m.body_lastdof.numpy()
     ipos = np.asarray(model.body_ipos, dtype=np.float64).reshape(-1, 3)
     minv = np.linalg.inv(qM) if qM.size else qM
-    out = np.zeros(int(model.nbody))
+    out = np.zeros((int(model.nbody), 2))
     for b in range(1, int(model.nbody)):
         if lastdof[b] < 0:
             continue
@@ -355,12 +393,14 @@ def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
             ]
         )
         arm = xpos[b] + rot @ ipos[b] - xpos[root[b]]
-        jac = np.zeros((3, int(model.nv)))
+        jac, jac_rot = np.zeros((3, int(model.nv))), np.zeros((3, int(model.nv)))
         i = lastdof[b]
         while i >= 0:
             jac[:, i] = cdof[i, 3:] + np.cross(cdof[i, :3], arm)
+            jac_rot[:, i] = cdof[i, :3]
             i = dof_parent[i]
-        out[b] = max(MJ_MINVAL, np.trace(jac @ minv @ jac.T) / 3)
+        out[b, 0] = max(MJ_MINVAL, np.trace(jac @ minv @ jac.T) / 3)
+        out[b, 1] = max(MJ_MINVAL, np.trace(jac_rot @ minv @ jac_rot.T) / 3)
     return out, np.maximum(np.diag(minv).copy(), MJ_MINVAL)
 
 
@@ -420,6 +460,7 @@ def put_model(
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     h = float(timestep) / int(substeps)
     pairs = _self_pairs(model, contacts, h)
+    eqs = _equalities(model) if not disabled(model, "constraint") else []
     # bounding radius of each geom about its center [m] (MuJoCo's geom_rbound of sphere, capsule, box)
     size = np.asarray(model.geom_size, dtype=np.float64).reshape(-1, 3)
     gtype0 = np.asarray(model.geom_type).reshape(-1)
@@ -431,10 +472,20 @@ def put_model(
     frictionloss = np.asarray(getattr(model, "dof_frictionloss", np.zeros(nv)), dtype=np.float64).reshape(nv)
     frictionloss = frictionloss * (not disabled(model, "constraint", "frictionloss"))
     need_weights = invweights and (
-        len(rows) or len(pairs) or bool(np.any(limited & joint_limits)) or bool(np.any(frictionloss > 0))
+        len(rows) or len(pairs) or len(eqs) or bool(np.any(limited & joint_limits)) or bool(np.any(frictionloss > 0))
     )
-    invweight, dof_invweight = invweight0(model, device) if need_weights else (np.zeros(nb), np.ones(nv))
+    body_weights, dof_invweight = invweight0(model, device) if need_weights else (np.zeros((nb, 2)), np.ones(nv))
+    invweight = body_weights[:, 0]
+    # equality constraints: MuJoCo's diagApprox of their rows (mj_diagApprox): the two bodies' translational (and for
+    # a weld's rotational rows rotational) body_invweight0 summed, or the two joints' dof_invweight0
+    eq_invweight = []
+    for t, o1, o2, *_ in eqs:
+        if t == 2:
+            eq_invweight.append((dof_invweight[jnt_dofadr[o1]] + (dof_invweight[jnt_dofadr[o2]] if o2 >= 0 else 0), 0))
+        else:
+            eq_invweight.append(tuple(body_weights[o1] + body_weights[o2]))
     refsafe = not disabled(model, "refsafe")
+    eq_solref, eq_solimp = _solparams([e[8] for e in eqs], [e[9] for e in eqs], len(eqs), h, refsafe)
     jnt_solref, jnt_solimp = _solparams(model.jnt_solref, model.jnt_solimp, nj, h, refsafe)
     # solreffriction / solimpfriction (MuJoCo's dof_solref / dof_solimp), its defaults where the model has none
     dof_solref, dof_solimp = _solparams(
@@ -536,6 +587,17 @@ def put_model(
         cpair_body1=arr(np.repeat(gbody[[p[0] for p in pairs]], np.diff(_pair_pointadr(gtype, pairs))), int),
         cpair_body2=arr(np.repeat(gbody[[p[1] for p in pairs]], np.diff(_pair_pointadr(gtype, pairs))), int),
         cpair_bound=arr([rbound[p[0]] + rbound[p[1]] + max(p[2], 0.0) for p in pairs], float),
+        eq_type=arr([e[0] for e in eqs], int),
+        eq_obj1=arr([e[1] for e in eqs], int),
+        eq_obj2=arr([e[2] for e in eqs], int),
+        eq_anchor1=arr(np.array([e[3] for e in eqs]).reshape(-1, 3), wp.vec3),
+        eq_anchor2=arr(np.array([e[4] for e in eqs]).reshape(-1, 3), wp.vec3),
+        eq_relquat=arr(_wxyz_to_xyzw(np.array([e[5] for e in eqs]).reshape(-1, 4)), wp.quat),
+        eq_torquescale=arr([e[6] for e in eqs], float),
+        eq_poly=arr(np.array([e[7] for e in eqs]).reshape(-1, 5), vec5),
+        eq_solref=arr(eq_solref, wp.vec2),
+        eq_solimp=arr(eq_solimp, vec5),
+        eq_invweight=arr(np.array(eq_invweight).reshape(-1, 2), wp.vec2),
         # one shared row (E = 1) until the simulator's set_params gives each env its own
         body_mass_scale=wp.ones((1, nb), dtype=float, device=device),
         actuator_gear_scale=wp.ones((1, nu), dtype=float, device=device),

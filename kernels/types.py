@@ -123,6 +123,18 @@ class Model:
     cpair_body1: wp.array  # int (npairpoint,): geom 1's body, for each column of the pair_* Data arrays
     cpair_body2: wp.array  # int (npairpoint,): geom 2's body, likewise
     cpair_bound: wp.array  # float [m]: the two geoms' bounding radii plus the margin: farther apart, no contact
+    # active equality constraints (neq,), kernels.equality: connect and weld between bodies, joint couplings
+    eq_type: wp.array  # int: mjtEq (0 connect, 1 weld, 2 joint)
+    eq_obj1: wp.array  # int: body 1 (connect, weld) or joint 1
+    eq_obj2: wp.array  # int: body 2 (the world: 0) or joint 2 (-1: none)
+    eq_anchor1: wp.array  # vec3 [m]: the point held, in body 1's frame
+    eq_anchor2: wp.array  # vec3 [m]: where it is held, in body 2's frame
+    eq_relquat: wp.array  # quat: a weld's relpose orientation (body 2's frame in body 1's at rest)
+    eq_torquescale: wp.array  # float: a weld's torquescale (rotational rows' scale)
+    eq_poly: wp.array  # vec5: a joint coupling's polycoef (c0 .. c4)
+    eq_solref: wp.array  # vec2: solref, clamped as MuJoCo's (timeconst >= 2 h)
+    eq_solimp: wp.array  # vec5: solimp, clamped as MuJoCo's
+    eq_invweight: wp.array  # vec2: MuJoCo's diagApprox of its rows (translational [1/kg], rotational [1/(kg m^2)])
     # per-env multipliers (E, ...)
     body_mass_scale: wp.array  # float (E, nbody): scales body mass and inertia
     actuator_gear_scale: wp.array  # float (E, nu): scales the motor gear; of a non-motor model, the actuator

@@ -142,3 +142,7 @@ mutate "38 a geom-geom torsional / rolling row's aref on body 1's spin relative 
     tests/test_spin_roll_friction.py
 mutate "39 the torsional / rolling rows' torque left out of contact_trq and pair_trq (cfrc_ext)" kernels/constraint.py \
     's/                                trq += f \* w$/                                pass/' tests/test_spin_roll_friction.py
+mutate "40 a connect's and a weld's aref without MuJoCo's Jdot qvel term" kernels/equality.py \
+    's/    return dcoef, -b \* vel - kk \* imp \* r - bias/    return dcoef, -b * vel - kk * imp * r/' tests/test_equality.py
+mutate "41 an equality's impedance at each row's residual instead of the constraint's residual norm" kernels/equality.py \
+    's/    imp = impedance(eq_solimp\[i\], norm)/    imp = impedance(eq_solimp[i], r)/' tests/test_equality.py

@@ -26,6 +26,7 @@ def _warp_modules_with_kernels():
         CONTACT_KERNEL_SPIN_ROLL,
         FORCE_KERNEL_FLUID,
         PAIR_KERNEL_SPIN_ROLL,
+        SOLVE_KERNEL_EQUALITY,
         SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
         SOLVE_KERNEL_SPIN_ROLL,
         SPLIT_KERNELS,
@@ -43,6 +44,7 @@ def _warp_modules_with_kernels():
         + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
         + (CONTACT_KERNEL_CYLINDERS, FORCE_KERNEL_FLUID)
         + (CONTACT_KERNEL_SPIN_ROLL, PAIR_KERNEL_SPIN_ROLL, SOLVE_KERNEL_SPIN_ROLL, SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL)
+        + (SOLVE_KERNEL_EQUALITY,)
     ):
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel

@@ -316,11 +316,16 @@ def test_unsupported_features_raise():
         if spin_roll:
             with pytest.raises(ValueError, match="pipeline 'split_tiled' solves"):
                 Simulator(mujoco.MjModel.from_xml_string(xml), 1, contacts=True, pipeline="split_tiled")
-    # a mujoco.MjModel with dynamics this simulator does not model is refused (the MJCF loader refuses the elements)
+    # a mujoco.MjModel with dynamics this simulator does not model is refused (the MJCF loader refuses the elements;
+    # connect, weld and joint equalities are simulated: tests/test_equality.py)
     chain = '<body><joint name="a"/><geom name="g1" size=".1"/><body pos="0 0 -.3"><joint name="b"/>'
     chain += '<geom name="g2" size=".1"/></body></body>'
     for extra, match in [
-        ('<equality><joint joint1="a" joint2="b"/></equality>', "equality constraints"),
+        (
+            '<tendon><fixed name="t"><joint joint="a" coef="1"/></fixed></tendon><equality><tendon tendon1="t"/>'
+            "</equality>",
+            "mjtEq type 3",
+        ),
         ('<tendon><fixed limited="true" range="-1 1"><joint joint="a" coef="1"/></fixed></tendon>', "tendon_limited"),
         ('<tendon><fixed stiffness="3"><joint joint="a" coef="1"/></fixed></tendon>', "tendon_stiffness"),
         ('<contact><pair geom1="g1" geom2="g2"/></contact>', "explicit contact pairs"),
