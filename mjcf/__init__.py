@@ -25,12 +25,14 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
                the four actuator kinds share one default per class, as in MuJoCo
     tendon     <fixed> tendons only when they exert no force (no stiffness, damping, friction, limit)
     contact    <exclude body1 body2> (exclude_signature)
+    equality   connect and weld between bodies (anchor, relpose, torquescale), joint couplings (joint1, joint2,
+               polycoef); active, solref, solimp and a default class's <equality>; site semantics and tendon, flex
+               and distance equalities are refused
     keyframe   <key name time qpos qvel ctrl>
 
 Visual-only and bookkeeping elements (asset with its mesh/material/texture, visual, statistic, custom,
-size, light, camera, site, sensor) are ignored. Anything else that would change the dynamics (equality,
-contact pairs, spatial tendons, other actuators, colliding or massive mesh geoms, hfield geoms, fluid
-forces, unknown attributes) raises `MJCFError` naming the source, line, element and attribute.
+size, light, camera, site, sensor) are ignored. Anything else that would change the dynamics (contact pairs,
+spatial tendons, other actuators, colliding or massive mesh geoms, hfield geoms, fluid forces, unknown attributes) raises `MJCFError` naming the source, line, element and attribute.
 
 Modules: model (the `Model`, `Option` and MuJoCo's type codes), specs (attribute tables and defaults),
 parser (XML -> `Document` with defaults applied), orientation (quaternions), inertia (mass properties),

@@ -33,7 +33,7 @@ from mjcf.model import (
     TRN_JOINT,
     Model,
 )
-from mjcf.orientation import normalize, orientation, z_to_quat
+from mjcf.orientation import normalize, orientation, quat_mul, quat_to_mat, z_to_quat
 from mjcf.parser import Body, CompilerSettings, Document, Element, read_actuator, read_attrs
 
 
@@ -49,6 +49,7 @@ def compile_model(doc: Document) -> Model:
     _check_tendons(doc, joint_ids)
     actuators = _compile_actuators(doc, joint_ids, joint_fields["jnt_range"], names["actuator"])
     excludes = _compile_excludes(doc)
+    equalities = _compile_equalities(doc, body_fields, joint_ids, joint_fields["jnt_type"])
     sizes = {k: joint_fields[k] for k in ("nq", "nv")} | {"nu": len(actuators)}
     keys = _compile_keys(doc, joint_fields["qpos0"], sizes)
     check_moving_bodies_have_mass(doc.bodies, body_fields["body_mass"], body_fields["body_inertia"])
@@ -67,6 +68,7 @@ def compile_model(doc: Document) -> Model:
         **_geom_fields(kept),
         **_actuator_fields(actuators),
         **keys,
+        **equalities,
         opt=doc.opt,
         body_names=[b.name for b in doc.bodies],
     )
@@ -575,6 +577,97 @@ def _compile_excludes(doc: Document) -> list[int]:
             ids.append(body_ids[a[key]])
         out.append((min(ids) << 16) + max(ids))
     return sorted(out)
+
+
+def _world_poses(body_fields: dict, parents: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every body's world position [m] and orientation (wxyz) at qpos0: its frames composed from the world (every
+    joint at its reference, where the MJCF places the bodies)."""
+    n = len(parents)
+    pos, quat = np.zeros((n, 3)), np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
+    for b in range(1, n):
+        p = parents[b]
+        pos[b] = pos[p] + quat_to_mat(quat[p]) @ body_fields["body_pos"][b]
+        quat[b] = quat_mul(quat[p], body_fields["body_quat"][b])
+    return pos, quat
+
+
+def _compile_equalities(doc: Document, body_fields: dict, joint_ids: dict, jnt_type: np.ndarray) -> dict:
+    """eq_* fields of the <equality> elements (connect and weld between bodies, joint couplings), with MuJoCo's
+    eq_data: a connect's second anchor and a weld's anchor in body 1 and relpose (unless given: a relpose with a zero
+    quaternion, MuJoCo's default, asks for them) from the bodies' poses at qpos0 (mj_setConst)."""
+    body_ids = {b.name: i for i, b in enumerate(doc.bodies) if b.name}
+    pos, quat = _world_poses(body_fields, [b.parent for b in doc.bodies])
+    rows, seen = [], set()
+    unsupported = "unsupported element in <equality> (connect, weld and joint are supported)"
+    for section in doc.equality_sections:
+        section.reject_attributes()
+        for node in section.children:
+            if node.tag not in specs.EQUALITY_TAGS:
+                raise node.error(unsupported)
+            a = read_attrs(node, specs.EQUALITY_SPECS, frozenset(), doc.default_class(node, "main").equality)
+            for attr in node.attrib:
+                if attr not in ("name", "class", *specs.EQUALITY_DEFAULTS, *specs.EQUALITY_ATTRS[node.tag]):
+                    raise node.error(f"<{node.tag}> has no attribute '{attr}'", attr)
+            _unique(seen, a.get("name", ""), node)
+            for attr in ("site1", "site2"):
+                if attr in a:
+                    raise node.error("site semantics are not supported: give body1 / body2", attr)
+            data = np.zeros(11)
+            data[10] = 1.0  # torquescale's default, stored for every kind as MuJoCo does
+            if node.tag == "joint":
+                if "joint1" not in a:
+                    raise node.error("required attribute missing", "joint1")
+                ids = []
+                for key in ("joint1", "joint2"):
+                    if key in a and a[key] not in joint_ids:
+                        raise node.error(f"unknown joint '{a[key]}'", key)
+                    ids.append(joint_ids[a[key]] if key in a else -1)
+                    if ids[-1] >= 0 and jnt_type[ids[-1]] < 2:
+                        raise node.error("only hinge and slide joints can be coupled", key)
+                data[:5] = a.get("polycoef", np.array([0.0, 1.0, 0.0, 0.0, 0.0]))
+                etype, objtype = 2, 0  # MuJoCo 4.0 leaves a joint coupling's objtype unset
+            else:
+                if "body1" not in a:
+                    raise node.error("required attribute missing", "body1")
+                ids = []
+                for key in ("body1", "body2"):
+                    if key in a and a[key] not in body_ids:
+                        raise node.error(f"unknown body '{a[key]}'", key)
+                    ids.append(body_ids[a[key]] if key in a else 0)
+                b1, b2 = ids
+                anchor = np.asarray(a.get("anchor", np.zeros(3)), dtype=np.float64)
+                if node.tag == "connect":
+                    if "anchor" not in a:
+                        raise node.error("required attribute missing", "anchor")
+                    world = pos[b1] + quat_to_mat(quat[b1]) @ anchor
+                    data[:3], data[3:6] = anchor, quat_to_mat(quat[b2]).T @ (world - pos[b2])
+                    etype = 0
+                else:
+                    relpose = np.asarray(a.get("relpose", np.array([0.0, 1.0, 0, 0, 0, 0, 0])), dtype=np.float64)
+                    data[:3], data[10] = anchor, a.get("torquescale", 1.0)
+                    if np.any(relpose[3:] != 0):
+                        data[3:6], data[6:10] = relpose[:3], relpose[3:] / np.linalg.norm(relpose[3:])
+                    else:
+                        world = pos[b2] + quat_to_mat(quat[b2]) @ anchor
+                        data[3:6] = quat_to_mat(quat[b1]).T @ (world - pos[b1])
+                        conj = quat[b1] * np.array([1.0, -1.0, -1.0, -1.0])
+                        data[6:10] = quat_mul(conj, quat[b2])
+                    etype = 1
+                objtype = 1
+            rows.append(dict(type=etype, obj1=ids[0], obj2=ids[1], objtype=objtype, data=data, name=a.get("name", ""),
+                             solref=a["solref"], solimp=a["solimp"], active=bool(a["active"])))  # fmt: skip
+    return dict(
+        neq=len(rows),
+        eq_type=_column(rows, "type", np.int32),
+        eq_obj1id=_column(rows, "obj1", np.int32),
+        eq_obj2id=_column(rows, "obj2", np.int32),
+        eq_objtype=_column(rows, "objtype", np.int32),
+        eq_data=_column(rows, "data", shape=(11,)),
+        eq_solref=_column(rows, "solref", shape=(2,)),
+        eq_solimp=_column(rows, "solimp", shape=(5,)),
+        eq_active0=_column(rows, "active", bool),
+        eq_names=[r["name"] for r in rows],
+    )
 
 
 def _compile_keys(doc: Document, qpos0: np.ndarray, sizes: dict[str, int]) -> dict:

@@ -163,10 +163,16 @@ class Model:
     Contact exclusions, from <contact><exclude body1 body2>: no contacts between geoms of the two bodies.
         exclude_signature: (nexclude,) int32 (min(body1, body2) << 16) + max(body1, body2), as MuJoCo's.
 
+    Equality constraints (neq), from <equality>'s connect, weld (between bodies) and joint elements: eq_type (mjtEq),
+    eq_obj1id / eq_obj2id (bodies, or joints), eq_objtype, eq_active0, and MuJoCo's eq_data:
+        connect: (anchor in body 1 [m], the same point in body 2's frame at qpos0); weld: (anchor in body 2, the same
+        point in body 1's frame, relpose quaternion (wxyz; body 2's frame in body 1's at qpos0 unless given),
+        torquescale); joint: polycoef (5). eq_solref / eq_solimp as written (MuJoCo clamps at run time).
+
     Options: `opt` (an `Option`), also flat as `opt_timestep` (s) and `opt_gravity` (3,), m/s^2.
 
     Names ("" when unnamed; body 0 is "world"): body_names, joint_names, geom_names, actuator_names,
-    key_names.
+    key_names, eq_names.
     """
 
     nbody: int
@@ -246,12 +252,22 @@ class Model:
     key_qvel: np.ndarray  # (nkey, nv)
     key_ctrl: np.ndarray  # (nkey, nu)
     exclude_signature: np.ndarray  # (nexclude,) int32
+    neq: int
+    eq_type: np.ndarray  # (neq,) int32 mjtEq: 0 connect, 1 weld, 2 joint
+    eq_obj1id: np.ndarray  # (neq,) int32 body (connect, weld) or joint
+    eq_obj2id: np.ndarray  # (neq,) int32 body (0: the world) or joint (-1: none)
+    eq_objtype: np.ndarray  # (neq,) int32 mjtObj: 1 body (connect, weld), 0 (joint, as MuJoCo 4.0)
+    eq_data: np.ndarray  # (neq, 11) MuJoCo's eq_data (see below)
+    eq_solref: np.ndarray  # (neq, 2)
+    eq_solimp: np.ndarray  # (neq, 5)
+    eq_active0: np.ndarray  # (neq,) bool
     opt: Option
     body_names: list[str]  # (nbody,)
     joint_names: list[str]  # (njnt,)
     geom_names: list[str]  # (ngeom,)
     actuator_names: list[str]  # (nu,)
     key_names: list[str]  # (nkey,)
+    eq_names: list[str]  # (neq,)
 
     @property
     def opt_timestep(self) -> float:

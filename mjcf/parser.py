@@ -173,7 +173,7 @@ class CompilerSettings:
 
 @dataclasses.dataclass
 class DefaultClass:
-    """Attribute defaults of one <default> class, per element kind (joint, geom, actuator, tendon).
+    """Attribute defaults of one <default> class, per element kind (joint, geom, actuator, tendon, equality).
 
     `actuator` is the one table that all actuator kinds share, as in MuJoCo (specs.ACTUATOR_DEFAULTS).
     """
@@ -182,10 +182,13 @@ class DefaultClass:
     geom: dict
     actuator: dict
     tendon: dict
+    equality: dict
 
     def copy(self) -> DefaultClass:
         """A child class's starting point: a shallow copy of each table."""
-        return DefaultClass(dict(self.joint), dict(self.geom), dict(self.actuator), dict(self.tendon))
+        return DefaultClass(
+            dict(self.joint), dict(self.geom), dict(self.actuator), dict(self.tendon), dict(self.equality)
+        )
 
 
 @dataclasses.dataclass
@@ -216,6 +219,7 @@ class Document:
     actuator_sections: list[Element]
     keyframe_sections: list[Element]
     contact_sections: list[Element]
+    equality_sections: list[Element]
     nkey: int = 0  # <size nkey>: keyframes to allocate at least (the rest of <size> is memory sizing)
 
     def default_class(self, node: Element, inherited: str) -> DefaultClass:
@@ -229,7 +233,7 @@ class Document:
 def parse_document(root: Element) -> Document:
     """Read the <mujoco> element's sections in MuJoCo's order: compiler, option, defaults, bodies."""
     root.reject_attributes(allowed=("model",))
-    parsed = {"compiler", "option", "default", "worldbody", "actuator", "tendon", "keyframe", "contact"}
+    parsed = {"compiler", "option", "default", "worldbody", "actuator", "tendon", "keyframe", "contact", "equality"}
     known = parsed | specs.VISUAL_TOP | specs.FORCE_TOP
     for child in root.children:
         if child.tag not in known:
@@ -245,9 +249,10 @@ def parse_document(root: Element) -> Document:
         dict(specs.GEOM_DEFAULTS),
         dict(specs.ACTUATOR_DEFAULTS),
         dict(specs.TENDON_DEFAULTS),
+        dict(specs.EQUALITY_DEFAULTS),
     )
     world = Body(None, "world", 0, np.zeros(3), np.array([1.0, 0, 0, 0]), "main")
-    raw = [sections(tag) for tag in ("tendon", "actuator", "keyframe", "contact")]
+    raw = [sections(tag) for tag in ("tendon", "actuator", "keyframe", "contact", "equality")]
     doc = Document(CompilerSettings(), Option(), {"main": main}, [world], *raw)
     # MuJoCo applies compiler settings globally whatever their position, so read them first
     for node in sections("compiler"):
@@ -330,6 +335,7 @@ _DEFAULT_KINDS = {
     "joint": ("joint", specs.JOINT_SPECS, specs.JOINT_IGNORED),
     "geom": ("geom", specs.GEOM_SPECS, specs.GEOM_IGNORED),
     "tendon": ("tendon", specs.TENDON_SPECS, specs.TENDON_IGNORED),
+    "equality": ("equality", specs.EQUALITY_DEFAULT_SPECS, frozenset()),
 }
 
 

@@ -303,6 +303,38 @@ KEY_SPECS = {
     "qvel": (_F, (1, 10**9)),
     "ctrl": (_F, (1, 10**9)),
 }
+# <equality>: connect and weld between bodies, joint couplings (mjcf.compiler._compile_equalities); a default class's
+# <equality> holds active, solref and solimp
+EQUALITY_TAGS = ("connect", "weld", "joint")
+EQUALITY_SPECS = {
+    "name": (_S, 1),
+    "active": (_B, 1),
+    "solref": (_F, (1, 2)),
+    "solimp": (_F, (1, 5)),
+    "body1": (_S, 1),
+    "body2": (_S, 1),
+    "site1": (_S, 1),
+    "site2": (_S, 1),
+    "anchor": (_F, 3),
+    "relpose": (_F, 7),
+    "torquescale": (_F, 1),
+    "joint1": (_S, 1),
+    "joint2": (_S, 1),
+    "polycoef": (_F, (1, 5)),
+}
+EQUALITY_DEFAULTS = {
+    "active": True,
+    "solref": np.array([0.02, 1.0]),
+    "solimp": np.array([0.9, 0.95, 0.001, 0.5, 2.0]),
+}
+EQUALITY_DEFAULT_SPECS = {k: EQUALITY_SPECS[k] for k in EQUALITY_DEFAULTS}
+# the attributes each kind takes (beyond name, class, active, solref, solimp)
+EQUALITY_ATTRS = {
+    "connect": ("body1", "body2", "site1", "site2", "anchor"),
+    "weld": ("body1", "body2", "site1", "site2", "anchor", "relpose", "torquescale"),
+    "joint": ("joint1", "joint2", "polycoef"),
+}
+
 # <contact><exclude>: no contacts between the geoms of two bodies
 EXCLUDE_SPECS = {"name": (_S, 1), "body1": (_S, 1), "body2": (_S, 1)}
 
@@ -310,4 +342,4 @@ EXCLUDE_SPECS = {"name": (_S, 1), "body1": (_S, 1), "body2": (_S, 1)}
 VISUAL_TOP = frozenset({"asset", "visual", "statistic", "custom", "size", "sensor", "extension"})
 VISUAL_IN_BODY = frozenset({"site", "camera", "light"})
 VISUAL_IN_DEFAULT = frozenset({"site", "camera", "light", "material", "mesh", "texture", "hfield", "skin"})
-FORCE_TOP = frozenset({"equality", "deformable"})  # fine only when empty
+FORCE_TOP = frozenset({"deformable"})  # fine only when empty

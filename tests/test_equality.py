@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from kernels.articulation import Simulator
+from mjcf import load_mjcf
 
 NUM_STATES = 12
 
@@ -67,8 +68,9 @@ def _states(ref: mujoco.MjModel, seed: int):
     return qpos, rng.normal(size=(NUM_STATES, ref.nv))
 
 
-def _one_step(ref: mujoco.MjModel, qpos: np.ndarray, qvel: np.ndarray, pipeline: str):
-    sim = Simulator(ref, NUM_STATES, contacts=True, pipeline=pipeline)
+def _one_step(ref: mujoco.MjModel, qpos: np.ndarray, qvel: np.ndarray, pipeline: str, model=None):
+    """qvel after one step from each state, ours (of `model`, default ref) and MuJoCo's."""
+    sim = Simulator(ref if model is None else model, NUM_STATES, contacts=True, pipeline=pipeline)
     sim.set_state(torch.tensor(qpos, dtype=torch.float32), torch.tensor(qvel, dtype=torch.float32))
     sim.step(torch.zeros(NUM_STATES, 0))
     d = mujoco.MjData(ref)
@@ -132,6 +134,24 @@ def test_four_bar_linkage_follows_mujoco():
     np.testing.assert_allclose(qpos, d.qpos, atol=2e-3)
     mujoco.mj_forward(ref, d)
     assert np.abs(d.efc_pos[:3]).max() < 2e-3  # the loop is (softly) closed
+
+
+def test_loader_compiles_mujocos_eq_fields_and_steps_the_same():
+    """mjcf.load_mjcf's eq_* fields equal MuJoCo's compiler's (a connect's second anchor, a weld's anchor in body 1 and
+    relpose from the poses at qpos0 unless given, defaults from a default class), and the loaded model steps as
+    MuJoCo's (its body_invweight0, rotational part included, computed here)."""
+    for seed in range(4):
+        xml = _scene_xml(seed).replace(
+            "<worldbody>", '<default><equality solref="0.03 0.9"/><default class="stiff"><equality '
+            'solimp="0.95 0.99 0.002"/></default></default><worldbody>'
+        ).replace('<joint joint1="h1"', '<joint class="stiff" joint1="h1"')  # fmt: skip
+        ref, ours = mujoco.MjModel.from_xml_string(xml), load_mjcf(xml)
+        for name in ("eq_type", "eq_obj1id", "eq_obj2id", "eq_objtype", "eq_solref", "eq_solimp", "eq_active0"):
+            np.testing.assert_array_equal(np.asarray(getattr(ours, name)), np.asarray(getattr(ref, name)), name)
+        np.testing.assert_allclose(ours.eq_data, ref.eq_data[:, :11], atol=1e-12)
+    qpos, qvel = _states(ref, 3)
+    got, want = _one_step(ref, qpos, qvel, "fused", model=ours)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-4 * max(1.0, np.abs(want).max()))
 
 
 def test_unsupported_equalities_are_refused():

@@ -358,8 +358,28 @@ def wrap(body: str, extra: str = "") -> str:
 
 BAD_CASES = {
     "unsupported top-level element": (
-        wrap(GOOD_BODY, '<equality>\n<weld body1="x"/>\n</equality>'),
-        r"<string>:6: <weld>: unsupported element in <equality>",
+        wrap(GOOD_BODY, '<deformable>\n<flex name="x"/>\n</deformable>'),
+        r"<string>:6: <flex name='x'>: unsupported element in <deformable>: it changes the dynamics",
+    ),
+    "unsupported equality": (
+        wrap(GOOD_BODY, '<equality>\n<tendon tendon1="x"/>\n</equality>'),
+        r"<string>:6: <tendon>: unsupported element in <equality> \(connect, weld and joint",
+    ),
+    "equality between sites": (
+        wrap(GOOD_BODY, '<equality>\n<weld site1="a" site2="b"/>\n</equality>'),
+        r"<string>:6: <weld> attribute 'site1': site semantics are not supported",
+    ),
+    "equality with an unknown body": (
+        wrap(GOOD_BODY, '<equality>\n<connect body1="x" anchor="0 0 0"/>\n</equality>'),
+        r"<string>:6: <connect> attribute 'body1': unknown body 'x'",
+    ),
+    "connect without an anchor": (
+        wrap(GOOD_BODY.replace("<body>", '<body name="b">'), '<equality>\n<connect body1="b"/>\n</equality>'),
+        r"<string>:6: <connect> attribute 'anchor': required attribute missing",
+    ),
+    "weld attribute on a joint coupling": (
+        wrap(GOOD_BODY, '<equality>\n<joint joint1="j" torquescale="2"/>\n</equality>'),
+        r"<string>:6: <joint> attribute 'torquescale': <joint> has no attribute",
     ),
     "unsupported element in body": (
         wrap('<body>\n<frame pos="0 0 1"/>\n</body>'),
