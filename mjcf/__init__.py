@@ -30,9 +30,10 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
                and distance equalities are refused
     keyframe   <key name time qpos qvel ctrl>
 
-Visual-only and bookkeeping elements (asset with its mesh/material/texture, visual, statistic, custom,
-size, light, camera, site, sensor) are ignored. Anything else that would change the dynamics (contact pairs,
-spatial tendons, other actuators, colliding or massive mesh geoms, hfield geoms, fluid forces, unknown attributes) raises `MJCFError` naming the source, line, element and attribute.
+Visual-only and bookkeeping elements (asset with its mesh/material/texture, visual, statistic, custom, size, light,
+camera, site, sensor) are ignored. Anything else that would change the dynamics (contact pairs, spatial tendons,
+other actuators, colliding or massive mesh geoms, hfield geoms, fluid forces, unknown attributes) raises `MJCFError`
+naming the source, line, element and attribute.
 
 Modules: model (the `Model`, `Option` and MuJoCo's type codes), specs (attribute tables and defaults),
 parser (XML -> `Document` with defaults applied), orientation (quaternions), inertia (mass properties),
