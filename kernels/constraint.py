@@ -33,7 +33,7 @@ from kernels.contact import (
     spin_roll_count,
     spin_roll_edge,
 )
-from kernels.equality import equality_slope
+from kernels.equality import add_dense_row, equality_slope, row_jacobian
 from kernels.terrain import hfield_plane, hfield_sphere
 from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_SPHERE, JNT_FREE, vec5
 
@@ -1032,27 +1032,12 @@ def _apply_pair_force(
     (the velocity [m/s] of body 2's material point relative to body 1's along a unit world direction, plus body 2's
     angular velocity relative to body 1's along angular [m, world]: a torsional or rolling row); dense over the dofs,
     since the two chains may share dofs (one tree), where their parts cancel."""
-    nv = qfrc_out.shape[1]
-    for i in range(nv):
-        jac_out[worldid, i] = 0.0
-    for side in range(2):
-        body = body2
-        sign = float(1.0)
-        if side == 1:
-            body = body1
-            sign = -1.0
-        ref = xpos_in[worldid, body_rootid[body]]
-        wrench = wp.spatial_vector(wp.cross(point - ref, direction) + angular, direction)
-        i = body_lastdof[body]
-        while i >= 0:
-            jac_out[worldid, i] = jac_out[worldid, i] + sign * wp.dot(cdof_in[worldid, i], wrench)
-            i = dof_parentid[i]
-    for i in range(nv):
-        ji = jac_out[worldid, i]
-        if ji != 0.0:
-            qfrc_out[worldid, i] = qfrc_out[worldid, i] + ji * force
-            for j in range(i + 1):
-                qM_out[worldid, i, j] = qM_out[worldid, i, j] + coef * ji * jac_out[worldid, j]
+    # J = J_2 - J_1 at the one point: row_jacobian's first body minus its second
+    row_jacobian(
+        worldid, body2, point, body1, point, direction, angular, -1, -1, 0.0, body_rootid, body_lastdof, dof_parentid,
+        xpos_in, cdof_in, jac_out,
+    )  # fmt: skip
+    add_dense_row(worldid, force, coef, jac_out, qfrc_out, qM_out)
 
 
 @wp.func

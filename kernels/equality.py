@@ -299,7 +299,7 @@ def equality_coefficients(
 
 
 @wp.func(inline=False)
-def equality_jacobian(
+def row_jacobian(
     worldid: int,
     b1: int,
     p1: wp.vec3,
@@ -320,7 +320,9 @@ def equality_jacobian(
     # Data out:
     jac_out: wp.array2d[float],
 ):
-    """The dense row J [1 x nv] of an ``equality_row`` into jac (the two chains may share dofs, where they cancel)."""
+    """The dense row J [1 x nv] of a two-body constraint row into jac: a^T (J_p(b1, p1) - J_p(b2, p2)) + w^T (J_r1 -
+    J_r2) (an ``equality_row``, or a geom-geom contact row with p1 = p2), or for b1 = -1 e_d1 - deriv e_d2; the two
+    chains may share dofs, where they cancel."""
     for j in range(jac_out.shape[1]):
         jac_out[worldid, j] = 0.0
     if b1 < 0:
@@ -342,6 +344,77 @@ def equality_jacobian(
         while i >= 0:
             jac_out[worldid, i] = jac_out[worldid, i] + sign * wp.dot(cdof_in[worldid, i], wrench)
             i = dof_parentid[i]
+
+
+@wp.func
+def add_dense_row(
+    worldid: int,
+    force: float,
+    coef: float,
+    # Data in:
+    jac_in: wp.array2d[float],
+    # Data out:
+    qfrc_out: wp.array2d[float],
+    qM_out: wp.array3d[float],
+):
+    """Add J^T force [N m or N] to qfrc and coef J^T J to the lower triangle of qM for the dense row J in jac."""
+    for m in range(qfrc_out.shape[1]):
+        jm = jac_in[worldid, m]
+        if jm != 0.0:
+            qfrc_out[worldid, m] = qfrc_out[worldid, m] + jm * force
+            for n in range(m + 1):
+                qM_out[worldid, m, n] = qM_out[worldid, m, n] + coef * jm * jac_in[worldid, n]
+
+
+@wp.func
+def equality_row_terms(
+    worldid: int,
+    i: int,
+    k: int,
+    # Model:
+    eq_type: wp.array[int],
+    eq_obj1: wp.array[int],
+    eq_obj2: wp.array[int],
+    eq_anchor1: wp.array[wp.vec3],
+    eq_anchor2: wp.array[wp.vec3],
+    eq_relquat: wp.array[wp.quat],
+    eq_torquescale: wp.array[float],
+    eq_poly: wp.array[vec5],
+    eq_solref: wp.array[wp.vec2],
+    eq_solimp: wp.array[vec5],
+    eq_invweight: wp.array[wp.vec2],
+    jnt_qposadr: wp.array[int],
+    jnt_dofadr: wp.array[int],
+    qpos0: wp.array[float],
+    gravity: wp.vec3,
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    qpos_in: wp.array2d[float],
+    qvel_in: wp.array2d[float],
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    cvel_in: wp.array2d[wp.spatial_vector],
+    cacc_in: wp.array2d[wp.spatial_vector],
+):
+    """Row k of equality constraint i with its force law: (``equality_row``'s b1, p1, b2, p2, a, w, d1, d2, deriv,
+    then D and aref, ``equality_coefficients``)."""
+    b1, p1, b2, p2, a, w, d1, d2, deriv, r, norm = equality_row(
+        worldid, i, k, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly,
+        jnt_qposadr, jnt_dofadr, qpos0, qpos_in, xpos_in, xquat_in,
+    )  # fmt: skip
+    vel = equality_row_dot(
+        worldid, b1, p1, b2, p2, a, w, d1, d2, deriv, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in,
+        qvel_in,
+    )  # fmt: skip
+    bias = equality_row_bias(
+        worldid, i, k, b1, p1, b2, p2, gravity, eq_relquat, eq_torquescale, body_rootid, xpos_in, xquat_in, cvel_in,
+        cacc_in,
+    )  # fmt: skip
+    dcoef, aref = equality_coefficients(i, k, r, norm, vel, bias, eq_type, eq_solref, eq_solimp, eq_invweight)
+    return b1, p1, b2, p2, a, w, d1, d2, deriv, dcoef, aref
 
 
 @wp.func(inline=False)
@@ -381,34 +454,18 @@ def equality_rows(
 ):
     """Every equality row into qfrc [N m or N] and the lower triangle of qM: D aref J^T and D J^T J (always active,
     as MuJoCo's equality rows)."""
-    nv = qfrc_out.shape[1]
     for i in range(eq_type.shape[0]):
         for k in range(eq_nrows(eq_type[i])):
-            b1, p1, b2, p2, a, w, d1, d2, deriv, r, norm = equality_row(
+            b1, p1, b2, p2, a, w, d1, d2, deriv, dcoef, aref = equality_row_terms(
                 worldid, i, k, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale,
-                eq_poly, jnt_qposadr, jnt_dofadr, qpos0, qpos_in, xpos_in, xquat_in,
+                eq_poly, eq_solref, eq_solimp, eq_invweight, jnt_qposadr, jnt_dofadr, qpos0, gravity, body_rootid,
+                body_lastdof, dof_parentid, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in, cacc_in,
             )  # fmt: skip
-            vel = equality_row_dot(
-                worldid, b1, p1, b2, p2, a, w, d1, d2, deriv, body_rootid, body_lastdof, dof_parentid, xpos_in,
-                cdof_in, qvel_in,
-            )  # fmt: skip
-            bias = equality_row_bias(
-                worldid, i, k, b1, p1, b2, p2, gravity, eq_relquat, eq_torquescale, body_rootid, xpos_in, xquat_in,
-                cvel_in, cacc_in,
-            )  # fmt: skip
-            dcoef, aref = equality_coefficients(
-                i, k, r, norm, vel, bias, eq_type, eq_solref, eq_solimp, eq_invweight
-            )  # fmt: skip
-            equality_jacobian(
+            row_jacobian(
                 worldid, b1, p1, b2, p2, a, w, d1, d2, deriv, body_rootid, body_lastdof, dof_parentid, xpos_in,
                 cdof_in, jac_out,
             )  # fmt: skip
-            for m in range(nv):
-                jm = jac_out[worldid, m]
-                if jm != 0.0:
-                    qfrc_out[worldid, m] = qfrc_out[worldid, m] + jm * dcoef * aref
-                    for n in range(m + 1):
-                        qM_out[worldid, m, n] = qM_out[worldid, m, n] + dcoef * jm * jac_out[worldid, n]
+            add_dense_row(worldid, dcoef * aref, dcoef, jac_out, qfrc_out, qM_out)
 
 
 @wp.func(inline=False)
@@ -450,20 +507,10 @@ def equality_slope(
     slope = float(0.0)
     for i in range(eq_type.shape[0]):
         for k in range(eq_nrows(eq_type[i])):
-            b1, p1, b2, p2, a, w, d1, d2, deriv, r, norm = equality_row(
+            b1, p1, b2, p2, a, w, d1, d2, deriv, dcoef, aref = equality_row_terms(
                 worldid, i, k, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale,
-                eq_poly, jnt_qposadr, jnt_dofadr, qpos0, qpos_in, xpos_in, xquat_in,
-            )  # fmt: skip
-            vel = equality_row_dot(
-                worldid, b1, p1, b2, p2, a, w, d1, d2, deriv, body_rootid, body_lastdof, dof_parentid, xpos_in,
-                cdof_in, qvel_in,
-            )  # fmt: skip
-            bias = equality_row_bias(
-                worldid, i, k, b1, p1, b2, p2, gravity, eq_relquat, eq_torquescale, body_rootid, xpos_in, xquat_in,
-                cvel_in, cacc_in,
-            )  # fmt: skip
-            dcoef, aref = equality_coefficients(
-                i, k, r, norm, vel, bias, eq_type, eq_solref, eq_solimp, eq_invweight
+                eq_poly, eq_solref, eq_solimp, eq_invweight, jnt_qposadr, jnt_dofadr, qpos0, gravity, body_rootid,
+                body_lastdof, dof_parentid, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in, cacc_in,
             )  # fmt: skip
             j0 = equality_row_dot(
                 worldid, b1, p1, b2, p2, a, w, d1, d2, deriv, body_rootid, body_lastdof, dof_parentid, xpos_in,
