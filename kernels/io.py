@@ -432,7 +432,7 @@ def put_model(
     nb, nj, nu = int(model.nbody), int(model.njnt), int(model.nu)
     nv, ngeom = int(model.nv), int(model.ngeom)
     # MuJoCo's disable flags that change the dynamics; the others (warmstart, sensor, midphase, island, the ccd
-    # flags, autoreset, equality, which the loader refuses) leave nothing to change here
+    # flags, autoreset) leave nothing to change here; equality is read by _equalities
     contacts = contacts and not disabled(model, "constraint", "contact")
     joint_limits = joint_limits and not disabled(model, "constraint", "limit")
 
