@@ -21,6 +21,7 @@ from kernels.forward import (
     CONTACT_KERNEL_CYLINDERS,
     CONTACT_KERNEL_SPIN_ROLL,
     FORCE_KERNEL_FLUID,
+    PAIR_KERNEL_CONVEX,
     PAIR_KERNEL_SPIN_ROLL,
     SOLVE_KERNEL_EQUALITY,
     SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
@@ -31,13 +32,14 @@ from kernels.forward import (
     SPLIT_KERNELS_NO_PAIRS_FRICTION,
     _forward_kernel,
     _step_kernel,
+    _step_kernel_convex,
     _step_kernel_equality,
     _step_kernel_friction,
     _step_kernel_spin_roll,
     launch_block_dim,
     launch_inputs,
 )
-from kernels.io import make_data, put_model
+from kernels.io import convex_pair, make_data, put_model
 from kernels.solve_tiled import TILE_BLOCK_DIM, solve_kernel
 from kernels.types import GEOM_CYLINDER
 
@@ -184,6 +186,12 @@ class Simulator:
                 "contacts (torsional or rolling friction): use 'split' or 'fused'"
             )
         self._equality = m.eq_type.shape[0] > 0
+        # pairs for the general convex collider (kernels.convex): kernels of their own
+        gtype = m.geom_type.numpy()
+        self._convex = any(
+            convex_pair(*sorted((int(gtype[a]), int(gtype[b]))))
+            for a, b in zip(m.cpair_geom1.numpy(), m.cpair_geom2.numpy(), strict=True)
+        )
         if pipeline == "split_tiled" and self._equality:
             raise ValueError(
                 f"pipeline 'split_tiled' solves no equality constraints; this model has {m.eq_type.shape[0]}: use "
@@ -237,6 +245,8 @@ class Simulator:
             kernels = (_step_kernel_spin_roll,)
         if self._equality:
             kernels = (_step_kernel_equality,)
+        if self._convex:
+            kernels = (_step_kernel_convex,)
         if self.pipeline != "fused":
             if self.cpair_body1.shape[0] == 0:
                 kernels = SPLIT_KERNELS_NO_PAIRS_FRICTION if friction else SPLIT_KERNELS_NO_PAIRS
@@ -248,10 +258,11 @@ class Simulator:
                 solve = SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL if self.cpair_body1.shape[0] == 0 else SOLVE_KERNEL_SPIN_ROLL
                 kernels = (SPLIT_KERNELS[0], CONTACT_KERNEL_SPIN_ROLL, *kernels[2:-1], solve)
                 kernels = tuple(PAIR_KERNEL_SPIN_ROLL if k is SPLIT_KERNELS[2] else k for k in kernels)
-            if self._equality:
+            if self._equality or self._convex:
                 # the pair kernel (its contact points, when the model has pairs) and the solve with every row family
                 pairs = self.cpair_body1.shape[0] > 0
-                kernels = (SPLIT_KERNELS[0], CONTACT_KERNEL_SPIN_ROLL) + ((PAIR_KERNEL_SPIN_ROLL,) if pairs else ())
+                pair_kernel = PAIR_KERNEL_CONVEX if self._convex else PAIR_KERNEL_SPIN_ROLL
+                kernels = (SPLIT_KERNELS[0], CONTACT_KERNEL_SPIN_ROLL) + ((pair_kernel,) if pairs else ())
                 kernels += (SPLIT_KERNELS[3], SOLVE_KERNEL_EQUALITY)
             if self.fluid:
                 kernels = tuple(FORCE_KERNEL_FLUID if k is SPLIT_KERNELS[3] else k for k in kernels)

@@ -35,7 +35,7 @@ from kernels.contact import (
 )
 from kernels.equality import add_dense_row, equality_slope, row_jacobian
 from kernels.terrain import hfield_plane, hfield_sphere
-from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_SPHERE, JNT_FREE, vec5
+from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_ELLIPSOID, GEOM_SPHERE, JNT_FREE, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -745,12 +745,27 @@ def _point_velocity(
 @wp.func
 def pair_npoints(type1: int, type2: int):
     """Contact slots of a geom pair (types ordered type1 <= type2, as the pair list keeps them): 8 for box-box (the
-    corners of the overlap polygon of two faces), 2 for capsule-box and capsule-capsule (the end caps), 1 otherwise."""
+    corners of the overlap polygon of two faces), 2 for capsule-box and capsule-capsule (the end caps), 5 for a
+    cylinder against a capsule, cylinder or box (the general convex collider's first point and multiccd's four), 1
+    otherwise."""
     if type1 == GEOM_BOX:
         return 8
     if type1 == GEOM_CAPSULE and (type2 == GEOM_BOX or type2 == GEOM_CAPSULE):
         return 2
+    if pair_is_convex(type1, type2) and type1 != GEOM_ELLIPSOID and type2 != GEOM_ELLIPSOID:
+        return 5
     return 1
+
+
+@wp.func
+def pair_is_convex(type1: int, type2: int):
+    """Whether MuJoCo collides geom types type1 <= type2 with its general convex collider (kernels.convex): an
+    ellipsoid against any of sphere .. box, a cylinder against a capsule, cylinder or box."""
+    if type1 == GEOM_ELLIPSOID or type2 == GEOM_ELLIPSOID:
+        return True
+    if type2 == GEOM_CYLINDER:
+        return type1 == GEOM_CAPSULE or type1 == GEOM_CYLINDER
+    return type1 == GEOM_CYLINDER and type2 == GEOM_BOX
 
 
 @wp.func(inline=False)
@@ -883,6 +898,8 @@ def pair_collide(
         g2 = cpair_geom2[p]
         t1 = geom_type[g1]
         t2 = geom_type[g2]
+        if pair_is_convex(t1, t2):
+            continue  # kernels.convex.pair_collide_convex
         adr = cpair_pointadr[p]
         n = pair_npoints(t1, t2)
         for k in range(n):
@@ -907,8 +924,7 @@ def pair_collide(
             a0 = c1 + half
             a1 = c1 - half
         if t2 == GEOM_CYLINDER:
-            # a sphere (geom 1) against a cylinder: MuJoCo's mjc_SphereCylinder (the capsule case of the segment search
-            # is kept general; kernels.io refuses capsule-cylinder pairs)
+            # a sphere (geom 1) against a cylinder: MuJoCo's mjc_SphereCylinder
             d0, n0, q0 = sphere_cylinder(segment_nearest(a0, a1, c2, r2, s2, GEOM_CYLINDER, 32), s1[0], c2, r2, s2)
             _pair_point(
                 worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,

@@ -35,6 +35,7 @@ from kernels.constraint import (
     pair_update,
     pair_update_spin_roll,
 )
+from kernels.convex import pair_collide_convex
 from kernels.equality import equality_rows
 from kernels.smooth import com_inertia, crb, fluid_forces, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
@@ -462,6 +463,7 @@ def _pipeline(
     fluids: bool = True,
     spin_roll: bool = False,
     equality: bool = False,
+    convex: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
     (kinematics to the mass matrix), collide (the ground contact points, their rows' terms and Jacobians),
@@ -476,7 +478,8 @@ def _pipeline(
     the ground), `fluids` False the fluid forces out (models without them), `spin_roll` True the torsional and
     rolling friction rows of the ground and geom-geom contacts in (models with condim 4 or 6; with every geom
     type), `equality` True the equality-constraint rows in (kernels.equality; models with connect, weld or joint
-    equalities)."""
+    equalities), `convex` True the general convex collider's pairs in (kernels.convex; a cylinder against a capsule,
+    cylinder or box, an ellipsoid against any geom)."""
     collide = contact_collide if cylinders else contact_collide_no_cylinders
     rows, update = contacts, contact_update
     pair_rows_, pair_update_ = pair_rows, pair_update
@@ -563,6 +566,7 @@ def _pipeline(
         cpair_friction_ang: wp.array[wp.vec2],
         cpair_pointadr: wp.array[int],
         cpair_bound: wp.array[float],
+        cpair_rbound: wp.array[float],
         cpair_body1: wp.array[int],
         cpair_body2: wp.array[int],
         eq_type: wp.array[int],
@@ -597,6 +601,9 @@ def _pipeline(
         fluid_wind: wp.vec3,
         contact_pyramidal: int,
         solver_iterations: int,
+        ccd_tolerance: float,
+        ccd_iterations: int,
+        ccd_multi: int,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
@@ -647,6 +654,10 @@ def _pipeline(
         pair_force_out: wp.array2d[float],
         pair_frc_out: wp.array2d[wp.vec3],
         pair_trq_out: wp.array2d[wp.vec3],
+        epa_vert_out: wp.array3d[wp.vec3],
+        epa_face_out: wp.array3d[int],
+        epa_plane_out: wp.array2d[wp.vec4],
+        epa_work_out: wp.array3d[int],
         qacc_out: wp.array2d[float],
         qacc_prev_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
@@ -707,6 +718,15 @@ def _pipeline(
                     pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out,
                     pair_aref_rot_out,
                 )  # fmt: skip
+                if wp.static(convex):
+                    pair_collide_convex(
+                        worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_friction_ang,
+                        cpair_solref, cpair_solimp, cpair_invweight, cpair_pointadr, cpair_bound, cpair_rbound,
+                        geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, contact_impratio, ccd_tolerance,
+                        ccd_iterations, ccd_multi, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out,
+                        pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out,
+                        pair_aref_rot_out, epa_vert_out, epa_face_out, epa_plane_out, epa_work_out,
+                    )  # fmt: skip
                 # the pair rows' first active set at the last substep's qacc (their warm start), here rather than in
                 # the warm_start stage: it keeps the split pipeline's solve kernel within its registers
                 pair_update_(
@@ -955,6 +975,16 @@ SOLVE_KERNEL_EQUALITY = _pipeline(
     "_solve_kernel_equality", ("warm_start", "solve"), False, True, 128, True, friction=True, spin_roll=True,
     equality=True,
 )  # fmt: skip
+# A model with pairs for the general convex collider (kernels.convex: a cylinder against a capsule, cylinder or box,
+# an ellipsoid against any geom): the fused step with every row family and that collider, and the split path's pair
+# kernel with it (its solve is SOLVE_KERNEL_EQUALITY's).
+_step_kernel_convex = _pipeline(
+    "_step_kernel_convex", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True, True,
+    friction=True, spin_roll=True, equality=True, convex=True,
+)  # fmt: skip
+PAIR_KERNEL_CONVEX = _pipeline(
+    "_pair_kernel_convex", ("pair_collide",), False, True, 128, True, spin_roll=True, convex=True
+)
 SPLIT_KERNELS_NO_PAIRS_FRICTION = (
     *SPLIT_KERNELS_NO_PAIRS[:-1],
     _pipeline(

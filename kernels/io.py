@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 import warp as wp
 
+from kernels.convex import EPA_FACES, EPA_VERTICES
 from kernels.types import Data, Model, vec5
 from mjcf.model import DISABLE_FLAGS, ENABLE_FLAGS, MJ_MINVAL
 from mjcf.specs import UNSUPPORTED_ENABLE
@@ -299,7 +300,8 @@ def _contact_geoms(model, contacts: bool, h: float):
 
 def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
     """Geom pairs that may touch, by MuJoCo's rules (mj_collision's broad phase and filters), and their rows
-    (geom1, geom2, margin, friction, solref, solimp, (spin, roll) friction): sphere, capsule and box geoms whose
+    (geom1, geom2, margin, friction, solref, solimp, (spin, roll) friction): sphere, capsule, ellipsoid, cylinder
+    and box geoms whose
     contype/conaffinity bits
     meet, not both on bodies welded to the world (nor on one weld body), not a parent-child weld pair unless the
     parent is the world (MuJoCo's filterparent, unless that flag is disabled), not a `<contact><exclude>` pair.
@@ -307,7 +309,7 @@ def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
     geom type, as MuJoCo's collision table: geom1's type <= geom2's (the normal points from geom 1 to geom 2).
     friction: the mixed sliding friction (``_pair_params``), at least MuJoCo's mjMINMU = 1e-5 for condim > 1, 0 for
     condim 1 (one normal row); (spin, roll): the torsional and rolling friction [m] of condim 4 / 6, else 0.
-    ``strict``: a pair these rows cannot represent (an ellipsoid, cylinder or mesh geom) raises NotImplementedError;
+    ``strict``: a pair these rows cannot represent (a height-field, mesh or SDF geom) raises NotImplementedError;
     else (sizing the Data arrays) it is left out.
     """
     if not contacts:
@@ -336,16 +338,15 @@ def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
             if (min(b1, b2) << 16) + max(b1, b2) in excluded:
                 continue
             lo, hi = sorted((int(gtype[g1]), int(gtype[g2])))
-            # sphere, capsule and box pairs, and a sphere against a cylinder (MuJoCo's primitive; a capsule against a
-            # cylinder takes MuJoCo's general convex collider, whose one or two points the segment's deepest point
-            # matched only to 4 cm and 0.7 in the normal in random poses: refused)
-            supported = (lo in (2, 3, 6) and hi in (2, 3, 6)) or (lo == 2 and hi == 5)
+            # sphere, capsule, ellipsoid, cylinder and box: MuJoCo's primitives (kernels.constraint.pair_collide)
+            # and its general convex collider (kernels.convex); height fields, meshes and SDFs are not collided
+            supported = lo >= 2 and hi <= 6
             if not supported:
                 if not strict:
                     continue
                 # MuJoCo collides this pair (its general convex collider): refuse rather than drop it silently
                 raise NotImplementedError(
-                    f"geom-geom contacts support sphere, capsule and box geoms (and a sphere against a cylinder); "
+                    f"geom-geom contacts support sphere, capsule, ellipsoid, cylinder and box geoms; "
                     f"geoms {g1} and {g2} (types "
                     f"{int(gtype[g1])} and {int(gtype[g2])}, mjtGeom) may collide: change a type, their contype / "
                     "conaffinity, add a <contact><exclude>, or build the Simulator with contacts=False"
@@ -461,12 +462,19 @@ def put_model(
     h = float(timestep) / int(substeps)
     pairs = _self_pairs(model, contacts, h)
     eqs = _equalities(model) if not disabled(model, "constraint") else []
-    # bounding radius of each geom about its center [m] (MuJoCo's geom_rbound of sphere, capsule, box)
+    # bounding radius of each geom about its center [m] (MuJoCo's geom_rbound of sphere, capsule, ellipsoid,
+    # cylinder, box)
     size = np.asarray(model.geom_size, dtype=np.float64).reshape(-1, 3)
     gtype0 = np.asarray(model.geom_type).reshape(-1)
     rbound = np.select(
-        [gtype0 == 2, gtype0 == 3, gtype0 == 5, gtype0 == 6],
-        [size[:, 0], size[:, 0] + size[:, 1], np.hypot(size[:, 0], size[:, 1]), np.linalg.norm(size, axis=1)],
+        [gtype0 == 2, gtype0 == 3, gtype0 == 4, gtype0 == 5, gtype0 == 6],
+        [
+            size[:, 0],
+            size[:, 0] + size[:, 1],
+            size.max(axis=1),
+            np.hypot(size[:, 0], size[:, 1]),
+            np.linalg.norm(size, axis=1),
+        ],
         0.0,
     )
     frictionloss = np.asarray(getattr(model, "dof_frictionloss", np.zeros(nv)), dtype=np.float64).reshape(nv)
@@ -587,6 +595,7 @@ def put_model(
         cpair_body1=arr(np.repeat(gbody[[p[0] for p in pairs]], np.diff(_pair_pointadr(gtype, pairs))), int),
         cpair_body2=arr(np.repeat(gbody[[p[1] for p in pairs]], np.diff(_pair_pointadr(gtype, pairs))), int),
         cpair_bound=arr([rbound[p[0]] + rbound[p[1]] + max(p[2], 0.0) for p in pairs], float),
+        cpair_rbound=arr([min(rbound[p[0]], rbound[p[1]]) for p in pairs], float),
         eq_type=arr([e[0] for e in eqs], int),
         eq_obj1=arr([e[1] for e in eqs], int),
         eq_obj2=arr([e[2] for e in eqs], int),
@@ -620,6 +629,9 @@ def put_model(
         fluid_viscosity=float(getattr(model.opt, "viscosity", 0.0)),
         fluid_wind=wp.vec3(*np.asarray(getattr(model.opt, "wind", np.zeros(3)), dtype=np.float64)),
         solver_iterations=SOLVER_ITERATIONS,
+        ccd_tolerance=float(getattr(model.opt, "ccd_tolerance", 1e-6)),
+        ccd_iterations=int(getattr(model.opt, "ccd_iterations", 35)),
+        ccd_multi=int(not disabled(model, "multiccd")),
     )
 
 
@@ -639,10 +651,24 @@ SOLVER_ITERATIONS = 16
 _NPOINTS = np.array([0, 0, 1, 2, 0, 4, 8, 0, 0])
 
 
+def convex_pair(type1: int, type2: int) -> bool:
+    """Whether MuJoCo collides geom types type1 <= type2 with its general convex collider (kernels.convex): an
+    ellipsoid against any of sphere .. box, a cylinder against a capsule, cylinder or box."""
+    return type1 == 4 or type2 == 4 or (type2 == 5 and type1 in (3, 5)) or (type1 == 5 and type2 == 6)
+
+
 def _pair_pointadr(gtype: np.ndarray, pairs: list) -> np.ndarray:
     """First slot of each geom pair's points in the pair_* arrays, and their total last: box-box 8, capsule-box and
-    capsule-capsule 2, else 1 (``kernels.constraint.pair_npoints``)."""
-    n = [8 if gtype[p[0]] == 6 else 2 if gtype[p[0]] == 3 and gtype[p[1]] in (3, 6) else 1 for p in pairs]
+    capsule-capsule 2, a cylinder's convex pairs 5 (multiccd), else 1 (``kernels.constraint.pair_npoints``)."""
+
+    def count(t1: int, t2: int) -> int:
+        if t1 == 6:
+            return 8
+        if t1 == 3 and t2 in (3, 6):
+            return 2
+        return 5 if convex_pair(t1, t2) and 4 not in (t1, t2) else 1
+
+    n = [count(int(gtype[p[0]]), int(gtype[p[1]])) for p in pairs]
     return np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
 
 
@@ -655,6 +681,9 @@ def make_data(model, num_envs: int, device) -> Data:
     # every geom pair's slots (a bound on those the simulator's pair list uses: the same rules without contacts)
     every_pair = _self_pairs(model, True, float(model.opt.timestep), strict=False)
     npair = max(int(_pair_pointadr(gtype, every_pair)[-1]), 1)
+    # EPA's polytope, one per env, only where a pair takes the general convex collider
+    convex = any(convex_pair(int(gtype[p[0]]), int(gtype[p[1]])) for p in every_pair)
+    nvert, nface = (EPA_VERTICES, EPA_FACES) if convex else (1, 1)
 
     def zeros(shape, dtype):
         return wp.zeros(shape, dtype=dtype, device=device)
@@ -711,4 +740,8 @@ def make_data(model, num_envs: int, device) -> Data:
         pair_force=zeros((n, npair), float),
         pair_frc=zeros((n, npair), wp.vec3),
         pair_trq=zeros((n, npair), wp.vec3),
+        epa_vert=zeros((n, nvert, 3), wp.vec3),
+        epa_face=zeros((n, nface, 7), int),
+        epa_plane=zeros((n, nface), wp.vec4),
+        epa_work=zeros((n, nface, 6), int),
     )

@@ -26,6 +26,7 @@ JNT_HINGE = wp.constant(mjcf_model.JNT_HINGE)
 GEOM_PLANE = wp.constant(mjcf_model.GEOM_PLANE)
 GEOM_SPHERE = wp.constant(mjcf_model.GEOM_SPHERE)
 GEOM_CAPSULE = wp.constant(mjcf_model.GEOM_CAPSULE)
+GEOM_ELLIPSOID = wp.constant(mjcf_model.GEOM_ELLIPSOID)
 GEOM_CYLINDER = wp.constant(mjcf_model.GEOM_CYLINDER)
 GEOM_BOX = wp.constant(mjcf_model.GEOM_BOX)
 
@@ -123,6 +124,7 @@ class Model:
     cpair_body1: wp.array  # int (npairpoint,): geom 1's body, for each column of the pair_* Data arrays
     cpair_body2: wp.array  # int (npairpoint,): geom 2's body, likewise
     cpair_bound: wp.array  # float [m]: the two geoms' bounding radii plus the margin: farther apart, no contact
+    cpair_rbound: wp.array  # float [m]: the smaller of the two bounding radii (multiccd's distinct-point tolerance)
     # active equality constraints (neq,), kernels.equality: connect and weld between bodies, joint couplings
     eq_type: wp.array  # int: mjtEq (0 connect, 1 weld, 2 joint)
     eq_obj1: wp.array  # int: body 1 (connect, weld) or joint 1
@@ -160,6 +162,9 @@ class Model:
     fluid_viscosity: float  # [Pa s]
     fluid_wind: wp.vec3  # [m/s, world]: the fluid's velocity
     solver_iterations: int  # most solves per substep while the constraints' active set changes
+    ccd_tolerance: float  # [m]: MuJoCo's opt.ccd_tolerance, the general convex collider's GJK / EPA tolerance
+    ccd_iterations: int  # MuJoCo's opt.ccd_iterations: GJK's (and EPA's, up to kernels.convex.EPA_ITERATIONS)
+    ccd_multi: int  # 1: multiccd's extra contact points (MuJoCo's default), 0: <flag multiccd="disable">
 
 
 @dataclasses.dataclass
@@ -222,3 +227,9 @@ class Data:
     pair_force: wp.array  # float [N]: normal force of each point, last substep
     pair_frc: wp.array  # vec3 [N, world]: force of the point's active rows on geom 2 (geom 1 takes minus it)
     pair_trq: wp.array  # vec3 [N m, world]: torque of its active torsional and rolling rows on geom 2 (geom 1: minus)
+    # EPA's polytope of the general convex collider (kernels.convex), one per env; (N, 1, ...) for models without
+    # such pairs
+    epa_vert: wp.array  # vec3 (N, EPA_VERTICES, 3) [m]: vertex of g1 - g2, g1's and g2's support points
+    epa_face: wp.array  # int (N, EPA_FACES, 7): a face's three vertices, its neighbours, its place in the map
+    epa_plane: wp.array  # vec4 (N, EPA_FACES): the origin's projection on the face [m] and its squared norm [m^2]
+    epa_work: wp.array  # int (N, EPA_FACES, 6): the face map, the horizon's search stack and its edges

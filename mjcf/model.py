@@ -55,6 +55,7 @@ class Option:
         disableflags, enableflags: mjtDisableBit / mjtEnableBit masks of `<flag>` (DISABLE_FLAGS, ENABLE_FLAGS).
         density: fluid density, kg/m^3; viscosity: fluid viscosity, Pa s; wind: (3,) fluid velocity in the world
             frame, m/s (MuJoCo's inertia-box fluid model when density or viscosity is positive).
+        ccd_tolerance: tolerance of the general convex collider's GJK and EPA, m; ccd_iterations: their iterations.
     """
 
     timestep: float = 0.002
@@ -67,6 +68,8 @@ class Option:
     density: float = 0.0
     viscosity: float = 0.0
     wind: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3))
+    ccd_tolerance: float = 1e-6
+    ccd_iterations: int = 35
 
 
 @dataclasses.dataclass

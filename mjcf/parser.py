@@ -315,6 +315,15 @@ def _read_option(node: Element, opt: Option):
         opt.cone = CONES[a["cone"]]
     if "impratio" in a:
         opt.impratio = a["impratio"]
+    # the general convex collider's (kernels.convex): GJK / EPA tolerance [m] and iterations
+    if "ccd_tolerance" in a:
+        if a["ccd_tolerance"] <= 0:
+            raise node.error("ccd_tolerance must be positive", "ccd_tolerance")
+        opt.ccd_tolerance = a["ccd_tolerance"]
+    if "ccd_iterations" in a:
+        if a["ccd_iterations"] < 1:
+            raise node.error("ccd_iterations must be at least 1", "ccd_iterations")
+        opt.ccd_iterations = a["ccd_iterations"]
     for child in node.children:
         if child.tag != "flag":
             raise child.error("unsupported element in <option>")

@@ -277,12 +277,14 @@ OPTION_SPECS = {
     "density": (_F, 1),
     "viscosity": (_F, 1),
     "wind": (_F, 3),
+    "ccd_tolerance": (_F, 1),
+    "ccd_iterations": ("int", 1),
 }
 # numerical settings of MuJoCo's own constraint solver and collision routines: no counterpart here
 OPTION_IGNORED = frozenset(
     (
-        "tolerance ls_tolerance noslip_tolerance ccd_tolerance sleep_tolerance jacobian solver iterations "
-        "ls_iterations noslip_iterations ccd_iterations sdf_iterations sdf_initpoints apirate magnetic "
+        "tolerance ls_tolerance noslip_tolerance sleep_tolerance jacobian solver iterations "
+        "ls_iterations noslip_iterations sdf_iterations sdf_initpoints apirate magnetic "
         "actuatorgroupdisable"
     ).split()
 )

@@ -330,15 +330,16 @@ def test_box_box_points_match_mujoco_in_random_poses(depth, off_poses):
 
 
 def test_a_pair_the_rows_cannot_represent_is_refused_not_dropped():
-    # a cylinder and a capsule that may collide (their contype / conaffinity bits meet) but never touch the ground:
-    # MuJoCo collides them (its general convex collider); the pair rows cover sphere, capsule and box and a sphere
-    # against a cylinder, so the simulator refuses the model
-    xml = """<mujoco><worldbody><geom type="plane" size="5 5 .1" contype="1" conaffinity="1"/>
+    # a mesh and a capsule that may collide (their contype / conaffinity bits meet) but never touch the ground:
+    # MuJoCo collides them (its general convex collider on the mesh's hull); the pair rows cover sphere, capsule,
+    # ellipsoid, cylinder and box, so the simulator refuses the model
+    xml = """<mujoco><asset><mesh name="tet" vertex="0 0 0  .1 0 0  0 .1 0  0 0 .1"/></asset>
+      <worldbody><geom type="plane" size="5 5 .1" contype="1" conaffinity="1"/>
       <body pos="0 0 .5"><freejoint/><geom type="capsule" size=".05 .2" contype="3" conaffinity="3"/></body>
-      <body pos="0.3 0 .5"><freejoint/><geom type="cylinder" size=".05 .2" contype="2" conaffinity="2"/></body>
+      <body pos="0.3 0 .5"><freejoint/><geom type="mesh" mesh="tet" contype="2" conaffinity="2"/></body>
     </worldbody></mujoco>"""
     m = mujoco.MjModel.from_xml_string(xml)
-    with pytest.raises(NotImplementedError, match=r"contacts support sphere, capsule and box geoms .*; geoms 1"):
+    with pytest.raises(NotImplementedError, match=r"contacts support sphere, capsule, ellipsoid, cylinder and box"):
         Simulator(m, 1, contacts=True)
     Simulator(m, 1, contacts=False)
     # with bits that no longer meet, the pair is gone and the model is accepted
