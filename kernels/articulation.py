@@ -41,7 +41,7 @@ from kernels.forward import (
 )
 from kernels.io import convex_pair, make_data, put_model
 from kernels.solve_tiled import TILE_BLOCK_DIM, solve_kernel
-from kernels.types import GEOM_CYLINDER
+from kernels.types import GEOM_CYLINDER, GEOM_ELLIPSOID
 
 # Data fields recomputed every substep before they are read: stored env-fastest on request. qacc is not: the next
 # substep's constraint solve starts from the active set at it (MuJoCo's warm start); it, qpos, qvel, ctrl, the
@@ -252,7 +252,7 @@ class Simulator:
                 kernels = SPLIT_KERNELS_NO_PAIRS_FRICTION if friction else SPLIT_KERNELS_NO_PAIRS
             else:
                 kernels = SPLIT_KERNELS_FRICTION if friction else SPLIT_KERNELS
-            if np.any(self.cgeom_type.numpy() == GEOM_CYLINDER):
+            if np.any(np.isin(self.cgeom_type.numpy(), (GEOM_CYLINDER, GEOM_ELLIPSOID))):
                 kernels = tuple(CONTACT_KERNEL_CYLINDERS if k is SPLIT_KERNELS[1] else k for k in kernels)
             if self._spin_roll:
                 solve = SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL if self.cpair_body1.shape[0] == 0 else SOLVE_KERNEL_SPIN_ROLL

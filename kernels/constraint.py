@@ -183,9 +183,10 @@ def _warp_func(f, cylinders: bool, spin_roll: bool = False) -> wp.Function:
 
 
 def _contact_funcs(cylinders: bool, spin_roll: bool = False):
-    """The ground-contact functions (``_contact_point``, ``contact_collide``), with the cylinder's points compiled in
-    or out (``wp.static``): on CUDA they cost the capped contact kernel spills (sm_90: 88/92 B without, 132/136 B
-    with), so a model without cylinders touching the ground takes the kernel without them. ``spin_roll``: the
+    """The ground-contact functions (``_contact_point``, ``contact_collide``), with the cylinder's and ellipsoid's
+    points compiled in or out (``wp.static``): on CUDA they cost the capped contact kernel spills (sm_90: 88/92 B
+    without, 132/136 B with), so a model without cylinders or ellipsoids touching the ground takes the kernel without
+    them. ``spin_roll``: the
     torsional and rolling friction and the body's angular velocity stored per point as well (condim 4 / 6)."""
 
     def _contact_point(
@@ -208,9 +209,9 @@ def _contact_funcs(cylinders: bool, spin_roll: bool = False):
     ):
         """Contact point k of collision geom g against the ground: (number of points of the geom, signed distance [m],
         point [m, world], unit normal [world], tangent hint [world]): a sphere has one point, a capsule two (its end
-        caps), a cylinder four (``plane_cylinder``), a box eight (its corners). The ground under each point is the
-        plane, or the height field's triangle there (kernels.terrain). The hint is a capsule's axis (MuJoCo's
-        mjc_PlaneCapsule aligns the contact frame with it), else 0."""
+        caps), a cylinder four (``plane_cylinder``), a box eight (its corners), an ellipsoid one (its deepest). The
+        ground under each point is the plane, or the height field's triangle there (kernels.terrain). The hint is a
+        capsule's axis (MuJoCo's mjc_PlaneCapsule aligns the contact frame with it), else 0."""
         body = cgeom_bodyid[g]
         rot = xquat_in[worldid, body]
         center = xpos_in[worldid, body] + wp.quat_rotate(rot, cgeom_pos[g])
@@ -246,6 +247,16 @@ def _contact_funcs(cylinders: bool, spin_roll: bool = False):
             # field's triangle there), then each is taken against the ground under it (as a box corner)
             n0, d0 = hfield_plane(hfield, hfield_spacing, center[0], center[1], plane_normal, plane_offset)
             dist, point = plane_cylinder(n0, d0, center, wp.quat_to_matrix(grot), size, k)
+            n, d = hfield_plane(hfield, hfield_spacing, point[0], point[1], plane_normal, plane_offset)
+            normal = n
+            dist = wp.dot(n, point) - d
+        elif wp.static(cylinders) and gtype == GEOM_ELLIPSOID:
+            # MuJoCo's mjc_PlaneConvex: the ellipsoid's support point along minus the ground's normal under its center,
+            # then against the ground under that point (as a box corner)
+            n0, d0 = hfield_plane(hfield, hfield_spacing, center[0], center[1], plane_normal, plane_offset)
+            grot_m = wp.quat_to_matrix(grot)
+            scaled = wp.cw_mul(wp.transpose(grot_m) * (-n0), size)
+            point = center + grot_m * wp.cw_mul(scaled / wp.length(scaled), size)
             n, d = hfield_plane(hfield, hfield_spacing, point[0], point[1], plane_normal, plane_offset)
             normal = n
             dist = wp.dot(n, point) - d

@@ -474,12 +474,12 @@ def _pipeline(
     module's options; then `cuda_max_registers` caps the registers per CUDA thread and `smem_spilling` lets ptxas
     spill to shared memory. `pairs` False compiles the geom-geom rows out of the solve (models without geom pairs),
     `friction` True compiles the dof friction-loss rows in (models with frictionloss; the kernels of the others keep
-    their registers), `cylinders` False the cylinder's ground-contact points out (models without cylinders touching
-    the ground), `fluids` False the fluid forces out (models without them), `spin_roll` True the torsional and
-    rolling friction rows of the ground and geom-geom contacts in (models with condim 4 or 6; with every geom
-    type), `equality` True the equality-constraint rows in (kernels.equality; models with connect, weld or joint
-    equalities), `convex` True the general convex collider's pairs in (kernels.convex; a cylinder against a capsule,
-    cylinder or box, an ellipsoid against any geom)."""
+    their registers), `cylinders` False the cylinder's and ellipsoid's ground-contact points out (models without
+    them touching the ground), `fluids` False the fluid forces out (models without them), `spin_roll` True the
+    torsional and rolling friction rows of the ground and geom-geom contacts in (models with condim 4 or 6; with
+    every geom type), `equality` True the equality-constraint rows in (kernels.equality; models with connect, weld
+    or joint equalities), `convex` True the general convex collider's pairs in (kernels.convex; a cylinder against a
+    capsule, cylinder or box, an ellipsoid against any geom)."""
     collide = contact_collide if cylinders else contact_collide_no_cylinders
     rows, update = contacts, contact_update
     pair_rows_, pair_update_ = pair_rows, pair_update
@@ -943,8 +943,8 @@ SPLIT_KERNELS_NO_PAIRS = (
     SPLIT_KERNELS[3],
     _pipeline("_solve_kernel_no_pairs", ("warm_start", "solve"), False, True, 128, True, pairs=False),
 )
-# The contact kernel with the cylinder's ground-contact points, for the models whose cylinders touch the ground (the
-# others' kernel spills less without them: sm_90, 88/92 B against 132/136 B).
+# The contact kernel with the cylinder's and ellipsoid's ground-contact points, for the models whose cylinders or
+# ellipsoids touch the ground (the others' kernel spills less without them: sm_90, 88/92 B against 132/136 B).
 CONTACT_KERNEL_CYLINDERS = _pipeline("_contact_kernel_cylinders", ("collide",), False, True, 128, True)
 # The force kernel with MuJoCo's fluid forces, for models with density or viscosity.
 FORCE_KERNEL_FLUID = _pipeline("_force_kernel_fluid", ("force",), False, True)

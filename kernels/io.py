@@ -289,10 +289,10 @@ def _contact_geoms(model, contacts: bool, h: float):
             # bodies welded to the world (no dofs up their chain) cannot move: MuJoCo skips those pairs too
             if weld[gbody[g]] == 0 or not ((contype[g] & conaff[pl]) or (contype[pl] & conaff[g])):
                 continue
-            if gtype[g] not in (2, 3, 5, 6):
+            if gtype[g] not in (2, 3, 4, 5, 6):
                 raise NotImplementedError(
-                    f"ground contacts support sphere, capsule, cylinder and box geoms; geom {g} has mjtGeom type "
-                    f"{gtype[g]}"
+                    "ground contacts support sphere, capsule, ellipsoid, cylinder and box geoms; geom "
+                    f"{g} has mjtGeom type {gtype[g]}"
                 )
             rows.append((g, *_pair_params(model, g, pl, h)))
     return normal, offset, rows
@@ -647,8 +647,8 @@ def put_model(
 SOLVER_ITERATIONS = 16
 
 # ground-contact points per mjtGeom (plane, hfield, sphere, capsule, ellipsoid, cylinder, box, mesh, sdf): sphere 1,
-# capsule 2 (end caps), cylinder 4 (kernels.contact.plane_cylinder), box 8 (corners), other types none
-_NPOINTS = np.array([0, 0, 1, 2, 0, 4, 8, 0, 0])
+# capsule 2 (end caps), ellipsoid 1, cylinder 4 (kernels.contact.plane_cylinder), box 8 (corners), other types none
+_NPOINTS = np.array([0, 0, 1, 2, 1, 4, 8, 0, 0])
 
 
 def convex_pair(type1: int, type2: int) -> bool:

@@ -5,7 +5,8 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
     compiler   angle, coordinate="local", inertiafromgeom, settotalmass, eulerseq, autolimits, boundmass,
                boundinertia, balanceinertia, inertiagrouprange (+ asset-path attributes, ignored)
     option     timestep, gravity, integrator, cone, impratio, density, viscosity, wind (MuJoCo's inertia-box fluid
-               model; a geom's fluidshape="ellipsoid" is refused) (+ MuJoCo solver settings, ignored); <flag> into
+               model; a geom's fluidshape="ellipsoid" is refused), ccd_tolerance, ccd_iterations (the general convex
+               collider's) (+ MuJoCo solver settings, ignored); <flag> into
                opt.disableflags / enableflags (enable override, sleep, diagexact, ipc, speculative: refused)
     default    nested classes with joint, geom, motor, position, velocity, general, tendon; `class` and `childclass`
     body       pos, orientation (quat, euler, axisangle, xyaxes, zaxis), childclass, <inertial>

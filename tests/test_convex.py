@@ -11,6 +11,7 @@ cylinder pairs can differ from 4.0's by a point, the rest states agree.
 import mujoco
 import numpy as np
 import pytest
+import torch
 import warp as wp
 
 from kernels import convex as cv
@@ -271,3 +272,24 @@ def test_body_dropped_on_another_rests_at_mujocos_height(scene):
     assert abs(q[2] - d.qpos[2]) < 1e-4, (q[2], d.qpos[2])
     ncon = int((sim.pair_dcoef.numpy()[0] > 0).sum())
     assert d.ncon <= ncon <= d.ncon + 1, (ncon, d.ncon)
+
+
+def test_ellipsoid_thrown_onto_the_ground_rolls_as_in_mujoco():
+    """An ellipsoid against the plane is MuJoCo's mjc_PlaneConvex: one point, its support point along minus the
+    normal. Thrown spinning onto the floor and rolling for 1 s at 2 ms: its position within 5e-6 m of MuJoCo's
+    throughout (measured 4.3e-7)."""
+    xml = """<mujoco><option timestep="0.002"/><worldbody><geom type="plane" size="5 5 .1"/>
+      <body pos="0 0 0.3" euler="20 30 0"><freejoint/><geom type="ellipsoid" size="0.05 0.08 0.03"/></body>
+      </worldbody></mujoco>"""
+    m = mujoco.MjModel.from_xml_string(xml)
+    d = mujoco.MjData(m)
+    d.qvel[:] = [0.3, -0.2, 0, 2.0, -1.0, 3.0]
+    sim = Simulator(load_mjcf(xml), 1, contacts=True)
+    sim.set_state(torch.tensor(d.qpos[None], dtype=torch.float32), torch.tensor(d.qvel[None], dtype=torch.float32))
+    touched = 0
+    for _ in range(500):
+        mujoco.mj_step(m, d)
+        sim.step()
+        touched += d.ncon
+        np.testing.assert_allclose(sim.get_state()[0].numpy()[0, :3], d.qpos[:3], atol=5e-6)
+    assert touched > 200

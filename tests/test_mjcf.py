@@ -56,6 +56,8 @@ def assert_same_as_mujoco(model: Model, ref: mujoco.MjModel):
     assert model.opt.integrator == ref.opt.integrator
     assert model.opt.cone == ref.opt.cone
     assert model.opt.impratio == ref.opt.impratio
+    assert model.opt.ccd_tolerance == ref.opt.ccd_tolerance
+    assert model.opt.ccd_iterations == ref.opt.ccd_iterations
     assert model.body_names == [ref.body(i).name for i in range(ref.nbody)]
     assert model.joint_names == [ref.joint(i).name for i in range(ref.njnt)]
     assert model.geom_names == [ref.geom(i).name for i in range(ref.ngeom)]
@@ -321,7 +323,8 @@ def test_inertial_element_matches_mujoco(inertiafromgeom):
 def test_compiler_options_match_mujoco():
     xml = """<mujoco>
   <compiler angle="degree" boundmass="0.5" boundinertia="0.01" balanceinertia="true" settotalmass="7"/>
-  <option timestep="0.005" integrator="implicitfast" cone="elliptic" impratio="3"/>
+  <option timestep="0.005" integrator="implicitfast" cone="elliptic" impratio="3" ccd_tolerance="1e-5"
+    ccd_iterations="50"/>
   <worldbody>
     <body childclass="c">
       <joint name="slide" type="slide" axis="0 0 2"/>
@@ -357,6 +360,14 @@ def wrap(body: str, extra: str = "") -> str:
 
 
 BAD_CASES = {
+    "non-positive ccd_tolerance": (
+        wrap(GOOD_BODY).replace("<mujoco>", '<mujoco>\n<option ccd_tolerance="0"/>'),
+        r"ccd_tolerance must be positive",
+    ),
+    "no ccd_iterations": (
+        wrap(GOOD_BODY).replace("<mujoco>", '<mujoco>\n<option ccd_iterations="0"/>'),
+        r"ccd_iterations must be at least 1",
+    ),
     "unsupported top-level element": (
         wrap(GOOD_BODY, '<deformable>\n<flex name="x"/>\n</deformable>'),
         r"<string>:6: <flex name='x'>: unsupported element in <deformable>: it changes the dynamics",
