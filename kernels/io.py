@@ -402,7 +402,39 @@ def invweight0(model, device) -> tuple[np.ndarray, np.ndarray]:
             i = dof_parent[i]
         out[b, 0] = max(MJ_MINVAL, np.trace(jac @ minv @ jac.T) / 3)
         out[b, 1] = max(MJ_MINVAL, np.trace(jac_rot @ minv @ jac_rot.T) / 3)
-    return out, np.maximum(np.diag(minv).copy(), MJ_MINVAL)
+    dof = np.maximum(np.diag(minv).copy(), MJ_MINVAL)
+    # MuJoCo's "simple" bodies with sliders only (mj_setConst): 1 / mass, armature left out, no rotational weight
+    mass = np.asarray(model.body_mass, dtype=np.float64).reshape(-1)
+    dofadr, dofnum = np.asarray(model.body_dofadr).reshape(-1), np.asarray(model.body_dofnum).reshape(-1)
+    for b in np.flatnonzero(_slider_bodies(model)):
+        out[b] = (1.0 / max(MJ_MINVAL, mass[b]), 0.0)
+        dof[dofadr[b] : dofadr[b] + dofnum[b]] = 1.0 / max(MJ_MINVAL, mass[b])
+    return out, dof
+
+
+def _slider_bodies(model) -> np.ndarray:
+    """MuJoCo's body_simple == 2 (user_model.cc): a body whose inertial frame is its own, that is a root (or hangs on
+    a dof-less child of the world), parents no body, and moves by slide joints only, at its origin along one axis
+    each."""
+    nb = int(model.nbody)
+    parent = np.asarray(model.body_parentid).reshape(-1)
+    dofnum = np.asarray(model.body_dofnum).reshape(-1)
+    ipos = np.asarray(model.body_ipos, dtype=np.float64).reshape(-1, 3)
+    iquat = np.asarray(model.body_iquat, dtype=np.float64).reshape(-1, 4)
+    jtype, jbody = np.asarray(model.jnt_type).reshape(-1), np.asarray(model.jnt_bodyid).reshape(-1)
+    jpos = np.asarray(model.jnt_pos, dtype=np.float64).reshape(-1, 3)
+    jaxis = np.asarray(model.jnt_axis, dtype=np.float64).reshape(-1, 3)
+    out = np.zeros(nb, dtype=bool)
+    for b in range(1, nb):
+        p = int(parent[b])
+        frame = np.abs(ipos[b]).max() < 1e-14 and np.abs(iquat[b] - (1, 0, 0, 0)).max() < 1e-14
+        attach = p == 0 or (parent[p] == 0 and dofnum[p] == 0)
+        joints = np.flatnonzero(jbody == b)
+        sliders = all(
+            jtype[j] == 2 and not np.any(jpos[j]) and int(np.sum(np.abs(jaxis[j]) > 1e-14)) == 1 for j in joints
+        )
+        out[b] = frame and attach and dofnum[b] > 0 and len(joints) > 0 and sliders and not np.any(parent == b)
+    return out
 
 
 def _solparams(solref, solimp, n: int, h: float, refsafe: bool):

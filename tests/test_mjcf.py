@@ -14,6 +14,7 @@ import mujoco
 import numpy as np
 import pytest
 
+from kernels.io import invweight0
 from mjcf import MJCFError, Model, load_mjcf, quat_to_mat
 
 RTOL, ATOL = 1e-9, 1e-12
@@ -88,6 +89,20 @@ GYM_MODELS = [
 def test_gymnasium_model_matches_mujoco(name):
     path = os.path.join(ASSETS, name)
     assert_same_as_mujoco(load_mjcf(path), mujoco.MjModel.from_xml_path(path))
+
+
+@pytest.mark.parametrize("name", GYM_MODELS)
+def test_gymnasium_model_invweights_are_mujocos(name):
+    """The contacts' and limits' regularizer scales computed for a loaded file (kernels.io.invweight0) are MuJoCo's
+    body_invweight0 and dof_invweight0 (hinge and slide dofs), "simple" slider-only bodies included (pusher's object
+    and goal, reacher's target, point: 1 / mass, the armature left out; it was 1e4 times too small for the pusher's
+    object)."""
+    path = os.path.join(ASSETS, name)
+    ref = mujoco.MjModel.from_xml_path(path)
+    body, dof = invweight0(load_mjcf(path), "cpu")
+    np.testing.assert_allclose(body, ref.body_invweight0, rtol=2e-5, atol=1e-9)
+    hinge_slide = np.isin(ref.jnt_type[ref.dof_jntid], (2, 3))
+    np.testing.assert_allclose(dof[hinge_slide], ref.dof_invweight0[hinge_slide], rtol=2e-5, atol=1e-9)
 
 
 def test_gymnasium_ant_spot_values():
