@@ -535,7 +535,9 @@ class WarpEnv:
 
     def _device_arrays(self) -> dict[str, wp.array]:
         # Every Warp array the env and its simulator own, by name.
-        sim = sorted(vars(self.sim).items()) if self.sim is not None else []
+        from kernels.articulation import TRANSIENT
+
+        sim = sorted((k, v) for k, v in vars(self.sim).items() if k not in TRANSIENT) if self.sim is not None else []
         arrays = {**self._arrays, **{f"sim.{name}": a for name, a in sim}}
         return {name: a for name, a in arrays.items() if isinstance(a, wp.array) and a.is_contiguous and a.size > 0}
 

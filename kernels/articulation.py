@@ -51,7 +51,11 @@ SCRATCH = (
     "qH", "qfrc_smooth", "implicit_b", "jac", "qacc_prev", "contact_jacp", "contact_dcoef", "contact_fref",
     "contact_point", "contact_normal", "contact_vel", "contact_frame", "contact_mu", "contact_mu_ang", "contact_angvel",
     "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu", "pair_mu_ang", "pair_aref_rot",
+    *("epa_vert", "epa_face", "epa_plane", "epa_work"),
 )  # fmt: skip
+# scratch written before it is read within one pair's collision (kernels.convex's EPA polytope): left out of an env's
+# state_dict (16 KB per env for a model with convex pairs)
+TRANSIENT = ("epa_vert", "epa_face", "epa_plane", "epa_work")
 
 
 # physics paths of Simulator(pipeline=...): split_tiled is split with the constraint solve in blocks of threads
