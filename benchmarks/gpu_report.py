@@ -94,6 +94,7 @@ def warp_modules() -> dict:
         CONTACT_KERNEL_CYLINDERS,
         CONTACT_KERNEL_SPIN_ROLL,
         FORCE_KERNEL_FLUID,
+        PAIR_KERNEL_CONVEX,
         PAIR_KERNEL_SPIN_ROLL,
         SOLVE_KERNEL_EQUALITY,
         SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
@@ -105,13 +106,14 @@ def warp_modules() -> dict:
     )
 
     # the GPU path of the physics step, each kernel in a module of its own, and the variants the simulator takes for
-    # models with friction loss, cylinders on the ground, fluid forces or torsional / rolling friction
+    # models with friction loss, cylinders on the ground, fluid forces, torsional / rolling friction, equality
+    # constraints or pairs for the general convex collider
     variants = (
         SPLIT_KERNELS_FRICTION[4:]
         + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
         + (CONTACT_KERNEL_CYLINDERS, FORCE_KERNEL_FLUID)
         + (CONTACT_KERNEL_SPIN_ROLL, PAIR_KERNEL_SPIN_ROLL, SOLVE_KERNEL_SPIN_ROLL, SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL)
-        + (SOLVE_KERNEL_EQUALITY,)
+        + (SOLVE_KERNEL_EQUALITY, PAIR_KERNEL_CONVEX)
     )
     for kernel in SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:] + variants:
         found[f"kernels.forward {kernel.key}"] = kernel.module
