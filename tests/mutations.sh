@@ -146,3 +146,16 @@ mutate "40 a connect's and a weld's aref without MuJoCo's Jdot qvel term" kernel
     's/    return dcoef, -b \* vel - kk \* imp \* r - bias/    return dcoef, -b * vel - kk * imp * r/' tests/test_equality.py
 mutate "41 an equality's impedance at each row's residual instead of the constraint's residual norm" kernels/equality.py \
     's/    imp = impedance(eq_solimp\[i\], norm)/    imp = impedance(eq_solimp[i], r)/' tests/test_equality.py
+mutate "42 GJK without its stop where a step brings it no closer (float32 cycling)" kernels/convex.py \
+    's/        if k > 0 and wp.length(x_new) >= x_norm:/        if k < 0:/' tests/test_convex.py -k first_contact
+mutate "43 multiccd's turn about the contact point with the displacement's sign flipped" kernels/convex.py \
+    's/    return convex_geom(g.gtype, g.pos - (rot \* rel - rel), rot \* g.rot, g.size, g.margin)/    return convex_geom(g.gtype, g.pos + (rot * rel - rel), rot * g.rot, g.size, g.margin)/' \
+    tests/test_convex.py -k multiccd
+mutate "44 an ellipsoid's support point without its second scaling by the radii" kernels/convex.py \
+    's/            s = wp.cw_mul(e \/ wp.sqrt(n2), g.size)/            s = e \/ wp.sqrt(n2)/' tests/test_convex.py -k "first_contact and ellipsoid"
+mutate "45 MuJoCo's simple slider-only bodies weighted from the mass matrix (armature in)" kernels/io.py \
+    's/    for b in np.flatnonzero(_slider_bodies(model)):/    for b in []:/' tests/test_mjcf.py tests/test_convex.py \
+    -k "invweights or pusher"
+mutate "46 an ellipsoid's ground point along the ground's normal instead of against it" kernels/constraint.py \
+    's/            scaled = wp.cw_mul(wp.transpose(grot_m) \* (-n0), size)/            scaled = wp.cw_mul(wp.transpose(grot_m) * n0, size)/' \
+    tests/test_convex.py -k ellipsoid_thrown
