@@ -29,8 +29,9 @@ def _rollout(asset: str, steps: int, nan_scratch: bool = False, **kw) -> np.ndar
     q0[:, 2] -= 0.1 * torch.rand(NUM_ENVS, generator=g)  # free joints: dropped from near the model's own height
     sim.set_state(q0, 0.5 * torch.randn(NUM_ENVS, sim.nv, generator=g))
     if nan_scratch:
-        for name in SCRATCH:  # a value carried over from an earlier substep would now be NaN
-            wp.to_torch(getattr(sim, name)).fill_(math.nan)
+        for name in SCRATCH:  # a value carried over from an earlier substep would now be NaN (or a bad index)
+            t = wp.to_torch(getattr(sim, name))
+            t.fill_(math.nan if t.is_floating_point() else -123456)
     states = []
     for _ in range(steps):
         ctrl = 2.0 * torch.rand(NUM_ENVS, sim.nu, generator=g) - 1.0
