@@ -13,7 +13,10 @@ point farther than 1e-3 of the smaller bounding radius from the others kept at t
 
 EPA stops within ``ccd_tolerance`` of the penetration depth, so on curved surfaces MuJoCo's own witness points sit up
 to ~sqrt(2 R tol) from the exact ones; this float32 run takes its own path there and agrees to that order, not to
-float rounding (``tests/test_convex.py``). Polytope storage is fixed at compile time (``EPA_ITERATIONS``).
+float rounding (``tests/test_convex.py``). Two float32 safeguards that MuJoCo's double run does without: the
+triangle step of GJK takes the nearest point by Voronoi regions (``_s2d``), and GJK stops where a step brings it no
+closer (``_gjk``). The polytope lives in per-env scratch arrays (``Data.epa_*``) sized at compile time
+(``EPA_ITERATIONS``).
 """
 
 import warp as wp
