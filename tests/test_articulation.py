@@ -278,13 +278,13 @@ def test_kernel_arguments_are_bound_by_name_to_the_model_and_data_fields():
 
 def test_unsupported_features_raise():
     m = _gym_model("hopper.xml")
-    ellipsoid = mujoco.MjModel.from_xml_string(
-        '<mujoco><worldbody><geom type="plane" size="1 1 1"/><body><freejoint/><geom type="ellipsoid" size=".1 .1 .2"/>'
-        "</body></worldbody></mujoco>"
+    mesh = mujoco.MjModel.from_xml_string(
+        '<mujoco><asset><mesh name="tet" vertex="0 0 0  .1 0 0  0 .1 0  0 0 .1"/></asset><worldbody>'
+        '<geom type="plane" size="1 1 1"/><body><freejoint/><geom type="mesh" mesh="tet"/></body></worldbody></mujoco>'
     )
-    with pytest.raises(NotImplementedError, match="sphere, capsule, cylinder and box geoms; geom 1 has mjtGeom type 4"):
-        Simulator(ellipsoid, 1, contacts=True)
-    Simulator(ellipsoid, 1, contacts=False)
+    with pytest.raises(NotImplementedError, match="ellipsoid, cylinder and box geoms; geom 1 has mjtGeom type 7"):
+        Simulator(mesh, 1, contacts=True)
+    Simulator(mesh, 1, contacts=False)
     with pytest.raises(ValueError, match="substeps"):
         Simulator(m, 1, substeps=0)
     ball = mujoco.MjModel.from_xml_string(

@@ -21,10 +21,10 @@ def test_mjcf_sim2sim_reports_agreement_and_refusals(tmp_path):
         '<mujoco><worldbody><body pos="0 0 1"><joint axis="0 1 0"/><geom type="capsule" fromto="0 0 0 0.3 0 0" '
         'size="0.05"/></body></worldbody></mujoco>'
     )
-    refused = tmp_path / "ellipsoid.xml"  # an ellipsoid that may touch the floor: refused with contacts only
+    refused = tmp_path / "two_floors.xml"  # two world planes: refused with contacts only (one ground plane)
     refused.write_text(
-        '<mujoco><worldbody><body pos="0 0 1"><freejoint/><geom type="ellipsoid" size=".1 .1 .2"/></body>'
-        "</worldbody></mujoco>"
+        '<mujoco><worldbody><geom type="plane" size="1 1 .1"/><geom type="plane" size="1 1 .1" pos="0 0 -1"/>'
+        '<body pos="0 0 1"><freejoint/><geom type="sphere" size=".1"/></body></worldbody></mujoco>'
     )
     out = tmp_path / "out"
     files = [os.path.join(ASSETS, "hopper.xml"), str(floorless), str(refused)]
@@ -36,5 +36,5 @@ def test_mjcf_sim2sim_reports_agreement_and_refusals(tmp_path):
             assert rows[name][key]["finite"]
             assert max(rows[name][key]["max_dqpos"].values()) < 1e-4, rows[name]
     assert rows["hopper"]["contacts"]["touched"] == ["capsule"]  # the hopper's foot lands on its own floor
-    assert "refused" not in rows["ellipsoid"]["no_contacts"]
-    assert "mjtGeom type 4" in rows["ellipsoid"]["contacts"]["refused"]
+    assert "refused" not in rows["two_floors"]["no_contacts"]
+    assert "one world plane geom" in rows["two_floors"]["contacts"]["refused"]
