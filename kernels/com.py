@@ -24,7 +24,7 @@ The first four read the kinematics of whatever state the caller computed them fo
 
 import warp as wp
 
-from kernels.constraint import geom_npoints
+from kernels.contact import geom_npoints
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 

@@ -6,7 +6,7 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   usually the floor). A sphere gives one contact point, a capsule two (its end-cap centers), a cylinder four (MuJoCo's
   mjc_PlaneCylinder: ``plane_cylinder``), a box eight (its corners); each point is active while its signed distance is
   below the contact margin (the sum of the pair's ``geom_margin``, MuJoCo 4.0's rule; ``geom_gap`` only widens MuJoCo's
-  detection). Geoms of two bodies collide as well (``kernels.constraint.pair_collide``): sphere/capsule pairs one point
+  detection). Geoms of two bodies collide as well (``kernels.collision.pair_collide``): sphere/capsule pairs one point
   at the closest points of their segments (parallel capsules up to two, MuJoCo's end-cap tests), sphere-box one
   (``sphere_box``), capsule-box up to two (``segment_box_clip``), box-box up to eight (``box_box_axis``,
   ``box_box_point``), with the same rows on the relative motion.
@@ -39,7 +39,7 @@ cone is solved as the pyramidal one; no ellipsoid or mesh geoms; one plane.
 
 import warp as wp
 
-from kernels.types import GEOM_BOX, vec5
+from kernels.types import GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, vec5
 
 wp.set_module_options({"enable_backward": False, "max_unroll": 1})
 
@@ -726,3 +726,17 @@ def segment_box_clip(a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.
                 t0 = wp.max(t0, wp.min(ta, tb))
                 t1 = wp.min(t1, wp.max(ta, tb))
     return t0 <= t1, a0 + t0 * (a1 - a0), a0 + t1 * (a1 - a0)
+
+
+@wp.func
+def geom_npoints(gtype: int) -> int:
+    """Number of ground-contact points of a collision geom of type gtype: a sphere 1, a capsule 2 (its end caps), a
+    cylinder 4, a box 8 (its corners), as ``_contact_point`` takes them."""
+    npoints = int(1)
+    if gtype == GEOM_CAPSULE:
+        npoints = 2
+    elif gtype == GEOM_CYLINDER:
+        npoints = 4
+    elif gtype == GEOM_BOX:
+        npoints = 8
+    return npoints

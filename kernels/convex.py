@@ -21,7 +21,7 @@ closer (``_gjk``). The polytope lives in per-env scratch arrays (``Data.epa_*``)
 
 import warp as wp
 
-from kernels.constraint import _pair_point, pair_is_convex, pair_npoints
+from kernels.collision import _pair_point, pair_is_convex, pair_npoints
 from kernels.contact import contact_tangent
 from kernels.types import GEOM_CAPSULE, GEOM_CYLINDER, GEOM_ELLIPSOID, GEOM_SPHERE, vec5
 

@@ -17,19 +17,14 @@ import re
 
 import warp as wp
 
+from kernels.collision import contact_collide, contact_collide_no_cylinders, contact_collide_spin_roll, pair_collide
 from kernels.constraint import (
-    LINE_SEARCH_START,
-    contact_collide,
-    contact_collide_no_cylinders,
-    contact_collide_spin_roll,
     contact_update,
     contact_update_spin_roll,
     contacts,
     contacts_spin_roll,
     friction_loss,
     joint_limits,
-    line_search_func,
-    pair_collide,
     pair_rows,
     pair_rows_spin_roll,
     pair_update,
@@ -37,6 +32,7 @@ from kernels.constraint import (
 )
 from kernels.convex import pair_collide_convex
 from kernels.equality import equality_rows
+from kernels.line_search import LINE_SEARCH_START, line_search_func
 from kernels.smooth import com_inertia, crb, fluid_forces, kinematics, motion_subspace, rne
 from kernels.spatial import quat_from_wxyz, quat_integrate_local
 from kernels.types import JNT_BALL, JNT_FREE, vec5
@@ -828,7 +824,7 @@ def _pipeline(
                     alpha = float(1.0)
                     if searching:
                         # past the first full steps: MuJoCo's exact line search toward the Newton target, so the
-                        # iterates cannot cycle between active sets (kernels.constraint.line_search_func)
+                        # iterates cannot cycle between active sets (kernels.line_search.line_search_func)
                         alpha = search(
                             worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
                             jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp,

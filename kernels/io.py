@@ -338,7 +338,7 @@ def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
             if (min(b1, b2) << 16) + max(b1, b2) in excluded:
                 continue
             lo, hi = sorted((int(gtype[g1]), int(gtype[g2])))
-            # sphere, capsule, ellipsoid, cylinder and box: MuJoCo's primitives (kernels.constraint.pair_collide)
+            # sphere, capsule, ellipsoid, cylinder and box: MuJoCo's primitives (kernels.collision.pair_collide)
             # and its general convex collider (kernels.convex); height fields, meshes and SDFs are not collided
             supported = lo >= 2 and hi <= 6
             if not supported:
@@ -671,7 +671,7 @@ def put_model(
 # active set settles in 1.41 solves per substep on average for the Ant and 1.48 for the humanoid under random actions
 # (256 envs x 100 steps; 67% / 62% in one, 1% need 4 or more); a box starting to slide needs up to 8 (its stopping
 # distance is 10% off with 4: tests/test_contact_reference.py). From the third solve on each step ends at MuJoCo's
-# exact line search (kernels.constraint.line_search_func), which ends the full steps' cycling between active sets;
+# exact line search (kernels.line_search.line_search_func), which ends the full steps' cycling between active sets;
 # violent multi-contact states then need up to ~16 (boxes, capsules, cylinders, spheres with torsional and rolling
 # friction thrown spinning onto a plane at impratio 10: 11 of 256 one-step states off MuJoCo's by > 5e-4 of the
 # velocity scale with 8, none with 16; go2 landing on its trunk, 17 contacts: 1.7e-3 m off MuJoCo 50 steps later with
@@ -691,7 +691,7 @@ def convex_pair(type1: int, type2: int) -> bool:
 
 def _pair_pointadr(gtype: np.ndarray, pairs: list) -> np.ndarray:
     """First slot of each geom pair's points in the pair_* arrays, and their total last: box-box 8, capsule-box and
-    capsule-capsule 2, a cylinder's convex pairs 5 (multiccd), else 1 (``kernels.constraint.pair_npoints``)."""
+    capsule-capsule 2, a cylinder's convex pairs 5 (multiccd), else 1 (``kernels.collision.pair_npoints``)."""
 
     def count(t1: int, t2: int) -> int:
         if t1 == 6:

@@ -25,8 +25,8 @@ import functools
 
 import warp as wp
 
-from kernels.constraint import contact_point_update, friction_row, geom_npoints, limit_sides, pyramid_row
-from kernels.contact import reference_coefficients
+from kernels.constraint import contact_point_update, friction_row, limit_sides, pyramid_row
+from kernels.contact import geom_npoints, reference_coefficients
 from kernels.forward import OPTIONS, euler
 from kernels.types import JNT_FREE, vec5
 

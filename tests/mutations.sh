@@ -61,8 +61,8 @@ mutate "6 ant ctrl_cost_weight 0.5 -> 0.25" envs/ant.py \
     's/ctrl_cost_weight: float = 0.5  #/ctrl_cost_weight: float = 0.25  #/' tests/test_locomotion.py
 mutate "7 delay buffer not cleared at reset" kernels/episode.py \
     's/action_buf\[worldid \* buf_len + i\] = action_type()/pass/' tests/test_envs.py tests/test_episodes.py -k delay
-mutate "8 contact ignores the per-env friction scale" kernels/constraint.py \
-    's/cgeom_friction\[g\] \* geom_friction_scale\[worldid % geom_friction_scale.shape\[0\], cgeom_geomid\[g\]\], 1.0e-5/cgeom_friction[g], 1.0e-5/' \
+mutate "8 contact ignores the per-env friction scale" kernels/collision.py \
+    's/mu = wp.max(cgeom_friction\[g\] \* scale, 1.0e-5)/mu = wp.max(cgeom_friction[g], 1.0e-5)/' \
     tests/test_contact_reference.py tests/test_randomization.py -k friction
 mutate "9 clipped surrogate max -> min (ppo_warp.py)" cleanppo/ppo_warp.py \
     's/pg_loss = torch.max(pg_loss1, pg_loss2).mean()/pg_loss = torch.min(pg_loss1, pg_loss2).mean()/' \
@@ -100,12 +100,12 @@ mutate "20 the pyramidal normal stiffness not capped" kernels/contact.py \
     's/dcoef = wp.min(dcoef, MAX_STIFFNESS_RATIO \/ (float(rows) \* invweight))/pass/' tests/test_anymal_c.py tests/test_contact.py
 mutate "21 solimp power 2 as a / m instead of a^2 / m" kernels/contact.py \
     's/ratio = a \* a \/ m$/ratio = a \/ m/' tests/test_contact.py -k impedance
-mutate "22 a geom-geom row without body 1's Jacobian" kernels/constraint.py \
-    's/    for side in range(2):/    for side in range(1):/' tests/test_self_contact.py
+mutate "22 a geom-geom row without body 1's Jacobian" kernels/equality.py \
+    '/^def row_jacobian/,/^def add_dense_row/s/            sign = -1.0/            sign = 0.0/' tests/test_self_contact.py
 mutate "23 the implicit joint damping left out after the constraint solve" kernels/forward.py \
     's/qacc_out\[worldid, i\] = qfrc_smooth_out\[worldid, i\] - qacc_out\[worldid, i\]/qacc_out[worldid, i] = qfrc_smooth_out[worldid, i]/' \
     tests/test_anymal_sim2sim.py tests/test_sim2sim.py
-mutate "24 parallel capsules get one point per pair" kernels/constraint.py \
+mutate "24 parallel capsules get one point per pair" kernels/collision.py \
     's/if n == 2 and segments_parallel(a0, a1, b0, b1):/if False:/' tests/test_self_contact.py -k parallel
 mutate "25 a recorded env launch that bypasses the env's block size" envs/anymal_c.py \
     's/self._sync_cmd = self.record_launch(k, self.num_envs, args)/self._sync_cmd = wp.launch(k, self.num_envs, inputs=args, device=self.device, record_cmd=True)/' \
@@ -131,13 +131,13 @@ mutate "34 both rolling edge pairs about the first tangent" kernels/contact.py \
     's/            axis = wp.cross(normal, t1)/            axis = t1/' tests/test_spin_roll_friction.py
 mutate "35 the torsional and rolling rows' cross term J_p^T n c^T J_r left out of H" kernels/constraint.py \
     's/h = pi \* wp.dot(c, rj) + /h = /' tests/test_spin_roll_friction.py
-mutate "36 the constraint solve without its line search (full Newton steps only)" kernels/constraint.py \
+mutate "36 the constraint solve without its line search (full Newton steps only)" kernels/line_search.py \
     's/^LINE_SEARCH_START = wp.constant(2)/LINE_SEARCH_START = wp.constant(1000)/' tests/test_spin_roll_friction.py \
     tests/test_contact_reference.py
-mutate "37 a geom-geom torsional / rolling row without its rotational Jacobian (w^T (J_r2 - J_r1))" kernels/constraint.py \
-    's/wp.cross(point - ref, direction) + angular, direction/wp.cross(point - ref, direction), direction/' \
+mutate "37 a geom-geom torsional / rolling row without its rotational Jacobian (w^T (J_r2 - J_r1))" kernels/equality.py \
+    's/wrench = wp.spatial_vector(wp.cross(point - ref, a) + w, a)/wrench = wp.spatial_vector(wp.cross(point - ref, a), a)/' \
     tests/test_spin_roll_friction.py
-mutate "38 a geom-geom torsional / rolling row's aref on body 1's spin relative to body 2's" kernels/constraint.py \
+mutate "38 a geom-geom torsional / rolling row's aref on body 1's spin relative to body 2's" kernels/collision.py \
     's/omega = wp.spatial_top(cvel_in\[worldid, body2\]) - wp.spatial_top(cvel_in\[worldid, body1\])/omega = wp.spatial_top(cvel_in[worldid, body1]) - wp.spatial_top(cvel_in[worldid, body2])/' \
     tests/test_spin_roll_friction.py
 mutate "39 the torsional / rolling rows' torque left out of contact_trq and pair_trq (cfrc_ext)" kernels/constraint.py \
@@ -156,6 +156,6 @@ mutate "44 an ellipsoid's support point without its second scaling by the radii"
 mutate "45 MuJoCo's simple slider-only bodies weighted from the mass matrix (armature in)" kernels/io.py \
     's/    for b in np.flatnonzero(_slider_bodies(model)):/    for b in []:/' tests/test_mjcf.py tests/test_convex.py \
     -k "invweights or pusher"
-mutate "46 an ellipsoid's ground point along the ground's normal instead of against it" kernels/constraint.py \
+mutate "46 an ellipsoid's ground point along the ground's normal instead of against it" kernels/collision.py \
     's/            scaled = wp.cw_mul(wp.transpose(grot_m) \* (-n0), size)/            scaled = wp.cw_mul(wp.transpose(grot_m) * n0, size)/' \
     tests/test_convex.py -k ellipsoid_thrown
