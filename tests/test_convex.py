@@ -164,7 +164,9 @@ def _geom_frames(m, d, poses):
 @pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
 def test_first_contact_is_mujocos_in_random_poses(pair):
     """MuJoCo's one contact (multiccd off) in 150 poses: a contact exactly where MuJoCo has one, its distance within
-    3e-5 m (measured 1.3e-5; median 1e-7; ccd_tolerance is 1e-6 m), its point and normal median within 2e-5 m and
+    5e-6 m up to 1 cm deep and when clear (measured 2.7e-6; ccd_tolerance is 1e-6 m) and within 6e-5 m at 3 and 5 cm
+    (measured 3.0e-5, a sphere 5 cm inside an ellipsoid: both EPAs stop short of the smooth surface there, MuJoCo's
+    double one 1.8e-5 m and this 4.8e-5 m from the exact depth), its point and normal median within 2e-5 m and
     3e-3 (where EPA stops on a curved patch), every normal within 0.05 up to 3 cm deep and every point within 5 cm (a
     line or face contact, a capsule along a cylinder's side, has no one witness point: measured 2.7 cm there, 6e-4 m
     elsewhere)."""
@@ -183,7 +185,8 @@ def test_first_contact_is_mujocos_in_random_poses(pair):
     ddist = np.array([abs(dist[i] - want[i][0][0]) for i in rows])
     dnormal = np.array([np.abs(normal[i] - want[i][0][1]).max() for i in rows])
     dpoint = np.array([np.abs(point[i] - want[i][0][2]).max() for i in rows])
-    assert ddist.max() < 3e-5, ddist.max()
+    deep = np.array([60 <= i < 120 for i in rows])  # poses 60-89 at 3 cm, 90-119 at 5 cm
+    assert ddist[~deep].max() < 5e-6 and ddist[deep].max() < 6e-5, (ddist[~deep].max(), ddist[deep].max())
     assert np.median(dpoint) < 2e-5 and dpoint.max() < 0.05, (np.median(dpoint), dpoint.max())
     # at 5 cm (poses 90-119) the geoms overlap so deeply that nearby directions give depths within the tolerance:
     # there the normal may differ more (measured 0.18 for a sphere half inside an ellipsoid)
@@ -361,3 +364,17 @@ def test_split_pipeline_matches_fused_bit_for_bit_in_convex_contact(scene):
     assert np.isfinite(runs[0][0]).all() and runs[0][1] >= 4  # in contact at the end
     for states, _ in runs[1:]:
         np.testing.assert_array_equal(states, runs[0][0])
+
+
+def test_the_benchmark_prints_the_numbers_these_tests_bound(capsys):
+    """benchmarks/convex_contacts.py (the numbers docs/physics.md quotes) runs on these helpers: one pair's table
+    row agrees with the bounds above."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "convex_contacts.py")
+    spec = importlib.util.spec_from_file_location("convex_contacts", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    r = bench.first_contacts(("box", "cylinder"))
+    assert r["agree"] == r["poses"] == 150 and r["contacts"] == 120
+    assert r["dist"].max() < 6e-5 and np.median(r["point"]) < 2e-5
