@@ -17,8 +17,10 @@ import pytest
 import torch
 import warp as wp
 
+from kernels import collision, io
 from kernels import convex as cv
 from kernels.articulation import SCRATCH, Simulator
+from kernels.types import GEOM_BOX, GEOM_SPHERE
 from mjcf import load_mjcf
 
 SHAPES = {
@@ -378,3 +380,27 @@ def test_the_benchmark_prints_the_numbers_these_tests_bound(capsys):
     r = bench.first_contacts(("box", "cylinder"))
     assert r["agree"] == r["poses"] == 150 and r["contacts"] == 120
     assert r["dist"].max() < 6e-5 and np.median(r["point"]) < 2e-5
+
+
+@wp.kernel
+def _pair_rule_kernel(types: wp.array2d[int], convex: wp.array[int], npoints: wp.array[int]):
+    i = wp.tid()
+    convex[i] = int(collision.pair_is_convex(types[i, 0], types[i, 1]))
+    npoints[i] = collision.pair_npoints(types[i, 0], types[i, 1])
+
+
+def test_host_and_device_state_the_same_pair_rules():
+    """The pair-type rules are written twice, for the loader (kernels.io: ``convex_pair``, ``_pair_pointadr``'s slot
+    counts) and for the kernels (kernels.collision: ``pair_is_convex``, ``pair_npoints``): equal for every ordered
+    pair of sphere .. box."""
+    types = np.array([(a, b) for a in range(GEOM_SPHERE, GEOM_BOX + 1) for b in range(a, GEOM_BOX + 1)])
+    n = len(types)
+    convex, npoints = wp.zeros(n, dtype=int), wp.zeros(n, dtype=int)
+    wp.launch(_pair_rule_kernel, n, inputs=[wp.array(types, dtype=int), convex, npoints])
+    host_convex = [int(io.convex_pair(int(a), int(b))) for a, b in types]
+    host_npoints = np.diff(
+        io._pair_pointadr(np.concatenate([types[:, 0], types[:, 1]]), [(i, n + i) for i in range(n)])
+    )
+    assert convex.numpy().tolist() == host_convex
+    assert sum(host_convex) == 8  # 3 cylinder pairs, 5 ellipsoid pairs
+    assert npoints.numpy().tolist() == host_npoints.tolist()
