@@ -26,6 +26,8 @@ $(STAMP): $(LOCK) pyproject.toml Makefile
 train: setup
 	$(PY) cleanppo/ppo_warp.py $(ARGS)
 
+# the 25 slowest tests are listed at the end: CI has 20 minutes on 2 cores
+PYTEST_ARGS ?= --durations=25
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
