@@ -36,8 +36,8 @@ def _contact_funcs(cylinders: bool, spin_roll: bool = False):
     """The ground-contact functions (``_contact_point``, ``contact_collide``), with the cylinder's and ellipsoid's
     points compiled in or out (``wp.static``): on CUDA they cost the capped contact kernel spills (sm_90: 88/92 B
     without, 132/136 B with), so a model without cylinders or ellipsoids touching the ground takes the kernel without
-    them. ``spin_roll``: the
-    torsional and rolling friction and the body's angular velocity stored per point as well (condim 4 / 6)."""
+    them. ``spin_roll``: the torsional and rolling friction and the body's angular velocity stored per point as well
+    (condim 4 / 6)."""
 
     def _contact_point(
         worldid: int,

@@ -1,8 +1,5 @@
-"""Constraint rows of one env per call (``@wp.func``): joint limits and friction loss, ground and geom-geom contacts.
-
-The ground is the model's plane or, where the simulator has one, a height field (``kernels.terrain``): each
-contact point is taken against the plane of the terrain triangle under it, whose normal is the point's contact
-normal.
+"""Constraint rows of one env per call (``@wp.func``): joint limits and friction loss, ground and geom-geom contacts
+(their points, found once per substep, from ``kernels.collision``), and their active-set updates.
 
 Each is MuJoCo's soft constraint f = D (aref - J qacc): it adds D aref J^T to qfrc and D J^T J to the lower
 triangle of qM before the solve; the law and the pairwise distance functions are in ``kernels.contact``.
