@@ -13,9 +13,9 @@ by `mujoco.MjModel.from_xml_string` and by our `mjcf.load_mjcf`. Both start from
 hold its ctrl, and step `--steps` times; reported: max |qpos_ours - qpos_mujoco| after 1, 10, 50 and all steps,
 without contacts and with them, MuJoCo's contact count at the end and the geom types that touched the floor.
 `--floor-only`: every colliding geom collides with the floor only (contype 1, conaffinity 0), for files whose
-geom-geom pairs this simulator refuses. `--pyramidal`: MuJoCo solves the pyramidal cone where a file asks for the
-elliptic one, as this simulator does (with a warning), so the comparison is of the same contact law. A model the
-loader or the simulator refuses is reported with the reason.
+geom-geom pairs this simulator refuses. `--pyramidal`: both simulators solve the pyramidal cone where a file asks for
+the elliptic one (before kernels.elliptic this simulator solved the pyramid for every file). A model the loader or the
+simulator refuses is reported with the reason.
 
 Writes nothing unless --out is given (then <out>/mjcf_sim2sim.json and .md).
 """
@@ -81,12 +81,12 @@ def floor_only(contype: np.ndarray, conaffinity: np.ndarray, floor: int) -> None
 
 def compare(text: str, path: str, contacts: bool, steps: int, only_floor: bool, pyramidal: bool = False) -> dict:
     """Both simulators from the first keyframe under its ctrl: max |dqpos| per step and MuJoCo's floor contacts.
-    pyramidal: MuJoCo solves the pyramidal cone where the file asks for the elliptic one (this simulator solves the
-    pyramid either way)."""
+    pyramidal: both solve the pyramidal cone where the file asks for the elliptic one."""
     ref = mujoco_model(text, path)
+    model = load_mjcf(text)
     if pyramidal:
         ref.opt.cone = mujoco.mjtCone.mjCONE_PYRAMIDAL
-    model = load_mjcf(text)
+        model.opt.cone = 0
     model.opt.integrator = int(ref.opt.integrator)  # RK4 -> Euler, implicit -> implicitfast, as MuJoCo's side
     floor_ref = int(_world_planes(ref)[0])
     if only_floor:
@@ -99,7 +99,7 @@ def compare(text: str, path: str, contacts: bool, steps: int, only_floor: bool, 
     if ref.nkey:
         mujoco.mj_resetDataKeyframe(ref, d, 0)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # an elliptic cone's warning: it is reported in the table's notes
+        warnings.simplefilter("ignore")  # a file's integrator or fluid warnings: the table's notes report them
         sim = Simulator(model, 1, contacts=contacts, joint_limits=True)
     sim.set_state(torch.tensor(d.qpos[None], dtype=torch.float32), torch.tensor(d.qvel[None], dtype=torch.float32))
     ctrl = torch.tensor(d.ctrl[None], dtype=torch.float32) if ref.nu else None
@@ -120,7 +120,7 @@ def main():
     p.add_argument("files", nargs="+")
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--floor-only", action="store_true")
-    p.add_argument("--pyramidal", action="store_true", help="MuJoCo solves an elliptic file's cone as the pyramid")
+    p.add_argument("--pyramidal", action="store_true", help="both solve an elliptic file's cone as the pyramid")
     p.add_argument("--out", default="")
     args = p.parse_args()
     rows = []

@@ -22,7 +22,9 @@ from kernels.forward import (
     CONTACT_KERNEL_SPIN_ROLL,
     FORCE_KERNEL_FLUID,
     PAIR_KERNEL_CONVEX,
+    PAIR_KERNEL_ELLIPTIC,
     PAIR_KERNEL_SPIN_ROLL,
+    SOLVE_KERNEL_ELLIPTIC,
     SOLVE_KERNEL_EQUALITY,
     SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
     SOLVE_KERNEL_SPIN_ROLL,
@@ -33,6 +35,7 @@ from kernels.forward import (
     _forward_kernel,
     _step_kernel,
     _step_kernel_convex,
+    _step_kernel_elliptic,
     _step_kernel_equality,
     _step_kernel_friction,
     _step_kernel_spin_roll,
@@ -153,13 +156,12 @@ class Simulator:
                 "implicitly; this Simulator applies them explicitly",
                 stacklevel=2,
             )
-        if self.contacts and int(getattr(model.opt, "cone", 0)) != 0:
-            # the rows are MuJoCo's pyramidal cone; an elliptic model (go1, MJX files with a high impratio) steps
-            # with the pyramid of the same friction: a different contact law, said once
-            warnings.warn(
-                "model.opt.cone is elliptic (mjtCone 1): this Simulator solves MuJoCo's pyramidal friction cone of "
-                "the same friction coefficients",
-                stacklevel=2,
+        # MuJoCo's elliptic friction cone (go1, go2, a1, anymal_b, spot): kernels of its own (kernels.elliptic)
+        self._elliptic = self.contacts and int(getattr(model.opt, "cone", 0)) != 0
+        if pipeline == "split_tiled" and self._elliptic:
+            raise ValueError(
+                "pipeline 'split_tiled' solves MuJoCo's pyramidal friction cone only; this model asks for the elliptic "
+                "cone (opt.cone): use 'split' or 'fused'"
             )
         timestep = float(model.opt.timestep if timestep is None else timestep)
         if not np.isfinite(timestep) or timestep <= 0:
@@ -251,6 +253,8 @@ class Simulator:
             kernels = (_step_kernel_equality,)
         if self._convex:
             kernels = (_step_kernel_convex,)
+        if self._elliptic:
+            kernels = (_step_kernel_elliptic,)
         if self.pipeline != "fused":
             if self.cpair_body1.shape[0] == 0:
                 kernels = SPLIT_KERNELS_NO_PAIRS_FRICTION if friction else SPLIT_KERNELS_NO_PAIRS
@@ -268,6 +272,15 @@ class Simulator:
                 pair_kernel = PAIR_KERNEL_CONVEX if self._convex else PAIR_KERNEL_SPIN_ROLL
                 kernels = (SPLIT_KERNELS[0], CONTACT_KERNEL_SPIN_ROLL) + ((pair_kernel,) if pairs else ())
                 kernels += (SPLIT_KERNELS[3], SOLVE_KERNEL_EQUALITY)
+            if self._elliptic:
+                pair_kernel = (PAIR_KERNEL_ELLIPTIC,) if self.cpair_body1.shape[0] > 0 else ()
+                kernels = (
+                    SPLIT_KERNELS[0],
+                    CONTACT_KERNEL_SPIN_ROLL,
+                    *pair_kernel,
+                    SPLIT_KERNELS[3],
+                    SOLVE_KERNEL_ELLIPTIC,
+                )
             if self.fluid:
                 kernels = tuple(FORCE_KERNEL_FLUID if k is SPLIT_KERNELS[3] else k for k in kernels)
         if self.pipeline == "split_tiled":

@@ -136,6 +136,7 @@ def _contact_funcs(cylinders: bool, spin_roll: bool = False):
         hfield: wp.array2d[float],
         hfield_spacing: float,
         contact_impratio: float,
+        contact_pyramidal: int,
         body_rootid: wp.array[int],
         body_lastdof: wp.array[int],
         dof_parentid: wp.array[int],
@@ -162,7 +163,8 @@ def _contact_funcs(cylinders: bool, spin_roll: bool = False):
         (midway through the penetration, as MuJoCo's), the ground's unit normal there, the point's velocity [m/s,
         world], the frame's first tangent t1, the friction mu of the pair (0: frictionless, condim 1) and the point's
         J_p (``point_jacobian``), which every Newton iteration of the substep reuses; with spin_roll also the pair's
-        torsional and rolling friction [m] (0 below condim 4 / 6) and the body's angular velocity [rad/s, world]."""
+        torsional and rolling friction [m] (0 below condim 4 / 6) and the body's angular velocity [rad/s, world].
+        contact_pyramidal 0 (MuJoCo's elliptic cone, kernels.elliptic): D is the normal row's."""
         for g in range(cgeom_type.shape[0]):
             body = cgeom_bodyid[g]
             condim = cgeom_condim[g]
@@ -186,6 +188,11 @@ def _contact_funcs(cylinders: bool, spin_roll: bool = False):
                     kr, b, dcoef, rows = pyramid_coefficients(
                         r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
                     )
+                    if contact_pyramidal == 0:
+                        # the elliptic cone's rows (kernels.elliptic) take D of the normal, the frictionless row's
+                        _kr, _b, dcoef, _rows = pyramid_coefficients(
+                            r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], 1, contact_impratio, mu
+                        )
                     contact_dcoef_out[worldid, idx] = dcoef
                     contact_fref_out[worldid, idx] = kr
                     contact_point_out[worldid, idx] = point
@@ -286,6 +293,7 @@ def _pair_point(
     cpair_invweight: wp.array[float],
     geom_bodyid: wp.array[int],
     contact_impratio: float,
+    contact_pyramidal: int,
     body_rootid: wp.array[int],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
@@ -304,7 +312,9 @@ def _pair_point(
     midway through the gap at point [m, world]; D of its rows (0 outside the margin) and each sliding row's aref = -b
     v_e - k d r [m/s^2] at the relative velocity v_e along ``pyramid_edge`` (fixed for the substep, so the solve loop
     reads one vec4 instead of the velocity and the pair's solref); for condim 4 / 6 the torsional and rolling
-    friction and -b times the relative angular velocity (``pair_spin_roll_row``)."""
+    friction and -b times the relative angular velocity (``pair_spin_roll_row``). contact_pyramidal 0 (MuJoCo's
+    elliptic cone, kernels.elliptic): D of the normal row, and the vec4 holds the normal's aref and -b v along t1 and
+    t2."""
     r = dist - cpair_margin[p]
     pair_dcoef_out[worldid, idx] = 0.0
     if r < 0.0:
@@ -320,6 +330,11 @@ def _pair_point(
         kr, b, dcoef, rows = pyramid_coefficients(
             r, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], condim, contact_impratio, mu
         )
+        if contact_pyramidal == 0:
+            # the elliptic cone's rows (kernels.elliptic) take D of the normal, the frictionless row's
+            _kr, _b, dcoef, _rows = pyramid_coefficients(
+                r, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], 1, contact_impratio, mu
+            )
         if rows == 1:
             mu = 0.0
         if rows <= 4:
@@ -333,7 +348,10 @@ def _pair_point(
         t1 = contact_tangent(normal, wp.vec3(0.0))
         # the four edges by constant index (a run-time index would put the vec4 in local memory on the GPU)
         aref = wp.vec4(-b * wp.dot(vel, normal) - kr, 0.0, 0.0, 0.0)
-        if rows >= 4:
+        if rows >= 4 and contact_pyramidal == 0:
+            # the elliptic cone's rows: the normal's, then -b v along t1 and t2 (friction rows have no position term)
+            aref = wp.vec4(aref[0], -b * wp.dot(vel, t1), -b * wp.dot(vel, wp.cross(normal, t1)), 0.0)
+        elif rows >= 4:
             aref = wp.vec4(
                 -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 0)) - kr,
                 -b * wp.dot(vel, pyramid_edge(normal, t1, mu, 1)) - kr,
@@ -371,6 +389,7 @@ def pair_collide(
     geom_quat: wp.array[wp.quat],
     geom_size: wp.array[wp.vec3],
     contact_impratio: float,
+    contact_pyramidal: int,
     body_rootid: wp.array[int],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
@@ -426,8 +445,8 @@ def pair_collide(
             # a sphere (geom 1) against a cylinder: MuJoCo's mjc_SphereCylinder
             d0, n0, q0 = sphere_cylinder(segment_nearest(a0, a1, c2, r2, s2, GEOM_CYLINDER, 32), s1[0], c2, r2, s2)
             _pair_point(
-                worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
-                cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_friction_ang,
+                cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, contact_pyramidal,
                 body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
                 pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
             )  # fmt: skip
@@ -465,8 +484,8 @@ def pair_collide(
                     _pair_point(
                         worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
                         cpair_friction, cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid,
-                        contact_impratio, body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out,
-                        pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out,
+                        contact_impratio, contact_pyramidal, body_rootid, xpos_in, cvel_in, pair_dcoef_out,
+                        pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out,
                         pair_aref_rot_out,
                     )  # fmt: skip
                     slot += 1
@@ -492,8 +511,8 @@ def pair_collide(
                     d0, n0, q0 = sphere_box(e0, s1[0], c2, r2, s2)
                     d1, n1, q1 = sphere_box(e1, s1[0], c2, r2, s2)
             _pair_point(
-                worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
-                cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
+                worldid, p, adr, d0, n0, q0, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_friction_ang,
+                cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio, contact_pyramidal,
                 body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
                 pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
             )  # fmt: skip
@@ -501,8 +520,8 @@ def pair_collide(
                 _pair_point(
                     worldid, p, adr + 1, d1, n1, q1, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
                     cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
-                    body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
-                    pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
+                    contact_pyramidal, body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out,
+                    pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
                 )  # fmt: skip
         else:
             pen, normal, kind = box_box_axis(c1, r1, s1, c2, r2, s2)
@@ -514,8 +533,8 @@ def pair_collide(
                         _pair_point(
                             worldid, p, adr + slot, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin,
                             cpair_friction, cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight,
-                            geom_bodyid, contact_impratio, body_rootid, xpos_in, cvel_in, pair_dcoef_out,
-                            pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+                            geom_bodyid, contact_impratio, contact_pyramidal, body_rootid, xpos_in, cvel_in,
+                            pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
                             pair_mu_ang_out, pair_aref_rot_out,
                         )  # fmt: skip
                         slot += 1

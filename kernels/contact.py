@@ -33,8 +33,11 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   rotation (``spin_roll_edge``), with the same D and aref on their velocity n . v + w . omega; compiled only for the
   models that have them (``kernels.constraint``'s spin_roll variants).
 
-Known limits: box-box edge contacts are an approximation (one point between the support edges); the elliptic
-cone is solved as the pyramidal one; no ellipsoid or mesh geoms; one plane.
+- Elliptic cone (``<option cone="elliptic">``, ``kernels.elliptic``): the contact's condim rows in its frame (normal,
+  tangents, torsion, rolling) with MuJoCo's zone-wise cost; the collide stage then stores D of the normal row.
+
+Known limits: box-box edge contacts are an approximation (one point between the support edges); no mesh geoms; one
+plane.
 """
 
 import warp as wp

@@ -1058,6 +1058,7 @@ def pair_collide_convex(
     geom_quat: wp.array[wp.quat],
     geom_size: wp.array[wp.vec3],
     contact_impratio: float,
+    contact_pyramidal: int,
     ccd_tolerance: float,
     ccd_iterations: int,
     ccd_multi: int,
@@ -1113,8 +1114,8 @@ def pair_collide_convex(
         _pair_point(
             worldid, p, adr, dist, normal, point, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction,
             cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid, contact_impratio,
-            body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
-            pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
+            contact_pyramidal, body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out,
+            pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
         )  # fmt: skip
         if n == 1 or ccd_multi == 0:
             continue
@@ -1142,7 +1143,7 @@ def pair_collide_convex(
                 _pair_point(
                     worldid, p, adr + found, dist, normal2, point2, cpair_geom1, cpair_geom2, cpair_margin,
                     cpair_friction, cpair_friction_ang, cpair_solref, cpair_solimp, cpair_invweight, geom_bodyid,
-                    contact_impratio, body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out, pair_point_out,
-                    pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
+                    contact_impratio, contact_pyramidal, body_rootid, xpos_in, cvel_in, pair_dcoef_out, pair_aref_out,
+                    pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
                 )  # fmt: skip
                 found += 1

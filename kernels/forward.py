@@ -31,6 +31,7 @@ from kernels.constraint import (
     pair_update_spin_roll,
 )
 from kernels.convex import pair_collide_convex
+from kernels.elliptic import ground_cones, pair_cones
 from kernels.equality import equality_rows
 from kernels.line_search import LINE_SEARCH_START, line_search_func
 from kernels.smooth import com_inertia, crb, fluid_forces, kinematics, motion_subspace, rne
@@ -460,6 +461,7 @@ def _pipeline(
     spin_roll: bool = False,
     equality: bool = False,
     convex: bool = False,
+    elliptic: bool = False,
 ) -> wp.Kernel:
     """A kernel running the named stages of a substep in order (compiled out otherwise by `wp.static`): smooth
     (kinematics to the mass matrix), collide (the ground contact points, their rows' terms and Jacobians),
@@ -475,14 +477,15 @@ def _pipeline(
     torsional and rolling friction rows of the ground and geom-geom contacts in (models with condim 4 or 6; with
     every geom type), `equality` True the equality-constraint rows in (kernels.equality; models with connect, weld
     or joint equalities), `convex` True the general convex collider's pairs in (kernels.convex; a cylinder against a
-    capsule, cylinder or box, an ellipsoid against any geom)."""
+    capsule, cylinder or box, an ellipsoid against any geom), `elliptic` True MuJoCo's elliptic friction cone in place
+    of the pyramid for every contact (kernels.elliptic; models with cone="elliptic", with spin_roll on)."""
     collide = contact_collide if cylinders else contact_collide_no_cylinders
     rows, update = contacts, contact_update
     pair_rows_, pair_update_ = pair_rows, pair_update
     if spin_roll:
         collide, rows, update = contact_collide_spin_roll, contacts_spin_roll, contact_update_spin_roll
         pair_rows_, pair_update_ = pair_rows_spin_roll, pair_update_spin_roll
-    search = line_search_func(friction, pairs, spin_roll, equality)
+    search = line_search_func(friction, pairs, spin_roll, equality, elliptic)
 
     def pipeline(
         # Model:
@@ -701,36 +704,45 @@ def _pipeline(
                 collide(
                     worldid, cgeom_type, cgeom_bodyid, cgeom_geomid, cgeom_pos, cgeom_quat, cgeom_size, cgeom_margin,
                     cgeom_friction, cgeom_condim, cgeom_friction_ang, cgeom_solref, cgeom_solimp, cgeom_invweight,
-                    cgeom_pointadr, plane_normal, plane_offset, hfield, hfield_spacing, contact_impratio, body_rootid,
-                    body_lastdof, dof_parentid, geom_friction_scale, xpos_out, xquat_out, cvel_out, cdof_out,
-                    contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_point_out, contact_normal_out,
-                    contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
+                    cgeom_pointadr, plane_normal, plane_offset, hfield, hfield_spacing, contact_impratio,
+                    contact_pyramidal, body_rootid, body_lastdof, dof_parentid, geom_friction_scale, xpos_out,
+                    xquat_out, cvel_out, cdof_out, contact_jacp_out, contact_dcoef_out, contact_fref_out,
+                    contact_point_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
+                    contact_mu_ang_out, contact_angvel_out,
                 )  # fmt: skip
             if wp.static("pair_collide" in stages):
                 pair_collide(
                     worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_friction_ang, cpair_solref,
                     cpair_solimp, cpair_invweight, cpair_pointadr, cpair_bound, geom_type, geom_bodyid, geom_pos,
-                    geom_quat, geom_size, contact_impratio, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out,
-                    pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out,
-                    pair_aref_rot_out,
+                    geom_quat, geom_size, contact_impratio, contact_pyramidal, body_rootid, xpos_out, xquat_out,
+                    cvel_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                    pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
                 )  # fmt: skip
                 if wp.static(convex):
                     pair_collide_convex(
                         worldid, cpair_geom1, cpair_geom2, cpair_margin, cpair_friction, cpair_friction_ang,
                         cpair_solref, cpair_solimp, cpair_invweight, cpair_pointadr, cpair_bound, cpair_rbound,
-                        geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, contact_impratio, ccd_tolerance,
-                        ccd_iterations, ccd_multi, body_rootid, xpos_out, xquat_out, cvel_out, pair_dcoef_out,
-                        pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out,
-                        pair_aref_rot_out, epa_vert_out, epa_face_out, epa_plane_out, epa_work_out,
+                        geom_type, geom_bodyid, geom_pos, geom_quat, geom_size, contact_impratio, contact_pyramidal,
+                        ccd_tolerance, ccd_iterations, ccd_multi, body_rootid, xpos_out, xquat_out, cvel_out,
+                        pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out, pair_mu_out,
+                        pair_mu_ang_out, pair_aref_rot_out, epa_vert_out, epa_face_out, epa_plane_out, epa_work_out,
                     )  # fmt: skip
                 # the pair rows' first active set at the last substep's qacc (their warm start), here rather than in
                 # the warm_start stage: it keeps the split pipeline's solve kernel within its registers
-                pair_update_(
-                    worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
-                    qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
-                    pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out, pair_force_out, pair_frc_out,
-                    pair_trq_out,
-                )  # fmt: skip
+                if wp.static(elliptic):
+                    pair_cones(
+                        worldid, 1, contact_impratio, cpair_body1, cpair_body2, body_rootid, body_lastdof,
+                        dof_parentid, xpos_out, cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out,
+                        pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, qacc_out,
+                        pair_mask_out, pair_force_out, pair_frc_out, pair_trq_out, jac_out, qacc_out, qH_out,
+                    )  # fmt: skip
+                else:
+                    pair_update_(
+                        worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
+                        qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                        pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out, pair_force_out, pair_frc_out,
+                        pair_trq_out,
+                    )  # fmt: skip
             if wp.static("force" in stages):
                 d = int(0)
                 while d < qfrc_smooth_out.shape[1]:
@@ -764,12 +776,23 @@ def _pipeline(
                         worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 2,
                         friction_state_out, qacc_out, qH_out,
                     )  # fmt: skip
-                update(
-                    worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
-                    dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_normal_out,
-                    contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
-                    cdof_out, contact_mask_out, contact_force_out, contact_frc_out, contact_trq_out,
-                )  # fmt: skip
+                if wp.static(elliptic):
+                    ground_cones(
+                        worldid, 1, contact_impratio, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp,
+                        cgeom_pointadr, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out, contact_jacp_out,
+                        contact_dcoef_out, contact_fref_out, contact_point_out, contact_normal_out, contact_vel_out,
+                        contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out, qacc_out,
+                        contact_mask_out, contact_force_out, contact_frc_out, contact_trq_out, jac_out, qacc_out,
+                        qH_out,
+                    )  # fmt: skip
+                else:
+                    update(
+                        worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
+                        dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out,
+                        contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out,
+                        contact_angvel_out, cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
+                        contact_trq_out,
+                    )  # fmt: skip
             if wp.static("solve" in stages):
                 nv = qacc_out.shape[1]
                 iteration = int(0)
@@ -778,7 +801,8 @@ def _pipeline(
                     # while loops for Warp's CPU code, as in factor_solve
                     i = int(0)
                     while i < nv:
-                        if searching:
+                        # the elliptic cone's rows read the iterate (kernels.elliptic.cone_rows)
+                        if searching or wp.static(elliptic):
                             qacc_prev_out[worldid, i] = qacc_out[worldid, i]
                         qacc_out[worldid, i] = qfrc_smooth_out[worldid, i]
                         j = int(0)
@@ -797,18 +821,37 @@ def _pipeline(
                             worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 0,
                             friction_state_out, qacc_out, qH_out,
                         )  # fmt: skip
-                    rows(
-                        worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
-                        dof_parentid, contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_normal_out,
-                        contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
-                        contact_mask_out, cdof_out, qacc_out, qH_out,
-                    )  # fmt: skip
-                    if wp.static(pairs):
-                        pair_rows_(
-                            worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
-                            cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
-                            pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out, jac_out, qacc_out, qH_out,
+                    if wp.static(elliptic):
+                        ground_cones(
+                            worldid, 0, contact_impratio, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp,
+                            cgeom_pointadr, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
+                            contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_point_out,
+                            contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out,
+                            contact_angvel_out, qacc_prev_out, contact_mask_out, contact_force_out, contact_frc_out,
+                            contact_trq_out, jac_out, qacc_out, qH_out,
                         )  # fmt: skip
+                        if wp.static(pairs):
+                            pair_cones(
+                                worldid, 0, contact_impratio, cpair_body1, cpair_body2, body_rootid, body_lastdof,
+                                dof_parentid, xpos_out, cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out,
+                                pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
+                                qacc_prev_out, pair_mask_out, pair_force_out, pair_frc_out, pair_trq_out, jac_out,
+                                qacc_out, qH_out,
+                            )  # fmt: skip
+                    else:
+                        rows(
+                            worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
+                            dof_parentid, contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_normal_out,
+                            contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
+                            contact_mask_out, cdof_out, qacc_out, qH_out,
+                        )  # fmt: skip
+                        if wp.static(pairs):
+                            pair_rows_(
+                                worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
+                                cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
+                                pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out, jac_out,
+                                qacc_out, qH_out,
+                            )  # fmt: skip
                     if wp.static(equality):
                         equality_rows(
                             worldid, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale,
@@ -831,8 +874,8 @@ def _pipeline(
                             cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, cpair_body1,
                             cpair_body2, body_rootid, body_lastdof, dof_parentid, eq_type, eq_obj1, eq_obj2,
                             eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly, eq_solref, eq_solimp,
-                            eq_invweight, qpos0, gravity, qpos_in, qvel_in, xpos_out, xquat_out, cdof_out, cvel_out,
-                            cacc_out,
+                            eq_invweight, qpos0, gravity, contact_impratio, qpos_in, qvel_in, xpos_out, xquat_out,
+                            cdof_out, cvel_out, cacc_out,
                             qM_out, implicit_b_out, qfrc_smooth_out, contact_jacp_out, contact_dcoef_out,
                             contact_fref_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
                             contact_mu_ang_out, contact_angvel_out, pair_dcoef_out, pair_aref_out, pair_point_out,
@@ -854,20 +897,38 @@ def _pipeline(
                             worldid, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, qvel_in, qacc_out, 1,
                             friction_state_out, qacc_out, qH_out,
                         )  # fmt: skip
-                    changed += update(
-                        worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
-                        dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out,
-                        contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out,
-                        contact_angvel_out, cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
-                        contact_trq_out,
-                    )  # fmt: skip
-                    if wp.static(pairs):
-                        changed += pair_update_(
-                            worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
-                            cdof_out, qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
-                            pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out,
-                            pair_force_out, pair_frc_out, pair_trq_out,
+                    if wp.static(elliptic):
+                        changed += ground_cones(
+                            worldid, 1, contact_impratio, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp,
+                            cgeom_pointadr, body_rootid, body_lastdof, dof_parentid, xpos_out, cdof_out,
+                            contact_jacp_out, contact_dcoef_out, contact_fref_out, contact_point_out,
+                            contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out,
+                            contact_angvel_out, qacc_out, contact_mask_out, contact_force_out, contact_frc_out,
+                            contact_trq_out, jac_out, qacc_out, qH_out,
                         )  # fmt: skip
+                        if wp.static(pairs):
+                            changed += pair_cones(
+                                worldid, 1, contact_impratio, cpair_body1, cpair_body2, body_rootid, body_lastdof,
+                                dof_parentid, xpos_out, cdof_out, pair_dcoef_out, pair_aref_out, pair_point_out,
+                                pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
+                                qacc_out, pair_mask_out, pair_force_out, pair_frc_out, pair_trq_out, jac_out, qacc_out,
+                                qH_out,
+                            )  # fmt: skip
+                    else:
+                        changed += update(
+                            worldid, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, body_lastdof,
+                            dof_parentid, qacc_out, contact_jacp_out, contact_dcoef_out, contact_fref_out,
+                            contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out, contact_mu_ang_out,
+                            contact_angvel_out, cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
+                            contact_trq_out,
+                        )  # fmt: skip
+                        if wp.static(pairs):
+                            changed += pair_update_(
+                                worldid, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, xpos_out,
+                                cdof_out, qacc_out, pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out,
+                                pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, pair_mask_out,
+                                pair_force_out, pair_frc_out, pair_trq_out,
+                            )  # fmt: skip
                     if alpha < 1.0:
                         changed += 1  # short of the Newton target: not settled yet
                     iteration += 1
@@ -981,6 +1042,20 @@ _step_kernel_convex = _pipeline(
 PAIR_KERNEL_CONVEX = _pipeline(
     "_pair_kernel_convex", ("pair_collide",), False, True, 128, True, spin_roll=True, convex=True
 )
+# MuJoCo's elliptic friction cone (models with cone="elliptic"; kernels.elliptic): the fused step and the split path's
+# pair and solve kernels with every row family, compiled on first use (the split path's contact kernel is
+# CONTACT_KERNEL_SPIN_ROLL, which stores the normal's D for such a model)
+_step_kernel_elliptic = _pipeline(
+    "_step_kernel_elliptic", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True, True,
+    friction=True, spin_roll=True, equality=True, convex=True, elliptic=True,
+)  # fmt: skip
+PAIR_KERNEL_ELLIPTIC = _pipeline(
+    "_pair_kernel_elliptic", ("pair_collide",), False, True, 128, True, spin_roll=True, convex=True, elliptic=True
+)
+SOLVE_KERNEL_ELLIPTIC = _pipeline(
+    "_solve_kernel_elliptic", ("warm_start", "solve"), False, True, 128, True, friction=True, spin_roll=True,
+    equality=True, elliptic=True,
+)  # fmt: skip
 SPLIT_KERNELS_NO_PAIRS_FRICTION = (
     *SPLIT_KERNELS_NO_PAIRS[:-1],
     _pipeline(

@@ -26,6 +26,7 @@ from kernels.contact import (
     reference_coefficients,
     spin_roll_count,
 )
+from kernels.elliptic import ground_cones_slope, pair_cones_slope
 from kernels.equality import equality_slope
 from kernels.types import JNT_FREE, vec5
 
@@ -40,9 +41,12 @@ LINE_SEARCH_ITERATIONS = wp.constant(16)
 
 
 @functools.cache
-def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: bool = False) -> wp.Function:
+def line_search_func(
+    friction: bool, pairs: bool, spin_roll: bool, equality: bool = False, elliptic: bool = False
+) -> wp.Function:
     """``line_search`` with the friction-loss rows, the geom-geom rows, the torsional / rolling rows and the equality
-    rows compiled in or out (``wp.static``), as the solve that calls it."""
+    rows compiled in or out (``wp.static``), as the solve that calls it; `elliptic`: the contacts' rows under MuJoCo's
+    elliptic cone (kernels.elliptic) in place of the pyramid's."""
 
     def rows_slope(
         worldid: int,
@@ -83,6 +87,7 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: boo
         eq_invweight: wp.array[wp.vec2],
         qpos0: wp.array[float],
         gravity: wp.vec3,
+        contact_impratio: float,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
@@ -142,103 +147,121 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: boo
                     f = wp.clamp(fa - fd * q, -dof_frictionloss[d], dof_frictionloss[d])
                     slope -= f * (x1_in[worldid, d] - x0_in[worldid, d])
                 d += 1
-        g = int(0)
-        while g < cgeom_type.shape[0]:
-            body = cgeom_bodyid[g]
-            npoints = geom_npoints(cgeom_type[g])
-            idx = cgeom_pointadr[g]
-            while idx < cgeom_pointadr[g] + npoints:
-                dcoef = contact_dcoef_in[worldid, idx]
-                if dcoef > 0.0:
-                    _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
-                    a0 = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, x0_in)
-                    ad = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, x1_in) - a0
-                    acc = a0 + alpha * ad
-                    mu = contact_mu_in[worldid, idx]
-                    rows = int(4)
-                    if mu == 0.0:
-                        rows = 1
-                    e = int(0)
-                    while e < rows:
-                        u, aref = pyramid_row(
-                            worldid, idx, e, b, mu, contact_fref_in, contact_normal_in, contact_vel_in,
-                            contact_frame_in,
-                        )  # fmt: skip
-                        f = dcoef * (aref - wp.dot(u, acc))
-                        if f > 0.0:
-                            slope -= f * wp.dot(u, ad)
-                        e += 1
-                    if wp.static(spin_roll):
-                        nang = int(0)
-                        if rows == 4:
-                            nang = spin_roll_count(contact_mu_ang_in[worldid, idx])
-                        if nang > 0:
-                            n = contact_normal_in[worldid, idx]
-                            r0 = body_angular_acc(worldid, body, body_lastdof, dof_parentid, cdof_in, x0_in)
-                            rd = body_angular_acc(worldid, body, body_lastdof, dof_parentid, cdof_in, x1_in) - r0
-                            rot = r0 + alpha * rd
-                            e = int(4)
-                            while e < 4 + nang:
-                                _n, w, aref = spin_roll_row(
-                                    worldid, idx, e, b, contact_fref_in, contact_normal_in, contact_vel_in,
-                                    contact_frame_in, contact_mu_ang_in, contact_angvel_in,
-                                )  # fmt: skip
-                                f = dcoef * (aref - wp.dot(n, acc) - wp.dot(w, rot))
-                                if f > 0.0:
-                                    slope -= f * (wp.dot(n, ad) + wp.dot(w, rd))
-                                e += 1
-                idx += 1
-            g += 1
-        if wp.static(pairs):
-            p = int(0)
-            while p < cpair_body1.shape[0]:
-                dcoef = pair_dcoef_in[worldid, p]
-                if dcoef > 0.0:
-                    point = pair_point_in[worldid, p]
-                    b1 = cpair_body1[p]
-                    b2 = cpair_body2[p]
-                    a0 = _point_acc(
-                        worldid, b2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, x0_in
-                    ) - _point_acc(worldid, b1, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, x0_in)
-                    a1 = _point_acc(
-                        worldid, b2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, x1_in
-                    ) - _point_acc(worldid, b1, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, x1_in)
-                    ad = a1 - a0
-                    acc = a0 + alpha * ad
-                    mu = pair_mu_in[worldid, p]
-                    rows = int(4)
-                    if mu == 0.0:
-                        rows = 1
-                    e = int(0)
-                    while e < rows:
-                        u = pyramid_edge(pair_normal_in[worldid, p], pair_frame_in[worldid, p], mu, e)
-                        f = dcoef * (component4(pair_aref_in[worldid, p], e) - wp.dot(u, acc))
-                        if f > 0.0:
-                            slope -= f * wp.dot(u, ad)
-                        e += 1
-                    if wp.static(spin_roll):
-                        nang = spin_roll_count(pair_mu_ang_in[worldid, p])
-                        if nang > 0:
-                            r0 = body_angular_acc(
-                                worldid, b2, body_lastdof, dof_parentid, cdof_in, x0_in
-                            ) - body_angular_acc(worldid, b1, body_lastdof, dof_parentid, cdof_in, x0_in)
-                            rd = (
-                                body_angular_acc(worldid, b2, body_lastdof, dof_parentid, cdof_in, x1_in)
-                                - body_angular_acc(worldid, b1, body_lastdof, dof_parentid, cdof_in, x1_in)
-                                - r0
-                            )
-                            rot = r0 + alpha * rd
-                            e = int(4)
-                            while e < 4 + nang:
-                                n, w, aref = pair_spin_roll_row(
-                                    worldid, p, e, pair_aref_in, pair_normal_in, pair_frame_in, pair_mu_ang_in,
-                                    pair_aref_rot_in,
-                                )  # fmt: skip
-                                f = dcoef * (aref - wp.dot(n, acc) - wp.dot(w, rot))
-                                if f > 0.0:
-                                    slope -= f * (wp.dot(n, ad) + wp.dot(w, rd))
-                                e += 1
-                p += 1
+        if wp.static(elliptic):
+            slope += ground_cones_slope(
+                worldid, contact_impratio, alpha, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp,
+                cgeom_pointadr, body_lastdof, dof_parentid, cdof_in, contact_jacp_in, contact_dcoef_in,
+                contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in, contact_mu_ang_in,
+                contact_angvel_in, x0_in, x1_in,
+            )  # fmt: skip
+            if wp.static(pairs):
+                slope += pair_cones_slope(
+                    worldid, contact_impratio, alpha, cpair_body1, cpair_body2, body_rootid, body_lastdof,
+                    dof_parentid, xpos_in, cdof_in, pair_dcoef_in, pair_aref_in, pair_point_in, pair_normal_in,
+                    pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
+                )  # fmt: skip
+        else:
+            g = int(0)
+            while g < cgeom_type.shape[0]:
+                body = cgeom_bodyid[g]
+                npoints = geom_npoints(cgeom_type[g])
+                idx = cgeom_pointadr[g]
+                while idx < cgeom_pointadr[g] + npoints:
+                    dcoef = contact_dcoef_in[worldid, idx]
+                    if dcoef > 0.0:
+                        _k, b = reference_coefficients(cgeom_solref[g], cgeom_solimp[g][1])
+                        a0 = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, x0_in)
+                        ad = point_acc(worldid, body, idx, body_lastdof, dof_parentid, contact_jacp_in, x1_in) - a0
+                        acc = a0 + alpha * ad
+                        mu = contact_mu_in[worldid, idx]
+                        rows = int(4)
+                        if mu == 0.0:
+                            rows = 1
+                        e = int(0)
+                        while e < rows:
+                            u, aref = pyramid_row(
+                                worldid, idx, e, b, mu, contact_fref_in, contact_normal_in, contact_vel_in,
+                                contact_frame_in,
+                            )  # fmt: skip
+                            f = dcoef * (aref - wp.dot(u, acc))
+                            if f > 0.0:
+                                slope -= f * wp.dot(u, ad)
+                            e += 1
+                        if wp.static(spin_roll):
+                            nang = int(0)
+                            if rows == 4:
+                                nang = spin_roll_count(contact_mu_ang_in[worldid, idx])
+                            if nang > 0:
+                                n = contact_normal_in[worldid, idx]
+                                r0 = body_angular_acc(worldid, body, body_lastdof, dof_parentid, cdof_in, x0_in)
+                                rd = body_angular_acc(worldid, body, body_lastdof, dof_parentid, cdof_in, x1_in) - r0
+                                rot = r0 + alpha * rd
+                                e = int(4)
+                                while e < 4 + nang:
+                                    _n, w, aref = spin_roll_row(
+                                        worldid, idx, e, b, contact_fref_in, contact_normal_in, contact_vel_in,
+                                        contact_frame_in, contact_mu_ang_in, contact_angvel_in,
+                                    )  # fmt: skip
+                                    f = dcoef * (aref - wp.dot(n, acc) - wp.dot(w, rot))
+                                    if f > 0.0:
+                                        slope -= f * (wp.dot(n, ad) + wp.dot(w, rd))
+                                    e += 1
+                    idx += 1
+                g += 1
+            if wp.static(pairs):
+                p = int(0)
+                while p < cpair_body1.shape[0]:
+                    dcoef = pair_dcoef_in[worldid, p]
+                    if dcoef > 0.0:
+                        point = pair_point_in[worldid, p]
+                        b1 = cpair_body1[p]
+                        b2 = cpair_body2[p]
+                        a0 = _point_acc(
+                            worldid, b2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, x0_in
+                        ) - _point_acc(
+                            worldid, b1, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, x0_in
+                        )
+                        a1 = _point_acc(
+                            worldid, b2, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, x1_in
+                        ) - _point_acc(
+                            worldid, b1, point, body_rootid, body_lastdof, dof_parentid, xpos_in, cdof_in, x1_in
+                        )
+                        ad = a1 - a0
+                        acc = a0 + alpha * ad
+                        mu = pair_mu_in[worldid, p]
+                        rows = int(4)
+                        if mu == 0.0:
+                            rows = 1
+                        e = int(0)
+                        while e < rows:
+                            u = pyramid_edge(pair_normal_in[worldid, p], pair_frame_in[worldid, p], mu, e)
+                            f = dcoef * (component4(pair_aref_in[worldid, p], e) - wp.dot(u, acc))
+                            if f > 0.0:
+                                slope -= f * wp.dot(u, ad)
+                            e += 1
+                        if wp.static(spin_roll):
+                            nang = spin_roll_count(pair_mu_ang_in[worldid, p])
+                            if nang > 0:
+                                r0 = body_angular_acc(
+                                    worldid, b2, body_lastdof, dof_parentid, cdof_in, x0_in
+                                ) - body_angular_acc(worldid, b1, body_lastdof, dof_parentid, cdof_in, x0_in)
+                                rd = (
+                                    body_angular_acc(worldid, b2, body_lastdof, dof_parentid, cdof_in, x1_in)
+                                    - body_angular_acc(worldid, b1, body_lastdof, dof_parentid, cdof_in, x1_in)
+                                    - r0
+                                )
+                                rot = r0 + alpha * rd
+                                e = int(4)
+                                while e < 4 + nang:
+                                    n, w, aref = pair_spin_roll_row(
+                                        worldid, p, e, pair_aref_in, pair_normal_in, pair_frame_in, pair_mu_ang_in,
+                                        pair_aref_rot_in,
+                                    )  # fmt: skip
+                                    f = dcoef * (aref - wp.dot(n, acc) - wp.dot(w, rot))
+                                    if f > 0.0:
+                                        slope -= f * (wp.dot(n, ad) + wp.dot(w, rd))
+                                    e += 1
+                    p += 1
         if wp.static(equality):
             slope += equality_slope(
                 worldid, alpha, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale,
@@ -249,7 +272,7 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: boo
         return slope
 
     suffix = ("_friction" if friction else "") + ("_pairs" if pairs else "") + ("_spin_roll" if spin_roll else "")
-    suffix += "_equality" if equality else ""
+    suffix += ("_equality" if equality else "") + ("_elliptic" if elliptic else "")
     rows_slope.__qualname__ = "rows_slope" + suffix
     rows_slope = wp.func(rows_slope)
 
@@ -292,6 +315,7 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: boo
         eq_invweight: wp.array[wp.vec2],
         qpos0: wp.array[float],
         gravity: wp.vec3,
+        contact_impratio: float,
         # Data in:
         qpos_in: wp.array2d[float],
         qvel_in: wp.array2d[float],
@@ -362,10 +386,10 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: boo
             dof_invweight, dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref,
             cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, eq_type,
             eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly, eq_solref, eq_solimp,
-            eq_invweight, qpos0, gravity, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in, cacc_in,
-            contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in,
-            contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in, pair_aref_in, pair_point_in,
-            pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
+            eq_invweight, qpos0, gravity, contact_impratio, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in,
+            cacc_in, contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in,
+            contact_frame_in, contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in, pair_aref_in,
+            pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
         )  # fmt: skip
         hi = float(1.0)
         fhi = quad + lin + rows_slope(
@@ -373,10 +397,10 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: boo
             dof_invweight, dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref,
             cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof, dof_parentid, eq_type,
             eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly, eq_solref, eq_solimp,
-            eq_invweight, qpos0, gravity, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in, cacc_in,
-            contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in,
-            contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in, pair_aref_in, pair_point_in,
-            pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
+            eq_invweight, qpos0, gravity, contact_impratio, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in, cvel_in,
+            cacc_in, contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in,
+            contact_frame_in, contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in, pair_aref_in,
+            pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
         )  # fmt: skip
         if flo >= 0.0 or fhi <= 0.0:
             return 1.0
@@ -390,11 +414,11 @@ def line_search_func(friction: bool, pairs: bool, spin_roll: bool, equality: boo
                 jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid,
                 cgeom_solref, cgeom_solimp, cgeom_pointadr, cpair_body1, cpair_body2, body_rootid, body_lastdof,
                 dof_parentid, eq_type, eq_obj1, eq_obj2, eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly,
-                eq_solref, eq_solimp, eq_invweight, qpos0, gravity, qpos_in, qvel_in, xpos_in, xquat_in, cdof_in,
-                cvel_in, cacc_in, contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in,
-                contact_frame_in, contact_mu_in, contact_mu_ang_in, contact_angvel_in, pair_dcoef_in, pair_aref_in,
-                pair_point_in, pair_normal_in, pair_frame_in, pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in,
-                x1_in,
+                eq_solref, eq_solimp, eq_invweight, qpos0, gravity, contact_impratio, qpos_in, qvel_in, xpos_in,
+                xquat_in, cdof_in, cvel_in, cacc_in, contact_jacp_in, contact_dcoef_in, contact_fref_in,
+                contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in, contact_mu_ang_in,
+                contact_angvel_in, pair_dcoef_in, pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in,
+                pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
             )  # fmt: skip
             if f > 0.0:
                 hi = alpha

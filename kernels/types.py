@@ -156,7 +156,7 @@ class Model:
     # plane outside it; (1, 1): no height field (kernels.terrain, Simulator.set_hfield)
     hfield_spacing: float  # [m]: distance between height-field samples along x and y
     contact_impratio: float  # MuJoCo's opt.impratio: friction-to-normal impedance ratio
-    contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic (solved as pyramidal)
+    contact_pyramidal: int  # 1: MuJoCo's pyramidal friction cone (its default), 0: elliptic (kernels.elliptic)
     fluid: int  # 1: MuJoCo's inertia-box fluid forces (density or viscosity > 0, springs or dampers enabled)
     fluid_density: float  # [kg/m^3]
     fluid_viscosity: float  # [Pa s]
@@ -198,7 +198,9 @@ class Data:
     contact_jacp: wp.array  # vec3 (N, max(npoint, 1), max(nv, 1)) [m/s per unit qvel]: each point's translational
     # Jacobian J_p, world frame, columns of its body's chain only, this substep (kernels.constraint.point_jacobian)
     contact_force: wp.array  # float (N, max(npoint, 1)) [N]: normal force of each contact point, last substep
-    contact_dcoef: wp.array  # float (N, max(npoint, 1)) [kg]: D of each row of the point, 0 outside the margin
+    # float (N, max(npoint, 1)) [kg]: D of each row of the point (the normal's under the elliptic cone), 0 outside the
+    # margin
+    contact_dcoef: wp.array
     contact_fref: wp.array  # float (N, max(npoint, 1)) [m/s^2]: k d r of the point's aref (kernels.contact)
     contact_point: wp.array  # vec3 (N, max(npoint, 1)) [m]: world position of each point in the margin this substep
     contact_normal: wp.array  # vec3 (N, max(npoint, 1)): unit ground normal of each point in the margin, world frame
@@ -207,15 +209,21 @@ class Data:
     contact_mu: wp.array  # float (N, max(npoint, 1)): friction of its pyramid rows (0: one frictionless row)
     contact_mu_ang: wp.array  # vec2 (N, max(npoint, 1)) [m]: its torsional and rolling friction (0: no such rows)
     contact_angvel: wp.array  # vec3 (N, max(npoint, 1)) [rad/s]: angular velocity of its body, world frame
-    contact_mask: wp.array  # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep
+    # int (N, max(npoint, 1)): active rows of each point (bit e: row e), last substep; under the elliptic cone the
+    # point's zone (kernels.elliptic: 0 none, 1 every row, 2 the cone's surface)
+    contact_mask: wp.array
     contact_frc: wp.array  # vec3 (N, max(npoint, 1)) [N, world]: force of each point's active rows, last substep
     contact_trq: wp.array  # vec3 (N, max(npoint, 1)) [N m, world]: torque of its active torsional and rolling rows on
     # the body, last substep (0 below condim 4)
     limit_mask: wp.array  # int (N, max(njnt, 1)): active sides of each joint limit (bit 0 lower, 1 upper)
     friction_state: wp.array  # int (N, max(nv, 1)): each friction-loss row's state (0 quadratic, 1 at +f, -1 at -f)
     # geom-geom contact points (N, max(npairpoint, 1)), as the contact_* ones; normal from geom 1 to geom 2
-    pair_dcoef: wp.array  # float [kg]: D of each row of the point, 0 outside the margin or unused slot
-    pair_aref: wp.array  # vec4 [m/s^2]: aref = -b v_e - k d r of each of its rows (row 0 alone for condim 1)
+    pair_dcoef: (
+        wp.array
+    )  # float [kg]: D of each row of the point (elliptic: the normal's), 0 outside the margin or idle
+    # vec4 [m/s^2]: aref = -b v_e - k d r of each of its rows (row 0 alone for condim 1); under the elliptic cone the
+    # normal's aref, then -b v along t1 and t2
+    pair_aref: wp.array
     pair_point: wp.array  # vec3 [m]: world position, midway through the penetration
     pair_normal: wp.array  # vec3: unit normal from geom 1 to geom 2, world frame
     pair_frame: wp.array  # vec3: first tangent t1 of the contact frame, world frame
@@ -223,7 +231,7 @@ class Data:
     pair_mu_ang: wp.array  # vec2 [m]: its torsional and rolling friction (0: no such rows)
     pair_aref_rot: wp.array  # vec3 [1/s^2]: -b (omega_2 - omega_1), geom 2's body's angular velocity relative to geom
     # 1's [world]: a torsional or rolling row's aref is the normal's plus w . pair_aref_rot (``spin_roll_edge``'s w)
-    pair_mask: wp.array  # int: active rows of each point (bit e: row e), last substep
+    pair_mask: wp.array  # int: active rows of each point (bit e: row e) or its elliptic zone, last substep
     pair_force: wp.array  # float [N]: normal force of each point, last substep
     pair_frc: wp.array  # vec3 [N, world]: force of the point's active rows on geom 2 (geom 1 takes minus it)
     pair_trq: wp.array  # vec3 [N m, world]: torque of its active torsional and rolling rows on geom 2 (geom 1: minus)

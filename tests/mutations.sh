@@ -159,3 +159,12 @@ mutate "45 MuJoCo's simple slider-only bodies weighted from the mass matrix (arm
 mutate "46 an ellipsoid's ground point along the ground's normal instead of against it" kernels/collision.py \
     's/            scaled = wp.cw_mul(wp.transpose(grot_m) \* (-n0), size)/            scaled = wp.cw_mul(wp.transpose(grot_m) * n0, size)/' \
     tests/test_convex.py -k ellipsoid_thrown
+mutate "47 the elliptic cone's regularized mu = f_1 / impratio instead of f_1 / sqrt(impratio)" kernels/elliptic.py \
+    's/vec6(mu \/ wp.sqrt(ratio), mu, mu/vec6(mu \/ ratio, mu, mu/' tests/test_elliptic_cone.py
+mutate "48 the elliptic cone's friction rows with the normal's D (impratio left out)" kernels/elliptic.py \
+    's/vec6(1.0, ratio, ratio, ratio \* spin \* spin/vec6(1.0, 1.0, 1.0, ratio * spin * spin/' tests/test_elliptic_cone.py
+mutate "49 the elliptic cone's middle-zone force along e_0 - mu T u instead of e_0 - mu u" kernels/elliptic.py \
+    's/(mu \/ t) \* tangent)/(mu * t) * tangent)/' tests/test_elliptic_cone.py
+mutate "50 a geom-geom contact's elliptic tangent aref with its sign flipped" kernels/collision.py \
+    's/aref = wp.vec4(aref\[0\], -b \* wp.dot(vel, t1), -b \* wp.dot(vel, wp.cross(normal, t1)), 0.0)/aref = wp.vec4(aref[0], b * wp.dot(vel, t1), b * wp.dot(vel, wp.cross(normal, t1)), 0.0)/' \
+    tests/test_elliptic_cone.py -k stack

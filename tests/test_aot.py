@@ -25,7 +25,9 @@ def _warp_modules_with_kernels():
         CONTACT_KERNEL_CYLINDERS,
         CONTACT_KERNEL_SPIN_ROLL,
         FORCE_KERNEL_FLUID,
+        PAIR_KERNEL_ELLIPTIC,
         PAIR_KERNEL_SPIN_ROLL,
+        SOLVE_KERNEL_ELLIPTIC,
         SOLVE_KERNEL_EQUALITY,
         SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
         SOLVE_KERNEL_SPIN_ROLL,
@@ -36,7 +38,7 @@ def _warp_modules_with_kernels():
     )
 
     # the CUDA path of the physics step: one module per stage kernel, the solves with friction loss, the contact
-    # kernel with cylinders and the torsional / rolling friction variants among them
+    # kernel with cylinders, the torsional / rolling friction and the elliptic cone's variants among them
     for kernel in (
         SPLIT_KERNELS
         + SPLIT_KERNELS_NO_PAIRS[3:]
@@ -45,6 +47,7 @@ def _warp_modules_with_kernels():
         + (CONTACT_KERNEL_CYLINDERS, FORCE_KERNEL_FLUID)
         + (CONTACT_KERNEL_SPIN_ROLL, PAIR_KERNEL_SPIN_ROLL, SOLVE_KERNEL_SPIN_ROLL, SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL)
         + (SOLVE_KERNEL_EQUALITY,)
+        + (PAIR_KERNEL_ELLIPTIC, SOLVE_KERNEL_ELLIPTIC)  # MuJoCo's elliptic cone (kernels.elliptic)
     ):
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel

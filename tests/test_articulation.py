@@ -405,14 +405,19 @@ def test_rk4_and_implicit_are_stepped_with_a_warning_euler_and_implicitfast_with
         Simulator(load_mjcf(xml.format("implicitfast")), 1)
 
 
-def test_an_elliptic_cone_is_solved_as_the_pyramid_with_a_warning_when_contacts_are_on():
+def test_an_elliptic_cone_steps_its_own_kernels_without_a_warning():
+    """MuJoCo's elliptic cone is solved as such (kernels.elliptic; tests/test_elliptic_cone.py), not as the pyramid."""
+    from kernels.forward import _step_kernel_elliptic
+
     xml = (
         '<mujoco><option cone="{}"/><worldbody><geom type="plane" size="1 1 .1"/><body><freejoint/><geom size="0.1"/>'
         "</body></worldbody></mujoco>"
     )
-    with pytest.warns(UserWarning, match="solves MuJoCo's pyramidal friction cone"):
-        Simulator(load_mjcf(xml.format("elliptic")), 1, contacts=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        sim = Simulator(load_mjcf(xml.format("elliptic")), 1, contacts=True)
+        assert [c.kernel for c in sim._step_cmds] == [_step_kernel_elliptic]
         Simulator(load_mjcf(xml.format("elliptic")), 1, contacts=False)
-        Simulator(load_mjcf(xml.format("pyramidal")), 1, contacts=True)
+        assert Simulator(load_mjcf(xml.format("pyramidal")), 1, contacts=True)._step_cmds[0].kernel is not (
+            _step_kernel_elliptic
+        )
