@@ -15,8 +15,8 @@ EPA stops within ``ccd_tolerance`` of the penetration depth, so on curved surfac
 to ~sqrt(2 R tol) from the exact ones; this float32 run takes its own path there and agrees to that order, not to
 float rounding (``tests/test_convex.py``). Two float32 safeguards that MuJoCo's double run does without: the
 triangle step of GJK takes the nearest point by Voronoi regions (``_s2d``), and GJK stops where a step brings it no
-closer (``_gjk``). The polytope lives in per-env scratch arrays (``Data.epa_*``) sized at compile time
-(``EPA_ITERATIONS``).
+closer (``_gjk``). The polytope lives in per-env scratch arrays (``Data.epa_*``) sized from the model's
+``ccd_iterations`` (``epa_capacity``), so EPA runs as long as MuJoCo's.
 """
 
 import warp as wp
@@ -38,13 +38,19 @@ MINDIST4 = wp.constant(1.0e-17)
 GEOM_POINT = wp.constant(100)
 GEOM_LINE = wp.constant(101)
 
-# EPA's iterations and its polytope's capacity: MuJoCo's 5 + N vertices and 6 N faces at its default
-# ccd_iterations N = 35 (a model asking for more runs GJK that long, EPA at most this long)
+# MuJoCo's default ccd_iterations N and its polytope's capacity for it: 5 + N vertices and 6 N faces
 EPA_ITERATIONS = 35
 EPA_VERTICES = EPA_ITERATIONS + 5
 EPA_FACES = 6 * EPA_ITERATIONS
-_NV = wp.constant(EPA_VERTICES)
-_NF = wp.constant(EPA_FACES)
+
+
+def epa_capacity(ccd_iterations: int) -> tuple[int, int]:
+    """(vertices, faces) of EPA's polytope for a model's ccd_iterations N: MuJoCo's 5 + N and 6 N (mjc_ccd's
+    polytope), the sizes of ``Data.epa_vert`` and ``Data.epa_face``; EPA runs while both have room."""
+    n = max(int(ccd_iterations), 1)
+    return n + 5, 6 * n
+
+
 vec4i = wp.types.vector(length=4, dtype=int)
 mat43 = wp.types.matrix(shape=(4, 3), dtype=float)
 
@@ -911,7 +917,7 @@ def _epa(
             break
         nfaces = pt.nfaces
         # MuJoCo stops here with what it has when the faces run out; so does this, and at its vertex capacity
-        if nedges > _NF - nfaces or pt.nverts >= _NV:
+        if nedges > epa_face.shape[1] - nfaces or pt.nverts >= epa_vert.shape[1]:
             break
         bad = int(0)
         for i in range(nedges):
@@ -999,8 +1005,9 @@ def ccd_penetration(
         if status != 0:
             return False, 0.0, x1, x2
         found, depth, y1, y2 = _epa(
-            pt, g1, g2, tolerance, wp.min(iterations, EPA_ITERATIONS), epa_vert, epa_face, epa_plane, epa_work, wid
-        )
+            pt, g1, g2, tolerance, wp.min(iterations, epa_vert.shape[1] - 5), epa_vert, epa_face, epa_plane, epa_work,
+            wid,
+        )  # fmt: skip
         if not found:
             return False, 0.0, x1, x2
         return depth > 0.0, -depth, y1, y2

@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import warp as wp
 
-from kernels.convex import EPA_FACES, EPA_VERTICES
+from kernels.convex import epa_capacity
 from kernels.types import Data, Model, vec5
 from mjcf.model import DISABLE_FLAGS, ENABLE_FLAGS, MJ_MINVAL
 from mjcf.specs import UNSUPPORTED_ENABLE
@@ -715,7 +715,7 @@ def make_data(model, num_envs: int, device) -> Data:
     npair = max(int(_pair_pointadr(gtype, every_pair)[-1]), 1)
     # EPA's polytope, one per env, only where a pair takes the general convex collider
     convex = any(convex_pair(int(gtype[p[0]]), int(gtype[p[1]])) for p in every_pair)
-    nvert, nface = (EPA_VERTICES, EPA_FACES) if convex else (1, 1)
+    nvert, nface = epa_capacity(int(getattr(model.opt, "ccd_iterations", 35))) if convex else (1, 1)
 
     def zeros(shape, dtype):
         return wp.zeros(shape, dtype=dtype, device=device)

@@ -163,7 +163,7 @@ class Model:
     fluid_wind: wp.vec3  # [m/s, world]: the fluid's velocity
     solver_iterations: int  # most solves per substep while the constraints' active set changes
     ccd_tolerance: float  # [m]: MuJoCo's opt.ccd_tolerance, the general convex collider's GJK / EPA tolerance
-    ccd_iterations: int  # MuJoCo's opt.ccd_iterations: GJK's (and EPA's, up to kernels.convex.EPA_ITERATIONS)
+    ccd_iterations: int  # MuJoCo's opt.ccd_iterations: GJK's and EPA's
     ccd_multi: int  # 1: multiccd's extra contact points (MuJoCo's default), 0: <flag multiccd="disable">
 
 
@@ -237,7 +237,7 @@ class Data:
     pair_trq: wp.array  # vec3 [N m, world]: torque of its active torsional and rolling rows on geom 2 (geom 1: minus)
     # EPA's polytope of the general convex collider (kernels.convex), one per env; (N, 1, ...) for models without
     # such pairs
-    epa_vert: wp.array  # vec3 (N, EPA_VERTICES, 3) [m]: vertex of g1 - g2, g1's and g2's support points
-    epa_face: wp.array  # int (N, EPA_FACES, 7): a face's three vertices, its neighbours, its place in the map
-    epa_plane: wp.array  # vec4 (N, EPA_FACES): the origin's projection on the face [m] and its squared norm [m^2]
-    epa_work: wp.array  # int (N, EPA_FACES, 6): the face map, the horizon's search stack and its edges
+    epa_vert: wp.array  # vec3 (N, 5 + ccd_iterations, 3) [m]: vertex of g1 - g2, g1's and g2's support points
+    epa_face: wp.array  # int (N, 6 ccd_iterations, 7): a face's three vertices, its neighbours, its place in the map
+    epa_plane: wp.array  # vec4 (N, 6 ccd_iterations): the origin's projection on the face [m] and its squared norm
+    epa_work: wp.array  # int (N, 6 ccd_iterations, 6): the face map, the horizon's search stack and its edges
