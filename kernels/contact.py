@@ -734,7 +734,7 @@ def segment_box_clip(a0: wp.vec3, a1: wp.vec3, box_center: wp.vec3, box_rot: wp.
 @wp.func
 def geom_npoints(gtype: int) -> int:
     """Number of ground-contact points of a collision geom of type gtype: a sphere 1, a capsule 2 (its end caps), a
-    cylinder 4, a box 8 (its corners), as ``_contact_point`` takes them."""
+    cylinder 4, a box 8 (its corners), as ``kernels.collision._contact_point`` takes them."""
     npoints = int(1)
     if gtype == GEOM_CAPSULE:
         npoints = 2
