@@ -95,7 +95,9 @@ def warp_modules() -> dict:
         CONTACT_KERNEL_SPIN_ROLL,
         FORCE_KERNEL_FLUID,
         PAIR_KERNEL_CONVEX,
+        PAIR_KERNEL_ELLIPTIC,
         PAIR_KERNEL_SPIN_ROLL,
+        SOLVE_KERNEL_ELLIPTIC,
         SOLVE_KERNEL_EQUALITY,
         SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
         SOLVE_KERNEL_SPIN_ROLL,
@@ -107,13 +109,14 @@ def warp_modules() -> dict:
 
     # the GPU path of the physics step, each kernel in a module of its own, and the variants the simulator takes for
     # models with friction loss, cylinders on the ground, fluid forces, torsional / rolling friction, equality
-    # constraints or pairs for the general convex collider
+    # constraints, pairs for the general convex collider or MuJoCo's elliptic cone
     variants = (
         SPLIT_KERNELS_FRICTION[4:]
         + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
         + (CONTACT_KERNEL_CYLINDERS, FORCE_KERNEL_FLUID)
         + (CONTACT_KERNEL_SPIN_ROLL, PAIR_KERNEL_SPIN_ROLL, SOLVE_KERNEL_SPIN_ROLL, SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL)
         + (SOLVE_KERNEL_EQUALITY, PAIR_KERNEL_CONVEX)
+        + (PAIR_KERNEL_ELLIPTIC, SOLVE_KERNEL_ELLIPTIC)
     )
     for kernel in SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:] + variants:
         found[f"kernels.forward {kernel.key}"] = kernel.module

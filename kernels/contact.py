@@ -25,7 +25,8 @@ Contact model (applied by ``kernels.constraint.contacts``, ``Simulator(contacts=
   are those of the terrain triangle under the point (``kernels.terrain``).
 - Solve (``kernels.forward``): with the active rows fixed each f is linear in qacc, so the simulator adds D J^T J
   to the mass matrix and D aref J^T to the force and solves; the rows with f > 0 at the solution are the next
-  active set, until it is unchanged: Newton's method on MuJoCo's constraint cost, without its line search.
+  active set, until it is unchanged: Newton's method on MuJoCo's constraint cost, from the third step with its exact
+  line search (``kernels.line_search``).
 - Joint limits (``kernels.constraint.joint_limits``): the same constraint on the dof, with jnt_solref,
   jnt_solimp, jnt_margin and MuJoCo's dof_invweight0.
 - Torsional and rolling friction (condim 4 and 6, ground and geom-geom contacts): two more edges n +- mu_spin about

@@ -129,3 +129,20 @@ def test_the_tiled_pipeline_refuses_the_elliptic_cone_and_contacts_off_ignore_it
         Simulator(load_mjcf(xml), 1, contacts=True, pipeline="split_tiled")
     assert Simulator(load_mjcf(xml), 1, contacts=True)._elliptic
     assert not Simulator(load_mjcf(xml), 1, contacts=False)._elliptic
+
+
+def test_cone_cost_benchmark_steps_both_cones(tmp_path):
+    """benchmarks/cone_cost.py's timing of one file under each cone runs (its figures are in docs/throughput.md)."""
+    from benchmarks.cone_cost import steps_per_second
+
+    path = tmp_path / "ball.xml"
+    path.write_text(
+        '<mujoco><option cone="elliptic"/><worldbody><body pos="0 0 0.1"><freejoint/><geom size="0.1" condim="6"/>'
+        "</body></worldbody></mujoco>"
+    )
+    from benchmarks.mjcf_sim2sim import with_floor
+
+    text = with_floor(path.read_text(), str(path))
+    qpos = np.array([0, 0, 0.1, 1, 0, 0, 0], dtype=float)
+    for cone in (0, 1):
+        assert np.isfinite(steps_per_second(text, qpos, np.zeros(0), cone, num_envs=2, steps=2))
