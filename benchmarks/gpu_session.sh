@@ -19,7 +19,8 @@
 #   pipelines 50, kernels 25, solve_tiles 130 (its MathDx compiles ~60 s) and its fallback 25, tiled 150 (a guess:
 #   check 40, env 80, kernels 20; its kernel's first CUDA compile ~7 s per model), ant_tiled and ant_fused 100,
 #   ant_auto 125, blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125,
-#   sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60. The PLAN: issue 17's tiled
+#   sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60, cones ~40 (a guess: the
+#   elliptic solve's first CUDA compile included). The PLAN: issue 17's tiled
 #   solve (whether it steps as split does on CUDA, and how fast), the mission command with it, then rough_long until
 #   45 s before the deadline (with the tiled solve if stage tiled found it right and faster). With the machine's start
 #   (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540 <commit>` fits the 15-minute budget,
@@ -37,7 +38,7 @@
 #   and unpacks warp-clang.so.xz from /tmp/s).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info tiled ant_tiled rough_long rough_ab ant_fused distill_anymal)
+PLAN=(info tiled ant_tiled rough_long rough_ab ant_fused distill_anymal cones)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -332,6 +333,10 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
       run 40 ddp $PY -m torch.distributed.run --standalone --nproc_per_node 1 cleanppo/ppo_warp_ddp.py --env-id ant --num-envs \
         "$(pick 16384 32)" --total-timesteps "$(pick 2000000 512)" --log-dir "$R/ddp" --save-minutes 0 $TINY ;;
     report) run 60 report $PY cleanppo/throughput.py gpu --out "$R/report" ;;
+    cones)  # MuJoCo's elliptic cone (kernels.elliptic, af5f3ad; never timed on a GPU): anymal_c's file stepped as the
+      # pyramid and as the elliptic cone in one process, the split pipeline's kernels (benchmarks/cone_cost.py)
+      run 40 cones $PY benchmarks/cone_cost.py envs/assets/anymal_c.xml --num-envs "$(pick 16384 4)" \
+        --steps "$(pick 100 2)" ;;
     selfcontact)  # geom-geom contacts (boxes, friction) on CUDA's split pipeline against the CPU's fused kernel
       run 60 selfcontact $PY benchmarks/self_contact_check.py --device "$DEV" ;;
     perf)  # the CPU contact-solve work (J_p per point, tree-sparse solve) on CUDA: split-pipeline env steps/s of this

@@ -61,6 +61,12 @@ def test_dry_run_of_the_block_size_stages_sweeps_both_sizes_and_trains_with_auto
     assert config["args"]["env_block_dim"] == 0
 
 
+def test_dry_run_of_the_cones_stage_times_both_friction_cones(tmp_path):
+    p, log = _dry_run(tmp_path, "cones")
+    assert p.returncode == 0 and "== cones rc=0" in log, log[-3000:]
+    assert "pyramidal cone, 4 envs" in log and "elliptic cone, 4 envs" in log
+
+
 def test_a_failed_or_unknown_stage_fails_the_session(tmp_path):
     p, log = _dry_run(tmp_path, "no_such_stage")
     assert p.returncode != 0 and "unknown stage no_such_stage" in log and "done: 1 failed" in log
