@@ -67,8 +67,9 @@ def cone_scales(dim: int, mu: float, mu_ang: wp.vec2, impratio: float):
     if dim > 4:
         rows = vec6(1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
     s = wp.cw_mul(rows, vec6(mu / wp.sqrt(ratio), mu, mu, mu_ang[0], mu_ang[1], mu_ang[1]))
-    spin = mu_ang[0] / mu
-    roll = mu_ang[1] / mu
+    # (a frictionless contact, mu 0, keeps W = e_0 below: no division by zero on the way)
+    spin = mu_ang[0] / wp.max(mu, 1.0e-15)
+    roll = mu_ang[1] / wp.max(mu, 1.0e-15)
     w = wp.cw_mul(rows, vec6(1.0, ratio, ratio, ratio * spin * spin, ratio * roll * roll, ratio * roll * roll))
     if dim == 1:
         w = vec6(1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
