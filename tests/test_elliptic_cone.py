@@ -146,3 +146,27 @@ def test_cone_cost_benchmark_steps_both_cones(tmp_path):
     qpos = np.array([0, 0, 0.1, 1, 0, 0, 0], dtype=float)
     for cone in (0, 1):
         assert np.isfinite(steps_per_second(text, qpos, np.zeros(0), cone, num_envs=2, steps=2))
+
+
+def test_anymal_c_under_the_elliptic_cone_does_not_diverge_at_low_friction(monkeypatch):
+    """ANYmal C's feet (impratio 100, solimp dmax 1: the normal's D at MuJoCo's cap, the friction rows' 100 times
+    that) under random actions and friction scaled down to 0.02, the env's asset switched to the elliptic cone: no
+    NaN in float32 (the pyramid needed its normal's stiffness capped for this, kernels/contact.py)."""
+    import envs
+    import envs.anymal_c
+    import envs.articulated
+
+    def elliptic(*args, **kwargs):
+        model = load_mjcf(*args, **kwargs)
+        model.opt.cone = 1
+        return model
+
+    for module in (envs.anymal_c, envs.articulated):
+        monkeypatch.setattr(module, "load_mjcf", elliptic)
+    env = envs.make("anymal_c", num_envs=8, device="cpu", seed=7, friction_scale=(0.02, 1.5), max_episode_steps=25)
+    assert env.sim._elliptic
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(100):
+        _obs, reward, *_ = env.step(torch.rand((8, 12), generator=gen) * 2 - 1)
+        assert torch.isfinite(reward).all()
+    assert torch.isfinite(env.sim.get_state()[1]).all()
