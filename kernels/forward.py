@@ -210,6 +210,45 @@ def smooth_force(
 
 
 @wp.func
+def gravity_compensation(
+    worldid: int,
+    gravity: wp.vec3,
+    # Model:
+    body_gravcomp: wp.array[float],
+    body_mass: wp.array[float],
+    body_mass_scale: wp.array2d[float],
+    body_ipos: wp.array[wp.vec3],
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cdof_in: wp.array2d[wp.spatial_vector],
+    # Data out:
+    qfrc_out: wp.array2d[float],
+):
+    """Add MuJoCo's qfrc_gravcomp [N m, N] to qfrc: on each body with gravcomp g, the force -g m gravity [N, world] at
+    its center of mass (mj_gravcomp: the share g of its weight held up; m the body's mass, randomized scale included),
+    through the body chain's dofs, as a passive force."""
+    b = int(1)
+    while b < body_gravcomp.shape[0]:
+        share = body_gravcomp[b]
+        if share != 0.0:
+            # (cmass / cmc hold the subtrees' composite inertias by now, crb: the body's own are recomputed)
+            mass = body_mass[b] * body_mass_scale[worldid % body_mass_scale.shape[0], b]
+            force = (-share * mass) * gravity
+            com = xpos_in[worldid, b] + wp.quat_rotate(xquat_in[worldid, b], body_ipos[b])
+            # the wrench at the tree's reference point, where cdof is taken
+            wrench = wp.spatial_vector(wp.cross(com - xpos_in[worldid, body_rootid[b]], force), force)
+            i = body_lastdof[b]
+            while i >= 0:
+                qfrc_out[worldid, i] = qfrc_out[worldid, i] + wp.dot(cdof_in[worldid, i], wrench)
+                i = dof_parentid[i]
+        b += 1
+
+
+@wp.func
 def factor_solve(
     worldid: int,
     # Data out:
@@ -502,6 +541,7 @@ def _pipeline(
         body_iquat: wp.array[wp.quat],
         body_fluid_box: wp.array[wp.vec3],
         body_mass: wp.array[float],
+        body_gravcomp: wp.array[float],
         body_inertia: wp.array[wp.vec3],
         jnt_type: wp.array[int],
         jnt_bodyid: wp.array[int],
@@ -755,6 +795,10 @@ def _pipeline(
                     actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine,
                     implicit_actuators, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out, qM_out,
                     implicit_b_out,
+                )  # fmt: skip
+                gravity_compensation(
+                    worldid, gravity, body_gravcomp, body_mass, body_mass_scale, body_ipos, body_rootid, body_lastdof,
+                    dof_parentid, xpos_out, xquat_out, cdof_out, qfrc_smooth_out,
                 )  # fmt: skip
                 if wp.static(fluids) and fluid != 0:
                     fluid_forces(

@@ -90,10 +90,12 @@ def check_model(model) -> None:
                     f"tendons that exert force (model.{name} = {v.reshape(-1)}) are not supported; tendons without "
                     "limits, springs, damping, friction loss or armature are"
                 )
-    for name, what in (("body_gravcomp", "gravity compensation"), ("jnt_actgravcomp", "actuator gravity compensation")):
-        v = np.asarray(getattr(model, name, np.zeros(0)))
-        if np.any(v != 0):
-            raise NotImplementedError(f"{what} (model.{name} = {v.reshape(-1)}) is not supported")
+    actgravcomp = np.asarray(getattr(model, "jnt_actgravcomp", np.zeros(0)))
+    if np.any(actgravcomp != 0):
+        raise NotImplementedError(
+            f"actuator gravity compensation (model.jnt_actgravcomp = {actgravcomp.reshape(-1)}) is not supported; "
+            "body gravcomp through the passive force is"
+        )
     if int(getattr(model, "npair", 0)):
         raise NotImplementedError(
             f"explicit contact pairs (<contact><pair>, model.npair = {int(model.npair)}) are not supported; the "
@@ -555,6 +557,7 @@ def put_model(
         body_iquat=arr(_wxyz_to_xyzw(model.body_iquat), wp.quat),
         body_fluid_box=arr(_fluid_boxes(model), wp.vec3),
         body_mass=arr(model.body_mass, float),
+        body_gravcomp=arr(np.asarray(getattr(model, "body_gravcomp", np.zeros(nb)), dtype=np.float64), float),
         body_inertia=arr(model.body_inertia, wp.vec3, (nb, 3)),
         jnt_type=arr(model.jnt_type, int),
         jnt_bodyid=arr(model.jnt_bodyid, int),

@@ -52,6 +52,7 @@ class Model:
     body_iquat: wp.array  # quat: principal inertia frame in the body frame
     body_fluid_box: wp.array  # vec3 [m]: the inertia-equivalent box's sides for the fluid forces (0: none)
     body_mass: wp.array  # float [kg]
+    body_gravcomp: wp.array  # float: share of the body's weight cancelled at its center of mass (MuJoCo's gravcomp)
     body_inertia: wp.array  # vec3 [kg m^2]: principal moments about the center of mass
     # joints (njnt,)
     jnt_type: wp.array  # int: JNT_FREE, JNT_SLIDE or JNT_HINGE

@@ -219,6 +219,7 @@ def _compile_bodies(doc: Document, weldid: list[int]) -> tuple[dict, list[tuple]
     shapes = {"pos": (3,), "quat": (4,), "ipos": (3,), "iquat": (4,), "mass": (), "inertia": (3,)}
     fields = {f"body_{k}": np.zeros((nbody, *shape)) for k, shape in shapes.items()}
     fields["body_quat"][0] = fields["body_iquat"][0] = [1, 0, 0, 0]
+    fields["body_gravcomp"] = np.array([b.gravcomp for b in doc.bodies], np.float64)
     geoms = []
     for bid, body in enumerate(doc.bodies):
         explicit = body.inertial is not None

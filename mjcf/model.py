@@ -99,6 +99,8 @@ class Model:
         body_mass: (nbody,) kg.
         body_inertia: (nbody, 3) principal moments of inertia about the center of mass, in the inertial
             frame's axes, kg m^2.
+        body_gravcomp: (nbody,) share of the body's weight cancelled by an upward force at its center of mass
+            (MuJoCo's gravcomp: 1 floats it).
 
     Joints (njnt, ...), in document order:
         jnt_type: mjtJoint (FREE=0, BALL=1, SLIDE=2, HINGE=3).
@@ -199,6 +201,7 @@ class Model:
     body_iquat: np.ndarray  # (nbody, 4) wxyz, body frame
     body_mass: np.ndarray  # (nbody,) kg
     body_inertia: np.ndarray  # (nbody, 3) kg m^2, inertial frame
+    body_gravcomp: np.ndarray  # (nbody,) share of the weight cancelled
     jnt_type: np.ndarray  # (njnt,) int32 mjtJoint
     jnt_bodyid: np.ndarray  # (njnt,) int32
     jnt_qposadr: np.ndarray  # (njnt,) int32

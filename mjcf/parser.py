@@ -205,6 +205,7 @@ class Body:
     geoms: list = dataclasses.field(default_factory=list)  # (node, attrs)
     inertial: tuple | None = None  # (node, attrs)
     children: list = dataclasses.field(default_factory=list)  # body ids
+    gravcomp: float = 0.0  # MuJoCo's gravity compensation: the share of its weight cancelled
 
 
 @dataclasses.dataclass
@@ -521,14 +522,14 @@ def _read_body(node: Element, parent: int, doc: Document):
     a = read_attrs(node, specs.BODY_SPECS, specs.BODY_IGNORED, {}, skip=())
     if a.get("mocap", False):
         raise node.error("mocap bodies are not supported", "mocap")
-    if a.get("gravcomp", 0.0) != 0.0:
-        raise node.error("gravity compensation is not supported", "gravcomp")
     childclass = a.get("childclass", doc.bodies[parent].childclass)
     if childclass not in doc.classes:
         raise node.error(f"unknown default class '{childclass}'", "childclass")
     pos = np.asarray(a.get("pos", np.zeros(3)), dtype=np.float64)
     quat = orientation(node, a, doc.compiler.degree, doc.compiler.eulerseq)
     bid = len(doc.bodies)
-    doc.bodies.append(Body(node, a.get("name", ""), parent, pos, quat, childclass))
+    doc.bodies.append(
+        Body(node, a.get("name", ""), parent, pos, quat, childclass, gravcomp=float(a.get("gravcomp", 0.0)))
+    )
     doc.bodies[parent].children.append(bid)
     _read_body_children(node, bid, doc)

@@ -333,9 +333,9 @@ def test_unsupported_features_raise():
         xml = f"<mujoco><worldbody>{chain}</worldbody>{extra}</mujoco>"
         with pytest.raises(NotImplementedError, match=match):
             Simulator(mujoco.MjModel.from_xml_string(xml), 1)
-    grav_chain = chain.replace("<body>", '<body gravcomp="1">', 1)
+    grav_chain = chain.replace("<joint ", '<joint actuatorgravcomp="true" ', 1)
     grav = mujoco.MjModel.from_xml_string(f"<mujoco><worldbody>{grav_chain}</worldbody></mujoco>")
-    with pytest.raises(NotImplementedError, match="gravity compensation"):
+    with pytest.raises(NotImplementedError, match="actuator gravity compensation"):
         Simulator(grav, 1)
     # an inactive equality and a tendon that exerts no force (Gymnasium's humanoid has two) step as without them
     Simulator(mujoco.MjModel.from_xml_string(

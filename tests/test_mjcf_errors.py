@@ -88,9 +88,9 @@ BAD_CASES = {
         r"<string>:5: <inertial>: repeated <inertial>",
     ),
     "mocap": (wrap('<body mocap="true">\n<geom size="0.1"/>\n</body>'), r"<string>:3: <body> attribute 'mocap'"),
-    "gravcomp": (
-        wrap('<body gravcomp="1">\n<joint/><geom size="0.1"/>\n</body>'),
-        r"<string>:3: <body> attribute 'gravcomp'",
+    "actuatorgravcomp": (
+        wrap('<body>\n<joint actuatorgravcomp="true"/><geom size="0.1"/>\n</body>'),
+        r"<string>:4: <joint> attribute 'actuatorgravcomp': actuator gravity compensation is not supported",
     ),
     "unknown childclass": (
         wrap('<body name="b" childclass="c">\n<joint/><geom size="0.1"/>\n</body>'),
