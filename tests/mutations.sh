@@ -168,3 +168,6 @@ mutate "49 the elliptic cone's middle-zone force along e_0 - mu T u instead of e
 mutate "50 a geom-geom contact's elliptic tangent aref with its sign flipped" kernels/collision.py \
     's/aref = wp.vec4(aref\[0\], -b \* wp.dot(vel, t1), -b \* wp.dot(vel, wp.cross(normal, t1)), 0.0)/aref = wp.vec4(aref[0], b * wp.dot(vel, t1), b * wp.dot(vel, wp.cross(normal, t1)), 0.0)/' \
     tests/test_elliptic_cone.py -k stack
+mutate "51 gravity compensation's force at the body's frame origin instead of its center of mass" kernels/forward.py \
+    's/            com = xpos_in\[worldid, b\] + wp.quat_rotate(xquat_in\[worldid, b\], body_ipos\[b\])/            com = xpos_in[worldid, b]/' \
+    tests/test_gravcomp.py
