@@ -96,11 +96,23 @@ def check_model(model) -> None:
             f"actuator gravity compensation (model.jnt_actgravcomp = {actgravcomp.reshape(-1)}) is not supported; "
             "body gravcomp through the passive force is"
         )
-    if int(getattr(model, "npair", 0)):
-        raise NotImplementedError(
-            f"explicit contact pairs (<contact><pair>, model.npair = {int(model.npair)}) are not supported; the "
-            "geom pairs of MuJoCo's contype / conaffinity rules are"
-        )
+    npair = int(getattr(model, "npair", 0))
+    if npair:
+        friction = np.asarray(model.pair_friction, dtype=np.float64).reshape(npair, 5)
+        if np.any(friction[:, 0] != friction[:, 1]) or np.any(friction[:, 3] != friction[:, 4]):
+            raise NotImplementedError(
+                f"explicit contact pairs with anisotropic friction (model.pair_friction = {friction.tolist()}) are not "
+                "supported: the two sliding and the two rolling coefficients must be equal"
+            )
+        solreffriction = np.asarray(getattr(model, "pair_solreffriction", np.zeros((npair, 2)))).reshape(npair, 2)
+        if int(getattr(model.opt, "cone", 0)) != 0 and np.any(solreffriction != 0):
+            raise NotImplementedError(
+                "explicit contact pairs with solreffriction under the elliptic cone are not supported (their friction "
+                f"rows take the normal's solref here; model.pair_solreffriction = {solreffriction.tolist()})"
+            )
+        signatures = [tuple(sorted(p)) for p in zip(model.pair_geom1, model.pair_geom2, strict=True)]
+        if len(set(signatures)) != len(signatures):
+            raise NotImplementedError(f"a geom pair listed twice in <contact><pair> ({signatures}) is not supported")
     if int(getattr(model, "nflex", 0)):
         raise NotImplementedError(f"flexes (deformable bodies, model.nflex = {int(model.nflex)}) are not supported")
     enabled = [n for n in UNSUPPORTED_ENABLE if int(getattr(model.opt, "enableflags", 0)) & ENABLE_FLAGS[n]]
@@ -267,6 +279,30 @@ def _pair_params(model, g1: int, g2: int, h: float):
     return margin[g1] + margin[g2], (float(mu[0]) if dim > 1 else 0.0), dim, ref, imp, (spin, roll)
 
 
+def _explicit_pairs(model, h: float) -> dict:
+    """The <contact><pair> geom pairs (MuJoCo's predefined pairs), keyed by (lower geom id, higher): the row
+    parameters of ``_pair_params`` (margin [m], sliding friction, condim, solref, solimp, (spin, roll) friction) taken
+    from the pair itself, with getsolparam's clamps. They collide whatever the geoms' contype / conaffinity and
+    excludes, and the geoms' own pair (MuJoCo's "merged" dynamic pair) is not added beside them."""
+    npair = int(getattr(model, "npair", 0))
+    out = {}
+    if not npair:
+        return out
+    friction = np.asarray(model.pair_friction, dtype=np.float64).reshape(npair, 5)
+    solref = np.asarray(model.pair_solref, dtype=np.float64).reshape(npair, 2)
+    solimp = np.asarray(model.pair_solimp, dtype=np.float64).reshape(npair, 5)
+    margin = np.asarray(model.pair_margin, dtype=np.float64).reshape(npair)
+    dims = np.asarray(model.pair_dim).reshape(npair)
+    ref, imp = _solparams(solref, solimp, npair, h, not disabled(model, "refsafe"))
+    for i, (g1, g2) in enumerate(zip(model.pair_geom1, model.pair_geom2, strict=True)):
+        dim = int(dims[i])
+        spin = max(float(friction[i, 2]), 1e-5) if dim >= 4 else 0.0
+        roll = max(float(friction[i, 3]), 1e-5) if dim >= 6 else 0.0
+        mu = float(friction[i, 0]) if dim > 1 else 0.0
+        out[tuple(sorted((int(g1), int(g2))))] = (float(margin[i]), mu, dim, ref[i], imp[i], (spin, roll))
+    return out
+
+
 def _contact_geoms(model, contacts: bool, h: float):
     """The world plane (normal, offset [m]) and one row (geom id, margin, friction, condim, solref, solimp, (spin,
     roll) friction) per geom touching it (``_pair_params``): condim 1, 3, 4 or 6."""
@@ -287,16 +323,20 @@ def _contact_geoms(model, contacts: bool, h: float):
         # plane normal = the plane geom's local z axis in the world (the world body is the identity frame)
         normal = np.array([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)])
         offset = float(normal @ np.asarray(model.geom_pos, dtype=np.float64).reshape(-1, 3)[pl])
+        explicit = _explicit_pairs(model, h)
         for g in range(len(gtype)):
+            key = tuple(sorted((g, pl)))
             # bodies welded to the world (no dofs up their chain) cannot move: MuJoCo skips those pairs too
-            if weld[gbody[g]] == 0 or not ((contype[g] & conaff[pl]) or (contype[pl] & conaff[g])):
+            if g == pl or weld[gbody[g]] == 0:
+                continue
+            if key not in explicit and not ((contype[g] & conaff[pl]) or (contype[pl] & conaff[g])):
                 continue
             if gtype[g] not in (2, 3, 4, 5, 6):
                 raise NotImplementedError(
                     "ground contacts support sphere, capsule, ellipsoid, cylinder and box geoms; geom "
                     f"{g} has mjtGeom type {gtype[g]}"
                 )
-            rows.append((g, *_pair_params(model, g, pl, h)))
+            rows.append((g, *(explicit[key] if key in explicit else _pair_params(model, g, pl, h))))
     return normal, offset, rows
 
 
@@ -324,20 +364,24 @@ def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
     parent = np.asarray(model.body_parentid).reshape(-1)
     excluded = set(int(x) for x in np.asarray(getattr(model, "exclude_signature", [])).reshape(-1))
     filterparent = not disabled(model, "filterparent")
+    explicit = _explicit_pairs(model, h)
     rows = []
     for g1 in range(len(gtype)):
         for g2 in range(g1 + 1, len(gtype)):
             b1, b2 = int(gbody[g1]), int(gbody[g2])
             if gtype[g1] == 0 or gtype[g2] == 0:
                 continue  # a plane: the ground's contacts (_contact_geoms)
-            if not ((contype[g1] & conaff[g2]) or (contype[g2] & conaff[g1])):
-                continue
             w1, w2 = int(weld[b1]), int(weld[b2])
-            if w1 == w2 or (
+            if (g1, g2) in explicit:
+                if w1 == w2:
+                    continue  # one rigid body (or both on the world): no relative motion
+            elif not ((contype[g1] & conaff[g2]) or (contype[g2] & conaff[g1])):
+                continue
+            elif w1 == w2 or (
                 filterparent and w1 != 0 and w2 != 0 and (w1 == weld[parent[w2]] or w2 == weld[parent[w1]])
             ):
                 continue
-            if (min(b1, b2) << 16) + max(b1, b2) in excluded:
+            elif (min(b1, b2) << 16) + max(b1, b2) in excluded:
                 continue
             lo, hi = sorted((int(gtype[g1]), int(gtype[g2])))
             # sphere, capsule, ellipsoid, cylinder and box: MuJoCo's primitives (kernels.collision.pair_collide)
@@ -353,7 +397,8 @@ def _self_pairs(model, contacts: bool, h: float, strict: bool = True):
                     f"{int(gtype[g1])} and {int(gtype[g2])}, mjtGeom) may collide: change a type, their contype / "
                     "conaffinity, add a <contact><exclude>, or build the Simulator with contacts=False"
                 )
-            margin, mu, dim, ref, imp, spin_roll = _pair_params(model, g1, g2, h)
+            params = explicit[(g1, g2)] if (g1, g2) in explicit else _pair_params(model, g1, g2, h)
+            margin, mu, dim, ref, imp, spin_roll = params
             mu = max(mu, 1e-5) if dim > 1 else 0.0
             a, b = (g1, g2) if gtype[g1] <= gtype[g2] else (g2, g1)
             rows.append((a, b, margin, mu, ref, imp, spin_roll))

@@ -55,12 +55,14 @@ def compile_model(doc: Document) -> Model:
     check_moving_bodies_have_mass(doc.bodies, body_fields["body_mass"], body_fields["body_inertia"])
     scale_to_total_mass(body_fields["body_mass"], body_fields["body_inertia"], doc.compiler.settotalmass)
     kept = [g for g in geoms if g[2] is not None]  # visual-only meshes left out
+    pairs = _compile_pairs(doc, kept)
     return Model(
         nbody=len(doc.bodies),
         ngeom=len(kept),
         nu=len(actuators),
         nexclude=len(excludes),
         exclude_signature=np.array(excludes, np.int32),
+        **pairs,
         body_parentid=np.array([b.parent for b in doc.bodies], np.int32),
         body_weldid=np.array(weldid, np.int32),
         **body_fields,
@@ -548,14 +550,55 @@ def _actuator_fields(actuators: list[dict]) -> dict:
 # Contact excludes and keyframes
 
 
-def _children(sections: list[Element], tag: str, unsupported: str):
+def _children(sections: list[Element], tags: str | tuple, unsupported: str):
     """Every child of the given sections, which take no attributes; a child with another tag raises."""
+    tags = (tags,) if isinstance(tags, str) else tags
     for section in sections:
         section.reject_attributes()
         for node in section.children:
-            if node.tag != tag:
+            if node.tag not in tags:
                 raise node.error(unsupported)
             yield node
+
+
+def _compile_pairs(doc: Document, geoms: list[tuple]) -> dict:
+    """pair_* fields of the <contact><pair> elements (MuJoCo 4.0's defaults where neither the pair nor its class sets
+    a value); geom1 / geom2 swapped so that geom1's body id <= geom2's, the pairs stable-sorted by signature (body1 <<
+    16) + body2, as MuJoCo's compiler (mjCPair, comparePair)."""
+    geom_ids = {ga.get("name"): i for i, (_, ga, _, _) in enumerate(geoms) if ga.get("name")}
+    body_of = [bid for *_, bid in geoms]
+    rows, seen = [], set()
+    unsupported = "unsupported element in <contact> (<exclude> and <pair> are supported)"
+    for node in _children(doc.contact_sections, ("exclude", "pair"), unsupported):
+        if node.tag != "pair":
+            continue
+        a = read_attrs(node, specs.PAIR_SPECS, frozenset(), doc.default_class(node, "main").pair)
+        _unique(seen, a.get("name", ""), node)
+        ids = []
+        for key in ("geom1", "geom2"):
+            if key not in a:
+                raise node.error("required attribute missing", key)
+            if a[key] not in geom_ids:
+                raise node.error(f"unknown geom '{a[key]}'", key)
+            ids.append(geom_ids[a[key]])
+        if a["condim"] not in (1, 3, 4, 6):
+            raise node.error(f"condim must be 1, 3, 4 or 6, got {a['condim']}", "condim")
+        g1, g2 = ids if body_of[ids[0]] <= body_of[ids[1]] else ids[::-1]
+        rows.append(((body_of[g1] << 16) + body_of[g2], g1, g2, a))
+    rows.sort(key=lambda r: r[0])  # stable: pairs of one body pair keep their order
+    return dict(
+        npair=len(rows),
+        pair_geom1=np.array([r[1] for r in rows], np.int32),
+        pair_geom2=np.array([r[2] for r in rows], np.int32),
+        pair_dim=np.array([r[3]["condim"] for r in rows], np.int32),
+        pair_friction=np.array([r[3]["friction"] for r in rows], np.float64).reshape(-1, 5),
+        pair_solref=np.array([r[3]["solref"] for r in rows], np.float64).reshape(-1, 2),
+        pair_solreffriction=np.array([r[3]["solreffriction"] for r in rows], np.float64).reshape(-1, 2),
+        pair_solimp=np.array([r[3]["solimp"] for r in rows], np.float64).reshape(-1, 5),
+        pair_margin=np.array([r[3]["margin"] for r in rows], np.float64),
+        pair_gap=np.array([r[3]["gap"] for r in rows], np.float64),
+        pair_signature=np.array([r[0] for r in rows], np.int32),
+    )
 
 
 def _compile_excludes(doc: Document) -> list[int]:
@@ -565,8 +608,10 @@ def _compile_excludes(doc: Document) -> list[int]:
     """
     body_ids = {b.name: i for i, b in enumerate(doc.bodies) if b.name}
     seen, out = set(), []
-    unsupported = "unsupported element in <contact> (only <exclude> is supported)"
-    for node in _children(doc.contact_sections, "exclude", unsupported):
+    unsupported = "unsupported element in <contact> (<exclude> and <pair> are supported)"
+    for node in _children(doc.contact_sections, ("exclude", "pair"), unsupported):
+        if node.tag != "exclude":
+            continue
         a = read_attrs(node, specs.EXCLUDE_SPECS, frozenset(), {}, skip=())
         _unique(seen, a.get("name", ""), node)
         ids = []

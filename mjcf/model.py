@@ -168,6 +168,12 @@ class Model:
     Contact exclusions, from <contact><exclude body1 body2>: no contacts between geoms of the two bodies.
         exclude_signature: (nexclude,) int32 (min(body1, body2) << 16) + max(body1, body2), as MuJoCo's.
 
+    Explicit contact pairs (npair), from <contact><pair>: geoms that collide whatever their contype / conaffinity,
+    with the pair's own parameters (MuJoCo 4.0's defaults where not given, not the geoms' mix), geom1's body id <=
+    geom2's, sorted by pair_signature (body1 << 16) + body2 as MuJoCo's compiler does: pair_geom1, pair_geom2,
+    pair_dim (condim), pair_friction (5: slide, slide, spin, roll, roll), pair_solref, pair_solreffriction,
+    pair_solimp, pair_margin [m], pair_gap [m], pair_signature.
+
     Equality constraints (neq), from <equality>'s connect, weld (between bodies) and joint elements: eq_type (mjtEq),
     eq_obj1id / eq_obj2id (bodies, or joints), eq_objtype, eq_active0, and MuJoCo's eq_data:
         connect: (anchor in body 1 [m], the same point in body 2's frame at qpos0); weld: (anchor in body 2, the same
@@ -258,6 +264,17 @@ class Model:
     key_qvel: np.ndarray  # (nkey, nv)
     key_ctrl: np.ndarray  # (nkey, nu)
     exclude_signature: np.ndarray  # (nexclude,) int32
+    npair: int
+    pair_geom1: np.ndarray  # (npair,) int32
+    pair_geom2: np.ndarray  # (npair,) int32
+    pair_dim: np.ndarray  # (npair,) int32 condim
+    pair_friction: np.ndarray  # (npair, 5) -, -, m, m, m
+    pair_solref: np.ndarray  # (npair, 2)
+    pair_solreffriction: np.ndarray  # (npair, 2)
+    pair_solimp: np.ndarray  # (npair, 5)
+    pair_margin: np.ndarray  # (npair,) m
+    pair_gap: np.ndarray  # (npair,) m
+    pair_signature: np.ndarray  # (npair,) int32
     neq: int
     eq_type: np.ndarray  # (neq,) int32 mjtEq: 0 connect, 1 weld, 2 joint
     eq_obj1id: np.ndarray  # (neq,) int32 body (connect, weld) or joint

@@ -173,7 +173,7 @@ class CompilerSettings:
 
 @dataclasses.dataclass
 class DefaultClass:
-    """Attribute defaults of one <default> class, per element kind (joint, geom, actuator, tendon, equality).
+    """Attribute defaults of one <default> class, per element kind (joint, geom, actuator, tendon, equality, pair).
 
     `actuator` is the one table that all actuator kinds share, as in MuJoCo (specs.ACTUATOR_DEFAULTS).
     """
@@ -183,12 +183,14 @@ class DefaultClass:
     actuator: dict
     tendon: dict
     equality: dict
+    pair: dict = dataclasses.field(default_factory=lambda: dict(specs.PAIR_DEFAULTS))
 
     def copy(self) -> DefaultClass:
         """A child class's starting point: a shallow copy of each table."""
         return DefaultClass(
-            dict(self.joint), dict(self.geom), dict(self.actuator), dict(self.tendon), dict(self.equality)
-        )
+            dict(self.joint), dict(self.geom), dict(self.actuator), dict(self.tendon), dict(self.equality),
+            dict(self.pair),
+        )  # fmt: skip
 
 
 @dataclasses.dataclass
@@ -346,6 +348,7 @@ _DEFAULT_KINDS = {
     "geom": ("geom", specs.GEOM_SPECS, specs.GEOM_IGNORED),
     "tendon": ("tendon", specs.TENDON_SPECS, specs.TENDON_IGNORED),
     "equality": ("equality", specs.EQUALITY_DEFAULT_SPECS, frozenset()),
+    "pair": ("pair", specs.PAIR_DEFAULT_SPECS, frozenset()),
 }
 
 

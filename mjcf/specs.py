@@ -339,6 +339,30 @@ EQUALITY_ATTRS = {
 
 # <contact><exclude>: no contacts between the geoms of two bodies
 EXCLUDE_SPECS = {"name": (_S, 1), "body1": (_S, 1), "body2": (_S, 1)}
+# <contact><pair>: an explicit geom pair with its own contact parameters (MuJoCo 4.0's defaults, not the geoms' mix)
+PAIR_SPECS = {
+    "name": (_S, 1),
+    "class": (_S, 1),
+    "geom1": (_S, 1),
+    "geom2": (_S, 1),
+    "condim": (_I, 1),
+    "friction": (_F, (1, 5)),
+    "solref": (_F, (1, 2)),
+    "solreffriction": (_F, (1, 2)),
+    "solimp": (_F, (1, 5)),
+    "margin": (_F, 1),
+    "gap": (_F, 1),
+}
+PAIR_DEFAULTS = {
+    "condim": 3,
+    "friction": np.array([1.0, 1.0, 0.005, 0.0001, 0.0001]),
+    "solref": np.array([0.02, 1.0]),
+    "solreffriction": np.array([0.0, 0.0]),
+    "solimp": np.array([0.9, 0.95, 0.001, 0.5, 2.0]),
+    "margin": 0.0,
+    "gap": 0.0,
+}
+PAIR_DEFAULT_SPECS = {k: PAIR_SPECS[k] for k in PAIR_DEFAULTS}
 
 # elements that never change the dynamics: ignored wherever they appear
 VISUAL_TOP = frozenset({"asset", "visual", "statistic", "custom", "size", "sensor", "extension"})

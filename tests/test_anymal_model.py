@@ -367,9 +367,13 @@ BAD_CASES = {
         wrap(HINGE, '<contact>\n<exclude body1="b"/>\n</contact>'),
         r"<string>:6: <exclude> attribute 'body2': required attribute missing",
     ),
-    "contact pair": (
+    "contact pair with an unknown geom": (
         wrap(HINGE, '<contact>\n<pair geom1="a" geom2="b"/>\n</contact>'),
-        r"<string>:6: <pair>: unsupported element in <contact> \(only <exclude>",
+        r"<string>:6: <pair> attribute 'geom1': unknown geom 'a'",
+    ),
+    "unsupported contact element": (
+        wrap(HINGE, '<contact>\n<flex/>\n</contact>'),
+        r"<string>:6: <flex>: unsupported element in <contact> \(<exclude> and <pair> are supported\)",
     ),
     "key qpos too long": (
         wrap(HINGE, '<keyframe>\n<key qpos="0 1"/>\n</keyframe>'),

@@ -328,7 +328,7 @@ def test_unsupported_features_raise():
         ),
         ('<tendon><fixed limited="true" range="-1 1"><joint joint="a" coef="1"/></fixed></tendon>', "tendon_limited"),
         ('<tendon><fixed stiffness="3"><joint joint="a" coef="1"/></fixed></tendon>', "tendon_stiffness"),
-        ('<contact><pair geom1="g1" geom2="g2"/></contact>', "explicit contact pairs"),
+        ('<contact><pair geom1="g1" geom2="g2" friction="1 0.5 .005 .0001 .0001"/></contact>', "anisotropic friction"),
     ]:
         xml = f"<mujoco><worldbody>{chain}</worldbody>{extra}</mujoco>"
         with pytest.raises(NotImplementedError, match=match):
