@@ -372,7 +372,7 @@ BAD_CASES = {
         r"<string>:6: <pair> attribute 'geom1': unknown geom 'a'",
     ),
     "unsupported contact element": (
-        wrap(HINGE, '<contact>\n<flex/>\n</contact>'),
+        wrap(HINGE, "<contact>\n<flex/>\n</contact>"),
         r"<string>:6: <flex>: unsupported element in <contact> \(<exclude> and <pair> are supported\)",
     ),
     "key qpos too long": (
