@@ -171,3 +171,6 @@ mutate "50 a geom-geom contact's elliptic tangent aref with its sign flipped" ke
 mutate "51 gravity compensation's force at the body's frame origin instead of its center of mass" kernels/forward.py \
     's/            com = xpos_in\[worldid, b\] + wp.quat_rotate(xquat_in\[worldid, b\], body_ipos\[b\])/            com = xpos_in[worldid, b]/' \
     tests/test_gravcomp.py
+mutate "52 an explicit pair against the floor with the geoms' mixed parameters instead of its own" kernels/io.py \
+    's/            rows.append((g, \*(explicit\[key\] if key in explicit else _pair_params(model, g, pl, h))))/            rows.append((g, *_pair_params(model, g, pl, h)))/' \
+    tests/test_contact_pairs.py
