@@ -1,7 +1,7 @@
 """Explicit contact pairs (``<contact><pair>``, MuJoCo's predefined pairs): geoms that collide whatever their contype /
 conaffinity, with the pair's own condim, friction, solref, solimp and margin (MuJoCo 4.0's defaults where not given,
-not the geoms' mix), the geoms' dynamic pair not added beside them. MuJoCo Playground's locomotion scenes collide the
-feet with the floor this way (the geoms themselves contype 0). Against mj_step, loaded from the MJCF and from a
+not the geoms' mix), the geoms' dynamic pair not added beside them. MuJoCo Playground's G1 (g1_mjx_feetonly.xml)
+collides its feet with the floor this way (its geoms contype 0). Against mj_step, loaded from the MJCF and from a
 mujoco.MjModel, fused and split."""
 
 import mujoco
