@@ -9,7 +9,7 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
                collider's) (+ MuJoCo solver settings, ignored); <flag> into
                opt.disableflags / enableflags (enable override, sleep, diagexact, ipc, speculative: refused)
     default    nested classes with joint, geom, motor, position, velocity, general, tendon; `class` and `childclass`
-    body       pos, orientation (quat, euler, axisangle, xyaxes, zaxis), childclass, <inertial>
+    body       pos, orientation (quat, euler, axisangle, xyaxes, zaxis), childclass, gravcomp, <inertial>
     joint      free, ball, slide, hinge; <freejoint>; armature, damping, stiffness, frictionloss,
                range, limited (true/false/auto), ref, springref, margin, solreflimit, solimplimit,
                solreffriction, solimpfriction, actuatorfrcrange / actuatorfrclimited (hinge and slide: the summed
@@ -25,14 +25,16 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
     general    as motor, plus gainprm and biasprm with dyntype none, gaintype fixed, biastype none or affine;
                the four actuator kinds share one default per class, as in MuJoCo
     tendon     <fixed> tendons only when they exert no force (no stiffness, damping, friction, limit)
-    contact    <exclude body1 body2> (exclude_signature)
+    contact    <exclude body1 body2> (exclude_signature); <pair geom1 geom2 condim friction solref solreffriction solimp
+               margin gap> (MuJoCo's predefined pairs, with a default class's <pair>)
+    include    <include file>: the file's <mujoco> children in its place (paths relative to the main file)
     equality   connect and weld between bodies (anchor, relpose, torquescale), joint couplings (joint1, joint2,
                polycoef); active, solref, solimp and a default class's <equality>; site semantics and tendon, flex
                and distance equalities are refused
     keyframe   <key name time qpos qvel ctrl>
 
 Visual-only and bookkeeping elements (asset with its mesh/material/texture, visual, statistic, custom, size, light,
-camera, site, sensor) are ignored. Anything else that would change the dynamics (contact pairs, spatial tendons,
+camera, site, sensor) are ignored. Anything else that would change the dynamics (spatial tendons,
 other actuators, colliding or massive mesh geoms, hfield geoms, fluid forces, unknown attributes) raises `MJCFError`
 naming the source, line, element and attribute.
 
@@ -69,7 +71,7 @@ from mjcf.model import (
     Option,
 )
 from mjcf.orientation import quat_to_mat
-from mjcf.parser import MJCFError, parse_document, parse_xml
+from mjcf.parser import MJCFError, expand_includes, parse_document, parse_xml
 
 __all__ = [
     "BIAS_AFFINE",
@@ -99,7 +101,7 @@ __all__ = [
 def load_mjcf(path_or_xml_string: str | os.PathLike) -> Model:
     """Compile an MJCF file path or XML string into a host-side `Model` (float64, SI units, MuJoCo frames)."""
     if isinstance(path_or_xml_string, str) and path_or_xml_string.lstrip().startswith("<"):
-        text, source = path_or_xml_string, "<string>"
+        text, source, directory = path_or_xml_string, "<string>", os.getcwd()
     else:
         source = os.fspath(path_or_xml_string)
         try:
@@ -107,5 +109,9 @@ def load_mjcf(path_or_xml_string: str | os.PathLike) -> Model:
                 text = f.read()
         except OSError as e:
             raise MJCFError(f"cannot read MJCF file '{source}': {e.strerror}") from None
+        directory = os.path.dirname(os.path.abspath(source))
         source = os.path.basename(source)
-    return compile_model(parse_document(parse_xml(text, source)))
+    root = parse_xml(text, source)
+    # MuJoCo's <include file>: paths relative to the main file's directory (a string's: the working directory)
+    expand_includes(root, directory)
+    return compile_model(parse_document(root))

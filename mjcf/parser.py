@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import xml.parsers.expat
 
@@ -81,6 +82,35 @@ def parse_xml(text: str | bytes, source: str) -> Element:
     if root.tag != "mujoco":
         raise root.error("root element must be <mujoco>")
     return root
+
+
+def expand_includes(node: Element, directory: str, seen: set | None = None) -> None:
+    """Replace every <include file="..."/> below `node` (in place, recursively) by the children of the included file's
+    <mujoco> root, as MuJoCo's <include>: the file's path relative to `directory`, the main model file's; a file
+    included twice is an error."""
+    seen = set() if seen is None else seen
+    children = []
+    for child in node.children:
+        if child.tag != "include":
+            expand_includes(child, directory, seen)
+            children.append(child)
+            continue
+        child.reject_attributes(allowed=("file",))
+        if "file" not in child.attrib:
+            raise child.error("required attribute missing", "file")
+        path = os.path.normpath(os.path.join(directory, child.attrib["file"]))
+        if path in seen:
+            raise child.error(f"'{child.attrib['file']}' is included twice", "file")
+        seen.add(path)
+        try:
+            with open(path, "rb") as f:
+                text = f.read()
+        except OSError as e:
+            raise child.error(f"cannot read '{path}': {e.strerror}", "file") from None
+        root = parse_xml(text, os.path.basename(path))
+        expand_includes(root, directory, seen)
+        children.extend(root.children)
+    node.children = children
 
 
 # ----------------------------------------------------------------------------------------------------
