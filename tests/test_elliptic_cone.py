@@ -11,7 +11,7 @@ import mujoco
 import numpy as np
 import pytest
 import torch
-from test_spin_roll_friction import NUM_STATES, _bodies_xml, _cfrc_ext, _legs_xml, _one_step, _stack_xml
+from test_spin_roll_friction import NUM_STATES, _bodies_xml, _legs_xml, _one_step, _stack_xml, cfrc_ext_one_step
 
 from kernels.articulation import Simulator
 from mjcf import load_mjcf
@@ -46,27 +46,8 @@ def test_one_step_matches_mujocos_elliptic_cone(scene, seed, pipeline):
 def test_contact_forces_enter_cfrc_ext_as_mujocos(scene):
     """The contacts' force and torque (each row's force in the contact frame, mj_contactForce) on each body as
     MuJoCo's cfrc_ext after one step from the random spinning states."""
-    seed = 2
-    ref = mujoco.MjModel.from_xml_string(_elliptic(SCENES[scene](seed)))
-    d = mujoco.MjData(ref)
-    for _ in range(200):
-        mujoco.mj_step(ref, d)
-    pose = d.qpos.copy()
-    rng = np.random.default_rng(seed)
-    qvel = rng.normal(size=(NUM_STATES, ref.nv)) * 0.5
-    for j in np.flatnonzero(ref.jnt_type == 0):
-        qvel[:, ref.jnt_dofadr[j] + 3 : ref.jnt_dofadr[j] + 6] = rng.normal(size=(NUM_STATES, 3)) * 4.0
-    sim = Simulator(ref, NUM_STATES, contacts=True)
-    sim.set_state(torch.tensor(np.tile(pose, (NUM_STATES, 1)), dtype=torch.float32), torch.tensor(qvel).float())
-    sim.step(torch.zeros(NUM_STATES, 0))
-    want = np.zeros((NUM_STATES, ref.nbody, 6))
-    for i in range(NUM_STATES):
-        mujoco.mj_resetData(ref, d)
-        d.qpos[:], d.qvel[:] = pose, qvel[i]
-        mujoco.mj_step(ref, d)
-        mujoco.mj_rnePostConstraint(ref, d)
-        want[i] = d.cfrc_ext
-    ours = _cfrc_ext(sim)
+    ref = mujoco.MjModel.from_xml_string(_elliptic(SCENES[scene](2)))
+    ours, _without, want = cfrc_ext_one_step(ref, 2)
     scale = np.abs(want).max()
     assert scale > 1.0
     np.testing.assert_allclose(ours, want, rtol=0, atol=1e-4 * scale)

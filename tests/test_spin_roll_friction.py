@@ -230,14 +230,9 @@ def _cfrc_ext(sim: Simulator, torques: bool = True) -> np.ndarray:
     return out.numpy().astype(np.float64)
 
 
-@pytest.mark.parametrize("scene", ["plane", "stack"])
-def test_contact_torques_enter_cfrc_ext_as_mujocos(scene):
-    """cfrc_ext (MuJoCo's mj_rnePostConstraint) of one step from the random spinning states: the torsional and
-    rolling rows' torque (mj_contactForce's last three components) on each body, about its tree's center of mass, as
-    MuJoCo's, and the world body's row 0 when a world geom is a pair's second; without those torques it is off by far
-    more."""
-    seed = 2
-    ref = mujoco.MjModel.from_xml_string(_bodies_xml(seed) if scene == "plane" else _stack_xml(seed))
+def cfrc_ext_one_step(ref: mujoco.MjModel, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """cfrc_ext after one step from NUM_STATES random spinning states at the pose MuJoCo settles to in 200 steps:
+    (ours, ours without the torsional / rolling torques, MuJoCo's mj_rnePostConstraint), each (N, nbody, 6)."""
     d = mujoco.MjData(ref)
     for _ in range(200):
         mujoco.mj_step(ref, d)
@@ -256,7 +251,18 @@ def test_contact_torques_enter_cfrc_ext_as_mujocos(scene):
         mujoco.mj_step(ref, d)
         mujoco.mj_rnePostConstraint(ref, d)
         want[i] = d.cfrc_ext
-    ours, without = _cfrc_ext(sim), _cfrc_ext(sim, torques=False)
+    return _cfrc_ext(sim), _cfrc_ext(sim, torques=False), want
+
+
+@pytest.mark.parametrize("scene", ["plane", "stack"])
+def test_contact_torques_enter_cfrc_ext_as_mujocos(scene):
+    """cfrc_ext (MuJoCo's mj_rnePostConstraint) of one step from the random spinning states: the torsional and
+    rolling rows' torque (mj_contactForce's last three components) on each body, about its tree's center of mass, as
+    MuJoCo's, and the world body's row 0 when a world geom is a pair's second; without those torques it is off by far
+    more."""
+    seed = 2
+    ref = mujoco.MjModel.from_xml_string(_bodies_xml(seed) if scene == "plane" else _stack_xml(seed))
+    ours, without, want = cfrc_ext_one_step(ref, seed)
     # float32 contact solves: measured within 2.2e-5 of the largest component (forces up to ~300 N); the torques are
     # about 1% of them
     tol = 5e-5 * np.abs(want).max()
