@@ -185,14 +185,13 @@ def _contact_funcs(cylinders: bool, spin_roll: bool = False):
                 if r < 0.0:
                     point = point - 0.5 * dist * normal
                     vel_ref = cvel_in[worldid, body]
-                    kr, b, dcoef, rows = pyramid_coefficients(
-                        r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], condim, contact_impratio, mu
-                    )
-                    if contact_pyramidal == 0:
-                        # the elliptic cone's rows (kernels.elliptic) take D of the normal, the frictionless row's
-                        _kr, _b, dcoef, _rows = pyramid_coefficients(
-                            r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], 1, contact_impratio, mu
-                        )
+                    # the elliptic cone's rows (kernels.elliptic) take D of the normal, the frictionless row's: one
+                    # call either way (a second one cost the CUDA contact kernel 28 B of spills)
+                    kr, b, dcoef, _rows = pyramid_coefficients(
+                        r, cgeom_solref[g], cgeom_solimp[g], cgeom_invweight[g], wp.where(contact_pyramidal == 0, 1,
+                        condim), contact_impratio, mu,
+                    )  # fmt: skip
+                    rows = wp.where(condim > 1, 2 * (condim - 1), 1)
                     contact_dcoef_out[worldid, idx] = dcoef
                     contact_fref_out[worldid, idx] = kr
                     contact_point_out[worldid, idx] = point
@@ -327,14 +326,12 @@ def _pair_point(
                 condim = 4
                 if mu_ang[1] > 0.0:
                     condim = 6
-        kr, b, dcoef, rows = pyramid_coefficients(
-            r, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], condim, contact_impratio, mu
-        )
-        if contact_pyramidal == 0:
-            # the elliptic cone's rows (kernels.elliptic) take D of the normal, the frictionless row's
-            _kr, _b, dcoef, _rows = pyramid_coefficients(
-                r, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], 1, contact_impratio, mu
-            )
+        # the elliptic cone's rows (kernels.elliptic) take D of the normal, the frictionless row's (one call either way)
+        kr, b, dcoef, _rows = pyramid_coefficients(
+            r, cpair_solref[p], cpair_solimp[p], cpair_invweight[p], wp.where(contact_pyramidal == 0, 1, condim),
+            contact_impratio, mu,
+        )  # fmt: skip
+        rows = wp.where(condim > 1, 2 * (condim - 1), 1)
         if rows == 1:
             mu = 0.0
         if rows <= 4:
