@@ -47,7 +47,14 @@ FAIR_SENSITIVITY = 2e-5
 _STAGES = {
     "kernels/spatial.py": None,  # every @wp.func
     "kernels/smooth.py": None,
-    "kernels/forward.py": ("actuator_force", "smooth_force", "factor_solve", "euler"),
+    "kernels/forward.py": (
+        "actuator_force",
+        "body_gravcomp_wrench",
+        "dof_gravcomp",
+        "smooth_force",
+        "factor_solve",
+        "euler",
+    ),
 }
 
 _STEP64 = """
@@ -56,12 +63,13 @@ def step64(
     body_parentid: wp.array[int], body_rootid: wp.array[int], body_jntnum: wp.array[int], body_jntadr: wp.array[int],
     body_dofnum: wp.array[int], body_dofadr: wp.array[int], body_pos: wp.array[wp.vec3], body_quat: wp.array[wp.quat],
     body_ipos: wp.array[wp.vec3], body_iquat: wp.array[wp.quat], body_mass: wp.array[float],
+    body_gravcomp: wp.array[float], body_lastdof: wp.array[int],
     body_inertia: wp.array[wp.vec3], jnt_type: wp.array[int], jnt_bodyid: wp.array[int], jnt_qposadr: wp.array[int],
     jnt_dofadr: wp.array[int], jnt_pos: wp.array[wp.vec3], jnt_axis: wp.array[wp.vec3],
     jnt_stiffness: wp.array[float], qpos0: wp.array[float], qpos_spring: wp.array[float],
     dof_bodyid: wp.array[int], dof_parentid: wp.array[int], dof_armature: wp.array[float],
     dof_damping: wp.array[float], dof_actfrclimited: wp.array[int], dof_actfrcrange: wp.array[wp.vec2],
-    actuator_dofadr: wp.array[int], actuator_qposadr: wp.array[int],
+    dof_actgravcomp: wp.array[int], actuator_dofadr: wp.array[int], actuator_qposadr: wp.array[int],
     actuator_gear: wp.array[float], actuator_ctrlrange: wp.array[wp.vec2], actuator_ctrllimited: wp.array[int],
     actuator_gain: wp.array[float], actuator_bias: wp.array[wp.vec3], actuator_forcerange: wp.array[wp.vec2],
     actuator_forcelimited: wp.array[int], body_mass_scale: wp.array2d[float], actuator_gear_scale: wp.array2d[float],
@@ -90,10 +98,12 @@ def step64(
     for d in range(qacc_out.shape[1]):
         qacc_out[worldid, d] = 0.0
     smooth_force(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
-                 dof_damping_scale, dof_actfrclimited, dof_actfrcrange, actuator_dofadr, actuator_qposadr,
-                 actuator_gear, actuator_ctrlrange, actuator_ctrllimited, actuator_gain, actuator_bias,
-                 actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine, implicit_actuators,
-                 qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qacc_out, qM_out, implicit_b_out)
+                 dof_damping_scale, dof_actfrclimited, dof_actfrcrange, dof_actgravcomp, actuator_dofadr,
+                 actuator_qposadr, actuator_gear, actuator_ctrlrange, actuator_ctrllimited, actuator_gain,
+                 actuator_bias, actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine,
+                 implicit_actuators, gravity, body_gravcomp, body_mass, body_mass_scale, body_ipos, body_rootid,
+                 body_lastdof, dof_parentid, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, xpos_out, xquat_out, cdof_out,
+                 qacc_out, qM_out, implicit_b_out)
     factor_solve(worldid, qM_out, qacc_out)
     euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)
 """

@@ -508,8 +508,12 @@ class LocomotionEnv(MjcfEnv):
             return
         n, nbody = self.num_envs, sim.nbody
         blocks = self.v5_blocks if self.obs_layout == "v5" else ()
-        if "qfrc_actuator" in blocks and (sim.actuator_affine or np.any(sim.dof_actfrclimited.numpy())):
-            # kernels.com.actuator_dof_force is the motor law: gear clamp(ctrl), no servo, no joint-level clamp
+        plain = not (
+            sim.actuator_affine or np.any(sim.dof_actfrclimited.numpy()) or np.any(sim.dof_actgravcomp.numpy())
+        )
+        if "qfrc_actuator" in blocks and not plain:
+            # kernels.com.actuator_dof_force is the motor law: gear clamp(ctrl), no servo, no joint-level clamp, no
+            # gravity compensation through the actuators
             raise NotImplementedError(f"{self.name}: the v5 qfrc_actuator block needs motor actuators only")
         base = self.state_dim - self.obs_skip
         with wp.ScopedDevice(self.device):

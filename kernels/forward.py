@@ -111,6 +111,7 @@ def smooth_force(
     dof_damping_scale: wp.array2d[float],
     dof_actfrclimited: wp.array[int],
     dof_actfrcrange: wp.array[wp.vec2],
+    dof_actgravcomp: wp.array[int],
     actuator_dofadr: wp.array[int],
     actuator_qposadr: wp.array[int],
     actuator_gear: wp.array[float],
@@ -123,11 +124,22 @@ def smooth_force(
     actuator_gear_scale: wp.array2d[float],
     actuator_affine: int,
     implicit_actuators: int,
+    gravity: wp.vec3,
+    body_gravcomp: wp.array[float],
+    body_mass: wp.array[float],
+    body_mass_scale: wp.array2d[float],
+    body_ipos: wp.array[wp.vec3],
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
     # Data in:
     qpos_in: wp.array2d[float],
     qvel_in: wp.array2d[float],
     ctrl_in: wp.array2d[float],
     qfrc_bias_in: wp.array2d[float],
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cdof_in: wp.array2d[wp.spatial_vector],
     # Data out:
     qfrc_out: wp.array2d[float],
     qM_out: wp.array3d[float],
@@ -136,7 +148,9 @@ def smooth_force(
     """Add MuJoCo's qfrc_smooth [N m, N] = -bias - damping qvel - stiffness (q - q_spring) + actuator forces to qfrc.
 
     Actuator forces: ``actuator_force`` of each actuator; on a dof whose joint has an actuatorfrcrange their sum is
-    clamped to it (MuJoCo's jnt_actfrcrange, applied to qfrc_actuator after the actuators' own clamps).
+    clamped to it (MuJoCo's jnt_actfrcrange, applied to qfrc_actuator after the actuators' own clamps), with the
+    dof's gravity compensation inside the sum where its joint has actuatorgravcomp (``dof_gravcomp``; elsewhere
+    ``gravity_compensation`` adds it).
 
     Joint damping is implicit, as in MuJoCo's Euler integrator: h B goes on the diagonal of qM (``implicit_b``: B the
     damping), so (M + h B) qacc = qfrc_smooth + qfrc_constraint is stable for any damping; the constraint rows are
@@ -199,6 +213,11 @@ def smooth_force(
                     f += fa
                     dfdv_sum += dfa
                 a += 1
+            if dof_actgravcomp[d] == 1:
+                f += dof_gravcomp(
+                    worldid, d, gravity, body_gravcomp, body_mass, body_mass_scale, body_ipos, body_rootid,
+                    body_lastdof, dof_parentid, xpos_in, xquat_in, cdof_in,
+                )  # fmt: skip
             lo = dof_actfrcrange[d][0]
             hi = dof_actfrcrange[d][1]
             qfrc_out[worldid, d] = qfrc_out[worldid, d] + wp.clamp(f, lo, hi)
@@ -207,6 +226,67 @@ def smooth_force(
                 implicit_b_out[worldid, d] = implicit_b_out[worldid, d] - dfdv_sum
                 qM_out[worldid, d, d] = qM_out[worldid, d, d] - h * dfdv_sum
         d += 1
+
+
+@wp.func
+def body_gravcomp_wrench(
+    worldid: int,
+    b: int,
+    gravity: wp.vec3,
+    # Model:
+    body_gravcomp: wp.array[float],
+    body_mass: wp.array[float],
+    body_mass_scale: wp.array2d[float],
+    body_ipos: wp.array[wp.vec3],
+    body_rootid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+):
+    """The wrench (torque [N m], force [N]; world axes, about the body's tree reference point) that holds up the share
+    body_gravcomp[b] of body b's weight at its center of mass (m the body's mass, randomized scale included)."""
+    mass = body_mass[b] * body_mass_scale[worldid % body_mass_scale.shape[0], b]
+    force = (-body_gravcomp[b] * mass) * gravity
+    com = xpos_in[worldid, b] + wp.quat_rotate(xquat_in[worldid, b], body_ipos[b])
+    return wp.spatial_vector(wp.cross(com - xpos_in[worldid, body_rootid[b]], force), force)
+
+
+@wp.func
+def dof_gravcomp(
+    worldid: int,
+    d: int,
+    gravity: wp.vec3,
+    # Model:
+    body_gravcomp: wp.array[float],
+    body_mass: wp.array[float],
+    body_mass_scale: wp.array2d[float],
+    body_ipos: wp.array[wp.vec3],
+    body_rootid: wp.array[int],
+    body_lastdof: wp.array[int],
+    dof_parentid: wp.array[int],
+    # Data in:
+    xpos_in: wp.array2d[wp.vec3],
+    xquat_in: wp.array2d[wp.quat],
+    cdof_in: wp.array2d[wp.spatial_vector],
+) -> float:
+    """MuJoCo's qfrc_gravcomp of dof d alone [N m or N]: the gravity-compensation wrenches of the bodies whose chain
+    holds d, through cdof[d] (what ``gravity_compensation`` adds to d, in the same body order)."""
+    g = float(0.0)
+    b = int(1)
+    while b < body_gravcomp.shape[0]:
+        if body_gravcomp[b] != 0.0:
+            # a chain's dofs decrease towards the root: walk it down to d
+            i = body_lastdof[b]
+            while i > d:
+                i = dof_parentid[i]
+            if i == d:
+                wrench = body_gravcomp_wrench(
+                    worldid, b, gravity, body_gravcomp, body_mass, body_mass_scale, body_ipos, body_rootid, xpos_in,
+                    xquat_in,
+                )  # fmt: skip
+                g += wp.dot(cdof_in[worldid, d], wrench)
+        b += 1
+    return g
 
 
 @wp.func
@@ -221,6 +301,7 @@ def gravity_compensation(
     body_rootid: wp.array[int],
     body_lastdof: wp.array[int],
     dof_parentid: wp.array[int],
+    dof_actgravcomp: wp.array[int],
     # Data in:
     xpos_in: wp.array2d[wp.vec3],
     xquat_in: wp.array2d[wp.quat],
@@ -230,20 +311,19 @@ def gravity_compensation(
 ):
     """Add MuJoCo's qfrc_gravcomp [N m, N] to qfrc: on each body with gravcomp g, the force -g m gravity [N, world] at
     its center of mass (mj_gravcomp: the share g of its weight held up; m the body's mass, randomized scale included),
-    through the body chain's dofs, as a passive force."""
+    through the body chain's dofs; not on the dofs whose compensation goes inside an actuatorfrcrange clamp
+    (``smooth_force`` adds it there) or nowhere (actuatorgravcomp without actuation)."""
     b = int(1)
     while b < body_gravcomp.shape[0]:
-        share = body_gravcomp[b]
-        if share != 0.0:
-            # (cmass / cmc hold the subtrees' composite inertias by now, crb: the body's own are recomputed)
-            mass = body_mass[b] * body_mass_scale[worldid % body_mass_scale.shape[0], b]
-            force = (-share * mass) * gravity
-            com = xpos_in[worldid, b] + wp.quat_rotate(xquat_in[worldid, b], body_ipos[b])
-            # the wrench at the tree's reference point, where cdof is taken
-            wrench = wp.spatial_vector(wp.cross(com - xpos_in[worldid, body_rootid[b]], force), force)
+        if body_gravcomp[b] != 0.0:
+            wrench = body_gravcomp_wrench(
+                worldid, b, gravity, body_gravcomp, body_mass, body_mass_scale, body_ipos, body_rootid, xpos_in,
+                xquat_in,
+            )  # fmt: skip
             i = body_lastdof[b]
             while i >= 0:
-                qfrc_out[worldid, i] = qfrc_out[worldid, i] + wp.dot(cdof_in[worldid, i], wrench)
+                if dof_actgravcomp[i] == 0 or dof_actgravcomp[i] == 3:
+                    qfrc_out[worldid, i] = qfrc_out[worldid, i] + wp.dot(cdof_in[worldid, i], wrench)
                 i = dof_parentid[i]
         b += 1
 
@@ -567,6 +647,7 @@ def _pipeline(
         dof_solimp: wp.array[vec5],
         dof_actfrclimited: wp.array[int],
         dof_actfrcrange: wp.array[wp.vec2],
+        dof_actgravcomp: wp.array[int],
         actuator_dofadr: wp.array[int],
         actuator_qposadr: wp.array[int],
         actuator_gear: wp.array[float],
@@ -790,15 +871,16 @@ def _pipeline(
                     d += 1
                 smooth_force(
                     worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_stiffness, qpos_spring, dof_damping,
-                    dof_damping_scale, dof_actfrclimited, dof_actfrcrange, actuator_dofadr, actuator_qposadr,
-                    actuator_gear, actuator_ctrlrange, actuator_ctrllimited, actuator_gain, actuator_bias,
-                    actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine,
-                    implicit_actuators, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, qfrc_smooth_out, qM_out,
-                    implicit_b_out,
+                    dof_damping_scale, dof_actfrclimited, dof_actfrcrange, dof_actgravcomp, actuator_dofadr,
+                    actuator_qposadr, actuator_gear, actuator_ctrlrange, actuator_ctrllimited, actuator_gain,
+                    actuator_bias, actuator_forcerange, actuator_forcelimited, actuator_gear_scale, actuator_affine,
+                    implicit_actuators, gravity, body_gravcomp, body_mass, body_mass_scale, body_ipos, body_rootid,
+                    body_lastdof, dof_parentid, qpos_in, qvel_in, ctrl_in, qfrc_bias_out, xpos_out, xquat_out,
+                    cdof_out, qfrc_smooth_out, qM_out, implicit_b_out,
                 )  # fmt: skip
                 gravity_compensation(
                     worldid, gravity, body_gravcomp, body_mass, body_mass_scale, body_ipos, body_rootid, body_lastdof,
-                    dof_parentid, xpos_out, xquat_out, cdof_out, qfrc_smooth_out,
+                    dof_parentid, dof_actgravcomp, xpos_out, xquat_out, cdof_out, qfrc_smooth_out,
                 )  # fmt: skip
                 if wp.static(fluids) and fluid != 0:
                     fluid_forces(

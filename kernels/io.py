@@ -90,12 +90,6 @@ def check_model(model) -> None:
                     f"tendons that exert force (model.{name} = {v.reshape(-1)}) are not supported; tendons without "
                     "limits, springs, damping, friction loss or armature are"
                 )
-    actgravcomp = np.asarray(getattr(model, "jnt_actgravcomp", np.zeros(0)))
-    if np.any(actgravcomp != 0):
-        raise NotImplementedError(
-            f"actuator gravity compensation (model.jnt_actgravcomp = {actgravcomp.reshape(-1)}) is not supported; "
-            "body gravcomp through the passive force is"
-        )
     npair = int(getattr(model, "npair", 0))
     if npair:
         friction = np.asarray(model.pair_friction, dtype=np.float64).reshape(npair, 5)
@@ -184,6 +178,23 @@ def _dof_actuator_force_limits(model):
     dofadr = np.asarray(model.jnt_dofadr).reshape(nj)[scalar]
     dof_lim[dofadr], dof_rng[dofadr] = lim[scalar], rng[scalar]
     return dof_lim, dof_rng
+
+
+def _dof_actuator_gravcomp(model, actfrclimited: np.ndarray) -> np.ndarray:
+    """Per dof, where MuJoCo applies its gravity compensation (qfrc_gravcomp): 0 as a passive force; 3 through the
+    actuators, no joint-level clamp (the same sum); 1 through the actuators, inside the joint's actuatorfrcrange
+    clamp; 2 nowhere (actuatorgravcomp on a model without actuators, or with actuation disabled: mj_fwdActuation
+    returns before adding it and mj_passive leaves it to the actuators)."""
+    nj, nv = int(model.njnt), int(model.nv)
+    act = np.asarray(getattr(model, "jnt_actgravcomp", np.zeros(nj))).reshape(nj) != 0
+    code = np.zeros(nv, dtype=np.int64)
+    dof_jnt = np.asarray(model.dof_jntid).reshape(nv)
+    on = act[dof_jnt]
+    if int(model.nu) == 0 or disabled(model, "actuation"):
+        code[on] = 2
+    else:
+        code[on] = np.where(actfrclimited[on], 1, 3)
+    return code
 
 
 def _solref_solimp(model, g: int):
@@ -536,6 +547,7 @@ def put_model(
 
     gain, biasprm, frange, flim, affine = _actuator_affine(model)
     actfrclimited, actfrcrange = _dof_actuator_force_limits(model)
+    actgravcomp = _dof_actuator_gravcomp(model, actfrclimited)
     normal, offset, rows = _contact_geoms(model, contacts, float(timestep) / int(substeps))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     h = float(timestep) / int(substeps)
@@ -628,6 +640,7 @@ def put_model(
         dof_solimp=arr(dof_solimp, vec5),
         dof_actfrclimited=arr(actfrclimited, int),
         dof_actfrcrange=arr(actfrcrange, wp.vec2),
+        dof_actgravcomp=arr(actgravcomp, int),
         actuator_dofadr=arr(jnt_dofadr[trn_jnt] if nu else np.zeros(0), int),
         actuator_qposadr=arr(np.asarray(model.jnt_qposadr)[trn_jnt] if nu else np.zeros(0), int),
         actuator_gear=arr(

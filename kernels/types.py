@@ -80,6 +80,7 @@ class Model:
     dof_solimp: wp.array  # vec5: MuJoCo's solimpfriction of the friction row (dmin, dmax, width, mid, power)
     dof_actfrclimited: wp.array  # int: 1 where the summed actuator force on the dof is clamped (actuatorfrcrange)
     dof_actfrcrange: wp.array  # vec2 [N m or N]: that clamp (MuJoCo's jnt_actfrcrange of the dof's joint)
+    dof_actgravcomp: wp.array  # int: where its gravity compensation goes (kernels.io._dof_actuator_gravcomp)
     # actuators (nu,) on one hinge or slide joint each: force = gain ctrl + b0 + b1 gear q + b2 gear qdot
     # (MuJoCo's fixed gain and affine bias; a motor is gain 1, bias 0), clamped where forcelimited
     actuator_dofadr: wp.array  # int: driven dof

@@ -13,7 +13,8 @@ The `Model` mirrors `mujoco.MjModel` (mjcf/model.py). Supported: the subset used
     joint      free, ball, slide, hinge; <freejoint>; armature, damping, stiffness, frictionloss,
                range, limited (true/false/auto), ref, springref, margin, solreflimit, solimplimit,
                solreffriction, solimpfriction, actuatorfrcrange / actuatorfrclimited (hinge and slide: the summed
-               actuator force clamped; ignored on ball and free joints, as MuJoCo)
+               actuator force clamped; ignored on ball and free joints, as MuJoCo), actuatorgravcomp (the
+               gravity compensation of the joint's dofs applied through the actuators, inside that clamp)
     geom       plane, sphere, capsule, ellipsoid, cylinder, box; size, fromto, pos, orientation,
                density, mass, friction, condim, contype, conaffinity, priority, margin, gap, solref,
                solimp, ...; mesh geoms that never collide (contype = conaffinity = 0) and add no mass

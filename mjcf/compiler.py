@@ -315,8 +315,6 @@ def _compile_joint(node: Element, a: dict, body: Body, c: CompilerSettings) -> d
     jtype = specs.JOINT_TYPES[a["type"]]
     if np.any(a["springdamper"] != 0):
         raise node.error("springdamper is not supported; give stiffness and damping", "springdamper")
-    if a["actuatorgravcomp"]:
-        raise node.error("actuator gravity compensation is not supported", "actuatorgravcomp")
     limited, rng = _joint_limits(node, a, jtype, c)
     actfrclimited, actfrcrange = _actuator_force_limits(node, a, jtype, c)
     if jtype in (JNT_FREE, JNT_BALL):
@@ -347,6 +345,7 @@ def _compile_joint(node: Element, a: dict, body: Body, c: CompilerSettings) -> d
         limited=limited,
         actfrclimited=actfrclimited,
         actfrcrange=actfrcrange,
+        actgravcomp=bool(a["actuatorgravcomp"]),
         margin=a["margin"],
         solref=a["solreflimit"],
         solimp=a["solimplimit"],
@@ -396,6 +395,7 @@ def _compile_joints(doc: Document, names: dict[str, set]) -> dict:
     f.update(jnt_solimp=_column(jnts, "solimp", shape=(5,)))
     f.update(jnt_actfrclimited=_column(jnts, "actfrclimited", bool))
     f.update(jnt_actfrcrange=_column(jnts, "actfrcrange", shape=(2,)))
+    f.update(jnt_actgravcomp=_column(jnts, "actgravcomp", bool))
     f.update({f"dof_{k}": _column(dofs, k, np.int32) for k in ("bodyid", "jntid", "parentid")})
     f.update({f"dof_{k}": _column(dofs, k) for k in ("armature", "damping", "frictionloss")})
     f.update(dof_solref=_column(dofs, "solref", shape=(2,)), dof_solimp=_column(dofs, "solimp", shape=(5,)))

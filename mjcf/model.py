@@ -118,6 +118,9 @@ class Model:
         jnt_solref: (njnt, 2), jnt_solimp: (njnt, 5) MuJoCo solver parameters of the joint limit.
         jnt_actfrclimited: (njnt,) bool, jnt_actfrcrange: (njnt, 2) N m or N: clamp of the summed actuator force on
             a hinge or slide joint (actuatorfrcrange; never set on ball and free joints, as MuJoCo).
+        jnt_actgravcomp: (njnt,) bool, whether the gravity compensation of the joint's dofs is applied through the
+            actuators (actuatorgravcomp: counted in qfrc_actuator and its actuatorfrcrange clamp) instead of as a
+            passive force.
 
     Generalized coordinates:
         qpos0: (nq,) reference configuration (free: body pos + quat in the world frame; ball: identity;
@@ -222,6 +225,7 @@ class Model:
     jnt_solimp: np.ndarray  # (njnt, 5)
     jnt_actfrclimited: np.ndarray  # (njnt,) bool
     jnt_actfrcrange: np.ndarray  # (njnt, 2) N m or N
+    jnt_actgravcomp: np.ndarray  # (njnt,) bool
     qpos0: np.ndarray  # (nq,) rad, m, quaternion
     qpos_spring: np.ndarray  # (nq,) rad, m, quaternion
     dof_bodyid: np.ndarray  # (nv,) int32

@@ -333,10 +333,6 @@ def test_unsupported_features_raise():
         xml = f"<mujoco><worldbody>{chain}</worldbody>{extra}</mujoco>"
         with pytest.raises(NotImplementedError, match=match):
             Simulator(mujoco.MjModel.from_xml_string(xml), 1)
-    grav_chain = chain.replace("<joint ", '<joint actuatorgravcomp="true" ', 1)
-    grav = mujoco.MjModel.from_xml_string(f"<mujoco><worldbody>{grav_chain}</worldbody></mujoco>")
-    with pytest.raises(NotImplementedError, match="actuator gravity compensation"):
-        Simulator(grav, 1)
     # an inactive equality and a tendon that exerts no force (Gymnasium's humanoid has two) step as without them
     Simulator(mujoco.MjModel.from_xml_string(
         f'<mujoco><worldbody>{chain}</worldbody><equality><joint joint1="a" joint2="b" active="false"/></equality>'

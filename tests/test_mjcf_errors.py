@@ -88,10 +88,6 @@ BAD_CASES = {
         r"<string>:5: <inertial>: repeated <inertial>",
     ),
     "mocap": (wrap('<body mocap="true">\n<geom size="0.1"/>\n</body>'), r"<string>:3: <body> attribute 'mocap'"),
-    "actuatorgravcomp": (
-        wrap('<body>\n<joint actuatorgravcomp="true"/><geom size="0.1"/>\n</body>'),
-        r"<string>:4: <joint> attribute 'actuatorgravcomp': actuator gravity compensation is not supported",
-    ),
     "unknown childclass": (
         wrap('<body name="b" childclass="c">\n<joint/><geom size="0.1"/>\n</body>'),
         r"<string>:3: <body name='b'> attribute 'childclass': unknown default class 'c'",
