@@ -15,6 +15,7 @@ default `obs_layout="short"` (qpos[2:], qvel), told apart by the checkpoint's
 observation size. What is matched (GYM_TASKS, per layout):
   ant          Ant-v5 (v5: its defaults; short: include_cfrc_ext_in_observation=False); contact_cost in both
   half_cheetah HalfCheetah-v5
+  hopper       Hopper-v5; walker2d Walker2d-v5 (Gymnasium integrates both with RK4, our envs with Euler)
   humanoid     Humanoid-v5 (v5: its defaults; short: include_{cinert,cvel,qfrc_actuator,cfrc_ext}_in_observation=False);
                contact_cost and the center-of-mass forward reward in both
   cartpole     CartPole-v1, our force 10 a N applied by setting Gymnasium's force_mag to 10 |a| each step
@@ -28,8 +29,9 @@ clipped to [-1, 1] and mapped linearly onto Gymnasium's action space (MuJoCo's c
 
 Reported per simulator: return, episode length, forward velocity (the torso's x displacement over the episode /
 its duration, m/s, computed the same way in both), torso height range (ant, humanoid), and how episodes ended:
-time_limit, or the termination condition that fired (torso_z_below / torso_z_above the healthy range, non_finite
-state, cart_x_out / pole_angle_out). Writes <out>/sim2sim.json and <out>/sim2sim.md.
+time_limit, or the termination condition that fired (torso_z_below / torso_z_above the healthy range, hopper and
+walker2d also torso_pitch_out and (hopper) state_out, non_finite state, cart_x_out / pole_angle_out). Writes
+<out>/sim2sim.json and <out>/sim2sim.md.
 """
 
 from __future__ import annotations
@@ -58,14 +60,17 @@ from mjcf import load_mjcf
 
 OBS_CLIP = 10.0  # ppo_warp's RunningMeanStd.clip (a constructor default, not stored in the checkpoint)
 OBS_EPS = 1e-8  # ppo_warp's RunningMeanStd.frozen: 1 / sqrt(var + 1e-8)
-MUJOCO_TASKS = ("ant", "half_cheetah", "humanoid")
+MUJOCO_TASKS = ("ant", "half_cheetah", "hopper", "humanoid", "walker2d")
 HEIGHT_TASKS = ("ant", "humanoid")  # obs[0] is the torso height and the healthy range applies to it
+PLANAR_TASKS = ("hopper", "walker2d")  # obs[0] the torso height (rootz), obs[1] its pitch, each with a healthy range
 _NO_POSITIONS = dict(exclude_current_positions_from_observation=True)
 # env id -> (Gymnasium id, the Gymnasium options that give our env's default (v5) observation layout)
 GYM_TASKS = {
     "ant": ("Ant-v5", dict(_NO_POSITIONS)),
     "half_cheetah": ("HalfCheetah-v5", dict(_NO_POSITIONS)),
+    "hopper": ("Hopper-v5", dict(_NO_POSITIONS)),
     "humanoid": ("Humanoid-v5", dict(_NO_POSITIONS)),
+    "walker2d": ("Walker2d-v5", dict(_NO_POSITIONS)),
     "cartpole": ("CartPole-v1", {}),
     "pendulum": ("Pendulum-v1", {}),
 }
@@ -177,6 +182,12 @@ def end_cause(env_id: str, final_obs: np.ndarray, terminated: bool, truncated: b
     if env_id in HEIGHT_TASKS:
         lo, hi = (params or env_params(env_id))["healthy_z_range"]
         return "torso_z_below" if final_obs[0] < 0.5 * (lo + hi) else "torso_z_above"
+    if env_id in PLANAR_TASKS:
+        p = params or env_params(env_id)
+        (zlo, zhi), (alo, ahi) = p["healthy_z_range"], p["healthy_angle_range"]
+        if not zlo < final_obs[0] < zhi:
+            return "torso_z_below" if final_obs[0] <= zlo else "torso_z_above"
+        return "torso_pitch_out" if not alo < final_obs[1] < ahi else "state_out"  # Hopper-v5's state range
     if env_id == "cartpole":
         return "cart_x_out" if abs(final_obs[0]) > (params or env_params(env_id))["x_threshold"] else "pole_angle_out"
     return "terminated"

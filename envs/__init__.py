@@ -13,8 +13,10 @@ _REGISTRY = {
     "anymal_c_rough": "envs.anymal_c_rough:AnymalCRough",
     "cartpole": "envs.cartpole:CartPole",
     "half_cheetah": "envs.half_cheetah:HalfCheetah",
+    "hopper": "envs.hopper:Hopper",
     "humanoid": "envs.humanoid:Humanoid",
     "pendulum": "envs.pendulum:Pendulum",
+    "walker2d": "envs.walker2d:Walker2d",
 }
 
 __all__ = ["WarpEnv", "list_envs", "make", "register", "resolve_device"]

@@ -5,6 +5,7 @@ An MjcfEnv task declares its `asset` (an MJCF file in envs/assets) besides the W
 checked against the model, and config fields declared without a default are derived from the model:
   dt          control step, s: frame_skip MJCF timesteps (or frame_skip sim_dt when the task sets sim_dt)
   init_z      height of the root body in qpos0, m (a free joint's qpos[2])
+  init_rootz  a planar root's rootz in qpos0, m (qpos[1], the slide's ref)
   ctrl_scale  half-width of the actuators' one symmetric control range (ctrl = ctrl_scale * a)
 """
 
@@ -91,6 +92,7 @@ class MjcfEnv(WarpEnv):
         derive = {
             "dt": lambda: dt,
             "init_z": lambda: float(self.model.qpos0[2]),
+            "init_rootz": lambda: float(self.model.qpos0[1]),
             "ctrl_scale": lambda: _symmetric_ctrl_scale(self.model, self.asset),
         }
         wanted = set(self.cfg_type.vars) - set(config_defaults(self.cfg_type))

@@ -128,8 +128,14 @@ def _config_value(env: str, key: str, value, field_type):
         return value
     length = field_type._length_ if wp.types.type_is_vector(field_type) else None
     values = tuple(value) if length and isinstance(value, (tuple, list)) else (value,)
-    if len(values) != (length or 1) or not all(_is_number(v) for v in values):
+    # a (lo, hi) range may be open on either side (Hopper-v5's healthy_z_range is (0.7, inf)); nothing may be NaN
+    bound = key.endswith("_range")
+    ok = all(
+        _is_number(v) or (bound and isinstance(v, Real) and not isinstance(v, bool) and math.isinf(v)) for v in values
+    )
+    if len(values) != (length or 1) or not ok:
         what = f"a sequence of {length} finite numbers" if length else "a finite number"
+        what = f"{what} (a range's bounds may also be +-inf)" if length and bound else what
         raise ValueError(f"{env}: {key} must be {what}, got {value!r}")
     return field_type(*values) if length else float(value)
 

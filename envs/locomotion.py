@@ -6,7 +6,13 @@ A task of the family declares its `asset`, its `cfg_type` and, where it differs 
 config table decides:
   healthy_z_range, healthy_reward  the task pays healthy_reward while healthy and terminates when unhealthy
                                    (torso z outside the range or a non-finite state); without them: neither
+    healthy_angle_range              unhealthy too when the planar root's pitch qpos[2] is outside it (Hopper-v5,
+                                     Walker2d-v5)
+    healthy_state_range              unhealthy too when any of concat(qpos, qvel)[2:] is outside it (Hopper-v5)
   init_z                           qpos0 has a free root at height init_z with identity orientation; else 0
+  init_rootz                       a planar root (slide x, slide z, hinge y): qpos0 has rootz = init_rootz (its
+                                   `ref`), the torso height that healthy_z_range bounds; else 0
+  obs_qvel_clip                    the observation's qvel entries clipped to +-obs_qvel_clip (Hopper-v5, Walker2d-v5)
   ctrl_scale                       the control cost is of ctrl = ctrl_scale * a; without it, of a
   contact_cost_weight              the task pays Gymnasium's contact_cost on MuJoCo's cfrc_ext (kernels.com):
     contact_force_range              each component clipped to the range first (Ant-v5), or
@@ -81,20 +87,33 @@ def locomotion_funcs(
     tail = wp.constant(nq + nv - obs_skip)
     first = wp.constant(obs_skip)
     has_health = "healthy_z_range" in cfg_type.vars
+    has_angle = "healthy_angle_range" in cfg_type.vars
+    has_state_range = "healthy_state_range" in cfg_type.vars
     has_contact = "contact_cost_weight" in cfg_type.vars
     free_root = "init_z" in cfg_type.vars
+    planar_root = "init_rootz" in cfg_type.vars
+    clip_qvel = "obs_qvel_clip" in cfg_type.vars
     scaled_ctrl = "ctrl_scale" in cfg_type.vars
+    z_index = wp.constant(1 if planar_root else 2)  # rootz of a planar root, a free root's z
+    qvel_obs = wp.constant(nq - obs_skip)  # first qvel entry of the observation
+
+    @wp.func
+    def within(x: float, lo: float, hi: float) -> bool:
+        # Ant-v5 counts a range's bounds as healthy; Humanoid-v5, Hopper-v5 and Walker2d-v5 do not
+        if wp.static(healthy_z_inclusive):
+            return x >= lo and x <= hi
+        return x > lo and x < hi
 
     @wp.func
     def healthy(cfg: cfg_type, s: state_type) -> bool:
         ok = True
         if wp.static(has_health):
-            # Ant-v5 counts the range's bounds as healthy, Humanoid-v5 does not
-            z = s[2]
-            if wp.static(healthy_z_inclusive):
-                ok = all_finite(s) and z >= cfg.healthy_z_range[0] and z <= cfg.healthy_z_range[1]
-            else:
-                ok = all_finite(s) and z > cfg.healthy_z_range[0] and z < cfg.healthy_z_range[1]
+            ok = all_finite(s) and within(s[z_index], cfg.healthy_z_range[0], cfg.healthy_z_range[1])
+            if wp.static(has_angle):
+                ok = ok and within(s[2], cfg.healthy_angle_range[0], cfg.healthy_angle_range[1])
+            if wp.static(has_state_range):
+                for i in range(2, num_q + num_v):
+                    ok = ok and within(s[i], cfg.healthy_state_range[0], cfg.healthy_state_range[1])
         return ok
 
     @wp.func
@@ -127,6 +146,8 @@ def locomotion_funcs(
         if wp.static(free_root):
             s[2] = cfg.init_z
             s[3] = 1.0
+        if wp.static(planar_root):
+            s[1] = cfg.init_rootz
         noise = cfg.reset_noise_scale
         if wp.static(uniform_qvel_noise):
             for i in range(num_q + num_v):
@@ -144,6 +165,9 @@ def locomotion_funcs(
         o = obs_type()
         for i in range(tail):
             o[i] = s[first + i]
+        if wp.static(clip_qvel):
+            for i in range(qvel_obs, tail):
+                o[i] = wp.clamp(o[i], -cfg.obs_qvel_clip, cfg.obs_qvel_clip)
         return o
 
     return step, terminated, reset, observe

@@ -53,6 +53,13 @@ def test_overrides_reach_the_config_and_derived_fields_come_from_the_model():
     assert envs.make("humanoid", num_envs=1, device="cpu").config["ctrl_scale"] == pytest.approx(0.4)
     with pytest.raises(ValueError, match="healthy_z_range must be a sequence of 2 finite numbers"):
         envs.make("ant", num_envs=1, device="cpu", healthy_z_range=(0.2, 1.0, 2.0))
+    # a range may be open (Hopper-v5's healthy_z_range is (0.7, inf)), never NaN; a scalar stays finite
+    open_range = envs.make("ant", num_envs=1, device="cpu", healthy_z_range=(0.2, float("inf")))
+    assert tuple(open_range.config["healthy_z_range"]) == (0.2, float("inf"))
+    with pytest.raises(ValueError, match="healthy_z_range must be a sequence of 2 finite numbers"):
+        envs.make("ant", num_envs=1, device="cpu", healthy_z_range=(0.2, float("nan")))
+    with pytest.raises(ValueError, match="ctrl_cost_weight must be a finite number"):
+        envs.make("ant", num_envs=1, device="cpu", ctrl_cost_weight=float("inf"))
     with pytest.raises(TypeError, match="unknown override 'dt' for env 'ant'"):
         envs.make("ant", num_envs=1, device="cpu", dt=0.1)  # derived from the model, not a parameter
 

@@ -99,7 +99,14 @@ def test_observation_noise_is_drawn_afresh_every_step():
 
 @pytest.mark.parametrize(
     ("env_id", "kw"),
-    [("ant", {"obs_layout": "v5"}), ("humanoid", {}), ("anymal_c", {}), ("half_cheetah", {}), ("cartpole", {})],
+    [
+        ("ant", {"obs_layout": "v5"}),
+        ("humanoid", {}),
+        ("anymal_c", {}),
+        ("half_cheetah", {}),
+        ("cartpole", {}),
+        ("hopper", {}),
+    ],
 )
 def test_cuda_variant_of_the_step_kernel_matches_the_cpu_one_bit_for_bit(env_id, kw, monkeypatch):
     # A GPU runs one env per thread (kernels.episode.make_step_kernel's one_env_per_thread variant, which writes the
@@ -133,7 +140,9 @@ GYM_IDS = {
     "pendulum": "Pendulum-v1",
     "ant": "Ant-v5",
     "half_cheetah": "HalfCheetah-v5",
+    "hopper": "Hopper-v5",
     "humanoid": "Humanoid-v5",
+    "walker2d": "Walker2d-v5",
 }
 
 

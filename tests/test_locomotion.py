@@ -45,6 +45,18 @@ SPECS = {
         lambda ref, a, x_velocity, com_velocity: [x_velocity, -ref.control_cost(a)],
         (17, 6, 18),
     ),
+    "hopper": (
+        "Hopper-v5",
+        {},
+        lambda ref, a, x_velocity, com_velocity: [x_velocity, ref.healthy_reward, -ref.control_cost(a)],
+        (11, 3, 12),
+    ),
+    "walker2d": (
+        "Walker2d-v5",
+        {},
+        lambda ref, a, x_velocity, com_velocity: [x_velocity, ref.healthy_reward, -ref.control_cost(a)],
+        (17, 6, 18),
+    ),
     # Humanoid's forward term is the center of mass's velocity (Gymnasium's mass_center)
     "humanoid": (
         "Humanoid-v5",
@@ -145,6 +157,37 @@ def test_ant_terminates_when_unhealthy_and_truncates_at_the_time_limit():
     low = envs.make("ant", num_envs=2, device=DEVICE, healthy_z_range=(0.2, 0.5))  # qpos0's 0.75 m is unhealthy
     low.reset()
     assert low.step(torch.zeros(2, 8))[2].all()
+
+
+@pytest.mark.parametrize("env_id", ["hopper", "walker2d"])
+def test_planar_walkers_terminate_as_gymnasium(env_id):
+    """Hopper-v5 and Walker2d-v5 end an episode when the torso's height (rootz) or pitch (rooty) leaves its open range,
+    Hopper-v5 also when any of concat(qpos, qvel)[2:] leaves (-100, 100): each case against Gymnasium's is_healthy on
+    the state our step ended at (info["final_obs"] holds the clipped velocities, so the state is read before)."""
+    gym_id = SPECS[env_id][0]
+    ref = gym.make(gym_id).unwrapped
+    nq, nu = ref.model.nq, ref.model.nu
+    cases = {"upright": {}, "low": {1: 0.5}, "tilted": {2: 1.1 if env_id == "walker2d" else 0.3}}
+    cases |= {"tilted back": {2: -1.2 if env_id == "walker2d" else -0.4}, "flung": {nq: 150.0}}
+    env = envs.make(env_id, num_envs=len(cases), device=DEVICE)
+    env.reset()
+    state = env.get_state().clone()
+    for i, change in enumerate(cases.values()):
+        for col, value in change.items():
+            state[i, col] = value
+    env.set_state(state)
+    stepped = envs.make(env_id, num_envs=len(cases), device=DEVICE)  # the same physics step, no autoreset
+    stepped.reset()
+    stepped.set_state(state)
+    _, _, terminated, truncated, info = env.step(torch.zeros(len(cases), nu))
+    stepped.sim.step(torch.zeros(len(cases), nu))
+    after = torch.cat(stepped.sim.get_state(), dim=1)
+    for i, name in enumerate(cases):
+        ref.set_state(after[i, :nq].double().numpy(), after[i, nq:].double().numpy())
+        assert bool(terminated[i]) == (not ref.is_healthy), name
+        assert bool(terminated[i]) == (name != "upright" and (name != "flung" or env_id == "hopper")), name
+        assert info["reward_terms"][i, 1].item() == (0.0 if terminated[i] else 1.0), name
+    assert not truncated.any()
 
 
 @pytest.mark.parametrize("env_id", sorted(SPECS))

@@ -44,7 +44,7 @@ def _random_actions(steps: int, n: int, num_actions: int, scale: float = 1.0) ->
 @pytest.mark.parametrize(
     ("env_id", "layout"),
     [("ant", "v5"), ("ant", "short"), ("half_cheetah", "v5"), ("humanoid", "v5"), ("humanoid", "short"),
-     ("cartpole", "v5"), ("pendulum", "v5")],
+     ("cartpole", "v5"), ("pendulum", "v5"), ("hopper", "v5"), ("walker2d", "v5")],
 )  # fmt: skip
 def test_gymnasium_observation_equals_ours_on_the_same_state(env_id, layout):
     # Gymnasium's set_state runs mj_forward: its qfrc_actuator is of ctrl 0 and its cfrc_ext 0, as after its reset;
@@ -73,7 +73,7 @@ def test_gymnasium_observation_equals_ours_on_the_same_state(env_id, layout):
     assert checked == n * (steps + 1)
 
 
-@pytest.mark.parametrize("env_id", ["ant", "half_cheetah", "humanoid"])
+@pytest.mark.parametrize("env_id", ["ant", "half_cheetah", "humanoid", "hopper", "walker2d"])
 def test_gymnasium_control_cost_equals_ours_for_the_mapped_action(env_id):
     # actions beyond [-1, 1] included: both sides must clip before scaling onto the ctrlrange
     n = 6
@@ -172,6 +172,11 @@ def test_end_causes_name_the_condition_that_fired():
     ]
     assert causes == ["torso_z_above", "torso_z_below", "time_limit"]
     assert sim2sim.end_cause("humanoid", np.array([1.3, np.nan]), True, False) == "non_finite"
+    assert sim2sim.end_cause("hopper", np.array([0.6, 0.0, 0.0]), True, False) == "torso_z_below"
+    assert sim2sim.end_cause("hopper", np.array([1.2, 0.25, 0.0]), True, False) == "torso_pitch_out"
+    assert sim2sim.end_cause("hopper", np.array([1.2, 0.1, 0.0]), True, False) == "state_out"
+    assert sim2sim.end_cause("walker2d", np.array([2.1, 0.0]), True, False) == "torso_z_above"
+    assert sim2sim.end_cause("walker2d", np.array([1.2, -1.1]), True, False) == "torso_pitch_out"
     assert sim2sim.end_cause("cartpole", np.array([2.5, 0.0, 0.0, 0.0]), True, False) == "cart_x_out"
     assert sim2sim.end_cause("cartpole", np.array([0.0, 0.0, -0.3, 0.0]), True, True) == "pole_angle_out"
 
