@@ -20,7 +20,8 @@
 #   check 40, env 80, kernels 20; its kernel's first CUDA compile ~7 s per model), ant_tiled and ant_fused 100,
 #   ant_auto 125, blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125,
 #   sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60, cones ~40 (a guess: the
-#   elliptic solve's first CUDA compile included). The PLAN: issue 17's tiled
+#   elliptic solve's first CUDA compile included), planar ~270 (a guess: hopper and walker2d's presets, 5 M and 10 M
+#   steps at 256 envs, where the update, not the env, is the cost, and hopper at 4,096 envs). The PLAN: issue 17's tiled
 #   solve (whether it steps as split does on CUDA, and how fast), the mission command with it, then rough_long until
 #   45 s before the deadline (with the tiled solve if stage tiled found it right and faster). With the machine's start
 #   (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540 <commit>` fits the 15-minute budget,
@@ -38,7 +39,7 @@
 #   and unpacks warp-clang.so.xz from /tmp/s).
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info tiled ant_tiled rough_long rough_ab ant_fused distill_anymal cones)
+PLAN=(info tiled ant_tiled rough_long rough_ab ant_fused distill_anymal cones planar)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
@@ -288,6 +289,12 @@ $([ -z "$full" ] && [ -f "$R/use_tiled" ] && echo " with pipeline split_tiled (s
       # beside the CPU's spread under 1-ulp state changes (benchmarks/rounding_spread.py; results/rounding_spread.json)
       run 90 parity $PY benchmarks/rounding_spread.py --runs cpu:ulp $(pick "cuda:default cuda:nofma" cpu:nofma) \
         --envs ant half_cheetah humanoid --out "$R/rounding_spread.json" ;;
+    planar)  # hopper and walker2d (never on a GPU): the presets (256 envs, trained and tuned on the CPU) and at
+      # 4,096 envs x 16 steps with 16 minibatches for 4x the steps, each evaluated over 256 episodes
+      train hopper 60 --env-id hopper --total-timesteps "$(pick 5000000 512)"
+      train walker2d 90 --env-id walker2d --total-timesteps "$(pick 10000000 512)"
+      train hopper4k 60 --env-id hopper --num-envs "$(pick 4096 32)" --num-steps 16 --num-minibatches 16 \
+        --total-timesteps "$(pick 20000000 512)" ;;
     half_cheetah) train half_cheetah 50 --env-id half_cheetah --num-envs "$(pick 16384 32)" \
       --total-timesteps "$(pick 50000000 512)" ;;
     humanoid_long) train humanoid_long 120 --env-id humanoid --num-envs "$(pick 16384 32)" \

@@ -67,6 +67,13 @@ def test_dry_run_of_the_cones_stage_times_both_friction_cones(tmp_path):
     assert "pyramidal cone, 4 envs" in log and "elliptic cone, 4 envs" in log
 
 
+def test_dry_run_of_the_planar_stage_trains_and_evaluates_hopper_and_walker2d(tmp_path):
+    p, log = _dry_run(tmp_path, "planar")
+    assert p.returncode == 0 and "done: 0 failed" in log, log[-3000:]
+    for label in ("hopper", "walker2d", "hopper4k"):
+        assert f"== {label} rc=0" in log and f"== {label}-eval rc=0" in log
+
+
 def test_a_failed_or_unknown_stage_fails_the_session(tmp_path):
     p, log = _dry_run(tmp_path, "no_such_stage")
     assert p.returncode != 0 and "unknown stage no_such_stage" in log and "done: 1 failed" in log
