@@ -479,7 +479,7 @@ class LocomotionEnv(MjcfEnv):
     reward_term_names and task_funcs follow from them and `obs_layout` (see the module docstring)."""
 
     obs_skip: int = 2  # leading qpos coordinates left out of the observation (the root's horizontal position)
-    healthy_z_inclusive: bool = True  # whether a torso height equal to a bound of healthy_z_range is healthy
+    healthy_z_inclusive: bool = True  # whether a value on a bound of a healthy range (height, pitch, state) is healthy
     uniform_qvel_noise: bool = False  # reset qvel uniform instead of Gaussian
     v5_blocks: tuple = ()  # the V5_BLOCKS of Gymnasium's default observation of this task
     com_forward: bool = False  # the forward term follows the whole body's center of mass (Humanoid-v5)
