@@ -2,7 +2,7 @@
 # hopper and walker2d on this CPU: cleanppo/ppo_warp.py's preset (the default command plus a seed), seeds 1-3 one
 # after another, each final policy run deterministically for 20 episodes in our env and in Gymnasium's v5 env from
 # the same start states (benchmarks/sim2sim.py); the tables, progress.csv and the slim policy land in
-# results/ppo_planar_cpu/<env>/seed<n>/. Run from the repository root:
+# results/ppo_planar_cpu/<env>/seed<n>/, the seeds' learning curves in <env>.png. Run from the repository root:
 #   bash results/ppo_planar_cpu/run.sh            # ENVS="hopper walker2d" SEEDS="1 2 3" PYTHON=python RUNS=/tmp/...
 # A run whose folder has DONE is not trained again (the evaluation is repeated).
 set -euo pipefail
@@ -27,4 +27,10 @@ for env in ${ENVS:-hopper walker2d}; do
     $PY -c "import sys, torch; c = torch.load(sys.argv[1], weights_only=False); \
 torch.save({k: c[k] for k in ('agent', 'obs_rms', 'args')}, sys.argv[2])" "$ckpt" "$dest/policy.pt"
   done
+done
+for env in ${ENVS:-hopper walker2d}; do
+  csvs=() labels=()
+  for seed in ${SEEDS:-1 2 3}; do csvs+=("$OUT/$env/seed$seed/progress.csv"); labels+=("seed $seed"); done
+  $PY benchmarks/plot_progress.py "${csvs[@]}" "$OUT/$env.png" --labels "${labels[@]}" \
+    --title "$env, ppo_warp.py preset (256 envs x 16 steps), CPU"
 done
