@@ -169,8 +169,22 @@ mutate "50 a geom-geom contact's elliptic tangent aref with its sign flipped" ke
     's/aref = wp.vec4(aref\[0\], -b \* wp.dot(vel, t1), -b \* wp.dot(vel, wp.cross(normal, t1)), 0.0)/aref = wp.vec4(aref[0], b * wp.dot(vel, t1), b * wp.dot(vel, wp.cross(normal, t1)), 0.0)/' \
     tests/test_elliptic_cone.py -k stack
 mutate "51 gravity compensation's force at the body's frame origin instead of its center of mass" kernels/forward.py \
-    's/            com = xpos_in\[worldid, b\] + wp.quat_rotate(xquat_in\[worldid, b\], body_ipos\[b\])/            com = xpos_in[worldid, b]/' \
+    's/    com = xpos_in\[worldid, b\] + wp.quat_rotate(xquat_in\[worldid, b\], body_ipos\[b\])/    com = xpos_in[worldid, b]/' \
     tests/test_gravcomp.py
 mutate "52 an explicit pair against the floor with the geoms' mixed parameters instead of its own" kernels/io.py \
     's/            rows.append((g, \*(explicit\[key\] if key in explicit else _pair_params(model, g, pl, h))))/            rows.append((g, *_pair_params(model, g, pl, h)))/' \
     tests/test_contact_pairs.py
+mutate "53 actuatorgravcomp left out of its joint's actuatorfrcrange clamp" kernels/forward.py \
+    's/            if dof_actgravcomp\[d\] == 1:/            if dof_actgravcomp[d] == 7:/' tests/test_gravcomp.py -k actuator
+mutate "54 actuatorgravcomp inside the clamp and again as a passive force" kernels/forward.py \
+    's/if dof_actgravcomp\[i\] == 0 or dof_actgravcomp\[i\] == 3:/if dof_actgravcomp[i] != 2:/' \
+    tests/test_gravcomp.py -k actuator
+mutate "55 Hopper-v5's healthy_state_range not checked" envs/locomotion.py \
+    's/                for i in range(2, num_q + num_v):/                for i in range(2, 2):/' \
+    tests/test_locomotion.py -k "hopper or walker"
+mutate "56 the planar walkers' observed qvel not clipped" envs/locomotion.py \
+    's/            for i in range(qvel_obs, tail):/            for i in range(tail, tail):/' \
+    tests/test_locomotion.py tests/test_sim2sim.py -k "hopper or walker"
+mutate "57 a planar walker reset with rootz 0 instead of its qpos0's" envs/locomotion.py \
+    's/            s\[1\] = cfg.init_rootz/            s[1] = 0.0/' \
+    tests/test_locomotion.py tests/test_episodes.py -k "hopper or walker"
