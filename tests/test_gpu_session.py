@@ -117,23 +117,22 @@ def test_dry_run_of_rough_ab_trains_each_variant_with_its_flags_and_tracks_it(tm
     session."""
     import json
 
-    monkeypatch.setenv("AB", "preset blind legacy seed2 nosuch")
+    monkeypatch.setenv("AB", "preset legacy seed2 nosuch")  # (blind: another env_kwargs variant, left out for time)
     p, log = _dry_run(tmp_path, "rough_ab")
     assert p.returncode != 0 and "unknown rough_ab variant nosuch" in log and "done: 1 failed" in log, log[-3000:]
-    for v in ("preset", "blind", "legacy"):
+    for v in ("preset", "legacy"):
         for step in ("", "-levels", "-track"):
             assert f"== rough_ab_{v}{step} rc=0" in log, log[-3000:]
     args = {v: json.load(open(next((tmp_path / "runs" / f"rough_ab_{v}").rglob("config.json"))))["args"]
-            for v in ("preset", "blind", "legacy")}  # fmt: skip
+            for v in ("preset", "legacy")}  # fmt: skip
     assert args["preset"]["hidden"] == [512, 256, 128] and args["preset"]["env_kwargs"] == ["height_scale=0.5"]
-    assert not args["preset"]["norm_obs"] and not args["blind"]["norm_obs"] and args["legacy"]["norm_obs"]
-    assert args["blind"]["env_kwargs"] == ["height_scale=0.5", "height_scale=0"]
+    assert not args["preset"]["norm_obs"] and args["legacy"]["norm_obs"]
     assert args["legacy"]["env_kwargs"] == ["height_scale=0.5", "height_scale=5.0"]
     seed2 = json.load(open(next((tmp_path / "runs" / "rough_ab_seed2").rglob("config.json"))))["args"]
     assert seed2["seed"] == 2 and args["preset"]["seed"] == 1 and seed2["env_kwargs"] == ["height_scale=0.5"]
-    assert len(re.findall(r"tracking_lin_vel [\d.]+ \(\d+%\)", log)) == 4
-    assert len(re.findall(r"curriculum after the first episode", log)) == 4
-    for v in ("preset", "blind", "legacy"):  # the levels table, and no snapshot left for the packing
+    assert len(re.findall(r"tracking_lin_vel [\d.]+ \(\d+%\)", log)) == 3
+    assert len(re.findall(r"curriculum after the first episode", log)) == 3
+    for v in ("preset", "legacy"):  # the levels table, and no snapshot left for the packing
         run = next((tmp_path / "runs" / f"rough_ab_{v}").iterdir())
         assert (run / "terrain_levels.json").exists() and not list(run.glob("snap_*.pt"))
 
