@@ -26,8 +26,9 @@ $(STAMP): $(LOCK) pyproject.toml Makefile
 train: setup
 	$(PY) cleanppo/ppo_warp.py $(ARGS)
 
-# the 25 slowest tests are listed at the end: CI has 20 minutes on 2 cores
-PYTEST_ARGS ?= --durations=25
+# CI has 20 minutes on 2 cores: one pytest-xdist worker per core (at most 4: each holds torch, Warp and its kernels),
+# the 25 slowest tests listed at the end. PYTEST_ARGS=--durations=25 runs them in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --durations=25
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
