@@ -37,7 +37,7 @@ State (`get_state`): concat(qpos (6), qvel (6)) in MuJoCo order.
 
 import warp as wp
 
-from envs.locomotion import LocomotionEnv
+from envs.locomotion import PlanarEnv
 
 
 @wp.struct
@@ -57,16 +57,9 @@ class HopperConfig:
     dt: float  # control step, s
 
 
-class Hopper(LocomotionEnv):
+class Hopper(PlanarEnv):
     """Gymnasium Hopper-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
 
     name = "hopper"
     asset = "hopper.xml"
     cfg_type = HopperConfig
-    obs_skip = 1
-    healthy_z_inclusive = False
-    uniform_qvel_noise = True
-
-    def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, frame_skip: int = 4, **kwargs):
-        """Hopper-v5's frame_skip 4 (dt = 0.008 s) by default."""
-        super().__init__(num_envs, device, seed, frame_skip=frame_skip, **kwargs)

@@ -1,5 +1,5 @@
-"""The Gymnasium v5 locomotion family (Ant, HalfCheetah, Humanoid): one set of task functions, specialized
-for each task by its model's sizes, its config table and a few flags.
+"""The Gymnasium v5 locomotion family (Ant, HalfCheetah, Humanoid; Hopper and Walker2d through PlanarEnv): one set
+of task functions, specialized for each task by its model's sizes, its config table and a few flags.
 
 A task of the family declares its `asset`, its `cfg_type` and, where it differs from Ant, `obs_skip`,
 `healthy_z_inclusive`, `uniform_qvel_noise`, `v5_blocks` and `com_forward`; its sizes come from the model. The
@@ -487,6 +487,8 @@ class LocomotionEnv(MjcfEnv):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if not cls.asset:  # a shared base (PlanarEnv): flags only, no model
+            return
         model = load_mjcf(os.path.join(ASSETS, cls.asset))
         cls.state_dim, cls.num_actions = model.nq + model.nv, model.nu
         cls.num_obs = cls._num_obs(model, "short")  # the default layout (see LocomotionEnv.__init__)
@@ -610,3 +612,16 @@ class LocomotionEnv(MjcfEnv):
         if self._v5_cmds is not None:
             arrays["v5.com_x"] = self._v5_arrays["com_x"]
         return arrays
+
+
+class PlanarEnv(LocomotionEnv):
+    """Base of Gymnasium's planar Hopper-v5 and Walker2d-v5: a planar root (rootz, rooty observed, rootx not),
+    exclusive health bounds, uniform reset qvel noise and frame_skip 4 (dt = 0.008 s at the 2 ms timestep)."""
+
+    obs_skip = 1
+    healthy_z_inclusive = False
+    uniform_qvel_noise = True
+
+    def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, frame_skip: int = 4, **kwargs):
+        """Gymnasium's frame_skip 4 for both tasks by default."""
+        super().__init__(num_envs, device, seed, frame_skip=frame_skip, **kwargs)

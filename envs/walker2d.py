@@ -40,7 +40,7 @@ State (`get_state`): concat(qpos (9), qvel (9)) in MuJoCo order.
 
 import warp as wp
 
-from envs.locomotion import LocomotionEnv
+from envs.locomotion import PlanarEnv
 
 
 @wp.struct
@@ -59,16 +59,9 @@ class Walker2dConfig:
     dt: float  # control step, s
 
 
-class Walker2d(LocomotionEnv):
+class Walker2d(PlanarEnv):
     """Gymnasium Walker2d-v5 on Warp articulated dynamics with soft contacts; see the module docstring."""
 
     name = "walker2d"
     asset = "walker2d.xml"
     cfg_type = Walker2dConfig
-    obs_skip = 1
-    healthy_z_inclusive = False
-    uniform_qvel_noise = True
-
-    def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, frame_skip: int = 4, **kwargs):
-        """Walker2d-v5's frame_skip 4 (dt = 0.008 s) by default."""
-        super().__init__(num_envs, device, seed, frame_skip=frame_skip, **kwargs)
