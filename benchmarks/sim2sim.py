@@ -15,7 +15,8 @@ default `obs_layout="short"` (qpos[2:], qvel), told apart by the checkpoint's
 observation size. What is matched (GYM_TASKS, per layout):
   ant          Ant-v5 (v5: its defaults; short: include_cfrc_ext_in_observation=False); contact_cost in both
   half_cheetah HalfCheetah-v5
-  hopper       Hopper-v5; walker2d Walker2d-v5 (Gymnasium integrates both with RK4, our envs with Euler)
+  hopper       Hopper-v5; walker2d Walker2d-v5; swimmer Swimmer-v5 (Gymnasium integrates the three with RK4, our
+               envs with Euler)
   humanoid     Humanoid-v5 (v5: its defaults; short: include_{cinert,cvel,qfrc_actuator,cfrc_ext}_in_observation=False);
                contact_cost and the center-of-mass forward reward in both
   cartpole     CartPole-v1, our force 10 a N applied by setting Gymnasium's force_mag to 10 |a| each step
@@ -60,7 +61,7 @@ from mjcf import load_mjcf
 
 OBS_CLIP = 10.0  # ppo_warp's RunningMeanStd.clip (a constructor default, not stored in the checkpoint)
 OBS_EPS = 1e-8  # ppo_warp's RunningMeanStd.frozen: 1 / sqrt(var + 1e-8)
-MUJOCO_TASKS = ("ant", "half_cheetah", "hopper", "humanoid", "walker2d")
+MUJOCO_TASKS = ("ant", "half_cheetah", "hopper", "humanoid", "swimmer", "walker2d")
 HEIGHT_TASKS = ("ant", "humanoid")  # obs[0] is the torso height and the healthy range applies to it
 PLANAR_TASKS = ("hopper", "walker2d")  # obs[0] the torso height (rootz), obs[1] its pitch, each with a healthy range
 _NO_POSITIONS = dict(exclude_current_positions_from_observation=True)
@@ -70,6 +71,7 @@ GYM_TASKS = {
     "half_cheetah": ("HalfCheetah-v5", dict(_NO_POSITIONS)),
     "hopper": ("Hopper-v5", dict(_NO_POSITIONS)),
     "humanoid": ("Humanoid-v5", dict(_NO_POSITIONS)),
+    "swimmer": ("Swimmer-v5", dict(_NO_POSITIONS)),
     "walker2d": ("Walker2d-v5", dict(_NO_POSITIONS)),
     "cartpole": ("CartPole-v1", {}),
     "pendulum": ("Pendulum-v1", {}),

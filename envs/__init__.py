@@ -16,6 +16,7 @@ _REGISTRY = {
     "hopper": "envs.hopper:Hopper",
     "humanoid": "envs.humanoid:Humanoid",
     "pendulum": "envs.pendulum:Pendulum",
+    "swimmer": "envs.swimmer:Swimmer",
     "walker2d": "envs.walker2d:Walker2d",
 }
 
