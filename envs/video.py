@@ -1,6 +1,6 @@
 """Videos and per-step traces of one env's episode: `record_episode(env, policy, "ant.mp4", trace_path="ant.csv")`.
 
-Frames: MJCF envs (ant, half_cheetah, humanoid, hopper, ...) are drawn by MuJoCo's own renderer (`mujoco.Renderer`) from
+Frames: MJCF envs (ant, hopper, swimmer, ...) are drawn by MuJoCo's own renderer (`mujoco.Renderer`) from
 the env's MJCF file (envs/assets), with qpos set from the env's state each step (`mj_forward`: kinematics only,
 our simulator stays the physics) and a camera tracking the root body. A height-field env (anymal_c_rough) gets
 its terrain as a MuJoCo hfield in place of the plane, cut to 25 m around the followed env's tile; a model whose
