@@ -48,6 +48,9 @@ from cleanppo_utils.threaded_env import ThreadedEnv
 # humanoid: std bounded by 1 (docs/ppo.md). hopper, walker2d: 256 envs x 16 steps (4,096 steps per update, as
 # CleanRL's 1 env x 2,048 twice over): the default 4,096 x 24 reached a return of 470 after 7 M steps on hopper,
 # this one 2,000 after 5 M (CPU runs in results/ppo_planar_cpu/README.md; on a GPU more envs are cheap, not measured).
+# swimmer: the RL Zoo's PPO for Swimmer (gamma 0.9999, 1 M steps) on SB3's PPO defaults (2,048 steps per update,
+# minibatches of 64, 10 epochs): at gamma 0.99, or with 4-16 minibatches of 256-1,024, returns stayed under 100 after
+# 1-2 M steps on the CPU; this one passes 280 within 250 k (results/ppo_planar_cpu/README.md).
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
@@ -57,6 +60,7 @@ PRESETS = {
     "humanoid": dict(max_log_std=0.0),
     "hopper": dict(total_timesteps=5_000_000, num_envs=256, num_steps=16),
     "walker2d": dict(total_timesteps=10_000_000, num_envs=256, num_steps=16),
+    "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501
 }
 # fmt: on
 
