@@ -188,3 +188,9 @@ mutate "56 the planar walkers' observed qvel not clipped" envs/locomotion.py \
 mutate "57 a planar walker reset with rootz 0 instead of its qpos0's" envs/locomotion.py \
     's/            s\[1\] = cfg.init_rootz/            s[1] = 0.0/' \
     tests/test_locomotion.py tests/test_episodes.py -k "hopper or walker"
+mutate "58 Swimmer's reset velocities Gaussian instead of uniform" envs/swimmer.py \
+    's/    uniform_qvel_noise = True/    uniform_qvel_noise = False/' \
+    tests/test_episodes.py tests/test_locomotion.py -k swimmer
+mutate "59 Swimmer's fluid without its viscosity" envs/assets/swimmer.xml \
+    's/viscosity="0.1"/viscosity="0"/' \
+    tests/test_locomotion.py -k swimmer
