@@ -50,7 +50,8 @@ from cleanppo_utils.threaded_env import ThreadedEnv
 # this one 2,000 after 5 M (CPU runs in results/ppo_planar_cpu/README.md; on a GPU more envs are cheap, not measured).
 # swimmer: the RL Zoo's PPO for Swimmer (gamma 0.9999, 1 M steps) on SB3's PPO defaults (2,048 steps per update,
 # minibatches of 64, 10 epochs): at gamma 0.99, or with 4-16 minibatches of 256-1,024, returns stayed under 100 after
-# 1-2 M steps on the CPU; this one passes 280 within 250 k (results/ppo_planar_cpu/README.md).
+# 1-2 M steps on the CPU; with this one seed 1 passes 280 within 250 k and seeds 2 and 3 stay at 80-100, PPO's known
+# Swimmer local optimum (results/ppo_planar_cpu/README.md).
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501

@@ -1,5 +1,5 @@
-"""The Gymnasium v5 locomotion family (Ant, HalfCheetah, Humanoid; Hopper and Walker2d through PlanarEnv): one set
-of task functions, specialized for each task by its model's sizes, its config table and a few flags.
+"""The Gymnasium v5 locomotion family (Ant, HalfCheetah, Humanoid, Swimmer; Hopper and Walker2d through PlanarEnv):
+one set of task functions, specialized for each task by its model's sizes, its config table and a few flags.
 
 A task of the family declares its `asset`, its `cfg_type` and, where it differs from Ant, `obs_skip`,
 `healthy_z_inclusive`, `uniform_qvel_noise`, `v5_blocks` and `com_forward`; its sizes come from the model. The
