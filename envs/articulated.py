@@ -44,6 +44,17 @@ class MjcfEnv(WarpEnv):
     asset: str = ""  # MJCF file name in envs/assets
     param_names = ("mass", "friction", "strength")
     task_state_dim: int = 0  # the task's own state after concat(qpos, qvel) (commands, last action, ...)
+    frame_skip: int = 5  # MJCF timesteps per control step when the constructor is not told (the task's default)
+
+    def __init_subclass__(cls, **kwargs):
+        # The signature shows the task's own frame_skip default rather than the None the constructor declares.
+        super().__init_subclass__(**kwargs)
+        sig = vars(cls).get("__signature__")
+        if sig is not None and sig.parameters["frame_skip"].default is None:
+            params = [
+                q.replace(default=cls.frame_skip) if q.name == "frame_skip" else q for q in sig.parameters.values()
+            ]
+            cls.__signature__ = sig.replace(parameters=params)
 
     def __init__(
         self,
@@ -51,7 +62,7 @@ class MjcfEnv(WarpEnv):
         device: str = "auto",
         seed: int = 0,
         *,
-        frame_skip: int = 5,
+        frame_skip: int | None = None,
         substeps: int = 1,
         sim_dt: float | None = None,
         pipeline: str = "auto",
@@ -60,7 +71,8 @@ class MjcfEnv(WarpEnv):
         **overrides,
     ):
         """Load the task's model, build its simulator (frame_skip steps of sim_dt, default the MJCF timestep, per
-        control step) and hand both to WarpEnv with the derived config fields."""
+        control step; None: the class's frame_skip) and hand both to WarpEnv with the derived config fields."""
+        frame_skip = type(self).frame_skip if frame_skip is None else frame_skip
         for name, value in (("num_envs", num_envs), ("frame_skip", frame_skip), ("substeps", substeps)):
             if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")

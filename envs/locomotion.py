@@ -621,7 +621,4 @@ class PlanarEnv(LocomotionEnv):
     obs_skip = 1
     healthy_z_inclusive = False
     uniform_qvel_noise = True
-
-    def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, frame_skip: int = 4, **kwargs):
-        """Gymnasium's frame_skip 4 for both tasks by default."""
-        super().__init__(num_envs, device, seed, frame_skip=frame_skip, **kwargs)
+    frame_skip = 4

@@ -56,7 +56,4 @@ class Swimmer(LocomotionEnv):
     asset = "swimmer.xml"
     cfg_type = SwimmerConfig
     uniform_qvel_noise = True
-
-    def __init__(self, num_envs: int = 1, device: str = "auto", seed: int = 0, *, frame_skip: int = 4, **kwargs):
-        """Swimmer-v5's frame_skip 4 (dt = 0.04 s) by default."""
-        super().__init__(num_envs, device, seed, frame_skip=frame_skip, **kwargs)
+    frame_skip = 4  # Swimmer-v5's: dt = 0.04 s

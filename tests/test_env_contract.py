@@ -44,6 +44,8 @@ def test_constructor_signature_is_the_config_table(env_id):
         assert knob in params
     assert [f"{p}_scale" for p in cls.param_names] == list(params)[-len(cls.param_names) :]
     assert "sim" not in params and "constants" not in params
+    if "frame_skip" in params:  # the default the signature shows is the one an env built without it steps with
+        assert envs.make(env_id, num_envs=1, device="cpu").frame_skip == params["frame_skip"].default
 
 
 def test_overrides_reach_the_config_and_derived_fields_come_from_the_model():
