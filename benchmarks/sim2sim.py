@@ -19,9 +19,10 @@ observation size. What is matched (GYM_TASKS, per layout):
                envs with Euler)
   humanoid     Humanoid-v5 (v5: its defaults; short: include_{cinert,cvel,qfrc_actuator,cfrc_ext}_in_observation=False);
                contact_cost and the center-of-mass forward reward in both
+  inverted_pendulum InvertedPendulum-v5 (Gymnasium integrates with RK4, our env with Euler)
   cartpole     CartPole-v1, our force 10 a N applied by setting Gymnasium's force_mag to 10 |a| each step
   pendulum     Pendulum-v1, torque 2 a N m
-every MuJoCo task with exclude_current_positions_from_observation=True, and the reward weights, healthy range,
+every locomotion task with exclude_current_positions_from_observation=True, and the reward weights, healthy range,
 reset noise, contact cost and frame skip of our env's constructor defaults passed to Gymnasium under the same names.
 In the v5 layout each simulator observes its own contact forces: the policy meets MuJoCo's solver's in Gymnasium.
 Actions are
@@ -29,9 +30,10 @@ clipped to [-1, 1] and mapped linearly onto Gymnasium's action space (MuJoCo's c
 `--env-kwargs '{"healthy_z_range": [0.2, 100.0]}'` changes a constructor argument on both sides alike.
 
 Reported per simulator: return, episode length, forward velocity (the torso's x displacement over the episode /
-its duration, m/s, computed the same way in both), torso height range (ant, humanoid), and how episodes ended:
-time_limit, or the termination condition that fired (torso_z_below / torso_z_above the healthy range, hopper and
-walker2d also torso_pitch_out and (hopper) state_out, non_finite state, cart_x_out / pole_angle_out). Writes
+its duration, m/s, computed the same way in both; none for inverted_pendulum), torso height range (ant, humanoid),
+and how episodes ended: time_limit, or the termination condition that fired (torso_z_below / torso_z_above the
+healthy range, hopper and walker2d also torso_pitch_out and (hopper) state_out, non_finite state, cart_x_out /
+pole_angle_out). Writes
 <out>/sim2sim.json and <out>/sim2sim.md.
 """
 
@@ -61,7 +63,8 @@ from mjcf import load_mjcf
 
 OBS_CLIP = 10.0  # ppo_warp's RunningMeanStd.clip (a constructor default, not stored in the checkpoint)
 OBS_EPS = 1e-8  # ppo_warp's RunningMeanStd.frozen: 1 / sqrt(var + 1e-8)
-MUJOCO_TASKS = ("ant", "half_cheetah", "hopper", "humanoid", "swimmer", "walker2d")
+MUJOCO_TASKS = ("ant", "half_cheetah", "hopper", "humanoid", "inverted_pendulum", "swimmer", "walker2d")
+BALANCE_TASKS = ("inverted_pendulum",)  # MuJoCo tasks that balance in place: no forward velocity reported
 HEIGHT_TASKS = ("ant", "humanoid")  # obs[0] is the torso height and the healthy range applies to it
 PLANAR_TASKS = ("hopper", "walker2d")  # obs[0] the torso height (rootz), obs[1] its pitch, each with a healthy range
 _NO_POSITIONS = dict(exclude_current_positions_from_observation=True)
@@ -73,6 +76,7 @@ GYM_TASKS = {
     "humanoid": ("Humanoid-v5", dict(_NO_POSITIONS)),
     "swimmer": ("Swimmer-v5", dict(_NO_POSITIONS)),
     "walker2d": ("Walker2d-v5", dict(_NO_POSITIONS)),
+    "inverted_pendulum": ("InvertedPendulum-v5", {}),
     "cartpole": ("CartPole-v1", {}),
     "pendulum": ("Pendulum-v1", {}),
 }
@@ -190,6 +194,8 @@ def end_cause(env_id: str, final_obs: np.ndarray, terminated: bool, truncated: b
         if not zlo < final_obs[0] < zhi:
             return "torso_z_below" if final_obs[0] <= zlo else "torso_z_above"
         return "torso_pitch_out" if not alo < final_obs[1] < ahi else "state_out"  # Hopper-v5's state range
+    if env_id == "inverted_pendulum":
+        return "pole_angle_out"
     if env_id == "cartpole":
         return "cart_x_out" if abs(final_obs[0]) > (params or env_params(env_id))["x_threshold"] else "pole_angle_out"
     return "terminated"
@@ -315,7 +321,7 @@ def run_gym(
 def summarize(env_id: str, track: dict) -> dict:
     """Mean and std over episodes of return, length and forward velocity [m/s]; torso z range [m]; end causes."""
     length = track["length"]
-    has_forward = env_id in MUJOCO_TASKS
+    has_forward = env_id in MUJOCO_TASKS and env_id not in BALANCE_TASKS
     velocity = track["forward_sum"] / np.maximum(length, 1) if has_forward else None
     ends = {}
     for cause in track["end"]:

@@ -15,6 +15,7 @@ _REGISTRY = {
     "half_cheetah": "envs.half_cheetah:HalfCheetah",
     "hopper": "envs.hopper:Hopper",
     "humanoid": "envs.humanoid:Humanoid",
+    "inverted_pendulum": "envs.inverted_pendulum:InvertedPendulum",
     "pendulum": "envs.pendulum:Pendulum",
     "swimmer": "envs.swimmer:Swimmer",
     "walker2d": "envs.walker2d:Walker2d",

@@ -142,6 +142,7 @@ GYM_IDS = {
     "half_cheetah": "HalfCheetah-v5",
     "hopper": "Hopper-v5",
     "humanoid": "Humanoid-v5",
+    "inverted_pendulum": "InvertedPendulum-v5",
     "swimmer": "Swimmer-v5",
     "walker2d": "Walker2d-v5",
 }
