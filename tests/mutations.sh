@@ -194,3 +194,9 @@ mutate "58 Swimmer's reset velocities Gaussian instead of uniform" envs/swimmer.
 mutate "59 Swimmer's fluid without its viscosity" envs/assets/swimmer.xml \
     's/viscosity="0.1"/viscosity="0"/' \
     tests/test_locomotion.py -k swimmer
+mutate "60 InvertedPendulum pays the survive reward on the step that terminates" envs/inverted_pendulum.py \
+    's/    if not inverted_pendulum_fell(cfg, sc, s_phys):/    if True:/' \
+    tests/test_inverted_pendulum.py
+mutate "61 InvertedPendulum's reset velocities left at 0" envs/inverted_pendulum.py \
+    's/    for i in range(4):/    for i in range(2):/' \
+    tests/test_episodes.py tests/test_inverted_pendulum.py -k inverted_pendulum
