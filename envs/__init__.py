@@ -17,6 +17,7 @@ _REGISTRY = {
     "humanoid": "envs.humanoid:Humanoid",
     "inverted_pendulum": "envs.inverted_pendulum:InvertedPendulum",
     "pendulum": "envs.pendulum:Pendulum",
+    "reacher": "envs.reacher:Reacher",
     "swimmer": "envs.swimmer:Swimmer",
     "walker2d": "envs.walker2d:Walker2d",
 }

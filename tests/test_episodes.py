@@ -143,6 +143,7 @@ GYM_IDS = {
     "hopper": "Hopper-v5",
     "humanoid": "Humanoid-v5",
     "inverted_pendulum": "InvertedPendulum-v5",
+    "reacher": "Reacher-v5",
     "swimmer": "Swimmer-v5",
     "walker2d": "Walker2d-v5",
 }
