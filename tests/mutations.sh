@@ -196,13 +196,13 @@ mutate "59 Swimmer's fluid without its viscosity" envs/assets/swimmer.xml \
     tests/test_locomotion.py -k swimmer
 mutate "60 InvertedPendulum pays the survive reward on the step that terminates" envs/inverted_pendulum.py \
     's/    if not inverted_pendulum_fell(cfg, sc, s_phys):/    if True:/' \
-    tests/test_inverted_pendulum.py
+    tests/test_gym_tasks.py -k "inverted_pendulum"
 mutate "61 InvertedPendulum's reset velocities left at 0" envs/inverted_pendulum.py \
     's/    for i in range(4):/    for i in range(2):/' \
-    tests/test_episodes.py tests/test_inverted_pendulum.py -k inverted_pendulum
+    tests/test_episodes.py tests/test_gym_tasks.py -k inverted_pendulum
 mutate "62 Reacher's target drawn in the square, not in its disk" envs/reacher.py \
     's/    while gx \* gx + gy \* gy >= r \* r:/    while gx * gx + gy * gy >= 4.0 * r * r:/' \
-    tests/test_episodes.py tests/test_reacher.py -k reacher
+    tests/test_episodes.py tests/test_gym_tasks.py -k reacher
 mutate "63 Reacher's fingertip with the two links' lengths swapped in x" envs/reacher.py \
     's/        cfg.upper_arm \* wp.cos(a) + cfg.forearm \* wp.cos(b),/        cfg.forearm * wp.cos(a) + cfg.upper_arm * wp.cos(b),/' \
-    tests/test_reacher.py
+    tests/test_gym_tasks.py -k reacher

@@ -1,0 +1,227 @@
+"""Gymnasium's InvertedPendulum-v5 and Reacher-v5 (MJCF tasks with their own task functions) against Gymnasium and
+MuJoCo: the models, the dynamics into their joint limits, the observation, reward and termination on the same
+states."""
+
+import os
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+import pytest
+import torch
+
+import envs
+from envs.core import ASSETS
+
+DEVICE = "cpu"
+# fields of our asset that must equal Gymnasium's model
+MODEL_FIELDS = ("body_mass", "body_inertia", "body_ipos", "body_iquat", "body_pos", "dof_damping", "dof_armature",
+                "jnt_range", "jnt_limited", "jnt_solref", "jnt_solimp", "jnt_margin", "qpos0", "actuator_gear",
+                "actuator_ctrlrange", "geom_contype", "geom_conaffinity")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _mujoco_log_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def _gym_euler(gym_id: str, **kwargs):
+    # Gymnasium's env with MuJoCo's Euler integrator, the one our kernels implement (Gymnasium's models use RK4)
+    g = gym.make(gym_id, **kwargs).unwrapped
+    g.model.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER
+    g.reset(seed=0)
+    return g
+
+
+@pytest.mark.parametrize("asset", ["inverted_pendulum.xml", "reacher.xml"])
+def test_asset_is_gymnasiums_model(asset):
+    ours = mujoco.MjModel.from_xml_path(os.path.join(ASSETS, asset))
+    path = os.path.join(os.path.dirname(gym.__file__), "envs", "mujoco", "assets", asset)
+    theirs = mujoco.MjModel.from_xml_path(path)
+    for field in MODEL_FIELDS:
+        np.testing.assert_array_equal(getattr(ours, field), getattr(theirs, field), err_msg=field)
+    assert ours.opt.timestep == theirs.opt.timestep and np.array_equal(ours.opt.gravity, theirs.opt.gravity)
+
+
+# --- InvertedPendulum-v5 ---------------------------------------------------------------------------------------
+
+
+def _pendulum_states() -> np.ndarray:
+    # near upright (reset-like), two carts running into the slider's limits (+-1 m) and a falling pole
+    return np.array(
+        [
+            [0.005, -0.008, 0.003, 0.006],
+            [0.97, 0.05, 2.5, -0.3],
+            [-0.95, -0.1, -3.0, 0.5],
+            [0.2, 0.15, 0.4, 1.5],
+        ]
+    )
+
+
+def test_inverted_pendulum_steps_as_mujoco_euler_into_the_slider_limit():
+    """Ten env steps (2 x 20 ms each) under random actions equal MuJoCo Euler's on Gymnasium's model, with two carts
+    driven into the slider's limit: the soft joint-limit constraint reaches the env's step (checked: MuJoCo's
+    slider passes 0.99 m). Measured 1.4e-6 in the state (float32); without the limit MuJoCo's carts end at +-3.7 m."""
+    start = _pendulum_states()
+    n = len(start)
+    env = envs.make("inverted_pendulum", num_envs=n, device=DEVICE, max_pole_angle=10.0)  # no resets in between
+    env.reset()
+    env.set_state(torch.as_tensor(start, dtype=torch.float32))
+    start = env.get_state().double().numpy()  # the float32 states both simulators start from
+    gen = torch.Generator().manual_seed(3)
+    acts = torch.rand(10, n, 1, generator=gen) * 2 - 1
+    acts[:, 1], acts[:, 2] = 1.0, -1.0  # full force into each limit
+    g = _gym_euler("InvertedPendulum-v5")
+    m, d = g.model, g.data
+    reached = 0.0
+    for a in acts:
+        env.step(a)
+    for i in range(n):
+        mujoco.mj_resetData(m, d)
+        d.qpos[:], d.qvel[:] = start[i, :2], start[i, 2:]
+        for a in acts:
+            d.ctrl[:] = 3.0 * a[i].numpy()
+            for _ in range(2):
+                mujoco.mj_step(m, d)
+                reached = max(reached, abs(d.qpos[0]))
+        np.testing.assert_allclose(env.get_state()[i].numpy(), np.concatenate([d.qpos, d.qvel]), atol=2e-5)
+    assert reached > 0.99
+
+
+def test_inverted_pendulum_observation_reward_and_termination_as_gymnasium():
+    """One step from the same states with the same (mapped) actions: the observation, reward and termination equal
+    Gymnasium's (Euler on both sides); the falling pole's step terminates with reward 0 in both."""
+    start = _pendulum_states()
+    n = len(start)
+    env = envs.make("inverted_pendulum", num_envs=n, device=DEVICE)
+    env.reset()
+    env.set_state(torch.as_tensor(start, dtype=torch.float32))
+    start = env.get_state().double().numpy()
+    acts = torch.tensor([[0.3], [1.0], [-1.0], [-0.7]])
+    obs, reward, terminated, truncated, info = env.step(acts)
+    g = _gym_euler("InvertedPendulum-v5")
+    ended = 0
+    for i in range(n):
+        g.set_state(start[i, :2], start[i, 2:])
+        gym_obs, gym_reward, gym_terminated, _, gym_info = g.step(3.0 * acts[i].numpy())
+        observed = info["final_obs"][i] if terminated[i] else obs[i]
+        np.testing.assert_allclose(observed.numpy(), gym_obs, atol=1e-4, rtol=1e-4)
+        assert reward[i].item() == gym_reward == gym_info["reward_survive"]
+        assert bool(terminated[i]) == gym_terminated and not truncated[i]
+        ended += gym_terminated
+    assert 1 <= ended < n  # both outcomes checked (the falling pole passes 0.2 rad)
+
+
+def test_inverted_pendulum_time_limit_termination_and_bad_input():
+    env = envs.make("inverted_pendulum", num_envs=2, device=DEVICE, max_episode_steps=3)
+    env.reset()
+    for _ in range(3):
+        _, reward, terminated, truncated, _ = env.step(torch.zeros(2, 1))
+    assert truncated.all() and not terminated.any() and (reward == 1.0).all()
+    state = env.get_state().clone()
+    state[1, 1] = 0.25  # past max_pole_angle (0.2 rad): still past it after the step
+    env.set_state(state)
+    _, reward, terminated, _, info = env.step(torch.zeros(2, 1))
+    assert terminated.tolist() == [False, True] and reward.tolist() == [1.0, 0.0]
+    assert info["final_obs"][1, 1].item() > 0.2 and abs(env.get_state()[1, 1].item()) <= 0.01  # reset
+    with pytest.raises(ValueError, match="max_pole_angle must be a finite number"):
+        envs.make("inverted_pendulum", num_envs=1, device=DEVICE, max_pole_angle=float("nan"))
+    with pytest.raises(ValueError, match="frame_skip must be an integer >= 1"):
+        envs.make("inverted_pendulum", num_envs=1, device=DEVICE, frame_skip=0)
+    assert envs.make("inverted_pendulum", num_envs=1, device=DEVICE).dt == pytest.approx(0.04)
+
+
+# --- Reacher-v5 ------------------------------------------------------------------------------------------------
+
+
+def _reacher_states() -> np.ndarray:
+    # (joint0, joint1, target_x, target_y, their velocities): reset-like, two elbows swinging into their +-3 rad limits
+    # and a fast shoulder
+    return np.array(
+        [
+            [0.05, -0.08, 0.12, -0.05, 0.003, -0.002, 0.0, 0.0],
+            [1.0, 2.85, -0.1, 0.15, 0.5, 6.0, 0.0, 0.0],
+            [-2.0, -2.9, 0.05, 0.05, -1.0, -5.0, 0.0, 0.0],
+            [3.5, 0.4, -0.15, -0.1, 8.0, -3.0, 0.0, 0.0],
+        ]
+    )
+
+
+def test_reacher_steps_as_mujoco_euler_into_the_elbow_limit():
+    """Ten env steps (2 x 10 ms each) under random actions equal MuJoCo Euler's on Gymnasium's model, two elbows
+    driven into their +-3 rad limit (checked: MuJoCo's elbow passes 2.95 rad); the targets stay where they are.
+    Measured 2.7e-6 in the state (float32); without the limit MuJoCo's elbows end at +-7.8 rad."""
+    start = _reacher_states()
+    n = len(start)
+    env = envs.make("reacher", num_envs=n, device=DEVICE)
+    env.reset()
+    env.set_state(torch.as_tensor(start, dtype=torch.float32))
+    start = env.get_state().double().numpy()
+    gen = torch.Generator().manual_seed(4)
+    acts = torch.rand(10, n, 2, generator=gen) * 2 - 1
+    acts[:, 1, 1], acts[:, 2, 1] = 1.0, -1.0  # full torque into each limit
+    g = _gym_euler("Reacher-v5")
+    m, d = g.model, g.data
+    reached = 0.0
+    for a in acts:
+        env.step(a)
+    for i in range(n):
+        mujoco.mj_resetData(m, d)
+        d.qpos[:], d.qvel[:] = start[i, :4], start[i, 4:]
+        for a in acts:
+            d.ctrl[:] = a[i].numpy()
+            for _ in range(2):
+                mujoco.mj_step(m, d)
+                reached = max(reached, abs(d.qpos[1]))
+        np.testing.assert_allclose(env.get_state()[i].numpy(), np.concatenate([d.qpos, d.qvel]), atol=2e-5, rtol=2e-6)
+        assert np.array_equal(d.qpos[2:], start[i, 2:4])
+    assert reached > 2.95
+
+
+def test_reacher_observation_and_reward_terms_as_gymnasium():
+    """One step from the same states with the same actions: observation and reward terms (dist, ctrl_cost) equal
+    Gymnasium's (Euler on both sides), and the observation of a reset state Gymnasium's _get_obs there."""
+    start = _reacher_states()
+    n = len(start)
+    env = envs.make("reacher", num_envs=n, device=DEVICE, reward_control_weight=0.5)
+    g = _gym_euler("Reacher-v5", reward_control_weight=0.5)
+    obs = env.reset()
+    reset_states = env.get_state().double().numpy()
+    for i in range(n):  # the observation of a reset state
+        g.set_state(reset_states[i, :4], reset_states[i, 4:])
+        np.testing.assert_allclose(obs[i].numpy(), g._get_obs(), atol=1e-6)
+    env.set_state(torch.as_tensor(start, dtype=torch.float32))
+    start = env.get_state().double().numpy()
+    acts = torch.tensor([[0.3, -0.2], [1.0, 1.0], [-0.5, -1.0], [0.0, 0.8]])
+    obs, reward, terminated, truncated, info = env.step(acts)
+    for i in range(n):
+        g.set_state(start[i, :4], start[i, 4:])
+        _, _, gym_terminated, _, gym_info = g.step(acts[i].numpy())
+        # MuJoCo's body positions after an Euler mj_step are those of its last substep's start (its last forward
+        # pass); after Gymnasium's RK4 step they are of the last stage, the end state to O(h^2); ours are the end
+        # state's: the comparison takes Gymnasium's observation and distance at the end state
+        mujoco.mj_kinematics(g.model, g.data)
+        np.testing.assert_allclose(obs[i].numpy(), g._get_obs(), atol=2e-5)
+        terms = info["reward_terms"][i].numpy()
+        dist = -np.linalg.norm(g.get_body_com("fingertip") - g.get_body_com("target"))
+        assert terms[0] == pytest.approx(dist, abs=1e-5)
+        assert terms[1] == pytest.approx(gym_info["reward_ctrl"], rel=1e-6)
+        assert reward[i].item() == pytest.approx(dist + gym_info["reward_ctrl"], abs=1e-5)
+        assert not terminated[i] and not gym_terminated
+    assert np.ptp(info["reward_terms"][:, 0].numpy()) > 0.05  # the states are far apart
+
+
+def test_reacher_goal_stays_in_its_disk_episodes_truncate_and_bad_input():
+    env = envs.make("reacher", num_envs=4000, device=DEVICE, seed=5, goal_radius=0.15)
+    env.reset()
+    goal = env.get_state()[:, 2:4]
+    assert goal.norm(dim=1).max() < 0.15 and goal.norm(dim=1).max() > 0.14  # fills the disk, never leaves it
+    assert (goal.abs().max(0).values > 0.14).all()
+    short = envs.make("reacher", num_envs=2, device=DEVICE)
+    assert short.max_episode_steps == 50 and short.dt == pytest.approx(0.02)
+    short.reset()
+    for t in range(50):
+        _, _, terminated, truncated, _ = short.step(torch.zeros(2, 2))
+        assert not terminated.any() and bool(truncated.all()) == (t == 49)
+    with pytest.raises(ValueError, match="goal_radius must be a finite number"):
+        envs.make("reacher", num_envs=1, device=DEVICE, goal_radius=float("inf"))
