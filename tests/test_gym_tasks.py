@@ -33,6 +33,24 @@ def _gym_euler(gym_id: str, **kwargs):
     return g
 
 
+def _mujoco_euler_rollout(gym_id: str, start: np.ndarray, acts: torch.Tensor, ctrl_scale: float, joint: int):
+    """Step Gymnasium's model with MuJoCo's Euler from each start state (concat(qpos, qvel)) through the actions
+    (ctrl = ctrl_scale * a, frame_skip mj_steps each); return the end states and the largest |qpos[joint]| passed."""
+    g = _gym_euler(gym_id)
+    m, d = g.model, g.data
+    ends, reached = [], 0.0
+    for i in range(len(start)):
+        mujoco.mj_resetData(m, d)
+        d.qpos[:], d.qvel[:] = start[i, : m.nq], start[i, m.nq :]
+        for a in acts:
+            d.ctrl[:] = ctrl_scale * a[i].numpy()
+            for _ in range(g.frame_skip):
+                mujoco.mj_step(m, d)
+                reached = max(reached, abs(d.qpos[joint]))
+        ends.append(np.concatenate([d.qpos, d.qvel]))
+    return np.array(ends), reached
+
+
 @pytest.mark.parametrize("asset", ["inverted_pendulum.xml", "reacher.xml"])
 def test_asset_is_gymnasiums_model(asset):
     ours = mujoco.MjModel.from_xml_path(os.path.join(ASSETS, asset))
@@ -71,20 +89,10 @@ def test_inverted_pendulum_steps_as_mujoco_euler_into_the_slider_limit():
     gen = torch.Generator().manual_seed(3)
     acts = torch.rand(10, n, 1, generator=gen) * 2 - 1
     acts[:, 1], acts[:, 2] = 1.0, -1.0  # full force into each limit
-    g = _gym_euler("InvertedPendulum-v5")
-    m, d = g.model, g.data
-    reached = 0.0
     for a in acts:
         env.step(a)
-    for i in range(n):
-        mujoco.mj_resetData(m, d)
-        d.qpos[:], d.qvel[:] = start[i, :2], start[i, 2:]
-        for a in acts:
-            d.ctrl[:] = 3.0 * a[i].numpy()
-            for _ in range(2):
-                mujoco.mj_step(m, d)
-                reached = max(reached, abs(d.qpos[0]))
-        np.testing.assert_allclose(env.get_state()[i].numpy(), np.concatenate([d.qpos, d.qvel]), atol=2e-5)
+    ends, reached = _mujoco_euler_rollout("InvertedPendulum-v5", start, acts, 3.0, joint=0)
+    np.testing.assert_allclose(env.get_state().numpy(), ends, atol=2e-5)
     assert reached > 0.99
 
 
@@ -160,21 +168,11 @@ def test_reacher_steps_as_mujoco_euler_into_the_elbow_limit():
     gen = torch.Generator().manual_seed(4)
     acts = torch.rand(10, n, 2, generator=gen) * 2 - 1
     acts[:, 1, 1], acts[:, 2, 1] = 1.0, -1.0  # full torque into each limit
-    g = _gym_euler("Reacher-v5")
-    m, d = g.model, g.data
-    reached = 0.0
     for a in acts:
         env.step(a)
-    for i in range(n):
-        mujoco.mj_resetData(m, d)
-        d.qpos[:], d.qvel[:] = start[i, :4], start[i, 4:]
-        for a in acts:
-            d.ctrl[:] = a[i].numpy()
-            for _ in range(2):
-                mujoco.mj_step(m, d)
-                reached = max(reached, abs(d.qpos[1]))
-        np.testing.assert_allclose(env.get_state()[i].numpy(), np.concatenate([d.qpos, d.qvel]), atol=2e-5, rtol=2e-6)
-        assert np.array_equal(d.qpos[2:], start[i, 2:4])
+    ends, reached = _mujoco_euler_rollout("Reacher-v5", start, acts, 1.0, joint=1)
+    np.testing.assert_allclose(env.get_state().numpy(), ends, atol=2e-5, rtol=2e-6)
+    assert np.array_equal(ends[:, 2:4], start[:, 2:4])  # the targets do not move
     assert reached > 2.95
 
 
