@@ -22,9 +22,9 @@ Reward = dist + ctrl_cost, each term logged (info["reward_terms"], this order; G
   ctrl_cost  -reward_control_weight (1.0) * sum(a^2)
 
 Reset: the joint angles U(-reset_noise_scale, reset_noise_scale), reset_noise_scale (0.1) rad; the target uniform
-in the disk of radius goal_radius (0.2) m about the shoulder (drawn uniform in the square until inside, as
-Gymnasium); the joint velocities U(-reset_qvel_scale, reset_qvel_scale), reset_qvel_scale (0.005) rad/s; the target's
-velocity 0.
+in the disk of radius goal_radius (0.2) m about the shoulder (at most 0.27 m, the target's slide range; drawn uniform
+in the square until inside, as Gymnasium); the joint velocities U(-reset_qvel_scale, reset_qvel_scale),
+reset_qvel_scale (0.005) rad/s; the target's velocity 0.
 Termination: none. Truncation: 50 steps (`max_episode_steps`), as Gymnasium's Reacher-v5.
 
 Physical parameters with a `<name>_scale` knob: mass (every body's mass and inertia), friction (every geom's sliding
@@ -127,6 +127,16 @@ class Reacher(MjcfEnv):
     task_funcs = (reacher_step, reacher_terminated, reacher_reset, reacher_observe)
     cfg_type = ReacherConfig
     frame_skip = 2  # Reacher-v5's: dt = 0.02 s
+
+    def _set_config(self, overrides: dict, constants: dict):
+        cfg, ranges = super()._set_config(overrides, constants)
+        # a target outside its slide joints' range would sit against their limits; radius 0 never ends the rejection
+        reach = float(np.min(np.abs(self.model.jnt_range[2:4])))
+        if not 0 < self.config["goal_radius"] <= reach:
+            raise ValueError(
+                f"goal_radius must be in (0, {reach:g}] m (the target's range), got {self.config['goal_radius']!r}"
+            )
+        return cfg, ranges
 
     def _model_constants(self, dt: float) -> dict[str, float]:
         # the arm's lengths from the model; the task's kinematics assume the layout of envs/assets/reacher.xml

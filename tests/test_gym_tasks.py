@@ -223,3 +223,6 @@ def test_reacher_goal_stays_in_its_disk_episodes_truncate_and_bad_input():
         assert not terminated.any() and bool(truncated.all()) == (t == 49)
     with pytest.raises(ValueError, match="goal_radius must be a finite number"):
         envs.make("reacher", num_envs=1, device=DEVICE, goal_radius=float("inf"))
+    for bad in (0.0, -0.1, 0.3):  # 0 would never end the target's rejection sampling; 0.3 m is past its joints' range
+        with pytest.raises(ValueError, match=r"goal_radius must be in \(0, 0.27\] m"):
+            envs.make("reacher", num_envs=1, device=DEVICE, goal_radius=bad)
