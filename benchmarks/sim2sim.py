@@ -97,7 +97,7 @@ class Args:
     seed: int = 0
     """seed of the Warp env's reset (and of Gymnasium's reset, seed + episode index)"""
     max_steps: int | None = None
-    """time limit in steps for both simulators (default: the env's own, 1000 for the MuJoCo tasks)"""
+    """time limit in steps for both simulators (default: the env's own; 1000 for locomotion, 50 for reacher)"""
     same_start: bool = True
     """start each Gymnasium episode from the Warp episode's initial state (else Gymnasium's own reset noise)"""
     env_kwargs: str = "{}"

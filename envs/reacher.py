@@ -18,11 +18,12 @@ Observation (10), Gymnasium Reacher-v5's:
   | 8-9 | fingertip - target, x and y (the fingertip's body position)    | m     |
 
 Reward = dist + ctrl_cost, each term logged (info["reward_terms"], this order; Gymnasium's reward_dist, reward_ctrl):
-  dist       -reward_dist_weight (1.0) * |fingertip - target| [m], after the step
+  dist       -reward_dist_weight (1.0) * |fingertip - target| [m] at the stepped state
+             (Gymnasium's after its RK4 step: its last stage's, the same to O(h^2))
   ctrl_cost  -reward_control_weight (1.0) * sum(a^2)
 
 Reset: the joint angles U(-reset_noise_scale, reset_noise_scale), reset_noise_scale (0.1) rad; the target uniform
-in the disk of radius goal_radius (0.2) m about the shoulder (at most 0.27 m, the target's slide range; drawn uniform
+in the disk of radius goal_radius (0.2) m about the shoulder (0.001 to 0.27 m, the target's slide range; drawn uniform
 in the square until inside, as Gymnasium); the joint velocities U(-reset_qvel_scale, reset_qvel_scale),
 reset_qvel_scale (0.005) rad/s; the target's velocity 0.
 Termination: none. Truncation: 50 steps (`max_episode_steps`), as Gymnasium's Reacher-v5.
@@ -132,9 +133,9 @@ class Reacher(MjcfEnv):
         cfg, ranges = super()._set_config(overrides, constants)
         # a target outside its slide joints' range would sit against their limits; radius 0 never ends the rejection
         reach = float(np.min(np.abs(self.model.jnt_range[2:4])))
-        if not 0 < self.config["goal_radius"] <= reach:
+        if not 1e-3 <= self.config["goal_radius"] <= reach:  # float32: a tiny radius squares to 0
             raise ValueError(
-                f"goal_radius must be in (0, {reach:g}] m (the target's range), got {self.config['goal_radius']!r}"
+                f"goal_radius must be in [0.001, {reach:g}] m (the target's range), got {self.config['goal_radius']!r}"
             )
         return cfg, ranges
 

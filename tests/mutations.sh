@@ -206,3 +206,6 @@ mutate "62 Reacher's target drawn in the square, not in its disk" envs/reacher.p
 mutate "63 Reacher's fingertip with the two links' lengths swapped in x" envs/reacher.py \
     's/        cfg.upper_arm \* wp.cos(a) + cfg.forearm \* wp.cos(b),/        cfg.forearm * wp.cos(a) + cfg.upper_arm * wp.cos(b),/' \
     tests/test_gym_tasks.py -k reacher
+mutate "64 InvertedPendulum does not end on a non-finite state" envs/inverted_pendulum.py \
+    's/    return not all_finite(s) or wp.abs(s\[1\]) > cfg.max_pole_angle/    return wp.abs(s[1]) > cfg.max_pole_angle/' \
+    tests/test_gym_tasks.py -k inverted_pendulum

@@ -9,9 +9,11 @@ import mujoco
 import numpy as np
 import pytest
 import torch
+import warp as wp
 
 import envs
 from envs.core import ASSETS
+from envs.inverted_pendulum import InvertedPendulumConfig, inverted_pendulum_fell
 
 DEVICE = "cpu"
 # fields of our asset that must equal Gymnasium's model
@@ -136,7 +138,33 @@ def test_inverted_pendulum_time_limit_termination_and_bad_input():
         envs.make("inverted_pendulum", num_envs=1, device=DEVICE, max_pole_angle=float("nan"))
     with pytest.raises(ValueError, match="frame_skip must be an integer >= 1"):
         envs.make("inverted_pendulum", num_envs=1, device=DEVICE, frame_skip=0)
-    assert envs.make("inverted_pendulum", num_envs=1, device=DEVICE).dt == pytest.approx(0.04)
+    default = envs.make("inverted_pendulum", num_envs=1, device=DEVICE)
+    assert default.dt == pytest.approx(0.04) and default.max_episode_steps == 1000
+
+
+@wp.kernel
+def _fell(cfg: InvertedPendulumConfig, states: wp.array[wp.vec4], out: wp.array[int]):
+    i = wp.tid()
+    out[i] = int(inverted_pendulum_fell(cfg, wp.vec3(1.0, 1.0, 1.0), states[i]))
+
+
+def test_inverted_pendulum_terminates_on_a_non_finite_state():
+    """As Gymnasium's `not np.isfinite(observation).all()`: a NaN or inf anywhere in the state ends the episode (the
+    state cannot be set non-finite through set_state, so the task function is called directly)."""
+    cfg = InvertedPendulumConfig()
+    cfg.max_pole_angle, cfg.survive_reward, cfg.reset_noise_scale, cfg.dt = 0.2, 1.0, 0.01, 0.04
+    nan, inf = float("nan"), float("inf")
+    rows = [
+        (0.0, 0.1, 0.0, 0.0),
+        (0.0, 0.3, 0.0, 0.0),
+        (nan, 0.0, 0.0, 0.0),
+        (0.0, 0.0, 0.0, inf),
+        (0.0, nan, 0.0, 0.0),
+    ]
+    states = wp.array(rows, dtype=wp.vec4, device=DEVICE)
+    out = wp.zeros(len(rows), dtype=int, device=DEVICE)
+    wp.launch(_fell, dim=len(rows), inputs=[cfg, states, out], device=DEVICE)
+    assert out.numpy().tolist() == [0, 1, 1, 1, 1]
 
 
 # --- Reacher-v5 ------------------------------------------------------------------------------------------------
@@ -172,7 +200,7 @@ def test_reacher_steps_as_mujoco_euler_into_the_elbow_limit():
         env.step(a)
     ends, reached = _mujoco_euler_rollout("Reacher-v5", start, acts, 1.0, joint=1)
     np.testing.assert_allclose(env.get_state().numpy(), ends, atol=2e-5, rtol=2e-6)
-    assert np.array_equal(ends[:, 2:4], start[:, 2:4])  # the targets do not move
+    assert np.array_equal(env.get_state()[:, 2:4].double().numpy(), start[:, 2:4])  # our targets do not move
     assert reached > 2.95
 
 
@@ -181,8 +209,9 @@ def test_reacher_observation_and_reward_terms_as_gymnasium():
     Gymnasium's (Euler on both sides), and the observation of a reset state Gymnasium's _get_obs there."""
     start = _reacher_states()
     n = len(start)
-    env = envs.make("reacher", num_envs=n, device=DEVICE, reward_control_weight=0.5)
-    g = _gym_euler("Reacher-v5", reward_control_weight=0.5)
+    weights = dict(reward_dist_weight=0.7, reward_control_weight=0.5)
+    env = envs.make("reacher", num_envs=n, device=DEVICE, **weights)
+    g = _gym_euler("Reacher-v5", **weights)
     obs = env.reset()
     reset_states = env.get_state().double().numpy()
     for i in range(n):  # the observation of a reset state
@@ -201,7 +230,7 @@ def test_reacher_observation_and_reward_terms_as_gymnasium():
         mujoco.mj_kinematics(g.model, g.data)
         np.testing.assert_allclose(obs[i].numpy(), g._get_obs(), atol=2e-5)
         terms = info["reward_terms"][i].numpy()
-        dist = -np.linalg.norm(g.get_body_com("fingertip") - g.get_body_com("target"))
+        dist = -0.7 * np.linalg.norm(g.get_body_com("fingertip") - g.get_body_com("target"))
         assert terms[0] == pytest.approx(dist, abs=1e-5)
         assert terms[1] == pytest.approx(gym_info["reward_ctrl"], rel=1e-6)
         assert reward[i].item() == pytest.approx(dist + gym_info["reward_ctrl"], abs=1e-5)
@@ -223,6 +252,6 @@ def test_reacher_goal_stays_in_its_disk_episodes_truncate_and_bad_input():
         assert not terminated.any() and bool(truncated.all()) == (t == 49)
     with pytest.raises(ValueError, match="goal_radius must be a finite number"):
         envs.make("reacher", num_envs=1, device=DEVICE, goal_radius=float("inf"))
-    for bad in (0.0, -0.1, 0.3):  # 0 would never end the target's rejection sampling; 0.3 m is past its joints' range
-        with pytest.raises(ValueError, match=r"goal_radius must be in \(0, 0.27\] m"):
+    for bad in (0.0, 1e-30, -0.1, 0.3):  # 0 (or 1e-30, squared in float32) would never end the target's rejection
+        with pytest.raises(ValueError, match=r"goal_radius must be in \[0.001, 0.27\] m"):
             envs.make("reacher", num_envs=1, device=DEVICE, goal_radius=bad)
