@@ -2,8 +2,10 @@
 """The same PPO as cleanppo/ppo_warp.py on Gymnasium's own implementation of each task, so every learning curve of
 ppo_warp.py can be set beside it. `diff cleanppo/ppo_warp.py cleanppo/ppo_gym.py` shows only the env.
 The run plumbing that is not the algorithm (checks, checkpoints, resume, logs, signals) is cleanppo_utils/runs.py.
-Both act on the Warp envs' action definition, one action in [-1, 1]: CartPole-v1's Discrete(2) action is its sign
-(a > 0 pushes right, as the Warp cartpole at |a| = 1); Pendulum-v1's torque in [-2, 2] N m is 2 * clip(a, -1, 1).
+Both act on the Warp envs' action definition, actions in [-1, 1]: CartPole-v1's Discrete(2) action is its sign
+(a > 0 pushes right, as the Warp cartpole at |a| = 1); Pendulum-v1's torque in [-2, 2] N m is 2 * clip(a, -1, 1); the
+MuJoCo v5 tasks (ant, half_cheetah, hopper, humanoid, inverted_pendulum, reacher, swimmer, walker2d) map clip(a, -1, 1)
+linearly onto their ctrlrange, with the Warp env's default observation (cleanppo_utils/gym_env.py).
 
 Run: python cleanppo/ppo_gym.py [--env-id pendulum]   (--help: the env's defaults)
      python cleanppo/ppo_gym.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]
@@ -37,10 +39,17 @@ from cleanppo_utils.gym_env import GymVecEnv
 # 32x32 networks need no more env steps than 64x64 at about half the cost; cartpole with 64 envs x 32 steps, lambda
 # 0.9 and gamma 0.99 (the RL Zoo's 0.98: 4 of 5, the cart drifted off the track); pendulum with 300k steps, lr 3e-3
 # annealed, gamma 0.98, rewards x 0.1 (the former 200k adaptive-lr preset evaluated at -200 in only 2 of 5 seeds).
+# The MuJoCo tasks take ppo_warp.py's presets (its comment says why; tests/test_ppo.py checks they are the same).
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
     "pendulum": dict(total_timesteps=300_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3, lr_schedule="anneal", reward_scale=0.1),  # noqa: E501
+    "humanoid": dict(max_log_std=0.0),
+    "hopper": dict(total_timesteps=5_000_000, num_envs=256, num_steps=16),
+    "walker2d": dict(total_timesteps=10_000_000, num_envs=256, num_steps=16),
+    "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501
+    "inverted_pendulum": dict(total_timesteps=300_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0),  # noqa: E501
+    "reacher": dict(total_timesteps=1_000_000, num_envs=256, num_steps=16, gamma=0.9),
 }
 # fmt: on
 
@@ -399,7 +408,7 @@ if __name__ == "__main__":
     args.batch_size = int(args.num_envs * args.num_steps)
     args.minibatch_size = int(args.batch_size // max(args.num_minibatches, 1))
     args.num_iterations = args.total_timesteps // max(args.batch_size, 1)
-    device = runs.validate(args, list(PRESETS))  # everything is checked before anything is created
+    device = runs.validate(args, list(GymVecEnv.GYM_IDS))  # everything is checked before anything is created
     runs.init_torch(args.torch_threads)
     if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
         ckpt = runs.load_checkpoint(args.eval)

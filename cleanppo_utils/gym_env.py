@@ -1,7 +1,9 @@
-"""Gymnasium's own CartPole-v1 and Pendulum-v1 behind the Warp env contract (DESIGN.md), so cleanppo/ppo_gym.py runs
-the same PPO as cleanppo/ppo_warp.py on them. Both act on the Warp envs' action definition, one action in [-1, 1]:
-CartPole-v1's Discrete(2) action is its sign (a > 0 pushes right, as the Warp cartpole at |a| = 1); Pendulum-v1's
-torque in [-2, 2] N m is 2 * clip(a, -1, 1)."""
+"""Gymnasium's own implementations of the Warp envs' tasks behind the Warp env contract (DESIGN.md), so
+cleanppo/ppo_gym.py runs the same PPO as cleanppo/ppo_warp.py on them. All act on the Warp envs' action definition,
+actions in [-1, 1]: CartPole-v1's Discrete(2) action is its sign (a > 0 pushes right, as the Warp cartpole at
+|a| = 1); every Box action space (Pendulum-v1's torque in [-2, 2] N m, the MuJoCo tasks' ctrlrange) is mapped
+linearly from clip(a, -1, 1), as the Warp envs map it. The MuJoCo tasks are built with the options that give the
+Warp env's default observation (ant and humanoid: qpos[2:], qvel, obs_layout="short")."""
 
 import gymnasium as gym
 import numpy as np
@@ -12,7 +14,23 @@ class GymVecEnv:
     """Gymnasium vector env behind the Warp env contract: torch tensors in and out, autoreset in the same step,
     info["final_obs"], info["episode_return"] and info["episode_length"] (valid where terminated | truncated)."""
 
-    GYM_IDS = {"cartpole": "CartPole-v1", "pendulum": "Pendulum-v1"}
+    GYM_IDS = {
+        "cartpole": "CartPole-v1",
+        "pendulum": "Pendulum-v1",
+        "ant": "Ant-v5",
+        "half_cheetah": "HalfCheetah-v5",
+        "hopper": "Hopper-v5",
+        "humanoid": "Humanoid-v5",
+        "inverted_pendulum": "InvertedPendulum-v5",
+        "reacher": "Reacher-v5",
+        "swimmer": "Swimmer-v5",
+        "walker2d": "Walker2d-v5",
+    }
+    # Gymnasium's options for the Warp env's default observation, obs_layout="short" (envs/locomotion.py)
+    GYM_KWARGS = {
+        "ant": dict(include_cfrc_ext_in_observation=False),
+        "humanoid": {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
+    }
 
     def __init__(self, env_id: str, num_envs: int, device: torch.device, seed: int):
         self.gym_id, self.device, self.seed = self.GYM_IDS[env_id], device, seed
@@ -26,10 +44,14 @@ class GymVecEnv:
                 num_envs=num_envs,
                 vectorization_mode="sync",
                 vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
+                **self.GYM_KWARGS.get(env_id, {}),
             )
         self.num_envs = num_envs
         self.num_obs = self.envs.single_observation_space.shape[0]
-        self.num_actions = 1
+        space = self.envs.single_action_space
+        self.num_actions = 1 if env_id == "cartpole" else space.shape[0]
+        if env_id != "cartpole":  # a = mid + half * clip(a, -1, 1): Pendulum-v1's 2 a exactly
+            self.action_mid, self.action_half = (space.high + space.low) / 2, (space.high - space.low) / 2
         self.max_episode_steps = self.envs.spec.max_episode_steps if self.envs.spec else None
         self.max_episode_steps = self.max_episode_steps or {"cartpole": 500, "pendulum": 200}[env_id]
         self.env_id = env_id
@@ -44,13 +66,13 @@ class GymVecEnv:
         return torch.as_tensor(obs, dtype=torch.float32, device=self.device)
 
     def step(self, actions: torch.Tensor):
-        """Step with actions [N, 1] in [-1, 1]; return torch (obs, reward, terminated, truncated, info), finished
-        envs already reset (obs is the new episode's first; info["final_obs"] the ended one's last)."""
+        """Step with actions [N, num_actions] in [-1, 1]; return torch (obs, reward, terminated, truncated, info),
+        finished envs already reset (obs is the new episode's first; info["final_obs"] the ended one's last)."""
         a = actions.detach().cpu().numpy()
         if self.env_id == "cartpole":
             a = (a[:, 0] > 0.0).astype(np.int64)
         else:
-            a = 2.0 * np.clip(a, -1.0, 1.0)
+            a = self.action_mid + self.action_half * np.clip(a, -1.0, 1.0)
         obs, reward, terminated, truncated, info = self.envs.step(a)
         done = terminated | truncated
         final_obs = obs.copy()

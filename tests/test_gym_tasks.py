@@ -255,3 +255,30 @@ def test_reacher_goal_stays_in_its_disk_episodes_truncate_and_bad_input():
     for bad in (0.0, 1e-30, -0.1, 0.3):  # 0 (or 1e-30, squared in float32) would never end the target's rejection
         with pytest.raises(ValueError, match=r"goal_radius must be in \[0.001, 0.27\] m"):
             envs.make("reacher", num_envs=1, device=DEVICE, goal_radius=bad)
+
+
+# --- cleanppo/ppo_gym.py's Gymnasium side ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env_id", ["inverted_pendulum", "reacher", "hopper", "ant"])
+def test_gym_vec_env_observes_and_acts_as_the_warp_env(env_id):
+    """ppo_gym.py's GymVecEnv on a MuJoCo task: the Warp env's observation size and action count (ant: the short
+    layout), actions mapped linearly onto the ctrlrange as the Warp env maps them, and the reacher's 50-step episodes
+    ended with their last observation in final_obs."""
+    from cleanppo_utils.gym_env import GymVecEnv
+
+    warp = envs.make(env_id, num_envs=1, device=DEVICE)
+    env = GymVecEnv(env_id, 3, torch.device("cpu"), seed=0)
+    assert (env.num_obs, env.num_actions) == (warp.num_obs, warp.num_actions)
+    env.reset()
+    a = torch.linspace(-1.5, 1.5, 3 * env.num_actions).reshape(3, env.num_actions)
+    env.step(a)
+    lo, hi = warp.model.actuator_ctrlrange[:, 0], warp.model.actuator_ctrlrange[:, 1]
+    for i, sub in enumerate(env.envs.envs):
+        expected = lo + 0.5 * (a[i].clamp(-1, 1).numpy() + 1.0) * (hi - lo)
+        np.testing.assert_allclose(sub.unwrapped.data.ctrl, expected, rtol=1e-6, atol=1e-7)
+    if env_id == "reacher":
+        for _ in range(49):
+            obs, _, terminated, truncated, info = env.step(torch.zeros(3, 2))
+        assert truncated.all() and not terminated.any() and (info["episode_length"] == 50).all()
+        assert not torch.equal(info["final_obs"], obs)  # the next episode's first observation, a new target

@@ -182,6 +182,16 @@ def test_ppo_warp_and_its_ddp_twin_share_their_presets():
     assert load(os.path.join(ROOT, "cleanppo", "ppo_warp_ddp.py")).PRESETS == load(PPO_WARP).PRESETS
 
 
+def test_ppo_gym_takes_ppo_warps_presets_for_the_tasks_both_run():
+    """ppo_gym.py is the same PPO on Gymnasium's implementation of each task: the same preset, or the two learning
+    curves differ in more than the simulator; it knows every MuJoCo task of GymVecEnv."""
+    from cleanppo_utils.gym_env import GymVecEnv
+
+    gym_presets, warp_presets = load(PPO_GYM).PRESETS, load(PPO_WARP).PRESETS
+    for env_id in GymVecEnv.GYM_IDS:
+        assert gym_presets.get(env_id) == warp_presets.get(env_id), env_id
+
+
 def test_env_kwargs_add_to_the_presets_own(monkeypatch):
     """anymal_c_rough's preset sets height_scale through env_kwargs: --env-kwargs adds pairs after it (a later pair
     wins in runs.env_kwargs), so one override keeps the preset's scan scale unless it names height_scale itself."""
