@@ -39,7 +39,7 @@ from cleanppo_utils.gym_env import GymVecEnv
 # 32x32 networks need no more env steps than 64x64 at about half the cost; cartpole with 64 envs x 32 steps, lambda
 # 0.9 and gamma 0.99 (the RL Zoo's 0.98: 4 of 5, the cart drifted off the track); pendulum with 300k steps, lr 3e-3
 # annealed, gamma 0.98, rewards x 0.1 (the former 200k adaptive-lr preset evaluated at -200 in only 2 of 5 seeds).
-# The MuJoCo tasks take ppo_warp.py's presets (its comment says why; tests/test_ppo.py checks they are the same).
+# The MuJoCo tasks take ppo_warp.py's presets (its comment says why; tests/test_ppo_update.py keeps them the same).
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
