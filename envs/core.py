@@ -644,7 +644,8 @@ class WarpEnv:
 def _rebuilt_sim_array(name: str) -> bool:
     """Whether env array `name` ("sim.<field>") is one the simulator rebuilds: a Model field other than the per-env
     scales (randomized state), a Data field of kernels.articulation.SCRATCH, or a contact readout that every step
-    rewrites before it is read (the torsional and rolling torques, 0 in the models without them)."""
+    rewrites before it is read (the torsional and rolling torques, 0 in the models without them; the constraint force,
+    recomputed from the step's data)."""
     from kernels.articulation import SCRATCH
     from kernels.types import Model
 
@@ -652,5 +653,5 @@ def _rebuilt_sim_array(name: str) -> bool:
     if field == name:
         return False
     model_fields = {f.name for f in dataclasses.fields(Model)}
-    readouts = ("contact_trq", "pair_trq")
+    readouts = ("contact_trq", "pair_trq", "qfrc_constraint")
     return field in SCRATCH or field in readouts or (field in model_fields and not field.endswith("_scale"))

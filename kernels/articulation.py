@@ -32,6 +32,7 @@ from kernels.forward import (
     SPLIT_KERNELS_FRICTION,
     SPLIT_KERNELS_NO_PAIRS,
     SPLIT_KERNELS_NO_PAIRS_FRICTION,
+    _constraint_force_kernel,
     _forward_kernel,
     _step_kernel,
     _step_kernel_convex,
@@ -222,6 +223,9 @@ class Simulator:
         self._qpos_t = wp.to_torch(self.qpos)
         self._qvel_t = wp.to_torch(self.qvel)
         self._ctrl_t = wp.to_torch(self.ctrl)
+        # the last step's qfrc_constraint (constraint_force), env-major: written on request only
+        self.qfrc_constraint = wp.zeros((self.num_envs, self.nv), dtype=float, device=self.device)
+        self._qfrc_constraint_t = wp.to_torch(self.qfrc_constraint)
         self._build_launches()
 
     # -- validation ------------------------------------------------------------------------------
@@ -294,6 +298,7 @@ class Simulator:
         else:
             self._step_cmds = [self._record(k) for k in kernels]
         self._forward_cmd = None
+        self._constraint_cmd = None
 
     def _record(self, kernel: wp.Kernel):
         inputs = launch_inputs(kernel, vars(self))
@@ -352,6 +357,21 @@ class Simulator:
             "qM": wp.to_torch(self.qM),
             "qfrc_bias": wp.to_torch(self.qfrc_bias),
         }
+
+    def constraint_force(self) -> torch.Tensor:
+        """MuJoCo's qfrc_constraint [N, nv] (N m or N per dof, MjData.qfrc_constraint after mj_step): the generalized
+        force of the joint-limit, friction-loss, contact and equality rows in the last substep of the last step(), at
+        that substep's start state. A torch view that the next call overwrites; meaningless before the first step()
+        and after set_state() until the next step()."""
+        self.constraint_force_launch().launch()
+        return self._qfrc_constraint_t
+
+    def constraint_force_launch(self):
+        """The recorded launch (wp.Launch) that writes ``constraint_force()``'s array ``qfrc_constraint`` from the
+        last step's data, for envs that replay it after each step."""
+        if self._constraint_cmd is None:
+            self._constraint_cmd = self._record(_constraint_force_kernel)
+        return self._constraint_cmd
 
     def set_hfield(self, heights, spacing: float = 0.1) -> None:
         """Collide the geoms with a height field, heights[i, j] [m] at world (i spacing, j spacing) [m], two

@@ -457,7 +457,7 @@ def implicit_damping(
     implicit_b_in: wp.array2d[float],
     qM_in: wp.array3d[float],
     # Data out:
-    qfrc_smooth_out: wp.array2d[float],
+    qacc_prev_out: wp.array2d[float],
     qH_out: wp.array3d[float],
     qacc_out: wp.array2d[float],
 ):
@@ -467,25 +467,24 @@ def implicit_damping(
     On entry qacc is the constraint solve's, M qacc = qfrc_smooth + qfrc_constraint with the rows solved against M
     alone; qM holds M + h B (``smooth_force``). As (M + h B)^-1 M = I - (M + h B)^-1 h B, the update is qacc -
     (M + h B)^-1 h B qacc: the solve's float32 error then scales with the small correction, not with qacc. Without
-    damping, or with h = 0 (explicit damping), qacc is left as it is. qfrc_smooth is overwritten by the entry qacc, qH
-    by the factor of M + h B. `tree`:
-    ``factor_solve_tree`` applies (no geom-pair rows in the model), else ``factor_solve``.
+    damping, or with h = 0 (explicit damping), qacc is left as it is. The entry qacc is kept in qacc_prev (MuJoCo's
+    qacc before mj_Euler's correction; ``constraint_force`` reads it), qfrc_smooth is left as it is, qH is overwritten
+    by the factor of M + h B. `tree`: ``factor_solve_tree`` applies (no geom-pair rows in the model), else
+    ``factor_solve``.
     """
     nv = qacc_out.shape[1]
     damped = bool(False)
-    if h == 0.0:
-        return  # explicit damping (<flag eulerdamp="disable">): -B qvel is in qfrc_smooth, nothing to correct
-    i = int(0)
-    while i < nv:
-        if implicit_b_in[worldid, i] != 0.0:
-            damped = True
-        i += 1
-    if not damped:
-        return
     # while loops for Warp's CPU code, as in factor_solve
     i = int(0)
     while i < nv:
-        qfrc_smooth_out[worldid, i] = qacc_out[worldid, i]
+        qacc_prev_out[worldid, i] = qacc_out[worldid, i]
+        if implicit_b_in[worldid, i] != 0.0:
+            damped = True
+        i += 1
+    if h == 0.0 or not damped:
+        return  # no damping, or explicit damping (<flag eulerdamp="disable">): -B qvel is in qfrc_smooth already
+    i = int(0)
+    while i < nv:
         qacc_out[worldid, i] = h * implicit_b_in[worldid, i] * qacc_out[worldid, i]
         j = int(0)
         while j <= i:
@@ -498,7 +497,7 @@ def implicit_damping(
         factor_solve(worldid, qH_out, qacc_out)
     i = int(0)
     while i < nv:
-        qacc_out[worldid, i] = qfrc_smooth_out[worldid, i] - qacc_out[worldid, i]
+        qacc_out[worldid, i] = qacc_prev_out[worldid, i] - qacc_out[worldid, i]
         i += 1
 
 
@@ -1061,7 +1060,7 @@ def _pipeline(
                     if changed == 0:
                         iteration = solver_iterations
                 implicit_damping(
-                    worldid, hd, dof_parentid, cpair_geom1.shape[0] == 0, implicit_b_out, qM_out, qfrc_smooth_out,
+                    worldid, hd, dof_parentid, cpair_geom1.shape[0] == 0, implicit_b_out, qM_out, qacc_prev_out,
                     qH_out, qacc_out,
                 )  # fmt: skip
                 euler(
@@ -1093,6 +1092,58 @@ _step_kernel_spin_roll = _pipeline(
     "_step_kernel_spin_roll", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True, True,
     friction=True, spin_roll=True,
 )  # fmt: skip
+
+
+@wp.kernel
+def _constraint_force_kernel(
+    # Model:
+    timestep: float,
+    substeps: int,
+    eulerdamp: int,
+    dof_frictionloss: wp.array[float],
+    eq_type: wp.array[int],
+    # Data in:
+    qM_in: wp.array3d[float],
+    implicit_b_in: wp.array2d[float],
+    qfrc_smooth_in: wp.array2d[float],
+    qacc_prev_in: wp.array2d[float],
+    limit_mask_in: wp.array2d[int],
+    contact_mask_in: wp.array2d[int],
+    pair_mask_in: wp.array2d[int],
+    # Data out:
+    qfrc_constraint_out: wp.array2d[float],
+):
+    """MuJoCo's qfrc_constraint [N m or N] of each env's last substep: M qacc - qfrc_smooth, with qacc the constraint
+    solve's (``implicit_damping`` keeps it in qacc_prev) and M = qM - h B (``smooth_force`` put h B on qM's
+    diagonal; h = 0 under explicit damping). Exactly 0, as MuJoCo's, where no row was active (no limit, contact or
+    pair row, and the model has no friction-loss or equality rows): there the difference is float32 rounding."""
+    worldid = wp.tid()
+    nv = qfrc_constraint_out.shape[1]
+    active = bool(eq_type.shape[0] > 0)
+    for i in range(dof_frictionloss.shape[0]):
+        if dof_frictionloss[i] > 0.0:
+            active = True
+    for i in range(limit_mask_in.shape[1]):
+        if limit_mask_in[worldid, i] != 0:
+            active = True
+    for i in range(contact_mask_in.shape[1]):
+        if contact_mask_in[worldid, i] != 0:
+            active = True
+    for i in range(pair_mask_in.shape[1]):
+        if pair_mask_in[worldid, i] != 0:
+            active = True
+    hd = timestep / float(substeps)
+    if eulerdamp == 0:
+        hd = 0.0
+    for i in range(nv):
+        f = float(0.0)
+        if active:
+            f = -qfrc_smooth_in[worldid, i] - hd * implicit_b_in[worldid, i] * qacc_prev_in[worldid, i]
+            for j in range(nv):
+                f += qM_in[worldid, i, j] * qacc_prev_in[worldid, j]
+        qfrc_constraint_out[worldid, i] = f
+
+
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
 # One Euler substep as five launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255

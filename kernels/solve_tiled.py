@@ -12,9 +12,9 @@ lane saw a change. Implicit joint damping is one more tile factor-solve; the Eul
 
 It computes what the stages "warm_start" and "solve" of ``kernels.forward._pipeline`` compute for a model without
 geom pairs, in another summation order (dense Cholesky instead of the tree-sparse LDL^T, rows summed over lanes):
-the same qacc, qpos, qvel, contact_mask, contact_force, contact_frc and limit_mask to float32 rounding, and
-qfrc_smooth overwritten by the constraint solve's qacc where the model has joint damping, as ``implicit_damping``
-leaves it. qH (scratch, rebuilt before every read) is not written.
+the same qacc, qpos, qvel, contact_mask, contact_force, contact_frc and limit_mask to float32 rounding, and the
+constraint solve's qacc in qacc_prev, as ``implicit_damping`` leaves it. qH (scratch, rebuilt before every read) is not
+written.
 
 Tile shapes are compile-time constants: one kernel per number of dofs nv (``solve_kernel``). On a CPU a tiled launch
 runs its block as one lane unless ``wp.config.enable_cpu_blocks`` is set (Warp 1.19); the kernel is written for any
@@ -180,6 +180,7 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         qvel_in: wp.array2d[float],
         qM_in: wp.array3d[float],
         implicit_b_in: wp.array2d[float],
+        qfrc_smooth_in: wp.array2d[float],
         contact_jacp_in: wp.array3d[wp.vec3],
         contact_dcoef_in: wp.array2d[float],
         contact_fref_in: wp.array2d[float],
@@ -188,13 +189,13 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         contact_frame_in: wp.array2d[wp.vec3],
         contact_mu_in: wp.array2d[float],
         # Data out:
-        qfrc_smooth_out: wp.array2d[float],
         contact_mask_out: wp.array2d[int],
         contact_force_out: wp.array2d[float],
         contact_frc_out: wp.array2d[wp.vec3],
         limit_mask_out: wp.array2d[int],
         friction_state_out: wp.array2d[int],
         qacc_out: wp.array2d[float],
+        qacc_prev_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
     ):
@@ -216,7 +217,7 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         hb = wp.tile_map(wp.mul, wp.tile_full(shape=nv, value=hd, dtype=float), hb)
         m = wp.tile_load(qM_in[worldid], shape=(nv, nv), storage="shared")
         neg_hb = wp.tile_map(wp.neg, hb)
-        qfrc = wp.tile_load(qfrc_smooth_out[worldid], shape=nv, storage="shared")
+        qfrc = wp.tile_load(qfrc_smooth_in[worldid], shape=nv, storage="shared")
         # the last substep's qacc: the warm start's active set is the one at it
         x = wp.tile_load(qacc_out[worldid], shape=nv, storage="shared")
 
@@ -341,10 +342,11 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
             correction = wp.tile_cholesky_solve(wp.tile_cholesky(m), wp.tile_map(wp.mul, hb, x))
             if lane == 0:
                 for d in range(nv):
-                    qfrc_smooth_out[worldid, d] = x[d]
+                    qacc_prev_out[worldid, d] = x[d]
                     qacc_out[worldid, d] = x[d] - correction[d]
         elif lane == 0:
             for d in range(nv):
+                qacc_prev_out[worldid, d] = x[d]
                 qacc_out[worldid, d] = x[d]
         if lane == 0:
             euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)

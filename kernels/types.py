@@ -192,10 +192,11 @@ class Data:
     implicit_b: wp.array  # float (N, nv) [N m s/rad or N s/m]: B, the diagonal velocity damping integrated implicitly
     # this substep: the dof damping times its scale, with implicitfast minus b2 gear^2 of each unclamped servo
     qH: wp.array  # float (N, nv, nv): qM plus the active limit and contact rows; Cholesky factor (lower) after a step
-    qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep; with
-    # joint damping, plus the constraint forces after the solve (kernels.forward.implicit_damping)
+    qfrc_smooth: wp.array  # float (N, nv) [N m or N]: forces without the limit and contact rows, last substep
     qacc: wp.array  # float (N, nv): generalized forces, then accelerations after the solve [m/s^2, rad/s^2]
-    qacc_prev: wp.array  # float (N, nv) [m/s^2, rad/s^2]: the Newton iterate a line search starts from (scratch)
+    # float (N, nv) [m/s^2, rad/s^2]: the Newton iterate a line search starts from (scratch); after a step, the last
+    # substep's constraint-solve qacc before the implicit damping (kernels.forward.implicit_damping)
+    qacc_prev: wp.array
     jac: wp.array  # float (N, max(nv, 1)): one contact Jacobian row
     contact_jacp: wp.array  # vec3 (N, max(npoint, 1), max(nv, 1)) [m/s per unit qvel]: each point's translational
     # Jacobian J_p, world frame, columns of its body's chain only, this substep (kernels.constraint.point_jacobian)
