@@ -19,7 +19,8 @@ observation size. What is matched (GYM_TASKS, per layout):
                envs with Euler)
   humanoid     Humanoid-v5 (v5: its defaults; short: include_{cinert,cvel,qfrc_actuator,cfrc_ext}_in_observation=False);
                contact_cost and the center-of-mass forward reward in both
-  inverted_pendulum InvertedPendulum-v5; reacher Reacher-v5 (Gymnasium integrates both with RK4, our envs with Euler)
+  inverted_pendulum InvertedPendulum-v5; inverted_double_pendulum InvertedDoublePendulum-v5; reacher Reacher-v5
+               (Gymnasium integrates the three with RK4, our envs with Euler)
   cartpole     CartPole-v1, our force 10 a N applied by setting Gymnasium's force_mag to 10 |a| each step
   pendulum     Pendulum-v1, torque 2 a N m
 every locomotion task with exclude_current_positions_from_observation=True, and the reward weights, healthy range,
@@ -30,10 +31,10 @@ clipped to [-1, 1] and mapped linearly onto Gymnasium's action space (MuJoCo's c
 `--env-kwargs '{"healthy_z_range": [0.2, 100.0]}'` changes a constructor argument on both sides alike.
 
 Reported per simulator: return, episode length, forward velocity (the torso's x displacement over the episode /
-its duration, m/s, computed the same way in both; none for inverted_pendulum and reacher), torso height range (ant,
+its duration, m/s, computed the same way in both; none for the pendulums and reacher), torso height range (ant,
 humanoid), and how episodes ended: time_limit, or the termination condition that fired (torso_z_below / torso_z_above
 the healthy range, hopper and walker2d also torso_pitch_out and (hopper) state_out, non_finite state, cart_x_out /
-pole_angle_out). Writes
+pole_angle_out, tip_too_low). Writes
 <out>/sim2sim.json and <out>/sim2sim.md.
 """
 
@@ -63,8 +64,12 @@ from mjcf import load_mjcf
 
 OBS_CLIP = 10.0  # ppo_warp's RunningMeanStd.clip (a constructor default, not stored in the checkpoint)
 OBS_EPS = 1e-8  # ppo_warp's RunningMeanStd.frozen: 1 / sqrt(var + 1e-8)
-MUJOCO_TASKS = ("ant", "half_cheetah", "hopper", "humanoid", "inverted_pendulum", "reacher", "swimmer", "walker2d")
-IN_PLACE_TASKS = ("inverted_pendulum", "reacher")  # MuJoCo tasks that go nowhere: no forward velocity reported
+MUJOCO_TASKS = (
+    "ant", "half_cheetah", "hopper", "humanoid", "inverted_double_pendulum", "inverted_pendulum", "reacher", "swimmer",
+    "walker2d",
+)  # fmt: skip
+# MuJoCo tasks that go nowhere: no forward velocity reported
+IN_PLACE_TASKS = ("inverted_double_pendulum", "inverted_pendulum", "reacher")
 HEIGHT_TASKS = ("ant", "humanoid")  # obs[0] is the torso height and the healthy range applies to it
 PLANAR_TASKS = ("hopper", "walker2d")  # obs[0] the torso height (rootz), obs[1] its pitch, each with a healthy range
 _NO_POSITIONS = dict(exclude_current_positions_from_observation=True)
@@ -76,6 +81,7 @@ GYM_TASKS = {
     "humanoid": ("Humanoid-v5", dict(_NO_POSITIONS)),
     "swimmer": ("Swimmer-v5", dict(_NO_POSITIONS)),
     "walker2d": ("Walker2d-v5", dict(_NO_POSITIONS)),
+    "inverted_double_pendulum": ("InvertedDoublePendulum-v5", {}),
     "inverted_pendulum": ("InvertedPendulum-v5", {}),
     "reacher": ("Reacher-v5", {}),
     "cartpole": ("CartPole-v1", {}),
@@ -197,6 +203,8 @@ def end_cause(env_id: str, final_obs: np.ndarray, terminated: bool, truncated: b
         return "torso_pitch_out" if not alo < final_obs[1] < ahi else "state_out"  # Hopper-v5's state range
     if env_id == "inverted_pendulum":
         return "pole_angle_out"
+    if env_id == "inverted_double_pendulum":
+        return "tip_too_low"
     if env_id == "cartpole":
         return "cart_x_out" if abs(final_obs[0]) > (params or env_params(env_id))["x_threshold"] else "pole_angle_out"
     return "terminated"

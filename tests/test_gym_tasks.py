@@ -1,6 +1,6 @@
-"""Gymnasium's InvertedPendulum-v5 and Reacher-v5 (MJCF tasks with their own task functions) against Gymnasium and
-MuJoCo: the models, the dynamics into their joint limits, the observation, reward and termination on the same
-states."""
+"""Gymnasium's InvertedPendulum-v5, InvertedDoublePendulum-v5 and Reacher-v5 (MJCF tasks with their own task
+functions) against Gymnasium and MuJoCo: the models, the dynamics into their joint limits, the observation, reward and
+termination on the same states."""
 
 import os
 
@@ -13,6 +13,7 @@ import warp as wp
 
 import envs
 from envs.core import ASSETS
+from envs.inverted_double_pendulum import InvertedDoublePendulumConfig, inverted_double_pendulum_fell, vec6
 from envs.inverted_pendulum import InvertedPendulumConfig, inverted_pendulum_fell
 
 DEVICE = "cpu"
@@ -53,7 +54,7 @@ def _mujoco_euler_rollout(gym_id: str, start: np.ndarray, acts: torch.Tensor, ct
     return np.array(ends), reached
 
 
-@pytest.mark.parametrize("asset", ["inverted_pendulum.xml", "reacher.xml"])
+@pytest.mark.parametrize("asset", ["inverted_pendulum.xml", "inverted_double_pendulum.xml", "reacher.xml"])
 def test_asset_is_gymnasiums_model(asset):
     ours = mujoco.MjModel.from_xml_path(os.path.join(ASSETS, asset))
     path = os.path.join(os.path.dirname(gym.__file__), "envs", "mujoco", "assets", asset)
@@ -167,6 +168,115 @@ def test_inverted_pendulum_terminates_on_a_non_finite_state():
     assert out.numpy().tolist() == [0, 1, 1, 1, 1]
 
 
+# --- InvertedDoublePendulum-v5 ---------------------------------------------------------------------------------
+
+
+def _double_pendulum_states() -> np.ndarray:
+    # (slider, hinge, hinge2, their velocities): reset-like, two carts running into the slider's limits (+-1 m, margin
+    # 0.01 m) with the poles up, one at the limit and moving out of it, and falling poles
+    return np.array(
+        [
+            [0.05, -0.03, 0.02, 0.1, -0.05, 0.08],
+            [0.95, 0.05, -0.04, 2.0, -0.3, 0.2],
+            [-0.96, -0.1, 0.05, -2.5, 0.5, -0.2],
+            [0.995, 0.02, 0.0, -0.5, 0.1, 0.0],
+            [0.2, 0.6, 0.3, 0.4, 1.5, 0.5],
+            [-0.1, -0.3, -0.5, 0.0, -1.0, -2.0],
+        ]
+    )
+
+
+def test_inverted_double_pendulum_steps_as_mujoco_euler_into_the_slider_limit():
+    """Ten env steps (5 x 10 ms each) under random actions equal MuJoCo Euler's on Gymnasium's model, with two carts
+    driven into the slider's limit (checked: MuJoCo's slider passes 0.99 m, the limit's margin)."""
+    start = _double_pendulum_states()
+    n = len(start)
+    env = envs.make("inverted_double_pendulum", num_envs=n, device=DEVICE, min_tip_height=-10.0)  # no resets
+    env.reset()
+    env.set_state(torch.as_tensor(start, dtype=torch.float32))
+    start = env.get_state().double().numpy()
+    gen = torch.Generator().manual_seed(5)
+    acts = torch.rand(10, n, 1, generator=gen) * 2 - 1
+    acts[:, 1], acts[:, 2] = 1.0, -1.0  # full force into each limit
+    for a in acts:
+        env.step(a)
+    ends, reached = _mujoco_euler_rollout("InvertedDoublePendulum-v5", start, acts, 1.0, joint=0)
+    np.testing.assert_allclose(env.get_state().numpy(), ends, atol=5e-5)
+    assert reached > 0.99
+
+
+def test_inverted_double_pendulum_observation_reward_and_termination_as_gymnasium():
+    """One step from the same states with the same actions: the observation (the slider limit's constraint force
+    included, non-zero for the carts driven into it) equals Gymnasium's (Euler on both sides); the reward and
+    termination equal Gymnasium's formulas at the stepped state's tip (Gymnasium reads MuJoCo's site_xpos, which
+    mj_step leaves at its last substep's start: its own reward differs from that by O(dt))."""
+    start = _double_pendulum_states()
+    n = len(start)
+    env = envs.make("inverted_double_pendulum", num_envs=n, device=DEVICE, healthy_reward=7.0)
+    env.reset()
+    env.set_state(torch.as_tensor(start, dtype=torch.float32))
+    start = env.get_state().double().numpy()
+    acts = torch.tensor([[0.3], [1.0], [-1.0], [-0.8], [0.5], [-0.2]])
+    obs, reward, terminated, truncated, info = env.step(acts)
+    g = _gym_euler("InvertedDoublePendulum-v5", healthy_reward=7.0)
+    ended, pushed = 0, 0
+    for i in range(n):
+        g.set_state(start[i, :3], start[i, 3:])
+        gym_obs, gym_reward, _, _, _ = g.step(acts[i].numpy())
+        observed = info["final_obs"][i] if terminated[i] else obs[i]
+        np.testing.assert_allclose(observed.numpy(), gym_obs, atol=1e-4, rtol=1e-4)
+        pushed += abs(gym_obs[8]) > 1.0
+        mujoco.mj_kinematics(g.model, g.data)  # the tip at the stepped state
+        x, _, y = g.data.site_xpos[0]
+        want, terms = g._get_rew(x, y, bool(y <= 1))
+        assert reward[i].item() == pytest.approx(want, rel=1e-5, abs=1e-5)
+        got = info["reward_terms"][i].tolist()
+        names = ("reward_survive", "distance_penalty", "velocity_penalty")
+        assert got == pytest.approx([terms[k] for k in names], rel=1e-5, abs=1e-5)
+        assert bool(terminated[i]) == bool(y <= 1) and not truncated[i]
+        assert abs(gym_reward - want) < 0.5  # Gymnasium's own, at the lagged tip
+        ended += bool(y <= 1)
+    assert 1 <= ended < n and pushed >= 2  # both outcomes, and the constraint force observed
+
+
+def test_inverted_double_pendulum_time_limit_reset_and_bad_input():
+    env = envs.make("inverted_double_pendulum", num_envs=2, device=DEVICE, max_episode_steps=2, reset_noise_scale=0.0)
+    obs = env.reset()
+    assert torch.equal(obs, torch.tensor([[0.0, 0, 0, 1, 1, 0, 0, 0, 0]] * 2))  # the upright pendulum at rest
+    for _ in range(2):
+        _, reward, terminated, truncated, _ = env.step(torch.zeros(2, 1))
+    assert truncated.all() and not terminated.any()
+    assert reward.tolist() == pytest.approx([10.0 - 0.8**2] * 2)  # (z - 2)^2 with the tip 1.2 m up, x = 0, at rest
+    with pytest.raises(ValueError, match=r"reset_noise_scale must be in \[0, 0.99\)"):
+        envs.make("inverted_double_pendulum", num_envs=1, device=DEVICE, reset_noise_scale=0.995)
+    with pytest.raises(ValueError, match="healthy_reward must be a finite number"):
+        envs.make("inverted_double_pendulum", num_envs=1, device=DEVICE, healthy_reward=float("inf"))
+    default = envs.make("inverted_double_pendulum", num_envs=1, device=DEVICE)
+    assert default.dt == pytest.approx(0.05) and default.max_episode_steps == 1000
+    assert default.config["pole_length"] == pytest.approx(0.6) and default.config["tip_length"] == pytest.approx(0.6)
+
+
+@wp.kernel
+def _tip_fell(cfg: InvertedDoublePendulumConfig, states: wp.array[vec6], out: wp.array[int]):
+    i = wp.tid()
+    out[i] = int(inverted_double_pendulum_fell(cfg, wp.vec3(1.0, 1.0, 1.0), states[i]))
+
+
+def test_inverted_double_pendulum_terminates_on_a_low_tip_or_a_non_finite_state():
+    """The tip at or below 1 m ends the episode (InvertedDoublePendulum-v5's y <= 1), and so does a NaN or inf anywhere
+    in the state (Gymnasium's env would go on; its observation would be non-finite)."""
+    cfg = InvertedDoublePendulumConfig()
+    cfg.healthy_reward, cfg.reset_noise_scale, cfg.min_tip_height, cfg.dt = 10.0, 0.1, 1.0, 0.05
+    cfg.pole_length, cfg.tip_length = 0.6, 0.6
+    nan, inf = float("nan"), float("inf")
+    # upright; both poles tilted 0.5 rad (tip at 1.2 cos 0.5 = 1.05 m); 0.6 rad (0.99 m); non-finite entries
+    rows = [(0.0,) * 6, (0.0, 0.5, 0.0, 0, 0, 0), (0.0, 0.6, 0.0, 0, 0, 0), (nan, 0, 0, 0, 0, 0), (0, 0, 0, 0, 0, inf)]
+    states = wp.array(rows, dtype=vec6, device=DEVICE)
+    out = wp.zeros(len(rows), dtype=int, device=DEVICE)
+    wp.launch(_tip_fell, dim=len(rows), inputs=[cfg, states, out], device=DEVICE)
+    assert out.numpy().tolist() == [0, 0, 1, 1, 1]
+
+
 # --- Reacher-v5 ------------------------------------------------------------------------------------------------
 
 
@@ -260,7 +370,7 @@ def test_reacher_goal_stays_in_its_disk_episodes_truncate_and_bad_input():
 # --- cleanppo/ppo_gym.py's Gymnasium side ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("env_id", ["inverted_pendulum", "reacher", "hopper", "ant"])
+@pytest.mark.parametrize("env_id", ["inverted_pendulum", "inverted_double_pendulum", "reacher", "hopper", "ant"])
 def test_gym_vec_env_observes_and_acts_as_the_warp_env(env_id):
     """ppo_gym.py's GymVecEnv on a MuJoCo task: the Warp env's observation size and action count (ant: the short
     layout), actions mapped linearly onto the ctrlrange as the Warp env maps them, and the reacher's 50-step episodes
