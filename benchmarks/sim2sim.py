@@ -18,7 +18,8 @@ observation size. What is matched (GYM_TASKS, per layout):
   hopper       Hopper-v5; walker2d Walker2d-v5; swimmer Swimmer-v5 (Gymnasium integrates the three with RK4, our
                envs with Euler)
   humanoid     Humanoid-v5 (v5: its defaults; short: include_{cinert,cvel,qfrc_actuator,cfrc_ext}_in_observation=False);
-               contact_cost and the center-of-mass forward reward in both
+               contact_cost and the center-of-mass forward reward in both; humanoid_standup HumanoidStandup-v5, the
+               same layouts
   inverted_pendulum InvertedPendulum-v5; inverted_double_pendulum InvertedDoublePendulum-v5; reacher Reacher-v5
                (Gymnasium integrates the three with RK4, our envs with Euler)
   cartpole     CartPole-v1, our force 10 a N applied by setting Gymnasium's force_mag to 10 |a| each step
@@ -31,10 +32,10 @@ clipped to [-1, 1] and mapped linearly onto Gymnasium's action space (MuJoCo's c
 `--env-kwargs '{"healthy_z_range": [0.2, 100.0]}'` changes a constructor argument on both sides alike.
 
 Reported per simulator: return, episode length, forward velocity (the torso's x displacement over the episode /
-its duration, m/s, computed the same way in both; none for the pendulums and reacher), torso height range (ant,
-humanoid), and how episodes ended: time_limit, or the termination condition that fired (torso_z_below / torso_z_above
-the healthy range, hopper and walker2d also torso_pitch_out and (hopper) state_out, non_finite state, cart_x_out /
-pole_angle_out, tip_too_low). Writes
+its duration, m/s, computed the same way in both; none for the pendulums, reacher and humanoid_standup), torso height
+range (ant, humanoid), and how episodes ended: time_limit, or the termination condition that fired (torso_z_below /
+torso_z_above the healthy range, hopper and walker2d also torso_pitch_out and (hopper) state_out, non_finite state,
+cart_x_out / pole_angle_out, tip_too_low). Writes
 <out>/sim2sim.json and <out>/sim2sim.md.
 """
 
@@ -65,11 +66,11 @@ from mjcf import load_mjcf
 OBS_CLIP = 10.0  # ppo_warp's RunningMeanStd.clip (a constructor default, not stored in the checkpoint)
 OBS_EPS = 1e-8  # ppo_warp's RunningMeanStd.frozen: 1 / sqrt(var + 1e-8)
 MUJOCO_TASKS = (
-    "ant", "half_cheetah", "hopper", "humanoid", "inverted_double_pendulum", "inverted_pendulum", "reacher", "swimmer",
-    "walker2d",
+    "ant", "half_cheetah", "hopper", "humanoid", "humanoid_standup", "inverted_double_pendulum", "inverted_pendulum",
+    "reacher", "swimmer", "walker2d",
 )  # fmt: skip
 # MuJoCo tasks that go nowhere: no forward velocity reported
-IN_PLACE_TASKS = ("inverted_double_pendulum", "inverted_pendulum", "reacher")
+IN_PLACE_TASKS = ("humanoid_standup", "inverted_double_pendulum", "inverted_pendulum", "reacher")
 HEIGHT_TASKS = ("ant", "humanoid")  # obs[0] is the torso height and the healthy range applies to it
 PLANAR_TASKS = ("hopper", "walker2d")  # obs[0] the torso height (rootz), obs[1] its pitch, each with a healthy range
 _NO_POSITIONS = dict(exclude_current_positions_from_observation=True)
@@ -79,6 +80,7 @@ GYM_TASKS = {
     "half_cheetah": ("HalfCheetah-v5", dict(_NO_POSITIONS)),
     "hopper": ("Hopper-v5", dict(_NO_POSITIONS)),
     "humanoid": ("Humanoid-v5", dict(_NO_POSITIONS)),
+    "humanoid_standup": ("HumanoidStandup-v5", dict(_NO_POSITIONS)),
     "swimmer": ("Swimmer-v5", dict(_NO_POSITIONS)),
     "walker2d": ("Walker2d-v5", dict(_NO_POSITIONS)),
     "inverted_double_pendulum": ("InvertedDoublePendulum-v5", {}),
@@ -92,6 +94,7 @@ SHORT_LAYOUT = {
     "ant": dict(include_cfrc_ext_in_observation=False),
     "humanoid": {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
 }
+SHORT_LAYOUT["humanoid_standup"] = SHORT_LAYOUT["humanoid"]
 
 
 @dataclass

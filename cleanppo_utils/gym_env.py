@@ -21,6 +21,7 @@ class GymVecEnv:
         "half_cheetah": "HalfCheetah-v5",
         "hopper": "Hopper-v5",
         "humanoid": "Humanoid-v5",
+        "humanoid_standup": "HumanoidStandup-v5",
         "inverted_double_pendulum": "InvertedDoublePendulum-v5",
         "inverted_pendulum": "InvertedPendulum-v5",
         "reacher": "Reacher-v5",
@@ -32,6 +33,7 @@ class GymVecEnv:
         "ant": dict(include_cfrc_ext_in_observation=False),
         "humanoid": {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
     }
+    GYM_KWARGS["humanoid_standup"] = GYM_KWARGS["humanoid"]
 
     def __init__(self, env_id: str, num_envs: int, device: torch.device, seed: int):
         self.gym_id, self.device, self.seed = self.GYM_IDS[env_id], device, seed

@@ -15,6 +15,7 @@ _REGISTRY = {
     "half_cheetah": "envs.half_cheetah:HalfCheetah",
     "hopper": "envs.hopper:Hopper",
     "humanoid": "envs.humanoid:Humanoid",
+    "humanoid_standup": "envs.humanoid_standup:HumanoidStandup",
     "inverted_double_pendulum": "envs.inverted_double_pendulum:InvertedDoublePendulum",
     "inverted_pendulum": "envs.inverted_pendulum:InvertedPendulum",
     "pendulum": "envs.pendulum:Pendulum",

@@ -7,6 +7,7 @@ checked against the model, and config fields declared without a default are deri
   init_z      height of the root body in qpos0, m (a free joint's qpos[2])
   init_rootz  a planar root's rootz in qpos0, m (qpos[1], the slide's ref)
   ctrl_scale  half-width of the actuators' one symmetric control range (ctrl = ctrl_scale * a)
+  timestep    one simulated MJCF step, s: dt / frame_skip (the MJCF timestep, or sim_dt)
 """
 
 import os
@@ -106,6 +107,7 @@ class MjcfEnv(WarpEnv):
             "init_z": lambda: float(self.model.qpos0[2]),
             "init_rootz": lambda: float(self.model.qpos0[1]),
             "ctrl_scale": lambda: _symmetric_ctrl_scale(self.model, self.asset),
+            "timestep": lambda: dt / self.frame_skip,
         }
         wanted = set(self.cfg_type.vars) - set(config_defaults(self.cfg_type))
         return {name: derive[name]() for name in sorted(wanted) if name in derive}

@@ -5,7 +5,8 @@ A task of the family declares its `asset`, its `cfg_type` and, where it differs 
 `healthy_z_inclusive`, `uniform_qvel_noise`, `v5_blocks` and `com_forward`; its sizes come from the model. The
 config table decides:
   healthy_z_range, healthy_reward  the task pays healthy_reward while healthy and terminates when unhealthy
-                                   (torso z outside the range or a non-finite state); without them: neither
+                                   (torso z outside the range or a non-finite state); without them: neither;
+                                   healthy_reward alone: paid on every step, no termination (HumanoidStandup-v5)
     healthy_angle_range              unhealthy too when the planar root's pitch qpos[2] is outside it (Hopper-v5,
                                      Walker2d-v5)
     healthy_state_range              unhealthy too when any of concat(qpos, qvel)[2:] is outside it (Hopper-v5)
@@ -17,6 +18,8 @@ config table decides:
   contact_cost_weight              the task pays Gymnasium's contact_cost on MuJoCo's cfrc_ext (kernels.com):
     contact_force_range              each component clipped to the range first (Ant-v5), or
     contact_cost_range               the cost clipped to the range (Humanoid-v5)
+  uph_cost_weight                  the first term is linup = uph_cost_weight * z / timestep (z the free root's height
+                                   after the step, m; timestep the MJCF step, s), HumanoidStandup-v5's, not forward
 Reward terms: forward = forward_reward_weight * dx/dt (dx the root's x displacement over the step, m/s; with
 `com_forward`, Humanoid-v5's: the x displacement of the whole body's center of mass, Gymnasium's mass_center),
 healthy (when the task has it), ctrl_cost = -ctrl_cost_weight * sum(ctrl^2), contact_cost (when the task has it).
@@ -87,6 +90,8 @@ def locomotion_funcs(
     tail = wp.constant(nq + nv - obs_skip)
     first = wp.constant(obs_skip)
     has_health = "healthy_z_range" in cfg_type.vars
+    has_alive = "healthy_reward" in cfg_type.vars
+    has_uph = "uph_cost_weight" in cfg_type.vars
     has_angle = "healthy_angle_range" in cfg_type.vars
     has_state_range = "healthy_state_range" in cfg_type.vars
     has_contact = "contact_cost_weight" in cfg_type.vars
@@ -119,13 +124,15 @@ def locomotion_funcs(
     @wp.func
     def step(cfg: cfg_type, sc: wp.vec3, s: state_type, s_phys: state_type, a: action_type):
         forward = float(0.0)
-        if wp.static(not com_forward):
+        if wp.static(has_uph):
+            forward = cfg.uph_cost_weight * s_phys[z_index] / cfg.timestep
+        elif wp.static(not com_forward):
             forward = cfg.forward_reward_weight * (s_phys[0] - s[0]) / cfg.dt
         ctrl_sq = wp.dot(a, a)
         if wp.static(scaled_ctrl):
             ctrl_sq = cfg.ctrl_scale * cfg.ctrl_scale * ctrl_sq
         ctrl_cost = -cfg.ctrl_cost_weight * ctrl_sq
-        if wp.static(has_health):
+        if wp.static(has_alive):
             alive = float(0.0)
             if healthy(cfg, s_phys):
                 alive = cfg.healthy_reward
@@ -492,8 +499,9 @@ class LocomotionEnv(MjcfEnv):
         model = load_mjcf(os.path.join(ASSETS, cls.asset))
         cls.state_dim, cls.num_actions = model.nq + model.nv, model.nu
         cls.num_obs = cls._num_obs(model, "short")  # the default layout (see LocomotionEnv.__init__)
-        health = "healthy_z_range" in cls.cfg_type.vars
-        names = ("forward", "healthy", "ctrl_cost") if health else ("forward", "ctrl_cost")
+        first = "linup" if "uph_cost_weight" in cls.cfg_type.vars else "forward"
+        alive = "healthy_reward" in cls.cfg_type.vars
+        names = (first, "healthy", "ctrl_cost") if alive else (first, "ctrl_cost")
         cls.reward_term_names = names + ("contact_cost",) * ("contact_cost_weight" in cls.cfg_type.vars)
         cls.task_funcs = cls._task_funcs(model)
 

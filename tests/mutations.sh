@@ -209,3 +209,18 @@ mutate "63 Reacher's fingertip with the two links' lengths swapped in x" envs/re
 mutate "64 InvertedPendulum does not end on a non-finite state" envs/inverted_pendulum.py \
     's/    return not all_finite(s) or wp.abs(s\[1\]) > cfg.max_pole_angle/    return wp.abs(s[1]) > cfg.max_pole_angle/' \
     tests/test_gym_tasks.py -k inverted_pendulum
+mutate "65 the constraint force without the damping taken off qM's diagonal" kernels/forward.py \
+    's/            f = -qfrc_smooth_in\[worldid, i\] - hd \* implicit_b_in\[worldid, i\] \* qacc_prev_in\[worldid, i\]/            f = -qfrc_smooth_in[worldid, i]/' \
+    tests/test_constraint_force.py
+mutate "66 the constraint force from the damped qacc, not the constraint solve's" kernels/forward.py \
+    's/^        qacc_prev_out\[worldid, i\] = qacc_out\[worldid, i\]$/        qacc_prev_out[worldid, i] = 0.0/' \
+    tests/test_constraint_force.py
+mutate "67 InvertedDoublePendulum observes no constraint force" envs/inverted_double_pendulum.py \
+    's/    f = wp.clamp(qfrc_constraint\[w, 0\], -OBS_CLIP, OBS_CLIP)/    f = float(0.0)/' \
+    tests/test_gym_tasks.py -k double
+mutate "68 InvertedDoublePendulum's second pole not turned by the first hinge" envs/inverted_double_pendulum.py \
+    's/    b = s\[1\] + s\[2\]/    b = s[2]/' \
+    tests/test_gym_tasks.py -k double
+mutate "69 InvertedDoublePendulum's reset velocities uniform instead of normal" envs/inverted_double_pendulum.py \
+    's/        s\[3 + i\] = noise \* wp.randn(rng)/        s[3 + i] = wp.randf(rng, -noise, noise)/' \
+    tests/test_episodes.py -k double

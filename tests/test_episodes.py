@@ -142,6 +142,7 @@ GYM_IDS = {
     "half_cheetah": "HalfCheetah-v5",
     "hopper": "Hopper-v5",
     "humanoid": "Humanoid-v5",
+    "humanoid_standup": "HumanoidStandup-v5",
     "inverted_double_pendulum": "InvertedDoublePendulum-v5",
     "inverted_pendulum": "InvertedPendulum-v5",
     "reacher": "Reacher-v5",

@@ -75,7 +75,20 @@ SPECS = {
         ],
         (348, 17, 47),
     ),
+    # HumanoidStandup's: the torso's height over the MJCF timestep, + 1, its quadctrl and impact costs
+    "humanoid_standup": (
+        "HumanoidStandup-v5",
+        {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
+        lambda ref, a, x_velocity, com_velocity: _standup_terms(ref, a),
+        (348, 17, 47),
+    ),
 }
+
+
+def _standup_terms(ref, a):
+    ref.data.ctrl[:] = 0.4 * a  # HumanoidStandup-v5's costs read data.ctrl and data.cfrc_ext
+    _, info = ref._get_rew(ref.data.qpos[2], a)
+    return [info["reward_linup"], 1.0, info["reward_quadctrl"], info["reward_impact"]]
 
 
 def _humanoid_ctrl_cost(ref, a):

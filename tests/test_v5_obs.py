@@ -40,7 +40,10 @@ def _ctrl(ref, a: np.ndarray) -> np.ndarray:
     return lo + 0.5 * (np.clip(a, -1.0, 1.0) + 1.0) * (hi - lo)
 
 
-@pytest.mark.parametrize(("env_id", "v5", "short"), [("ant", 105, 27), ("humanoid", 348, 45), ("half_cheetah", 17, 17)])
+@pytest.mark.parametrize(
+    ("env_id", "v5", "short"),
+    [("ant", 105, 27), ("humanoid", 348, 45), ("humanoid_standup", 348, 45), ("half_cheetah", 17, 17)],
+)
 def test_short_layout_is_the_default_and_the_head_of_the_v5_layout(env_id, v5, short):
     full = envs.make(env_id, num_envs=4, device=DEVICE, seed=2, obs_layout="v5")
     head = envs.make(env_id, num_envs=4, device=DEVICE, seed=2)
