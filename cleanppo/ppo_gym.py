@@ -4,8 +4,9 @@ ppo_warp.py can be set beside it. `diff cleanppo/ppo_warp.py cleanppo/ppo_gym.py
 The run plumbing that is not the algorithm (checks, checkpoints, resume, logs, signals) is cleanppo_utils/runs.py.
 Both act on the Warp envs' action definition, actions in [-1, 1]: CartPole-v1's Discrete(2) action is its sign
 (a > 0 pushes right, as the Warp cartpole at |a| = 1); Pendulum-v1's torque in [-2, 2] N m is 2 * clip(a, -1, 1); the
-MuJoCo v5 tasks (ant, half_cheetah, hopper, humanoid, inverted_pendulum, reacher, swimmer, walker2d) map clip(a, -1, 1)
-linearly onto their ctrlrange, with the Warp env's default observation (cleanppo_utils/gym_env.py).
+MuJoCo v5 tasks (ant, half_cheetah, hopper, humanoid, humanoid_standup, inverted_double_pendulum, inverted_pendulum,
+reacher, swimmer, walker2d) map clip(a, -1, 1) linearly onto their ctrlrange, with the Warp env's default observation
+(cleanppo_utils/gym_env.py).
 
 Run: python cleanppo/ppo_gym.py [--env-id pendulum]   (--help: the env's defaults)
      python cleanppo/ppo_gym.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]
@@ -48,6 +49,7 @@ PRESETS = {
     "hopper": dict(total_timesteps=5_000_000, num_envs=256, num_steps=16),
     "walker2d": dict(total_timesteps=10_000_000, num_envs=256, num_steps=16),
     "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501
+    "inverted_double_pendulum": dict(total_timesteps=2_000_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(64, 64), gamma=0.99, gae_lambda=0.95, ent_coef=0.0, max_learning_rate=3e-3),  # noqa: E501
     "inverted_pendulum": dict(total_timesteps=300_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0),  # noqa: E501
     "reacher": dict(total_timesteps=1_000_000, num_envs=256, num_steps=16, gamma=0.9),
 }
