@@ -21,7 +21,7 @@ observation size. What is matched (GYM_TASKS, per layout):
                contact_cost and the center-of-mass forward reward in both; humanoid_standup HumanoidStandup-v5, the
                same layouts
   inverted_pendulum InvertedPendulum-v5; inverted_double_pendulum InvertedDoublePendulum-v5; reacher Reacher-v5
-               (Gymnasium integrates the three with RK4, our envs with Euler)
+               (Gymnasium integrates the three with RK4, our envs with Euler); pusher Pusher-v5 (Euler in both)
   cartpole     CartPole-v1, our force 10 a N applied by setting Gymnasium's force_mag to 10 |a| each step
   pendulum     Pendulum-v1, torque 2 a N m
 every locomotion task with exclude_current_positions_from_observation=True, and the reward weights, healthy range,
@@ -32,10 +32,10 @@ clipped to [-1, 1] and mapped linearly onto Gymnasium's action space (MuJoCo's c
 `--env-kwargs '{"healthy_z_range": [0.2, 100.0]}'` changes a constructor argument on both sides alike.
 
 Reported per simulator: return, episode length, forward velocity (the torso's x displacement over the episode /
-its duration, m/s, computed the same way in both; none for the pendulums, reacher and humanoid_standup), torso height
-range (ant, humanoid), and how episodes ended: time_limit, or the termination condition that fired (torso_z_below /
-torso_z_above the healthy range, hopper and walker2d also torso_pitch_out and (hopper) state_out, non_finite state,
-cart_x_out / pole_angle_out, tip_too_low). Writes
+its duration, m/s, computed the same way in both; none for the pendulums, reacher, pusher and humanoid_standup),
+torso height range (ant, humanoid), and how episodes ended: time_limit, or the termination condition that fired
+(torso_z_below / torso_z_above the healthy range, hopper and walker2d also torso_pitch_out and (hopper) state_out,
+non_finite state, cart_x_out / pole_angle_out, tip_too_low). Writes
 <out>/sim2sim.json and <out>/sim2sim.md.
 """
 
@@ -67,10 +67,10 @@ OBS_CLIP = 10.0  # ppo_warp's RunningMeanStd.clip (a constructor default, not st
 OBS_EPS = 1e-8  # ppo_warp's RunningMeanStd.frozen: 1 / sqrt(var + 1e-8)
 MUJOCO_TASKS = (
     "ant", "half_cheetah", "hopper", "humanoid", "humanoid_standup", "inverted_double_pendulum", "inverted_pendulum",
-    "reacher", "swimmer", "walker2d",
+    "pusher", "reacher", "swimmer", "walker2d",
 )  # fmt: skip
 # MuJoCo tasks that go nowhere: no forward velocity reported
-IN_PLACE_TASKS = ("humanoid_standup", "inverted_double_pendulum", "inverted_pendulum", "reacher")
+IN_PLACE_TASKS = ("humanoid_standup", "inverted_double_pendulum", "inverted_pendulum", "pusher", "reacher")
 HEIGHT_TASKS = ("ant", "humanoid")  # obs[0] is the torso height and the healthy range applies to it
 PLANAR_TASKS = ("hopper", "walker2d")  # obs[0] the torso height (rootz), obs[1] its pitch, each with a healthy range
 _NO_POSITIONS = dict(exclude_current_positions_from_observation=True)
@@ -85,6 +85,7 @@ GYM_TASKS = {
     "walker2d": ("Walker2d-v5", dict(_NO_POSITIONS)),
     "inverted_double_pendulum": ("InvertedDoublePendulum-v5", {}),
     "inverted_pendulum": ("InvertedPendulum-v5", {}),
+    "pusher": ("Pusher-v5", {}),
     "reacher": ("Reacher-v5", {}),
     "cartpole": ("CartPole-v1", {}),
     "pendulum": ("Pendulum-v1", {}),

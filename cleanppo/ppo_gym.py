@@ -5,8 +5,8 @@ The run plumbing that is not the algorithm (checks, checkpoints, resume, logs, s
 Both act on the Warp envs' action definition, actions in [-1, 1]: CartPole-v1's Discrete(2) action is its sign
 (a > 0 pushes right, as the Warp cartpole at |a| = 1); Pendulum-v1's torque in [-2, 2] N m is 2 * clip(a, -1, 1); the
 MuJoCo v5 tasks (ant, half_cheetah, hopper, humanoid, humanoid_standup, inverted_double_pendulum, inverted_pendulum,
-reacher, swimmer, walker2d) map clip(a, -1, 1) linearly onto their ctrlrange, with the Warp env's default observation
-(cleanppo_utils/gym_env.py).
+pusher, reacher, swimmer, walker2d) map clip(a, -1, 1) linearly onto their ctrlrange, with the Warp env's default
+observation (cleanppo_utils/gym_env.py).
 
 Run: python cleanppo/ppo_gym.py [--env-id pendulum]   (--help: the env's defaults)
      python cleanppo/ppo_gym.py --resume runs/<run_name>/checkpoint.pt [--total-timesteps <a larger budget>]

@@ -19,6 +19,7 @@ _REGISTRY = {
     "inverted_double_pendulum": "envs.inverted_double_pendulum:InvertedDoublePendulum",
     "inverted_pendulum": "envs.inverted_pendulum:InvertedPendulum",
     "pendulum": "envs.pendulum:Pendulum",
+    "pusher": "envs.pusher:Pusher",
     "reacher": "envs.reacher:Reacher",
     "swimmer": "envs.swimmer:Swimmer",
     "walker2d": "envs.walker2d:Walker2d",

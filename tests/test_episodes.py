@@ -145,6 +145,7 @@ GYM_IDS = {
     "humanoid_standup": "HumanoidStandup-v5",
     "inverted_double_pendulum": "InvertedDoublePendulum-v5",
     "inverted_pendulum": "InvertedPendulum-v5",
+    "pusher": "Pusher-v5",
     "reacher": "Reacher-v5",
     "swimmer": "Swimmer-v5",
     "walker2d": "Walker2d-v5",

@@ -1,6 +1,6 @@
-"""Gymnasium's InvertedPendulum-v5, InvertedDoublePendulum-v5 and Reacher-v5 (MJCF tasks with their own task
-functions) against Gymnasium and MuJoCo: the models, the dynamics into their joint limits, the observation, reward and
-termination on the same states."""
+"""Gymnasium's InvertedPendulum-v5, InvertedDoublePendulum-v5, Reacher-v5 and Pusher-v5 (MJCF tasks with their own
+task functions) against Gymnasium and MuJoCo: the models, the dynamics into their joint limits or through contact,
+the observation, reward and termination on the same states."""
 
 import os
 
@@ -54,10 +54,14 @@ def _mujoco_euler_rollout(gym_id: str, start: np.ndarray, acts: torch.Tensor, ct
     return np.array(ends), reached
 
 
-@pytest.mark.parametrize("asset", ["inverted_pendulum.xml", "inverted_double_pendulum.xml", "reacher.xml"])
-def test_asset_is_gymnasiums_model(asset):
+@pytest.mark.parametrize(
+    ("asset", "theirs"),
+    [("inverted_pendulum.xml", None), ("inverted_double_pendulum.xml", None), ("reacher.xml", None),
+     ("pusher.xml", "pusher_v5.xml")],
+)  # fmt: skip
+def test_asset_is_gymnasiums_model(asset, theirs):
     ours = mujoco.MjModel.from_xml_path(os.path.join(ASSETS, asset))
-    path = os.path.join(os.path.dirname(gym.__file__), "envs", "mujoco", "assets", asset)
+    path = os.path.join(os.path.dirname(gym.__file__), "envs", "mujoco", "assets", theirs or asset)
     theirs = mujoco.MjModel.from_xml_path(path)
     for field in MODEL_FIELDS:
         np.testing.assert_array_equal(getattr(ours, field), getattr(theirs, field), err_msg=field)
@@ -370,7 +374,9 @@ def test_reacher_goal_stays_in_its_disk_episodes_truncate_and_bad_input():
 # --- cleanppo/ppo_gym.py's Gymnasium side ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("env_id", ["inverted_pendulum", "inverted_double_pendulum", "reacher", "hopper", "ant"])
+@pytest.mark.parametrize(
+    "env_id", ["inverted_pendulum", "inverted_double_pendulum", "reacher", "pusher", "hopper", "ant"]
+)
 def test_gym_vec_env_observes_and_acts_as_the_warp_env(env_id):
     """ppo_gym.py's GymVecEnv on a MuJoCo task: the Warp env's observation size and action count (ant: the short
     layout), actions mapped linearly onto the ctrlrange as the Warp env maps them, and the reacher's 50-step episodes
@@ -392,3 +398,108 @@ def test_gym_vec_env_observes_and_acts_as_the_warp_env(env_id):
             obs, _, terminated, truncated, info = env.step(torch.zeros(3, 2))
         assert truncated.all() and not terminated.any() and (info["episode_length"] == 50).all()
         assert not torch.equal(info["final_obs"], obs)  # the next episode's first observation, a new target
+
+
+# --- Pusher-v5 -------------------------------------------------------------------------------------------------
+
+
+def _pusher_contact_starts(num: int):
+    """States of MuJoCo's own Pusher-v5 episodes (held random actions) two env steps before a wrist capsule first
+    touches the object, with the actions of the next three env steps: rollouts through arm-object contact."""
+    g = _gym_euler("Pusher-v5")
+    m, d = g.model, g.data
+    cylinder = next(i for i in range(m.ngeom) if m.geom_type[i] == mujoco.mjtGeom.mjGEOM_CYLINDER)
+    rng = np.random.default_rng(0)
+    starts, actions = [], []
+    for episode in range(200):
+        g.reset(seed=episode)
+        history, a = [], rng.uniform(-1, 1, 7)
+        for t in range(100):
+            if t % 10 == 0:
+                a = rng.uniform(-1, 1, 7)
+            history.append((np.concatenate([d.qpos, d.qvel]), a))
+            for _ in range(g.frame_skip):
+                d.ctrl[:] = 2.0 * a
+                mujoco.mj_step(m, d)
+            if t >= 2 and any(
+                cylinder in (c.geom1, c.geom2) and 0 not in (c.geom1, c.geom2) for c in d.contact[: d.ncon]
+            ):
+                starts.append(history[t - 2][0])
+                actions.append([history[t - 2][1], history[t - 1][1], history[t][1]])
+                break
+        if len(starts) == num:
+            break
+    return np.array(starts), torch.tensor(np.array(actions), dtype=torch.float32).transpose(0, 1)
+
+
+def test_pusher_steps_as_mujoco_euler_through_arm_object_contact():
+    """From states of MuJoCo's own episodes, three env steps (5 x 10 ms each) into a wrist capsule's first touch of the
+    object (a capsule against a cylinder: the general convex collider): the two steps before it equal MuJoCo Euler's
+    on Gymnasium's model to float32 rounding; through the touch the arm stays within 1e-3 rad and the object within
+    2 mm of MuJoCo's and moves in both (without the contact it would stay put: no gravity, no friction). Not closer:
+    MuJoCo 4.0 gives a cylinder's pairs a multicontact of its own (tests/test_convex.py), one point where multiccd
+    here keeps two or three, so the first push here is up to ~2x MuJoCo's (measured: object displacement 2.6 mm
+    against 1.3 mm in the strongest touch)."""
+    start, acts = _pusher_contact_starts(6)
+    n = len(start)
+    assert n == 6
+    env = envs.make("pusher", num_envs=n, device=DEVICE)
+    env.reset()
+    env.set_state(torch.as_tensor(start, dtype=torch.float32))
+    start = env.get_state().double().numpy()
+    for a in acts[:2]:
+        env.step(a)
+    before, _ = _mujoco_euler_rollout("Pusher-v5", start, acts[:2], 2.0, joint=7)
+    np.testing.assert_allclose(env.get_state().numpy(), before, atol=2e-5)
+    env.step(acts[2])
+    ends, _ = _mujoco_euler_rollout("Pusher-v5", start, acts, 2.0, joint=7)
+    ours = env.get_state().numpy()
+    np.testing.assert_allclose(ours[:, :7], ends[:, :7], atol=1e-3)
+    np.testing.assert_allclose(ours[:, 7:9], ends[:, 7:9], atol=2e-3)
+    for moved in (ends[:, 7:9] - start[:, 7:9], ours[:, 7:9] - start[:, 7:9]):
+        assert np.all(np.abs(moved).max(axis=1) > 1e-5), moved  # at rest before the touch
+
+
+def test_pusher_observation_and_reward_terms_as_gymnasium():
+    """One step from the same states with the same actions (the wrist touching the object): the joints of the
+    observation equal Gymnasium's; its three body positions and the reward terms equal Gymnasium's at the stepped
+    state (Gymnasium reads MuJoCo's xpos, which mj_step leaves at its last substep's start); ctrl_cost is of the
+    control 2 a, Gymnasium's action."""
+    start, acts = _pusher_contact_starts(4)
+    n = len(start)
+    env = envs.make("pusher", num_envs=n, device=DEVICE, reward_near_weight=0.7, reward_control_weight=0.3)
+    env.reset()
+    env.set_state(torch.as_tensor(start, dtype=torch.float32))
+    start = env.get_state().double().numpy()
+    obs, reward, terminated, truncated, info = env.step(acts[0])
+    g = _gym_euler("Pusher-v5", reward_near_weight=0.7, reward_control_weight=0.3)
+    for i in range(n):
+        g.set_state(start[i, :11], start[i, 11:])
+        gym_obs, _, gym_terminated, _, _ = g.step(2.0 * acts[0, i].numpy())
+        np.testing.assert_allclose(obs[i, :14].numpy(), gym_obs[:14], atol=2e-5, rtol=1e-5)  # the joints
+        assert np.abs(obs[i, 14:].numpy() - gym_obs[14:]).max() < 0.05  # Gymnasium's bodies, one substep behind
+        mujoco.mj_kinematics(g.model, g.data)  # the bodies at the stepped state
+        np.testing.assert_allclose(obs[i].numpy(), g._get_obs(), atol=2e-5, rtol=1e-5)
+        want, terms = g._get_rew(2.0 * acts[0, i].numpy())
+        got = info["reward_terms"][i].tolist()
+        assert got == pytest.approx([terms[k] for k in ("reward_near", "reward_dist", "reward_ctrl")], abs=2e-5)
+        assert reward[i].item() == pytest.approx(want, abs=5e-5)
+        assert not terminated[i] and not truncated[i] and not gym_terminated
+
+
+def test_pusher_object_starts_away_from_the_goal_episodes_truncate_and_bad_input():
+    env = envs.make("pusher", num_envs=512, device=DEVICE, seed=3, max_episode_steps=2)
+    env.reset()
+    state = env.get_state()
+    offset = state[:, 7:9]
+    assert (offset.norm(dim=1) > 0.17).all()  # Pusher-v5's rejection: farther than 0.17 m from the goal
+    assert (offset[:, 0] >= -0.3).all() and (offset[:, 0] <= 0).all() and (offset[:, 1].abs() <= 0.2).all()
+    assert (state[:, :7] == 0).all() and (state[:, 9:11] == 0).all() and (state[:, 18:] == 0).all()
+    assert (state[:, 11:18].abs() <= 0.005).all() and (state[:, 11:18] != 0).all()
+    for _ in range(2):
+        _, _, terminated, truncated, _ = env.step(torch.zeros(512, 7))
+    assert truncated.all() and not terminated.any()
+    with pytest.raises(ValueError, match="reward_dist_weight must be a finite number"):
+        envs.make("pusher", num_envs=1, device=DEVICE, reward_dist_weight=float("nan"))
+    default = envs.make("pusher", num_envs=1, device=DEVICE)
+    assert default.dt == pytest.approx(0.05) and default.max_episode_steps == 100

@@ -45,7 +45,7 @@ def _random_actions(steps: int, n: int, num_actions: int, scale: float = 1.0) ->
     ("env_id", "layout"),
     [("ant", "v5"), ("ant", "short"), ("half_cheetah", "v5"), ("humanoid", "v5"), ("humanoid", "short"),
      ("cartpole", "v5"), ("pendulum", "v5"), ("hopper", "v5"), ("walker2d", "v5"), ("swimmer", "v5"),
-     ("inverted_pendulum", "v5"), ("inverted_double_pendulum", "v5"), ("reacher", "v5")],
+     ("inverted_pendulum", "v5"), ("inverted_double_pendulum", "v5"), ("reacher", "v5"), ("pusher", "v5")],
 )  # fmt: skip
 def test_gymnasium_observation_equals_ours_on_the_same_state(env_id, layout):
     # Gymnasium's set_state runs mj_forward: its qfrc_actuator is of ctrl 0 and its cfrc_ext 0, as after its reset;
