@@ -51,6 +51,7 @@ PRESETS = {
     "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501
     "inverted_double_pendulum": dict(total_timesteps=2_000_000, num_envs=128, num_steps=32, num_minibatches=4, hidden=(64, 64), gamma=0.99, gae_lambda=0.95, ent_coef=0.0, max_learning_rate=3e-3),  # noqa: E501
     "inverted_pendulum": dict(total_timesteps=300_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0),  # noqa: E501
+    "pusher": dict(total_timesteps=1_000_000, num_envs=256, num_steps=16),
     "reacher": dict(total_timesteps=1_000_000, num_envs=256, num_steps=16, gamma=0.9),
 }
 # fmt: on

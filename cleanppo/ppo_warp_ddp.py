@@ -50,8 +50,8 @@ from cleanppo_utils.evaluation import capture_video, evaluate
 # first two changes over AnymalCRoughCfgPPO ([512, 256, 128], 1,500 iterations), the observation unnormalized and the
 # height scan at a tenth of legged_gym's scale (ppo_warp.py's comment says why). humanoid: std bounded by 1
 # (docs/ppo.md). hopper, walker2d: 256 envs x 16 steps; swimmer: the RL Zoo's; inverted_pendulum: cartpole's;
-# reacher: gamma 0.9; inverted_double_pendulum: the learning rate capped at 3e-3 (ppo_warp.py's comment). The same
-# presets as ppo_warp.py (tests/test_ppo_ddp.py).
+# reacher: gamma 0.9; inverted_double_pendulum: the learning rate capped at 3e-3; pusher: 256 envs x 16 steps
+# (ppo_warp.py's comment). The same presets as ppo_warp.py (tests/test_ppo_ddp.py).
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
@@ -64,6 +64,7 @@ PRESETS = {
     "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501
     "inverted_double_pendulum": dict(total_timesteps=2_000_000, num_envs=128, num_steps=32, num_minibatches=4, hidden=(64, 64), gamma=0.99, gae_lambda=0.95, ent_coef=0.0, max_learning_rate=3e-3),  # noqa: E501
     "inverted_pendulum": dict(total_timesteps=300_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0),  # noqa: E501
+    "pusher": dict(total_timesteps=1_000_000, num_envs=256, num_steps=16),
     "reacher": dict(total_timesteps=1_000_000, num_envs=256, num_steps=16, gamma=0.9),
 }
 # fmt: on
