@@ -46,6 +46,7 @@ PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
     "pendulum": dict(total_timesteps=300_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3, lr_schedule="anneal", reward_scale=0.1),  # noqa: E501
     "humanoid": dict(max_log_std=0.0),
+    "humanoid_standup": dict(total_timesteps=3_000_000, num_envs=1024, num_steps=32, ent_coef=0.0, max_log_std=0.0, reward_scale=0.01),  # noqa: E501
     "hopper": dict(total_timesteps=5_000_000, num_envs=256, num_steps=16),
     "walker2d": dict(total_timesteps=10_000_000, num_envs=256, num_steps=16),
     "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501

@@ -50,8 +50,9 @@ from cleanppo_utils.evaluation import capture_video, evaluate
 # first two changes over AnymalCRoughCfgPPO ([512, 256, 128], 1,500 iterations), the observation unnormalized and the
 # height scan at a tenth of legged_gym's scale (ppo_warp.py's comment says why). humanoid: std bounded by 1
 # (docs/ppo.md). hopper, walker2d: 256 envs x 16 steps; swimmer: the RL Zoo's; inverted_pendulum: cartpole's;
-# reacher: gamma 0.9; inverted_double_pendulum: the learning rate capped at 3e-3; pusher: 256 envs x 16 steps
-# (ppo_warp.py's comment). The same presets as ppo_warp.py (tests/test_ppo_ddp.py).
+# reacher: gamma 0.9; inverted_double_pendulum: the learning rate capped at 3e-3; pusher: 256 envs x 16 steps;
+# humanoid_standup: 1,024 x 32, rewards x 0.01 (ppo_warp.py's comment). The same presets as ppo_warp.py
+# (tests/test_ppo_ddp.py).
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
@@ -59,6 +60,7 @@ PRESETS = {
     "anymal_c": dict(total_timesteps=300 * 4096 * 24, hidden=(128, 64, 32), activation="elu", clip_vloss=True, ent_coef=0.0, init_log_std=-1.0, min_log_std=-1.5, max_log_std=0.0),  # noqa: E501
     "anymal_c_rough": dict(total_timesteps=1500 * 4096 * 24, hidden=(512, 256, 128), activation="elu", clip_vloss=True, ent_coef=0.0, init_log_std=-1.0, max_log_std=0.0, norm_obs=False, env_kwargs=("height_scale=0.5",)),  # noqa: E501
     "humanoid": dict(max_log_std=0.0),
+    "humanoid_standup": dict(total_timesteps=3_000_000, num_envs=1024, num_steps=32, ent_coef=0.0, max_log_std=0.0, reward_scale=0.01),  # noqa: E501
     "hopper": dict(total_timesteps=5_000_000, num_envs=256, num_steps=16),
     "walker2d": dict(total_timesteps=10_000_000, num_envs=256, num_steps=16),
     "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501

@@ -224,3 +224,12 @@ mutate "68 InvertedDoublePendulum's second pole not turned by the first hinge" e
 mutate "69 InvertedDoublePendulum's reset velocities uniform instead of normal" envs/inverted_double_pendulum.py \
     's/        s\[3 + i\] = noise \* wp.randn(rng)/        s[3 + i] = wp.randf(rng, -noise, noise)/' \
     tests/test_episodes.py -k double
+mutate "70 Pusher's object moved along its slides swapped (x by obj_slidey)" envs/pusher.py \
+    's/    return _OBJECT + wp.vec3(s\[8\], s\[7\], 0.0)/    return _OBJECT + wp.vec3(s[7], s[8], 0.0)/' \
+    tests/test_gym_tasks.py -k pusher
+mutate "71 Pusher's object drawn without Pusher-v5's rejection from the goal" envs/pusher.py \
+    's/    while wp.sqrt(oy \* oy + ox \* ox) <= 0.17:/    while wp.sqrt(oy * oy + ox * ox) <= 0.0:/' \
+    tests/test_gym_tasks.py tests/test_episodes.py -k pusher
+mutate "72 HumanoidStandup's height reward over the control step, not the MJCF timestep" envs/locomotion.py \
+    's/            forward = cfg.uph_cost_weight \* s_phys\[z_index\] \/ cfg.timestep/            forward = cfg.uph_cost_weight * s_phys[z_index] \/ cfg.dt/' \
+    tests/test_locomotion.py -k standup
