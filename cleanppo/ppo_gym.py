@@ -415,7 +415,7 @@ if __name__ == "__main__":
     device = runs.validate(args, list(GymVecEnv.GYM_IDS))  # everything is checked before anything is created
     runs.init_torch(args.torch_threads)
     if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
-        ckpt = runs.load_checkpoint(args.eval)
+        ckpt = runs.load_checkpoint(args.eval, runs.POLICY_KEYS)  # a training checkpoint or a slim policy file
         saved = runs.saved_args(Args, ckpt["args"])
         env = make_env(saved, device, num_envs=args.eval_episodes, seed=args.seed)
         agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std, saved.activation).to(device)

@@ -502,7 +502,7 @@ if __name__ == "__main__":
         except (TypeError, ValueError) as e:
             runs.fail(f"--env-kwargs: {e}")
     if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
-        ckpt = runs.load_checkpoint(args.eval)
+        ckpt = runs.load_checkpoint(args.eval, runs.POLICY_KEYS)  # a training checkpoint or a slim policy file
         saved = runs.saved_args(Args, ckpt["args"])
         env = make_env(saved, device, num_envs=args.eval_episodes, seed=args.seed)
         P = env.num_privileged_obs if saved.privileged_critic else 0

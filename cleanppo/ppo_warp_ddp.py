@@ -471,7 +471,7 @@ if __name__ == "__main__":
         except (TypeError, ValueError) as e:
             runs.fail(f"--env-kwargs: {e}")
     if args.eval is not None:  # the checkpoint's deterministic policy for args.eval_episodes episodes, then exit
-        ckpt = runs.load_checkpoint(args.eval)
+        ckpt = runs.load_checkpoint(args.eval, runs.POLICY_KEYS)  # a training checkpoint or a slim policy file
         saved = runs.saved_args(Args, ckpt["args"])
         env = make_env(saved, device, num_envs=args.eval_episodes, seed=args.seed)
         agent = Agent(env.num_obs, env.num_actions, saved.hidden, saved.init_log_std, saved.activation).to(device)

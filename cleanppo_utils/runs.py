@@ -23,6 +23,8 @@ import tyro
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKPOINT_KEYS = ("agent", "optimizer", "obs_rms", "args", "iteration", "global_step")
+# what --eval needs: the slim policy files in results/ (agent, observation normalizer, arguments) are enough
+POLICY_KEYS = ("agent", "obs_rms", "args")
 COMPUTED = ("batch_size", "minibatch_size", "num_iterations", "run_name")
 # the Args fields a --resume may change: they do not change what is learned
 SAFE_ON_RESUME = ("total_timesteps", "save_every", "save_minutes", "quiet", "resume", "eval", "eval_episodes",
@@ -38,8 +40,9 @@ def fail(message: str) -> NoReturn:
     sys.exit(f"{os.path.basename(sys.argv[0])}: error: {message}")
 
 
-def load_checkpoint(path: str) -> dict:
-    """The checkpoint at `path` (tensors on the CPU), or a one-line error naming the file and what is wrong with it."""
+def load_checkpoint(path: str, keys: tuple[str, ...] = CHECKPOINT_KEYS) -> dict:
+    """The checkpoint at `path` (tensors on the CPU) holding `keys`, or a one-line error naming the file and what is
+    wrong with it."""
     if not os.path.isfile(path):
         fail(f"checkpoint {path!r} does not exist")
     try:
@@ -57,7 +60,7 @@ def load_checkpoint(path: str) -> dict:
             "holds Python objects other than tensors" if "Unsupported global" in str(e) else "is damaged (truncated?)"
         )
         fail(f"cannot read checkpoint {path!r}: the file {what if is_zip else 'is not a PyTorch checkpoint'}")
-    missing = [k for k in CHECKPOINT_KEYS if k not in ckpt] if isinstance(ckpt, dict) else list(CHECKPOINT_KEYS)
+    missing = [k for k in keys if k not in ckpt] if isinstance(ckpt, dict) else list(keys)
     if missing or not isinstance(ckpt["args"], dict):
         script = os.path.basename(sys.argv[0])
         fail(f"{path!r} is not a checkpoint of {script} (missing: {', '.join(missing) or 'args'})")

@@ -233,3 +233,6 @@ mutate "71 Pusher's object drawn without Pusher-v5's rejection from the goal" en
 mutate "72 HumanoidStandup's height reward over the control step, not the MJCF timestep" envs/locomotion.py \
     's/            forward = cfg.uph_cost_weight \* s_phys\[z_index\] \/ cfg.timestep/            forward = cfg.uph_cost_weight * s_phys[z_index] \/ cfg.dt/' \
     tests/test_locomotion.py -k standup
+mutate "73 --eval asks a slim policy file for the optimizer and counters of a training checkpoint" cleanppo/ppo_warp.py \
+    's/        ckpt = runs.load_checkpoint(args.eval, runs.POLICY_KEYS)/        ckpt = runs.load_checkpoint(args.eval)/' \
+    tests/test_ppo.py -k "smoke_run_checkpoint_and_eval and ppo_warp"

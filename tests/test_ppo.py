@@ -116,6 +116,11 @@ def test_smoke_run_checkpoint_and_eval(tmp_path, script, env_id):
     assert config["args"]["env_id"] == env_id and "torch" in config["versions"] and "git_commit" in config
     p = run(script, "--eval", os.path.join(run_dir, "checkpoint.pt"), "--eval-episodes", "3", cwd=tmp_path)
     assert "3 episodes" in p.stdout and "+-" in p.stdout
+    # the slim policy files of results/ (agent, normalizer, arguments) evaluate to the same numbers
+    slim = os.path.join(run_dir, "policy.pt")
+    torch.save({k: ckpt[k] for k in ("agent", "obs_rms", "args")}, slim)
+    q = run(script, "--eval", slim, "--eval-episodes", "3", cwd=tmp_path)
+    assert q.stdout.split(": ", 1)[1] == p.stdout.split(": ", 1)[1]
 
 
 @pytest.mark.parametrize("script", [PPO_WARP, PPO_GYM])
