@@ -192,7 +192,8 @@ def _double_pendulum_states() -> np.ndarray:
 
 def test_inverted_double_pendulum_steps_as_mujoco_euler_into_the_slider_limit():
     """Ten env steps (5 x 10 ms each) under random actions equal MuJoCo Euler's on Gymnasium's model, with two carts
-    driven into the slider's limit (checked: MuJoCo's slider passes 0.99 m, the limit's margin)."""
+    driven into the slider's limit (checked: MuJoCo's slider passes 0.99 m, the limit's margin). Measured 4.6e-6 in
+    qpos and 4e-5 in qvel (float32 against float64)."""
     start = _double_pendulum_states()
     n = len(start)
     env = envs.make("inverted_double_pendulum", num_envs=n, device=DEVICE, min_tip_height=-10.0)  # no resets
