@@ -404,8 +404,13 @@ def test_damaged_or_foreign_checkpoints_give_one_line(tmp_path, monkeypatch, scr
     for name, (data, _) in cases.items():
         (tmp_path / name).write_bytes(data)
     torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign.pt")
-    cases["foreign.pt"] = (None, "missing: agent, optimizer, obs_rms, args, iteration, global_step")
-    cases["good.pt"] = (None, "missing: optimizer, obs_rms, iteration, global_step")
+    # --resume needs a training checkpoint, --eval only a policy (agent, normalizer, arguments: results/'s policy.pt)
+    if flag == "--eval":
+        cases["foreign.pt"] = (None, "missing: agent, obs_rms, args)")
+        cases["good.pt"] = (None, "missing: obs_rms)")
+    else:
+        cases["foreign.pt"] = (None, "missing: agent, optimizer, obs_rms, args, iteration, global_step")
+        cases["good.pt"] = (None, "missing: optimizer, obs_rms, iteration, global_step")
     for name, (_, message) in cases.items():
         path = str(tmp_path / name)
         text = exit_message(
