@@ -73,29 +73,12 @@ MUJOCO_TASKS = (
 IN_PLACE_TASKS = ("humanoid_standup", "inverted_double_pendulum", "inverted_pendulum", "pusher", "reacher")
 HEIGHT_TASKS = ("ant", "humanoid")  # obs[0] is the torso height and the healthy range applies to it
 PLANAR_TASKS = ("hopper", "walker2d")  # obs[0] the torso height (rootz), obs[1] its pitch, each with a healthy range
+# the locomotion tasks, whose Gymnasium observation leaves out the root's x (and y) position by default
+LOCOMOTION_TASKS = ("ant", "half_cheetah", "hopper", "humanoid", "humanoid_standup", "swimmer", "walker2d")
 _NO_POSITIONS = dict(exclude_current_positions_from_observation=True)
 # env id -> (Gymnasium id, the Gymnasium options that give our env's default (v5) observation layout)
-GYM_TASKS = {
-    "ant": ("Ant-v5", dict(_NO_POSITIONS)),
-    "half_cheetah": ("HalfCheetah-v5", dict(_NO_POSITIONS)),
-    "hopper": ("Hopper-v5", dict(_NO_POSITIONS)),
-    "humanoid": ("Humanoid-v5", dict(_NO_POSITIONS)),
-    "humanoid_standup": ("HumanoidStandup-v5", dict(_NO_POSITIONS)),
-    "swimmer": ("Swimmer-v5", dict(_NO_POSITIONS)),
-    "walker2d": ("Walker2d-v5", dict(_NO_POSITIONS)),
-    "inverted_double_pendulum": ("InvertedDoublePendulum-v5", {}),
-    "inverted_pendulum": ("InvertedPendulum-v5", {}),
-    "pusher": ("Pusher-v5", {}),
-    "reacher": ("Reacher-v5", {}),
-    "cartpole": ("CartPole-v1", {}),
-    "pendulum": ("Pendulum-v1", {}),
-}
-# the Gymnasium options of obs_layout="short" (qpos[2:], qvel), added to the above
-SHORT_LAYOUT = {
-    "ant": dict(include_cfrc_ext_in_observation=False),
-    "humanoid": {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
-}
-SHORT_LAYOUT["humanoid_standup"] = SHORT_LAYOUT["humanoid"]
+GYM_TASKS = {k: (v, dict(_NO_POSITIONS) if k in LOCOMOTION_TASKS else {}) for k, v in envs.GYM_IDS.items()}
+SHORT_LAYOUT = envs.GYM_SHORT_LAYOUT  # added to the above for obs_layout="short"
 
 
 @dataclass

@@ -9,32 +9,15 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+import envs
+
 
 class GymVecEnv:
     """Gymnasium vector env behind the Warp env contract: torch tensors in and out, autoreset in the same step,
     info["final_obs"], info["episode_return"] and info["episode_length"] (valid where terminated | truncated)."""
 
-    GYM_IDS = {
-        "cartpole": "CartPole-v1",
-        "pendulum": "Pendulum-v1",
-        "ant": "Ant-v5",
-        "half_cheetah": "HalfCheetah-v5",
-        "hopper": "Hopper-v5",
-        "humanoid": "Humanoid-v5",
-        "humanoid_standup": "HumanoidStandup-v5",
-        "inverted_double_pendulum": "InvertedDoublePendulum-v5",
-        "inverted_pendulum": "InvertedPendulum-v5",
-        "pusher": "Pusher-v5",
-        "reacher": "Reacher-v5",
-        "swimmer": "Swimmer-v5",
-        "walker2d": "Walker2d-v5",
-    }
-    # Gymnasium's options for the Warp env's default observation, obs_layout="short" (envs/locomotion.py)
-    GYM_KWARGS = {
-        "ant": dict(include_cfrc_ext_in_observation=False),
-        "humanoid": {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
-    }
-    GYM_KWARGS["humanoid_standup"] = GYM_KWARGS["humanoid"]
+    GYM_IDS = envs.GYM_IDS
+    GYM_KWARGS = envs.GYM_SHORT_LAYOUT  # the Warp env's default observation is obs_layout="short"
 
     def __init__(self, env_id: str, num_envs: int, device: torch.device, seed: int):
         self.gym_id, self.device, self.seed = self.GYM_IDS[env_id], device, seed

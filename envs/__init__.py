@@ -25,7 +25,31 @@ _REGISTRY = {
     "walker2d": "envs.walker2d:Walker2d",
 }
 
-__all__ = ["WarpEnv", "list_envs", "make", "register", "resolve_device"]
+# env id -> the Gymnasium id of the same task, for the envs written after one: ppo_gym.py trains on it, sim2sim.py
+# replays policies in it, the tests compare resets and steps with it. The one place to add a new env's counterpart.
+GYM_IDS = {
+    "cartpole": "CartPole-v1",
+    "pendulum": "Pendulum-v1",
+    "ant": "Ant-v5",
+    "half_cheetah": "HalfCheetah-v5",
+    "hopper": "Hopper-v5",
+    "humanoid": "Humanoid-v5",
+    "humanoid_standup": "HumanoidStandup-v5",
+    "inverted_double_pendulum": "InvertedDoublePendulum-v5",
+    "inverted_pendulum": "InvertedPendulum-v5",
+    "pusher": "Pusher-v5",
+    "reacher": "Reacher-v5",
+    "swimmer": "Swimmer-v5",
+    "walker2d": "Walker2d-v5",
+}
+# Gymnasium's options that give the observation of obs_layout="short" (qpos[2:], qvel; envs/locomotion.py)
+GYM_SHORT_LAYOUT = {
+    "ant": dict(include_cfrc_ext_in_observation=False),
+    "humanoid": {f"include_{k}_in_observation": False for k in ("cinert", "cvel", "qfrc_actuator", "cfrc_ext")},
+}
+GYM_SHORT_LAYOUT["humanoid_standup"] = GYM_SHORT_LAYOUT["humanoid"]
+
+__all__ = ["GYM_IDS", "GYM_SHORT_LAYOUT", "WarpEnv", "list_envs", "make", "register", "resolve_device"]
 
 
 def list_envs() -> list[str]:

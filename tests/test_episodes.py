@@ -134,22 +134,8 @@ def test_cuda_variant_of_the_step_kernel_matches_the_cpu_one_bit_for_bit(env_id,
 # --- reset distributions against Gymnasium ----------------------------------------------------------------------
 
 NUM_RESETS = 20000
-# env id -> Gymnasium id; the state compared is get_state() against Gymnasium's (state, or concat(qpos, qvel))
-GYM_IDS = {
-    "cartpole": "CartPole-v1",
-    "pendulum": "Pendulum-v1",
-    "ant": "Ant-v5",
-    "half_cheetah": "HalfCheetah-v5",
-    "hopper": "Hopper-v5",
-    "humanoid": "Humanoid-v5",
-    "humanoid_standup": "HumanoidStandup-v5",
-    "inverted_double_pendulum": "InvertedDoublePendulum-v5",
-    "inverted_pendulum": "InvertedPendulum-v5",
-    "pusher": "Pusher-v5",
-    "reacher": "Reacher-v5",
-    "swimmer": "Swimmer-v5",
-    "walker2d": "Walker2d-v5",
-}
+# the state compared is get_state() against Gymnasium's (state, or concat(qpos, qvel))
+GYM_IDS = envs.GYM_IDS
 
 
 def _gym_reset_states(gym_id: str, num: int) -> np.ndarray:
