@@ -168,6 +168,11 @@ class Args:
     """coefficient of the value function"""
     max_grad_norm: float = 1.0
     """the maximum norm for the global gradient clipping"""
+    random_episode_start: bool = False
+    """if toggled, each env's first episode starts a random number of steps in (uniform in [0, max_episode_steps), drawn
+    from the seed), so envs reset together do not all end on the same step: rsl_rl's init_at_random_ep_len, as
+    legged_gym's train.py runs it. Without it a task that rarely terminates early (humanoid_standup) ends every episode
+    at once and its learning curve gets a point per time limit"""
     privileged_critic: bool = False
     """if toggled, the critic reads (obs, info["privileged_obs"]) and the actor obs only (asymmetric actor-critic,
     Pinto et al. 2018): for envs that declare privileged observations (anymal_c: true base velocity, friction, mass,
@@ -560,6 +565,9 @@ if __name__ == "__main__":
                                                                recent_returns, env, next_obs, device)  # fmt: skip
         if privileged_rms is not None:
             privileged_rms.load_state_dict(resume_ckpt["privileged_rms"])
+    elif args.random_episode_start:  # the same clocks for any --env-threads
+        clocks = torch.randint(0, env.max_episode_steps, (N,), generator=torch.Generator().manual_seed(args.seed))
+        env.set_episode_step(clocks)
     mark, phase_time = runs.phase_clocks(device, T)  # per-phase clocks without a host sync
     writer, progress = runs.open_logs(run_dir, args, device, {"warp": wp.__version__}, resume_ckpt, start_iteration)
     stop_signal = runs.stop_signals()  # SIGINT/SIGTERM: finish the iteration, save it and exit

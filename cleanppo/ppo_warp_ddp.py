@@ -154,6 +154,11 @@ class Args:
     """coefficient of the value function"""
     max_grad_norm: float = 1.0
     """the maximum norm for the global gradient clipping"""
+    random_episode_start: bool = False
+    """if toggled, each env's first episode starts a random number of steps in (uniform in [0, max_episode_steps), drawn
+    from the seed), so envs reset together do not all end on the same step: rsl_rl's init_at_random_ep_len, as
+    legged_gym's train.py runs it. Without it a task that rarely terminates early (humanoid_standup) ends every episode
+    at once and its learning curve gets a point per time limit"""
     hidden: tuple[int, ...] = (256, 128, 64)
     """hidden layer sizes of the actor and of the critic (two separate MLPs)"""
     activation: Literal["tanh", "elu"] = "tanh"
@@ -535,6 +540,11 @@ if __name__ == "__main__":
         resume_ckpt["next_obs"] = resume_ckpt["next_obs"][env_rows]
         global_step, start_iteration = runs.restore_checkpoint(resume_ckpt, args.resume, agent, optimizer, obs_rms,
                                                                recent_returns, env, next_obs, device)  # fmt: skip
+    elif args.random_episode_start:  # this rank's slice of the clocks a single process draws
+        clocks = torch.randint(
+            0, env.max_episode_steps, (args.num_envs,), generator=torch.Generator().manual_seed(args.seed)
+        )
+        env.set_episode_step(clocks[first_env : first_env + num_envs])
     mark, phase_time = runs.phase_clocks(device, T)  # per-phase clocks without a host sync
     if rank == 0:
         versions = {"warp": wp.__version__, "torch.distributed": f"{backend} x {world_size} ranks"}

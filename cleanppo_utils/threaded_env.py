@@ -14,9 +14,9 @@ import torch
 
 
 class ThreadedEnv:
-    """One env API (reset, step, info, state_dict, load_state_dict) over `parts`, envs of consecutive slices of one
-    batch (made with env_offset = the slice's start). Outputs are tensors of the whole batch that each step
-    overwrites, as a single env's are."""
+    """One env API (reset, step, info, state_dict, load_state_dict, set_episode_step) over `parts`, envs of
+    consecutive slices of one batch (made with env_offset = the slice's start). Outputs are tensors of the whole batch
+    that each step overwrites, as a single env's are."""
 
     def __init__(self, parts: list):
         offsets = [p.env_offset for p in parts]
@@ -73,6 +73,14 @@ class ThreadedEnv:
 
         self._run(step_group)
         return self._out
+
+    def set_episode_step(self, steps) -> None:
+        """Set each env's steps taken in its current episode [num_envs], each group its slice (WarpEnv's method)."""
+        steps = torch.as_tensor(steps)
+        if steps.shape != (self.num_envs,):
+            raise ValueError(f"episode steps must be {self.num_envs} integers, got shape {tuple(steps.shape)}")
+        for s, part in zip(self.slices, self.parts, strict=True):
+            part.set_episode_step(steps[s])
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Every group's state_dict, keys prefixed by the group index."""

@@ -167,10 +167,8 @@ def _rsl_rl_class():
 
         @episode_length_buf.setter
         def episode_length_buf(self, value) -> None:
-            raise NotImplementedError(
-                "the episode counters live in the env's step kernel: OnPolicyRunner.learn(init_at_random_ep_len=True) "
-                "is not supported; draw episode starts with the env's own randomization instead"
-            )
+            # OnPolicyRunner.learn(init_at_random_ep_len=True) assigns random counts here (legged_gym's train.py)
+            self.env.set_episode_step(value)
 
         def get_observations(self):
             """The current observation groups (a TensorDict of [N, ...] tensors)."""

@@ -44,7 +44,7 @@ from typing import Any
 import torch
 import warp as wp
 
-from kernels.episode import EpisodeState, kernel_inputs, make_step_kernel
+from kernels.episode import EpisodeState, kernel_inputs, make_step_kernel, set_episode_length_kernel
 from kernels.forward import launch_block_dim
 from kernels.rng import env_rng
 
@@ -598,6 +598,26 @@ class WarpEnv:
     def episode_step(self) -> torch.Tensor:
         """Steps taken in each env's current episode [num_envs] (int32, a copy: for inspection, not the loop)."""
         return torch.from_numpy(self._arrays["episode"].numpy()["ep_length"].copy())
+
+    def set_episode_step(self, steps) -> None:
+        """Set each env's steps taken in its current episode ([num_envs] integers in [0, max_episode_steps)): its
+        episode is truncated max_episode_steps - steps later. rsl_rl's init_at_random_ep_len (ppo_warp.py's
+        --random-episode-start) draws these once at the start, so that envs reset together do not end together."""
+        steps = torch.as_tensor(steps)
+        if steps.shape != (self.num_envs,) or steps.dtype.is_floating_point or steps.dtype == torch.bool:
+            raise ValueError(
+                f"{self.name}: episode steps must be {self.num_envs} integers, got {steps.dtype} {tuple(steps.shape)}"
+            )
+        steps = steps.to("cpu", torch.int32)
+        if int(steps.min()) < 0 or int(steps.max()) >= self.max_episode_steps:
+            raise ValueError(
+                f"{self.name}: episode steps must lie in [0, max_episode_steps {self.max_episode_steps}), got "
+                f"[{int(steps.min())}, {int(steps.max())}]"
+            )
+        steps = wp.array(steps.numpy(), dtype=wp.int32, device=self.device)
+        wp.launch(
+            set_episode_length_kernel, dim=self.num_envs, inputs=[steps, self._arrays["episode"]], device=self.device
+        )
 
     @property
     def action_delays(self) -> torch.Tensor:

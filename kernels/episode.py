@@ -50,6 +50,13 @@ def store_episode(episode: wp.array[EpisodeState], i: int, ep: EpisodeState):
     episode[i].delay = ep.delay
 
 
+@wp.kernel
+def set_episode_length_kernel(steps: wp.array[wp.int32], episode: wp.array[EpisodeState]):
+    """Set each env's count of steps taken in its current episode (steps, not seconds); nothing else changes."""
+    i = wp.tid()
+    episode[i].ep_length = steps[i]
+
+
 def kernel_inputs(kernel: wp.Kernel, values: dict) -> list:
     """Return a kernel's launch arguments in its parameter order from a dict keyed by parameter name."""
     names = [arg.label for arg in kernel.adj.args]

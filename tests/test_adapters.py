@@ -223,8 +223,21 @@ def test_rsl_rl_interface_groups_dones_and_time_outs():
         assert not extras["time_outs"].any()
         ended |= dones.bool()
     assert ended.all()
-    with pytest.raises(NotImplementedError, match="init_at_random_ep_len"):
-        venv.episode_length_buf = torch.zeros(N)
+
+    # episode_length_buf is writable (OnPolicyRunner.learn(init_at_random_ep_len=True)): env i, set i % 10 steps into
+    # its episode, times out 10 - i % 10 steps later; nothing else about it changes
+    venv = to_rsl_rl(_cartpole(max_episode_steps=10))
+    first = venv.get_observations()["policy"].clone()
+    venv.episode_length_buf = torch.arange(N, dtype=torch.int32) % 10
+    torch.testing.assert_close(venv.episode_length_buf, torch.arange(N, dtype=torch.int32) % 10)
+    torch.testing.assert_close(venv.get_observations()["policy"], first)
+    for t in range(1, 11):
+        obs, reward, dones, extras = venv.step(torch.zeros(N, 1))
+        expect = 10 - torch.arange(N) % 10 == t
+        assert torch.equal(dones.bool(), expect) and torch.equal(extras["time_outs"], expect), t
+    for bad in (torch.full((N,), 10), torch.full((N,), -1), torch.zeros(N - 1, dtype=torch.int32), torch.zeros(N)):
+        with pytest.raises(ValueError, match="episode steps must"):
+            venv.episode_length_buf = bad
 
 
 def test_rsl_rl_on_policy_runner_learns_cartpole():
@@ -252,7 +265,7 @@ def test_rsl_rl_on_policy_runner_learns_cartpole():
         return policy(TensorDict({"policy": obs}, batch_size=[obs.shape[0]]))
 
     before = _mean_return(act)
-    runner.learn(4)
+    runner.learn(4, init_at_random_ep_len=True)  # as legged_gym's train.py calls it
     _assert_learned(before, _mean_return(act))
 
 

@@ -287,6 +287,32 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     assert torch.equal(full["next_obs"], resumed["next_obs"])
 
 
+def test_random_episode_start_staggers_the_first_episodes(tmp_path):
+    """pendulum never terminates (200-step limit): one iteration of 16 steps ends no episode from a common start, and
+    with --random-episode-start exactly the envs whose drawn clock (uniform in [0, 200) from the seed) is within 16
+    steps of the limit."""
+    n, steps = 256, 16
+    flags = [
+        "--env-id",
+        "pendulum",
+        "--num-envs",
+        str(n),
+        "--num-steps",
+        str(steps),
+        "--total-timesteps",
+        str(n * steps),
+    ]
+    episodes = {}
+    for name, extra in (("common", []), ("staggered", ["--random-episode-start"])):
+        run(PPO_WARP, *flags, *extra, "--seed", "5", "--log-dir", name, "--quiet", cwd=tmp_path)
+        with open(os.path.join(only_run_dir(str(tmp_path / name)), "progress.csv")) as f:
+            (row,) = list(csv.DictReader(f))
+        episodes[name] = int(row["episodes"])
+    clocks = torch.randint(0, 200, (n,), generator=torch.Generator().manual_seed(5))
+    assert episodes["common"] == 0
+    assert episodes["staggered"] == int((clocks >= 200 - steps).sum()) > 0
+
+
 @pytest.mark.slow
 def test_cartpole_learns(tmp_path):
     """The default cartpole command for a short budget: a random policy returns ~22 per episode."""

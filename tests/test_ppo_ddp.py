@@ -106,13 +106,14 @@ def test_parameters_are_bit_identical_across_ranks_after_several_updates(two_ran
 def test_two_ranks_make_the_first_update_of_one_process(tmp_path):
     # one minibatch, one epoch, no per-minibatch advantage normalization: the averaged gradient is the one process's
     flags = ["--num-minibatches", "1", "--update-epochs", "1", "--no-norm-adv", "--total-timesteps", "2048"]
+    flags += ["--random-episode-start"]  # each rank takes its slice of the clocks one process draws
     torchrun(2, tmp_path / "ddp", *flags)
     single = tmp_path / "single"
     p = subprocess.run([sys.executable, PPO_WARP, *CARTPOLE, "--log-dir", str(single / "runs"), *flags],
                        capture_output=True, text=True, timeout=300, env=subprocess_env())  # fmt: skip
     assert p.returncode == 0, p.stderr[-3000:]
     ddp, one = checkpoint(tmp_path / "ddp"), checkpoint(single)
-    # same start states, same actions: the rollout and the envs' state after it agree bit for bit
+    # same start states and episode clocks, same actions: the rollout and the envs' state after it agree bit for bit
     assert torch.equal(ddp["next_obs"], one["next_obs"])
     for name, value in one["env_state"].items():
         assert torch.equal(ddp["env_state"][name], value), name

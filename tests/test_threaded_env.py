@@ -34,6 +34,9 @@ def test_groups_step_the_batch_of_one_env_bit_for_bit(env_id, sizes):
     one, many = envs.make(env_id, num_envs=sum(sizes), **kw), grouped(env_id, sizes, **kw)
     assert many.num_envs == sum(sizes) and many.num_obs == one.num_obs and many.num_actions == one.num_actions
     assert torch.equal(one.reset(seed=11), many.reset(seed=11))
+    start = torch.arange(one.num_envs) * 7 % 40  # staggered episode clocks (anymal_c's limit here is 40 steps)
+    one.set_episode_step(start), many.set_episode_step(start)
+    assert torch.equal(torch.cat([p.episode_step for p in many.parts]), start.int())
     g = torch.Generator().manual_seed(0)
     done = 0
     for t in range(100):
@@ -69,7 +72,8 @@ def test_state_dict_round_trip_and_mismatched_groups():
 
 
 def _train(tmp_path, name, *extra):
-    args = ["--env-id", "anymal_c", "--num-envs", "9", "--num-steps", "8", "--num-minibatches", "2", "--quiet"]
+    args = ["--env-id", "anymal_c", "--num-envs", "9", "--num-steps", "8", "--num-minibatches", "2", "--quiet",
+            "--random-episode-start"]  # fmt: skip
     p = subprocess.run([sys.executable, PPO_WARP, *args, "--log-dir", name, *extra], cwd=tmp_path, timeout=600,
                        capture_output=True, text=True)  # fmt: skip
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
