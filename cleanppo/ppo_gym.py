@@ -46,7 +46,7 @@ PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
     "pendulum": dict(total_timesteps=300_000, num_envs=128, num_steps=16, num_minibatches=4, hidden=(32, 32), gamma=0.98, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5, learning_rate=3e-3, lr_schedule="anneal", reward_scale=0.1),  # noqa: E501
     "humanoid": dict(max_log_std=0.0),
-    "humanoid_standup": dict(total_timesteps=3_000_000, num_envs=1024, num_steps=32, ent_coef=0.0, max_log_std=0.0, reward_scale=0.01),  # noqa: E501
+    "humanoid_standup": dict(total_timesteps=3_000_000, num_envs=1024, num_steps=32, ent_coef=0.0, max_log_std=0.0, reward_scale=0.01, random_episode_start=True),  # noqa: E501
     "hopper": dict(total_timesteps=5_000_000, num_envs=256, num_steps=16),
     "walker2d": dict(total_timesteps=10_000_000, num_envs=256, num_steps=16),
     "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501
@@ -130,6 +130,9 @@ class Args:
     """coefficient of the value function"""
     max_grad_norm: float = 1.0
     """the maximum norm for the global gradient clipping"""
+    random_episode_start: bool = False
+    """if toggled, each env's first episode starts a random number of steps in (uniform in [0, max_episode_steps), drawn
+    from the seed; Gymnasium's TimeLimit counters): ppo_warp.py's flag, rsl_rl's init_at_random_ep_len"""
     hidden: tuple[int, ...] = (256, 128, 64)
     """hidden layer sizes of the actor and of the critic (two separate MLPs)"""
     activation: Literal["tanh", "elu"] = "tanh"
@@ -462,6 +465,10 @@ if __name__ == "__main__":
     if resume_ckpt is not None:
         global_step, start_iteration = runs.restore_checkpoint(resume_ckpt, args.resume, agent, optimizer, obs_rms,
                                                                recent_returns, env, next_obs, device)  # fmt: skip
+    elif args.random_episode_start:  # the clocks ppo_warp.py draws
+        env.set_episode_step(
+            torch.randint(0, env.max_episode_steps, (N,), generator=torch.Generator().manual_seed(args.seed))
+        )
     mark, phase_time = runs.phase_clocks(device, T)  # per-phase clocks without a host sync
     writer, progress = runs.open_logs(
         run_dir, args, device, {"gymnasium": gym.__version__}, resume_ckpt, start_iteration

@@ -60,7 +60,7 @@ PRESETS = {
     "anymal_c": dict(total_timesteps=300 * 4096 * 24, hidden=(128, 64, 32), activation="elu", clip_vloss=True, ent_coef=0.0, init_log_std=-1.0, min_log_std=-1.5, max_log_std=0.0),  # noqa: E501
     "anymal_c_rough": dict(total_timesteps=1500 * 4096 * 24, hidden=(512, 256, 128), activation="elu", clip_vloss=True, ent_coef=0.0, init_log_std=-1.0, max_log_std=0.0, norm_obs=False, env_kwargs=("height_scale=0.5",)),  # noqa: E501
     "humanoid": dict(max_log_std=0.0),
-    "humanoid_standup": dict(total_timesteps=3_000_000, num_envs=1024, num_steps=32, ent_coef=0.0, max_log_std=0.0, reward_scale=0.01),  # noqa: E501
+    "humanoid_standup": dict(total_timesteps=3_000_000, num_envs=1024, num_steps=32, ent_coef=0.0, max_log_std=0.0, reward_scale=0.01, random_episode_start=True),  # noqa: E501
     "hopper": dict(total_timesteps=5_000_000, num_envs=256, num_steps=16),
     "walker2d": dict(total_timesteps=10_000_000, num_envs=256, num_steps=16),
     "swimmer": dict(total_timesteps=1_000_000, num_envs=16, num_steps=128, num_minibatches=32, update_epochs=10, gamma=0.9999),  # noqa: E501

@@ -52,6 +52,21 @@ class GymVecEnv:
         self.ep_length[:] = 0
         return torch.as_tensor(obs, dtype=torch.float32, device=self.device)
 
+    def set_episode_step(self, steps) -> None:
+        """Set each env's steps taken in its current episode [N] (as WarpEnv's method): Gymnasium's TimeLimit counter
+        (CartPole-v1's vectorized step counter) and the episode length reported at its end."""
+        steps = np.asarray(torch.as_tensor(steps).cpu(), dtype=np.int64)
+        if steps.shape != (self.num_envs,) or steps.min() < 0 or steps.max() >= self.max_episode_steps:
+            raise ValueError(f"episode steps must be {self.num_envs} integers in [0, {self.max_episode_steps})")
+        if self.env_id == "cartpole":
+            self.envs.unwrapped.steps[:] = steps
+        else:
+            for env, k in zip(self.envs.envs, steps, strict=True):
+                while not isinstance(env, gym.wrappers.TimeLimit):
+                    env = env.env
+                env._elapsed_steps = int(k)
+        self.ep_length[:] = steps
+
     def step(self, actions: torch.Tensor):
         """Step with actions [N, num_actions] in [-1, 1]; return torch (obs, reward, terminated, truncated, info),
         finished envs already reset (obs is the new episode's first; info["final_obs"] the ended one's last)."""

@@ -287,10 +287,11 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     assert torch.equal(full["next_obs"], resumed["next_obs"])
 
 
-def test_random_episode_start_staggers_the_first_episodes(tmp_path):
+@pytest.mark.parametrize("script", [PPO_WARP, PPO_GYM])
+def test_random_episode_start_staggers_the_first_episodes(tmp_path, script):
     """pendulum never terminates (200-step limit): one iteration of 16 steps ends no episode from a common start, and
     with --random-episode-start exactly the envs whose drawn clock (uniform in [0, 200) from the seed) is within 16
-    steps of the limit."""
+    steps of the limit, in our env and in Gymnasium's Pendulum-v1 (its TimeLimit counters set)."""
     n, steps = 256, 16
     flags = [
         "--env-id",
@@ -304,7 +305,7 @@ def test_random_episode_start_staggers_the_first_episodes(tmp_path):
     ]
     episodes = {}
     for name, extra in (("common", []), ("staggered", ["--random-episode-start"])):
-        run(PPO_WARP, *flags, *extra, "--seed", "5", "--log-dir", name, "--quiet", cwd=tmp_path)
+        run(script, *flags, *extra, "--seed", "5", "--log-dir", name, "--quiet", cwd=tmp_path)
         with open(os.path.join(only_run_dir(str(tmp_path / name)), "progress.csv")) as f:
             (row,) = list(csv.DictReader(f))
         episodes[name] = int(row["episodes"])
