@@ -236,3 +236,12 @@ mutate "72 HumanoidStandup's height reward over the control step, not the MJCF t
 mutate "73 --eval asks a slim policy file for the optimizer and counters of a training checkpoint" cleanppo/ppo_warp.py \
     's/        ckpt = runs.load_checkpoint(args.eval, runs.POLICY_KEYS)/        ckpt = runs.load_checkpoint(args.eval)/' \
     tests/test_ppo.py -k "smoke_run_checkpoint_and_eval and ppo_warp"
+mutate "74 ThreadedEnv gives every group the first envs' episode clocks" cleanppo_utils/threaded_env.py \
+    's/            part.set_episode_step(steps\[s\])/            part.set_episode_step(steps[: part.num_envs])/' \
+    tests/test_threaded_env.py -k bit_for_bit
+mutate "75 a DDP rank takes the first envs' episode clocks, not its own" cleanppo/ppo_warp_ddp.py \
+    's/        env.set_episode_step(clocks\[first_env : first_env + num_envs\])/        env.set_episode_step(clocks[:num_envs])/' \
+    tests/test_ppo_ddp.py -k first_update
+mutate "76 ppo_gym's staggered start leaves Gymnasium's TimeLimit counters at 0" cleanppo_utils/gym_env.py \
+    's/                env._elapsed_steps = int(k)/                pass/' \
+    tests/test_ppo.py -k "random_episode and ppo_gym"
