@@ -261,6 +261,8 @@ $([ -z "$full" ] && [ -f "$R/use_tiled" ] && echo " with pipeline split_tiled (s
           fine) flags=(--env-kwargs horizontal_scale=0.05 slope_threshold=None) ;;  # ramps half as wide, no refining
           privileged) flags=(--privileged-critic) ;;  # the critic also reads the noise-free scan
           rsl) flags=(--init-log-std 0 --ent-coef 0.01) ;;  # rsl_rl's exploration
+          stagger) flags=(--random-episode-start) ;;  # legged_gym's init_at_random_ep_len: the first episodes' ends
+            # spread over 1,000 steps, so the curriculum moves envs every iteration instead of in bursts
           *) say "unknown rough_ab variant $v"; FAILED=$((FAILED + 1)); continue ;;
         esac
         label="rough_ab_$v"
