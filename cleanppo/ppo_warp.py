@@ -62,10 +62,10 @@ from cleanppo_utils.threaded_env import ThreadedEnv
 # stochastic one scored ~7,500 (CPU runs in results/ppo_planar_cpu/README.md). pusher: reacher's 256 envs x
 # 16 steps with gamma 0.99 and 1 M steps (one run at seed 1 before the record: -31.7 deterministic, holding still
 # -54, random actions -150). humanoid_standup: 1,024 envs x 32 steps, 3 M steps, humanoid's std bound, no entropy
-# bonus, rewards x 0.01 (a step pays ~35 lying, ~470 standing); seed 1 sat up to 153 k (holding still: 30 k) in 19
-# minutes on this CPU (results/ppo_planar_cpu/README.md#humanoid_standup); other settings not tried. Its episodes
+# bonus, rewards x 0.01 (a step pays ~35 lying, ~470 standing), the first episodes' clocks staggered: its episodes
 # never end early, so without --random-episode-start all 1,024 end on the same step and the curve has a point per
-# 1,000 steps.
+# 1,000 steps. Seeds 1-2 sat up to 158 k and 155 k (holding still: 30 k; 153 k each unstaggered) in 12-13 minutes on
+# this CPU (results/ppo_planar_cpu/README.md#humanoid_standup); other settings not tried.
 # fmt: off
 PRESETS = {
     "cartpole": dict(total_timesteps=200_000, num_envs=64, num_steps=32, num_minibatches=2, hidden=(32, 32), gamma=0.99, gae_lambda=0.9, ent_coef=0.0, vf_coef=0.5),  # noqa: E501
