@@ -245,3 +245,6 @@ mutate "75 a DDP rank takes the first envs' episode clocks, not its own" cleanpp
 mutate "76 ppo_gym's staggered start leaves Gymnasium's TimeLimit counters at 0" cleanppo_utils/gym_env.py \
     's/                env._elapsed_steps = int(k)/                pass/' \
     tests/test_ppo.py -k "random_episode and ppo_gym"
+mutate "77 set_episode_step leaves every episode clock at 0" kernels/episode.py \
+    's/    episode\[i\].ep_length = steps\[i\]/    episode[i].ep_length = 0/' \
+    tests/test_adapters.py -k rsl_rl_interface
