@@ -55,7 +55,10 @@ class GymVecEnv:
     def set_episode_step(self, steps) -> None:
         """Set each env's steps taken in its current episode [N] (as WarpEnv's method): Gymnasium's TimeLimit counter
         (CartPole-v1's vectorized step counter) and the episode length reported at its end."""
-        steps = np.asarray(torch.as_tensor(steps).cpu(), dtype=np.int64)
+        steps = torch.as_tensor(steps).cpu()
+        if steps.dtype.is_floating_point or steps.dtype == torch.bool:  # a float would be truncated silently
+            raise ValueError(f"episode steps must be {self.num_envs} integers, got {steps.dtype}")
+        steps = steps.numpy().astype(np.int64)
         if steps.shape != (self.num_envs,) or steps.min() < 0 or steps.max() >= self.max_episode_steps:
             raise ValueError(f"episode steps must be {self.num_envs} integers in [0, {self.max_episode_steps})")
         if self.env_id == "cartpole":

@@ -608,13 +608,13 @@ class WarpEnv:
             raise ValueError(
                 f"{self.name}: episode steps must be {self.num_envs} integers, got {steps.dtype} {tuple(steps.shape)}"
             )
-        steps = steps.to("cpu", torch.int32)
-        if int(steps.min()) < 0 or int(steps.max()) >= self.max_episode_steps:
+        lo, hi = int(steps.min()), int(steps.max())  # before the int32 cast, which would wrap a large value
+        if lo < 0 or hi >= self.max_episode_steps:
             raise ValueError(
-                f"{self.name}: episode steps must lie in [0, max_episode_steps {self.max_episode_steps}), got "
-                f"[{int(steps.min())}, {int(steps.max())}]"
+                f"{self.name}: episode steps must lie in [0, max_episode_steps {self.max_episode_steps}), "
+                f"got [{lo}, {hi}]"
             )
-        steps = wp.array(steps.numpy(), dtype=wp.int32, device=self.device)
+        steps = wp.array(steps.to("cpu", torch.int32).numpy(), dtype=wp.int32, device=self.device)
         wp.launch(
             set_episode_length_kernel, dim=self.num_envs, inputs=[steps, self._arrays["episode"]], device=self.device
         )

@@ -235,7 +235,13 @@ def test_rsl_rl_interface_groups_dones_and_time_outs():
         obs, reward, dones, extras = venv.step(torch.zeros(N, 1))
         expect = 10 - torch.arange(N) % 10 == t
         assert torch.equal(dones.bool(), expect) and torch.equal(extras["time_outs"], expect), t
-    for bad in (torch.full((N,), 10), torch.full((N,), -1), torch.zeros(N - 1, dtype=torch.int32), torch.zeros(N)):
+    bad_steps = (
+        torch.full((N,), 10),
+        torch.full((N,), -1),
+        torch.full((N,), 2**32),
+        torch.zeros(N - 1, dtype=torch.int32),
+    )
+    for bad in (*bad_steps, torch.zeros(N)):  # 2**32 would wrap to 0 as int32; a float is no step count
         with pytest.raises(ValueError, match="episode steps must"):
             venv.episode_length_buf = bad
 

@@ -314,6 +314,20 @@ def test_random_episode_start_staggers_the_first_episodes(tmp_path, script):
     assert episodes["staggered"] == int((clocks >= 200 - steps).sum()) > 0
 
 
+def test_gym_vec_env_refuses_bad_episode_steps():
+    """GymVecEnv.set_episode_step (ppo_gym.py's staggered start) takes N integer steps below the time limit only."""
+    from cleanppo_utils.gym_env import GymVecEnv
+
+    env = GymVecEnv("pendulum", 4, torch.device("cpu"), seed=0)
+    env.reset()
+    for bad in (torch.full((4,), 200), torch.full((4,), -1), torch.zeros(3, dtype=torch.int64), torch.full((4,), 1.5)):
+        with pytest.raises(ValueError, match="episode steps must be 4 integers"):
+            env.set_episode_step(bad)
+    env.set_episode_step(torch.tensor([199, 0, 5, 198]))
+    truncated = [env.step(torch.zeros(4, 1))[3].tolist() for _ in range(2)]
+    assert truncated == [[True, False, False, False], [False, False, False, True]]
+
+
 @pytest.mark.slow
 def test_cartpole_learns(tmp_path):
     """The default cartpole command for a short budget: a random policy returns ~22 per episode."""
