@@ -101,15 +101,16 @@ def warp_modules() -> dict:
         SOLVE_KERNEL_EQUALITY,
         SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
         SOLVE_KERNEL_SPIN_ROLL,
+        SOLVE_TAILS,
         SPLIT_KERNELS,
         SPLIT_KERNELS_FRICTION,
         SPLIT_KERNELS_NO_PAIRS,
         SPLIT_KERNELS_NO_PAIRS_FRICTION,
     )
 
-    # the GPU path of the physics step, each kernel in a module of its own, and the variants the simulator takes for
-    # models with friction loss, cylinders on the ground, fluid forces, torsional / rolling friction, equality
-    # constraints, pairs for the general convex collider or MuJoCo's elliptic cone
+    # the GPU path of the physics step, each kernel in a module of its own (each split solve's tail after them), and
+    # the variants the simulator takes for models with friction loss, cylinders on the ground, fluid forces, torsional
+    # / rolling friction, equality constraints, pairs for the general convex collider or MuJoCo's elliptic cone
     variants = (
         SPLIT_KERNELS_FRICTION[4:]
         + SPLIT_KERNELS_NO_PAIRS_FRICTION[3:]
@@ -118,7 +119,7 @@ def warp_modules() -> dict:
         + (SOLVE_KERNEL_EQUALITY, PAIR_KERNEL_CONVEX)
         + (PAIR_KERNEL_ELLIPTIC, SOLVE_KERNEL_ELLIPTIC)
     )
-    for kernel in SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:] + variants:
+    for kernel in SPLIT_KERNELS + SPLIT_KERNELS_NO_PAIRS[3:] + variants + tuple(SOLVE_TAILS.values()):
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel
 

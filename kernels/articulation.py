@@ -28,12 +28,14 @@ from kernels.forward import (
     SOLVE_KERNEL_EQUALITY,
     SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
     SOLVE_KERNEL_SPIN_ROLL,
+    SOLVE_TAILS,
     SPLIT_KERNELS,
     SPLIT_KERNELS_FRICTION,
     SPLIT_KERNELS_NO_PAIRS,
     SPLIT_KERNELS_NO_PAIRS_FRICTION,
     _constraint_force_kernel,
     _forward_kernel,
+    _solve_queue_reset_kernel,
     _step_kernel,
     _step_kernel_convex,
     _step_kernel_elliptic,
@@ -57,9 +59,9 @@ SCRATCH = (
     "pair_dcoef", "pair_aref", "pair_point", "pair_normal", "pair_frame", "pair_mu", "pair_mu_ang", "pair_aref_rot",
     *("epa_vert", "epa_face", "epa_plane", "epa_work"),
 )  # fmt: skip
-# scratch written before it is read within one pair's collision (kernels.convex's EPA polytope): left out of an env's
-# state_dict (16 KB per env for a model with convex pairs)
-TRANSIENT = ("epa_vert", "epa_face", "epa_plane", "epa_work")
+# scratch written before it is read within one pair's collision (kernels.convex's EPA polytope) or one substep's
+# solve (the split solve's queue): left out of an env's state_dict (16 KB per env for a model with convex pairs)
+TRANSIENT = ("epa_vert", "epa_face", "epa_plane", "epa_work", "solve_queue", "solve_count")
 
 
 # physics paths of Simulator(pipeline=...): split_tiled is split with the constraint solve in blocks of threads
@@ -295,8 +297,14 @@ class Simulator:
             inputs = launch_inputs(kernel, vars(self))
             tiled = dict(dim=[self.num_envs], inputs=inputs, device=self.device, block_dim=TILE_BLOCK_DIM)
             self._step_cmds.append(wp.launch_tiled(kernel, record_cmd=True, **tiled))
-        else:
+        elif self.pipeline == "fused":
             self._step_cmds = [self._record(k) for k in kernels]
+        else:
+            # the solve as its head and tail kernels (kernels.forward.SOLVE_TAILS), the queue between them emptied first
+            reset = wp.launch(_solve_queue_reset_kernel, 1, [self.solve_count], device=self.device, record_cmd=True)
+            solve = kernels[-1]
+            self._step_cmds = [self._record(k) for k in kernels[:-1]]
+            self._step_cmds += [reset, self._record(solve), self._record(SOLVE_TAILS[solve])]
         self._forward_cmd = None
         self._constraint_cmd = None
 

@@ -585,8 +585,9 @@ def _pipeline(
     (kinematics to the mass matrix), collide (the ground contact points, their rows' terms and Jacobians),
     pair_collide (the geom-geom contact points and their rows' terms), force (the smooth force), warm_start (the
     active set at the last substep's qacc) and solve (the active-set Newton solves of the joint-limit, ground and
-    geom-geom contact rows, then Euler); `loop` repeats them `substeps` times in the kernel, else the launch does one
-    substep. `own_module`: a Warp module of the kernel's own (compiled on first use apart from this one), with this
+    geom-geom contact rows, then Euler; split in solve_head and solve_tail by ``_split_solve``); `loop` repeats them
+    `substeps` times in the kernel, else the launch does one substep.
+    `own_module`: a Warp module of the kernel's own (compiled on first use apart from this one), with this
     module's options; then `cuda_max_registers` caps the registers per CUDA thread and `smem_spilling` lets ptxas
     spill to shared memory. `pairs` False compiles the geom-geom rows out of the solve (models without geom pairs),
     `friction` True compiles the dof friction-loss rows in (models with frictionloss; the kernels of the others keep
@@ -781,6 +782,8 @@ def _pipeline(
         qacc_prev_out: wp.array2d[float],
         qpos_out: wp.array2d[float],
         qvel_out: wp.array2d[float],
+        solve_queue_out: wp.array[int],
+        solve_count_out: wp.array[int],
     ):
         worldid = wp.tid()
         h = timestep / float(substeps)
@@ -918,11 +921,26 @@ def _pipeline(
                         contact_angvel_out, cdof_out, contact_mask_out, contact_force_out, contact_frc_out,
                         contact_trq_out,
                     )  # fmt: skip
-            if wp.static("solve" in stages):
+            if wp.static("solve" in stages or "solve_head" in stages or "solve_tail" in stages):
                 nv = qacc_out.shape[1]
                 iteration = int(0)
-                while iteration < solver_iterations:
+                # the Newton steps this launch takes: all, the full steps before the line search joins (head), or
+                # the rest from there for the envs the head queued (tail)
+                last = solver_iterations
+                if wp.static("solve_head" in stages):
+                    last = wp.min(solver_iterations, LINE_SEARCH_START)
+                if wp.static("solve_tail" in stages):
+                    iteration = LINE_SEARCH_START
+                    if worldid < solve_count_out[0]:
+                        worldid = solve_queue_out[worldid]
+                    else:
+                        last = 0  # no env left for this thread: no step, no update
+                while iteration < last:
                     searching = iteration >= LINE_SEARCH_START
+                    if wp.static("solve_head" in stages):
+                        # the head's full steps keep no iterate for a line search (the copy alone cost it 20/24 B of
+                        # local-memory spills on sm_90)
+                        searching = False
                     # while loops for Warp's CPU code, as in factor_solve
                     i = int(0)
                     while i < nv:
@@ -990,29 +1008,30 @@ def _pipeline(
                     else:
                         factor_solve(worldid, qH_out, qacc_out)
                     alpha = float(1.0)
-                    if searching:
-                        # past the first full steps: MuJoCo's exact line search toward the Newton target, so the
-                        # iterates cannot cycle between active sets (kernels.line_search.line_search_func)
-                        alpha = search(
-                            worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
-                            jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp,
-                            cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, cpair_body1,
-                            cpair_body2, body_rootid, body_lastdof, dof_parentid, eq_type, eq_obj1, eq_obj2,
-                            eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly, eq_solref, eq_solimp,
-                            eq_invweight, qpos0, gravity, contact_impratio, qpos_in, qvel_in, xpos_out, xquat_out,
-                            cdof_out, cvel_out, cacc_out,
-                            qM_out, implicit_b_out, qfrc_smooth_out, contact_jacp_out, contact_dcoef_out,
-                            contact_fref_out, contact_normal_out, contact_vel_out, contact_frame_out, contact_mu_out,
-                            contact_mu_ang_out, contact_angvel_out, pair_dcoef_out, pair_aref_out, pair_point_out,
-                            pair_normal_out, pair_frame_out, pair_mu_out, pair_mu_ang_out, pair_aref_rot_out,
-                            qacc_prev_out, qacc_out,
-                        )  # fmt: skip
-                        if alpha < 1.0:
-                            i = int(0)
-                            while i < nv:
-                                x0 = qacc_prev_out[worldid, i]
-                                qacc_out[worldid, i] = x0 + alpha * (qacc_out[worldid, i] - x0)
-                                i += 1
+                    # the head's full steps leave the line search out of its code (fewer registers, no spills)
+                    if wp.static("solve_head" not in stages):
+                        if searching:
+                            # past the first full steps: MuJoCo's exact line search toward the Newton target, so the
+                            # iterates cannot cycle between active sets (kernels.line_search.line_search_func)
+                            alpha = search(
+                                worldid, hd, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin,
+                                jnt_solref, jnt_solimp, dof_invweight, dof_frictionloss, dof_solref, dof_solimp,
+                                cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, cpair_body1,
+                                cpair_body2, body_rootid, body_lastdof, dof_parentid, eq_type, eq_obj1, eq_obj2,
+                                eq_anchor1, eq_anchor2, eq_relquat, eq_torquescale, eq_poly, eq_solref, eq_solimp,
+                                eq_invweight, qpos0, gravity, contact_impratio, qpos_in, qvel_in, xpos_out, xquat_out,
+                                cdof_out, cvel_out, cacc_out, qM_out, implicit_b_out, qfrc_smooth_out, contact_jacp_out,
+                                contact_dcoef_out, contact_fref_out, contact_normal_out, contact_vel_out,
+                                contact_frame_out, contact_mu_out, contact_mu_ang_out, contact_angvel_out,
+                                pair_dcoef_out, pair_aref_out, pair_point_out, pair_normal_out, pair_frame_out,
+                                pair_mu_out, pair_mu_ang_out, pair_aref_rot_out, qacc_prev_out, qacc_out,
+                            )  # fmt: skip
+                            if alpha < 1.0:
+                                i = int(0)
+                                while i < nv:
+                                    x0 = qacc_prev_out[worldid, i]
+                                    qacc_out[worldid, i] = x0 + alpha * (qacc_out[worldid, i] - x0)
+                                    i += 1
                     changed = joint_limits(
                         worldid, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited, jnt_range, jnt_margin, jnt_solref,
                         jnt_solimp, dof_invweight, qpos_in, qvel_in, qacc_out, 1, limit_mask_out, qacc_out, qH_out,
@@ -1059,13 +1078,23 @@ def _pipeline(
                     iteration += 1
                     if changed == 0:
                         iteration = solver_iterations
-                implicit_damping(
-                    worldid, hd, dof_parentid, cpair_geom1.shape[0] == 0, implicit_b_out, qM_out, qacc_prev_out,
-                    qH_out, qacc_out,
-                )  # fmt: skip
-                euler(
-                    worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out
-                )  # fmt: skip
+                finish = True
+                if wp.static("solve_head" in stages):
+                    # not settled after the full steps: the tail kernel takes this env on from here, so that the
+                    # line search's code and its warps run only for the envs that need it
+                    if iteration < solver_iterations:
+                        finish = False
+                        solve_queue_out[wp.atomic_add(solve_count_out, 0, 1)] = worldid
+                if wp.static("solve_tail" in stages):
+                    finish = last > 0
+                if finish:
+                    implicit_damping(
+                        worldid, hd, dof_parentid, cpair_geom1.shape[0] == 0, implicit_b_out, qM_out, qacc_prev_out,
+                        qH_out, qacc_out,
+                    )  # fmt: skip
+                    euler(
+                        worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out
+                    )  # fmt: skip
 
     if own_module:
         return wp.kernel(
@@ -1144,6 +1173,27 @@ def _constraint_force_kernel(
         qfrc_constraint_out[worldid, i] = f
 
 
+# The tail kernel of each split solve kernel (its head): it takes on the envs the head leaves unsettled after the full
+# Newton steps, with the line search (Simulator's split pipeline launches _solve_queue_reset_kernel, head, tail).
+SOLVE_TAILS: dict = {}
+
+
+def _split_solve(name: str, **flags) -> wp.Kernel:
+    """The split pipeline's solve as two kernels: the head (warm start, then the full Newton steps before the line
+    search joins, finishing the envs they settle and queueing the others in Data.solve_queue) and the tail (the rest
+    of the steps, with the line search, for the queued envs only, one per thread: a warp runs only envs that need
+    it). The head is returned, the tail kept in SOLVE_TAILS; per env the same operations as the single-loop solve."""
+    head = _pipeline(name, ("warm_start", "solve_head"), False, True, 128, True, **flags)
+    SOLVE_TAILS[head] = _pipeline(name + "_tail", ("solve_tail",), False, True, 128, True, **flags)
+    return head
+
+
+@wp.kernel
+def _solve_queue_reset_kernel(solve_count: wp.array[int]):
+    """Empty the split solve's queue before a substep's head kernel."""
+    solve_count[0] = 0
+
+
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
 # One Euler substep as five launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
@@ -1167,7 +1217,7 @@ SPLIT_KERNELS = (
     # the active-set loop in one thread (up to solver_iterations solves); capped at 128 with 39 KB of shared-memory
     # spills per block; the pair rows (out of line) add 92 bytes of local-memory spill stores per thread (inlined: 256;
     # without them: none)
-    _pipeline("_solve_kernel", ("warm_start", "solve"), False, True, 128, True),
+    _split_solve("_solve_kernel"),
 )
 # The same for a model without geom pairs (ant, half_cheetah, anymal_c): no pair kernel, and a solve kernel without
 # the pair rows, which then spills nothing to local memory.
@@ -1175,7 +1225,7 @@ SPLIT_KERNELS_NO_PAIRS = (
     SPLIT_KERNELS[0],
     SPLIT_KERNELS[1],
     SPLIT_KERNELS[3],
-    _pipeline("_solve_kernel_no_pairs", ("warm_start", "solve"), False, True, 128, True, pairs=False),
+    _split_solve("_solve_kernel_no_pairs", pairs=False),
 )
 # The contact kernel with the cylinder's and ellipsoid's ground-contact points, for the models whose cylinders or
 # ellipsoids touch the ground (the others' kernel spills less without them: sm_90, 88/92 B against 132/136 B).
@@ -1185,30 +1235,24 @@ FORCE_KERNEL_FLUID = _pipeline("_force_kernel_fluid", ("force",), False, True)
 # Both with the dof friction-loss rows in the solve kernel (models with frictionloss; compiled on first use).
 SPLIT_KERNELS_FRICTION = (
     *SPLIT_KERNELS[:-1],
-    _pipeline("_solve_kernel_friction", ("warm_start", "solve"), False, True, 128, True, friction=True),
+    _split_solve("_solve_kernel_friction", friction=True),
 )
 # The split path of a model with torsional or rolling friction (condim 4 / 6, against the ground or between geoms):
 # the contact kernel with every geom type, the pair kernel's warm start and the solves with those rows, the solves
 # with the friction-loss rows as well (compiled on first use).
 CONTACT_KERNEL_SPIN_ROLL = _pipeline("_contact_kernel_spin_roll", ("collide",), False, True, 128, True, spin_roll=True)
 PAIR_KERNEL_SPIN_ROLL = _pipeline("_pair_kernel_spin_roll", ("pair_collide",), False, True, 128, True, spin_roll=True)
-SOLVE_KERNEL_SPIN_ROLL = _pipeline(
-    "_solve_kernel_spin_roll", ("warm_start", "solve"), False, True, 128, True, friction=True, spin_roll=True
+SOLVE_KERNEL_SPIN_ROLL = _split_solve("_solve_kernel_spin_roll", friction=True, spin_roll=True)
+SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL = _split_solve(
+    "_solve_kernel_no_pairs_spin_roll", pairs=False, friction=True, spin_roll=True
 )
-SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL = _pipeline(
-    "_solve_kernel_no_pairs_spin_roll", ("warm_start", "solve"), False, True, 128, True, pairs=False, friction=True,
-    spin_roll=True,
-)  # fmt: skip
 # The fused and split solves of a model with equality constraints (kernels.equality): every other row family
 # compiled in as well (friction loss, geom pairs, torsional / rolling friction), since such models are few.
 _step_kernel_equality = _pipeline(
     "_step_kernel_equality", ("smooth", "collide", "pair_collide", "force", "warm_start", "solve"), True, True,
     friction=True, spin_roll=True, equality=True,
 )  # fmt: skip
-SOLVE_KERNEL_EQUALITY = _pipeline(
-    "_solve_kernel_equality", ("warm_start", "solve"), False, True, 128, True, friction=True, spin_roll=True,
-    equality=True,
-)  # fmt: skip
+SOLVE_KERNEL_EQUALITY = _split_solve("_solve_kernel_equality", friction=True, spin_roll=True, equality=True)
 # A model with pairs for the general convex collider (kernels.convex: a cylinder against a capsule, cylinder or box,
 # an ellipsoid against any geom): the fused step with every row family and that collider, and the split path's pair
 # kernel with it (its solve is SOLVE_KERNEL_EQUALITY's).
@@ -1229,15 +1273,12 @@ _step_kernel_elliptic = _pipeline(
 PAIR_KERNEL_ELLIPTIC = _pipeline(
     "_pair_kernel_elliptic", ("pair_collide",), False, True, 128, True, spin_roll=True, convex=True, elliptic=True
 )
-SOLVE_KERNEL_ELLIPTIC = _pipeline(
-    "_solve_kernel_elliptic", ("warm_start", "solve"), False, True, 128, True, friction=True, spin_roll=True,
-    equality=True, elliptic=True,
-)  # fmt: skip
+SOLVE_KERNEL_ELLIPTIC = _split_solve(
+    "_solve_kernel_elliptic", friction=True, spin_roll=True, equality=True, elliptic=True
+)
 SPLIT_KERNELS_NO_PAIRS_FRICTION = (
     *SPLIT_KERNELS_NO_PAIRS[:-1],
-    _pipeline(
-        "_solve_kernel_no_pairs_friction", ("warm_start", "solve"), False, True, 128, True, pairs=False, friction=True
-    ),
+    _split_solve("_solve_kernel_no_pairs_friction", pairs=False, friction=True),
 )
 
 

@@ -837,4 +837,6 @@ def make_data(model, num_envs: int, device) -> Data:
         epa_face=zeros((n, nface, 7), int),
         epa_plane=zeros((n, nface), wp.vec4),
         epa_work=zeros((n, nface, 6), int),
+        solve_queue=zeros((n,), int),
+        solve_count=zeros((1,), int),
     )

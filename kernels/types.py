@@ -244,3 +244,7 @@ class Data:
     epa_face: wp.array  # int (N, 6 ccd_iterations, 7): a face's three vertices, its neighbours, its place in the map
     epa_plane: wp.array  # vec4 (N, 6 ccd_iterations): the origin's projection on the face [m] and its squared norm
     epa_work: wp.array  # int (N, 6 ccd_iterations, 6): the face map, the horizon's search stack and its edges
+    # the split solve's hand-over (kernels.forward.SOLVE_TAILS): the envs its head kernel left unsettled after the full
+    # Newton steps, for the tail kernel that takes them on with the line search, and their count
+    solve_queue: wp.array  # int (N,)
+    solve_count: wp.array  # int (1,)

@@ -31,14 +31,15 @@ def _warp_modules_with_kernels():
         SOLVE_KERNEL_EQUALITY,
         SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL,
         SOLVE_KERNEL_SPIN_ROLL,
+        SOLVE_TAILS,
         SPLIT_KERNELS,
         SPLIT_KERNELS_FRICTION,
         SPLIT_KERNELS_NO_PAIRS,
         SPLIT_KERNELS_NO_PAIRS_FRICTION,
     )
 
-    # the CUDA path of the physics step: one module per stage kernel, the solves with friction loss, the contact
-    # kernel with cylinders, the torsional / rolling friction and the elliptic cone's variants among them
+    # the CUDA path of the physics step: one module per stage kernel (the solves' tails too), the solves with friction
+    # loss, the contact kernel with cylinders, the torsional / rolling friction and the elliptic cone's variants
     for kernel in (
         SPLIT_KERNELS
         + SPLIT_KERNELS_NO_PAIRS[3:]
@@ -48,6 +49,7 @@ def _warp_modules_with_kernels():
         + (CONTACT_KERNEL_SPIN_ROLL, PAIR_KERNEL_SPIN_ROLL, SOLVE_KERNEL_SPIN_ROLL, SOLVE_KERNEL_NO_PAIRS_SPIN_ROLL)
         + (SOLVE_KERNEL_EQUALITY,)
         + (PAIR_KERNEL_ELLIPTIC, SOLVE_KERNEL_ELLIPTIC)  # MuJoCo's elliptic cone (kernels.elliptic)
+        + tuple(SOLVE_TAILS.values())  # each split solve's tail (the envs left unsettled, with the line search)
     ):
         found[f"kernels.forward {kernel.key}"] = kernel.module
     from kernels.solve_tiled import solve_kernel
