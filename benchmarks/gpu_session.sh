@@ -21,10 +21,13 @@
 #   ant_auto 125, blocks 55, parity 35, distill_ant_compare 200, anymal16k_2min 175, anymal4k_2min 170, ant 125,
 #   sweep 40, half_cheetah 60, humanoid_long 180, anymal4k 130, anymal16k 90, rough 60, cones ~40 (a guess: the
 #   elliptic solve's first CUDA compile included), planar ~270 (a guess: hopper and walker2d's presets, 5 M and 10 M
-#   steps at 256 envs, where the update, not the env, is the cost, and hopper at 4,096 envs). The PLAN: issue 17's tiled
-#   solve (whether it steps as split does on CUDA, and how fast), the mission command with it, then rough_long until
-#   45 s before the deadline (with the tiled solve if stage tiled found it right and faster). With the machine's start
-#   (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540 <commit>` fits the 15-minute budget,
+#   steps at 256 envs, where the update, not the env, is the cost, and hopper at 4,096 envs), solve_ab ~150 (a guess:
+#   two sweeps of 9 points with their first compiles, and the kernels). The PLAN: whether the split solve's head and
+#   tail kernels win back what the one-kernel solve lost (90aaf02's session: split at half its earlier speed), the
+#   tiled solve with its line search (90aaf02: anymal_c wrong without it), the mission command on the default
+#   pipeline, then rough_long until 45 s before the deadline (with the tiled solve if stage tiled found it right and
+#   faster). With the machine's start (~30-60 s) and the transfers, one call of `bash benchmarks/gpu_session.sh 540
+#   <commit>` fits the 15-minute budget,
 #   and whatever does not fit the deadline is skipped; the second call, at once on the warm machine, `bash
 #   benchmarks/gpu_session.sh 200 <commit> rough_long rough_ab`, resumes the curriculum (rough_long's own comment) and
 #   runs what the first left. SEEDS="1 2 3" runs the distillation stages for several seeds; BLOCK=0 (or a number)
@@ -36,15 +39,19 @@
 #   warp.so.xz.part2, wpart2 -> .gpu/b/warp.so.xz.part3 (with warp-clang.so.xz and the wheels: ~42 MB, too big beside
 #   the tree, so move warp-clang.so.xz to .gpu/d); then one `run` call per folder, at once one after another:
 #   .gpu/a, .gpu/c and .gpu/d each copied to /tmp/s, then .gpu/b (gpu-setup.sh joins warp.so.xz.part* in name order
-#   and unpacks warp-clang.so.xz from /tmp/s).
+#   and unpacks warp-clang.so.xz from /tmp/s). At 90aaf02 the tracked .pt, .mp4 and .png files under results/ were 92 MB,
+#   the code 11.5 MB: send a commit without them (`git checkout -b gpu-<commit> && git rm -q $(git ls-files | grep -E
+#   '\.(pt|mp4|png)$') && git commit -qm tmp`; then .gpu/a's 52 MB and .gpu/b's 45 MB each fit beside the tree in two
+#   transfers) and go back to main afterwards.
 set -u
 START=$(date +%s); DEADLINE=$((START + $1)); COMMIT=$2; shift 2
-PLAN=(info tiled ant_tiled rough_long rough_ab ant_fused distill_anymal cones planar)
+PLAN=(info solve_ab tiled ant rough_long rough_ab ant_tiled distill_anymal cones planar)
 [ $# -eq 0 ] && set -- "${PLAN[@]}"
 OUT=${OUT:-/tmp/out}; R=${RUNS:-/tmp/gpu_runs}; mkdir -p "$OUT" "$R"
 LOG="$OUT/log.txt"
 PY=${PYTHON:-python3}
 DRY=${DRY_RUN:-}
+BASE=${BASE:-/tmp/base}; BASE_TAR=${BASE_TAR:-/tmp/s/base.tar.gz}  # a base tree for the same-session A/B stages
 DEV=$([ -n "$DRY" ] && echo cpu || echo cuda:0)
 pick() { [ -n "$DRY" ] && echo "$2" || echo "$1"; }  # pick <GPU value> <dry-run value>
 # tiny budgets in a dry run (appended last: tyro keeps the last value of a repeated flag)
@@ -307,7 +314,7 @@ torch.cuda.set_sync_debug_mode('warn'); sys.argv=['cleanppo/ppo_warp.py','--num-
 '--total-timesteps','$(pick 3932160 512)','--log-dir','$R/sync','--quiet']+'$TINY'.split(); \
 runpy.run_path(sys.argv[0], run_name='__main__')" ;;
     ant_pair)  # the same 20 M-step ant run of a base tree (/tmp/base, unpacked beforehand) and of this one
-      [ -d /tmp/base ] && run 40 ant-base env -C /tmp/base PYTHONPATH=/tmp/site:/tmp/base $PY cleanppo/ppo_warp.py \
+      [ -d "$BASE" ] && run 40 ant-base env -C "$BASE" PYTHONPATH="/tmp/site:$BASE" $PY cleanppo/ppo_warp.py \
         --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 20000000 512)" --quiet --save-minutes 0 \
         --save-every 0 --log-dir "$R/ant_base20" $TINY
       run 40 ant-new $PY cleanppo/ppo_warp.py --num-envs "$(pick 16384 32)" --total-timesteps "$(pick 20000000 512)" \
@@ -348,12 +355,32 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
         --steps "$(pick 100 2)" ;;
     selfcontact)  # geom-geom contacts (boxes, friction) on CUDA's split pipeline against the CPU's fused kernel
       run 60 selfcontact $PY benchmarks/self_contact_check.py --device "$DEV" ;;
+    solve_ab)  # issue 17: the split solve as a head and a tail kernel (6aa19b7) against the one-kernel solve of 90aaf02,
+      # whose H200 session measured split at half its earlier speed (results/h200_2026-11-29_90aaf02): env steps/s of
+      # the split pipeline, this tree and the base tree in the same session (ant: the tree solve without pairs;
+      # anymal_c: 59% of its env-substeps reach the line search; humanoid: geom pairs, the dense solve), then this
+      # tree's split kernels one by one (head and tail). The base tree: $BASE (/tmp/base), or $BASE_TAR
+      # (/tmp/s/base.tar.gz: `git archive 90aaf02 cleanppo envs kernels mjcf benchmarks | gzip > .gpu/a/base.tar.gz`
+      # after gpu-pack.sh, and the first call's copy to /tmp/s takes it along) unpacked there
+      [ -d "$BASE" ] || [ ! -f "$BASE_TAR" ] || { mkdir -p "$BASE" && tar -xzf "$BASE_TAR" -C "$BASE"; }
+      args="env --device $DEV --env-ids ant anymal_c humanoid --num-envs $(pick "4096 16384 65536" "16 32") --pipelines"
+      args="$args split --repeats $(pick 3 1) --seconds $(pick 0.1 0.01) --no-cold-cache --max-point-seconds 10"
+      run 60 solve_ab-new $PY cleanppo/throughput.py $args --out "$R/solve_ab/new"
+      if [ -d "$BASE" ]; then
+        run 60 solve_ab-base env -C "$BASE" PYTHONPATH="/tmp/site:$BASE" $PY cleanppo/throughput.py $args \
+          --out "$R/solve_ab/base"
+      else
+        say "solve_ab: no base tree ($BASE or $BASE_TAR)"
+      fi
+      run 30 solve_ab-kernels $PY cleanppo/throughput.py kernels --device "$DEV" --env-ids ant anymal_c --num-envs \
+        $(pick "4096 16384 65536" "16") --pipelines split --steps "$(pick 20 2)" --repeats "$(pick 3 1)" \
+        --out "$R/solve_ab/kernels" ;;
     perf)  # the CPU contact-solve work (J_p per point, tree-sparse solve) on CUDA: split-pipeline env steps/s of this
       # tree and of a base tree (/tmp/base, unpacked beforehand), ant (tree solve) and humanoid (dense, geom pairs)
       args="env --device $DEV --env-ids ant humanoid --num-envs $(pick 65536 16) --pipelines split --repeats 3"
       args="$args --seconds $(pick 0.1 0.01) --no-cold-cache --max-point-seconds 5"
       run 30 perf-new $PY cleanppo/throughput.py $args --out "$R/perf_new"
-      [ -d /tmp/base ] && run 30 perf-base env -C /tmp/base PYTHONPATH=/tmp/site:/tmp/base $PY \
+      [ -d "$BASE" ] && run 30 perf-base env -C "$BASE" PYTHONPATH="/tmp/site:$BASE" $PY \
         cleanppo/throughput.py $args --out "$R/perf_base" ;;
     *) say "unknown stage $stage"; FAILED=$((FAILED + 1)) ;;
   esac

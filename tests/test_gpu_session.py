@@ -14,8 +14,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "benchmarks", "gpu_session.sh")
 
 
-def _dry_run(tmp_path, *stages: str) -> tuple[subprocess.CompletedProcess, str]:
-    env = dict(os.environ, DRY_RUN="1", OUT=str(tmp_path / "out"), RUNS=str(tmp_path / "runs"), PYTHON=sys.executable)
+def _dry_run(tmp_path, *stages: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess, str]:
+    env = dict(env or os.environ, DRY_RUN="1", OUT=str(tmp_path / "out"), RUNS=str(tmp_path / "runs"))
+    env["PYTHON"] = sys.executable
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     p = subprocess.run(["bash", SCRIPT, "600", "test", *stages], cwd=ROOT, env=env, capture_output=True, text=True)
     with open(tmp_path / "out" / "log.txt") as f:
@@ -306,3 +307,32 @@ def test_dry_run_of_the_tiled_stages_checks_sweeps_times_and_trains_with_the_til
     assert any(r["kernel"].startswith("_solve_kernel_tiled") for r in kernels)
     config = json.load(open(next((tmp_path / "unpacked").rglob("ant_tiled/*/config.json"))))
     assert config["args"]["env_kwargs"] == ["pipeline='split_tiled'"]
+
+
+def test_dry_run_of_solve_ab_sweeps_this_tree_and_the_unpacked_base_tree_and_times_head_and_tail(tmp_path):
+    import csv
+
+    archive = tmp_path / "base.tar.gz"
+    git = subprocess.run(
+        f"git archive HEAD cleanppo envs kernels mjcf benchmarks | gzip > {archive}", shell=True, cwd=ROOT
+    )
+    assert git.returncode == 0
+    env = dict(os.environ, BASE=str(tmp_path / "base"), BASE_TAR=str(archive))
+    p, log = _dry_run(tmp_path, "solve_ab", env=env)
+    assert p.returncode == 0, log[-3000:]
+    for label in ("solve_ab-new", "solve_ab-base", "solve_ab-kernels"):
+        assert f"== {label} rc=0" in log, label
+    assert (tmp_path / "base" / "kernels" / "forward.py").is_file()  # the archive was unpacked where BASE says
+    with tarfile.open(tmp_path / "out" / "runs.tar.gz") as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    for side in ("new", "base"):
+        rows = list(csv.DictReader(open(next((tmp_path / "unpacked").rglob(f"solve_ab/{side}/env.csv")))))
+        assert {(r["env"], r["pipeline"]) for r in rows} == {(e, "split") for e in ("ant", "anymal_c", "humanoid")}
+    kernels = {r["kernel"] for r in csv.DictReader(open(next((tmp_path / "unpacked").rglob("solve_ab/kernels/*.csv"))))}
+    assert {"_solve_kernel_no_pairs", "_solve_kernel_no_pairs_tail"} <= kernels, kernels
+
+
+def test_solve_ab_without_a_base_tree_says_so_and_still_sweeps_this_tree(tmp_path):
+    env = dict(os.environ, BASE=str(tmp_path / "none"), BASE_TAR=str(tmp_path / "none.tar.gz"))
+    p, log = _dry_run(tmp_path, "solve_ab", env=env)
+    assert "== solve_ab-new rc=0" in log and "solve_ab: no base tree" in log and "solve_ab-base" not in log
