@@ -410,39 +410,35 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         lin_sum = wp.tile_sum(wp.tile(lin))
         quad = quad_sum[0]
         lin = lin_sum[0]
+        # one call site of lane_slope: k = -2 takes the slope at 0, k = -1 at 1, then regula falsi (Illinois) on
+        # [lo, hi]; the slope is quad alpha + lin + the rows' sum, as kernels.line_search's
         lo = float(0.0)
-        rows0 = wp.tile_sum(wp.tile(lane_slope(
-            worldid, lane, width, nchunk, 0.0, x0, x1, body_lastdof, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited,
-            jnt_range, jnt_margin, jnt_solref, jnt_solimp, dof_parentid, dof_invweight, dof_frictionloss, dof_solref,
-            dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, qpos_in, qvel_in,
-            contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in,
-            contact_mu_in,
-        )))  # fmt: skip
-        flo = lin + rows0[0]
         hi = float(1.0)
-        rows1 = wp.tile_sum(wp.tile(lane_slope(
-            worldid, lane, width, nchunk, 1.0, x0, x1, body_lastdof, jnt_type, jnt_qposadr, jnt_dofadr, jnt_limited,
-            jnt_range, jnt_margin, jnt_solref, jnt_solimp, dof_parentid, dof_invweight, dof_frictionloss, dof_solref,
-            dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp, cgeom_pointadr, qpos_in, qvel_in,
-            contact_jacp_in, contact_dcoef_in, contact_fref_in, contact_normal_in, contact_vel_in, contact_frame_in,
-            contact_mu_in,
-        )))  # fmt: skip
-        fhi = quad + lin + rows1[0]
-        alpha = float(1.0)
-        # not a descent direction, or the slope still <= 0 at the target: the full step (every lane alike)
-        if flo < 0.0 and fhi > 0.0:
-            side = int(0)
-            k = int(0)
-            while k < LINE_SEARCH_ITERATIONS:
-                alpha = (lo * fhi - hi * flo) / (fhi - flo)
-                rows = wp.tile_sum(wp.tile(lane_slope(
-                    worldid, lane, width, nchunk, alpha, x0, x1, body_lastdof, jnt_type, jnt_qposadr, jnt_dofadr,
-                    jnt_limited, jnt_range, jnt_margin, jnt_solref, jnt_solimp, dof_parentid, dof_invweight,
-                    dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp,
-                    cgeom_pointadr, qpos_in, qvel_in, contact_jacp_in, contact_dcoef_in, contact_fref_in,
-                    contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in,
-                )))  # fmt: skip
-                f = quad * alpha + lin + rows[0]
+        flo = float(0.0)
+        fhi = float(0.0)
+        alpha = float(0.0)  # where the next slope is taken
+        result = float(1.0)
+        side = int(0)
+        k = int(-2)
+        while k < LINE_SEARCH_ITERATIONS:
+            rows = wp.tile_sum(wp.tile(lane_slope(
+                worldid, lane, width, nchunk, alpha, x0, x1, body_lastdof, jnt_type, jnt_qposadr, jnt_dofadr,
+                jnt_limited, jnt_range, jnt_margin, jnt_solref, jnt_solimp, dof_parentid, dof_invweight,
+                dof_frictionloss, dof_solref, dof_solimp, cgeom_type, cgeom_bodyid, cgeom_solref, cgeom_solimp,
+                cgeom_pointadr, qpos_in, qvel_in, contact_jacp_in, contact_dcoef_in, contact_fref_in,
+                contact_normal_in, contact_vel_in, contact_frame_in, contact_mu_in,
+            )))  # fmt: skip
+            f = quad * alpha + lin + rows[0]
+            if k == -2:
+                flo = f
+                alpha = 1.0
+            elif k == -1:
+                fhi = f
+                if flo >= 0.0 or fhi <= 0.0:
+                    # not a descent direction, or the slope still <= 0 at the target: the full step
+                    k = LINE_SEARCH_ITERATIONS
+            else:
+                result = alpha
                 if f > 0.0:
                     hi = alpha
                     fhi = f
@@ -457,8 +453,10 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
                     side = -1
                 if wp.abs(f) <= 1.0e-6 * (wp.abs(quad) + wp.abs(lin)) or hi - lo < 1.0e-6:
                     k = LINE_SEARCH_ITERATIONS
-                k += 1
-        return alpha
+            if k >= -1 and k < LINE_SEARCH_ITERATIONS:
+                alpha = (lo * fhi - hi * flo) / (fhi - flo)
+            k += 1
+        return result
 
     def solve(
         # Model:
