@@ -8,7 +8,12 @@ builds its rows sqrt(D_e) J_e^T (one length-nv vector per pyramid edge; a joint 
 block adds the limits' D to H's diagonal with one block-wide sum), and the block forms H from them with
 ``wp.tile_matmul``, factors it with ``wp.tile_cholesky`` and solves with ``wp.tile_cholesky_solve``;
 every lane then reads the solution to update its own points' and joints' active sets, and the block stops when no
-lane saw a change. Implicit joint damping is one more tile factor-solve; the Euler update runs on lane 0.
+lane saw a change. From the third Newton step each step ends at MuJoCo's exact line search toward the Newton target,
+as the split solve's (``kernels.line_search``; full steps can cycle between active sets and stop at the cap off the
+solution): each lane sums its own dofs' part of the quadratic term and its own joint limits', friction-loss rows'
+and contact points' part of the slope, the block adds them (``wp.tile_sum``) at every regula-falsi step, and every
+lane takes the same steps on those sums, so all move x by the same alpha. Implicit joint damping is one more tile
+factor-solve; the Euler update runs on lane 0.
 
 It computes what the stages "warm_start" and "solve" of ``kernels.forward._pipeline`` compute for a model without
 geom pairs, in another summation order (dense Cholesky instead of the tree-sparse LDL^T, rows summed over lanes):
@@ -207,9 +212,10 @@ def point_slope(
 
 @functools.cache
 def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
-    """The tiled warm start, Newton loop, implicit damping and Euler update for models of nv dofs without geom pairs
-    (launch with ``wp.launch_tiled(..., block_dim=TILE_BLOCK_DIM)``; arguments bound by name, ``launch_inputs``);
-    ``friction`` compiles in the dof friction-loss rows (``kernels.constraint.friction_loss``), lane l holding dof l."""
+    """The tiled warm start, Newton loop (line search included), implicit damping and Euler update for models of nv
+    dofs without geom pairs (launch with ``wp.launch_tiled(..., block_dim=TILE_BLOCK_DIM)``; arguments bound by name,
+    ``launch_inputs``); ``friction`` compiles in the dof friction-loss rows (``kernels.constraint.friction_loss``),
+    lane l holding dof l."""
     vecnv = wp.types.vector(length=nv, dtype=float)
 
     @wp.func
@@ -679,11 +685,13 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
         if lane == 0:
             euler(worldid, h, jnt_type, jnt_qposadr, jnt_dofadr, qpos_in, qvel_in, qacc_out, qpos_out, qvel_out)
 
-    # ptxas for sm_90 (`throughput.py gpu --archs 90 --modules solve_tiled`, Warp 1.19, 32 threads per block): nv 14
-    # (ant) 254 registers, no spills, 224 B stack; nv 18 (anymal_c) 255 registers, 8 / 8 B spill stores / loads, 296 B
-    # stack; either way 1/8 occupancy, set by registers (before the eulerdamp flag: 246 and 255; the limits as a fifth
+    # ptxas for sm_90 (`throughput.py gpu --archs 90 --modules solve_tiled --block-dim 32`, Warp 1.19, ptxas 13.0):
+    # with the line search nv 9 / 14 / 18 (half_cheetah / ant / anymal_c) 255 registers with 56 / 216 / 432 B of spill
+    # stores (92 / 624 / 704 B loads, 192 / 408 / 560 B stack); before it, same toolchain: 230 and 246 without spills,
+    # 255 with 36 B; 1/8 occupancy either way, set by registers (lane_slope out of line, __noinline__: more spills,
+    # 256 / 304 / 560 B). Earlier figures (other ptxas): before the eulerdamp flag 246 and 255; the limits as a fifth
     # tile_matmul per chunk: 244 and 255 with 4 B; 9073ae1: 248 and 255 with 32 B; the bare Newton step of
-    # benchmarks/solve_tiles.py: 185 and 243). With the friction rows compiled in (only for models with friction
-    # loss) ant's nv 14 held 255 with 84 / 88 B of spills.
+    # benchmarks/solve_tiles.py: 185 and 243. With the friction rows compiled in (only for models with friction
+    # loss) ant's nv 14 held 255 with 84 / 88 B of spills before the line search.
     name = f"_solve_kernel_tiled_{nv}" + ("_friction" if friction else "")
     return wp.kernel(solve, name=name, module="unique", module_options=OPTIONS)
