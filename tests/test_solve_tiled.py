@@ -7,7 +7,10 @@ far rounding alone moves a rollout is measured beside them: the split pipeline f
 Stiff contacts make the solve ill-conditioned (an ANYmal foot's contact rows reach 9999 / invweight, MuJoCo's cap),
 so that spread reaches 1e-5 of the velocities' scale for an Ant and 4e-4 for an ANYmal within 12 steps (contact
 dynamics amplify it from step to step); the tiled pipeline has to stay within 10 times it (measured: 0.5 to 2.7
-times). One step of an Ant from the same state agrees to 5e-5 of each quantity's scale (measured: 9e-6).
+times). One step of an Ant from the same state agrees to 5e-5 of each quantity's scale (measured: 9e-6). One step of
+an ANYmal from states where the split solve's line search decides the answer (picked from the 4,096-env check's kind
+of rollout) agrees state by state within 10 times the 1-ulp spread (measured: 0.15 times; the solve without the line
+search was off in every state, by up to 4e4 times it).
 """
 
 import os
@@ -18,7 +21,9 @@ import torch
 import warp as wp
 
 import envs
+import kernels.io
 from kernels.articulation import Simulator
+from kernels.line_search import LINE_SEARCH_START
 from kernels.solve_tiled import TILE_BLOCK_DIM
 from mjcf import load_mjcf
 
@@ -125,6 +130,73 @@ def test_one_step_from_the_same_state_agrees_to_rounding(cpu_blocks):
         active += [(ref["contact_mask"] > 0).any(), (ref["limit_mask"] > 0).any()]
     assert max(worst.values()) < 5e-5, worst  # float32 epsilon 1.2e-7; a step is 5 substeps of 1 to 8 solves
     assert (active >= 4).all(), active
+
+
+# (step, env) of benchmarks/split_tiled_check.py's anymal_c rollout at 1024 envs (split, seed 5, uniform random
+# actions from torch seed 7, no domain randomization): states in which the split solve needs its line-searched Newton
+# steps. Two full steps alone end 0.18 to 18 rad/s (qvel) off split's one step later; the tiled solve before the line
+# search (full steps to the cap, cycling between active sets) ended 0.4 to 18 rad/s off, with contact forces up to
+# 4.4e5 N where split's are at most 640 N. Found by stepping the old tiled solve from split's state every step (26 of
+# 24,576 env-steps differed by > 2 rad/s or 1e3 N, none after the fix); each kept state moves by < 0.01 rad/s under
+# 1-ulp changes of its qpos and qvel (8 draws), so rounding alone cannot move it past the bound.
+LINE_SEARCH_NUM_ENVS = 1024
+LINE_SEARCH_PICKS = ((8, 933), (10, 416), (11, 542), (12, 205), (14, 253), (15, 969), (16, 1), (16, 721), (17, 51),
+                     (18, 48), (19, 46))  # fmt: skip
+
+
+def _line_search_states() -> tuple[torch.Tensor, torch.Tensor]:
+    """The states [n, 62] (anymal_c's layout) at LINE_SEARCH_PICKS and the actions [n, 12] stepped from them."""
+    big = envs.make("anymal_c", num_envs=LINE_SEARCH_NUM_ENVS, device="cpu", seed=5, pipeline="split")
+    big.reset()
+    gen = torch.Generator().manual_seed(7)
+    states, acts = {}, {}
+    for step in range(max(s for s, _ in LINE_SEARCH_PICKS) + 1):
+        act = torch.rand(big.num_envs, big.num_actions, generator=gen) * 2 - 1
+        for pick in LINE_SEARCH_PICKS:
+            if pick[0] == step:
+                states[pick], acts[pick] = big.get_state()[pick[1]].clone(), act[pick[1]].clone()
+        big.step(act)
+    return torch.stack([states[p] for p in LINE_SEARCH_PICKS]), torch.stack([acts[p] for p in LINE_SEARCH_PICKS])
+
+
+@pytest.mark.parametrize("blocks", [True, False], ids=["32_lanes", "1_lane"])
+def test_one_step_where_the_line_search_decides_matches_split(blocks, monkeypatch):
+    # the split solve's exact line search from its third Newton step (kernels.line_search): the tiled solve must take
+    # the same steps, or it ends elsewhere (before it did, these states came out up to 4e5 N off)
+    monkeypatch.setattr(wp.config, "enable_cpu_blocks", blocks)
+    states, acts = _line_search_states()
+    n = len(LINE_SEARCH_PICKS)
+    make = dict(num_envs=n, device="cpu", seed=5)
+    split, tiled, moved = (envs.make("anymal_c", pipeline=p, **make) for p in ("split", "split_tiled", "split"))
+    assert tiled.sim._step_cmds[-1].block_dim == (TILE_BLOCK_DIM if blocks else 1)
+    for env in (split, tiled, moved):
+        env.reset()
+    split.set_state(states)
+    tiled.load_state_dict(split.state_dict())
+    nx = split.sim.nq + split.sim.nv
+    ulp_states = states.clone()
+    ulp_states[:, :nx] = _ulp(states[:, :nx], seed=0)
+    moved.set_state(ulp_states)
+    # the same states with the solve stopped after LINE_SEARCH_START full Newton steps (no line search reached)
+    monkeypatch.setattr(kernels.io, "SOLVER_ITERATIONS", int(LINE_SEARCH_START))
+    short = envs.make("anymal_c", pipeline="split", **make)
+    short.reset()
+    short.set_state(states)
+    for env in (split, tiled, moved, short):
+        env.step(acts)
+    ref, got, ulp, two = (_physics(env) for env in (split, tiled, moved, short))
+    assert (ref["contact_mask"] > 0).any(axis=1).all()  # every state has feet on the ground
+    for name in ("contact_mask", "limit_mask"):
+        np.testing.assert_array_equal(got[name], ref[name], err_msg=name)
+    for name in ("qpos", "qvel", "qacc", "contact_force", "contact_frc"):
+        scale = np.abs(ref[name]).max()
+        bound = 10 * np.abs(ulp[name] - ref[name]).max() + 1e-6 * scale
+        err = np.abs(got[name] - ref[name]).reshape(n, -1).max(axis=1)
+        assert (err <= bound).all(), f"{name}: |split_tiled - split| per state {err}, bound {bound:.3g}"
+        if name == "qvel":
+            # each state needs the line-searched steps: two full steps alone could not pass the bound
+            off = np.abs(two[name] - ref[name]).reshape(n, -1).max(axis=1)
+            assert (off > bound).all(), f"2 Newton steps end within {bound:.3g} of split in some states: {off}"
 
 
 def test_one_lane_blocks_match_the_block_of_32():
