@@ -248,3 +248,9 @@ mutate "76 ppo_gym's staggered start leaves Gymnasium's TimeLimit counters at 0"
 mutate "77 set_episode_step leaves every episode clock at 0" kernels/episode.py \
     's/    episode\[i\].ep_length = steps\[i\]/    episode[i].ep_length = 0/' \
     tests/test_adapters.py -k rsl_rl_interface
+mutate "78 the split solve's head finishes its unsettled envs instead of queueing them for the tail" kernels/forward.py \
+    's/                        finish = False/                        finish = True/' \
+    tests/test_split_pipeline.py -k bit_for_bit
+mutate "79 the tiled solve never starts its line search" kernels/solve_tiled.py \
+    's/                searching = iteration >= LINE_SEARCH_START/                searching = False/' \
+    tests/test_solve_tiled.py -k line_search
