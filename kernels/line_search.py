@@ -40,6 +40,25 @@ LINE_SEARCH_START = wp.constant(2)
 LINE_SEARCH_ITERATIONS = wp.constant(16)
 
 
+@wp.func
+def illinois_step(alpha: float, f: float, lo: float, hi: float, flo: float, fhi: float, side: int):
+    """One regula-falsi (Illinois) update of the line search's bracket [lo, hi] on the step length (1) from the
+    slope f at alpha: (lo, hi, flo, fhi, side), the stale end's slope halved when the same end moves twice."""
+    if f > 0.0:
+        hi = alpha
+        fhi = f
+        if side == 1:
+            flo = 0.5 * flo  # the stale end's slope halved, so the bracket shrinks from both sides
+        side = 1
+    else:
+        lo = alpha
+        flo = f
+        if side == -1:
+            fhi = 0.5 * fhi
+        side = -1
+    return lo, hi, flo, fhi, side
+
+
 @functools.cache
 def line_search_func(
     friction: bool, pairs: bool, spin_roll: bool, equality: bool = False, elliptic: bool = False
@@ -420,18 +439,7 @@ def line_search_func(
                 contact_angvel_in, pair_dcoef_in, pair_aref_in, pair_point_in, pair_normal_in, pair_frame_in,
                 pair_mu_in, pair_mu_ang_in, pair_aref_rot_in, x0_in, x1_in,
             )  # fmt: skip
-            if f > 0.0:
-                hi = alpha
-                fhi = f
-                if side == 1:
-                    flo = 0.5 * flo  # Illinois: the stale end's slope halved, so the bracket shrinks from both sides
-                side = 1
-            else:
-                lo = alpha
-                flo = f
-                if side == -1:
-                    fhi = 0.5 * fhi
-                side = -1
+            lo, hi, flo, fhi, side = illinois_step(alpha, f, lo, hi, flo, fhi, side)
             if wp.abs(f) <= 1.0e-6 * (wp.abs(quad) + wp.abs(lin)) or hi - lo < 1.0e-6:
                 k = LINE_SEARCH_ITERATIONS
             k += 1

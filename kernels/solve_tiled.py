@@ -33,7 +33,7 @@ import warp as wp
 from kernels.constraint import contact_point_update, friction_row, limit_sides, pyramid_row
 from kernels.contact import geom_npoints, reference_coefficients
 from kernels.forward import OPTIONS, euler
-from kernels.line_search import LINE_SEARCH_ITERATIONS, LINE_SEARCH_START
+from kernels.line_search import LINE_SEARCH_ITERATIONS, LINE_SEARCH_START, illinois_step
 from kernels.types import JNT_FREE, vec5
 
 wp.set_module_options(OPTIONS)
@@ -445,18 +445,7 @@ def solve_kernel(nv: int, friction: bool = False) -> wp.Kernel:
                     k = LINE_SEARCH_ITERATIONS
             else:
                 result = alpha
-                if f > 0.0:
-                    hi = alpha
-                    fhi = f
-                    if side == 1:
-                        flo = 0.5 * flo  # Illinois, as kernels.line_search: the stale end's slope halved
-                    side = 1
-                else:
-                    lo = alpha
-                    flo = f
-                    if side == -1:
-                        fhi = 0.5 * fhi
-                    side = -1
+                lo, hi, flo, fhi, side = illinois_step(alpha, f, lo, hi, flo, fhi, side)
                 if wp.abs(f) <= 1.0e-6 * (wp.abs(quad) + wp.abs(lin)) or hi - lo < 1.0e-6:
                     k = LINE_SEARCH_ITERATIONS
             if k >= -1 and k < LINE_SEARCH_ITERATIONS:
