@@ -363,7 +363,7 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
       # (/tmp/s/base.tar.gz: `git archive 90aaf02 cleanppo envs kernels mjcf benchmarks | gzip > .gpu/a/base.tar.gz`
       # after gpu-pack.sh, and the first call's copy to /tmp/s takes it along) unpacked there
       [ -d "$BASE" ] || [ ! -f "$BASE_TAR" ] || { mkdir -p "$BASE" && tar -xzf "$BASE_TAR" -C "$BASE"; }
-      args="env --device $DEV --env-ids ant anymal_c humanoid --num-envs $(pick "4096 16384 65536" "16 32") --pipelines"
+      args="env --device $DEV --env-ids ant anymal_c humanoid --num-envs $(pick "4096 16384 65536" 16) --pipelines"
       args="$args split --repeats $(pick 3 1) --seconds $(pick 0.1 0.01) --no-cold-cache --max-point-seconds 10"
       run 60 solve_ab-new $PY cleanppo/throughput.py $args --out "$R/solve_ab/new"
       if [ -d "$BASE" ]; then

@@ -330,9 +330,3 @@ def test_dry_run_of_solve_ab_sweeps_this_tree_and_the_unpacked_base_tree_and_tim
         assert {(r["env"], r["pipeline"]) for r in rows} == {(e, "split") for e in ("ant", "anymal_c", "humanoid")}
     kernels = {r["kernel"] for r in csv.DictReader(open(next((tmp_path / "unpacked").rglob("solve_ab/kernels/*.csv"))))}
     assert {"_solve_kernel_no_pairs", "_solve_kernel_no_pairs_tail"} <= kernels, kernels
-
-
-def test_solve_ab_without_a_base_tree_says_so_and_still_sweeps_this_tree(tmp_path):
-    env = dict(os.environ, BASE=str(tmp_path / "none"), BASE_TAR=str(tmp_path / "none.tar.gz"))
-    p, log = _dry_run(tmp_path, "solve_ab", env=env)
-    assert "== solve_ab-new rc=0" in log and "solve_ab: no base tree" in log and "solve_ab-base" not in log
