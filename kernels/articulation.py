@@ -78,9 +78,10 @@ class Simulator:
     both MuJoCo's soft constraints from the model's solref/solimp/margin (``kernels.contact``), linear in qacc
     and solved with the mass matrix. Each ``step()`` runs
     ``substeps`` Euler steps of timestep / substeps [s]: in one launch (``pipeline="fused"``, the default on a CPU)
-    or five launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
-    ``kernels.forward.SPLIT_KERNELS``); both compute the same numbers. ``"split_tiled"`` (models without geom
-    pairs): the split launches with the constraint solve in one block of threads per env (``kernels.solve_tiled``),
+    or five to seven launches per substep (``"split"``, the default on CUDA: fewer registers per thread, see
+    ``kernels.forward.SPLIT_KERNELS``; the solve as a head and a tail kernel, ``kernels.forward._split_solve``);
+    both compute the same numbers. ``"split_tiled"`` (models without geom pairs): the split launches with the
+    constraint solve in one block of threads per env (``kernels.solve_tiled``),
     the same numbers to float32 rounding. ``env_fastest`` (default: on CUDA) stores
     the per-substep scratch (kinematics, inertias, mass matrix, forces) with the env index fastest in memory, so the
     threads of a GPU warp read and write neighbouring addresses; the arrays keep their (N, ...) shapes as strided

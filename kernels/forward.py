@@ -6,8 +6,8 @@ dense Cholesky solves of (M + the active joint-limit and contact rows) qacc = qf
 constraint cost, until the active set is unchanged), one of (M + h diag(damping)) qacc = qfrc_smooth +
 qfrc_constraint (implicit joint damping, ``implicit_damping``) and MuJoCo's semi-implicit Euler update.
 ``_forward_kernel`` is the same composition with the step part compiled out (``wp.static`` flags of one factory),
-and ``SPLIT_KERNELS`` cut one substep into five launches for the GPU (fewer registers per thread; the CPU keeps
-the fused kernel, which is faster there).
+and ``SPLIT_KERNELS`` cut one substep into stage launches for the GPU (fewer registers per thread; the solve as a head
+and a tail kernel, ``_split_solve``; the CPU keeps the fused kernel, which is faster there).
 
 Kernel arguments are bound by name: ``launch_inputs`` looks every argument of a kernel up among the fields
 of ``kernels.types.Model`` and ``Data`` (``qpos_in`` / ``qpos_out`` -> ``qpos``), so no list repeats the order.
@@ -1196,7 +1196,7 @@ def _solve_queue_reset_kernel(solve_count: wp.array[int]):
 
 # Kinematics, mass matrix and bias forces of every env at its current state, without stepping.
 _forward_kernel = _pipeline("_forward_kernel", ("smooth",), False)
-# One Euler substep as five launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
+# One Euler substep as stage launches (Simulator(pipeline="split"), the default on CUDA). The fused kernel holds 255
 # registers per CUDA thread and spills; each of these holds at most 128 (sm_90, `throughput.py gpu --archs 90 --modules
 # forward`), so twice as many envs share an SM. The stages hand over through the Data arrays that the fused kernel
 # writes and reads as well, in the same order, so both paths compute the same numbers. Modules of their own: a CPU run
