@@ -216,7 +216,10 @@ PYEOF
       # minutes"): the rough preset (1,500 iterations of 4,096 envs) until 45 s before the deadline (SIGINT: the
       # iteration is finished and saved), a snapshot every 50 iterations; then the terrain levels per terrain type
       # over training time (benchmarks/terrain_levels.py). A later call on the same warm machine resumes it where it
-      # stopped, env state and curriculum included (the packing keeps its full checkpoint on the machine).
+      # stopped, env state and curriculum included (the packing keeps its full checkpoint on the machine); a later
+      # session goes on from $OUT/rough_long_resume.pt (env state included since state_dict leaves the 82 MB height
+      # field out: ~13 MB at 4,096 envs), carried over in a transfer of its own with the run's progress.csv beside it
+      # as rough_long_progress.csv, by ROUGH_RESUME=<that file>.
       # ROUGH_ARGS: more ppo_warp.py flags (give the resuming call the same: a checkpoint's args stay). d62a2cf (H200):
       # the flat task's recipe with the scan scaled down (the preset's scan since) walked and climbed to a mean level
       # of 2.8 in 2,000 iterations (406 s), stairs down 5.8, stairs up 0.7, under the flat task's commands (resampled
@@ -226,6 +229,21 @@ PYEOF
       # (the preset's learning rate is adaptive, not annealed over the run, so only the stopping point changes)
       [ -n "$DRY" ] || [ "$(left)" -ge 150 ] || { say "SKIP rough_long (needs 150 s)"; continue; }
       full=$(ls -t "$R"/rough_long/*/checkpoint_full.pt 2>/dev/null | head -1)
+      if [ -z "$full" ] && [ -n "${ROUGH_RESUME:-}" ]; then  # an earlier session's run (its packed resume file, env
+        # state and curriculum included, and its progress.csv as rough_long_progress.csv beside it) goes on from there,
+        # its log folder made this machine's (ppo_warp.py keeps a checkpoint's arguments)
+        name=$($PY - "$ROUGH_RESUME" "$R/rough_long" <<'PYEOF'
+import os, sys, torch
+c = torch.load(sys.argv[1], map_location="cpu", weights_only=False)
+c["args"]["log_dir"] = sys.argv[2]
+os.makedirs(os.path.join(sys.argv[2], c["args"]["run_name"]), exist_ok=True)
+torch.save(c, os.path.join(sys.argv[2], c["args"]["run_name"], "checkpoint_full.pt"))
+print(c["args"]["run_name"])
+PYEOF
+) && full="$R/rough_long/$name/checkpoint_full.pt"
+        [ -n "$full" ] && [ -f "$(dirname "$ROUGH_RESUME")/rough_long_progress.csv" ] \
+          && cp "$(dirname "$ROUGH_RESUME")/rough_long_progress.csv" "$R/rough_long/$name/progress.csv"
+      fi
       say "rough_long: ppo_warp.py --env-id anymal_c_rough ${full:+--resume $full} (until 45 s before the deadline)\
 $([ -z "$full" ] && [ -f "$R/use_tiled" ] && echo " with pipeline split_tiled (stage tiled)")"
       timeout --signal=INT --kill-after=30 "$(( $(left) > 90 ? $(left) - 45 : 45 ))" $PY cleanppo/ppo_warp.py \
@@ -386,15 +404,21 @@ runpy.run_path(sys.argv[0], run_name='__main__')" ;;
   esac
 done
 say "packing"
-$PY - "$R" <<'EOF' >>"$LOG" 2>&1
+$PY - "$R" "$OUT" <<'EOF' >>"$LOG" 2>&1
 import pathlib, sys, torch
+out = sys.argv[2]
 for ck in pathlib.Path(sys.argv[1]).rglob("checkpoint.pt"):
     c, size = torch.load(ck, map_location="cpu", weights_only=False), ck.stat().st_size
     if "rough_long" in ck.parts[-3]:  # the full checkpoint stays on the machine for a later call to resume
         ck.rename(ck.with_name("checkpoint_full.pt"))
-    if "rough" in ck.parts[-3]:  # to resume from (--resume): everything but, where it is too big for the transfer
-        if size > 8e6:  # (the terrain alone is 5 MB), the env state: the resumed run starts fresh
-            c["env_state"], c["next_obs"] = {}, c["next_obs"][:0]  # episodes (restore_checkpoint skips an empty one)
+    if "rough_long" in ck.parts[-3]:  # a file of its own in $OUT, to resume from in a later session (ROUGH_RESUME):
+        # everything, the env state (curriculum levels, episodes; ~13 MB at 4,096 envs) too where it fits the transfer
+        if size > 15.5e6:
+            c["env_state"], c["next_obs"] = {}, c["next_obs"][:0]  # the resumed run then starts fresh episodes
+        torch.save(c, pathlib.Path(out, "rough_long_resume.pt"))
+    elif "rough" in ck.parts[-3]:  # to resume from (--resume): everything but, where it is too big for the transfer,
+        if size > 8e6:  # the env state: the resumed run starts fresh episodes (restore_checkpoint skips an empty one)
+            c["env_state"], c["next_obs"] = {}, c["next_obs"][:0]
         torch.save(c, ck.with_name("resume.pt"))
     else:  # the policies (for --eval and the benchmarks; distill_warp.py's student and teacher for its evaluations
         # here, results/distill_eval.sh) without the env state and the optimizers' moments (size)

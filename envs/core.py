@@ -549,9 +549,13 @@ class WarpEnv:
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Copy every device array of the env as bytes: physics (the simulator's too), episode counters, RNG
-        stream positions, delay buffers, parameter scales and last outputs; `load_state_dict` continues exactly."""
+        stream positions, delay buffers, parameter scales and last outputs; `load_state_dict` continues exactly.
+        The simulator's model constants are left out: the env rebuilds them from its arguments (anymal_c_rough's
+        height field alone is 82 MB)."""
         out = {}
         for name, a in self._device_arrays().items():
+            if _model_constant(name):
+                continue
             nbytes = a.size * wp.types.type_size_in_bytes(a.dtype)
             raw = wp.array(ptr=a.ptr, dtype=wp.uint8, shape=(nbytes,), device=a.device)
             out[name] = wp.to_torch(raw).clone()
@@ -667,11 +671,18 @@ def _rebuilt_sim_array(name: str) -> bool:
     rewrites before it is read (the torsional and rolling torques, 0 in the models without them; the constraint force,
     recomputed from the step's data)."""
     from kernels.articulation import SCRATCH
-    from kernels.types import Model
 
     field = name.removeprefix("sim.")
     if field == name:
         return False
-    model_fields = {f.name for f in dataclasses.fields(Model)}
     readouts = ("contact_trq", "pair_trq", "qfrc_constraint")
-    return field in SCRATCH or field in readouts or (field in model_fields and not field.endswith("_scale"))
+    return field in SCRATCH or field in readouts or _model_constant(name)
+
+
+def _model_constant(name: str) -> bool:
+    """Whether env array `name` ("sim.<field>") is a Model field the simulator builds from the env's arguments (not
+    the per-env scales, which domain randomization draws): left out of state_dict, rebuilt on load."""
+    from kernels.types import Model
+
+    field = name.removeprefix("sim.")
+    return field != name and field in {f.name for f in dataclasses.fields(Model)} and not field.endswith("_scale")

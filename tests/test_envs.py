@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+import warp as wp
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 from gymnasium.envs.classic_control.pendulum import PendulumEnv
 
@@ -470,18 +471,27 @@ def test_state_dict_round_trip_continues_exactly(env_id):
     with pytest.raises(ValueError, match="bytes"):
         envs.make(env_id, **{**kw, "num_envs": 5}).load_state_dict(saved)
     if env_id == "ant":
-        # a checkpoint from before the simulator gained arrays it rebuilds itself (the torsional / rolling friction
-        # fields: model constants, scratch arrays and the torque readouts every step rewrites) still loads and
-        # continues exactly; dropping a state array (qvel) or a randomized scale does not load
-        added = ("cgeom_friction_ang", "contact_angvel", "cpair_friction_ang", "pair_mu_ang", "pair_aref_rot")
-        added += ("contact_trq", "pair_trq")
+        # the model's constants (rebuilt from the env's arguments) are not saved, the randomized scales are; a
+        # checkpoint that holds the constants (written before they were left out) and one from before the simulator
+        # gained arrays it rebuilds itself (the torsional / rolling friction fields: scratch arrays and the torque
+        # readouts every step rewrites) both load and continue exactly; dropping a state array (qvel) or a randomized
+        # scale does not load
+        assert "sim.body_mass" not in saved and "sim.geom_friction_scale" in saved and "sim.qvel" in saved
+        constants = {}
+        for name, x in a._device_arrays().items():
+            if name not in saved:
+                nbytes = x.size * wp.types.type_size_in_bytes(x.dtype)
+                constants[name] = wp.to_torch(wp.array(ptr=x.ptr, dtype=wp.uint8, shape=(nbytes,), device=x.device))
+        assert "sim.body_mass" in constants and not any(k.endswith("_scale") for k in constants)
+        added = ("contact_angvel", "pair_mu_ang", "pair_aref_rot", "contact_trq", "pair_trq")
         old = {k: v for k, v in saved.items() if k.removeprefix("sim.") not in added}
-        assert len(saved) - len(old) == len(added) - 1  # ant has no geom pairs: an empty cpair array is not saved
-        c = envs.make(env_id, **{**kw, "seed": 99})
-        c.load_state_dict(old)
-        for t in range(5, 12):
-            o, r, *_ = c.step(actions[t])
-            torch.testing.assert_close(torch.cat([o, r[:, None]], 1), expected[t - 5], rtol=0, atol=0)
+        assert {"sim.contact_angvel", "sim.contact_trq"} <= set(saved) - set(old)
+        for state in ({**saved, **constants}, old):
+            c = envs.make(env_id, **{**kw, "seed": 99})
+            c.load_state_dict(state)
+            for t in range(5, 12):
+                o, r, *_ = c.step(actions[t])
+                torch.testing.assert_close(torch.cat([o, r[:, None]], 1), expected[t - 5], rtol=0, atol=0)
         for key in ("sim.qvel", "sim.geom_friction_scale"):
             with pytest.raises(ValueError, match="keys differ"):
                 c.load_state_dict({k: v for k, v in saved.items() if k != key})
