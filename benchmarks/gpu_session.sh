@@ -232,7 +232,9 @@ PYEOF
       if [ -z "$full" ] && [ -n "${ROUGH_RESUME:-}" ]; then  # an earlier session's run (its packed resume file, env
         # state and curriculum included, and its progress.csv as rough_long_progress.csv beside it) goes on from there,
         # its log folder made this machine's (ppo_warp.py keeps a checkpoint's arguments)
-        name=$($PY - "$ROUGH_RESUME" "$R/rough_long" <<'PYEOF'
+        [ -f "$ROUGH_RESUME" ] || { say "rough_long: ROUGH_RESUME $ROUGH_RESUME is not a file"; FAILED=$((FAILED + 1))
+          continue; }
+        name=$($PY - "$ROUGH_RESUME" "$R/rough_long" 2>>"$LOG" <<'PYEOF'
 import os, sys, torch
 c = torch.load(sys.argv[1], map_location="cpu", weights_only=False)
 c["args"]["log_dir"] = sys.argv[2]
@@ -240,7 +242,8 @@ os.makedirs(os.path.join(sys.argv[2], c["args"]["run_name"]), exist_ok=True)
 torch.save(c, os.path.join(sys.argv[2], c["args"]["run_name"], "checkpoint_full.pt"))
 print(c["args"]["run_name"])
 PYEOF
-) && full="$R/rough_long/$name/checkpoint_full.pt"
+) && full="$R/rough_long/$name/checkpoint_full.pt" || { say "rough_long: cannot read $ROUGH_RESUME (above)"
+          FAILED=$((FAILED + 1)); continue; }
         [ -n "$full" ] && [ -f "$(dirname "$ROUGH_RESUME")/rough_long_progress.csv" ] \
           && cp "$(dirname "$ROUGH_RESUME")/rough_long_progress.csv" "$R/rough_long/$name/progress.csv"
       fi

@@ -129,6 +129,13 @@ def test_dry_run_of_rough_long_resumes_on_a_second_call_and_reads_the_terrain_le
     assert iterations == list(range(1, 7))  # the earlier session's three rows, then three more from its state
     resumed = torch.load(run2 / "checkpoint_full.pt", map_location="cpu", weights_only=False)
     assert resumed["iteration"] == 6 and resumed["args"]["log_dir"] == str(tmp_path / "runs2" / "rough_long")
+    (tmp_path / "garbage.pt").write_text("not a checkpoint")
+    for bad in (tmp_path / "missing.pt", tmp_path / "garbage.pt"):  # no file, not a checkpoint: said, failed
+        env = dict(RUNS=str(tmp_path / "runs3"), OUT=str(tmp_path / "out3" / bad.stem), ROUGH_RESUME=str(bad))
+        p, _ = _dry_run(tmp_path, "rough_long", env=env)
+        log = (tmp_path / "out3" / bad.stem / "log.txt").read_text()
+        assert p.returncode != 0 and "rough_long: " in log and "done: 1 failed" in log, log[-2000:]
+        assert "--resume" not in log and not (tmp_path / "runs3" / "rough_long").exists()
 
 
 def test_dry_run_of_rough_ab_trains_each_variant_with_its_flags_and_tracks_it(tmp_path, monkeypatch):
